@@ -1,0 +1,19 @@
+//! Tessera's business: types, rules, persistence, use cases.
+//!
+//! `model` and `rules` are pure and compile to wasm so the browser shares them;
+//! everything touching the database sits behind the `server` feature.
+
+pub mod error;
+pub mod model;
+pub mod rules;
+
+#[cfg(feature = "server")]
+pub mod clock;
+#[cfg(feature = "server")]
+pub mod db;
+#[cfg(feature = "server")]
+pub mod service;
+#[cfg(feature = "server")]
+pub mod store;
+
+pub use error::{DomainError, DomainResult};

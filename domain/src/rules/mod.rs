@@ -1,0 +1,5 @@
+//! Pure business rules: no I/O, unit-tested here.
+
+pub mod grants;
+pub mod licenses;
+pub mod sign_in;

@@ -1,0 +1,38 @@
+//! One function per user action: authorize the actor, validate, one transaction, audit.
+
+pub mod auth;
+pub mod demo;
+pub mod directory;
+
+use crate::clock::SharedClock;
+use crate::db::Db;
+use crate::model::Actor;
+use crate::rules::sign_in::SessionLimits;
+use crate::{DomainError, DomainResult};
+
+/// What every use case needs: the database, the clock, and deployment settings.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub sessions: SessionLimits,
+}
+
+impl Ctx {
+    pub fn new(db: Db, clock: SharedClock) -> Self {
+        Self { db, clock, sessions: SessionLimits { idle_secs: 8 * 3600, absolute_secs: 7 * 24 * 3600 } }
+    }
+
+    /// A pooled connection for reads outside a transaction.
+    pub async fn read(&self) -> DomainResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+        self.db.pool().acquire().await.map_err(DomainError::internal)
+    }
+}
+
+pub(crate) fn require(allowed: bool, what: &'static str) -> DomainResult<()> {
+    if allowed { Ok(()) } else { Err(DomainError::Forbidden(what)) }
+}
+
+pub(crate) fn require_directory_admin(actor: &Actor) -> DomainResult<()> {
+    require(actor.can_manage_directory(), "only directory administrators can do this")
+}

@@ -1,0 +1,79 @@
+//! Persistence: plain functions over a connection or transaction. The use case owns the
+//! transaction; nothing here decides business rules.
+
+pub mod audit;
+pub mod groups;
+pub mod licenses;
+pub mod sessions;
+pub mod throttle;
+pub mod users;
+
+use crate::{DomainError, DomainResult};
+use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
+
+pub use sqlx::AnyConnection as Conn;
+
+/// Named constraints → what the person should read, against the field they typed.
+/// SQLite reports "UNIQUE constraint failed: table.column", Postgres the constraint name.
+const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
+    ("users_email_key", "users.email", "email", "A user with this email already exists."),
+    ("directory_groups_name_key", "directory_groups.name_key", "name", "A group with this name already exists."),
+    ("licenses_name_key", "licenses.name_key", "name", "A license with this name already exists."),
+    ("catalogs_name_key", "catalogs.name_key", "name", "A catalog with this name already exists."),
+];
+
+pub(crate) fn constraint_message(db: &dyn sqlx::error::DatabaseError) -> Option<DomainError> {
+    let message = db.message();
+    CONSTRAINTS.iter().find_map(|(name, sqlite_cols, field, text)| {
+        let hit = db.constraint() == Some(*name) || message.contains(&format!("UNIQUE constraint failed: {sqlite_cols}"));
+        hit.then(|| DomainError::invalid(field, *text))
+    })
+}
+
+pub fn ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+pub fn uuid(text: &str) -> DomainResult<Uuid> {
+    Uuid::parse_str(text).map_err(DomainError::internal)
+}
+
+pub fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+/// A LIKE pattern that matches `needle` anywhere, with its wildcards escaped (use `ESCAPE '\'`).
+pub fn contains_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern(" Eric "), "%eric%");
+        assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+
+    #[test]
+    fn instants_round_trip_through_milliseconds() {
+        let t = from_ms(1_700_000_000_123);
+        assert_eq!(ms(t), 1_700_000_000_123);
+    }
+}

@@ -1,0 +1,267 @@
+use super::{Conn, contains_pattern, flag, from_ms, ms, uuid};
+use crate::model::*;
+use crate::{DomainError, DomainResult};
+use chrono::{DateTime, Utc};
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    display_name: String,
+    email: String,
+    user_type: String,
+    department: String,
+    job_title: String,
+    enabled: i64,
+    manager_id: Option<String>,
+    manager_name: Option<String>,
+    manager_email: Option<String>,
+}
+
+impl SummaryRow {
+    fn into_summary(self) -> DomainResult<UserSummary> {
+        let manager = match (self.manager_id, self.manager_name, self.manager_email) {
+            (Some(id), Some(display_name), Some(email)) => Some(UserRef { id: UserId(uuid(&id)?), display_name, email }),
+            _ => None,
+        };
+        Ok(UserSummary {
+            id: UserId(uuid(&self.id)?),
+            display_name: self.display_name,
+            email: self.email,
+            user_type: UserType::parse(&self.user_type).map_err(|e| DomainError::Internal(e.into()))?,
+            department: self.department,
+            job_title: self.job_title,
+            enabled: self.enabled != 0,
+            manager,
+        })
+    }
+}
+
+const SUMMARY_SELECT: &str = "SELECT u.id, u.display_name, u.email, u.user_type, u.department, u.job_title, u.enabled,
+        m.id AS manager_id, m.display_name AS manager_name, m.email AS manager_email
+     FROM users u LEFT JOIN users m ON m.id = u.manager_id";
+
+const SEARCH_FILTER: &str = "($1 = '' OR lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')";
+
+pub async fn search(conn: &mut Conn, query: &str, page: PageRequest) -> DomainResult<Page<UserSummary>> {
+    let q = query.trim();
+    let pattern = contains_pattern(q);
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {SEARCH_FILTER}"))
+        .bind(q)
+        .bind(&pattern)
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "{SUMMARY_SELECT} WHERE {SEARCH_FILTER} ORDER BY lower(u.display_name), u.id LIMIT $3 OFFSET $4"
+    ))
+    .bind(q)
+    .bind(&pattern)
+    .bind(page.limit())
+    .bind(page.offset())
+    .fetch_all(&mut *conn)
+    .await?;
+    let items = rows.into_iter().map(SummaryRow::into_summary).collect::<DomainResult<_>>()?;
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+}
+
+pub async fn summary(conn: &mut Conn, id: UserId) -> DomainResult<UserSummary> {
+    let row: Option<SummaryRow> = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE u.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.ok_or(DomainError::NotFound("user"))?.into_summary()
+}
+
+pub async fn id_by_email(conn: &mut Conn, email: &Email) -> DomainResult<Option<UserId>> {
+    let id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    id.map(|s| uuid(&s).map(UserId)).transpose()
+}
+
+pub async fn insert(conn: &mut Conn, id: UserId, u: &ValidUser, manager: Option<UserId>, now: DateTime<Utc>) -> DomainResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, email, display_name, user_type, manager_id, department, job_title, enabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(id.to_string())
+    .bind(u.email.as_str())
+    .bind(u.display_name.as_str())
+    .bind(u.user_type.code())
+    .bind(manager.map(|m| m.to_string()))
+    .bind(u.department.as_str())
+    .bind(u.job_title.as_str())
+    .bind(flag(u.enabled))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update(conn: &mut Conn, id: UserId, u: &ValidUser, manager: Option<UserId>, now: DateTime<Utc>) -> DomainResult<()> {
+    let done = sqlx::query(
+        "UPDATE users SET email = $2, display_name = $3, user_type = $4, manager_id = $5, department = $6,
+                job_title = $7, enabled = $8, updated_at = $9
+         WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(u.email.as_str())
+    .bind(u.display_name.as_str())
+    .bind(u.user_type.code())
+    .bind(manager.map(|m| m.to_string()))
+    .bind(u.department.as_str())
+    .bind(u.job_title.as_str())
+    .bind(flag(u.enabled))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound("user"));
+    }
+    Ok(())
+}
+
+/// Whether making `manager` the manager of `user` would close a loop (A manages B manages A).
+pub async fn would_cycle(conn: &mut Conn, user: UserId, manager: UserId) -> DomainResult<bool> {
+    // Walk up from the proposed manager; bounded so a corrupt chain cannot spin forever.
+    let mut current = Some(manager);
+    for _ in 0..64 {
+        let Some(c) = current else { return Ok(false) };
+        if c == user {
+            return Ok(true);
+        }
+        let next: Option<Option<String>> = sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
+            .bind(c.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+        current = next.flatten().map(|s| uuid(&s).map(UserId)).transpose()?;
+    }
+    Ok(true)
+}
+
+pub async fn direct_reports(conn: &mut Conn, id: UserId, limit: i64) -> DomainResult<Vec<UserRef>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT id, display_name, email FROM users WHERE manager_id = $1 ORDER BY lower(display_name), id LIMIT $2",
+    )
+    .bind(id.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(|(id, display_name, email)| Ok(UserRef { id: UserId(uuid(&id)?), display_name, email })).collect()
+}
+
+pub async fn last_sign_in(conn: &mut Conn, id: UserId) -> DomainResult<Option<DateTime<Utc>>> {
+    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT last_sign_in_at FROM users WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(at.flatten().map(from_ms))
+}
+
+pub async fn roles(conn: &mut Conn, id: UserId) -> DomainResult<Vec<DirectoryRole>> {
+    let codes: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    codes.iter().map(|c| DirectoryRole::parse(c).map_err(|e| DomainError::Internal(e.into()))).collect()
+}
+
+pub async fn catalog_roles(conn: &mut Conn, id: UserId) -> DomainResult<Vec<(CatalogId, CatalogRole)>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT catalog_id, role FROM catalog_role_assignments WHERE user_id = $1 ORDER BY catalog_id, role")
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|(c, r)| Ok((CatalogId(uuid(c)?), CatalogRole::parse(r).map_err(|e| DomainError::Internal(e.into()))?)))
+        .collect()
+}
+
+pub async fn grant_role(conn: &mut Conn, id: UserId, role: DirectoryRole) -> DomainResult<()> {
+    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")
+        .bind(id.to_string())
+        .bind(role.code())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// What sign-in needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub id: UserId,
+    pub password_hash: Option<String>,
+    pub enabled: bool,
+}
+
+pub async fn credentials(conn: &mut Conn, email: &Email) -> DomainResult<Option<Credentials>> {
+    let row: Option<(String, Option<String>, i64)> =
+        sqlx::query_as("SELECT id, password_hash, enabled FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.map(|(id, password_hash, enabled)| Ok(Credentials { id: UserId(uuid(&id)?), password_hash, enabled: enabled != 0 }))
+        .transpose()
+}
+
+pub async fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str, now: DateTime<Utc>) -> DomainResult<()> {
+    sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(hash)
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_sign_in(conn: &mut Conn, id: UserId, now: DateTime<Utc>) -> DomainResult<()> {
+    sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The account behind a session, if it still exists and is enabled.
+pub async fn actor(conn: &mut Conn, id: UserId) -> DomainResult<Option<Actor>> {
+    let row: Option<(String, String, String, i64)> =
+        sqlx::query_as("SELECT display_name, email, user_type, enabled FROM users WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((display_name, email, user_type, enabled)) = row else { return Ok(None) };
+    if enabled == 0 {
+        return Ok(None);
+    }
+    Ok(Some(Actor {
+        user_id: id,
+        display_name,
+        email,
+        user_type: UserType::parse(&user_type).map_err(|e| DomainError::Internal(e.into()))?,
+        roles: roles(conn, id).await?,
+        catalog_roles: catalog_roles(conn, id).await?,
+    }))
+}
+
+pub async fn count(conn: &mut Conn) -> DomainResult<(i64, i64)> {
+    let (all, guests): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(CASE WHEN user_type = 'guest' THEN 1 END) FROM users",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((all, guests))
+}
+
+pub async fn role_holders(conn: &mut Conn) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM user_roles").fetch_one(&mut *conn).await?)
+}
+
+pub async fn set_manager_if_unset(conn: &mut Conn, id: UserId, manager: UserId) -> DomainResult<()> {
+    sqlx::query("UPDATE users SET manager_id = $2 WHERE id = $1 AND manager_id IS NULL")
+        .bind(id.to_string())
+        .bind(manager.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

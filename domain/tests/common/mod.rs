@@ -1,0 +1,116 @@
+//! Test harness: a fresh database per test, on SQLite and on Postgres.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{TimeZone, Utc};
+use domain::clock::ManualClock;
+use domain::db::Db;
+use domain::model::*;
+use domain::service::Ctx;
+use std::future::Future;
+use std::sync::Arc;
+
+pub struct TestEnv {
+    pub ctx: Ctx,
+    pub clock: Arc<ManualClock>,
+}
+
+impl TestEnv {
+    /// A Global Administrator actor, created in the database.
+    pub async fn admin(&self) -> Actor {
+        let id = domain::service::auth::create_administrator(&self.ctx, "root.admin@woodgrove.example", "Root Admin", "a long test password")
+            .await
+            .expect("create admin");
+        domain::service::auth::resolve_actor(&self.ctx, id).await.unwrap().unwrap()
+    }
+
+    /// A plain member actor without roles.
+    pub async fn member(&self, admin: &Actor, email: &str) -> Actor {
+        let form = UserForm { email: email.into(), display_name: email.split('@').next().unwrap().into(), user_type: "member".into(), enabled: true, ..Default::default() };
+        let id = domain::service::directory::create_user(&self.ctx, admin, &form).await.unwrap();
+        domain::service::auth::resolve_actor(&self.ctx, id).await.unwrap().unwrap()
+    }
+}
+
+pub fn start_instant() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap()
+}
+
+async fn env_for(url: &str) -> TestEnv {
+    let db = Db::connect(url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let clock = Arc::new(ManualClock::new(start_instant()));
+    TestEnv { ctx: Ctx::new(db, clock.clone()), clock }
+}
+
+pub async fn run_sqlite<F, Fut>(body: F)
+where
+    F: FnOnce(TestEnv) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = std::env::temp_dir().join(format!("tessera-test-{}", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}/tessera.db", dir.display());
+    let env = env_for(&url).await;
+    let db = env.ctx.db.clone();
+    let result = tokio::spawn(body(env)).await;
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("TESSERA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("TESSERA_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") || std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+pub async fn run_postgres<F, Fut>(body: F)
+where
+    F: FnOnce(TestEnv) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    use sqlx::Connection;
+    let admin_url = postgres_admin_url();
+    let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(c) => c,
+        Err(e) if !postgres_required() => {
+            eprintln!("SKIPPED: Postgres at {admin_url} is unreachable ({e}); set CI=true to make this fatal");
+            return;
+        }
+        Err(e) => panic!("Postgres at {admin_url} is unreachable and required: {e}"),
+    };
+    let name = format!("tessera_test_{}", uuid::Uuid::now_v7().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url.clone());
+    let env = env_for(&format!("{base}/{name}")).await;
+    let db = env.ctx.db.clone();
+    let result = tokio::spawn(body(env)).await;
+    db.close().await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.expect("drop database");
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Runs one async test case on a fresh SQLite database and a fresh Postgres database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    $crate::common::run_sqlite(super::$case).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    $crate::common::run_postgres(super::$case).await;
+                }
+            }
+        )+
+    };
+}

@@ -1,0 +1,73 @@
+import { defineConfig, devices } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '..');
+const port = 3100;
+const baseURL = `http://127.0.0.1:${port}`;
+
+// A fresh SQLite database per test run. The config file is evaluated again in every worker
+// process; workers inherit the environment, so they reuse the directory the runner created.
+if (!process.env.TESSERA_E2E_DIR) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
+  process.env.TESSERA_E2E_DIR = dir;
+  process.on('exit', () => {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  });
+}
+const databaseUrl = `sqlite://${path.join(process.env.TESSERA_E2E_DIR, 'tessera.db')}`;
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: 'list',
+  timeout: 30_000,
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          // Debian's Chromium; Playwright never downloads browsers here.
+          executablePath: '/usr/bin/chromium',
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+            '--disable-quic',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: `target/release/tessera serve --demo --addr 127.0.0.1:${port}`,
+    cwd: repoRoot,
+    env: {
+      ...(process.env as Record<string, string>),
+      DATABASE_URL: databaseUrl,
+      LEPTOS_SITE_ROOT: 'target/site',
+      RUST_LOG: 'info',
+    },
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,52 @@
+import { expect, type Page, type Response } from '@playwright/test';
+
+export const DEMO_PASSWORD = 'tessera-demo';
+
+export interface DemoUser {
+  email: string;
+  name: string;
+}
+
+export const ADMIN: DemoUser = { email: 'alex.admin@woodgrove.example', name: 'Alex Admin' };
+export const MANAGER: DemoUser = { email: 'maria.manager@woodgrove.example', name: 'Maria Manager' };
+export const ERIC: DemoUser = { email: 'eric.employee@woodgrove.example', name: 'Eric Employee' };
+export const EMMA: DemoUser = { email: 'emma.employee@woodgrove.example', name: 'Emma Employee' };
+export const NORA: DemoUser = { email: 'nora.newhire@woodgrove.example', name: 'Nora Newhire' };
+export const FIONA: DemoUser = { email: 'fiona.fallback@woodgrove.example', name: 'Fiona Fallback' };
+export const GUEST: DemoUser = { email: 'gus.guest@partner.example', name: 'Gus Guest' };
+
+export const DEMO_USERS: DemoUser[] = [ADMIN, MANAGER, ERIC, EMMA, NORA, FIONA, GUEST];
+
+/** Matches a path (optionally followed by a query string) at the end of the URL. */
+export function atPath(p: string): RegExp {
+  const escaped = p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^[^?#]*://[^/]+${escaped}(\\?[^#]*)?(#.*)?$`);
+}
+
+/**
+ * Navigates and waits until the network is quiet, so the wasm bundle has loaded and the page
+ * has hydrated before the test interacts with it.
+ */
+export async function gotoReady(page: Page, url: string): Promise<Response | null> {
+  const resp = await page.goto(url);
+  await page.waitForLoadState('networkidle');
+  return resp;
+}
+
+/** Signs in through the login form and waits for the landing page (/myaccess). */
+export async function signIn(page: Page, email: string, password: string = DEMO_PASSWORD): Promise<void> {
+  await gotoReady(page, '/login');
+  await expect(page.getByRole('heading', { name: 'Sign in to Tessera' })).toBeVisible();
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  // <input type="password"> has no ARIA role, so it is found by its label.
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(atPath('/myaccess'));
+  await expect(page.getByRole('heading', { name: 'My Access' })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+}
+
+/** The main navigation landmark (<nav aria-label="Main">). */
+export function mainNav(page: Page) {
+  return page.getByRole('navigation', { name: 'Main' });
+}

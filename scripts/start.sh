@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Build and run Tessera with demo data.
+#   scripts/start.sh [extra args for `tessera serve`, e.g. --addr 0.0.0.0:3000]
+# The database defaults to a SQLite file under ./data/ (chosen by the binary; override with
+# DATABASE_URL). Site assets are served from target/site.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO="$(pwd)"
+
+echo "==> [start] setup (toolchain, no browser)"
+# shellcheck source=scripts/setup.sh
+source "${REPO}/scripts/setup.sh"
+tessera_setup
+
+echo "==> [start] cargo leptos build --release"
+cargo leptos build --release
+
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
+echo "==> [start] exec target/release/tessera serve --demo $*"
+exec "${REPO}/target/release/tessera" serve --demo "$@"

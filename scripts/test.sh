@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Tessera test suite: setup, PostgreSQL check, cargo tests (SQLite + Postgres), release build,
+# Playwright end-to-end tests. Prints a summary; exits non-zero if any step failed.
+# Under CI=true a missing PostgreSQL or Chromium is fatal.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO="$(pwd)"
+CI="${CI:-false}"
+
+declare -a SUMMARY=()
+FAILED=0
+
+announce() { printf '\n==> [test] %s\n' "$*"; }
+warn()     { printf '[test] WARNING: %s\n' "$*" >&2; }
+record()   { SUMMARY+=("$(printf '%-8s %s' "$1" "$2")"); [[ "$1" == FAIL ]] && FAILED=1; return 0; }
+
+summary() {
+    printf '\n==> [test] summary\n'
+    local line
+    for line in "${SUMMARY[@]}"; do printf '  %s\n' "${line}"; done
+    if [[ "${FAILED}" -ne 0 ]]; then
+        printf '==> [test] RESULT: FAILED\n'
+    else
+        printf '==> [test] RESULT: OK\n'
+    fi
+}
+
+# run_step NAME CMD...: runs CMD, records PASS/FAIL, never aborts the script.
+run_step() {
+    local name="$1"; shift
+    local start=${SECONDS} rc=0
+    "$@" || rc=$?
+    if [[ ${rc} -eq 0 ]]; then
+        record PASS "${name} ($((SECONDS - start))s)"
+    else
+        record FAIL "${name} (exit ${rc}, $((SECONDS - start))s)"
+    fi
+    return ${rc}
+}
+
+abort() {
+    printf '[test] FATAL: %s\n' "$*" >&2
+    record FAIL "$*"
+    summary
+    exit 1
+}
+
+is_ci() { [[ "${CI}" == "true" || "${CI}" == "1" ]]; }
+
+# --- a. setup ---------------------------------------------------------------------------------
+announce "a. setup (toolchain + Chromium)"
+# shellcheck source=scripts/setup.sh
+source "${REPO}/scripts/setup.sh"
+if ! run_step "a. setup toolchain" tessera_setup; then
+    abort "setup failed; nothing else can run"
+fi
+if ! tessera_setup_browser; then
+    if is_ci; then
+        abort "Chromium (/usr/bin/chromium) is required under CI=true and could not be installed"
+    fi
+    warn "Chromium could not be installed; the Playwright step will be skipped"
+    record WARN "a. setup browser: Chromium unavailable"
+else
+    record PASS "a. setup browser (/usr/bin/chromium)"
+fi
+
+# --- b. PostgreSQL ----------------------------------------------------------------------------
+announce "b. PostgreSQL at 127.0.0.1:5432"
+pg_ready() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }
+if pg_ready; then
+    echo "[test] PostgreSQL is accepting connections"
+else
+    echo "[test] PostgreSQL not reachable; trying to start the local cluster"
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [[ -d /etc/postgresql ]]; then
+        for pgver in $(ls /etc/postgresql); do
+            echo "[test] run: pg_ctlcluster --skip-systemctl-redirect ${pgver} main start"
+            pg_ctlcluster --skip-systemctl-redirect "${pgver}" main start || true
+        done
+        for _ in $(seq 1 20); do pg_ready && break; sleep 1; done
+    else
+        echo "[test] pg_ctlcluster or /etc/postgresql not available"
+    fi
+fi
+if pg_ready; then
+    record PASS "b. PostgreSQL reachable at 127.0.0.1:5432"
+elif is_ci; then
+    abort "b. PostgreSQL is not reachable at 127.0.0.1:5432 and could not be started (required under CI=true)"
+else
+    warn "PostgreSQL is not reachable at 127.0.0.1:5432; Postgres-backed tests may skip or fail"
+    record WARN "b. PostgreSQL not reachable (not CI: continuing)"
+fi
+export TESSERA_TEST_POSTGRES_URL="${TESSERA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+echo "[test] TESSERA_TEST_POSTGRES_URL=${TESSERA_TEST_POSTGRES_URL}"
+if is_ci; then
+    export TESSERA_REQUIRE_POSTGRES=1
+    echo "[test] TESSERA_REQUIRE_POSTGRES=1 (CI)"
+fi
+
+# --- c. cargo tests ---------------------------------------------------------------------------
+announce "c. cargo test --release -p domain -p server"
+# --release on purpose: shares dependency builds with `cargo leptos build --release`.
+run_step "c. cargo test --release -p domain -p server" cargo test --release -p domain -p server || true
+
+# --- d. release build -------------------------------------------------------------------------
+announce "d. cargo leptos build --release"
+BUILD_OK=0
+if run_step "d. cargo leptos build --release" cargo leptos build --release; then
+    BUILD_OK=1
+fi
+
+# --- e. Playwright ----------------------------------------------------------------------------
+announce "e. Playwright end-to-end tests"
+if [[ ${BUILD_OK} -ne 1 ]]; then
+    echo "[test] skipping: the release build failed"
+    record SKIP "e. playwright (release build failed)"
+elif [[ ! -x /usr/bin/chromium ]]; then
+    if is_ci; then
+        echo "[test] ERROR: /usr/bin/chromium is missing; the end-to-end tests cannot run under CI=true" >&2
+        record FAIL "e. playwright (/usr/bin/chromium missing)"
+    else
+        warn "/usr/bin/chromium is missing; skipping the end-to-end tests"
+        record SKIP "e. playwright (/usr/bin/chromium missing)"
+    fi
+else
+    # playwright.config.ts starts target/release/tessera itself on 127.0.0.1:3100 with a fresh
+    # SQLite database in a temp directory.
+    run_step "e. playwright (end2end)" bash -c 'cd end2end && npx --no-install playwright test' || true
+fi
+
+# --- f. summary -------------------------------------------------------------------------------
+summary
+exit "${FAILED}"

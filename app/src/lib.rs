@@ -1,1 +1,68 @@
+//! Tessera's pages and server functions (Leptos, SSR + hydration).
 
+pub mod api;
+pub mod components;
+pub mod error;
+mod layout;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+pub use layout::Me;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let me: Me = Resource::new(|| (), |_| api::auth::me());
+    provide_context(me);
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tessera.css" />
+        <Title text="Tessera" />
+        <Router>
+            <layout::Shell>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/myaccess" /> } />
+                    <Route path=path!("/login") view=pages::login::LoginPage />
+                    <Route path=path!("/myaccess") view=pages::my_access::MyAccessPage />
+                    <Route path=path!("/myaccess/requests") view=pages::my_access::RequestsPage />
+                    <Route path=path!("/myaccess/approvals") view=pages::my_access::ApprovalsPage />
+                    <Route path=path!("/myaccess/reviews") view=pages::my_access::ReviewsPage />
+                    <Route path=path!("/admin") view=pages::admin::AdminHome />
+                    <Route path=path!("/admin/directory/users") view=pages::admin::users::UsersPage />
+                    <Route path=path!("/admin/directory/users/new") view=pages::admin::users::NewUserPage />
+                    <Route path=path!("/admin/directory/users/import") view=pages::admin::users::ImportUsersPage />
+                    <Route path=path!("/admin/directory/users/:id") view=pages::admin::users::UserDetailPage />
+                    <Route path=path!("/admin/directory/groups") view=pages::admin::groups::GroupsPage />
+                    <Route path=path!("/admin/directory/groups/:id") view=pages::admin::groups::GroupDetailPage />
+                    <Route path=path!("/admin/licenses") view=pages::admin::licenses::LicensesPage />
+                    <Route path=path!("/admin/licenses/:id") view=pages::admin::licenses::LicenseDetailPage />
+                </Routes>
+            </layout::Shell>
+        </Router>
+    }
+}

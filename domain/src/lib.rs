@@ -15,5 +15,7 @@ pub mod db;
 pub mod service;
 #[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{DomainError, DomainResult};

@@ -1,9 +1,8 @@
 //! Directory use cases against real databases: SQLite and Postgres, fresh each.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::TestEnv;
+use domain::on_both_databases;
+use domain::testing::TestEnv;
 use domain::DomainError;
 use domain::model::*;
 use domain::rules::grants::GrantSource;

@@ -1,9 +1,8 @@
 //! Sign-in against real databases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::TestEnv;
+use domain::on_both_databases;
+use domain::testing::TestEnv;
 use domain::DomainError;
 use domain::service::auth::{WRONG_CREDENTIALS, create_administrator, resolve_actor, sign_in};
 
@@ -22,7 +21,7 @@ async fn the_right_password_signs_in_and_records_it(env: TestEnv) {
     assert!(actor.can_open_admin());
     let admin = actor.clone();
     let detail = domain::service::directory::user_detail(&env.ctx, &admin, id).await.unwrap();
-    assert_eq!(detail.last_sign_in_at, Some(common::start_instant()));
+    assert_eq!(detail.last_sign_in_at, Some(domain::testing::start_instant()));
 }
 
 async fn wrong_email_and_wrong_password_say_the_same(env: TestEnv) {

@@ -1,1 +1,111 @@
+//! Wires Tessera together: configuration, database, sessions, routes. Decides nothing.
 
+pub mod cli;
+pub mod config;
+mod middleware;
+mod session_store;
+
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use domain::clock::SharedClock;
+use domain::db::Db;
+use domain::service::Ctx;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::time::Duration;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use config::Config;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub ctx: Ctx,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Connects, migrates, seeds the demo when asked, and returns the context every use case gets.
+pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain::DomainError> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let mut ctx = Ctx::new(db, clock);
+    ctx.sessions = config.session_limits;
+    if config.demo {
+        let created = domain::service::demo::seed(&ctx).await?;
+        tracing::warn!(created, "DEMO MODE: the Woodgrove Bank accounts use the public password 'tessera-demo'. Never use --demo with real data.");
+    }
+    Ok(ctx)
+}
+
+/// The whole HTTP application.
+pub fn router(config: &Config, ctx: Ctx) -> Router {
+    let leptos_options = config.leptos_options();
+    let state = AppState { leptos_options: leptos_options.clone(), ctx: ctx.clone() };
+    let routes = generate_route_list(app::App);
+    let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(ctx.clone()))
+        .with_name("tessera.sid")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies)
+        .with_expiry(Expiry::OnSessionEnd);
+    let context_ctx = ctx.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_ctx.clone()),
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::current_actor))
+        .layer(sessions)
+        .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let database = state.ctx.db.backend().code();
+    match state.ctx.db.ping().await {
+        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": database}))),
+        Err(e) => {
+            tracing::error!(error = ?e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "unavailable", "database": database, "reason": "the database does not answer"})),
+            )
+        }
+    }
+}
+
+/// Removes expired session records now and then; harmless on several instances at once.
+pub fn spawn_housekeeping(ctx: Ctx) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let now = ctx.clock.now_ms();
+            match ctx.db.pool().acquire().await {
+                Ok(mut conn) => match domain::store::sessions::delete_expired(&mut conn, now).await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = ?e, "cannot remove expired sessions"),
+                },
+                Err(e) => tracing::warn!(error = ?e, "cannot remove expired sessions"),
+            }
+        }
+    });
+}

@@ -1,11 +1,11 @@
-//! Test harness: a fresh database per test, on SQLite and on Postgres.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Test harness (feature `testing`): a fresh database per test, on SQLite and on Postgres.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::clock::ManualClock;
+use crate::db::Db;
+use crate::model::*;
+use crate::service::Ctx;
 use chrono::{TimeZone, Utc};
-use domain::clock::ManualClock;
-use domain::db::Db;
-use domain::model::*;
-use domain::service::Ctx;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -17,17 +17,17 @@ pub struct TestEnv {
 impl TestEnv {
     /// A Global Administrator actor, created in the database.
     pub async fn admin(&self) -> Actor {
-        let id = domain::service::auth::create_administrator(&self.ctx, "root.admin@woodgrove.example", "Root Admin", "a long test password")
+        let id = crate::service::auth::create_administrator(&self.ctx, "root.admin@woodgrove.example", "Root Admin", "a long test password")
             .await
             .expect("create admin");
-        domain::service::auth::resolve_actor(&self.ctx, id).await.unwrap().unwrap()
+        crate::service::auth::resolve_actor(&self.ctx, id).await.unwrap().unwrap()
     }
 
     /// A plain member actor without roles.
     pub async fn member(&self, admin: &Actor, email: &str) -> Actor {
         let form = UserForm { email: email.into(), display_name: email.split('@').next().unwrap().into(), user_type: "member".into(), enabled: true, ..Default::default() };
-        let id = domain::service::directory::create_user(&self.ctx, admin, &form).await.unwrap();
-        domain::service::auth::resolve_actor(&self.ctx, id).await.unwrap().unwrap()
+        let id = crate::service::directory::create_user(&self.ctx, admin, &form).await.unwrap();
+        crate::service::auth::resolve_actor(&self.ctx, id).await.unwrap().unwrap()
     }
 }
 
@@ -103,12 +103,12 @@ macro_rules! on_both_databases {
             mod $case {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    $crate::common::run_sqlite(super::$case).await;
+                    $crate::testing::run_sqlite(super::$case).await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    $crate::common::run_postgres(super::$case).await;
+                    $crate::testing::run_postgres(super::$case).await;
                 }
             }
         )+

@@ -1,0 +1,76 @@
+//! The one error type of server functions: safe to show, precise enough to place on a field.
+
+use domain::model::FieldError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("You don't have permission to do this.")]
+    Forbidden,
+    #[error("The {0} was not found.")]
+    NotFound(String),
+    #[error("Please correct the highlighted fields.")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many failed sign-in attempts. Try again in {0} s.")]
+    Throttled(i64),
+    #[error("Something went wrong on our side. Please try again; if it persists, tell your administrator.")]
+    Internal,
+    #[error("The server could not be reached: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The message for one field, if the error names it.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid(errors) => errors.iter().find(|e| e.field == name).map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// Messages not tied to a field shown on the form (or the whole error when it is not about fields).
+    pub fn general(&self, form_fields: &[&str]) -> Vec<String> {
+        match self {
+            AppError::Invalid(errors) => {
+                errors.iter().filter(|e| !form_fields.contains(&e.field.as_str())).map(|e| e.message.clone()).collect()
+            }
+            other => vec![other.to_string()],
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<domain::DomainError> for AppError {
+    fn from(e: domain::DomainError) -> Self {
+        use domain::DomainError as D;
+        match e {
+            D::NotFound(what) => AppError::NotFound(what.to_owned()),
+            D::Forbidden(why) => {
+                tracing::info!(reason = why, "refused");
+                AppError::Forbidden
+            }
+            D::Unauthenticated => AppError::Unauthenticated,
+            D::Invalid(fields) => AppError::Invalid(fields),
+            D::Conflict(message) => AppError::Conflict(message),
+            D::Throttled { retry_after_secs } => AppError::Throttled(retry_after_secs),
+            D::Internal(source) => {
+                tracing::error!(error = ?source, "internal error");
+                AppError::Internal
+            }
+        }
+    }
+}

@@ -1,0 +1,274 @@
+use crate::api::directory::{
+    AddGroupMember, AssignGroupLicense, CreateGroup, RemoveGroupLicense, RemoveGroupMember, UpdateGroup, get_group, list_groups,
+    list_licenses,
+};
+use crate::components::*;
+use crate::layout::AdminOnly;
+use domain::model::*;
+use domain::rules::grants::GrantSource;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn GroupsPage() -> impl IntoView {
+    view! {
+        <Title text="Groups · Tessera" />
+        <AdminOnly>
+            <GroupsList />
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn KindSelect(selected: GroupKind, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="field-kind">"Group type"</label>
+            <select id="field-kind" name="kind">
+                {GroupKind::ALL.iter().map(|k| view! { <option value=k.code() selected=*k == selected>{k.label()}</option> }).collect_view()}
+            </select>
+            <p class="field-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+fn GroupsList() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let page = move || query.read().get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32);
+    let groups = Resource::new(move || (q(), page()), |(q, p)| list_groups(q, p));
+    let create = ServerAction::<CreateGroup>::new();
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    view! {
+        <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
+        <div class="page-header"><h1>"Groups"</h1></div>
+        <details class="panel" open=move || error.get().is_some()>
+            <summary>"New group"</summary>
+            <FormAlert error=error fields=&["name", "description", "kind"] />
+            <ActionForm action=create attr:class="form">
+                <div class="form-grid">
+                    <TextField label="Name" name="name" required=true maxlength=120 error=field("name") />
+                    <KindSelect selected=GroupKind::Security error=field("kind") />
+                    <TextField label="Description" name="description" maxlength=1000 error=field("description") />
+                </div>
+                <div class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create group"</button></div>
+            </ActionForm>
+        </details>
+        <Form method="GET" action="" attr:class="searchbar" attr:role="search">
+            <label class="sr-only" for="group-search">"Search groups"</label>
+            <input id="group-search" type="search" name="q" value=q placeholder="Group name" maxlength="200" />
+            <button type="submit">"Search"</button>
+        </Form>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match groups.await {
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                    Ok(p) if p.items.is_empty() => view! {
+                        <div class="empty-state"><p>{if q().is_empty() { "There are no groups yet. Create one with “New group”.".to_owned() } else { format!("No group matches “{}”.", q()) }}</p></div>
+                    }.into_any(),
+                    Ok(p) => {
+                        let (count, current, total) = (p.page_count(), p.page, p.total);
+                        view! {
+                            <div class="table-wrap"><table class="data">
+                                <caption class="sr-only">"Groups"</caption>
+                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Members"</th><th scope="col">"Licenses"</th></tr></thead>
+                                <tbody>{p.items.into_iter().map(|g| view! {
+                                    <tr>
+                                        <td><a href=format!("/admin/directory/groups/{}", g.id)>{g.name}</a><br /><span class="muted">{g.description}</span></td>
+                                        <td>{g.kind.label()}</td>
+                                        <td class="num">{g.member_count}</td>
+                                        <td>{g.licenses.join(", ")}</td>
+                                    </tr>
+                                }).collect_view()}</tbody>
+                            </table></div>
+                            <Pager base="/admin/directory/groups".into() q=q() page=current page_count=count total=total noun="groups" />
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn GroupDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let page = move || query.read().get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32);
+    let add = ServerAction::<AddGroupMember>::new();
+    let remove = ServerAction::<RemoveGroupMember>::new();
+    let assign = ServerAction::<AssignGroupLicense>::new();
+    let unassign = ServerAction::<RemoveGroupLicense>::new();
+    let update = ServerAction::<UpdateGroup>::new();
+    let group = Resource::new(
+        move || (id(), page(), add.version().get(), remove.version().get(), assign.version().get(), unassign.version().get(), update.version().get()),
+        |(id, page, ..)| get_group(id, page),
+    );
+    let licenses = Resource::new(move || assign.version().get(), |_| list_licenses());
+    view! {
+        <Title text="Group · Tessera" />
+        <AdminOnly>
+            <div class="breadcrumbs"><a href="/admin">"Administration"</a>" / "<a href="/admin/directory/groups">"Groups"</a></div>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    let all_licenses = licenses.await.unwrap_or_default();
+                    match group.await {
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                        Ok(d) => view! { <GroupView detail=d all_licenses add remove assign unassign update /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn GroupView(
+    detail: GroupDetail,
+    all_licenses: Vec<LicenseSummary>,
+    add: ServerAction<AddGroupMember>,
+    remove: ServerAction<RemoveGroupMember>,
+    assign: ServerAction<AssignGroupLicense>,
+    unassign: ServerAction<RemoveGroupLicense>,
+    update: ServerAction<UpdateGroup>,
+) -> impl IntoView {
+    let g = detail.group.clone();
+    let gid = g.id.to_string();
+    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let assign_error = Signal::derive(move || assign.value().get().and_then(Result::err));
+    let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
+    let other_error = Signal::derive(move || {
+        remove.value().get().and_then(Result::err).or_else(|| unassign.value().get().and_then(Result::err))
+    });
+    let held: Vec<LicenseId> = detail.licenses.iter().map(|l| l.id).collect();
+    let assignable: Vec<LicenseSummary> = all_licenses.into_iter().filter(|l| !held.contains(&l.id)).collect();
+    let members = detail.members.clone();
+    let (count, current, total) = (members.page_count(), members.page, members.total);
+    let name_field = Signal::derive(move || update_error.get().and_then(|e| e.field("name")));
+    let description_field = Signal::derive(move || update_error.get().and_then(|e| e.field("description")));
+    let kind_field = Signal::derive(move || update_error.get().and_then(|e| e.field("kind")));
+    let email_field = Signal::derive(move || add_error.get().and_then(|e| e.field("email")));
+    let (gid_add, gid_members, gid_edit) = (gid.clone(), gid.clone(), gid.clone());
+    view! {
+        <div class="page-header">
+            <h1>{g.name.clone()}</h1>
+            <div class="page-actions"><Badge kind="muted" text=g.kind.label() /></div>
+        </div>
+        {(!g.description.is_empty()).then(|| view! { <p class="lead">{g.description.clone()}</p> })}
+        <FormAlert error=other_error fields=&[] />
+
+        <section class="card">
+            <h2>{format!("Licenses ({})", detail.licenses.len())}</h2>
+            <p class="muted">"Every member of this group gets these licenses (one seat per person, however many groups carry it)."</p>
+            {if detail.licenses.is_empty() {
+                view! { <p class="muted">"This group carries no licenses."</p> }.into_any()
+            } else {
+                let gid = gid.clone();
+                view! {
+                    <ul class="chips">{detail.licenses.into_iter().map(|l| {
+                        let gid = gid.clone();
+                        let lid = l.id.to_string();
+                        let name = l.name.clone();
+                        view! {
+                            <li class="chip">
+                                <a href=format!("/admin/licenses/{}", l.id)>{l.name}</a>
+                                <button type="button" aria-label=format!("Remove license {name}") on:click=move |_| {
+                                    if confirm(&format!("Remove the license {name} from this group? Its members lose the license unless another group gives it.")) {
+                                        unassign.dispatch(RemoveGroupLicense { group_id: gid.clone(), license_id: lid.clone() });
+                                    }
+                                }>"×"</button>
+                            </li>
+                        }
+                    }).collect_view()}</ul>
+                }.into_any()
+            }}
+            {(!assignable.is_empty()).then(|| {
+                let gid = gid.clone();
+                view! {
+                    <FormAlert error=assign_error fields=&[] />
+                    <ActionForm action=assign attr:class="searchbar">
+                        <input type="hidden" name="group_id" value=gid />
+                        <label class="sr-only" for="assign-license">"License"</label>
+                        <select id="assign-license" name="license_id">
+                            {assignable.into_iter().map(|l| view! { <option value=l.id.to_string()>{l.name}</option> }).collect_view()}
+                        </select>
+                        <button type="submit">"Assign license"</button>
+                    </ActionForm>
+                }
+            })}
+        </section>
+
+        <section class="card">
+            <h2>{format!("Members ({total})")}</h2>
+            <FormAlert error=add_error fields=&["email"] />
+            <ActionForm action=add attr:class="form">
+                <input type="hidden" name="group_id" value=gid_add />
+                <div class="searchbar">
+                    <TextField label="Member email" id="member-email" name="email" input_type="email" maxlength=254 required=true error=email_field />
+                    <button type="submit" class="primary" disabled=move || add.pending().get()>"Add member"</button>
+                </div>
+            </ActionForm>
+            {if members.items.is_empty() {
+                view! { <p class="muted">"No members yet. Add people by email above."</p> }.into_any()
+            } else {
+                let gid = gid_members;
+                view! {
+                    <div class="table-wrap"><table class="data">
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Membership source"</th><th scope="col">"Member since"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                        <tbody>{members.items.into_iter().map(|m| {
+                            let direct = m.sources.contains(&GrantSource::Direct);
+                            let gid = gid.clone();
+                            let uid = m.user.id.to_string();
+                            let who = m.user.display_name.clone();
+                            view! {
+                                <tr>
+                                    <td><a href=format!("/admin/directory/users/{}", m.user.id)>{m.user.display_name.clone()}</a></td>
+                                    <td>{m.user.email.clone()}</td>
+                                    <td>{grant_badges(&m.sources)}</td>
+                                    <td>{utc(m.since)}</td>
+                                    <td>{direct.then(|| view! {
+                                        <button type="button" class="danger" aria-label=format!("Remove direct membership of {who}") on:click=move |_| {
+                                            if confirm(&format!("Remove the direct membership of {who}? Access granted by access packages stays.")) {
+                                                remove.dispatch(RemoveGroupMember { group_id: gid.clone(), user_id: uid.clone() });
+                                            }
+                                        }>"Remove"</button>
+                                    })}</td>
+                                </tr>
+                            }
+                        }).collect_view()}</tbody>
+                    </table></div>
+                    <Pager base=format!("/admin/directory/groups/{gid}") q=String::new() page=current page_count=count total=total noun="members" />
+                }.into_any()
+            }}
+        </section>
+
+        <section class="card">
+            <h2>"Owners"</h2>
+            {if detail.owners.is_empty() {
+                view! { <p class="muted">"No owners."</p> }.into_any()
+            } else {
+                view! { <ul>{detail.owners.into_iter().map(|o| view! { <li>{o.display_name}" "<span class="muted">{o.email}</span></li> }).collect_view()}</ul> }.into_any()
+            }}
+        </section>
+
+        <details class="panel">
+            <summary>"Edit group"</summary>
+            <FormAlert error=update_error fields=&["name", "description", "kind"] />
+            <p class="alert alert-success" role="status" hidden=move || !matches!(update.value().get(), Some(Ok(())))>"Saved."</p>
+            <ActionForm action=update attr:class="form">
+                <input type="hidden" name="id" value=gid_edit />
+                <div class="form-grid">
+                    <TextField label="Name" id="edit-name" name="name" required=true maxlength=120 value=g.name.clone() error=name_field />
+                    <KindSelect selected=g.kind error=kind_field />
+                    <TextField label="Description" id="edit-description" name="description" maxlength=1000 value=g.description.clone() error=description_field />
+                </div>
+                <div class="actions"><button type="submit" class="primary">"Save changes"</button></div>
+            </ActionForm>
+        </details>
+    }
+}

@@ -1,0 +1,55 @@
+pub mod groups;
+pub mod licenses;
+pub mod users;
+
+use crate::api::directory::load_directory_counts;
+use crate::layout::AdminOnly;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn AdminHome() -> impl IntoView {
+    view! {
+        <Title text="Administration · Tessera" />
+        <AdminOnly>
+            <AdminHomeInner />
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn AdminHomeInner() -> impl IntoView {
+    let counts = Resource::new(|| (), |_| load_directory_counts());
+    let stat = move |f: fn(&domain::model::DirectoryCounts) -> i64| {
+        move || counts.get().and_then(|r| r.ok()).map(|c| f(&c).to_string()).unwrap_or_else(|| "–".into())
+    };
+    view! {
+        <div class="page-header"><h1>"Administration"</h1></div>
+        <p class="lead">"Manage the directory that access packages act on: people, groups and the licenses groups carry."</p>
+        <Transition fallback=|| ()>
+            <div class="cards">
+                <section class="card">
+                    <h2><a href="/admin/directory/users">"Users"</a></h2>
+                    <div class="stat">
+                        <span class="stat-value">{stat(|c| c.users)}</span>
+                        <span class="stat-label">{move || format!("people, {} guests", stat(|c| c.guests)())}</span>
+                    </div>
+                </section>
+                <section class="card">
+                    <h2><a href="/admin/directory/groups">"Groups"</a></h2>
+                    <div class="stat">
+                        <span class="stat-value">{stat(|c| c.groups)}</span>
+                        <span class="stat-label">"groups"</span>
+                    </div>
+                </section>
+                <section class="card">
+                    <h2><a href="/admin/licenses">"Licenses"</a></h2>
+                    <div class="stat">
+                        <span class="stat-value">{stat(|c| c.licenses)}</span>
+                        <span class="stat-label">{move || format!("licenses, {} people without a seat", stat(|c| c.license_errors)())}</span>
+                    </div>
+                </section>
+            </div>
+        </Transition>
+    }
+}

@@ -1,0 +1,138 @@
+//! `tessera` command line: serve (default), migrate, admin create.
+
+use crate::config::Config;
+
+pub const HELP: &str = "\
+Tessera — self-hosted entitlement management
+
+USAGE:
+    tessera [serve] [--addr HOST:PORT] [--demo]
+    tessera migrate
+    tessera admin create --email EMAIL [--name \"Display Name\"]
+    tessera --help
+
+COMMANDS:
+    serve           Run the web server (default). Migrates the database first.
+    migrate         Apply database migrations and exit.
+    admin create    Create a Global Administrator (or give an existing account the role
+                    and a new password). The password is read from TESSERA_ADMIN_PASSWORD,
+                    or asked for on the terminal.
+
+OPTIONS:
+    --addr HOST:PORT   Listen address (env TESSERA_ADDR, default 127.0.0.1:3000)
+    --demo             Seed the Woodgrove Bank demo directory (env TESSERA_DEMO=1).
+                       Demo accounts share the PUBLIC password 'tessera-demo'.
+    -h, --help         Show this help
+
+ENVIRONMENT:
+    DATABASE_URL                    sqlite://data/tessera.db (default) or postgres://user@host/db
+    TESSERA_SESSION_IDLE_MINUTES    sign out after this much inactivity (default 480)
+    TESSERA_SESSION_ABSOLUTE_HOURS  sign out this long after sign-in at the latest (default 168)
+    TESSERA_SECURE_COOKIES          1 to mark the session cookie Secure (behind HTTPS)
+    LEPTOS_SITE_ROOT                where the built site assets are (default target/site)
+    RUST_LOG                        log filter (default info)
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    Migrate,
+    AdminCreate { email: String, name: String },
+    Help,
+}
+
+/// Parses arguments (without the program name) into a command, adjusting `config`.
+pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
+    let mut command = None;
+    let mut email = None;
+    let mut name = None;
+    let mut i = 0;
+    let value = |i: usize, flag: &str| args.get(i + 1).cloned().ok_or_else(|| format!("{flag} needs a value"));
+    while i < args.len() {
+        match args[i].as_str() {
+            "-h" | "--help" | "help" => return Ok(Command::Help),
+            "serve" if command.is_none() => command = Some("serve"),
+            "migrate" if command.is_none() => command = Some("migrate"),
+            "admin" if command.is_none() => {
+                match args.get(i + 1).map(String::as_str) {
+                    Some("create") => command = Some("admin create"),
+                    _ => return Err("expected `tessera admin create --email EMAIL`".into()),
+                }
+                i += 1;
+            }
+            "--demo" => config.demo = true,
+            "--addr" => {
+                let v = value(i, "--addr")?;
+                config.addr = v.parse().map_err(|_| format!("--addr must be HOST:PORT, got {v:?}"))?;
+                i += 1;
+            }
+            "--email" => {
+                email = Some(value(i, "--email")?);
+                i += 1;
+            }
+            "--name" => {
+                name = Some(value(i, "--name")?);
+                i += 1;
+            }
+            other => return Err(format!("unknown argument {other:?}; see `tessera --help`")),
+        }
+        i += 1;
+    }
+    match command.unwrap_or("serve") {
+        "migrate" => Ok(Command::Migrate),
+        "admin create" => {
+            let email = email.ok_or("admin create needs --email EMAIL")?;
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("Administrator").to_owned());
+            Ok(Command::AdminCreate { email, name })
+        }
+        _ => Ok(Command::Serve),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> Config {
+        Config {
+            addr: "127.0.0.1:3000".parse().unwrap_or_else(|_| unreachable!()),
+            database_url: "sqlite::memory:".into(),
+            demo: false,
+            session_limits: domain::rules::sign_in::SessionLimits { idle_secs: 1, absolute_secs: 2 },
+            secure_cookies: false,
+            site_root: "target/site".into(),
+            max_body_bytes: 1,
+        }
+    }
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn serve_is_the_default_and_takes_addr_and_demo() {
+        let mut c = cfg();
+        assert_eq!(parse(&args("--demo --addr 127.0.0.1:3100"), &mut c), Ok(Command::Serve));
+        assert!(c.demo);
+        assert_eq!(c.addr.port(), 3100);
+    }
+
+    #[test]
+    fn admin_create_needs_an_email() {
+        let mut c = cfg();
+        assert!(parse(&args("admin create"), &mut c).is_err());
+        assert_eq!(
+            parse(&args("admin create --email a@b.example --name Ann"), &mut c),
+            Ok(Command::AdminCreate { email: "a@b.example".into(), name: "Ann".into() })
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_explained() {
+        let mut c = cfg();
+        assert!(parse(&args("--addr nowhere"), &mut c).unwrap_err().contains("HOST:PORT"));
+        assert!(parse(&args("--frobnicate"), &mut c).unwrap_err().contains("unknown argument"));
+        assert_eq!(parse(&args("migrate"), &mut c), Ok(Command::Migrate));
+        assert_eq!(parse(&args("serve --help"), &mut c), Ok(Command::Help));
+    }
+}

@@ -1,0 +1,66 @@
+//! Settings: flags over environment variables over defaults.
+
+use domain::rules::sign_in::SessionLimits;
+use leptos::config::{Env, LeptosOptions};
+use std::net::SocketAddr;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tessera.db";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_SITE_ROOT: &str = "target/site";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub demo: bool,
+    pub session_limits: SessionLimits,
+    pub secure_cookies: bool,
+    pub site_root: String,
+    pub max_body_bytes: usize,
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+fn env_flag(name: &str) -> bool {
+    matches!(std::env::var(name).as_deref(), Ok("1" | "true" | "yes"))
+}
+
+fn env_number(name: &str, default: i64) -> Result<i64, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => {
+            v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{name} must be a positive whole number, got {v:?}"))
+        }
+        _ => Ok(default),
+    }
+}
+
+impl Config {
+    /// Reads the environment; `addr` and `demo` may be overridden by flags afterwards.
+    pub fn from_env() -> Result<Self, String> {
+        let addr = env_or("TESSERA_ADDR", DEFAULT_ADDR);
+        Ok(Self {
+            addr: addr.parse().map_err(|_| format!("TESSERA_ADDR must be host:port, got {addr:?}"))?,
+            database_url: env_or("DATABASE_URL", DEFAULT_DATABASE_URL),
+            demo: env_flag("TESSERA_DEMO"),
+            session_limits: SessionLimits {
+                idle_secs: env_number("TESSERA_SESSION_IDLE_MINUTES", 8 * 60)? * 60,
+                absolute_secs: env_number("TESSERA_SESSION_ABSOLUTE_HOURS", 7 * 24)? * 3600,
+            },
+            secure_cookies: env_flag("TESSERA_SECURE_COOKIES"),
+            site_root: env_or("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT),
+            max_body_bytes: 4 * 1024 * 1024,
+        })
+    }
+
+    pub fn leptos_options(&self) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("tessera")
+            .site_root(self.site_root.as_str())
+            .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
+            .site_addr(self.addr)
+            .env(if std::env::var("LEPTOS_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("dev")) { Env::DEV } else { Env::PROD })
+            .build()
+    }
+}

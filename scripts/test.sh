@@ -97,10 +97,14 @@ if is_ci; then
     echo "[test] TESSERA_REQUIRE_POSTGRES=1 (CI)"
 fi
 
+# --- c0. formatting ---------------------------------------------------------------------------
+announce "c0. cargo fmt --check"
+run_step "c0. cargo fmt --check" cargo fmt --all --check || true
+
 # --- c. cargo tests ---------------------------------------------------------------------------
-announce "c. cargo test --release -p domain -p server"
+announce "c. cargo test --release -p domain -p app -p tessera"
 # --release on purpose: shares dependency builds with `cargo leptos build --release`.
-run_step "c. cargo test --release -p domain -p server" cargo test --release -p domain -p server || true
+run_step "c. cargo test --release -p domain -p app -p tessera" cargo test --release -p domain -p app -p tessera || true
 
 # --- d. release build -------------------------------------------------------------------------
 announce "d. cargo leptos build --release"

@@ -59,12 +59,17 @@ pub fn TextField(
 
 /// Errors of an action that are not about one of `fields`, in a live alert.
 #[component]
-pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>, fields: &'static [&'static str]) -> impl IntoView {
+pub fn FormAlert(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
     move || {
         error.get().map(|e| {
             let general = e.general(fields);
             let headline = match &e {
-                AppError::Invalid(_) if general.is_empty() => Some("Please correct the highlighted fields.".to_owned()),
+                AppError::Invalid(_) if general.is_empty() => {
+                    Some("Please correct the highlighted fields.".to_owned())
+                }
                 _ => None,
             };
             view! {
@@ -118,7 +123,9 @@ pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -127,7 +134,14 @@ pub fn encode(value: &str) -> String {
 
 /// Previous / "Page n of m" / next, as links that keep the search.
 #[component]
-pub fn Pager(base: String, q: String, page: u32, page_count: u32, total: i64, #[prop(into)] noun: String) -> impl IntoView {
+pub fn Pager(
+    base: String,
+    q: String,
+    page: u32,
+    page_count: u32,
+    total: i64,
+    #[prop(into)] noun: String,
+) -> impl IntoView {
     let link = move |p: u32| format!("{base}?q={}&page={p}", encode(&q));
     let prev = (page > 1).then(|| link(page - 1));
     let next = (page < page_count).then(|| link(page + 1));

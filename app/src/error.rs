@@ -19,7 +19,9 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many failed sign-in attempts. Try again in {0} s.")]
     Throttled(i64),
-    #[error("Something went wrong on our side. Please try again; if it persists, tell your administrator.")]
+    #[error(
+        "Something went wrong on our side. Please try again; if it persists, tell your administrator."
+    )]
     Internal,
     #[error("The server could not be reached: {0}")]
     Transport(String),
@@ -29,7 +31,10 @@ impl AppError {
     /// The message for one field, if the error names it.
     pub fn field(&self, name: &str) -> Option<String> {
         match self {
-            AppError::Invalid(errors) => errors.iter().find(|e| e.field == name).map(|e| e.message.clone()),
+            AppError::Invalid(errors) => errors
+                .iter()
+                .find(|e| e.field == name)
+                .map(|e| e.message.clone()),
             _ => None,
         }
     }
@@ -37,9 +42,11 @@ impl AppError {
     /// Messages not tied to a field shown on the form (or the whole error when it is not about fields).
     pub fn general(&self, form_fields: &[&str]) -> Vec<String> {
         match self {
-            AppError::Invalid(errors) => {
-                errors.iter().filter(|e| !form_fields.contains(&e.field.as_str())).map(|e| e.message.clone()).collect()
-            }
+            AppError::Invalid(errors) => errors
+                .iter()
+                .filter(|e| !form_fields.contains(&e.field.as_str()))
+                .map(|e| e.message.clone())
+                .collect(),
             other => vec![other.to_string()],
         }
     }

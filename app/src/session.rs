@@ -16,7 +16,11 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 pub struct CurrentActor(pub Option<Actor>);
 
 /// Starts a session for `user`: a fresh session id (against fixation) and the timestamps.
-pub async fn establish(session: &Session, user: UserId, now_ms: i64) -> Result<(), tower_sessions::session::Error> {
+pub async fn establish(
+    session: &Session,
+    user: UserId,
+    now_ms: i64,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(USER, user).await?;
     session.insert(SIGNED_IN_AT, now_ms).await?;

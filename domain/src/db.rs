@@ -27,7 +27,10 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_owned())
         } else {
-            return Err(DomainError::invalid("DATABASE_URL", "must start with sqlite: or postgres://"));
+            return Err(DomainError::invalid(
+                "DATABASE_URL",
+                "must start with sqlite: or postgres://",
+            ));
         };
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let options = match backend {
@@ -48,7 +51,10 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> DomainResult<()> {
-        MIGRATOR.run(&self.pool).await.map_err(DomainError::internal)
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(DomainError::internal)
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -72,7 +78,11 @@ impl Db {
 
     /// Whether the database answers; for `/healthz`.
     pub async fn ping(&self) -> DomainResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(DomainError::internal)
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(DomainError::internal)
     }
 
     pub async fn close(&self) {
@@ -89,10 +99,10 @@ fn prepare_sqlite_url(url: &str) -> DomainResult<String> {
     if path.is_empty() || path == ":memory:" {
         return Ok(url.to_owned());
     }
-    if let Some(dir) = std::path::Path::new(path).parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(DomainError::internal)?;
-        }
+    if let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(DomainError::internal)?;
     }
     let query = match query {
         Some(q) if q.contains("mode=") => q.to_owned(),
@@ -110,8 +120,17 @@ mod tests {
     fn sqlite_urls_get_create_mode() {
         let dir = std::env::temp_dir().join("tessera-url-test");
         let url = format!("sqlite://{}/x.db", dir.display());
-        assert_eq!(prepare_sqlite_url(&url).ok(), Some(format!("{url}?mode=rwc")));
-        assert_eq!(prepare_sqlite_url("sqlite::memory:").ok(), Some("sqlite::memory:".into()));
-        assert_eq!(prepare_sqlite_url("sqlite://a.db?mode=ro").ok(), Some("sqlite://a.db?mode=ro".into()));
+        assert_eq!(
+            prepare_sqlite_url(&url).ok(),
+            Some(format!("{url}?mode=rwc"))
+        );
+        assert_eq!(
+            prepare_sqlite_url("sqlite::memory:").ok(),
+            Some("sqlite::memory:".into())
+        );
+        assert_eq!(
+            prepare_sqlite_url("sqlite://a.db?mode=ro").ok(),
+            Some("sqlite://a.db?mode=ro".into())
+        );
     }
 }

@@ -37,10 +37,10 @@ impl From<sqlx::Error> for DomainError {
         if let sqlx::Error::RowNotFound = e {
             return Self::NotFound("record");
         }
-        if let Some(db) = e.as_database_error() {
-            if let Some(c) = crate::store::constraint_message(db) {
-                return c;
-            }
+        if let Some(db) = e.as_database_error()
+            && let Some(c) = crate::store::constraint_message(db)
+        {
+            return c;
         }
         Self::internal(e)
     }

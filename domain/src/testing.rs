@@ -17,17 +17,36 @@ pub struct TestEnv {
 impl TestEnv {
     /// A Global Administrator actor, created in the database.
     pub async fn admin(&self) -> Actor {
-        let id = crate::service::auth::create_administrator(&self.ctx, "root.admin@woodgrove.example", "Root Admin", "a long test password")
+        let id = crate::service::auth::create_administrator(
+            &self.ctx,
+            "root.admin@woodgrove.example",
+            "Root Admin",
+            "a long test password",
+        )
+        .await
+        .expect("create admin");
+        crate::service::auth::resolve_actor(&self.ctx, id)
             .await
-            .expect("create admin");
-        crate::service::auth::resolve_actor(&self.ctx, id).await.unwrap().unwrap()
+            .unwrap()
+            .unwrap()
     }
 
     /// A plain member actor without roles.
     pub async fn member(&self, admin: &Actor, email: &str) -> Actor {
-        let form = UserForm { email: email.into(), display_name: email.split('@').next().unwrap().into(), user_type: "member".into(), enabled: true, ..Default::default() };
-        let id = crate::service::directory::create_user(&self.ctx, admin, &form).await.unwrap();
-        crate::service::auth::resolve_actor(&self.ctx, id).await.unwrap().unwrap()
+        let form = UserForm {
+            email: email.into(),
+            display_name: email.split('@').next().unwrap().into(),
+            user_type: "member".into(),
+            enabled: true,
+            ..Default::default()
+        };
+        let id = crate::service::directory::create_user(&self.ctx, admin, &form)
+            .await
+            .unwrap();
+        crate::service::auth::resolve_actor(&self.ctx, id)
+            .await
+            .unwrap()
+            .unwrap()
     }
 }
 
@@ -39,7 +58,10 @@ async fn env_for(url: &str) -> TestEnv {
     let db = Db::connect(url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let clock = Arc::new(ManualClock::new(start_instant()));
-    TestEnv { ctx: Ctx::new(db, clock.clone()), clock }
+    TestEnv {
+        ctx: Ctx::new(db, clock.clone()),
+        clock,
+    }
 }
 
 pub async fn run_sqlite<F, Fut>(body: F)
@@ -60,11 +82,13 @@ where
 }
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("TESSERA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TESSERA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn postgres_required() -> bool {
-    std::env::var("TESSERA_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") || std::env::var("CI").is_ok_and(|v| v == "true")
+    std::env::var("TESSERA_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+        || std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
 pub async fn run_postgres<F, Fut>(body: F)
@@ -77,19 +101,30 @@ where
     let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
         Ok(c) => c,
         Err(e) if !postgres_required() => {
-            eprintln!("SKIPPED: Postgres at {admin_url} is unreachable ({e}); set CI=true to make this fatal");
+            eprintln!(
+                "SKIPPED: Postgres at {admin_url} is unreachable ({e}); set CI=true to make this fatal"
+            );
             return;
         }
         Err(e) => panic!("Postgres at {admin_url} is unreachable and required: {e}"),
     };
     let name = format!("tessera_test_{}", uuid::Uuid::now_v7().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url.clone());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or(admin_url.clone());
     let env = env_for(&format!("{base}/{name}")).await;
     let db = env.ctx.db.clone();
     let result = tokio::spawn(body(env)).await;
     db.close().await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.expect("drop database");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .expect("drop database");
     if let Err(e) = result {
         std::panic::resume_unwind(e.into_panic());
     }

@@ -1,10 +1,10 @@
 //! Sign-in against real databases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use domain::on_both_databases;
-use domain::testing::TestEnv;
 use domain::DomainError;
+use domain::on_both_databases;
 use domain::service::auth::{WRONG_CREDENTIALS, create_administrator, resolve_actor, sign_in};
+use domain::testing::TestEnv;
 
 fn message(r: Result<domain::model::UserId, DomainError>) -> String {
     match r {
@@ -15,52 +15,138 @@ fn message(r: Result<domain::model::UserId, DomainError>) -> String {
 }
 
 async fn the_right_password_signs_in_and_records_it(env: TestEnv) {
-    let id = create_administrator(&env.ctx, "boss@woodgrove.example", "Boss", "a long test password").await.unwrap();
-    assert_eq!(sign_in(&env.ctx, " Boss@Woodgrove.example ", "a long test password").await.unwrap(), id);
+    let id = create_administrator(
+        &env.ctx,
+        "boss@woodgrove.example",
+        "Boss",
+        "a long test password",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        sign_in(&env.ctx, " Boss@Woodgrove.example ", "a long test password")
+            .await
+            .unwrap(),
+        id
+    );
     let actor = resolve_actor(&env.ctx, id).await.unwrap().unwrap();
     assert!(actor.can_open_admin());
     let admin = actor.clone();
-    let detail = domain::service::directory::user_detail(&env.ctx, &admin, id).await.unwrap();
-    assert_eq!(detail.last_sign_in_at, Some(domain::testing::start_instant()));
+    let detail = domain::service::directory::user_detail(&env.ctx, &admin, id)
+        .await
+        .unwrap();
+    assert_eq!(
+        detail.last_sign_in_at,
+        Some(domain::testing::start_instant())
+    );
 }
 
 async fn wrong_email_and_wrong_password_say_the_same(env: TestEnv) {
-    create_administrator(&env.ctx, "boss@woodgrove.example", "Boss", "a long test password").await.unwrap();
-    assert_eq!(message(sign_in(&env.ctx, "boss@woodgrove.example", "wrong").await), WRONG_CREDENTIALS);
-    assert_eq!(message(sign_in(&env.ctx, "nobody@woodgrove.example", "wrong").await), WRONG_CREDENTIALS);
-    assert_eq!(message(sign_in(&env.ctx, "not an email", "wrong").await), WRONG_CREDENTIALS);
-    assert_eq!(message(sign_in(&env.ctx, "", "").await), "Email is required.");
+    create_administrator(
+        &env.ctx,
+        "boss@woodgrove.example",
+        "Boss",
+        "a long test password",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        message(sign_in(&env.ctx, "boss@woodgrove.example", "wrong").await),
+        WRONG_CREDENTIALS
+    );
+    assert_eq!(
+        message(sign_in(&env.ctx, "nobody@woodgrove.example", "wrong").await),
+        WRONG_CREDENTIALS
+    );
+    assert_eq!(
+        message(sign_in(&env.ctx, "not an email", "wrong").await),
+        WRONG_CREDENTIALS
+    );
+    assert_eq!(
+        message(sign_in(&env.ctx, "", "").await),
+        "Email is required."
+    );
 }
 
 async fn repeated_failures_are_throttled_then_released(env: TestEnv) {
-    create_administrator(&env.ctx, "boss@woodgrove.example", "Boss", "a long test password").await.unwrap();
+    create_administrator(
+        &env.ctx,
+        "boss@woodgrove.example",
+        "Boss",
+        "a long test password",
+    )
+    .await
+    .unwrap();
     for _ in 0..5 {
-        assert_eq!(message(sign_in(&env.ctx, "boss@woodgrove.example", "wrong").await), WRONG_CREDENTIALS);
+        assert_eq!(
+            message(sign_in(&env.ctx, "boss@woodgrove.example", "wrong").await),
+            WRONG_CREDENTIALS
+        );
     }
     // Locked now, even with the right password, and the wait is stated.
-    assert_eq!(message(sign_in(&env.ctx, "boss@woodgrove.example", "a long test password").await), "wait 30");
+    assert_eq!(
+        message(sign_in(&env.ctx, "boss@woodgrove.example", "a long test password").await),
+        "wait 30"
+    );
     env.clock.advance(chrono::Duration::seconds(20));
-    assert_eq!(message(sign_in(&env.ctx, "BOSS@woodgrove.example", "a long test password").await), "wait 10");
+    assert_eq!(
+        message(sign_in(&env.ctx, "BOSS@woodgrove.example", "a long test password").await),
+        "wait 10"
+    );
     env.clock.advance(chrono::Duration::seconds(10));
-    assert!(sign_in(&env.ctx, "boss@woodgrove.example", "a long test password").await.is_ok());
+    assert!(
+        sign_in(&env.ctx, "boss@woodgrove.example", "a long test password")
+            .await
+            .is_ok()
+    );
     // Success resets the count.
-    assert_eq!(message(sign_in(&env.ctx, "boss@woodgrove.example", "wrong").await), WRONG_CREDENTIALS);
+    assert_eq!(
+        message(sign_in(&env.ctx, "boss@woodgrove.example", "wrong").await),
+        WRONG_CREDENTIALS
+    );
 }
 
 async fn disabled_accounts_cannot_sign_in_or_keep_a_session(env: TestEnv) {
     let admin = env.admin().await;
     let form = domain::model::UserForm {
-        email: "off@woodgrove.example".into(), display_name: "Off".into(), user_type: "member".into(), enabled: true, ..Default::default()
+        email: "off@woodgrove.example".into(),
+        display_name: "Off".into(),
+        user_type: "member".into(),
+        enabled: true,
+        ..Default::default()
     };
-    let id = domain::service::directory::create_user(&env.ctx, &admin, &form).await.unwrap();
+    let id = domain::service::directory::create_user(&env.ctx, &admin, &form)
+        .await
+        .unwrap();
     let password = domain::model::NewPassword::parse("another long password").unwrap();
-    let hash = domain::service::auth::hash_password(&password).await.unwrap();
+    let hash = domain::service::auth::hash_password(&password)
+        .await
+        .unwrap();
     let mut tx = env.ctx.db.begin().await.unwrap();
-    domain::store::users::set_password_hash(&mut tx, id, &hash, env.ctx.clock.now()).await.unwrap();
+    domain::store::users::set_password_hash(&mut tx, id, &hash, env.ctx.clock.now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
-    assert!(sign_in(&env.ctx, "off@woodgrove.example", "another long password").await.is_ok());
-    domain::service::directory::update_user(&env.ctx, &admin, id, &domain::model::UserForm { enabled: false, ..form }).await.unwrap();
-    assert_eq!(message(sign_in(&env.ctx, "off@woodgrove.example", "another long password").await), WRONG_CREDENTIALS);
+    assert!(
+        sign_in(&env.ctx, "off@woodgrove.example", "another long password")
+            .await
+            .is_ok()
+    );
+    domain::service::directory::update_user(
+        &env.ctx,
+        &admin,
+        id,
+        &domain::model::UserForm {
+            enabled: false,
+            ..form
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        message(sign_in(&env.ctx, "off@woodgrove.example", "another long password").await),
+        WRONG_CREDENTIALS
+    );
     assert!(resolve_actor(&env.ctx, id).await.unwrap().is_none());
 }
 

@@ -47,7 +47,11 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
     let mut email = None;
     let mut name = None;
     let mut i = 0;
-    let value = |i: usize, flag: &str| args.get(i + 1).cloned().ok_or_else(|| format!("{flag} needs a value"));
+    let value = |i: usize, flag: &str| {
+        args.get(i + 1)
+            .cloned()
+            .ok_or_else(|| format!("{flag} needs a value"))
+    };
     while i < args.len() {
         match args[i].as_str() {
             "-h" | "--help" | "help" => return Ok(Command::Help),
@@ -63,7 +67,9 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
             "--demo" => config.demo = true,
             "--addr" => {
                 let v = value(i, "--addr")?;
-                config.addr = v.parse().map_err(|_| format!("--addr must be HOST:PORT, got {v:?}"))?;
+                config.addr = v
+                    .parse()
+                    .map_err(|_| format!("--addr must be HOST:PORT, got {v:?}"))?;
                 i += 1;
             }
             "--email" => {
@@ -82,7 +88,13 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         "migrate" => Ok(Command::Migrate),
         "admin create" => {
             let email = email.ok_or("admin create needs --email EMAIL")?;
-            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("Administrator").to_owned());
+            let name = name.unwrap_or_else(|| {
+                email
+                    .split('@')
+                    .next()
+                    .unwrap_or("Administrator")
+                    .to_owned()
+            });
             Ok(Command::AdminCreate { email, name })
         }
         _ => Ok(Command::Serve),
@@ -98,7 +110,10 @@ mod tests {
             addr: "127.0.0.1:3000".parse().unwrap_or_else(|_| unreachable!()),
             database_url: "sqlite::memory:".into(),
             demo: false,
-            session_limits: domain::rules::sign_in::SessionLimits { idle_secs: 1, absolute_secs: 2 },
+            session_limits: domain::rules::sign_in::SessionLimits {
+                idle_secs: 1,
+                absolute_secs: 2,
+            },
             secure_cookies: false,
             site_root: "target/site".into(),
             max_body_bytes: 1,
@@ -112,7 +127,10 @@ mod tests {
     #[test]
     fn serve_is_the_default_and_takes_addr_and_demo() {
         let mut c = cfg();
-        assert_eq!(parse(&args("--demo --addr 127.0.0.1:3100"), &mut c), Ok(Command::Serve));
+        assert_eq!(
+            parse(&args("--demo --addr 127.0.0.1:3100"), &mut c),
+            Ok(Command::Serve)
+        );
         assert!(c.demo);
         assert_eq!(c.addr.port(), 3100);
     }
@@ -123,15 +141,26 @@ mod tests {
         assert!(parse(&args("admin create"), &mut c).is_err());
         assert_eq!(
             parse(&args("admin create --email a@b.example --name Ann"), &mut c),
-            Ok(Command::AdminCreate { email: "a@b.example".into(), name: "Ann".into() })
+            Ok(Command::AdminCreate {
+                email: "a@b.example".into(),
+                name: "Ann".into()
+            })
         );
     }
 
     #[test]
     fn bad_arguments_are_explained() {
         let mut c = cfg();
-        assert!(parse(&args("--addr nowhere"), &mut c).unwrap_err().contains("HOST:PORT"));
-        assert!(parse(&args("--frobnicate"), &mut c).unwrap_err().contains("unknown argument"));
+        assert!(
+            parse(&args("--addr nowhere"), &mut c)
+                .unwrap_err()
+                .contains("HOST:PORT")
+        );
+        assert!(
+            parse(&args("--frobnicate"), &mut c)
+                .unwrap_err()
+                .contains("unknown argument")
+        );
         assert_eq!(parse(&args("migrate"), &mut c), Ok(Command::Migrate));
         assert_eq!(parse(&args("serve --help"), &mut c), Ok(Command::Help));
     }

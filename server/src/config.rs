@@ -20,7 +20,10 @@ pub struct Config {
 }
 
 fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
 }
 
 fn env_flag(name: &str) -> bool {
@@ -29,9 +32,12 @@ fn env_flag(name: &str) -> bool {
 
 fn env_number(name: &str, default: i64) -> Result<i64, String> {
     match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => {
-            v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{name} must be a positive whole number, got {v:?}"))
-        }
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{name} must be a positive whole number, got {v:?}")),
         _ => Ok(default),
     }
 }
@@ -41,7 +47,9 @@ impl Config {
     pub fn from_env() -> Result<Self, String> {
         let addr = env_or("TESSERA_ADDR", DEFAULT_ADDR);
         Ok(Self {
-            addr: addr.parse().map_err(|_| format!("TESSERA_ADDR must be host:port, got {addr:?}"))?,
+            addr: addr
+                .parse()
+                .map_err(|_| format!("TESSERA_ADDR must be host:port, got {addr:?}"))?,
             database_url: env_or("DATABASE_URL", DEFAULT_DATABASE_URL),
             demo: env_flag("TESSERA_DEMO"),
             session_limits: SessionLimits {
@@ -60,7 +68,13 @@ impl Config {
             .site_root(self.site_root.as_str())
             .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
             .site_addr(self.addr)
-            .env(if std::env::var("LEPTOS_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("dev")) { Env::DEV } else { Env::PROD })
+            .env(
+                if std::env::var("LEPTOS_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("dev")) {
+                    Env::DEV
+                } else {
+                    Env::PROD
+                },
+            )
             .build()
     }
 }

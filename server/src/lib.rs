@@ -42,7 +42,10 @@ pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain:
     ctx.sessions = config.session_limits;
     if config.demo {
         let created = domain::service::demo::seed(&ctx).await?;
-        tracing::warn!(created, "DEMO MODE: the Woodgrove Bank accounts use the public password 'tessera-demo'. Never use --demo with real data.");
+        tracing::warn!(
+            created,
+            "DEMO MODE: the Woodgrove Bank accounts use the public password 'tessera-demo'. Never use --demo with real data."
+        );
     }
     Ok(ctx)
 }
@@ -50,7 +53,10 @@ pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain:
 /// The whole HTTP application.
 pub fn router(config: &Config, ctx: Ctx) -> Router {
     let leptos_options = config.leptos_options();
-    let state = AppState { leptos_options: leptos_options.clone(), ctx: ctx.clone() };
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        ctx: ctx.clone(),
+    };
     let routes = generate_route_list(app::App);
     let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(ctx.clone()))
         .with_name("tessera.sid")
@@ -70,8 +76,13 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::current_actor))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::current_actor,
+        ))
         .layer(sessions)
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
@@ -80,12 +91,17 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.ctx.db.backend().code();
     match state.ctx.db.ping().await {
-        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok", "database": database}))),
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok", "database": database})),
+        ),
         Err(e) => {
             tracing::error!(error = ?e, "health check: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({"status": "unavailable", "database": database, "reason": "the database does not answer"})),
+                axum::Json(
+                    serde_json::json!({"status": "unavailable", "database": database, "reason": "the database does not answer"}),
+                ),
             )
         }
     }
@@ -99,7 +115,8 @@ pub fn spawn_housekeeping(ctx: Ctx) {
             tick.tick().await;
             let now = ctx.clock.now_ms();
             match ctx.db.pool().acquire().await {
-                Ok(mut conn) => match domain::store::sessions::delete_expired(&mut conn, now).await {
+                Ok(mut conn) => match domain::store::sessions::delete_expired(&mut conn, now).await
+                {
                     Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = ?e, "cannot remove expired sessions"),

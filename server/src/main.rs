@@ -8,7 +8,10 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
@@ -30,25 +33,40 @@ async fn run() -> Result<(), String> {
             Ok(())
         }
         Command::Migrate => {
-            let db = domain::db::Db::connect(&config.database_url).await.map_err(|e| format!("cannot open the database: {e:?}"))?;
-            db.migrate().await.map_err(|e| format!("migration failed: {e:?}"))?;
+            let db = domain::db::Db::connect(&config.database_url)
+                .await
+                .map_err(|e| format!("cannot open the database: {e:?}"))?;
+            db.migrate()
+                .await
+                .map_err(|e| format!("migration failed: {e:?}"))?;
             println!("Migrations applied to {} database.", db.backend().label());
             Ok(())
         }
         Command::AdminCreate { email, name } => {
-            let ctx = server::prepare(&Config { demo: false, ..config }, clock).await.map_err(|e| format!("cannot open the database: {e:?}"))?;
+            let ctx = server::prepare(
+                &Config {
+                    demo: false,
+                    ..config
+                },
+                clock,
+            )
+            .await
+            .map_err(|e| format!("cannot open the database: {e:?}"))?;
             let password = match std::env::var("TESSERA_ADMIN_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
                 _ => prompt_password()?,
             };
-            match domain::service::auth::create_administrator(&ctx, &email, &name, &password).await {
+            match domain::service::auth::create_administrator(&ctx, &email, &name, &password).await
+            {
                 Ok(_) => {
                     println!("{email} is a Global Administrator and can sign in.");
                     Ok(())
                 }
-                Err(domain::DomainError::Invalid(fields)) => {
-                    Err(fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
-                }
+                Err(domain::DomainError::Invalid(fields)) => Err(fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")),
                 Err(e) => Err(format!("{e:?}")),
             }
         }
@@ -60,19 +78,32 @@ fn prompt_password() -> Result<String, String> {
     print!("Password for the new administrator (at least 12 characters): ");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 async fn serve(config: Config, clock: Arc<SystemClock>) -> Result<(), String> {
-    let ctx = server::prepare(&config, clock).await.map_err(|e| format!("cannot start: {e:?}"))?;
-    if !config.demo && !domain::service::auth::any_administrator(&ctx).await.map_err(|e| format!("{e:?}"))? {
-        tracing::warn!("No administrator exists yet. Create one with: tessera admin create --email you@example.com");
+    let ctx = server::prepare(&config, clock)
+        .await
+        .map_err(|e| format!("cannot start: {e:?}"))?;
+    if !config.demo
+        && !domain::service::auth::any_administrator(&ctx)
+            .await
+            .map_err(|e| format!("{e:?}"))?
+    {
+        tracing::warn!(
+            "No administrator exists yet. Create one with: tessera admin create --email you@example.com"
+        );
     }
     let backend = ctx.db.backend();
     server::spawn_housekeeping(ctx.clone());
     let app = server::router(&config, ctx);
-    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     tracing::info!(addr = %config.addr, database = backend.code(), "Tessera is listening on http://{}", config.addr);
     axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(async {

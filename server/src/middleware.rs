@@ -14,7 +14,12 @@ fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/healthz" || path == "/favicon.ico"
 }
 
-pub async fn current_actor(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+pub async fn current_actor(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
     if is_asset(&path) {
         return next.run(req).await;
@@ -23,18 +28,29 @@ pub async fn current_actor(State(state): State<AppState>, session: Session, mut 
     let is_page = req.method() == Method::GET && !path.starts_with("/api/");
     if is_page {
         if path == "/" {
-            return Redirect::to(if actor.is_some() { "/myaccess" } else { "/login" }).into_response();
+            return Redirect::to(if actor.is_some() {
+                "/myaccess"
+            } else {
+                "/login"
+            })
+            .into_response();
         }
         let protected = path.starts_with("/myaccess") || path.starts_with("/admin");
         if protected && actor.is_none() {
-            let target = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| path.clone());
+            let target = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| path.clone());
             return Redirect::to(&format!("/login?next={}", encode(&target))).into_response();
         }
         if path == "/login" && actor.is_some() {
             return Redirect::to("/myaccess").into_response();
         }
     }
-    let forbidden = is_page && path.starts_with("/admin") && !actor.as_ref().is_some_and(|a| a.can_open_admin());
+    let forbidden = is_page
+        && path.starts_with("/admin")
+        && !actor.as_ref().is_some_and(|a| a.can_open_admin());
     req.extensions_mut().insert(CurrentActor(actor));
     let mut response = next.run(req).await;
     if forbidden {

@@ -40,7 +40,10 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         let mut conn = self.conn().await?;
         // A random 128-bit id practically never collides; if it does, pick another.
-        while !sessions::create(&mut conn, &record.id.to_string(), &data, expiry_ms(record)).await.map_err(backend)? {
+        while !sessions::create(&mut conn, &record.id.to_string(), &data, expiry_ms(record))
+            .await
+            .map_err(backend)?
+        {
             record.id = Id::default();
         }
         Ok(())
@@ -48,22 +51,39 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = encode(record)?;
-        sessions::save(&mut *self.conn().await?, &record.id.to_string(), &data, expiry_ms(record)).await.map_err(backend)
+        sessions::save(
+            &mut *self.conn().await?,
+            &record.id.to_string(),
+            &data,
+            expiry_ms(record),
+        )
+        .await
+        .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = self.ctx.clock.now_ms();
-        let Some(data) = sessions::load(&mut *self.conn().await?, &id.to_string(), now).await.map_err(backend)? else {
+        let Some(data) = sessions::load(&mut *self.conn().await?, &id.to_string(), now)
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data =
+            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         // The record's own expiry is only a bound for clean-up; idle and absolute limits are
         // checked against the application clock when the session is resolved.
         let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::days(14);
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::delete(&mut *self.conn().await?, &id.to_string()).await.map_err(backend)
+        sessions::delete(&mut *self.conn().await?, &id.to_string())
+            .await
+            .map_err(backend)
     }
 }

@@ -18,7 +18,10 @@ fn config() -> Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: String::new(),
         demo: true,
-        session_limits: SessionLimits { idle_secs: 30 * 60, absolute_secs: 8 * 3600 },
+        session_limits: SessionLimits {
+            idle_secs: 30 * 60,
+            absolute_secs: 8 * 3600,
+        },
         secure_cookies: false,
         site_root: "target/site".into(),
         max_body_bytes: 1024 * 1024,
@@ -32,28 +35,54 @@ async fn app(env: &TestEnv) -> Router {
     server::router(&config(), ctx)
 }
 
-async fn get(app: &Router, path: &str, cookie: Option<&str>) -> (StatusCode, Option<String>, String) {
+async fn get(
+    app: &Router,
+    path: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, Option<String>, String) {
     let mut req = Request::get(path);
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
     }
-    let resp = app.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = resp.status();
-    let location = resp.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
-    let body = axum::body::to_bytes(resp.into_body(), 4 * 1024 * 1024).await.unwrap();
-    (status, location, String::from_utf8_lossy(&body).into_owned())
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = axum::body::to_bytes(resp.into_body(), 4 * 1024 * 1024)
+        .await
+        .unwrap();
+    (
+        status,
+        location,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
 }
 
 /// Posts to a server function as the browser's hydrated app does; returns status, the
 /// session cookie if one was set, and the body.
-async fn call(app: &Router, path: &str, form: &str, cookie: Option<&str>) -> (StatusCode, Option<String>, String) {
+async fn call(
+    app: &Router,
+    path: &str,
+    form: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, Option<String>, String) {
     let mut req = Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json");
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
     }
-    let resp = app.clone().oneshot(req.body(Body::from(form.to_owned())).unwrap()).await.unwrap();
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(form.to_owned())).unwrap())
+        .await
+        .unwrap();
     let status = resp.status();
     let cookie = resp
         .headers()
@@ -62,12 +91,22 @@ async fn call(app: &Router, path: &str, form: &str, cookie: Option<&str>) -> (St
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("tessera.sid="))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned());
-    let body = axum::body::to_bytes(resp.into_body(), 1024 * 1024).await.unwrap();
+    let body = axum::body::to_bytes(resp.into_body(), 1024 * 1024)
+        .await
+        .unwrap();
     (status, cookie, String::from_utf8_lossy(&body).into_owned())
 }
 
-async fn sign_in(app: &Router, email: &str, password: &str) -> (StatusCode, Option<String>, String) {
-    let form = format!("email={}&password={}&next=%2Fadmin", email.replace('@', "%40"), password);
+async fn sign_in(
+    app: &Router,
+    email: &str,
+    password: &str,
+) -> (StatusCode, Option<String>, String) {
+    let form = format!(
+        "email={}&password={}&next=%2Fadmin",
+        email.replace('@', "%40"),
+        password
+    );
     call(app, app::api::auth::SignIn::PATH, &form, None).await
 }
 
@@ -75,7 +114,10 @@ async fn health_reports_the_database(env: TestEnv) {
     let app = app(&env).await;
     let (status, _, body) = get(&app, "/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
-    let expected = format!("{{\"database\":\"{}\",\"status\":\"ok\"}}", env.ctx.db.backend().code());
+    let expected = format!(
+        "{{\"database\":\"{}\",\"status\":\"ok\"}}",
+        env.ctx.db.backend().code()
+    );
     assert_eq!(body, expected);
     env.ctx.db.close().await;
     let (status, _, body) = get(&app, "/healthz", None).await;
@@ -87,37 +129,62 @@ async fn signed_out_people_are_sent_to_sign_in(env: TestEnv) {
     let app = app(&env).await;
     let (status, location, _) = get(&app, "/admin/directory/users?q=eric", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(location.as_deref(), Some("/login?next=%2Fadmin%2Fdirectory%2Fusers%3Fq%3Deric"));
+    assert_eq!(
+        location.as_deref(),
+        Some("/login?next=%2Fadmin%2Fdirectory%2Fusers%3Fq%3Deric")
+    );
     let (status, _, body) = get(&app, "/login", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Sign in to Tessera"));
     // Server functions refuse too, whatever the UI shows.
-    let (status, _, body) = call(&app, app::api::directory::ListUsers::PATH, "q=&page=1", None).await;
-    assert!(status.is_client_error() || status.is_server_error(), "{status}");
+    let (status, _, body) = call(
+        &app,
+        app::api::directory::ListUsers::PATH,
+        "q=&page=1",
+        None,
+    )
+    .await;
+    assert!(
+        status.is_client_error() || status.is_server_error(),
+        "{status}"
+    );
     assert!(body.contains("Unauthenticated"), "{body}");
 }
 
 async fn an_admin_signs_in_and_reads_the_directory(env: TestEnv) {
     let app = app(&env).await;
     let (status, cookie, body) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
-    assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
     let cookie = cookie.expect("a session cookie");
     let (status, _, body) = get(&app, "/admin/directory/users", Some(&cookie)).await;
     assert_eq!(status, StatusCode::OK);
     for name in ["Alex Admin", "Maria Manager", "Eric Employee", "Gus Guest"] {
         assert!(body.contains(name), "{name} listed");
     }
-    assert!(body.contains(">Admin<"), "the Admin link is shown to admins");
+    assert!(
+        body.contains(">Admin<"),
+        "the Admin link is shown to admins"
+    );
     let (status, location, _) = get(&app, "/login", Some(&cookie)).await;
-    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/myaccess")));
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/myaccess"))
+    );
 }
 
 async fn wrong_credentials_fail_alike_and_are_throttled(env: TestEnv) {
     let app = app(&env).await;
-    let (_, cookie, wrong_password) = sign_in(&app, "eric.employee@woodgrove.example", "nope").await;
+    let (_, cookie, wrong_password) =
+        sign_in(&app, "eric.employee@woodgrove.example", "nope").await;
     assert!(cookie.is_none());
     let (_, _, wrong_email) = sign_in(&app, "nobody@woodgrove.example", "nope").await;
-    assert!(wrong_password.contains("Email or password is incorrect."), "{wrong_password}");
+    assert!(
+        wrong_password.contains("Email or password is incorrect."),
+        "{wrong_password}"
+    );
     assert_eq!(wrong_password, wrong_email);
     for _ in 0..4 {
         sign_in(&app, "nobody@woodgrove.example", "nope").await;
@@ -129,15 +196,27 @@ async fn wrong_credentials_fail_alike_and_are_throttled(env: TestEnv) {
 
 async fn people_without_an_admin_role_get_403_on_admin_pages(env: TestEnv) {
     let app = app(&env).await;
-    for email in ["gus.guest@partner.example", "eric.employee@woodgrove.example"] {
+    for email in [
+        "gus.guest@partner.example",
+        "eric.employee@woodgrove.example",
+    ] {
         let (_, cookie, _) = sign_in(&app, email, PASSWORD).await;
         let cookie = cookie.expect("signed in");
         let (status, _, body) = get(&app, "/admin", Some(&cookie)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{email}");
         assert!(body.contains("Access denied"));
         assert!(!body.contains(">Admin<"), "no Admin link for {email}");
-        let (status, _, body) = call(&app, app::api::directory::ListUsers::PATH, "q=&page=1", Some(&cookie)).await;
-        assert!(status.is_client_error() || status.is_server_error(), "{status}");
+        let (status, _, body) = call(
+            &app,
+            app::api::directory::ListUsers::PATH,
+            "q=&page=1",
+            Some(&cookie),
+        )
+        .await;
+        assert!(
+            status.is_client_error() || status.is_server_error(),
+            "{status}"
+        );
         assert!(body.contains("Forbidden"), "{body}");
         let (status, _, _) = get(&app, "/myaccess", Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK);
@@ -151,32 +230,53 @@ async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {
     // Activity every 20 minutes keeps the session alive past the 30-minute idle limit...
     for _ in 0..3 {
         env.clock.advance(chrono::Duration::minutes(20));
-        assert_eq!(get(&app, "/myaccess", Some(&cookie)).await.0, StatusCode::OK);
+        assert_eq!(
+            get(&app, "/myaccess", Some(&cookie)).await.0,
+            StatusCode::OK
+        );
     }
     // ...but not 31 idle minutes.
     env.clock.advance(chrono::Duration::minutes(31));
-    assert_eq!(get(&app, "/myaccess", Some(&cookie)).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&app, "/myaccess", Some(&cookie)).await.0,
+        StatusCode::SEE_OTHER
+    );
 
     let (_, cookie, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
     let cookie = cookie.unwrap();
     for _ in 0..24 {
         env.clock.advance(chrono::Duration::minutes(20));
-        assert_eq!(get(&app, "/myaccess", Some(&cookie)).await.0, StatusCode::OK);
+        assert_eq!(
+            get(&app, "/myaccess", Some(&cookie)).await.0,
+            StatusCode::OK
+        );
     }
     // Eight hours after sign-in the session ends however active it is.
     env.clock.advance(chrono::Duration::minutes(1));
-    assert_eq!(get(&app, "/myaccess", Some(&cookie)).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&app, "/myaccess", Some(&cookie)).await.0,
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn sign_out_ends_the_session_on_the_server(env: TestEnv) {
     let app = app(&env).await;
     let (_, cookie, _) = sign_in(&app, "maria.manager@woodgrove.example", PASSWORD).await;
     let cookie = cookie.unwrap();
-    assert_eq!(get(&app, "/myaccess", Some(&cookie)).await.0, StatusCode::OK);
+    assert_eq!(
+        get(&app, "/myaccess", Some(&cookie)).await.0,
+        StatusCode::OK
+    );
     call(&app, app::api::auth::SignOut::PATH, "", Some(&cookie)).await;
     // The old cookie no longer opens anything.
-    assert_eq!(get(&app, "/myaccess", Some(&cookie)).await.0, StatusCode::SEE_OTHER);
-    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(env.ctx.db.pool()).await.unwrap();
+    assert_eq!(
+        get(&app, "/myaccess", Some(&cookie)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(env.ctx.db.pool())
+        .await
+        .unwrap();
     assert_eq!(sessions, 0);
 }
 
@@ -188,8 +288,15 @@ async fn the_session_id_changes_at_sign_in(env: TestEnv) {
     let (_, second, _) = call(&app, app::api::auth::SignIn::PATH, form, Some(&first)).await;
     let second = second.unwrap();
     assert_ne!(first, second);
-    assert_eq!(get(&app, "/myaccess", Some(&first)).await.0, StatusCode::SEE_OTHER, "the old id is gone");
-    assert_eq!(get(&app, "/myaccess", Some(&second)).await.0, StatusCode::OK);
+    assert_eq!(
+        get(&app, "/myaccess", Some(&first)).await.0,
+        StatusCode::SEE_OTHER,
+        "the old id is gone"
+    );
+    assert_eq!(
+        get(&app, "/myaccess", Some(&second)).await.0,
+        StatusCode::OK
+    );
 }
 
 on_both_databases!(

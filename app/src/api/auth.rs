@@ -11,7 +11,12 @@ pub async fn me() -> Result<Option<Actor>, AppError> {
 /// Where to go after sign-in: only a local path, never another site.
 pub fn safe_next(next: &str) -> String {
     let n = next.trim();
-    if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.starts_with("/login") && n.len() <= 512 {
+    if n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/\\")
+        && !n.starts_with("/login")
+        && n.len() <= 512
+    {
         n.to_owned()
     } else {
         "/myaccess".to_owned()
@@ -24,10 +29,12 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     let ctx = ctx()?;
     let session = session()?;
     let user = domain::service::auth::sign_in(&ctx, &email, &password).await?;
-    crate::session::establish(&session, user, ctx.clock.now_ms()).await.map_err(|e| {
-        tracing::error!(error = ?e, "cannot store the session");
-        AppError::Internal
-    })?;
+    crate::session::establish(&session, user, ctx.clock.now_ms())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = ?e, "cannot store the session");
+            AppError::Internal
+        })?;
     leptos_axum::redirect(&safe_next(&next));
     Ok(())
 }

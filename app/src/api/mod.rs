@@ -27,17 +27,28 @@ pub(crate) mod ssr {
 
     /// The signed-in actor (resolved once per request by the server's middleware).
     pub fn actor() -> Result<Actor, AppError> {
-        parts()?.extensions.get::<CurrentActor>().and_then(|a| a.0.clone()).ok_or(AppError::Unauthenticated)
+        parts()?
+            .extensions
+            .get::<CurrentActor>()
+            .and_then(|a| a.0.clone())
+            .ok_or(AppError::Unauthenticated)
     }
 
     pub fn optional_actor() -> Result<Option<Actor>, AppError> {
-        Ok(parts()?.extensions.get::<CurrentActor>().and_then(|a| a.0.clone()))
+        Ok(parts()?
+            .extensions
+            .get::<CurrentActor>()
+            .and_then(|a| a.0.clone()))
     }
 
     pub fn session() -> Result<tower_sessions::Session, AppError> {
-        parts()?.extensions.get::<tower_sessions::Session>().cloned().ok_or_else(|| {
-            tracing::error!("no session layer in front of the server functions");
-            AppError::Internal
-        })
+        parts()?
+            .extensions
+            .get::<tower_sessions::Session>()
+            .cloned()
+            .ok_or_else(|| {
+                tracing::error!("no session layer in front of the server functions");
+                AppError::Internal
+            })
     }
 }

@@ -137,27 +137,54 @@ impl UserForm {
         let display_name = p.check("display_name", DisplayName::parse(&self.display_name));
         let user_type = p.check(
             "user_type",
-            UserType::parse(if self.user_type.trim().is_empty() { "member" } else { &self.user_type })
-                .map_err(|_| "Type must be member or guest.".to_string()),
+            UserType::parse(if self.user_type.trim().is_empty() {
+                "member"
+            } else {
+                &self.user_type
+            })
+            .map_err(|_| "Type must be member or guest.".to_string()),
         );
         let manager_email = if self.manager_email.trim().is_empty() {
             Some(None)
         } else {
-            p.check("manager_email", Email::parse(&self.manager_email).map(Some).map_err(|e| e.replace("Email", "Manager email")))
+            p.check(
+                "manager_email",
+                Email::parse(&self.manager_email)
+                    .map(Some)
+                    .map_err(|e| e.replace("Email", "Manager email")),
+            )
         };
         let department = p.check("department", Department::parse(&self.department));
         let job_title = p.check("job_title", JobTitle::parse(&self.job_title));
-        if let (Some(e), Some(Some(m))) = (&email, &manager_email) {
-            if e == m {
-                p.push("manager_email", "A person cannot be their own manager.");
-            }
+        if let (Some(e), Some(Some(m))) = (&email, &manager_email)
+            && e == m
+        {
+            p.push("manager_email", "A person cannot be their own manager.");
         }
-        match (email, display_name, user_type, manager_email, department, job_title) {
-            (Some(email), Some(display_name), Some(user_type), Some(manager_email), Some(department), Some(job_title))
-                if p.0.is_empty() =>
-            {
-                Ok(ValidUser { email, display_name, user_type, manager_email, department, job_title, enabled: self.enabled })
-            }
+        match (
+            email,
+            display_name,
+            user_type,
+            manager_email,
+            department,
+            job_title,
+        ) {
+            (
+                Some(email),
+                Some(display_name),
+                Some(user_type),
+                Some(manager_email),
+                Some(department),
+                Some(job_title),
+            ) if p.0.is_empty() => Ok(ValidUser {
+                email,
+                display_name,
+                user_type,
+                manager_email,
+                department,
+                job_title,
+                enabled: self.enabled,
+            }),
             _ => Err(p.0),
         }
     }
@@ -252,12 +279,19 @@ mod tests {
     #[test]
     fn a_valid_user_form_parses() {
         let v = form().parse();
-        assert!(matches!(v, Ok(ValidUser { ref email, .. }) if email.as_str() == "eric.employee@woodgrove.example"));
+        assert!(
+            matches!(v, Ok(ValidUser { ref email, .. }) if email.as_str() == "eric.employee@woodgrove.example")
+        );
     }
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let f = UserForm { email: "nope".into(), display_name: " ".into(), user_type: "boss".into(), ..form() };
+        let f = UserForm {
+            email: "nope".into(),
+            display_name: " ".into(),
+            user_type: "boss".into(),
+            ..form()
+        };
         let errs = f.parse().err().unwrap_or_default();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["email", "display_name", "user_type"]);
@@ -265,8 +299,14 @@ mod tests {
 
     #[test]
     fn nobody_manages_themselves() {
-        let f = UserForm { manager_email: "ERIC.employee@woodgrove.example".into(), ..form() };
-        assert_eq!(f.parse().err().map(|e| e[0].field.clone()), Some("manager_email".into()));
+        let f = UserForm {
+            manager_email: "ERIC.employee@woodgrove.example".into(),
+            ..form()
+        };
+        assert_eq!(
+            f.parse().err().map(|e| e[0].field.clone()),
+            Some("manager_email".into())
+        );
     }
 
     #[test]
@@ -281,9 +321,15 @@ mod tests {
         };
         assert!(!guest.can_open_admin());
         assert!(!guest.can_manage_directory());
-        let member = Actor { user_type: UserType::Member, ..guest.clone() };
+        let member = Actor {
+            user_type: UserType::Member,
+            ..guest.clone()
+        };
         assert!(member.can_open_admin() && member.can_manage_directory());
-        let plain = Actor { roles: vec![], ..member };
+        let plain = Actor {
+            roles: vec![],
+            ..member
+        };
         assert!(!plain.can_open_admin() && !plain.can_read_directory());
     }
 }

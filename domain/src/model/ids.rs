@@ -4,18 +4,24 @@ use uuid::Uuid;
 macro_rules! id_type {
     ($name:ident, $what:literal) => {
         #[doc = concat!("Identifier of a ", $what, " (UUIDv7, stored as text).")]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
 
         impl $name {
+            /// A fresh id. Deliberately not `Default`: an id is never "empty".
             #[cfg(feature = "server")]
+            #[allow(clippy::new_without_default)]
             pub fn new() -> Self {
                 Self(Uuid::now_v7())
             }
 
             pub fn parse(s: &str) -> Result<Self, String> {
-                Uuid::parse_str(s.trim()).map(Self).map_err(|_| format!("not a valid {} id", $what))
+                Uuid::parse_str(s.trim())
+                    .map(Self)
+                    .map_err(|_| format!("not a valid {} id", $what))
             }
         }
 
@@ -35,5 +41,6 @@ id_type!(AuditId, "audit event");
 
 impl CatalogId {
     /// The built-in catalog "General", created by the first migration.
-    pub const GENERAL: CatalogId = CatalogId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001));
+    pub const GENERAL: CatalogId =
+        CatalogId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001));
 }

@@ -19,7 +19,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_owned(), message: message.into() }
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -43,7 +46,11 @@ impl Problems {
     }
 
     pub fn into_result(self) -> Result<(), crate::DomainError> {
-        if self.0.is_empty() { Ok(()) } else { Err(crate::DomainError::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::DomainError::Invalid(self.0))
+        }
     }
 }
 
@@ -59,7 +66,9 @@ pub struct Page<T> {
 impl<T> Page<T> {
     pub fn page_count(&self) -> u32 {
         let per = i64::from(self.per_page.max(1));
-        u32::try_from((self.total + per - 1) / per).unwrap_or(u32::MAX).max(1)
+        u32::try_from((self.total + per - 1) / per)
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
 }
 
@@ -75,7 +84,10 @@ impl PageRequest {
     pub const DEFAULT_PER_PAGE: u32 = 25;
 
     pub fn new(page: u32, per_page: u32) -> Self {
-        Self { page: page.max(1), per_page: per_page.clamp(1, Self::MAX_PER_PAGE) }
+        Self {
+            page: page.max(1),
+            per_page: per_page.clamp(1, Self::MAX_PER_PAGE),
+        }
     }
 
     pub fn first() -> Self {
@@ -97,15 +109,31 @@ mod tests {
 
     #[test]
     fn page_requests_are_bounded() {
-        assert_eq!(PageRequest::new(0, 10_000), PageRequest { page: 1, per_page: 100 });
+        assert_eq!(
+            PageRequest::new(0, 10_000),
+            PageRequest {
+                page: 1,
+                per_page: 100
+            }
+        );
         assert_eq!(PageRequest::new(3, 20).offset(), 40);
     }
 
     #[test]
     fn page_count_rounds_up_and_is_never_zero() {
-        let p = Page::<()> { items: vec![], total: 0, page: 1, per_page: 25 };
+        let p = Page::<()> {
+            items: vec![],
+            total: 0,
+            page: 1,
+            per_page: 25,
+        };
         assert_eq!(p.page_count(), 1);
-        let p = Page::<()> { items: vec![], total: 51, page: 1, per_page: 25 };
+        let p = Page::<()> {
+            items: vec![],
+            total: 51,
+            page: 1,
+            per_page: 25,
+        };
         assert_eq!(p.page_count(), 3);
     }
 }

@@ -30,7 +30,10 @@ impl Email {
             return Err("Email is required.".into());
         }
         if s.len() > Self::MAX_LEN {
-            return Err(format!("Email must be at most {} characters.", Self::MAX_LEN));
+            return Err(format!(
+                "Email must be at most {} characters.",
+                Self::MAX_LEN
+            ));
         }
         let Some((local, domain)) = s.split_once('@') else {
             return Err("Email must look like name@example.com.".into());
@@ -39,8 +42,12 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-        let local_ok = !local.is_empty() && !local.contains('@') && !local.chars().any(|c| c.is_whitespace() || c.is_control());
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        let local_ok = !local.is_empty()
+            && !local.contains('@')
+            && !local.chars().any(|c| c.is_whitespace() || c.is_control());
         if !(domain_ok && local_ok) {
             return Err("Email must look like name@example.com.".into());
         }
@@ -100,7 +107,10 @@ impl Seats {
     pub const MAX: i64 = 1_000_000;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let n: i64 = raw.trim().parse().map_err(|_| "Seats must be a whole number.".to_string())?;
+        let n: i64 = raw
+            .trim()
+            .parse()
+            .map_err(|_| "Seats must be a whole number.".to_string())?;
         Self::new(n)
     }
 
@@ -127,10 +137,16 @@ impl NewPassword {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let n = raw.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(format!("Password must be at least {} characters.", Self::MIN_CHARS));
+            return Err(format!(
+                "Password must be at least {} characters.",
+                Self::MIN_CHARS
+            ));
         }
         if n > Self::MAX_CHARS {
-            return Err(format!("Password must be at most {} characters.", Self::MAX_CHARS));
+            return Err(format!(
+                "Password must be at most {} characters.",
+                Self::MAX_CHARS
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -216,22 +232,43 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Eric.Employee@Woodgrove.Example ").map(|e| e.0), Ok("eric.employee@woodgrove.example".into()));
+        assert_eq!(
+            Email::parse("  Eric.Employee@Woodgrove.Example ").map(|e| e.0),
+            Ok("eric.employee@woodgrove.example".into())
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused_with_a_readable_reason() {
-        for bad in ["", "eric", "eric@", "@woodgrove.example", "eric@woodgrove", "e ric@w.example", "eric@w..example", "a@b@c.example"] {
+        for bad in [
+            "",
+            "eric",
+            "eric@",
+            "@woodgrove.example",
+            "eric@woodgrove",
+            "e ric@w.example",
+            "eric@w..example",
+            "a@b@c.example",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
         let long = format!("{}@woodgrove.example", "a".repeat(250));
-        assert_eq!(Email::parse(&long), Err("Email must be at most 254 characters.".into()));
+        assert_eq!(
+            Email::parse(&long),
+            Err("Email must be at most 254 characters.".into())
+        );
     }
 
     #[test]
     fn display_names_are_required_trimmed_and_bounded() {
-        assert_eq!(DisplayName::parse("  Eric  ").map(|n| n.0), Ok("Eric".into()));
-        assert_eq!(DisplayName::parse("   "), Err("Display name is required.".into()));
+        assert_eq!(
+            DisplayName::parse("  Eric  ").map(|n| n.0),
+            Ok("Eric".into())
+        );
+        assert_eq!(
+            DisplayName::parse("   "),
+            Err("Display name is required.".into())
+        );
         assert!(DisplayName::parse(&"x".repeat(121)).is_err());
         assert!(DisplayName::parse("a\u{0007}b").is_err());
     }

@@ -24,9 +24,9 @@ impl GrantSource {
     pub fn parse(code: &str) -> Result<Self, String> {
         match code.split_once(':') {
             None if code == "direct" => Ok(GrantSource::Direct),
-            Some(("assignment", id)) => {
-                Uuid::parse_str(id).map(GrantSource::Assignment).map_err(|_| format!("bad assignment id in grant source {code:?}"))
-            }
+            Some(("assignment", id)) => Uuid::parse_str(id)
+                .map(GrantSource::Assignment)
+                .map_err(|_| format!("bad assignment id in grant source {code:?}")),
             _ => Err(format!("unknown grant source {code:?}")),
         }
     }
@@ -34,7 +34,9 @@ impl GrantSource {
     pub fn label(&self) -> String {
         match self {
             GrantSource::Direct => "Direct".into(),
-            GrantSource::Assignment(id) => format!("Access package assignment {}", &id.to_string()[..8]),
+            GrantSource::Assignment(id) => {
+                format!("Access package assignment {}", &id.to_string()[..8])
+            }
         }
     }
 }

@@ -10,7 +10,11 @@ use serde::{Deserialize, Serialize};
 
 /// The state of the holder ranked `rank` (1-based, by the allocation order) of a license.
 pub fn state_for_rank(rank: i64, seats: i64) -> LicenseState {
-    if rank <= seats { LicenseState::Active } else { LicenseState::CountViolation }
+    if rank <= seats {
+        LicenseState::Active
+    } else {
+        LicenseState::CountViolation
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +27,12 @@ pub struct SeatUsage {
 
 pub fn usage(holders: i64, seats: i64) -> SeatUsage {
     let used = holders.min(seats);
-    SeatUsage { holders, used, available: seats - used, violations: holders - used }
+    SeatUsage {
+        holders,
+        used,
+        available: seats - used,
+        violations: holders - used,
+    }
 }
 
 #[cfg(test)]
@@ -40,8 +49,32 @@ mod tests {
 
     #[test]
     fn usage_counts_seats_and_violations() {
-        assert_eq!(usage(3, 25), SeatUsage { holders: 3, used: 3, available: 22, violations: 0 });
-        assert_eq!(usage(27, 25), SeatUsage { holders: 27, used: 25, available: 0, violations: 2 });
-        assert_eq!(usage(0, 0), SeatUsage { holders: 0, used: 0, available: 0, violations: 0 });
+        assert_eq!(
+            usage(3, 25),
+            SeatUsage {
+                holders: 3,
+                used: 3,
+                available: 22,
+                violations: 0
+            }
+        );
+        assert_eq!(
+            usage(27, 25),
+            SeatUsage {
+                holders: 27,
+                used: 25,
+                available: 0,
+                violations: 2
+            }
+        );
+        assert_eq!(
+            usage(0, 0),
+            SeatUsage {
+                holders: 0,
+                used: 0,
+                available: 0,
+                violations: 0
+            }
+        );
     }
 }

@@ -41,8 +41,14 @@ pub struct SessionLimits {
 }
 
 /// Whether a session signed in at `signed_in_ms` and last seen at `last_seen_ms` still holds.
-pub fn session_alive(limits: SessionLimits, signed_in_ms: i64, last_seen_ms: i64, now_ms: i64) -> bool {
-    now_ms - last_seen_ms <= limits.idle_secs * 1000 && now_ms - signed_in_ms <= limits.absolute_secs * 1000
+pub fn session_alive(
+    limits: SessionLimits,
+    signed_in_ms: i64,
+    last_seen_ms: i64,
+    now_ms: i64,
+) -> bool {
+    now_ms - last_seen_ms <= limits.idle_secs * 1000
+        && now_ms - signed_in_ms <= limits.absolute_secs * 1000
 }
 
 #[cfg(test)]
@@ -69,13 +75,19 @@ mod tests {
     #[test]
     fn old_failures_are_forgotten() {
         assert_eq!(next_failure_count(4, Some(0), 1_000), 5);
-        assert_eq!(next_failure_count(4, Some(0), (FAILURE_WINDOW_SECS + 1) * 1000), 1);
+        assert_eq!(
+            next_failure_count(4, Some(0), (FAILURE_WINDOW_SECS + 1) * 1000),
+            1
+        );
         assert_eq!(next_failure_count(0, None, 5), 1);
     }
 
     #[test]
     fn sessions_end_when_idle_or_too_old() {
-        let l = SessionLimits { idle_secs: 60, absolute_secs: 3600 };
+        let l = SessionLimits {
+            idle_secs: 60,
+            absolute_secs: 3600,
+        };
         assert!(session_alive(l, 0, 0, 60_000));
         assert!(!session_alive(l, 0, 0, 60_001));
         assert!(session_alive(l, 0, 3_590_000, 3_600_000));

@@ -5,7 +5,9 @@ use crate::model::*;
 use crate::rules::sign_in::{locked_until, next_failure_count, retry_after_secs};
 use crate::store::{audit, throttle, users};
 use crate::{DomainError, DomainResult};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
 
@@ -14,7 +16,8 @@ pub const WRONG_CREDENTIALS: &str = "Email or password is incorrect.";
 /// Argon2id with OWASP's minimum: 19 MiB, 2 passes, 1 lane. Explicit so an upgrade of the
 /// crate never silently changes the cost.
 fn argon2() -> DomainResult<Argon2<'static>> {
-    let params = Params::new(19_456, 2, 1, None).map_err(|e| DomainError::Internal(e.to_string().into()))?;
+    let params =
+        Params::new(19_456, 2, 1, None).map_err(|e| DomainError::Internal(e.to_string().into()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -22,7 +25,10 @@ pub async fn hash_password(password: &NewPassword) -> DomainResult<String> {
     let password = password.expose().to_owned();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        argon2()?.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| DomainError::Internal(e.to_string().into()))
+        argon2()?
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| DomainError::Internal(e.to_string().into()))
     })
     .await
     .map_err(DomainError::internal)?
@@ -35,7 +41,11 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
-            .and_then(|a| a.hash_password(b"no such account, no such password", &salt).map(|h| h.to_string()).map_err(|e| DomainError::Internal(e.to_string().into())))
+            .and_then(|a| {
+                a.hash_password(b"no such account, no such password", &salt)
+                    .map(|h| h.to_string())
+                    .map_err(|e| DomainError::Internal(e.to_string().into()))
+            })
             .unwrap_or_default()
     })
 }
@@ -45,7 +55,9 @@ async fn verify(password: String, hash: Option<String>) -> DomainResult<bool> {
         let real = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
         let ok = match PasswordHash::new(&hash) {
-            Ok(parsed) => argon2()?.verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => argon2()?
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
             Err(_) => false,
         };
         Ok(real && ok)
@@ -74,14 +86,19 @@ pub async fn sign_in(ctx: &Ctx, email_raw: &str, password: &str) -> DomainResult
 
     let previous = throttle::get(&mut *ctx.read().await?, &key).await?;
     if let Some(wait) = retry_after_secs(previous.and_then(|p| p.locked_until_ms), now) {
-        return Err(DomainError::Throttled { retry_after_secs: wait });
+        return Err(DomainError::Throttled {
+            retry_after_secs: wait,
+        });
     }
 
     let creds = match Email::parse(&key) {
         Ok(email) => users::credentials(&mut *ctx.read().await?, &email).await?,
         Err(_) => None,
     };
-    let hash = creds.as_ref().filter(|c| c.enabled).and_then(|c| c.password_hash.clone());
+    let hash = creds
+        .as_ref()
+        .filter(|c| c.enabled)
+        .and_then(|c| c.password_hash.clone());
     let ok = verify(password.to_owned(), hash).await?;
 
     let mut tx = ctx.db.begin().await?;
@@ -89,8 +106,18 @@ pub async fn sign_in(ctx: &Ctx, email_raw: &str, password: &str) -> DomainResult
         (true, Some(c)) => {
             throttle::clear(&mut tx, &key).await?;
             users::record_sign_in(&mut tx, c.id, ctx.clock.now()).await?;
-            audit::record(&mut tx, audit::NewEvent::new(ctx.clock.now(), Some(c.id), "user.sign_in", "user", c.id, format!("{key} signed in")))
-                .await?;
+            audit::record(
+                &mut tx,
+                audit::NewEvent::new(
+                    ctx.clock.now(),
+                    Some(c.id),
+                    "user.sign_in",
+                    "user",
+                    c.id,
+                    format!("{key} signed in"),
+                ),
+            )
+            .await?;
             tx.commit().await.map_err(DomainError::internal)?;
             tracing::info!(user = %c.id, "signed in");
             Ok(c.id)
@@ -98,9 +125,21 @@ pub async fn sign_in(ctx: &Ctx, email_raw: &str, password: &str) -> DomainResult
         _ => {
             // Re-read inside the write transaction so concurrent failures all count.
             let current = throttle::get(&mut tx, &key).await?;
-            let failures = next_failure_count(current.map_or(0, |c| c.failures), current.map(|c| c.last_failure_ms), now);
-            throttle::put(&mut tx, &key, throttle::Failures { failures, last_failure_ms: now, locked_until_ms: locked_until(failures, now) })
-                .await?;
+            let failures = next_failure_count(
+                current.map_or(0, |c| c.failures),
+                current.map(|c| c.last_failure_ms),
+                now,
+            );
+            throttle::put(
+                &mut tx,
+                &key,
+                throttle::Failures {
+                    failures,
+                    last_failure_ms: now,
+                    locked_until_ms: locked_until(failures, now),
+                },
+            )
+            .await?;
             tx.commit().await.map_err(DomainError::internal)?;
             tracing::info!(failures, "sign-in refused");
             Err(DomainError::invalid("form", WRONG_CREDENTIALS))
@@ -115,7 +154,12 @@ pub async fn resolve_actor(ctx: &Ctx, user: UserId) -> DomainResult<Option<Actor
 
 /// Creates (or promotes) a Global Administrator with a password; for `tessera admin create`.
 #[cfg_attr(feature = "server", tracing::instrument(skip(ctx, password)))]
-pub async fn create_administrator(ctx: &Ctx, email: &str, display_name: &str, password: &str) -> DomainResult<UserId> {
+pub async fn create_administrator(
+    ctx: &Ctx,
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> DomainResult<UserId> {
     let mut p = Problems::default();
     let email = p.check("email", Email::parse(email));
     let display_name = p.check("display_name", DisplayName::parse(display_name));
@@ -147,7 +191,11 @@ pub async fn create_administrator(ctx: &Ctx, email: &str, display_name: &str, pa
     users::set_password_hash(&mut tx, id, &hash, now).await?;
     users::grant_role(&mut tx, id, DirectoryRole::GlobalAdministrator).await?;
     let summary = format!("{email} made Global Administrator from the command line");
-    audit::record(&mut tx, audit::NewEvent::new(now, None, "user.administrator_created", "user", id, summary)).await?;
+    audit::record(
+        &mut tx,
+        audit::NewEvent::new(now, None, "user.administrator_created", "user", id, summary),
+    )
+    .await?;
     tx.commit().await.map_err(DomainError::internal)?;
     Ok(id)
 }

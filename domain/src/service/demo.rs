@@ -20,13 +20,69 @@ struct Person {
 }
 
 const PEOPLE: &[Person] = &[
-    Person { email: "alex.admin@woodgrove.example", name: "Alex Admin", user_type: "member", manager: "", department: "IT", job_title: "Identity governance administrator", role: Some(DirectoryRole::IdentityGovernanceAdministrator) },
-    Person { email: "maria.manager@woodgrove.example", name: "Maria Manager", user_type: "member", manager: "", department: "Sales", job_title: "Sales manager", role: None },
-    Person { email: "eric.employee@woodgrove.example", name: "Eric Employee", user_type: "member", manager: "maria.manager@woodgrove.example", department: "Sales", job_title: "Account executive", role: None },
-    Person { email: "emma.employee@woodgrove.example", name: "Emma Employee", user_type: "member", manager: "maria.manager@woodgrove.example", department: "Sales", job_title: "Sales analyst", role: None },
-    Person { email: "nora.newhire@woodgrove.example", name: "Nora Newhire", user_type: "member", manager: "", department: "Operations", job_title: "Operations associate", role: None },
-    Person { email: "fiona.fallback@woodgrove.example", name: "Fiona Fallback", user_type: "member", manager: "", department: "IT", job_title: "Access approver", role: None },
-    Person { email: "gus.guest@partner.example", name: "Gus Guest", user_type: "guest", manager: "", department: "", job_title: "Partner consultant", role: None },
+    Person {
+        email: "alex.admin@woodgrove.example",
+        name: "Alex Admin",
+        user_type: "member",
+        manager: "",
+        department: "IT",
+        job_title: "Identity governance administrator",
+        role: Some(DirectoryRole::IdentityGovernanceAdministrator),
+    },
+    Person {
+        email: "maria.manager@woodgrove.example",
+        name: "Maria Manager",
+        user_type: "member",
+        manager: "",
+        department: "Sales",
+        job_title: "Sales manager",
+        role: None,
+    },
+    Person {
+        email: "eric.employee@woodgrove.example",
+        name: "Eric Employee",
+        user_type: "member",
+        manager: "maria.manager@woodgrove.example",
+        department: "Sales",
+        job_title: "Account executive",
+        role: None,
+    },
+    Person {
+        email: "emma.employee@woodgrove.example",
+        name: "Emma Employee",
+        user_type: "member",
+        manager: "maria.manager@woodgrove.example",
+        department: "Sales",
+        job_title: "Sales analyst",
+        role: None,
+    },
+    Person {
+        email: "nora.newhire@woodgrove.example",
+        name: "Nora Newhire",
+        user_type: "member",
+        manager: "",
+        department: "Operations",
+        job_title: "Operations associate",
+        role: None,
+    },
+    Person {
+        email: "fiona.fallback@woodgrove.example",
+        name: "Fiona Fallback",
+        user_type: "member",
+        manager: "",
+        department: "IT",
+        job_title: "Access approver",
+        role: None,
+    },
+    Person {
+        email: "gus.guest@partner.example",
+        name: "Gus Guest",
+        user_type: "guest",
+        manager: "",
+        department: "",
+        job_title: "Partner consultant",
+        role: None,
+    },
 ];
 
 pub const DEMO_GROUP: &str = "Office Licenses";
@@ -37,12 +93,19 @@ pub const DEMO_SEATS: i64 = 25;
 /// Returns how many demo accounts it created.
 #[tracing::instrument(skip(ctx))]
 pub async fn seed(ctx: &Ctx) -> DomainResult<usize> {
-    let password = NewPassword::parse(DEMO_PASSWORD).map_err(|e| DomainError::Internal(e.into()))?;
+    let password =
+        NewPassword::parse(DEMO_PASSWORD).map_err(|e| DomainError::Internal(e.into()))?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let mut created = 0;
     for p in PEOPLE {
-        if users::id_by_email(&mut tx, &Email::parse(p.email).map_err(|e| DomainError::Internal(e.into()))?).await?.is_some() {
+        if users::id_by_email(
+            &mut tx,
+            &Email::parse(p.email).map_err(|e| DomainError::Internal(e.into()))?,
+        )
+        .await?
+        .is_some()
+        {
             continue;
         }
         let form = UserForm {
@@ -54,7 +117,9 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<usize> {
             job_title: p.job_title.into(),
             enabled: true,
         };
-        let v = form.parse().map_err(|e| DomainError::Internal(format!("{e:?}").into()))?;
+        let v = form
+            .parse()
+            .map_err(|e| DomainError::Internal(format!("{e:?}").into()))?;
         let id = UserId::new();
         users::insert(&mut tx, id, &v, None, now).await?;
         users::set_password_hash(&mut tx, id, &hash_password(&password).await?, now).await?;
@@ -65,8 +130,13 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<usize> {
     }
     // Managers once everyone exists.
     for p in PEOPLE.iter().filter(|p| !p.manager.is_empty()) {
-        let (Ok(email), Ok(manager)) = (Email::parse(p.email), Email::parse(p.manager)) else { continue };
-        if let (Some(id), Some(mid)) = (users::id_by_email(&mut tx, &email).await?, users::id_by_email(&mut tx, &manager).await?) {
+        let (Ok(email), Ok(manager)) = (Email::parse(p.email), Email::parse(p.manager)) else {
+            continue;
+        };
+        if let (Some(id), Some(mid)) = (
+            users::id_by_email(&mut tx, &email).await?,
+            users::id_by_email(&mut tx, &manager).await?,
+        ) {
             users::set_manager_if_unset(&mut tx, id, mid).await?;
         }
     }
@@ -75,7 +145,8 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<usize> {
         None => {
             let id = GroupId::new();
             let name = GroupName::parse(DEMO_GROUP).map_err(|e| DomainError::Internal(e.into()))?;
-            let description = Description::parse("Members get Office 365 E3 licenses").map_err(|e| DomainError::Internal(e.into()))?;
+            let description = Description::parse("Members get Office 365 E3 licenses")
+                .map_err(|e| DomainError::Internal(e.into()))?;
             groups::insert(&mut tx, id, &name, &description, GroupKind::Security, now).await?;
             id
         }
@@ -84,15 +155,27 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<usize> {
         Some(id) => id,
         None => {
             let id = LicenseId::new();
-            let name = LicenseName::parse(DEMO_LICENSE).map_err(|e| DomainError::Internal(e.into()))?;
-            licenses::insert(&mut tx, id, &name, Seats::new(DEMO_SEATS).map_err(|e| DomainError::Internal(e.into()))?, now).await?;
+            let name =
+                LicenseName::parse(DEMO_LICENSE).map_err(|e| DomainError::Internal(e.into()))?;
+            licenses::insert(
+                &mut tx,
+                id,
+                &name,
+                Seats::new(DEMO_SEATS).map_err(|e| DomainError::Internal(e.into()))?,
+                now,
+            )
+            .await?;
             id
         }
     };
     licenses::assign_to_group(&mut tx, group, license).await?;
     if created > 0 {
         let text = format!("Seeded the Woodgrove Bank demo directory ({created} accounts)");
-        audit::record(&mut tx, NewEvent::new(now, None, "demo.seeded", "directory", "demo", text)).await?;
+        audit::record(
+            &mut tx,
+            NewEvent::new(now, None, "demo.seeded", "directory", "demo", text),
+        )
+        .await?;
     }
     tx.commit().await.map_err(DomainError::internal)?;
     Ok(created)

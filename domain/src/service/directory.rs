@@ -37,10 +37,18 @@ pub async fn counts(ctx: &Ctx, actor: &Actor) -> DomainResult<DirectoryCounts> {
 
 // ---- users ----
 
-pub async fn search_users(ctx: &Ctx, actor: &Actor, query: &str, page: PageRequest) -> DomainResult<Page<UserSummary>> {
+pub async fn search_users(
+    ctx: &Ctx,
+    actor: &Actor,
+    query: &str,
+    page: PageRequest,
+) -> DomainResult<Page<UserSummary>> {
     require_directory_admin(actor)?;
     if query.chars().count() > 200 {
-        return Err(DomainError::invalid("q", "Search text must be at most 200 characters."));
+        return Err(DomainError::invalid(
+            "q",
+            "Search text must be at most 200 characters.",
+        ));
     }
     users::search(&mut *ctx.read().await?, query, page).await
 }
@@ -58,15 +66,24 @@ pub async fn user_detail(ctx: &Ctx, actor: &Actor, id: UserId) -> DomainResult<U
     })
 }
 
-async fn resolve_manager(tx: &mut Tx, user: Option<UserId>, v: &ValidUser) -> DomainResult<Option<UserId>> {
-    let Some(email) = &v.manager_email else { return Ok(None) };
-    let manager = users::id_by_email(tx, email)
-        .await?
-        .ok_or_else(|| DomainError::invalid("manager_email", format!("No user has the email {email}.")))?;
-    if let Some(user) = user {
-        if users::would_cycle(tx, user, manager).await? {
-            return Err(DomainError::invalid("manager_email", "That would make a loop of managers."));
-        }
+async fn resolve_manager(
+    tx: &mut Tx,
+    user: Option<UserId>,
+    v: &ValidUser,
+) -> DomainResult<Option<UserId>> {
+    let Some(email) = &v.manager_email else {
+        return Ok(None);
+    };
+    let manager = users::id_by_email(tx, email).await?.ok_or_else(|| {
+        DomainError::invalid("manager_email", format!("No user has the email {email}."))
+    })?;
+    if let Some(user) = user
+        && users::would_cycle(tx, user, manager).await?
+    {
+        return Err(DomainError::invalid(
+            "manager_email",
+            "That would make a loop of managers.",
+        ));
     }
     Ok(Some(manager))
 }
@@ -88,25 +105,47 @@ pub async fn create_user(ctx: &Ctx, actor: &Actor, form: &UserForm) -> DomainRes
     let manager = resolve_manager(&mut tx, None, &v).await?;
     let id = UserId::new();
     users::insert(&mut tx, id, &v, manager, now).await?;
-    let event = NewEvent::new(now, Some(actor.user_id), "user.created", "user", id, format!("Created user {}", v.email));
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "user.created",
+        "user",
+        id,
+        format!("Created user {}", v.email),
+    );
     audit::record(&mut tx, event.after(user_json(&v))).await?;
     commit(tx).await?;
     Ok(id)
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn update_user(ctx: &Ctx, actor: &Actor, id: UserId, form: &UserForm) -> DomainResult<()> {
+pub async fn update_user(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: UserId,
+    form: &UserForm,
+) -> DomainResult<()> {
     require_directory_admin(actor)?;
     let v = form.parse().map_err(DomainError::Invalid)?;
     if id == actor.user_id && !v.enabled {
-        return Err(DomainError::invalid("enabled", "You cannot disable your own account."));
+        return Err(DomainError::invalid(
+            "enabled",
+            "You cannot disable your own account.",
+        ));
     }
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let before = users::summary(&mut tx, id).await?;
     let manager = resolve_manager(&mut tx, Some(id), &v).await?;
     users::update(&mut tx, id, &v, manager, now).await?;
-    let event = NewEvent::new(now, Some(actor.user_id), "user.updated", "user", id, format!("Updated user {}", v.email));
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "user.updated",
+        "user",
+        id,
+        format!("Updated user {}", v.email),
+    );
     let before = json!({"email": before.email, "display_name": before.display_name, "user_type": before.user_type.code(),
         "manager_email": before.manager.map(|m| m.email), "department": before.department, "job_title": before.job_title,
         "enabled": before.enabled});
@@ -115,10 +154,21 @@ pub async fn update_user(ctx: &Ctx, actor: &Actor, id: UserId, form: &UserForm) 
 }
 
 /// The columns an import file must have, in any order (header names are case-insensitive).
-pub const IMPORT_COLUMNS: [&str; 6] = ["email", "display_name", "type", "manager_email", "department", "job_title"];
+pub const IMPORT_COLUMNS: [&str; 6] = [
+    "email",
+    "display_name",
+    "type",
+    "manager_email",
+    "department",
+    "job_title",
+];
 
 fn column_key(header: &str) -> String {
-    header.trim().trim_start_matches('\u{feff}').to_lowercase().replace([' ', '-'], "_")
+    header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .replace([' ', '-'], "_")
 }
 
 /// Validates the whole file before writing anything: every line's errors are listed; nothing
@@ -127,12 +177,24 @@ fn column_key(header: &str) -> String {
 pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainResult<ImportOutcome> {
     require_directory_admin(actor)?;
     if csv_text.len() > IMPORT_MAX_BYTES {
-        return Err(DomainError::invalid("csv", format!("The file is larger than {} MB; split it into parts.", IMPORT_MAX_BYTES / (1024 * 1024))));
+        return Err(DomainError::invalid(
+            "csv",
+            format!(
+                "The file is larger than {} MB; split it into parts.",
+                IMPORT_MAX_BYTES / (1024 * 1024)
+            ),
+        ));
     }
     if csv_text.trim().is_empty() {
-        return Err(DomainError::invalid("csv", "The file is empty. It needs a header line and at least one user."));
+        return Err(DomainError::invalid(
+            "csv",
+            "The file is empty. It needs a header line and at least one user.",
+        ));
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(csv_text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(csv_text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| DomainError::invalid("csv", format!("The header line cannot be read: {e}")))?
@@ -141,13 +203,26 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
         .collect();
     let position: HashMap<&str, usize> = IMPORT_COLUMNS
         .iter()
-        .filter_map(|c| headers.iter().position(|h| h == c || (*c == "type" && h == "user_type")).map(|i| (*c, i)))
+        .filter_map(|c| {
+            headers
+                .iter()
+                .position(|h| h == c || (*c == "type" && h == "user_type"))
+                .map(|i| (*c, i))
+        })
         .collect();
-    let missing: Vec<&str> = IMPORT_COLUMNS.iter().copied().filter(|c| !position.contains_key(c)).collect();
+    let missing: Vec<&str> = IMPORT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !position.contains_key(c))
+        .collect();
     if missing.contains(&"email") || missing.contains(&"display_name") {
         return Err(DomainError::invalid(
             "csv",
-            format!("The header line must name the columns {}; missing: {}.", IMPORT_COLUMNS.join(", "), missing.join(", ")),
+            format!(
+                "The header line must name the columns {}; missing: {}.",
+                IMPORT_COLUMNS.join(", "),
+                missing.join(", ")
+            ),
         ));
     }
 
@@ -157,19 +232,31 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
     for (index, record) in reader.records().enumerate() {
         let line = index + 2;
         if index >= IMPORT_MAX_ROWS {
-            return Err(DomainError::invalid("csv", format!("The file has more than {IMPORT_MAX_ROWS} users; split it into parts.")));
+            return Err(DomainError::invalid(
+                "csv",
+                format!("The file has more than {IMPORT_MAX_ROWS} users; split it into parts."),
+            ));
         }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                problems.push(ImportLineError { line, errors: vec![FieldError::new("line", format!("cannot be read: {e}"))] });
+                problems.push(ImportLineError {
+                    line,
+                    errors: vec![FieldError::new("line", format!("cannot be read: {e}"))],
+                });
                 continue;
             }
         };
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let get = |c: &str| position.get(c).and_then(|i| record.get(*i)).unwrap_or("").to_owned();
+        let get = |c: &str| {
+            position
+                .get(c)
+                .and_then(|i| record.get(*i))
+                .unwrap_or("")
+                .to_owned()
+        };
         let form = UserForm {
             email: get("email"),
             display_name: get("display_name"),
@@ -184,7 +271,10 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
                 if let Some(first) = seen.insert(v.email.clone(), line) {
                     problems.push(ImportLineError {
                         line,
-                        errors: vec![FieldError::new("email", format!("{} also appears on line {first}.", v.email))],
+                        errors: vec![FieldError::new(
+                            "email",
+                            format!("{} also appears on line {first}.", v.email),
+                        )],
                     });
                 }
                 rows.push((line, v));
@@ -193,7 +283,10 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
         }
     }
     if rows.is_empty() && problems.is_empty() {
-        return Err(DomainError::invalid("csv", "The file has a header but no users."));
+        return Err(DomainError::invalid(
+            "csv",
+            "The file has a header but no users.",
+        ));
     }
 
     let now = ctx.clock.now();
@@ -201,13 +294,17 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
     // Managers must exist already or be in the file.
     let in_file: HashSet<&Email> = rows.iter().map(|(_, v)| &v.email).collect();
     for (line, v) in &rows {
-        if let Some(m) = &v.manager_email {
-            if !in_file.contains(m) && users::id_by_email(&mut tx, m).await?.is_none() {
-                problems.push(ImportLineError {
-                    line: *line,
-                    errors: vec![FieldError::new("manager_email", format!("No user has the email {m}, here or in the directory."))],
-                });
-            }
+        if let Some(m) = &v.manager_email
+            && !in_file.contains(m)
+            && users::id_by_email(&mut tx, m).await?.is_none()
+        {
+            problems.push(ImportLineError {
+                line: *line,
+                errors: vec![FieldError::new(
+                    "manager_email",
+                    format!("No user has the email {m}, here or in the directory."),
+                )],
+            });
         }
     }
     if !problems.is_empty() {
@@ -236,7 +333,9 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
         ids.insert(v.email.clone(), id);
     }
     for (line, v) in &rows {
-        let Some(id) = ids.get(&v.email).copied() else { continue };
+        let Some(id) = ids.get(&v.email).copied() else {
+            continue;
+        };
         let manager = match &v.manager_email {
             Some(m) => match ids.get(m) {
                 Some(mid) => Some(*mid),
@@ -244,33 +343,63 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
             },
             None => None,
         };
-        if let Some(mid) = manager {
-            if users::would_cycle(&mut tx, id, mid).await? {
-                return Ok(ImportOutcome::Rejected {
-                    lines: vec![ImportLineError { line: *line, errors: vec![FieldError::new("manager_email", "This makes a loop of managers.")] }],
-                });
-            }
+        if let Some(mid) = manager
+            && users::would_cycle(&mut tx, id, mid).await?
+        {
+            return Ok(ImportOutcome::Rejected {
+                lines: vec![ImportLineError {
+                    line: *line,
+                    errors: vec![FieldError::new(
+                        "manager_email",
+                        "This makes a loop of managers.",
+                    )],
+                }],
+            });
         }
         users::update(&mut tx, id, v, manager, now).await?;
     }
     let summary = format!("Imported users from CSV: {created} created, {updated} updated");
-    let event = NewEvent::new(now, Some(actor.user_id), "user.imported", "directory", "users", summary);
-    audit::record(&mut tx, event.after(json!({"created": created, "updated": updated}))).await?;
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "user.imported",
+        "directory",
+        "users",
+        summary,
+    );
+    audit::record(
+        &mut tx,
+        event.after(json!({"created": created, "updated": updated})),
+    )
+    .await?;
     commit(tx).await?;
     Ok(ImportOutcome::Imported { created, updated })
 }
 
 // ---- groups ----
 
-pub async fn search_groups(ctx: &Ctx, actor: &Actor, query: &str, page: PageRequest) -> DomainResult<Page<GroupSummary>> {
+pub async fn search_groups(
+    ctx: &Ctx,
+    actor: &Actor,
+    query: &str,
+    page: PageRequest,
+) -> DomainResult<Page<GroupSummary>> {
     require_directory_admin(actor)?;
     if query.chars().count() > 200 {
-        return Err(DomainError::invalid("q", "Search text must be at most 200 characters."));
+        return Err(DomainError::invalid(
+            "q",
+            "Search text must be at most 200 characters.",
+        ));
     }
     groups::search(&mut *ctx.read().await?, query, page).await
 }
 
-pub async fn group_detail(ctx: &Ctx, actor: &Actor, id: GroupId, page: PageRequest) -> DomainResult<GroupDetail> {
+pub async fn group_detail(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: GroupId,
+    page: PageRequest,
+) -> DomainResult<GroupDetail> {
     require_directory_admin(actor)?;
     let mut conn = ctx.read().await?;
     Ok(GroupDetail {
@@ -293,7 +422,10 @@ fn parse_group(input: &GroupInput<'_>) -> DomainResult<(GroupName, Description, 
     let mut p = Problems::default();
     let name = p.check("name", GroupName::parse(input.name));
     let description = p.check("description", Description::parse(input.description));
-    let kind = p.check("kind", GroupKind::parse(input.kind).map_err(|_| "Choose Security or Microsoft 365.".to_string()));
+    let kind = p.check(
+        "kind",
+        GroupKind::parse(input.kind).map_err(|_| "Choose Security or Microsoft 365.".to_string()),
+    );
     p.into_result()?;
     match (name, description, kind) {
         (Some(n), Some(d), Some(k)) => Ok((n, d, k)),
@@ -302,28 +434,51 @@ fn parse_group(input: &GroupInput<'_>) -> DomainResult<(GroupName, Description, 
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn create_group(ctx: &Ctx, actor: &Actor, input: &GroupInput<'_>) -> DomainResult<GroupId> {
+pub async fn create_group(
+    ctx: &Ctx,
+    actor: &Actor,
+    input: &GroupInput<'_>,
+) -> DomainResult<GroupId> {
     require_directory_admin(actor)?;
     let (name, description, kind) = parse_group(input)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let id = GroupId::new();
     groups::insert(&mut tx, id, &name, &description, kind, now).await?;
-    let event = NewEvent::new(now, Some(actor.user_id), "group.created", "group", id, format!("Created group {name}"));
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "group.created",
+        "group",
+        id,
+        format!("Created group {name}"),
+    );
     audit::record(&mut tx, event.after(json!({"name": name.as_str(), "description": description.as_str(), "kind": kind.code()}))).await?;
     commit(tx).await?;
     Ok(id)
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn update_group(ctx: &Ctx, actor: &Actor, id: GroupId, input: &GroupInput<'_>) -> DomainResult<()> {
+pub async fn update_group(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: GroupId,
+    input: &GroupInput<'_>,
+) -> DomainResult<()> {
     require_directory_admin(actor)?;
     let (name, description, kind) = parse_group(input)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let before = groups::summary(&mut tx, id).await?;
     groups::update(&mut tx, id, &name, &description, kind, now).await?;
-    let event = NewEvent::new(now, Some(actor.user_id), "group.updated", "group", id, format!("Updated group {name}"));
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "group.updated",
+        "group",
+        id,
+        format!("Updated group {name}"),
+    );
     let event = event
         .before(json!({"name": before.name, "description": before.description, "kind": before.kind.code()}))
         .after(json!({"name": name.as_str(), "description": description.as_str(), "kind": kind.code()}));
@@ -333,7 +488,12 @@ pub async fn update_group(ctx: &Ctx, actor: &Actor, id: GroupId, input: &GroupIn
 
 /// Adds a person to a group directly (an admin grant).
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn add_member(ctx: &Ctx, actor: &Actor, group: GroupId, email: &str) -> DomainResult<UserId> {
+pub async fn add_member(
+    ctx: &Ctx,
+    actor: &Actor,
+    group: GroupId,
+    email: &str,
+) -> DomainResult<UserId> {
     require_directory_admin(actor)?;
     let email = Email::parse(email).map_err(|e| DomainError::invalid("email", e))?;
     let now = ctx.clock.now();
@@ -343,31 +503,65 @@ pub async fn add_member(ctx: &Ctx, actor: &Actor, group: GroupId, email: &str) -
         .await?
         .ok_or_else(|| DomainError::invalid("email", format!("No user has the email {email}.")))?;
     if !groups::add_grant(&mut tx, group, user, GrantSource::Direct, now).await? {
-        return Err(DomainError::invalid("email", format!("{email} is already a direct member of {}.", summary.name)));
+        return Err(DomainError::invalid(
+            "email",
+            format!("{email} is already a direct member of {}.", summary.name),
+        ));
     }
     let text = format!("Added {email} to {} (direct)", summary.name);
-    audit::record(&mut tx, NewEvent::new(now, Some(actor.user_id), "group.member_added", "group", group, text).after(json!({"user": email.as_str(), "source": "direct"})))
-        .await?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "group.member_added",
+            "group",
+            group,
+            text,
+        )
+        .after(json!({"user": email.as_str(), "source": "direct"})),
+    )
+    .await?;
     commit(tx).await?;
     Ok(user)
 }
 
 /// Withdraws a person's direct membership; grants from access packages stay.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn remove_direct_member(ctx: &Ctx, actor: &Actor, group: GroupId, user: UserId) -> DomainResult<Vec<GrantSource>> {
+pub async fn remove_direct_member(
+    ctx: &Ctx,
+    actor: &Actor,
+    group: GroupId,
+    user: UserId,
+) -> DomainResult<Vec<GrantSource>> {
     require_directory_admin(actor)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let summary = groups::summary(&mut tx, group).await?;
     let person = users::summary(&mut tx, user).await?;
     if !groups::withdraw_grant(&mut tx, group, user, GrantSource::Direct).await? {
-        return Err(DomainError::Conflict(format!("{} has no direct membership in {}.", person.display_name, summary.name)));
+        return Err(DomainError::Conflict(format!(
+            "{} has no direct membership in {}.",
+            person.display_name, summary.name
+        )));
     }
     let remaining = groups::grants(&mut tx, group, user).await?;
-    let text = format!("Removed the direct membership of {} in {}", person.email, summary.name);
-    let event = NewEvent::new(now, Some(actor.user_id), "group.member_removed", "group", group, text)
-        .before(json!({"user": person.email, "source": "direct"}))
-        .after(json!({"remaining_grants": remaining.iter().map(GrantSource::code).collect::<Vec<_>>()}));
+    let text = format!(
+        "Removed the direct membership of {} in {}",
+        person.email, summary.name
+    );
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "group.member_removed",
+        "group",
+        group,
+        text,
+    )
+    .before(json!({"user": person.email, "source": "direct"}))
+    .after(
+        json!({"remaining_grants": remaining.iter().map(GrantSource::code).collect::<Vec<_>>()}),
+    );
     audit::record(&mut tx, event).await?;
     commit(tx).await?;
     Ok(remaining)
@@ -380,12 +574,19 @@ pub async fn list_licenses(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<License
     licenses::list(&mut *ctx.read().await?).await
 }
 
-pub async fn license_detail(ctx: &Ctx, actor: &Actor, id: LicenseId) -> DomainResult<LicenseDetail> {
+pub async fn license_detail(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: LicenseId,
+) -> DomainResult<LicenseDetail> {
     require_directory_admin(actor)?;
     let mut conn = ctx.read().await?;
     let license = licenses::summary(&mut conn, id).await?;
     let violations = licenses::violations(&mut conn, id, license.seats, DETAIL_LIST_LIMIT).await?;
-    Ok(LicenseDetail { license, violations })
+    Ok(LicenseDetail {
+        license,
+        violations,
+    })
 }
 
 fn parse_license(name: &str, seats: &str) -> DomainResult<(LicenseName, Seats)> {
@@ -400,63 +601,134 @@ fn parse_license(name: &str, seats: &str) -> DomainResult<(LicenseName, Seats)> 
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn create_license(ctx: &Ctx, actor: &Actor, name: &str, seats: &str) -> DomainResult<LicenseId> {
+pub async fn create_license(
+    ctx: &Ctx,
+    actor: &Actor,
+    name: &str,
+    seats: &str,
+) -> DomainResult<LicenseId> {
     require_directory_admin(actor)?;
     let (name, seats) = parse_license(name, seats)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let id = LicenseId::new();
     licenses::insert(&mut tx, id, &name, seats, now).await?;
-    let event = NewEvent::new(now, Some(actor.user_id), "license.created", "license", id, format!("Created license {name} with {} seats", seats.get()));
-    audit::record(&mut tx, event.after(json!({"name": name.as_str(), "seats": seats.get()}))).await?;
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "license.created",
+        "license",
+        id,
+        format!("Created license {name} with {} seats", seats.get()),
+    );
+    audit::record(
+        &mut tx,
+        event.after(json!({"name": name.as_str(), "seats": seats.get()})),
+    )
+    .await?;
     commit(tx).await?;
     Ok(id)
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn update_license(ctx: &Ctx, actor: &Actor, id: LicenseId, name: &str, seats: &str) -> DomainResult<()> {
+pub async fn update_license(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: LicenseId,
+    name: &str,
+    seats: &str,
+) -> DomainResult<()> {
     require_directory_admin(actor)?;
     let (name, seats) = parse_license(name, seats)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let before = licenses::summary(&mut tx, id).await?;
     licenses::update(&mut tx, id, &name, seats, now).await?;
-    let text = format!("Updated license {name}: {} → {} seats", before.seats, seats.get());
-    let event = NewEvent::new(now, Some(actor.user_id), "license.updated", "license", id, text)
-        .before(json!({"name": before.name, "seats": before.seats}))
-        .after(json!({"name": name.as_str(), "seats": seats.get()}));
+    let text = format!(
+        "Updated license {name}: {} → {} seats",
+        before.seats,
+        seats.get()
+    );
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "license.updated",
+        "license",
+        id,
+        text,
+    )
+    .before(json!({"name": before.name, "seats": before.seats}))
+    .after(json!({"name": name.as_str(), "seats": seats.get()}));
     audit::record(&mut tx, event).await?;
     commit(tx).await
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn assign_license(ctx: &Ctx, actor: &Actor, group: GroupId, license: LicenseId) -> DomainResult<()> {
+pub async fn assign_license(
+    ctx: &Ctx,
+    actor: &Actor,
+    group: GroupId,
+    license: LicenseId,
+) -> DomainResult<()> {
     require_directory_admin(actor)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let g = groups::summary(&mut tx, group).await?;
     let l = licenses::summary(&mut tx, license).await?;
     if !licenses::assign_to_group(&mut tx, group, license).await? {
-        return Err(DomainError::invalid("license", format!("{} already carries {}.", g.name, l.name)));
+        return Err(DomainError::invalid(
+            "license",
+            format!("{} already carries {}.", g.name, l.name),
+        ));
     }
     let text = format!("Assigned license {} to group {}", l.name, g.name);
-    audit::record(&mut tx, NewEvent::new(now, Some(actor.user_id), "group.license_assigned", "group", group, text).after(json!({"license": l.name})))
-        .await?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "group.license_assigned",
+            "group",
+            group,
+            text,
+        )
+        .after(json!({"license": l.name})),
+    )
+    .await?;
     commit(tx).await
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn remove_license(ctx: &Ctx, actor: &Actor, group: GroupId, license: LicenseId) -> DomainResult<()> {
+pub async fn remove_license(
+    ctx: &Ctx,
+    actor: &Actor,
+    group: GroupId,
+    license: LicenseId,
+) -> DomainResult<()> {
     require_directory_admin(actor)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let g = groups::summary(&mut tx, group).await?;
     let l = licenses::summary(&mut tx, license).await?;
     if !licenses::remove_from_group(&mut tx, group, license).await? {
-        return Err(DomainError::Conflict(format!("{} does not carry {}.", g.name, l.name)));
+        return Err(DomainError::Conflict(format!(
+            "{} does not carry {}.",
+            g.name, l.name
+        )));
     }
     let text = format!("Removed license {} from group {}", l.name, g.name);
-    audit::record(&mut tx, NewEvent::new(now, Some(actor.user_id), "group.license_removed", "group", group, text).before(json!({"license": l.name})))
-        .await?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "group.license_removed",
+            "group",
+            group,
+            text,
+        )
+        .before(json!({"license": l.name})),
+    )
+    .await?;
     commit(tx).await
 }

@@ -20,19 +20,37 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(db: Db, clock: SharedClock) -> Self {
-        Self { db, clock, sessions: SessionLimits { idle_secs: 8 * 3600, absolute_secs: 7 * 24 * 3600 } }
+        Self {
+            db,
+            clock,
+            sessions: SessionLimits {
+                idle_secs: 8 * 3600,
+                absolute_secs: 7 * 24 * 3600,
+            },
+        }
     }
 
     /// A pooled connection for reads outside a transaction.
     pub async fn read(&self) -> DomainResult<sqlx::pool::PoolConnection<sqlx::Any>> {
-        self.db.pool().acquire().await.map_err(DomainError::internal)
+        self.db
+            .pool()
+            .acquire()
+            .await
+            .map_err(DomainError::internal)
     }
 }
 
 pub(crate) fn require(allowed: bool, what: &'static str) -> DomainResult<()> {
-    if allowed { Ok(()) } else { Err(DomainError::Forbidden(what)) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(what))
+    }
 }
 
 pub(crate) fn require_directory_admin(actor: &Actor) -> DomainResult<()> {
-    require(actor.can_manage_directory(), "only directory administrators can do this")
+    require(
+        actor.can_manage_directory(),
+        "only directory administrators can do this",
+    )
 }

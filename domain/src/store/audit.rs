@@ -17,8 +17,24 @@ pub struct NewEvent<'a> {
 }
 
 impl<'a> NewEvent<'a> {
-    pub fn new(at: DateTime<Utc>, actor: Option<UserId>, action: &'a str, target_type: &'a str, target_id: impl ToString, summary: impl Into<String>) -> Self {
-        Self { at, actor, action, target_type, target_id: target_id.to_string(), summary: summary.into(), before: None, after: None }
+    pub fn new(
+        at: DateTime<Utc>,
+        actor: Option<UserId>,
+        action: &'a str,
+        target_type: &'a str,
+        target_id: impl ToString,
+        summary: impl Into<String>,
+    ) -> Self {
+        Self {
+            at,
+            actor,
+            action,
+            target_type,
+            target_id: target_id.to_string(),
+            summary: summary.into(),
+            before: None,
+            after: None,
+        }
     }
 
     pub fn before(mut self, v: serde_json::Value) -> Self {
@@ -51,10 +67,16 @@ pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
     Ok(())
 }
 
-pub async fn count_for_target(conn: &mut Conn, target_type: &str, target_id: &str) -> DomainResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE target_type = $1 AND target_id = $2")
-        .bind(target_type)
-        .bind(target_id)
-        .fetch_one(&mut *conn)
-        .await?)
+pub async fn count_for_target(
+    conn: &mut Conn,
+    target_type: &str,
+    target_id: &str,
+) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE target_type = $1 AND target_id = $2",
+    )
+    .bind(target_type)
+    .bind(target_id)
+    .fetch_one(&mut *conn)
+    .await?)
 }

@@ -51,25 +51,37 @@ async fn into_summaries(conn: &mut Conn, rows: Vec<GroupRow>) -> DomainResult<Ve
         .collect()
 }
 
-pub async fn search(conn: &mut Conn, query: &str, page: PageRequest) -> DomainResult<Page<GroupSummary>> {
+pub async fn search(
+    conn: &mut Conn,
+    query: &str,
+    page: PageRequest,
+) -> DomainResult<Page<GroupSummary>> {
     let q = query.trim();
     let pattern = contains_pattern(q);
     let filter = "($1 = '' OR g.name_key LIKE $2 ESCAPE '\\')";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM directory_groups g WHERE {filter}"))
-        .bind(q)
-        .bind(&pattern)
-        .fetch_one(&mut *conn)
-        .await?;
-    let rows: Vec<GroupRow> =
-        sqlx::query_as(&format!("{GROUP_SELECT} WHERE {filter} ORDER BY g.name_key, g.id LIMIT $3 OFFSET $4"))
-            .bind(q)
-            .bind(&pattern)
-            .bind(page.limit())
-            .bind(page.offset())
-            .fetch_all(&mut *conn)
-            .await?;
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM directory_groups g WHERE {filter}"
+    ))
+    .bind(q)
+    .bind(&pattern)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<GroupRow> = sqlx::query_as(&format!(
+        "{GROUP_SELECT} WHERE {filter} ORDER BY g.name_key, g.id LIMIT $3 OFFSET $4"
+    ))
+    .bind(q)
+    .bind(&pattern)
+    .bind(page.limit())
+    .bind(page.offset())
+    .fetch_all(&mut *conn)
+    .await?;
     let items = into_summaries(conn, rows).await?;
-    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 pub async fn summary(conn: &mut Conn, id: GroupId) -> DomainResult<GroupSummary> {
@@ -78,14 +90,18 @@ pub async fn summary(conn: &mut Conn, id: GroupId) -> DomainResult<GroupSummary>
         .fetch_optional(&mut *conn)
         .await?;
     let row = row.ok_or(DomainError::NotFound("group"))?;
-    into_summaries(conn, vec![row]).await?.pop().ok_or(DomainError::NotFound("group"))
+    into_summaries(conn, vec![row])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("group"))
 }
 
 pub async fn id_by_name(conn: &mut Conn, name: &str) -> DomainResult<Option<GroupId>> {
-    let id: Option<String> = sqlx::query_scalar("SELECT id FROM directory_groups WHERE name_key = $1")
-        .bind(name.trim().to_lowercase())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM directory_groups WHERE name_key = $1")
+            .bind(name.trim().to_lowercase())
+            .fetch_optional(&mut *conn)
+            .await?;
     id.map(|s| uuid(&s).map(GroupId)).transpose()
 }
 
@@ -138,7 +154,13 @@ pub async fn update(
 }
 
 /// Adds one grant; returns false when that exact grant already existed.
-pub async fn add_grant(conn: &mut Conn, group: GroupId, user: UserId, source: GrantSource, now: DateTime<Utc>) -> DomainResult<bool> {
+pub async fn add_grant(
+    conn: &mut Conn,
+    group: GroupId,
+    user: UserId,
+    source: GrantSource,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
     let done = sqlx::query(
         "INSERT INTO group_members (group_id, user_id, source, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (group_id, user_id, source) DO NOTHING",
@@ -153,31 +175,52 @@ pub async fn add_grant(conn: &mut Conn, group: GroupId, user: UserId, source: Gr
 }
 
 /// Withdraws one grant; other grants for the same person and group stay. Returns whether it existed.
-pub async fn withdraw_grant(conn: &mut Conn, group: GroupId, user: UserId, source: GrantSource) -> DomainResult<bool> {
-    let done = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND source = $3")
-        .bind(group.to_string())
-        .bind(user.to_string())
-        .bind(source.code())
-        .execute(&mut *conn)
-        .await?;
+pub async fn withdraw_grant(
+    conn: &mut Conn,
+    group: GroupId,
+    user: UserId,
+    source: GrantSource,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND source = $3",
+    )
+    .bind(group.to_string())
+    .bind(user.to_string())
+    .bind(source.code())
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn grants(conn: &mut Conn, group: GroupId, user: UserId) -> DomainResult<Vec<GrantSource>> {
-    let codes: Vec<String> = sqlx::query_scalar("SELECT source FROM group_members WHERE group_id = $1 AND user_id = $2 ORDER BY source")
-        .bind(group.to_string())
-        .bind(user.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-    codes.iter().map(|c| GrantSource::parse(c).map_err(|e| DomainError::Internal(e.into()))).collect()
+pub async fn grants(
+    conn: &mut Conn,
+    group: GroupId,
+    user: UserId,
+) -> DomainResult<Vec<GrantSource>> {
+    let codes: Vec<String> = sqlx::query_scalar(
+        "SELECT source FROM group_members WHERE group_id = $1 AND user_id = $2 ORDER BY source",
+    )
+    .bind(group.to_string())
+    .bind(user.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    codes
+        .iter()
+        .map(|c| GrantSource::parse(c).map_err(|e| DomainError::Internal(e.into())))
+        .collect()
 }
 
 /// Members of a group, one entry per person with all their grants, paged by person.
-pub async fn members(conn: &mut Conn, group: GroupId, page: PageRequest) -> DomainResult<Page<GroupMember>> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM group_members WHERE group_id = $1")
-        .bind(group.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn members(
+    conn: &mut Conn,
+    group: GroupId,
+    page: PageRequest,
+) -> DomainResult<Page<GroupMember>> {
+    let total: i64 =
+        sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM group_members WHERE group_id = $1")
+            .bind(group.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
     let people: Vec<(String, String, String, i64)> = sqlx::query_as(
         "SELECT u.id, u.display_name, u.email, MIN(m.created_at)
          FROM group_members m JOIN users u ON u.id = m.user_id
@@ -202,7 +245,10 @@ pub async fn members(conn: &mut Conn, group: GroupId, page: PageRequest) -> Doma
             q = q.bind(p.0.as_str());
         }
         for (user_id, source) in q.fetch_all(&mut *conn).await? {
-            sources.entry(user_id).or_default().push(GrantSource::parse(&source).map_err(|e| DomainError::Internal(e.into()))?);
+            sources
+                .entry(user_id)
+                .or_default()
+                .push(GrantSource::parse(&source).map_err(|e| DomainError::Internal(e.into()))?);
         }
     }
     let items = people
@@ -210,12 +256,21 @@ pub async fn members(conn: &mut Conn, group: GroupId, page: PageRequest) -> Doma
         .map(|(id, display_name, email, since)| {
             Ok(GroupMember {
                 sources: sources.remove(&id).unwrap_or_default(),
-                user: UserRef { id: UserId(uuid(&id)?), display_name, email },
+                user: UserRef {
+                    id: UserId(uuid(&id)?),
+                    display_name,
+                    email,
+                },
                 since: from_ms(since),
             })
         })
         .collect::<DomainResult<_>>()?;
-    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 /// The groups a person is in, with the grants that hold each membership.
@@ -236,7 +291,12 @@ pub async fn memberships_of(conn: &mut Conn, user: UserId) -> DomainResult<Vec<M
                 m.sources.push(source);
                 m.since = m.since.min(from_ms(at));
             }
-            _ => out.push(Membership { group_id: gid, group_name: name, sources: vec![source], since: from_ms(at) }),
+            _ => out.push(Membership {
+                group_id: gid,
+                group_name: name,
+                sources: vec![source],
+                since: from_ms(at),
+            }),
         }
     }
     Ok(out)
@@ -250,7 +310,15 @@ pub async fn owners(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<UserRef
     .bind(group.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter().map(|(id, display_name, email)| Ok(UserRef { id: UserId(uuid(&id)?), display_name, email })).collect()
+    rows.into_iter()
+        .map(|(id, display_name, email)| {
+            Ok(UserRef {
+                id: UserId(uuid(&id)?),
+                display_name,
+                email,
+            })
+        })
+        .collect()
 }
 
 pub async fn add_owner(conn: &mut Conn, group: GroupId, user: UserId) -> DomainResult<()> {
@@ -263,5 +331,7 @@ pub async fn add_owner(conn: &mut Conn, group: GroupId, user: UserId) -> DomainR
 }
 
 pub async fn count(conn: &mut Conn) -> DomainResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM directory_groups").fetch_one(&mut *conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM directory_groups")
+        .fetch_one(&mut *conn)
+        .await?)
 }

@@ -38,13 +38,19 @@ async fn into_summary(conn: &mut Conn, r: LicenseRow) -> DomainResult<LicenseSum
         name: r.name,
         seats: r.seats,
         usage: usage(r.holders, r.seats),
-        groups: groups.into_iter().map(|(id, name)| Ok((GroupId(uuid(&id)?), name))).collect::<DomainResult<_>>()?,
+        groups: groups
+            .into_iter()
+            .map(|(id, name)| Ok((GroupId(uuid(&id)?), name)))
+            .collect::<DomainResult<_>>()?,
     })
 }
 
 /// Every license (a tenant has few SKUs; bounded all the same).
 pub async fn list(conn: &mut Conn) -> DomainResult<Vec<LicenseSummary>> {
-    let rows: Vec<LicenseRow> = sqlx::query_as(&format!("{LICENSE_SELECT} ORDER BY l.name_key LIMIT 500")).fetch_all(&mut *conn).await?;
+    let rows: Vec<LicenseRow> =
+        sqlx::query_as(&format!("{LICENSE_SELECT} ORDER BY l.name_key LIMIT 500"))
+            .fetch_all(&mut *conn)
+            .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(into_summary(conn, r).await?);
@@ -61,7 +67,12 @@ pub async fn summary(conn: &mut Conn, id: LicenseId) -> DomainResult<LicenseSumm
 }
 
 /// The holders beyond the seat count, in the order a freed seat would reach them.
-pub async fn violations(conn: &mut Conn, id: LicenseId, seats: i64, limit: i64) -> DomainResult<Vec<UserRef>> {
+pub async fn violations(
+    conn: &mut Conn,
+    id: LicenseId,
+    seats: i64,
+    limit: i64,
+) -> DomainResult<Vec<UserRef>> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
         "SELECT u.id, u.display_name, u.email FROM (
             SELECT h.user_id, ROW_NUMBER() OVER (ORDER BY h.since, h.user_id) AS rn FROM ({HOLDERS}) h
@@ -73,7 +84,15 @@ pub async fn violations(conn: &mut Conn, id: LicenseId, seats: i64, limit: i64) 
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter().map(|(id, display_name, email)| Ok(UserRef { id: UserId(uuid(&id)?), display_name, email })).collect()
+    rows.into_iter()
+        .map(|(id, display_name, email)| {
+            Ok(UserRef {
+                id: UserId(uuid(&id)?),
+                display_name,
+                email,
+            })
+        })
+        .collect()
 }
 
 /// The licenses a person holds through their groups, each with its state for them.
@@ -112,12 +131,23 @@ pub async fn of_user(conn: &mut Conn, user: UserId) -> DomainResult<Vec<UserLice
         .bind(user.to_string())
         .fetch_one(&mut *conn)
         .await?;
-        out.push(UserLicense { license_id: LicenseId(uuid(&id)?), name, via_groups, state: state_for_rank(ahead + 1, seats) });
+        out.push(UserLicense {
+            license_id: LicenseId(uuid(&id)?),
+            name,
+            via_groups,
+            state: state_for_rank(ahead + 1, seats),
+        });
     }
     Ok(out)
 }
 
-pub async fn insert(conn: &mut Conn, id: LicenseId, name: &LicenseName, seats: Seats, now: DateTime<Utc>) -> DomainResult<()> {
+pub async fn insert(
+    conn: &mut Conn,
+    id: LicenseId,
+    name: &LicenseName,
+    seats: Seats,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     sqlx::query("INSERT INTO licenses (id, name, name_key, seats, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)")
         .bind(id.to_string())
         .bind(name.as_str())
@@ -129,15 +159,23 @@ pub async fn insert(conn: &mut Conn, id: LicenseId, name: &LicenseName, seats: S
     Ok(())
 }
 
-pub async fn update(conn: &mut Conn, id: LicenseId, name: &LicenseName, seats: Seats, now: DateTime<Utc>) -> DomainResult<()> {
-    let done = sqlx::query("UPDATE licenses SET name = $2, name_key = $3, seats = $4, updated_at = $5 WHERE id = $1")
-        .bind(id.to_string())
-        .bind(name.as_str())
-        .bind(name.as_str().to_lowercase())
-        .bind(seats.get())
-        .bind(ms(now))
-        .execute(&mut *conn)
-        .await?;
+pub async fn update(
+    conn: &mut Conn,
+    id: LicenseId,
+    name: &LicenseName,
+    seats: Seats,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let done = sqlx::query(
+        "UPDATE licenses SET name = $2, name_key = $3, seats = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(name.as_str())
+    .bind(name.as_str().to_lowercase())
+    .bind(seats.get())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(DomainError::NotFound("license"));
     }
@@ -152,7 +190,11 @@ pub async fn id_by_name(conn: &mut Conn, name: &str) -> DomainResult<Option<Lice
     id.map(|s| uuid(&s).map(LicenseId)).transpose()
 }
 
-pub async fn assign_to_group(conn: &mut Conn, group: GroupId, license: LicenseId) -> DomainResult<bool> {
+pub async fn assign_to_group(
+    conn: &mut Conn,
+    group: GroupId,
+    license: LicenseId,
+) -> DomainResult<bool> {
     let done = sqlx::query(
         "INSERT INTO group_licenses (group_id, license_id) VALUES ($1, $2) ON CONFLICT (group_id, license_id) DO NOTHING",
     )
@@ -163,7 +205,11 @@ pub async fn assign_to_group(conn: &mut Conn, group: GroupId, license: LicenseId
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn remove_from_group(conn: &mut Conn, group: GroupId, license: LicenseId) -> DomainResult<bool> {
+pub async fn remove_from_group(
+    conn: &mut Conn,
+    group: GroupId,
+    license: LicenseId,
+) -> DomainResult<bool> {
     let done = sqlx::query("DELETE FROM group_licenses WHERE group_id = $1 AND license_id = $2")
         .bind(group.to_string())
         .bind(license.to_string())
@@ -179,6 +225,12 @@ pub async fn of_group(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<Licen
     .bind(group.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter().map(|(id, name)| Ok(LicenseRef { id: LicenseId(uuid(&id)?), name })).collect()
+    rows.into_iter()
+        .map(|(id, name)| {
+            Ok(LicenseRef {
+                id: LicenseId(uuid(&id)?),
+                name,
+            })
+        })
+        .collect()
 }
-

@@ -17,18 +17,41 @@ pub use sqlx::AnyConnection as Conn;
 /// Named constraints → what the person should read, against the field they typed.
 /// SQLite reports "UNIQUE constraint failed: table.column", Postgres the constraint name.
 const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
-    ("users_email_key", "users.email", "email", "A user with this email already exists."),
-    ("directory_groups_name_key", "directory_groups.name_key", "name", "A group with this name already exists."),
-    ("licenses_name_key", "licenses.name_key", "name", "A license with this name already exists."),
-    ("catalogs_name_key", "catalogs.name_key", "name", "A catalog with this name already exists."),
+    (
+        "users_email_key",
+        "users.email",
+        "email",
+        "A user with this email already exists.",
+    ),
+    (
+        "directory_groups_name_key",
+        "directory_groups.name_key",
+        "name",
+        "A group with this name already exists.",
+    ),
+    (
+        "licenses_name_key",
+        "licenses.name_key",
+        "name",
+        "A license with this name already exists.",
+    ),
+    (
+        "catalogs_name_key",
+        "catalogs.name_key",
+        "name",
+        "A catalog with this name already exists.",
+    ),
 ];
 
 pub(crate) fn constraint_message(db: &dyn sqlx::error::DatabaseError) -> Option<DomainError> {
     let message = db.message();
-    CONSTRAINTS.iter().find_map(|(name, sqlite_cols, field, text)| {
-        let hit = db.constraint() == Some(*name) || message.contains(&format!("UNIQUE constraint failed: {sqlite_cols}"));
-        hit.then(|| DomainError::invalid(field, *text))
-    })
+    CONSTRAINTS
+        .iter()
+        .find_map(|(name, sqlite_cols, field, text)| {
+            let hit = db.constraint() == Some(*name)
+                || message.contains(&format!("UNIQUE constraint failed: {sqlite_cols}"));
+            hit.then(|| DomainError::invalid(field, *text))
+        })
 }
 
 pub fn ms(at: DateTime<Utc>) -> i64 {

@@ -28,19 +28,27 @@ pub async fn create(conn: &mut Conn, id: &str, data: &str, expiry_ms: i64) -> Do
 }
 
 pub async fn load(conn: &mut Conn, id: &str, now_ms: i64) -> DomainResult<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT data FROM sessions WHERE id = $1 AND expiry_date > $2")
-        .bind(id)
-        .bind(now_ms)
-        .fetch_optional(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT data FROM sessions WHERE id = $1 AND expiry_date > $2")
+            .bind(id)
+            .bind(now_ms)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 pub async fn delete(conn: &mut Conn, id: &str) -> DomainResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_expired(conn: &mut Conn, now_ms: i64) -> DomainResult<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1").bind(now_ms).execute(&mut *conn).await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE expiry_date <= $1")
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected())
 }

@@ -9,12 +9,19 @@ pub struct Failures {
 }
 
 pub async fn get(conn: &mut Conn, key: &str) -> DomainResult<Option<Failures>> {
-    let row: Option<(i64, i64, Option<i64>)> =
-        sqlx::query_as("SELECT failures, last_failure_at, locked_until FROM sign_in_throttle WHERE email = $1")
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(row.map(|(failures, last_failure_ms, locked_until_ms)| Failures { failures, last_failure_ms, locked_until_ms }))
+    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT failures, last_failure_at, locked_until FROM sign_in_throttle WHERE email = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(
+        row.map(|(failures, last_failure_ms, locked_until_ms)| Failures {
+            failures,
+            last_failure_ms,
+            locked_until_ms,
+        }),
+    )
 }
 
 pub async fn put(conn: &mut Conn, key: &str, f: Failures) -> DomainResult<()> {
@@ -33,6 +40,9 @@ pub async fn put(conn: &mut Conn, key: &str, f: Failures) -> DomainResult<()> {
 }
 
 pub async fn clear(conn: &mut Conn, key: &str) -> DomainResult<()> {
-    sqlx::query("DELETE FROM sign_in_throttle WHERE email = $1").bind(key).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM sign_in_throttle WHERE email = $1")
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -20,14 +20,19 @@ struct SummaryRow {
 impl SummaryRow {
     fn into_summary(self) -> DomainResult<UserSummary> {
         let manager = match (self.manager_id, self.manager_name, self.manager_email) {
-            (Some(id), Some(display_name), Some(email)) => Some(UserRef { id: UserId(uuid(&id)?), display_name, email }),
+            (Some(id), Some(display_name), Some(email)) => Some(UserRef {
+                id: UserId(uuid(&id)?),
+                display_name,
+                email,
+            }),
             _ => None,
         };
         Ok(UserSummary {
             id: UserId(uuid(&self.id)?),
             display_name: self.display_name,
             email: self.email,
-            user_type: UserType::parse(&self.user_type).map_err(|e| DomainError::Internal(e.into()))?,
+            user_type: UserType::parse(&self.user_type)
+                .map_err(|e| DomainError::Internal(e.into()))?,
             department: self.department,
             job_title: self.job_title,
             enabled: self.enabled != 0,
@@ -36,20 +41,28 @@ impl SummaryRow {
     }
 }
 
-const SUMMARY_SELECT: &str = "SELECT u.id, u.display_name, u.email, u.user_type, u.department, u.job_title, u.enabled,
+const SUMMARY_SELECT: &str =
+    "SELECT u.id, u.display_name, u.email, u.user_type, u.department, u.job_title, u.enabled,
         m.id AS manager_id, m.display_name AS manager_name, m.email AS manager_email
      FROM users u LEFT JOIN users m ON m.id = u.manager_id";
 
-const SEARCH_FILTER: &str = "($1 = '' OR lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')";
+const SEARCH_FILTER: &str =
+    "($1 = '' OR lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')";
 
-pub async fn search(conn: &mut Conn, query: &str, page: PageRequest) -> DomainResult<Page<UserSummary>> {
+pub async fn search(
+    conn: &mut Conn,
+    query: &str,
+    page: PageRequest,
+) -> DomainResult<Page<UserSummary>> {
     let q = query.trim();
     let pattern = contains_pattern(q);
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {SEARCH_FILTER}"))
-        .bind(q)
-        .bind(&pattern)
-        .fetch_one(&mut *conn)
-        .await?;
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM users u WHERE {SEARCH_FILTER}"
+    ))
+    .bind(q)
+    .bind(&pattern)
+    .fetch_one(&mut *conn)
+    .await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "{SUMMARY_SELECT} WHERE {SEARCH_FILTER} ORDER BY lower(u.display_name), u.id LIMIT $3 OFFSET $4"
     ))
@@ -59,8 +72,16 @@ pub async fn search(conn: &mut Conn, query: &str, page: PageRequest) -> DomainRe
     .bind(page.offset())
     .fetch_all(&mut *conn)
     .await?;
-    let items = rows.into_iter().map(SummaryRow::into_summary).collect::<DomainResult<_>>()?;
-    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+    let items = rows
+        .into_iter()
+        .map(SummaryRow::into_summary)
+        .collect::<DomainResult<_>>()?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 pub async fn summary(conn: &mut Conn, id: UserId) -> DomainResult<UserSummary> {
@@ -79,7 +100,13 @@ pub async fn id_by_email(conn: &mut Conn, email: &Email) -> DomainResult<Option<
     id.map(|s| uuid(&s).map(UserId)).transpose()
 }
 
-pub async fn insert(conn: &mut Conn, id: UserId, u: &ValidUser, manager: Option<UserId>, now: DateTime<Utc>) -> DomainResult<()> {
+pub async fn insert(
+    conn: &mut Conn,
+    id: UserId,
+    u: &ValidUser,
+    manager: Option<UserId>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     sqlx::query(
         "INSERT INTO users (id, email, display_name, user_type, manager_id, department, job_title, enabled, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -98,7 +125,13 @@ pub async fn insert(conn: &mut Conn, id: UserId, u: &ValidUser, manager: Option<
     Ok(())
 }
 
-pub async fn update(conn: &mut Conn, id: UserId, u: &ValidUser, manager: Option<UserId>, now: DateTime<Utc>) -> DomainResult<()> {
+pub async fn update(
+    conn: &mut Conn,
+    id: UserId,
+    u: &ValidUser,
+    manager: Option<UserId>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     let done = sqlx::query(
         "UPDATE users SET email = $2, display_name = $3, user_type = $4, manager_id = $5, department = $6,
                 job_title = $7, enabled = $8, updated_at = $9
@@ -130,10 +163,11 @@ pub async fn would_cycle(conn: &mut Conn, user: UserId, manager: UserId) -> Doma
         if c == user {
             return Ok(true);
         }
-        let next: Option<Option<String>> = sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
-            .bind(c.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let next: Option<Option<String>> =
+            sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
+                .bind(c.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
         current = next.flatten().map(|s| uuid(&s).map(UserId)).transpose()?;
     }
     Ok(true)
@@ -147,33 +181,54 @@ pub async fn direct_reports(conn: &mut Conn, id: UserId, limit: i64) -> DomainRe
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter().map(|(id, display_name, email)| Ok(UserRef { id: UserId(uuid(&id)?), display_name, email })).collect()
+    rows.into_iter()
+        .map(|(id, display_name, email)| {
+            Ok(UserRef {
+                id: UserId(uuid(&id)?),
+                display_name,
+                email,
+            })
+        })
+        .collect()
 }
 
 pub async fn last_sign_in(conn: &mut Conn, id: UserId) -> DomainResult<Option<DateTime<Utc>>> {
-    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT last_sign_in_at FROM users WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let at: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT last_sign_in_at FROM users WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
     Ok(at.flatten().map(from_ms))
 }
 
 pub async fn roles(conn: &mut Conn, id: UserId) -> DomainResult<Vec<DirectoryRole>> {
-    let codes: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-        .bind(id.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-    codes.iter().map(|c| DirectoryRole::parse(c).map_err(|e| DomainError::Internal(e.into()))).collect()
+    let codes: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+            .bind(id.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    codes
+        .iter()
+        .map(|c| DirectoryRole::parse(c).map_err(|e| DomainError::Internal(e.into())))
+        .collect()
 }
 
-pub async fn catalog_roles(conn: &mut Conn, id: UserId) -> DomainResult<Vec<(CatalogId, CatalogRole)>> {
+pub async fn catalog_roles(
+    conn: &mut Conn,
+    id: UserId,
+) -> DomainResult<Vec<(CatalogId, CatalogRole)>> {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT catalog_id, role FROM catalog_role_assignments WHERE user_id = $1 ORDER BY catalog_id, role")
             .bind(id.to_string())
             .fetch_all(&mut *conn)
             .await?;
     rows.iter()
-        .map(|(c, r)| Ok((CatalogId(uuid(c)?), CatalogRole::parse(r).map_err(|e| DomainError::Internal(e.into()))?)))
+        .map(|(c, r)| {
+            Ok((
+                CatalogId(uuid(c)?),
+                CatalogRole::parse(r).map_err(|e| DomainError::Internal(e.into()))?,
+            ))
+        })
         .collect()
 }
 
@@ -200,11 +255,22 @@ pub async fn credentials(conn: &mut Conn, email: &Email) -> DomainResult<Option<
             .bind(email.as_str())
             .fetch_optional(&mut *conn)
             .await?;
-    row.map(|(id, password_hash, enabled)| Ok(Credentials { id: UserId(uuid(&id)?), password_hash, enabled: enabled != 0 }))
-        .transpose()
+    row.map(|(id, password_hash, enabled)| {
+        Ok(Credentials {
+            id: UserId(uuid(&id)?),
+            password_hash,
+            enabled: enabled != 0,
+        })
+    })
+    .transpose()
 }
 
-pub async fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str, now: DateTime<Utc>) -> DomainResult<()> {
+pub async fn set_password_hash(
+    conn: &mut Conn,
+    id: UserId,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
         .bind(id.to_string())
         .bind(hash)
@@ -230,7 +296,9 @@ pub async fn actor(conn: &mut Conn, id: UserId) -> DomainResult<Option<Actor>> {
             .bind(id.to_string())
             .fetch_optional(&mut *conn)
             .await?;
-    let Some((display_name, email, user_type, enabled)) = row else { return Ok(None) };
+    let Some((display_name, email, user_type, enabled)) = row else {
+        return Ok(None);
+    };
     if enabled == 0 {
         return Ok(None);
     }
@@ -254,10 +322,18 @@ pub async fn count(conn: &mut Conn) -> DomainResult<(i64, i64)> {
 }
 
 pub async fn role_holders(conn: &mut Conn) -> DomainResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM user_roles").fetch_one(&mut *conn).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM user_roles")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
-pub async fn set_manager_if_unset(conn: &mut Conn, id: UserId, manager: UserId) -> DomainResult<()> {
+pub async fn set_manager_if_unset(
+    conn: &mut Conn,
+    id: UserId,
+    manager: UserId,
+) -> DomainResult<()> {
     sqlx::query("UPDATE users SET manager_id = $2 WHERE id = $1 AND manager_id IS NULL")
         .bind(id.to_string())
         .bind(manager.to_string())

@@ -1,6 +1,6 @@
 use crate::api::directory::{
-    AddGroupMember, AssignGroupLicense, CreateGroup, RemoveGroupLicense, RemoveGroupMember, UpdateGroup, get_group, list_groups,
-    list_licenses,
+    AddGroupMember, AssignGroupLicense, CreateGroup, RemoveGroupLicense, RemoveGroupMember,
+    UpdateGroup, get_group, list_groups, list_licenses,
 };
 use crate::components::*;
 use crate::layout::AdminOnly;
@@ -38,11 +38,18 @@ fn KindSelect(selected: GroupKind, #[prop(into)] error: Signal<Option<String>>) 
 fn GroupsList() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
-    let page = move || query.read().get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32);
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1u32)
+    };
     let groups = Resource::new(move || (q(), page()), |(q, p)| list_groups(q, p));
     let create = ServerAction::<CreateGroup>::new();
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let field =
+        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
     view! {
         <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
         <div class="page-header"><h1>"Groups"</h1></div>
@@ -99,21 +106,37 @@ pub fn GroupDetailPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let page = move || query.read().get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32);
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1u32)
+    };
     let add = ServerAction::<AddGroupMember>::new();
     let remove = ServerAction::<RemoveGroupMember>::new();
     let assign = ServerAction::<AssignGroupLicense>::new();
     let unassign = ServerAction::<RemoveGroupLicense>::new();
     let update = ServerAction::<UpdateGroup>::new();
     let group = Resource::new(
-        move || (id(), page(), add.version().get(), remove.version().get(), assign.version().get(), unassign.version().get(), update.version().get()),
+        move || {
+            (
+                id(),
+                page(),
+                add.version().get(),
+                remove.version().get(),
+                assign.version().get(),
+                unassign.version().get(),
+                update.version().get(),
+            )
+        },
         |(id, page, ..)| get_group(id, page),
     );
     let licenses = Resource::new(move || assign.version().get(), |_| list_licenses());
     view! {
         <Title text="Group · Tessera" />
         <AdminOnly>
-            <div class="breadcrumbs"><a href="/admin">"Administration"</a>" / "<a href="/admin/directory/groups">"Groups"</a></div>
+            <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/directory/groups">"Groups"</a></div>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     let all_licenses = licenses.await.unwrap_or_default();
@@ -143,14 +166,22 @@ fn GroupView(
     let assign_error = Signal::derive(move || assign.value().get().and_then(Result::err));
     let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
     let other_error = Signal::derive(move || {
-        remove.value().get().and_then(Result::err).or_else(|| unassign.value().get().and_then(Result::err))
+        remove
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| unassign.value().get().and_then(Result::err))
     });
     let held: Vec<LicenseId> = detail.licenses.iter().map(|l| l.id).collect();
-    let assignable: Vec<LicenseSummary> = all_licenses.into_iter().filter(|l| !held.contains(&l.id)).collect();
+    let assignable: Vec<LicenseSummary> = all_licenses
+        .into_iter()
+        .filter(|l| !held.contains(&l.id))
+        .collect();
     let members = detail.members.clone();
     let (count, current, total) = (members.page_count(), members.page, members.total);
     let name_field = Signal::derive(move || update_error.get().and_then(|e| e.field("name")));
-    let description_field = Signal::derive(move || update_error.get().and_then(|e| e.field("description")));
+    let description_field =
+        Signal::derive(move || update_error.get().and_then(|e| e.field("description")));
     let kind_field = Signal::derive(move || update_error.get().and_then(|e| e.field("kind")));
     let email_field = Signal::derive(move || add_error.get().and_then(|e| e.field("email")));
     let (gid_add, gid_members, gid_edit) = (gid.clone(), gid.clone(), gid.clone());

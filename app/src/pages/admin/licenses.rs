@@ -29,7 +29,8 @@ fn LicensesList() -> impl IntoView {
     let create = ServerAction::<CreateLicense>::new();
     let licenses = Resource::new(|| (), |_| list_licenses());
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let field =
+        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
     view! {
         <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
         <div class="page-header"><h1>"Licenses"</h1></div>
@@ -77,11 +78,14 @@ pub fn LicenseDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateLicense>::new();
-    let license = Resource::new(move || (id(), update.version().get()), |(id, _)| get_license(id));
+    let license = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| get_license(id),
+    );
     view! {
         <Title text="License · Tessera" />
         <AdminOnly>
-            <div class="breadcrumbs"><a href="/admin">"Administration"</a>" / "<a href="/admin/licenses">"Licenses"</a></div>
+            <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/licenses">"Licenses"</a></div>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match license.await {
@@ -98,7 +102,8 @@ pub fn LicenseDetailPage() -> impl IntoView {
 fn LicenseView(detail: LicenseDetail, update: ServerAction<UpdateLicense>) -> impl IntoView {
     let l = detail.license;
     let error = Signal::derive(move || update.value().get().and_then(Result::err));
-    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let field =
+        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
     let u = l.usage;
     view! {
         <div class="page-header"><h1>{l.name.clone()}</h1><div class="page-actions">{usage_badge(u.violations)}</div></div>

@@ -21,7 +21,13 @@ pub fn AdminHome() -> impl IntoView {
 fn AdminHomeInner() -> impl IntoView {
     let counts = Resource::new(|| (), |_| load_directory_counts());
     let stat = move |f: fn(&domain::model::DirectoryCounts) -> i64| {
-        move || counts.get().and_then(|r| r.ok()).map(|c| f(&c).to_string()).unwrap_or_else(|| "–".into())
+        move || {
+            counts
+                .get()
+                .and_then(|r| r.ok())
+                .map(|c| f(&c).to_string())
+                .unwrap_or_else(|| "–".into())
+        }
     };
     view! {
         <div class="page-header"><h1>"Administration"</h1></div>

@@ -8,7 +8,15 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-const USER_FIELDS: &[&str] = &["email", "display_name", "user_type", "manager_email", "department", "job_title", "enabled"];
+const USER_FIELDS: &[&str] = &[
+    "email",
+    "display_name",
+    "user_type",
+    "manager_email",
+    "department",
+    "job_title",
+    "enabled",
+];
 
 fn page_param(raw: Option<String>) -> u32 {
     raw.and_then(|p| p.parse().ok()).unwrap_or(1)
@@ -95,7 +103,8 @@ fn UsersTable(page: Page<UserSummary>, q: String) -> impl IntoView {
 /// The fields of a user, empty for a new one or filled for an edit.
 #[component]
 fn UserFields(initial: UserForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let field =
+        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
     let is_guest = initial.user_type == "guest";
     let enabled = initial.enabled;
     view! {
@@ -128,11 +137,15 @@ fn UserFields(initial: UserForm, #[prop(into)] error: Signal<Option<AppError>>) 
 pub fn NewUserPage() -> impl IntoView {
     let action = ServerAction::<CreateUser>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let new_user = || UserForm { user_type: "member".into(), enabled: true, ..Default::default() };
+    let new_user = || UserForm {
+        user_type: "member".into(),
+        enabled: true,
+        ..Default::default()
+    };
     view! {
         <Title text="New user · Tessera" />
         <AdminOnly>
-            <div class="breadcrumbs"><a href="/admin">"Administration"</a>" / "<a href="/admin/directory/users">"Users"</a></div>
+            <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/directory/users">"Users"</a></div>
             <div class="page-header"><h1>"New user"</h1></div>
             <FormAlert error=error fields=USER_FIELDS />
             <ActionForm action=action attr:class="form card">
@@ -151,11 +164,14 @@ pub fn UserDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateUser>::new();
-    let user = Resource::new(move || (id(), update.version().get()), |(id, _)| get_user(id));
+    let user = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| get_user(id),
+    );
     view! {
         <Title text="User · Tessera" />
         <AdminOnly>
-            <div class="breadcrumbs"><a href="/admin">"Administration"</a>" / "<a href="/admin/directory/users">"Users"</a></div>
+            <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/directory/users">"Users"</a></div>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match user.await {
@@ -177,13 +193,29 @@ fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl 
         email: u.email.clone(),
         display_name: u.display_name.clone(),
         user_type: u.user_type.code().into(),
-        manager_email: u.manager.as_ref().map(|m| m.email.clone()).unwrap_or_default(),
+        manager_email: u
+            .manager
+            .as_ref()
+            .map(|m| m.email.clone())
+            .unwrap_or_default(),
         department: u.department.clone(),
         job_title: u.job_title.clone(),
         enabled: u.enabled,
     };
-    let roles = if detail.roles.is_empty() { "None".to_owned() } else { detail.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ") };
-    let last = detail.last_sign_in_at.map(utc).unwrap_or_else(|| "Never".into());
+    let roles = if detail.roles.is_empty() {
+        "None".to_owned()
+    } else {
+        detail
+            .roles
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let last = detail
+        .last_sign_in_at
+        .map(utc)
+        .unwrap_or_else(|| "Never".into());
     view! {
         <div class="page-header">
             <h1>{u.display_name.clone()}</h1>
@@ -288,8 +320,15 @@ pub fn ImportUsersPage() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
-            let Some(input) = _ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            let Some(input) = _ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
             wasm_bindgen_futures::spawn_local(async move {
                 if let Ok(value) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
                     text.set(value.as_string().unwrap_or_default());
@@ -300,7 +339,7 @@ pub fn ImportUsersPage() -> impl IntoView {
     view! {
         <Title text="Import users · Tessera" />
         <AdminOnly>
-            <div class="breadcrumbs"><a href="/admin">"Administration"</a>" / "<a href="/admin/directory/users">"Users"</a></div>
+            <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/directory/users">"Users"</a></div>
             <div class="page-header"><h1>"Import users"</h1></div>
             <section class="card">
                 <p>"A CSV file with a header line naming these columns, in any order:"</p>

@@ -64,6 +64,34 @@ async fn env_for(url: &str) -> TestEnv {
     }
 }
 
+/// No test case may run longer than this; a hang fails loudly instead of stalling CI.
+pub const CASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+async fn guarded<Fut>(case: Fut) -> Result<(), tokio::task::JoinError>
+where
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let handle = tokio::spawn(case);
+    let abort = handle.abort_handle();
+    match tokio::time::timeout(CASE_TIMEOUT, handle).await {
+        Ok(result) => result,
+        Err(_) => {
+            abort.abort();
+            panic!("test case still running after {CASE_TIMEOUT:?}");
+        }
+    }
+}
+
+/// Closes the pool, without waiting forever for a connection some task still holds.
+async fn close(db: &Db) {
+    if tokio::time::timeout(std::time::Duration::from_secs(10), db.close())
+        .await
+        .is_err()
+    {
+        eprintln!("a test left a database connection checked out; closing anyway");
+    }
+}
+
 pub async fn run_sqlite<F, Fut>(body: F)
 where
     F: FnOnce(TestEnv) -> Fut,
@@ -73,8 +101,8 @@ where
     let url = format!("sqlite://{}/tessera.db", dir.display());
     let env = env_for(&url).await;
     let db = env.ctx.db.clone();
-    let result = tokio::spawn(body(env)).await;
-    db.close().await;
+    let result = guarded(body(env)).await;
+    close(&db).await;
     let _ = std::fs::remove_dir_all(&dir);
     if let Err(e) = result {
         std::panic::resume_unwind(e.into_panic());
@@ -119,8 +147,8 @@ where
         .unwrap_or(admin_url.clone());
     let env = env_for(&format!("{base}/{name}")).await;
     let db = env.ctx.db.clone();
-    let result = tokio::spawn(body(env)).await;
-    db.close().await;
+    let result = guarded(body(env)).await;
+    close(&db).await;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut admin)
         .await

@@ -11,7 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 fn is_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/healthz" || path == "/favicon.ico"
+    path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/favicon.ico"
+        || path == "/favicon.svg"
 }
 
 pub async fn current_actor(

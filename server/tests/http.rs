@@ -28,11 +28,19 @@ fn config() -> Config {
     }
 }
 
-async fn app(env: &TestEnv) -> Router {
+/// One HTTP case at a time. Each case has its own tokio runtime while Leptos keeps
+/// process-wide state (its executor, the server-function registry). Once, in a release build,
+/// a case hung while others ran in parallel on their own runtimes (cause not yet found; a
+/// production server has one runtime). Serializing keeps the cases independent, and
+/// `domain::testing` fails any case that runs past its timeout instead of hanging CI.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn app(env: &TestEnv) -> (Router, tokio::sync::MutexGuard<'static, ()>) {
+    let turn = ONE_AT_A_TIME.lock().await;
     domain::service::demo::seed(&env.ctx).await.unwrap();
     let mut ctx = env.ctx.clone();
     ctx.sessions = config().session_limits;
-    server::router(&config(), ctx)
+    (server::router(&config(), ctx), turn)
 }
 
 async fn get(
@@ -111,7 +119,7 @@ async fn sign_in(
 }
 
 async fn health_reports_the_database(env: TestEnv) {
-    let app = app(&env).await;
+    let (app, _turn) = app(&env).await;
     let (status, _, body) = get(&app, "/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
     let expected = format!(
@@ -126,7 +134,7 @@ async fn health_reports_the_database(env: TestEnv) {
 }
 
 async fn signed_out_people_are_sent_to_sign_in(env: TestEnv) {
-    let app = app(&env).await;
+    let (app, _turn) = app(&env).await;
     let (status, location, _) = get(&app, "/admin/directory/users?q=eric", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -152,7 +160,7 @@ async fn signed_out_people_are_sent_to_sign_in(env: TestEnv) {
 }
 
 async fn an_admin_signs_in_and_reads_the_directory(env: TestEnv) {
-    let app = app(&env).await;
+    let (app, _turn) = app(&env).await;
     let (status, cookie, body) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
     assert!(
         status.is_success() || status.is_redirection(),
@@ -176,7 +184,7 @@ async fn an_admin_signs_in_and_reads_the_directory(env: TestEnv) {
 }
 
 async fn wrong_credentials_fail_alike_and_are_throttled(env: TestEnv) {
-    let app = app(&env).await;
+    let (app, _turn) = app(&env).await;
     let (_, cookie, wrong_password) =
         sign_in(&app, "eric.employee@woodgrove.example", "nope").await;
     assert!(cookie.is_none());
@@ -195,7 +203,7 @@ async fn wrong_credentials_fail_alike_and_are_throttled(env: TestEnv) {
 }
 
 async fn people_without_an_admin_role_get_403_on_admin_pages(env: TestEnv) {
-    let app = app(&env).await;
+    let (app, _turn) = app(&env).await;
     for email in [
         "gus.guest@partner.example",
         "eric.employee@woodgrove.example",
@@ -224,7 +232,7 @@ async fn people_without_an_admin_role_get_403_on_admin_pages(env: TestEnv) {
 }
 
 async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {
-    let app = app(&env).await;
+    let (app, _turn) = app(&env).await;
     let (_, cookie, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
     let cookie = cookie.unwrap();
     // Activity every 20 minutes keeps the session alive past the 30-minute idle limit...
@@ -260,7 +268,7 @@ async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {
 }
 
 async fn sign_out_ends_the_session_on_the_server(env: TestEnv) {
-    let app = app(&env).await;
+    let (app, _turn) = app(&env).await;
     let (_, cookie, _) = sign_in(&app, "maria.manager@woodgrove.example", PASSWORD).await;
     let cookie = cookie.unwrap();
     assert_eq!(
@@ -281,7 +289,7 @@ async fn sign_out_ends_the_session_on_the_server(env: TestEnv) {
 }
 
 async fn the_session_id_changes_at_sign_in(env: TestEnv) {
-    let app = app(&env).await;
+    let (app, _turn) = app(&env).await;
     let (_, first, _) = sign_in(&app, "emma.employee@woodgrove.example", PASSWORD).await;
     let first = first.unwrap();
     let form = "email=emma.employee%40woodgrove.example&password=tessera-demo&next=%2F";

@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..');
+// The build's output, wherever cargo put it (CARGO_TARGET_DIR, or target/ in the repo).
+const targetDir = path.resolve(repoRoot, process.env.CARGO_TARGET_DIR || 'target');
 const port = 3100;
 const baseURL = `http://127.0.0.1:${port}`;
 
@@ -56,12 +58,12 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `target/release/tessera serve --demo --addr 127.0.0.1:${port}`,
+    command: `${path.join(targetDir, 'release', 'tessera')} serve --demo --addr 127.0.0.1:${port}`,
     cwd: repoRoot,
     env: {
       ...(process.env as Record<string, string>),
       DATABASE_URL: databaseUrl,
-      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_ROOT: path.join(targetDir, 'site'),
       RUST_LOG: 'info',
     },
     url: `${baseURL}/healthz`,

@@ -16,6 +16,7 @@ tessera_setup
 echo "==> [start] cargo leptos build --release"
 cargo leptos build --release
 
-export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}"
-echo "==> [start] exec target/release/tessera serve --demo $*"
-exec "${REPO}/target/release/tessera" serve --demo "$@"
+TARGET_DIR="${CARGO_TARGET_DIR:-${REPO}/target}"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-${TARGET_DIR}/site}"
+echo "==> [start] exec ${TARGET_DIR}/release/tessera serve --demo $*"
+exec "${TARGET_DIR}/release/tessera" serve --demo "$@"

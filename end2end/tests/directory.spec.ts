@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { ADMIN, MANAGER, NORA, atPath, gotoReady, signIn } from './helpers';
+import { ADMIN, FIONA, GUEST, MANAGER, NORA, atPath, gotoReady, signIn } from './helpers';
 
 test('an admin creates a user, after the form explains a duplicate email', async ({ page }) => {
   await signIn(page, ADMIN.email);
@@ -38,6 +38,13 @@ test('an admin builds a licensed group, adds a member who gets a seat, then remo
   await page.getByRole('button', { name: 'Create group' }).click();
   await expect(page.getByRole('heading', { name: 'Visio Users' })).toBeVisible();
   await page.waitForLoadState('networkidle');
+
+  await page.getByLabel('Owner email').fill(GUEST.email);
+  await page.getByRole('button', { name: 'Add owner' }).click();
+  await expect(page.getByText('Guests cannot own groups.')).toBeVisible();
+  await page.getByLabel('Owner email').fill(FIONA.email);
+  await page.getByRole('button', { name: 'Add owner' }).click();
+  await expect(page.getByRole('button', { name: `Remove owner ${FIONA.name}` })).toBeVisible();
 
   await page.getByLabel('License', { exact: true }).selectOption({ label: 'Office 365 E3' });
   await page.getByRole('button', { name: 'Assign license' }).click();

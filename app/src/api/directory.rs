@@ -184,6 +184,20 @@ pub async fn remove_group_member(group_id: String, user_id: String) -> Result<()
 }
 
 #[server]
+pub async fn add_group_owner(group_id: String, owner_email: String) -> Result<(), AppError> {
+    let group = parse_id(GroupId::parse, &group_id, "group")?;
+    dir::add_owner(&ctx()?, &actor()?, group, &owner_email).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn remove_group_owner(group_id: String, user_id: String) -> Result<(), AppError> {
+    let group = parse_id(GroupId::parse, &group_id, "group")?;
+    let user = parse_id(UserId::parse, &user_id, "user")?;
+    Ok(dir::remove_owner(&ctx()?, &actor()?, group, user).await?)
+}
+
+#[server]
 pub async fn assign_group_license(group_id: String, license_id: String) -> Result<(), AppError> {
     let group = parse_id(GroupId::parse, &group_id, "group")?;
     let license = LicenseId::parse(&license_id)

@@ -567,6 +567,83 @@ pub async fn remove_direct_member(
     Ok(remaining)
 }
 
+/// Makes a person an owner of a group (owners are shown with the group; later issues let them
+/// approve or review access to it).
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn add_owner(
+    ctx: &Ctx,
+    actor: &Actor,
+    group: GroupId,
+    email: &str,
+) -> DomainResult<UserId> {
+    require_directory_admin(actor)?;
+    let email = Email::parse(email)
+        .map_err(|e| DomainError::invalid("owner_email", e.replace("Email", "Owner email")))?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let summary = groups::summary(&mut tx, group).await?;
+    let user = users::id_by_email(&mut tx, &email).await?.ok_or_else(|| {
+        DomainError::invalid("owner_email", format!("No user has the email {email}."))
+    })?;
+    if users::summary(&mut tx, user).await?.user_type == UserType::Guest {
+        return Err(DomainError::invalid(
+            "owner_email",
+            "Guests cannot own groups.",
+        ));
+    }
+    if !groups::add_owner(&mut tx, group, user).await? {
+        return Err(DomainError::invalid(
+            "owner_email",
+            format!("{email} already owns {}.", summary.name),
+        ));
+    }
+    let text = format!("Made {email} an owner of {}", summary.name);
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "group.owner_added",
+        "group",
+        group,
+        text,
+    )
+    .after(json!({"owner": email.as_str()}));
+    audit::record(&mut tx, event).await?;
+    commit(tx).await?;
+    Ok(user)
+}
+
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn remove_owner(
+    ctx: &Ctx,
+    actor: &Actor,
+    group: GroupId,
+    user: UserId,
+) -> DomainResult<()> {
+    require_directory_admin(actor)?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let summary = groups::summary(&mut tx, group).await?;
+    let person = users::summary(&mut tx, user).await?;
+    if !groups::remove_owner(&mut tx, group, user).await? {
+        return Err(DomainError::Conflict(format!(
+            "{} does not own {}.",
+            person.display_name, summary.name
+        )));
+    }
+    let text = format!("Removed {} as an owner of {}", person.email, summary.name);
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "group.owner_removed",
+        "group",
+        group,
+        text,
+    )
+    .before(json!({"owner": person.email}));
+    audit::record(&mut tx, event).await?;
+    commit(tx).await
+}
+
 // ---- licenses ----
 
 pub async fn list_licenses(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<LicenseSummary>> {

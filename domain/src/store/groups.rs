@@ -321,13 +321,24 @@ pub async fn owners(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<UserRef
         .collect()
 }
 
-pub async fn add_owner(conn: &mut Conn, group: GroupId, user: UserId) -> DomainResult<()> {
-    sqlx::query("INSERT INTO group_owners (group_id, user_id) VALUES ($1, $2) ON CONFLICT (group_id, user_id) DO NOTHING")
+/// Makes `user` an owner; false when they already were.
+pub async fn add_owner(conn: &mut Conn, group: GroupId, user: UserId) -> DomainResult<bool> {
+    let done = sqlx::query("INSERT INTO group_owners (group_id, user_id) VALUES ($1, $2) ON CONFLICT (group_id, user_id) DO NOTHING")
         .bind(group.to_string())
         .bind(user.to_string())
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes an owner; false when they were not one.
+pub async fn remove_owner(conn: &mut Conn, group: GroupId, user: UserId) -> DomainResult<bool> {
+    let done = sqlx::query("DELETE FROM group_owners WHERE group_id = $1 AND user_id = $2")
+        .bind(group.to_string())
+        .bind(user.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn count(conn: &mut Conn) -> DomainResult<i64> {

@@ -1,6 +1,6 @@
 use crate::api::directory::{
-    AddGroupMember, AssignGroupLicense, CreateGroup, RemoveGroupLicense, RemoveGroupMember,
-    UpdateGroup, get_group, list_groups, list_licenses,
+    AddGroupMember, AddGroupOwner, AssignGroupLicense, CreateGroup, RemoveGroupLicense,
+    RemoveGroupMember, RemoveGroupOwner, UpdateGroup, get_group, list_groups, list_licenses,
 };
 use crate::components::*;
 use crate::layout::AdminOnly;
@@ -113,26 +113,20 @@ pub fn GroupDetailPage() -> impl IntoView {
             .and_then(|p| p.parse().ok())
             .unwrap_or(1u32)
     };
-    let add = ServerAction::<AddGroupMember>::new();
-    let remove = ServerAction::<RemoveGroupMember>::new();
-    let assign = ServerAction::<AssignGroupLicense>::new();
-    let unassign = ServerAction::<RemoveGroupLicense>::new();
-    let update = ServerAction::<UpdateGroup>::new();
+    let actions = GroupActions {
+        add: ServerAction::new(),
+        remove: ServerAction::new(),
+        assign: ServerAction::new(),
+        unassign: ServerAction::new(),
+        update: ServerAction::new(),
+        add_owner: ServerAction::new(),
+        remove_owner: ServerAction::new(),
+    };
     let group = Resource::new(
-        move || {
-            (
-                id(),
-                page(),
-                add.version().get(),
-                remove.version().get(),
-                assign.version().get(),
-                unassign.version().get(),
-                update.version().get(),
-            )
-        },
-        |(id, page, ..)| get_group(id, page),
+        move || (id(), page(), actions.versions()),
+        |(id, page, _)| get_group(id, page),
     );
-    let licenses = Resource::new(move || assign.version().get(), |_| list_licenses());
+    let licenses = Resource::new(move || actions.assign.version().get(), |_| list_licenses());
     view! {
         <Title text="Group · Tessera" />
         <AdminOnly>
@@ -142,7 +136,7 @@ pub fn GroupDetailPage() -> impl IntoView {
                     let all_licenses = licenses.await.unwrap_or_default();
                     match group.await {
                         Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                        Ok(d) => view! { <GroupView detail=d all_licenses add remove assign unassign update /> }.into_any(),
+                        Ok(d) => view! { <GroupView detail=d all_licenses actions /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -150,16 +144,47 @@ pub fn GroupDetailPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn GroupView(
-    detail: GroupDetail,
-    all_licenses: Vec<LicenseSummary>,
+/// Everything an admin can do on a group's page; each success reloads the group.
+#[derive(Clone, Copy)]
+struct GroupActions {
     add: ServerAction<AddGroupMember>,
     remove: ServerAction<RemoveGroupMember>,
     assign: ServerAction<AssignGroupLicense>,
     unassign: ServerAction<RemoveGroupLicense>,
     update: ServerAction<UpdateGroup>,
+    add_owner: ServerAction<AddGroupOwner>,
+    remove_owner: ServerAction<RemoveGroupOwner>,
+}
+
+impl GroupActions {
+    fn versions(&self) -> [usize; 7] {
+        [
+            self.add.version().get(),
+            self.remove.version().get(),
+            self.assign.version().get(),
+            self.unassign.version().get(),
+            self.update.version().get(),
+            self.add_owner.version().get(),
+            self.remove_owner.version().get(),
+        ]
+    }
+}
+
+#[component]
+fn GroupView(
+    detail: GroupDetail,
+    all_licenses: Vec<LicenseSummary>,
+    actions: GroupActions,
 ) -> impl IntoView {
+    let GroupActions {
+        add,
+        remove,
+        assign,
+        unassign,
+        update,
+        add_owner,
+        remove_owner,
+    } = actions;
     let g = detail.group.clone();
     let gid = g.id.to_string();
     let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
@@ -171,7 +196,10 @@ fn GroupView(
             .get()
             .and_then(Result::err)
             .or_else(|| unassign.value().get().and_then(Result::err))
+            .or_else(|| remove_owner.value().get().and_then(Result::err))
     });
+    let owner_error = Signal::derive(move || add_owner.value().get().and_then(Result::err));
+    let owner_field = Signal::derive(move || owner_error.get().and_then(|e| e.field("owner_email")));
     let held: Vec<LicenseId> = detail.licenses.iter().map(|l| l.id).collect();
     let assignable: Vec<LicenseSummary> = all_licenses
         .into_iter()
@@ -184,7 +212,13 @@ fn GroupView(
         Signal::derive(move || update_error.get().and_then(|e| e.field("description")));
     let kind_field = Signal::derive(move || update_error.get().and_then(|e| e.field("kind")));
     let email_field = Signal::derive(move || add_error.get().and_then(|e| e.field("email")));
-    let (gid_add, gid_members, gid_edit) = (gid.clone(), gid.clone(), gid.clone());
+    let (gid_add, gid_members, gid_edit, gid_owner, gid_owners) = (
+        gid.clone(),
+        gid.clone(),
+        gid.clone(),
+        gid.clone(),
+        gid.clone(),
+    );
     view! {
         <div class="page-header">
             <h1>{g.name.clone()}</h1>
@@ -279,12 +313,36 @@ fn GroupView(
         </section>
 
         <section class="card">
-            <h2>"Owners"</h2>
+            <h2>{format!("Owners ({})", detail.owners.len())}</h2>
             {if detail.owners.is_empty() {
-                view! { <p class="muted">"No owners."</p> }.into_any()
+                view! { <p class="muted">"No owners yet."</p> }.into_any()
             } else {
-                view! { <ul>{detail.owners.into_iter().map(|o| view! { <li>{o.display_name}" "<span class="muted">{o.email}</span></li> }).collect_view()}</ul> }.into_any()
+                view! {
+                    <ul class="chips">{detail.owners.into_iter().map(|o| {
+                        let gid = gid_owners.clone();
+                        let uid = o.id.to_string();
+                        let who = o.display_name.clone();
+                        view! {
+                            <li class="chip">
+                                <a href=format!("/admin/directory/users/{}", o.id)>{o.display_name}</a>
+                                <button type="button" aria-label=format!("Remove owner {who}") on:click=move |_| {
+                                    if confirm(&format!("Remove {who} as an owner of this group?")) {
+                                        remove_owner.dispatch(RemoveGroupOwner { group_id: gid.clone(), user_id: uid.clone() });
+                                    }
+                                }>"×"</button>
+                            </li>
+                        }
+                    }).collect_view()}</ul>
+                }.into_any()
             }}
+            <FormAlert error=owner_error fields=&["owner_email"] />
+            <ActionForm action=add_owner attr:class="form">
+                <input type="hidden" name="group_id" value=gid_owner />
+                <div class="searchbar">
+                    <TextField label="Owner email" id="owner-email" name="owner_email" input_type="email" maxlength=254 required=true error=owner_field />
+                    <button type="submit" disabled=move || add_owner.pending().get()>"Add owner"</button>
+                </div>
+            </ActionForm>
         </section>
 
         <details class="panel">

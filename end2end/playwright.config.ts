@@ -4,8 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..');
-// The build's output, wherever cargo put it (CARGO_TARGET_DIR, or target/ in the repo).
+// The server binary is wherever cargo put it (CARGO_TARGET_DIR, or target/ in the repo);
+// cargo-leptos always writes the site (CSS, JS, wasm) to target/site inside the repo.
 const targetDir = path.resolve(repoRoot, process.env.CARGO_TARGET_DIR || 'target');
+const siteRoot = path.join(repoRoot, 'target', 'site');
 const port = 3100;
 const baseURL = `http://127.0.0.1:${port}`;
 
@@ -63,7 +65,7 @@ export default defineConfig({
     env: {
       ...(process.env as Record<string, string>),
       DATABASE_URL: databaseUrl,
-      LEPTOS_SITE_ROOT: path.join(targetDir, 'site'),
+      LEPTOS_SITE_ROOT: siteRoot,
       RUST_LOG: 'info',
     },
     url: `${baseURL}/healthz`,

@@ -16,7 +16,8 @@ tessera_setup
 echo "==> [start] cargo leptos build --release"
 cargo leptos build --release
 
+# The binary is under CARGO_TARGET_DIR when set; cargo-leptos always writes the site to target/site.
 TARGET_DIR="${CARGO_TARGET_DIR:-${REPO}/target}"
-export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-${TARGET_DIR}/site}"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-${REPO}/target/site}"
 echo "==> [start] exec ${TARGET_DIR}/release/tessera serve --demo $*"
 exec "${TARGET_DIR}/release/tessera" serve --demo "$@"

@@ -234,6 +234,82 @@ async fn memberships_keep_each_grant_source(env: TestEnv) {
     assert_eq!(fields(&bad), ["name", "kind"]);
 }
 
+async fn large_groups_page_their_members_in_name_order(env: TestEnv) {
+    let admin = env.admin().await;
+    let g = dir::create_group(
+        &env.ctx,
+        &admin,
+        &GroupInput {
+            name: "Everyone",
+            description: "",
+            kind: "security",
+        },
+    )
+    .await
+    .unwrap();
+    let n = groups::LARGE_GROUP + 1;
+    let now = env.ctx.clock.now();
+    let mut tx = env.ctx.db.begin().await.unwrap();
+    // Inserted out of name order, so the order must come from the query.
+    for i in (0..n).rev() {
+        let form = user(
+            &format!("p{i:05}@woodgrove.example"),
+            &format!("Person {i:05}"),
+            "",
+        );
+        let id = UserId::new();
+        store::users::insert(&mut tx, id, &form.parse().unwrap(), None, now)
+            .await
+            .unwrap();
+        groups::add_grant(&mut tx, g, id, GrantSource::Direct, now)
+            .await
+            .unwrap();
+        if i == 3 {
+            groups::add_grant(
+                &mut tx,
+                g,
+                id,
+                GrantSource::Assignment(uuid::Uuid::now_v7()),
+                now,
+            )
+            .await
+            .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+
+    let first = dir::group_detail(&env.ctx, &admin, g, PageRequest::new(1, 50))
+        .await
+        .unwrap();
+    assert_eq!((first.members.total, first.group.member_count), (n, n));
+    let names: Vec<String> = first
+        .members
+        .items
+        .iter()
+        .map(|m| m.user.display_name.clone())
+        .collect();
+    let expected: Vec<String> = (0..50).map(|i| format!("Person {i:05}")).collect();
+    assert_eq!(names, expected);
+    assert_eq!(first.members.items[3].sources.len(), 2);
+    assert_eq!(first.members.items[3].since, now);
+    let last = dir::group_detail(
+        &env.ctx,
+        &admin,
+        g,
+        PageRequest::new(first.members.page_count(), 50),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        last.members
+            .items
+            .iter()
+            .map(|m| m.user.display_name.as_str())
+            .collect::<Vec<_>>(),
+        [format!("Person {:05}", n - 1)]
+    );
+}
+
 async fn license_seats_go_to_the_earliest_members(env: TestEnv) {
     let admin = env.admin().await;
     let g1 = dir::create_group(
@@ -560,6 +636,7 @@ on_both_databases!(
     migrations_create_the_schema_and_the_general_catalog,
     users_are_created_edited_and_searched,
     memberships_keep_each_grant_source,
+    large_groups_page_their_members_in_name_order,
     license_seats_go_to_the_earliest_members,
     csv_import_writes_everything_or_nothing,
     only_directory_administrators_may_read_or_change_it,

@@ -66,6 +66,13 @@ pub async fn user_detail(ctx: &Ctx, actor: &Actor, id: UserId) -> DomainResult<U
     })
 }
 
+/// The person with `email`, or a message on `field` saying nobody has it.
+async fn existing_person(tx: &mut Tx, field: &str, email: &Email) -> DomainResult<UserId> {
+    users::id_by_email(tx, email)
+        .await?
+        .ok_or_else(|| DomainError::invalid(field, format!("No user has the email {email}.")))
+}
+
 async fn resolve_manager(
     tx: &mut Tx,
     user: Option<UserId>,
@@ -74,9 +81,7 @@ async fn resolve_manager(
     let Some(email) = &v.manager_email else {
         return Ok(None);
     };
-    let manager = users::id_by_email(tx, email).await?.ok_or_else(|| {
-        DomainError::invalid("manager_email", format!("No user has the email {email}."))
-    })?;
+    let manager = existing_person(tx, "manager_email", email).await?;
     if let Some(user) = user
         && users::would_cycle(tx, user, manager).await?
     {
@@ -499,9 +504,7 @@ pub async fn add_member(
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let summary = groups::summary(&mut tx, group).await?;
-    let user = users::id_by_email(&mut tx, &email)
-        .await?
-        .ok_or_else(|| DomainError::invalid("email", format!("No user has the email {email}.")))?;
+    let user = existing_person(&mut tx, "email", &email).await?;
     if !groups::add_grant(&mut tx, group, user, GrantSource::Direct, now).await? {
         return Err(DomainError::invalid(
             "email",
@@ -582,9 +585,7 @@ pub async fn add_owner(
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let summary = groups::summary(&mut tx, group).await?;
-    let user = users::id_by_email(&mut tx, &email).await?.ok_or_else(|| {
-        DomainError::invalid("owner_email", format!("No user has the email {email}."))
-    })?;
+    let user = existing_person(&mut tx, "owner_email", &email).await?;
     if users::summary(&mut tx, user).await?.user_type == UserType::Guest {
         return Err(DomainError::invalid(
             "owner_email",

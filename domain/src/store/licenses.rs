@@ -1,7 +1,7 @@
 //! Licenses and their seats. Holders of a license are the distinct members of the groups
 //! carrying it; seats go to holders by (first membership in a licensed group, user id).
 
-use super::{Conn, ms, uuid};
+use super::{Conn, ms, user_refs, uuid};
 use crate::model::*;
 use crate::rules::licenses::{state_for_rank, usage};
 use crate::{DomainError, DomainResult};
@@ -84,15 +84,7 @@ pub async fn violations(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
-        .map(|(id, display_name, email)| {
-            Ok(UserRef {
-                id: UserId(uuid(&id)?),
-                display_name,
-                email,
-            })
-        })
-        .collect()
+    user_refs(rows)
 }
 
 /// The licenses a person holds through their groups, each with its state for them.

@@ -66,6 +66,19 @@ pub fn uuid(text: &str) -> DomainResult<Uuid> {
     Uuid::parse_str(text).map_err(DomainError::internal)
 }
 
+/// Rows of (id, display name, email) as people references.
+pub fn user_refs(rows: Vec<(String, String, String)>) -> DomainResult<Vec<crate::model::UserRef>> {
+    rows.into_iter()
+        .map(|(id, display_name, email)| {
+            Ok(crate::model::UserRef {
+                id: crate::model::UserId(uuid(&id)?),
+                display_name,
+                email,
+            })
+        })
+        .collect()
+}
+
 pub fn flag(b: bool) -> i64 {
     i64::from(b)
 }

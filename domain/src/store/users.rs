@@ -1,4 +1,4 @@
-use super::{Conn, contains_pattern, flag, from_ms, ms, uuid};
+use super::{Conn, contains_pattern, flag, from_ms, ms, user_refs, uuid};
 use crate::model::*;
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
@@ -181,15 +181,7 @@ pub async fn direct_reports(conn: &mut Conn, id: UserId, limit: i64) -> DomainRe
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
-        .map(|(id, display_name, email)| {
-            Ok(UserRef {
-                id: UserId(uuid(&id)?),
-                display_name,
-                email,
-            })
-        })
-        .collect()
+    user_refs(rows)
 }
 
 pub async fn last_sign_in(conn: &mut Conn, id: UserId) -> DomainResult<Option<DateTime<Utc>>> {

@@ -144,6 +144,27 @@ pub fn GroupDetailPage() -> impl IntoView {
     }
 }
 
+/// A linked name with a remove button that asks before it acts.
+#[component]
+fn RemovableChip(
+    href: String,
+    name: String,
+    remove_label: String,
+    question: String,
+    on_remove: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <li class="chip">
+            <a href=href>{name}</a>
+            <button type="button" aria-label=remove_label on:click=move |_| {
+                if confirm(&question) {
+                    on_remove.run(());
+                }
+            }>"×"</button>
+        </li>
+    }
+}
+
 /// Everything an admin can do on a group's page; each success reloads the group.
 #[derive(Clone, Copy)]
 struct GroupActions {
@@ -199,7 +220,8 @@ fn GroupView(
             .or_else(|| remove_owner.value().get().and_then(Result::err))
     });
     let owner_error = Signal::derive(move || add_owner.value().get().and_then(Result::err));
-    let owner_field = Signal::derive(move || owner_error.get().and_then(|e| e.field("owner_email")));
+    let owner_field =
+        Signal::derive(move || owner_error.get().and_then(|e| e.field("owner_email")));
     let held: Vec<LicenseId> = detail.licenses.iter().map(|l| l.id).collect();
     let assignable: Vec<LicenseSummary> = all_licenses
         .into_iter()
@@ -236,18 +258,15 @@ fn GroupView(
                 let gid = gid.clone();
                 view! {
                     <ul class="chips">{detail.licenses.into_iter().map(|l| {
-                        let gid = gid.clone();
-                        let lid = l.id.to_string();
-                        let name = l.name.clone();
+                        let (gid, lid, name) = (gid.clone(), l.id.to_string(), l.name.clone());
                         view! {
-                            <li class="chip">
-                                <a href=format!("/admin/licenses/{}", l.id)>{l.name}</a>
-                                <button type="button" aria-label=format!("Remove license {name}") on:click=move |_| {
-                                    if confirm(&format!("Remove the license {name} from this group? Its members lose the license unless another group gives it.")) {
-                                        unassign.dispatch(RemoveGroupLicense { group_id: gid.clone(), license_id: lid.clone() });
-                                    }
-                                }>"×"</button>
-                            </li>
+                            <RemovableChip
+                                href=format!("/admin/licenses/{}", l.id)
+                                name=l.name
+                                remove_label=format!("Remove license {name}")
+                                question=format!("Remove the license {name} from this group? Its members lose the license unless another group gives it.")
+                                on_remove=Callback::new(move |()| { unassign.dispatch(RemoveGroupLicense { group_id: gid.clone(), license_id: lid.clone() }); })
+                            />
                         }
                     }).collect_view()}</ul>
                 }.into_any()
@@ -319,18 +338,15 @@ fn GroupView(
             } else {
                 view! {
                     <ul class="chips">{detail.owners.into_iter().map(|o| {
-                        let gid = gid_owners.clone();
-                        let uid = o.id.to_string();
-                        let who = o.display_name.clone();
+                        let (gid, uid, who) = (gid_owners.clone(), o.id.to_string(), o.display_name.clone());
                         view! {
-                            <li class="chip">
-                                <a href=format!("/admin/directory/users/{}", o.id)>{o.display_name}</a>
-                                <button type="button" aria-label=format!("Remove owner {who}") on:click=move |_| {
-                                    if confirm(&format!("Remove {who} as an owner of this group?")) {
-                                        remove_owner.dispatch(RemoveGroupOwner { group_id: gid.clone(), user_id: uid.clone() });
-                                    }
-                                }>"×"</button>
-                            </li>
+                            <RemovableChip
+                                href=format!("/admin/directory/users/{}", o.id)
+                                name=o.display_name
+                                remove_label=format!("Remove owner {who}")
+                                question=format!("Remove {who} as an owner of this group?")
+                                on_remove=Callback::new(move |()| { remove_owner.dispatch(RemoveGroupOwner { group_id: gid.clone(), user_id: uid.clone() }); })
+                            />
                         }
                     }).collect_view()}</ul>
                 }.into_any()

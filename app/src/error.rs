@@ -64,7 +64,7 @@ impl FromServerFnError for AppError {
 impl From<domain::DomainError> for AppError {
     fn from(e: domain::DomainError) -> Self {
         use domain::DomainError as D;
-        match e {
+        let error = match e {
             D::NotFound(what) => AppError::NotFound(what.to_owned()),
             D::Forbidden(why) => {
                 tracing::info!(reason = why, "refused");
@@ -78,6 +78,28 @@ impl From<domain::DomainError> for AppError {
                 tracing::error!(error = ?source, "internal error");
                 AppError::Internal
             }
+        };
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(error.status());
+        }
+        error
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The HTTP status a server function answers with, so clients (and logs) see what kind
+    /// of failure it was instead of a blanket 500.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            AppError::Unauthenticated => S::UNAUTHORIZED,
+            AppError::Forbidden => S::FORBIDDEN,
+            AppError::NotFound(_) => S::NOT_FOUND,
+            AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => S::CONFLICT,
+            AppError::Throttled(_) => S::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -31,7 +31,7 @@ pub(crate) mod ssr {
             .extensions
             .get::<CurrentActor>()
             .and_then(|a| a.0.clone())
-            .ok_or(AppError::Unauthenticated)
+            .ok_or_else(|| domain::DomainError::Unauthenticated.into())
     }
 
     pub fn optional_actor() -> Result<Option<Actor>, AppError> {

@@ -407,11 +407,12 @@ pub async fn group_detail(
 ) -> DomainResult<GroupDetail> {
     require_directory_admin(actor)?;
     let mut conn = ctx.read().await?;
+    let group = groups::summary(&mut conn, id).await?;
     Ok(GroupDetail {
-        group: groups::summary(&mut conn, id).await?,
         owners: groups::owners(&mut conn, id).await?,
-        members: groups::members(&mut conn, id, page).await?,
+        members: groups::members(&mut conn, id, group.member_count, page).await?,
         licenses: licenses::of_group(&mut conn, id).await?,
+        group,
     })
 }
 

@@ -214,16 +214,14 @@ pub async fn grants(
 pub const LARGE_GROUP: i64 = 2_000;
 
 /// Members of a group, one entry per person with all their grants, paged by person.
+/// `total` is the group's distinct member count, which the caller already has from
+/// [`summary`] (counting 100,000 members again costs as much as the page itself).
 pub async fn members(
     conn: &mut Conn,
     group: GroupId,
+    total: i64,
     page: PageRequest,
 ) -> DomainResult<Page<GroupMember>> {
-    let total: i64 =
-        sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM group_members WHERE group_id = $1")
-            .bind(group.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
     // A large group is paged by walking people in name order (users_sort_idx) and keeping
     // members, which stops after one page; a small one by sorting its few members. Both give
     // the same rows in the same order.

@@ -38,6 +38,10 @@ id_type!(GroupId, "group");
 id_type!(LicenseId, "license");
 id_type!(CatalogId, "catalog");
 id_type!(AuditId, "audit event");
+id_type!(AccessPackageId, "access package");
+id_type!(PolicyId, "policy");
+id_type!(AssignmentId, "assignment");
+id_type!(RequestId, "request");
 
 impl CatalogId {
     /// The built-in catalog "General", created by the first migration.

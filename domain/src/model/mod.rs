@@ -1,10 +1,15 @@
 //! Types shared by the server and the browser: ids, validated values, views.
 
+#[macro_use]
+mod values;
+mod catalogs;
 mod directory;
 mod ids;
-mod values;
+mod packages;
 
+pub use catalogs::*;
 pub use directory::*;
+pub use packages::*;
 pub use ids::*;
 pub use values::*;
 

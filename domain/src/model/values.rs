@@ -96,6 +96,11 @@ text_type!(GroupName, "Name", 120, true);
 text_type!(LicenseName, "Name", 120, true);
 text_type!(Description, "Description", 1000, false);
 text_type!(Department, "Department", 120, false);
+text_type!(CatalogName, "Name", 120, true);
+text_type!(PackageName, "Name", 200, true);
+text_type!(PackageDescription, "Description", 2000, true);
+text_type!(PolicyName, "Policy name", 120, true);
+text_type!(PolicyDescription, "Policy description", 1000, false);
 text_type!(JobTitle, "Job title", 120, false);
 
 /// A license's seat count: 0 ..= 1,000,000.

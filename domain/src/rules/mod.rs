@@ -2,4 +2,5 @@
 
 pub mod grants;
 pub mod licenses;
+pub mod policies;
 pub mod sign_in;

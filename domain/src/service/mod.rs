@@ -1,8 +1,10 @@
 //! One function per user action: authorize the actor, validate, one transaction, audit.
 
 pub mod auth;
+pub mod catalogs;
 pub mod demo;
 pub mod directory;
+pub mod packages;
 
 use crate::clock::SharedClock;
 use crate::db::Db;

@@ -2,8 +2,10 @@
 //! transaction; nothing here decides business rules.
 
 pub mod audit;
+pub mod catalogs;
 pub mod groups;
 pub mod licenses;
+pub mod packages;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
@@ -34,6 +36,12 @@ const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         "licenses.name_key",
         "name",
         "A license with this name already exists.",
+    ),
+    (
+        "access_packages_name_key",
+        "access_packages.catalog_id, access_packages.name_key",
+        "name",
+        "An access package with this name already exists in this catalog.",
     ),
     (
         "catalogs_name_key",

@@ -1,0 +1,625 @@
+use super::{Conn, contains_pattern, flag, from_ms, ms, uuid};
+use crate::model::*;
+use crate::{DomainError, DomainResult};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+fn bad(e: impl ToString) -> DomainError {
+    DomainError::Internal(e.to_string().into())
+}
+
+type SummaryRow = (String, String, String, String, String, i64, i64, i64, i64);
+
+const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.description, p.catalog_id, c.name, p.hidden,
+        (SELECT COUNT(*) FROM access_package_policies x WHERE x.package_id = p.id),
+        (SELECT COUNT(*) FROM access_package_assignments a WHERE a.package_id = p.id AND a.active_key IS NOT NULL),
+        p.updated_at
+     FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id";
+
+fn summary_of(r: SummaryRow) -> DomainResult<PackageSummary> {
+    Ok(PackageSummary {
+        id: AccessPackageId(uuid(&r.0)?),
+        name: r.1,
+        description: r.2,
+        catalog_id: CatalogId(uuid(&r.3)?),
+        catalog_name: r.4,
+        hidden: r.5 != 0,
+        policies: r.6,
+        assignments: r.7,
+        updated_at: from_ms(r.8),
+    })
+}
+
+/// Packages matching `query` (name or description), optionally in one catalog; `only_for`
+/// limits them to catalogs where that person holds a role.
+pub async fn search(
+    conn: &mut Conn,
+    query: &str,
+    catalog: Option<CatalogId>,
+    only_for: Option<UserId>,
+    page: PageRequest,
+) -> DomainResult<Page<PackageSummary>> {
+    let q = query.trim();
+    let pattern = contains_pattern(q);
+    let scope = if only_for.is_some() {
+        "p.catalog_id IN (SELECT catalog_id FROM catalog_role_assignments WHERE user_id = $4)"
+    } else {
+        "$4 = ''"
+    };
+    let filter = format!(
+        "($1 = '' OR p.name_key LIKE $2 ESCAPE '\\' OR lower(p.description) LIKE $2 ESCAPE '\\')
+         AND ($3 = '' OR p.catalog_id = $3) AND {scope}"
+    );
+    let catalog = catalog.map(|c| c.to_string()).unwrap_or_default();
+    let who = only_for.map(|u| u.to_string()).unwrap_or_default();
+    let count_sql = format!("SELECT COUNT(*) FROM access_packages p WHERE {filter}");
+    let total: i64 = sqlx::query_scalar(&count_sql)
+        .bind(q)
+        .bind(&pattern)
+        .bind(&catalog)
+        .bind(&who)
+        .fetch_one(&mut *conn)
+        .await?;
+    let sql = format!(
+        "{SUMMARY_SELECT} WHERE {filter} ORDER BY p.name_key, p.id LIMIT $5 OFFSET $6"
+    );
+    let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
+        .bind(q)
+        .bind(&pattern)
+        .bind(&catalog)
+        .bind(&who)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page {
+        items: rows.into_iter().map(summary_of).collect::<DomainResult<_>>()?,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+pub async fn summary(conn: &mut Conn, id: AccessPackageId) -> DomainResult<PackageSummary> {
+    let row: Option<SummaryRow> = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE p.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    summary_of(row.ok_or(DomainError::NotFound("access package"))?)
+}
+
+pub async fn created_at(conn: &mut Conn, id: AccessPackageId) -> DomainResult<DateTime<Utc>> {
+    let at: i64 = sqlx::query_scalar("SELECT created_at FROM access_packages WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(from_ms(at))
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    id: AccessPackageId,
+    v: &ValidPackage,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    sqlx::query(
+        "INSERT INTO access_packages (id, catalog_id, name, name_key, description, hidden, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(id.to_string())
+    .bind(v.catalog.to_string())
+    .bind(v.name.as_str())
+    .bind(v.name.as_str().to_lowercase())
+    .bind(v.description.as_str())
+    .bind(flag(v.hidden))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_basics(
+    conn: &mut Conn,
+    id: AccessPackageId,
+    name: &PackageName,
+    description: &PackageDescription,
+    hidden: bool,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let done = sqlx::query(
+        "UPDATE access_packages SET name = $2, name_key = $3, description = $4, hidden = $5, updated_at = $6 WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(name.as_str())
+    .bind(name.as_str().to_lowercase())
+    .bind(description.as_str())
+    .bind(flag(hidden))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound("access package"));
+    }
+    Ok(())
+}
+
+pub async fn touch(conn: &mut Conn, id: AccessPackageId, now: DateTime<Utc>) -> DomainResult<()> {
+    sqlx::query("UPDATE access_packages SET updated_at = $2 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn, id: AccessPackageId) -> DomainResult<()> {
+    sqlx::query("DELETE FROM access_packages WHERE id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Live assignments of the package (or of one policy).
+pub async fn active_assignments(conn: &mut Conn, id: AccessPackageId) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM access_package_assignments WHERE package_id = $1 AND active_key IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn policy_active_assignments(conn: &mut Conn, id: PolicyId) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM access_package_assignments WHERE policy_id = $1 AND active_key IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn open_requests(conn: &mut Conn, id: AccessPackageId) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM access_package_requests WHERE package_id = $1 AND open_key IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+// ---- resource roles ----
+
+pub async fn resource_roles(conn: &mut Conn, id: AccessPackageId) -> DomainResult<Vec<ResourceRoleView>> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT g.id, g.name, g.kind, rr.role FROM access_package_resource_roles rr
+         JOIN directory_groups g ON g.id = rr.group_id
+         WHERE rr.package_id = $1 ORDER BY g.name_key, g.id, rr.role",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let licenses: Vec<(String, String)> = sqlx::query_as(
+        "SELECT gl.group_id, l.name FROM group_licenses gl JOIN licenses l ON l.id = gl.license_id
+         WHERE gl.group_id IN (SELECT group_id FROM access_package_resource_roles WHERE package_id = $1)
+         ORDER BY l.name_key",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_group: HashMap<String, Vec<String>> = HashMap::new();
+    for (g, name) in licenses {
+        by_group.entry(g).or_default().push(name);
+    }
+    rows.into_iter()
+        .map(|(gid, name, kind, role)| {
+            Ok(ResourceRoleView {
+                licenses: by_group.get(&gid).cloned().unwrap_or_default(),
+                group_id: GroupId(uuid(&gid)?),
+                group_name: name,
+                group_kind: GroupKind::parse(&kind).map_err(bad)?,
+                role: ResourceRole::parse(&role).map_err(bad)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn add_resource_role(
+    conn: &mut Conn,
+    id: AccessPackageId,
+    group: GroupId,
+    role: ResourceRole,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO access_package_resource_roles (package_id, group_id, role, added_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (package_id, group_id, role) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(group.to_string())
+    .bind(role.code())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove_resource_role(
+    conn: &mut Conn,
+    id: AccessPackageId,
+    group: GroupId,
+    role: ResourceRole,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "DELETE FROM access_package_resource_roles WHERE package_id = $1 AND group_id = $2 AND role = $3",
+    )
+    .bind(id.to_string())
+    .bind(group.to_string())
+    .bind(role.code())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Grants group membership to every live assignee of the package (source: their assignment).
+pub async fn grant_membership_to_assignees(
+    conn: &mut Conn,
+    id: AccessPackageId,
+    group: GroupId,
+    now: DateTime<Utc>,
+) -> DomainResult<u64> {
+    let done = sqlx::query(
+        "INSERT INTO group_members (group_id, user_id, source, created_at)
+         SELECT $2, a.user_id, 'assignment:' || a.id, $3 FROM access_package_assignments a
+         WHERE a.package_id = $1 AND a.active_key IS NOT NULL
+         ON CONFLICT (group_id, user_id, source) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(group.to_string())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Withdraws the membership grants the package's assignments hold in `group`; grants from
+/// elsewhere (direct, other packages) stay.
+pub async fn revoke_membership_from_assignees(
+    conn: &mut Conn,
+    id: AccessPackageId,
+    group: GroupId,
+) -> DomainResult<u64> {
+    let done = sqlx::query(
+        "DELETE FROM group_members WHERE group_id = $2 AND source IN
+           (SELECT 'assignment:' || a.id FROM access_package_assignments a WHERE a.package_id = $1)",
+    )
+    .bind(id.to_string())
+    .bind(group.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+// ---- policies ----
+
+pub async fn policy_count(conn: &mut Conn, id: AccessPackageId) -> DomainResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_package_policies WHERE package_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+pub async fn insert_policy(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    id: PolicyId,
+    name: &PolicyName,
+    description: &PolicyDescription,
+    spec: &PolicySpec,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    sqlx::query(
+        "INSERT INTO access_package_policies (id, package_id, name, description, scope, enabled, spec, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(id.to_string())
+    .bind(package.to_string())
+    .bind(name.as_str())
+    .bind(description.as_str())
+    .bind(spec.scope.code())
+    .bind(flag(spec.enabled))
+    .bind(serde_json::to_string(spec).map_err(bad)?)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_policy(
+    conn: &mut Conn,
+    id: PolicyId,
+    name: &PolicyName,
+    description: &PolicyDescription,
+    spec: &PolicySpec,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let done = sqlx::query(
+        "UPDATE access_package_policies SET name = $2, description = $3, scope = $4, enabled = $5, spec = $6, updated_at = $7
+         WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(name.as_str())
+    .bind(description.as_str())
+    .bind(spec.scope.code())
+    .bind(flag(spec.enabled))
+    .bind(serde_json::to_string(spec).map_err(bad)?)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound("policy"));
+    }
+    Ok(())
+}
+
+pub async fn delete_policy(conn: &mut Conn, id: PolicyId) -> DomainResult<()> {
+    sqlx::query("DELETE FROM access_package_policies WHERE id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A stored policy: (package, name, description, spec).
+pub struct StoredPolicy {
+    pub id: PolicyId,
+    pub package: AccessPackageId,
+    pub name: String,
+    pub description: String,
+    pub spec: PolicySpec,
+}
+
+type PolicyRow = (String, String, String, String, String);
+
+fn policy_of(r: PolicyRow) -> DomainResult<StoredPolicy> {
+    Ok(StoredPolicy {
+        id: PolicyId(uuid(&r.0)?),
+        package: AccessPackageId(uuid(&r.1)?),
+        name: r.2,
+        description: r.3,
+        spec: serde_json::from_str(&r.4).map_err(bad)?,
+    })
+}
+
+pub async fn policies(conn: &mut Conn, package: AccessPackageId) -> DomainResult<Vec<StoredPolicy>> {
+    let rows: Vec<PolicyRow> = sqlx::query_as(
+        "SELECT id, package_id, name, description, spec FROM access_package_policies
+         WHERE package_id = $1 ORDER BY created_at, id",
+    )
+    .bind(package.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(policy_of).collect()
+}
+
+pub async fn policy(conn: &mut Conn, id: PolicyId) -> DomainResult<StoredPolicy> {
+    let row: Option<PolicyRow> = sqlx::query_as(
+        "SELECT id, package_id, name, description, spec FROM access_package_policies WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    policy_of(row.ok_or(DomainError::NotFound("policy"))?)
+}
+
+// ---- principals ----
+
+fn in_list(first: usize, len: usize) -> String {
+    (first..first + len)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Current names of the given people and groups: id → (kind, name, detail). Missing ids are
+/// people or groups that no longer exist.
+pub async fn principal_names(
+    conn: &mut Conn,
+    users: &[uuid::Uuid],
+    groups: &[uuid::Uuid],
+) -> DomainResult<HashMap<uuid::Uuid, Principal>> {
+    let mut out = HashMap::new();
+    for chunk in users.chunks(500) {
+        let sql = format!(
+            "SELECT id, display_name, email FROM users WHERE id IN ({})",
+            in_list(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        for (id, name, email) in q.fetch_all(&mut *conn).await? {
+            let id = uuid(&id)?;
+            out.insert(
+                id,
+                Principal {
+                    kind: PrincipalKind::User,
+                    id,
+                    name,
+                    detail: email,
+                },
+            );
+        }
+    }
+    for chunk in groups.chunks(500) {
+        let sql = format!(
+            "SELECT id, name FROM directory_groups WHERE id IN ({})",
+            in_list(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        for (id, name) in q.fetch_all(&mut *conn).await? {
+            let id = uuid(&id)?;
+            out.insert(
+                id,
+                Principal {
+                    kind: PrincipalKind::Group,
+                    id,
+                    name,
+                    detail: "Group".into(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// People (enabled) and groups whose name or email matches, for the pickers.
+pub async fn search_principals(
+    conn: &mut Conn,
+    query: &str,
+    users: bool,
+    groups: bool,
+    limit: i64,
+) -> DomainResult<Vec<Principal>> {
+    let pattern = contains_pattern(query);
+    let mut out = Vec::new();
+    if users {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT id, display_name, email FROM users
+             WHERE enabled = 1 AND (lower(display_name) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\')
+             ORDER BY lower(display_name), id LIMIT $2",
+        )
+        .bind(&pattern)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, name, email) in rows {
+            out.push(Principal {
+                kind: PrincipalKind::User,
+                id: uuid(&id)?,
+                name,
+                detail: email,
+            });
+        }
+    }
+    if groups {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, name FROM directory_groups WHERE name_key LIKE $1 ESCAPE '\\'
+             ORDER BY name_key, id LIMIT $2",
+        )
+        .bind(&pattern)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, name) in rows {
+            out.push(Principal {
+                kind: PrincipalKind::Group,
+                id: uuid(&id)?,
+                name,
+                detail: "Group".into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+// ---- separation of duties ----
+
+pub async fn incompatibilities(
+    conn: &mut Conn,
+    id: AccessPackageId,
+) -> DomainResult<(Vec<NamedRef>, Vec<NamedRef>)> {
+    let packages: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.id, p.name FROM access_package_incompatibilities i JOIN access_packages p ON p.id = i.target_id
+         WHERE i.package_id = $1 AND i.kind = 'package' ORDER BY p.name_key, p.id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let groups: Vec<(String, String)> = sqlx::query_as(
+        "SELECT g.id, g.name FROM access_package_incompatibilities i JOIN directory_groups g ON g.id = i.target_id
+         WHERE i.package_id = $1 AND i.kind = 'group' ORDER BY g.name_key, g.id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let named = |rows: Vec<(String, String)>| -> DomainResult<Vec<NamedRef>> {
+        rows.into_iter()
+            .map(|(id, name)| Ok(NamedRef { id: uuid(&id)?, name }))
+            .collect()
+    };
+    Ok((named(packages)?, named(groups)?))
+}
+
+/// Packages that declare `id` incompatible with themselves.
+pub async fn incompatible_with(conn: &mut Conn, id: AccessPackageId) -> DomainResult<Vec<NamedRef>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.id, p.name FROM access_package_incompatibilities i JOIN access_packages p ON p.id = i.package_id
+         WHERE i.kind = 'package' AND i.target_id = $1 ORDER BY p.name_key, p.id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, name)| Ok(NamedRef { id: uuid(&id)?, name }))
+        .collect()
+}
+
+pub async fn add_incompatibility(
+    conn: &mut Conn,
+    id: AccessPackageId,
+    kind: &str,
+    target: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO access_package_incompatibilities (package_id, kind, target_id, added_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (package_id, kind, target_id) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(kind)
+    .bind(target.to_string())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove_incompatibility(
+    conn: &mut Conn,
+    id: AccessPackageId,
+    kind: &str,
+    target: uuid::Uuid,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "DELETE FROM access_package_incompatibilities WHERE package_id = $1 AND kind = $2 AND target_id = $3",
+    )
+    .bind(id.to_string())
+    .bind(kind)
+    .bind(target.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes the package from other packages' incompatibility lists (when it is deleted).
+pub async fn forget_as_incompatible(conn: &mut Conn, id: AccessPackageId) -> DomainResult<()> {
+    sqlx::query("DELETE FROM access_package_incompatibilities WHERE kind = 'package' AND target_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn exists(conn: &mut Conn, id: AccessPackageId) -> DomainResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_packages WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}

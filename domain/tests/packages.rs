@@ -1,0 +1,457 @@
+//! Catalogs and access packages against real databases: SQLite and Postgres, fresh each.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use domain::DomainError;
+use domain::model::*;
+use domain::on_both_databases;
+use domain::rules::grants::GrantSource;
+use domain::service::catalogs::{self as cat, CatalogInput};
+use domain::service::directory::{self as dir, GroupInput};
+use domain::service::packages::{self as pkg, Incompatible};
+use domain::store::{self, groups};
+use domain::testing::TestEnv;
+
+fn fields(e: &DomainError) -> Vec<String> {
+    match e {
+        DomainError::Invalid(f) => f.iter().map(|f| f.field.clone()).collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+fn conflict(e: &DomainError) -> String {
+    match e {
+        DomainError::Conflict(m) => m.clone(),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+fn forbidden<T: std::fmt::Debug>(r: Result<T, DomainError>) {
+    assert!(matches!(r, Err(DomainError::Forbidden(_))), "expected Forbidden, got {r:?}");
+}
+
+async fn group(env: &TestEnv, admin: &Actor, name: &str) -> GroupId {
+    dir::create_group(
+        &env.ctx,
+        admin,
+        &GroupInput { name, description: "", kind: "security" },
+    )
+    .await
+    .unwrap()
+}
+
+fn person(a: &Actor) -> Principal {
+    Principal {
+        kind: PrincipalKind::User,
+        id: a.user_id.0,
+        name: "stale name from the browser".into(),
+        detail: String::new(),
+    }
+}
+
+/// The tutorial's package, with `fallback` as fallback approver and fallback reviewer.
+fn tutorial(env: &TestEnv, office: GroupId, fallback: &Actor) -> PackageDraft {
+    let today = env.clock_today();
+    let mut d = PackageDraft::new(today);
+    d.name = "Office Licenses".into();
+    d.description = "Access to licenses for Office applications".into();
+    d.resources = vec![ResourceRoleDraft {
+        group_id: office,
+        group_name: "Office Licenses".into(),
+        role: ResourceRole::Member,
+    }];
+    d.policy.scope = TargetScope::AllMemberUsers;
+    d.policy.stages[0].fallback = vec![person(fallback)];
+    d.policy.review.required = true;
+    d.policy.review.reviewers = ReviewerKind::Manager;
+    d.policy.review.fallback = vec![person(fallback)];
+    d
+}
+
+trait Today {
+    fn clock_today(&self) -> chrono::NaiveDate;
+}
+
+impl Today for TestEnv {
+    fn clock_today(&self) -> chrono::NaiveDate {
+        use domain::clock::Clock;
+        self.clock.now().date_naive()
+    }
+}
+
+async fn audit_count(env: &TestEnv, target_type: &str, id: impl ToString) -> i64 {
+    store::audit::count_for_target(&mut *env.ctx.read().await.unwrap(), target_type, &id.to_string())
+        .await
+        .unwrap()
+}
+
+async fn package_rows(env: &TestEnv) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM access_packages")
+        .fetch_one(env.ctx.db.pool())
+        .await
+        .unwrap()
+}
+
+/// A live assignment, as the request flow (next issue) will write it, with its grant.
+async fn live_assignment(env: &TestEnv, package: AccessPackageId, user: UserId, grant_in: Option<GroupId>) -> AssignmentId {
+    let id = AssignmentId(uuid::Uuid::now_v7());
+    sqlx::query(
+        "INSERT INTO access_package_assignments (id, package_id, policy_id, user_id, state, active_key, starts_at, ends_at, created_at, updated_at)
+         VALUES ($1, $2, (SELECT id FROM access_package_policies WHERE package_id = $2 LIMIT 1), $3, 'delivered', $4, 0, NULL, 0, 0)",
+    )
+    .bind(id.to_string())
+    .bind(package.to_string())
+    .bind(user.to_string())
+    .bind(format!("{package}/{user}"))
+    .execute(env.ctx.db.pool())
+    .await
+    .unwrap();
+    if let Some(g) = grant_in {
+        let mut conn = env.ctx.read().await.unwrap();
+        groups::add_grant(&mut conn, g, user, GrantSource::Assignment(id.0), store::from_ms(0)).await.unwrap();
+    }
+    id
+}
+
+async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
+    let admin = env.admin().await;
+    let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
+    let office = group(&env, &admin, "Office Licenses").await;
+
+    let draft = tutorial(&env, office, &fiona);
+    let check = pkg::check_package(&env.ctx, &admin, &draft).await.unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+    assert!(check.warnings.is_empty(), "{:?}", check.warnings);
+
+    let id = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap();
+    let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
+    assert_eq!(d.summary.name, "Office Licenses");
+    assert_eq!(d.summary.catalog_id, CatalogId::GENERAL);
+    assert_eq!(d.summary.catalog_name, "General");
+    assert!(!d.summary.hidden);
+    assert_eq!((d.summary.assignments, d.pending_requests), (0, 0));
+    assert_eq!(d.resource_roles.len(), 1);
+    assert_eq!(d.resource_roles[0].role, ResourceRole::Member);
+    assert_eq!(d.policies.len(), 1);
+    let policy = &d.policies[0];
+    assert_eq!(policy.spec.scope, TargetScope::AllMemberUsers);
+    assert_eq!(policy.spec.expiry, Expiry::Days(365));
+    // Names come from the directory, never from what the browser sent.
+    assert_eq!(policy.spec.stages.as_ref().unwrap()[0].fallback[0].name, "fiona.fallback");
+    assert_eq!(policy.spec.review.as_ref().unwrap().frequency, ReviewFrequency::Annually);
+    // The group joined the catalog with the package.
+    let general = cat::detail(&env.ctx, &admin, CatalogId::GENERAL).await.unwrap();
+    assert_eq!(general.resources.len(), 1);
+    assert_eq!(general.resources[0].used_by, 1);
+    assert_eq!(audit_count(&env, "access_package", id).await, 1);
+
+    // A second package with the same name in the same catalog is refused on the name.
+    let e = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["name"]);
+
+    // Edit basics.
+    pkg::update_basics(&env.ctx, &admin, id, "Office Licenses", "Office apps", true).await.unwrap();
+    let e = pkg::update_basics(&env.ctx, &admin, id, "", "x", true).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["name"]);
+    let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
+    assert_eq!((d.summary.description.as_str(), d.summary.hidden), ("Office apps", true));
+
+    // Policies: edit keeps the review start, more can be added up to ten.
+    let mut edited = d.policies[0].draft.clone();
+    edited.stages[0].decision_days = "7".into();
+    pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited).await.unwrap();
+    edited.review.starting_on = "2030-01-01".into();
+    let e = pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["review_starting_on"]);
+    let mut extra = PolicyDraft::new(env.clock_today());
+    extra.name = "Admin only".into();
+    extra.scope = TargetScope::NotSpecified;
+    for _ in 1..limits::MAX_POLICIES {
+        pkg::add_policy(&env.ctx, &admin, id, &extra).await.unwrap();
+    }
+    let e = pkg::add_policy(&env.ctx, &admin, id, &extra).await.unwrap_err();
+    assert!(conflict(&e).contains("at most 10 policies"));
+    let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
+    assert_eq!(d.policies.len(), 10);
+    assert_eq!(d.policies[0].spec.stages.as_ref().unwrap()[0].decision_days, 7);
+    pkg::remove_policy(&env.ctx, &admin, d.policies[9].id).await.unwrap();
+
+    // Step 7: remove the resource role, then delete the package.
+    pkg::remove_resource_role(&env.ctx, &admin, id, office, ResourceRole::Member).await.unwrap();
+    assert!(pkg::detail(&env.ctx, &admin, id).await.unwrap().resource_roles.is_empty());
+    // The catalog keeps the group; now unused, it can be removed from the catalog.
+    pkg::delete(&env.ctx, &admin, id).await.unwrap();
+    assert!(matches!(pkg::detail(&env.ctx, &admin, id).await, Err(DomainError::NotFound(_))));
+    assert_eq!(package_rows(&env).await, 0);
+    cat::remove_resource(&env.ctx, &admin, CatalogId::GENERAL, office).await.unwrap();
+    // Created, updated, 2 policy edits (1 refused → none), 9 added, 1 removed, role removed, deleted.
+    assert_eq!(audit_count(&env, "access_package", id).await, 1 + 1 + 1 + 9 + 1 + 1 + 1);
+}
+
+async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
+    let admin = env.admin().await;
+    let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
+    let office = group(&env, &admin, "Office Licenses").await;
+    let mut draft = tutorial(&env, office, &fiona);
+    draft.name = String::new();
+    draft.policy.expiry_days = "0".into();
+    draft.policy.stages[0].forward = true;
+    draft.policy.stages[0].alternates = vec![person(&fiona)];
+    draft.policy.stages[0].forward_after_days = "15".into();
+    let check = pkg::check_package(&env.ctx, &admin, &draft).await.unwrap();
+    let got: Vec<(String, WizardTab)> = check
+        .problems
+        .iter()
+        .map(|p| (p.field.clone(), WizardTab::of_field(&p.field)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("name".to_owned(), WizardTab::Basics),
+            ("stages.0.forward_after_days".to_owned(), WizardTab::Requests),
+            ("expiry_days".to_owned(), WizardTab::Lifecycle),
+        ]
+    );
+    let e = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap_err();
+    assert_eq!(fields(&e).len(), 3);
+    assert_eq!(package_rows(&env).await, 0);
+
+    // People and groups that no longer exist are refused on their field.
+    let mut draft = tutorial(&env, office, &fiona);
+    draft.policy.stages[0].fallback[0].id = uuid::Uuid::now_v7();
+    draft.resources[0].group_id = GroupId(uuid::Uuid::now_v7());
+    let e = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["stages.0.fallback", "resources"]);
+    // A catalog that does not exist.
+    let mut draft = tutorial(&env, office, &fiona);
+    draft.catalog_id = uuid::Uuid::now_v7().to_string();
+    assert_eq!(fields(&pkg::create_package(&env.ctx, &admin, &draft).await.unwrap_err()), vec!["catalog"]);
+    assert_eq!(package_rows(&env).await, 0);
+    let general = cat::detail(&env.ctx, &admin, CatalogId::GENERAL).await.unwrap();
+    assert!(general.resources.is_empty(), "nothing was added to the catalog either");
+}
+
+async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) {
+    let admin = env.admin().await;
+    let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
+    let office = group(&env, &admin, "Office Licenses").await;
+    let input = CatalogInput { name: "Marketing", description: "Campaign tools", enabled: true };
+    let id = cat::create(&env.ctx, &admin, &input).await.unwrap();
+    let e = cat::create(&env.ctx, &admin, &CatalogInput { name: "marketing", ..input.clone() }).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["name"]);
+    let e = cat::create(&env.ctx, &admin, &CatalogInput { name: " ", ..input.clone() }).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["name"]);
+    cat::update(&env.ctx, &admin, id, &CatalogInput { name: "Marketing tools", description: "", enabled: false }).await.unwrap();
+    let page = cat::list(&env.ctx, &admin, "tools", PageRequest::first()).await.unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items[0].name, "Marketing tools");
+    assert!(!page.items[0].enabled);
+
+    // Resources: added, refused twice, removable while unused.
+    cat::add_resource(&env.ctx, &admin, id, office).await.unwrap();
+    assert_eq!(fields(&cat::add_resource(&env.ctx, &admin, id, office).await.unwrap_err()), vec!["group"]);
+    let mut draft = tutorial(&env, office, &fiona);
+    draft.catalog_id = id.to_string();
+    let package = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap();
+    let e = cat::remove_resource(&env.ctx, &admin, id, office).await.unwrap_err();
+    assert!(conflict(&e).contains("Office Licenses"));
+    let e = cat::delete(&env.ctx, &admin, id).await.unwrap_err();
+    assert!(conflict(&e).contains("1 access package"));
+    pkg::delete(&env.ctx, &admin, package).await.unwrap();
+    cat::remove_resource(&env.ctx, &admin, id, office).await.unwrap();
+    cat::delete(&env.ctx, &admin, id).await.unwrap();
+    assert!(matches!(cat::detail(&env.ctx, &admin, id).await, Err(DomainError::NotFound(_))));
+    let e = cat::delete(&env.ctx, &admin, CatalogId::GENERAL).await.unwrap_err();
+    assert!(conflict(&e).contains("built in"));
+    // Created, updated, resource added, resource removed, deleted.
+    assert_eq!(audit_count(&env, "catalog", id).await, 5);
+}
+
+async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
+    let admin = env.admin().await;
+    let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
+    let office = group(&env, &admin, "Office Licenses").await;
+    let other_group = group(&env, &admin, "Finance").await;
+    let a = cat::create(&env.ctx, &admin, &CatalogInput { name: "A", description: "", enabled: true }).await.unwrap();
+    let b = cat::create(&env.ctx, &admin, &CatalogInput { name: "B", description: "", enabled: true }).await.unwrap();
+    cat::add_resource(&env.ctx, &admin, a, office).await.unwrap();
+    let mut in_b = tutorial(&env, office, &fiona);
+    in_b.catalog_id = b.to_string();
+    let package_b = pkg::create_package(&env.ctx, &admin, &in_b).await.unwrap();
+
+    let mut people = Vec::new();
+    for (email, role) in [
+        ("owner@woodgrove.example", CatalogRole::CatalogOwner),
+        ("reader@woodgrove.example", CatalogRole::CatalogReader),
+        ("manager@woodgrove.example", CatalogRole::AccessPackageManager),
+        ("assigner@woodgrove.example", CatalogRole::AccessPackageAssignmentManager),
+    ] {
+        env.member(&admin, email).await;
+        let user = cat::add_role(&env.ctx, &admin, a, email, role).await.unwrap();
+        let actor = domain::service::auth::resolve_actor(&env.ctx, user).await.unwrap().unwrap();
+        assert!(actor.can_open_admin());
+        people.push(actor);
+    }
+    let [owner, reader, manager, assigner] = <[Actor; 4]>::try_from(people).unwrap();
+    let nobody = env.member(&admin, "nobody@woodgrove.example").await;
+    let e = cat::add_role(&env.ctx, &admin, a, "owner@woodgrove.example", CatalogRole::CatalogOwner).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["email"]);
+
+    let mut in_a = tutorial(&env, office, &fiona);
+    in_a.catalog_id = a.to_string();
+
+    // Catalog owner: everything inside A, nothing in B.
+    let owned = pkg::create_package(&env.ctx, &owner, &in_a).await.unwrap();
+    cat::update(&env.ctx, &owner, a, &CatalogInput { name: "A", description: "owned", enabled: true }).await.unwrap();
+    cat::add_resource(&env.ctx, &owner, a, other_group).await.unwrap();
+    forbidden(cat::update(&env.ctx, &owner, b, &CatalogInput { name: "B", description: "", enabled: true }).await);
+    forbidden(pkg::detail(&env.ctx, &owner, package_b).await);
+    forbidden(pkg::delete(&env.ctx, &owner, package_b).await);
+    let mut owner_in_b = in_a.clone();
+    owner_in_b.catalog_id = b.to_string();
+    owner_in_b.name = "Other".into();
+    assert_eq!(fields(&pkg::create_package(&env.ctx, &owner, &owner_in_b).await.unwrap_err()), vec!["catalog"]);
+    let listed = pkg::list(&env.ctx, &owner, "", None, PageRequest::first()).await.unwrap();
+    assert_eq!(listed.items.iter().map(|p| p.id).collect::<Vec<_>>(), vec![owned]);
+    let catalogs = cat::list(&env.ctx, &owner, "", PageRequest::first()).await.unwrap();
+    assert_eq!(catalogs.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a]);
+    let ctx_for_owner = pkg::wizard_context(&env.ctx, &owner).await.unwrap();
+    assert_eq!(ctx_for_owner.catalogs.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a.0]);
+
+    // Catalog reader: reads A, changes nothing.
+    assert!(!pkg::detail(&env.ctx, &reader, owned).await.unwrap().can_manage);
+    cat::detail(&env.ctx, &reader, a).await.unwrap();
+    forbidden(pkg::update_basics(&env.ctx, &reader, owned, "X", "Y", false).await);
+    forbidden(cat::add_resource(&env.ctx, &reader, a, office).await);
+    let mut reader_draft = in_a.clone();
+    reader_draft.name = "Reader's".into();
+    assert_eq!(fields(&pkg::create_package(&env.ctx, &reader, &reader_draft).await.unwrap_err()), vec!["catalog"]);
+
+    // Access package manager: packages in A from A's resources, but no new resources.
+    let mut m = in_a.clone();
+    m.name = "Manager's".into();
+    let managed = pkg::create_package(&env.ctx, &manager, &m).await.unwrap();
+    pkg::update_basics(&env.ctx, &manager, managed, "Manager's", "edited", false).await.unwrap();
+    let outside = group(&env, &admin, "Not in A").await;
+    let mut m2 = in_a.clone();
+    m2.name = "Manager's second".into();
+    m2.resources[0].group_id = outside;
+    assert_eq!(fields(&pkg::create_package(&env.ctx, &manager, &m2).await.unwrap_err()), vec!["resources"]);
+    assert_eq!(fields(&pkg::add_resource_role(&env.ctx, &manager, managed, outside, ResourceRole::Member).await.unwrap_err()), vec!["group"]);
+    pkg::add_resource_role(&env.ctx, &manager, managed, other_group, ResourceRole::Member).await.unwrap();
+    forbidden(cat::add_resource(&env.ctx, &manager, a, outside).await);
+    forbidden(cat::update(&env.ctx, &manager, a, &CatalogInput { name: "A", description: "", enabled: true }).await);
+    forbidden(cat::add_role(&env.ctx, &manager, a, "nobody@woodgrove.example", CatalogRole::CatalogReader).await);
+    pkg::delete(&env.ctx, &manager, managed).await.unwrap();
+
+    // Access package assignment manager: sees A's packages, cannot change them.
+    pkg::detail(&env.ctx, &assigner, owned).await.unwrap();
+    forbidden(pkg::update_basics(&env.ctx, &assigner, owned, "X", "Y", false).await);
+    forbidden(pkg::remove_resource_role(&env.ctx, &assigner, owned, office, ResourceRole::Member).await);
+    forbidden(pkg::delete(&env.ctx, &assigner, owned).await);
+
+    // No role at all: no admin console, nothing listed or read.
+    assert!(!nobody.can_open_admin());
+    forbidden(pkg::list(&env.ctx, &nobody, "", None, PageRequest::first()).await);
+    forbidden(cat::list(&env.ctx, &nobody, "", PageRequest::first()).await);
+    forbidden(pkg::detail(&env.ctx, &nobody, owned).await);
+    forbidden(cat::create(&env.ctx, &nobody, &CatalogInput { name: "Mine", description: "", enabled: true }).await);
+
+    // Removing the role takes the rights away.
+    cat::remove_role(&env.ctx, &admin, a, owner.user_id, CatalogRole::CatalogOwner).await.unwrap();
+    let owner = domain::service::auth::resolve_actor(&env.ctx, owner.user_id).await.unwrap().unwrap();
+    forbidden(pkg::delete(&env.ctx, &owner, owned).await);
+}
+
+async fn assignments_block_deletion_and_follow_resource_roles(env: TestEnv) {
+    let admin = env.admin().await;
+    let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
+    let eric = env.member(&admin, "eric.employee@woodgrove.example").await;
+    let office = group(&env, &admin, "Office Licenses").await;
+    let teams = group(&env, &admin, "Teams Rooms").await;
+    let id = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona)).await.unwrap();
+    let assignment = live_assignment(&env, id, eric.user_id, Some(office)).await;
+    // Eric also holds Teams Rooms directly.
+    dir::add_member(&env.ctx, &admin, teams, "eric.employee@woodgrove.example").await.unwrap();
+
+    let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
+    assert_eq!(d.summary.assignments, 1);
+    assert_eq!(d.policies[0].active_assignments, 1);
+    let e = pkg::delete(&env.ctx, &admin, id).await.unwrap_err();
+    assert_eq!(conflict(&e), "Office Licenses has 1 active assignment. Remove them before deleting the access package.");
+    let e = pkg::remove_policy(&env.ctx, &admin, d.policies[0].id).await.unwrap_err();
+    assert!(conflict(&e).contains("1 active assignment"));
+
+    // Adding a role grants it to the assignee (beside the direct grant); removing it
+    // withdraws only the package's grant.
+    assert_eq!(pkg::add_resource_role(&env.ctx, &admin, id, teams, ResourceRole::Member).await.unwrap(), 1);
+    let mut conn = env.ctx.read().await.unwrap();
+    let sources = groups::grants(&mut conn, teams, eric.user_id).await.unwrap();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    drop(conn);
+    assert_eq!(pkg::remove_resource_role(&env.ctx, &admin, id, teams, ResourceRole::Member).await.unwrap(), 1);
+    assert_eq!(pkg::remove_resource_role(&env.ctx, &admin, id, office, ResourceRole::Member).await.unwrap(), 1);
+    let mut conn = env.ctx.read().await.unwrap();
+    assert_eq!(groups::grants(&mut conn, teams, eric.user_id).await.unwrap(), vec![GrantSource::Direct]);
+    assert!(groups::grants(&mut conn, office, eric.user_id).await.unwrap().is_empty());
+    drop(conn);
+
+    // Once the assignment has ended, the package can go.
+    sqlx::query("UPDATE access_package_assignments SET state = 'expired', active_key = NULL WHERE id = $1")
+        .bind(assignment.to_string())
+        .execute(env.ctx.db.pool())
+        .await
+        .unwrap();
+    pkg::delete(&env.ctx, &admin, id).await.unwrap();
+    assert_eq!(package_rows(&env).await, 0);
+}
+
+async fn separation_of_duties_is_kept_and_shown_both_ways(env: TestEnv) {
+    let admin = env.admin().await;
+    let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
+    let office = group(&env, &admin, "Office Licenses").await;
+    let finance = group(&env, &admin, "Finance").await;
+    let first = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona)).await.unwrap();
+    let mut second = tutorial(&env, office, &fiona);
+    second.name = "Finance tools".into();
+    let second = pkg::create_package(&env.ctx, &admin, &second).await.unwrap();
+    pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Package(second)).await.unwrap();
+    pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance)).await.unwrap();
+    let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance)).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["group"]);
+    let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Package(first)).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["package"]);
+    let d = pkg::detail(&env.ctx, &admin, first).await.unwrap();
+    assert_eq!(d.incompatible_packages.len(), 1);
+    assert_eq!(d.incompatible_groups[0].name, "Finance");
+    let other = pkg::detail(&env.ctx, &admin, second).await.unwrap();
+    assert_eq!(other.incompatible_with[0].name, "Office Licenses");
+    pkg::remove_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance)).await.unwrap();
+    // Deleting the second package removes it from the first one's list.
+    pkg::delete(&env.ctx, &admin, second).await.unwrap();
+    let d = pkg::detail(&env.ctx, &admin, first).await.unwrap();
+    assert!(d.incompatible_packages.is_empty() && d.incompatible_groups.is_empty());
+}
+
+async fn pickers_find_people_and_groups(env: TestEnv) {
+    let admin = env.admin().await;
+    env.member(&admin, "fiona.fallback@woodgrove.example").await;
+    group(&env, &admin, "Fin_ance").await;
+    let found = pkg::search_principals(&env.ctx, &admin, "FIONA", true, true).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].kind, PrincipalKind::User);
+    let found = pkg::search_principals(&env.ctx, &admin, "n_a", true, true).await.unwrap();
+    assert_eq!(found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["Fin_ance"]);
+    assert!(pkg::search_principals(&env.ctx, &admin, "fiona", false, true).await.unwrap().is_empty());
+    let e = pkg::search_principals(&env.ctx, &admin, &"x".repeat(201), true, true).await.unwrap_err();
+    assert_eq!(fields(&e), vec!["q"]);
+}
+
+on_both_databases!(
+    the_tutorial_package_is_created_edited_and_cleaned_up,
+    an_invalid_wizard_creates_nothing,
+    catalogs_are_created_renamed_and_deleted_only_when_empty,
+    catalog_roles_act_only_inside_their_catalog,
+    assignments_block_deletion_and_follow_resource_roles,
+    separation_of_duties_is_kept_and_shown_both_ways,
+    pickers_find_people_and_groups,
+);

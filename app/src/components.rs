@@ -141,8 +141,16 @@ pub fn Pager(
     page_count: u32,
     total: i64,
     #[prop(into)] noun: String,
+    /// More query parameters to keep, already encoded (`catalog=…`).
+    #[prop(optional, into)]
+    extra: String,
 ) -> impl IntoView {
-    let link = move |p: u32| format!("{base}?q={}&page={p}", encode(&q));
+    let extra = if extra.is_empty() {
+        extra
+    } else {
+        format!("&{extra}")
+    };
+    let link = move |p: u32| format!("{base}?q={}&page={p}{extra}", encode(&q));
     let prev = (page > 1).then(|| link(page - 1));
     let next = (page < page_count).then(|| link(page + 1));
     view! {

@@ -7,6 +7,7 @@ mod layout;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod widgets;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/myaccess" /> } />
                     <Route path=path!("/login") view=pages::login::LoginPage />
                     <Route path=path!("/myaccess") view=pages::my_access::MyAccessPage />
+                    <Route path=path!("/myaccess/access-packages/:id") view=pages::my_access::PortalPackagePage />
                     <Route path=path!("/myaccess/requests") view=pages::my_access::RequestsPage />
                     <Route path=path!("/myaccess/approvals") view=pages::my_access::ApprovalsPage />
                     <Route path=path!("/myaccess/reviews") view=pages::my_access::ReviewsPage />
@@ -60,6 +62,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/directory/users/:id") view=pages::admin::users::UserDetailPage />
                     <Route path=path!("/admin/directory/groups") view=pages::admin::groups::GroupsPage />
                     <Route path=path!("/admin/directory/groups/:id") view=pages::admin::groups::GroupDetailPage />
+                    <Route path=path!("/admin/catalogs") view=pages::admin::catalogs::CatalogsPage />
+                    <Route path=path!("/admin/catalogs/:id") view=pages::admin::catalogs::CatalogDetailPage />
+                    <Route path=path!("/admin/access-packages") view=pages::admin::packages::PackagesPage />
+                    <Route path=path!("/admin/access-packages/new") view=pages::admin::wizard::NewPackagePage />
+                    <Route path=path!("/admin/access-packages/:id") view=pages::admin::packages::PackageDetailPage />
+                    <Route path=path!("/admin/access-packages/:id/policies/:policy") view=pages::admin::wizard::PolicyEditorPage />
                     <Route path=path!("/admin/licenses") view=pages::admin::licenses::LicensesPage />
                     <Route path=path!("/admin/licenses/:id") view=pages::admin::licenses::LicenseDetailPage />
                 </Routes>

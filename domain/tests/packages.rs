@@ -26,14 +26,21 @@ fn conflict(e: &DomainError) -> String {
 }
 
 fn forbidden<T: std::fmt::Debug>(r: Result<T, DomainError>) {
-    assert!(matches!(r, Err(DomainError::Forbidden(_))), "expected Forbidden, got {r:?}");
+    assert!(
+        matches!(r, Err(DomainError::Forbidden(_))),
+        "expected Forbidden, got {r:?}"
+    );
 }
 
 async fn group(env: &TestEnv, admin: &Actor, name: &str) -> GroupId {
     dir::create_group(
         &env.ctx,
         admin,
-        &GroupInput { name, description: "", kind: "security" },
+        &GroupInput {
+            name,
+            description: "",
+            kind: "security",
+        },
     )
     .await
     .unwrap()
@@ -79,9 +86,13 @@ impl Today for TestEnv {
 }
 
 async fn audit_count(env: &TestEnv, target_type: &str, id: impl ToString) -> i64 {
-    store::audit::count_for_target(&mut *env.ctx.read().await.unwrap(), target_type, &id.to_string())
-        .await
-        .unwrap()
+    store::audit::count_for_target(
+        &mut env.ctx.read().await.unwrap(),
+        target_type,
+        &id.to_string(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn package_rows(env: &TestEnv) -> i64 {
@@ -92,7 +103,12 @@ async fn package_rows(env: &TestEnv) -> i64 {
 }
 
 /// A live assignment, as the request flow (next issue) will write it, with its grant.
-async fn live_assignment(env: &TestEnv, package: AccessPackageId, user: UserId, grant_in: Option<GroupId>) -> AssignmentId {
+async fn live_assignment(
+    env: &TestEnv,
+    package: AccessPackageId,
+    user: UserId,
+    grant_in: Option<GroupId>,
+) -> AssignmentId {
     let id = AssignmentId(uuid::Uuid::now_v7());
     sqlx::query(
         "INSERT INTO access_package_assignments (id, package_id, policy_id, user_id, state, active_key, starts_at, ends_at, created_at, updated_at)
@@ -107,7 +123,15 @@ async fn live_assignment(env: &TestEnv, package: AccessPackageId, user: UserId, 
     .unwrap();
     if let Some(g) = grant_in {
         let mut conn = env.ctx.read().await.unwrap();
-        groups::add_grant(&mut conn, g, user, GrantSource::Assignment(id.0), store::from_ms(0)).await.unwrap();
+        groups::add_grant(
+            &mut conn,
+            g,
+            user,
+            GrantSource::Assignment(id.0),
+            store::from_ms(0),
+        )
+        .await
+        .unwrap();
     }
     id
 }
@@ -136,31 +160,52 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     assert_eq!(policy.spec.scope, TargetScope::AllMemberUsers);
     assert_eq!(policy.spec.expiry, Expiry::Days(365));
     // Names come from the directory, never from what the browser sent.
-    assert_eq!(policy.spec.stages.as_ref().unwrap()[0].fallback[0].name, "fiona.fallback");
-    assert_eq!(policy.spec.review.as_ref().unwrap().frequency, ReviewFrequency::Annually);
+    assert_eq!(
+        policy.spec.stages.as_ref().unwrap()[0].fallback[0].name,
+        "fiona.fallback"
+    );
+    assert_eq!(
+        policy.spec.review.as_ref().unwrap().frequency,
+        ReviewFrequency::Annually
+    );
     // The group joined the catalog with the package.
-    let general = cat::detail(&env.ctx, &admin, CatalogId::GENERAL).await.unwrap();
+    let general = cat::detail(&env.ctx, &admin, CatalogId::GENERAL)
+        .await
+        .unwrap();
     assert_eq!(general.resources.len(), 1);
     assert_eq!(general.resources[0].used_by, 1);
     assert_eq!(audit_count(&env, "access_package", id).await, 1);
 
     // A second package with the same name in the same catalog is refused on the name.
-    let e = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap_err();
+    let e = pkg::create_package(&env.ctx, &admin, &draft)
+        .await
+        .unwrap_err();
     assert_eq!(fields(&e), vec!["name"]);
 
     // Edit basics.
-    pkg::update_basics(&env.ctx, &admin, id, "Office Licenses", "Office apps", true).await.unwrap();
-    let e = pkg::update_basics(&env.ctx, &admin, id, "", "x", true).await.unwrap_err();
+    pkg::update_basics(&env.ctx, &admin, id, "Office Licenses", "Office apps", true)
+        .await
+        .unwrap();
+    let e = pkg::update_basics(&env.ctx, &admin, id, "", "x", true)
+        .await
+        .unwrap_err();
     assert_eq!(fields(&e), vec!["name"]);
     let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
-    assert_eq!((d.summary.description.as_str(), d.summary.hidden), ("Office apps", true));
+    assert_eq!(
+        (d.summary.description.as_str(), d.summary.hidden),
+        ("Office apps", true)
+    );
 
     // Policies: edit keeps the review start, more can be added up to ten.
     let mut edited = d.policies[0].draft.clone();
     edited.stages[0].decision_days = "7".into();
-    pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited).await.unwrap();
+    pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited)
+        .await
+        .unwrap();
     edited.review.starting_on = "2030-01-01".into();
-    let e = pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited).await.unwrap_err();
+    let e = pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited)
+        .await
+        .unwrap_err();
     assert_eq!(fields(&e), vec!["review_starting_on"]);
     let mut extra = PolicyDraft::new(env.clock_today());
     extra.name = "Admin only".into();
@@ -168,23 +213,46 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     for _ in 1..limits::MAX_POLICIES {
         pkg::add_policy(&env.ctx, &admin, id, &extra).await.unwrap();
     }
-    let e = pkg::add_policy(&env.ctx, &admin, id, &extra).await.unwrap_err();
+    let e = pkg::add_policy(&env.ctx, &admin, id, &extra)
+        .await
+        .unwrap_err();
     assert!(conflict(&e).contains("at most 10 policies"));
     let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
     assert_eq!(d.policies.len(), 10);
-    assert_eq!(d.policies[0].spec.stages.as_ref().unwrap()[0].decision_days, 7);
-    pkg::remove_policy(&env.ctx, &admin, d.policies[9].id).await.unwrap();
+    assert_eq!(
+        d.policies[0].spec.stages.as_ref().unwrap()[0].decision_days,
+        7
+    );
+    pkg::remove_policy(&env.ctx, &admin, d.policies[9].id)
+        .await
+        .unwrap();
 
     // Step 7: remove the resource role, then delete the package.
-    pkg::remove_resource_role(&env.ctx, &admin, id, office, ResourceRole::Member).await.unwrap();
-    assert!(pkg::detail(&env.ctx, &admin, id).await.unwrap().resource_roles.is_empty());
+    pkg::remove_resource_role(&env.ctx, &admin, id, office, ResourceRole::Member)
+        .await
+        .unwrap();
+    assert!(
+        pkg::detail(&env.ctx, &admin, id)
+            .await
+            .unwrap()
+            .resource_roles
+            .is_empty()
+    );
     // The catalog keeps the group; now unused, it can be removed from the catalog.
     pkg::delete(&env.ctx, &admin, id).await.unwrap();
-    assert!(matches!(pkg::detail(&env.ctx, &admin, id).await, Err(DomainError::NotFound(_))));
+    assert!(matches!(
+        pkg::detail(&env.ctx, &admin, id).await,
+        Err(DomainError::NotFound(_))
+    ));
     assert_eq!(package_rows(&env).await, 0);
-    cat::remove_resource(&env.ctx, &admin, CatalogId::GENERAL, office).await.unwrap();
+    cat::remove_resource(&env.ctx, &admin, CatalogId::GENERAL, office)
+        .await
+        .unwrap();
     // Created, updated, 2 policy edits (1 refused → none), 9 added, 1 removed, role removed, deleted.
-    assert_eq!(audit_count(&env, "access_package", id).await, 1 + 1 + 1 + 9 + 1 + 1 + 1);
+    assert_eq!(
+        audit_count(&env, "access_package", id).await,
+        1 + 1 + 1 + 9 + 1 + 1 + 1
+    );
 }
 
 async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
@@ -207,11 +275,16 @@ async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
         got,
         vec![
             ("name".to_owned(), WizardTab::Basics),
-            ("stages.0.forward_after_days".to_owned(), WizardTab::Requests),
+            (
+                "stages.0.forward_after_days".to_owned(),
+                WizardTab::Requests
+            ),
             ("expiry_days".to_owned(), WizardTab::Lifecycle),
         ]
     );
-    let e = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap_err();
+    let e = pkg::create_package(&env.ctx, &admin, &draft)
+        .await
+        .unwrap_err();
     assert_eq!(fields(&e).len(), 3);
     assert_eq!(package_rows(&env).await, 0);
 
@@ -219,48 +292,115 @@ async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
     let mut draft = tutorial(&env, office, &fiona);
     draft.policy.stages[0].fallback[0].id = uuid::Uuid::now_v7();
     draft.resources[0].group_id = GroupId(uuid::Uuid::now_v7());
-    let e = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap_err();
+    let e = pkg::create_package(&env.ctx, &admin, &draft)
+        .await
+        .unwrap_err();
     assert_eq!(fields(&e), vec!["stages.0.fallback", "resources"]);
     // A catalog that does not exist.
     let mut draft = tutorial(&env, office, &fiona);
     draft.catalog_id = uuid::Uuid::now_v7().to_string();
-    assert_eq!(fields(&pkg::create_package(&env.ctx, &admin, &draft).await.unwrap_err()), vec!["catalog"]);
+    assert_eq!(
+        fields(
+            &pkg::create_package(&env.ctx, &admin, &draft)
+                .await
+                .unwrap_err()
+        ),
+        vec!["catalog"]
+    );
     assert_eq!(package_rows(&env).await, 0);
-    let general = cat::detail(&env.ctx, &admin, CatalogId::GENERAL).await.unwrap();
-    assert!(general.resources.is_empty(), "nothing was added to the catalog either");
+    let general = cat::detail(&env.ctx, &admin, CatalogId::GENERAL)
+        .await
+        .unwrap();
+    assert!(
+        general.resources.is_empty(),
+        "nothing was added to the catalog either"
+    );
 }
 
 async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
     let office = group(&env, &admin, "Office Licenses").await;
-    let input = CatalogInput { name: "Marketing", description: "Campaign tools", enabled: true };
+    let input = CatalogInput {
+        name: "Marketing",
+        description: "Campaign tools",
+        enabled: true,
+    };
     let id = cat::create(&env.ctx, &admin, &input).await.unwrap();
-    let e = cat::create(&env.ctx, &admin, &CatalogInput { name: "marketing", ..input.clone() }).await.unwrap_err();
+    let e = cat::create(
+        &env.ctx,
+        &admin,
+        &CatalogInput {
+            name: "marketing",
+            ..input.clone()
+        },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(fields(&e), vec!["name"]);
-    let e = cat::create(&env.ctx, &admin, &CatalogInput { name: " ", ..input.clone() }).await.unwrap_err();
+    let e = cat::create(
+        &env.ctx,
+        &admin,
+        &CatalogInput {
+            name: " ",
+            ..input.clone()
+        },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(fields(&e), vec!["name"]);
-    cat::update(&env.ctx, &admin, id, &CatalogInput { name: "Marketing tools", description: "", enabled: false }).await.unwrap();
-    let page = cat::list(&env.ctx, &admin, "tools", PageRequest::first()).await.unwrap();
+    cat::update(
+        &env.ctx,
+        &admin,
+        id,
+        &CatalogInput {
+            name: "Marketing tools",
+            description: "",
+            enabled: false,
+        },
+    )
+    .await
+    .unwrap();
+    let page = cat::list(&env.ctx, &admin, "tools", PageRequest::first())
+        .await
+        .unwrap();
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].name, "Marketing tools");
     assert!(!page.items[0].enabled);
 
     // Resources: added, refused twice, removable while unused.
-    cat::add_resource(&env.ctx, &admin, id, office).await.unwrap();
-    assert_eq!(fields(&cat::add_resource(&env.ctx, &admin, id, office).await.unwrap_err()), vec!["group"]);
+    cat::add_resource(&env.ctx, &admin, id, office)
+        .await
+        .unwrap();
+    assert_eq!(
+        fields(
+            &cat::add_resource(&env.ctx, &admin, id, office)
+                .await
+                .unwrap_err()
+        ),
+        vec!["group"]
+    );
     let mut draft = tutorial(&env, office, &fiona);
     draft.catalog_id = id.to_string();
     let package = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap();
-    let e = cat::remove_resource(&env.ctx, &admin, id, office).await.unwrap_err();
+    let e = cat::remove_resource(&env.ctx, &admin, id, office)
+        .await
+        .unwrap_err();
     assert!(conflict(&e).contains("Office Licenses"));
     let e = cat::delete(&env.ctx, &admin, id).await.unwrap_err();
     assert!(conflict(&e).contains("1 access package"));
     pkg::delete(&env.ctx, &admin, package).await.unwrap();
-    cat::remove_resource(&env.ctx, &admin, id, office).await.unwrap();
+    cat::remove_resource(&env.ctx, &admin, id, office)
+        .await
+        .unwrap();
     cat::delete(&env.ctx, &admin, id).await.unwrap();
-    assert!(matches!(cat::detail(&env.ctx, &admin, id).await, Err(DomainError::NotFound(_))));
-    let e = cat::delete(&env.ctx, &admin, CatalogId::GENERAL).await.unwrap_err();
+    assert!(matches!(
+        cat::detail(&env.ctx, &admin, id).await,
+        Err(DomainError::NotFound(_))
+    ));
+    let e = cat::delete(&env.ctx, &admin, CatalogId::GENERAL)
+        .await
+        .unwrap_err();
     assert!(conflict(&e).contains("built in"));
     // Created, updated, resource added, resource removed, deleted.
     assert_eq!(audit_count(&env, "catalog", id).await, 5);
@@ -271,9 +411,31 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
     let office = group(&env, &admin, "Office Licenses").await;
     let other_group = group(&env, &admin, "Finance").await;
-    let a = cat::create(&env.ctx, &admin, &CatalogInput { name: "A", description: "", enabled: true }).await.unwrap();
-    let b = cat::create(&env.ctx, &admin, &CatalogInput { name: "B", description: "", enabled: true }).await.unwrap();
-    cat::add_resource(&env.ctx, &admin, a, office).await.unwrap();
+    let a = cat::create(
+        &env.ctx,
+        &admin,
+        &CatalogInput {
+            name: "A",
+            description: "",
+            enabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    let b = cat::create(
+        &env.ctx,
+        &admin,
+        &CatalogInput {
+            name: "B",
+            description: "",
+            enabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    cat::add_resource(&env.ctx, &admin, a, office)
+        .await
+        .unwrap();
     let mut in_b = tutorial(&env, office, &fiona);
     in_b.catalog_id = b.to_string();
     let package_b = pkg::create_package(&env.ctx, &admin, &in_b).await.unwrap();
@@ -282,18 +444,37 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     for (email, role) in [
         ("owner@woodgrove.example", CatalogRole::CatalogOwner),
         ("reader@woodgrove.example", CatalogRole::CatalogReader),
-        ("manager@woodgrove.example", CatalogRole::AccessPackageManager),
-        ("assigner@woodgrove.example", CatalogRole::AccessPackageAssignmentManager),
+        (
+            "manager@woodgrove.example",
+            CatalogRole::AccessPackageManager,
+        ),
+        (
+            "assigner@woodgrove.example",
+            CatalogRole::AccessPackageAssignmentManager,
+        ),
     ] {
         env.member(&admin, email).await;
-        let user = cat::add_role(&env.ctx, &admin, a, email, role).await.unwrap();
-        let actor = domain::service::auth::resolve_actor(&env.ctx, user).await.unwrap().unwrap();
+        let user = cat::add_role(&env.ctx, &admin, a, email, role)
+            .await
+            .unwrap();
+        let actor = domain::service::auth::resolve_actor(&env.ctx, user)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(actor.can_open_admin());
         people.push(actor);
     }
     let [owner, reader, manager, assigner] = <[Actor; 4]>::try_from(people).unwrap();
     let nobody = env.member(&admin, "nobody@woodgrove.example").await;
-    let e = cat::add_role(&env.ctx, &admin, a, "owner@woodgrove.example", CatalogRole::CatalogOwner).await.unwrap_err();
+    let e = cat::add_role(
+        &env.ctx,
+        &admin,
+        a,
+        "owner@woodgrove.example",
+        CatalogRole::CatalogOwner,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(fields(&e), vec!["email"]);
 
     let mut in_a = tutorial(&env, office, &fiona);
@@ -301,52 +482,160 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
 
     // Catalog owner: everything inside A, nothing in B.
     let owned = pkg::create_package(&env.ctx, &owner, &in_a).await.unwrap();
-    cat::update(&env.ctx, &owner, a, &CatalogInput { name: "A", description: "owned", enabled: true }).await.unwrap();
-    cat::add_resource(&env.ctx, &owner, a, other_group).await.unwrap();
-    forbidden(cat::update(&env.ctx, &owner, b, &CatalogInput { name: "B", description: "", enabled: true }).await);
+    cat::update(
+        &env.ctx,
+        &owner,
+        a,
+        &CatalogInput {
+            name: "A",
+            description: "owned",
+            enabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    cat::add_resource(&env.ctx, &owner, a, other_group)
+        .await
+        .unwrap();
+    forbidden(
+        cat::update(
+            &env.ctx,
+            &owner,
+            b,
+            &CatalogInput {
+                name: "B",
+                description: "",
+                enabled: true,
+            },
+        )
+        .await,
+    );
     forbidden(pkg::detail(&env.ctx, &owner, package_b).await);
     forbidden(pkg::delete(&env.ctx, &owner, package_b).await);
     let mut owner_in_b = in_a.clone();
     owner_in_b.catalog_id = b.to_string();
     owner_in_b.name = "Other".into();
-    assert_eq!(fields(&pkg::create_package(&env.ctx, &owner, &owner_in_b).await.unwrap_err()), vec!["catalog"]);
-    let listed = pkg::list(&env.ctx, &owner, "", None, PageRequest::first()).await.unwrap();
-    assert_eq!(listed.items.iter().map(|p| p.id).collect::<Vec<_>>(), vec![owned]);
-    let catalogs = cat::list(&env.ctx, &owner, "", PageRequest::first()).await.unwrap();
-    assert_eq!(catalogs.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a]);
+    assert_eq!(
+        fields(
+            &pkg::create_package(&env.ctx, &owner, &owner_in_b)
+                .await
+                .unwrap_err()
+        ),
+        vec!["catalog"]
+    );
+    let listed = pkg::list(&env.ctx, &owner, "", None, PageRequest::first())
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![owned]
+    );
+    let catalogs = cat::list(&env.ctx, &owner, "", PageRequest::first())
+        .await
+        .unwrap();
+    assert_eq!(
+        catalogs.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![a]
+    );
     let ctx_for_owner = pkg::wizard_context(&env.ctx, &owner).await.unwrap();
-    assert_eq!(ctx_for_owner.catalogs.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a.0]);
+    assert_eq!(
+        ctx_for_owner
+            .catalogs
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![a.0]
+    );
 
     // Catalog reader: reads A, changes nothing.
-    assert!(!pkg::detail(&env.ctx, &reader, owned).await.unwrap().can_manage);
+    assert!(
+        !pkg::detail(&env.ctx, &reader, owned)
+            .await
+            .unwrap()
+            .can_manage
+    );
     cat::detail(&env.ctx, &reader, a).await.unwrap();
     forbidden(pkg::update_basics(&env.ctx, &reader, owned, "X", "Y", false).await);
     forbidden(cat::add_resource(&env.ctx, &reader, a, office).await);
     let mut reader_draft = in_a.clone();
     reader_draft.name = "Reader's".into();
-    assert_eq!(fields(&pkg::create_package(&env.ctx, &reader, &reader_draft).await.unwrap_err()), vec!["catalog"]);
+    assert_eq!(
+        fields(
+            &pkg::create_package(&env.ctx, &reader, &reader_draft)
+                .await
+                .unwrap_err()
+        ),
+        vec!["catalog"]
+    );
 
     // Access package manager: packages in A from A's resources, but no new resources.
     let mut m = in_a.clone();
     m.name = "Manager's".into();
     let managed = pkg::create_package(&env.ctx, &manager, &m).await.unwrap();
-    pkg::update_basics(&env.ctx, &manager, managed, "Manager's", "edited", false).await.unwrap();
+    pkg::update_basics(&env.ctx, &manager, managed, "Manager's", "edited", false)
+        .await
+        .unwrap();
     let outside = group(&env, &admin, "Not in A").await;
     let mut m2 = in_a.clone();
     m2.name = "Manager's second".into();
     m2.resources[0].group_id = outside;
-    assert_eq!(fields(&pkg::create_package(&env.ctx, &manager, &m2).await.unwrap_err()), vec!["resources"]);
-    assert_eq!(fields(&pkg::add_resource_role(&env.ctx, &manager, managed, outside, ResourceRole::Member).await.unwrap_err()), vec!["group"]);
-    pkg::add_resource_role(&env.ctx, &manager, managed, other_group, ResourceRole::Member).await.unwrap();
+    assert_eq!(
+        fields(
+            &pkg::create_package(&env.ctx, &manager, &m2)
+                .await
+                .unwrap_err()
+        ),
+        vec!["resources"]
+    );
+    assert_eq!(
+        fields(
+            &pkg::add_resource_role(&env.ctx, &manager, managed, outside, ResourceRole::Member)
+                .await
+                .unwrap_err()
+        ),
+        vec!["group"]
+    );
+    pkg::add_resource_role(
+        &env.ctx,
+        &manager,
+        managed,
+        other_group,
+        ResourceRole::Member,
+    )
+    .await
+    .unwrap();
     forbidden(cat::add_resource(&env.ctx, &manager, a, outside).await);
-    forbidden(cat::update(&env.ctx, &manager, a, &CatalogInput { name: "A", description: "", enabled: true }).await);
-    forbidden(cat::add_role(&env.ctx, &manager, a, "nobody@woodgrove.example", CatalogRole::CatalogReader).await);
+    forbidden(
+        cat::update(
+            &env.ctx,
+            &manager,
+            a,
+            &CatalogInput {
+                name: "A",
+                description: "",
+                enabled: true,
+            },
+        )
+        .await,
+    );
+    forbidden(
+        cat::add_role(
+            &env.ctx,
+            &manager,
+            a,
+            "nobody@woodgrove.example",
+            CatalogRole::CatalogReader,
+        )
+        .await,
+    );
     pkg::delete(&env.ctx, &manager, managed).await.unwrap();
 
     // Access package assignment manager: sees A's packages, cannot change them.
     pkg::detail(&env.ctx, &assigner, owned).await.unwrap();
     forbidden(pkg::update_basics(&env.ctx, &assigner, owned, "X", "Y", false).await);
-    forbidden(pkg::remove_resource_role(&env.ctx, &assigner, owned, office, ResourceRole::Member).await);
+    forbidden(
+        pkg::remove_resource_role(&env.ctx, &assigner, owned, office, ResourceRole::Member).await,
+    );
     forbidden(pkg::delete(&env.ctx, &assigner, owned).await);
 
     // No role at all: no admin console, nothing listed or read.
@@ -354,11 +643,33 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     forbidden(pkg::list(&env.ctx, &nobody, "", None, PageRequest::first()).await);
     forbidden(cat::list(&env.ctx, &nobody, "", PageRequest::first()).await);
     forbidden(pkg::detail(&env.ctx, &nobody, owned).await);
-    forbidden(cat::create(&env.ctx, &nobody, &CatalogInput { name: "Mine", description: "", enabled: true }).await);
+    forbidden(
+        cat::create(
+            &env.ctx,
+            &nobody,
+            &CatalogInput {
+                name: "Mine",
+                description: "",
+                enabled: true,
+            },
+        )
+        .await,
+    );
 
     // Removing the role takes the rights away.
-    cat::remove_role(&env.ctx, &admin, a, owner.user_id, CatalogRole::CatalogOwner).await.unwrap();
-    let owner = domain::service::auth::resolve_actor(&env.ctx, owner.user_id).await.unwrap().unwrap();
+    cat::remove_role(
+        &env.ctx,
+        &admin,
+        a,
+        owner.user_id,
+        CatalogRole::CatalogOwner,
+    )
+    .await
+    .unwrap();
+    let owner = domain::service::auth::resolve_actor(&env.ctx, owner.user_id)
+        .await
+        .unwrap()
+        .unwrap();
     forbidden(pkg::delete(&env.ctx, &owner, owned).await);
 }
 
@@ -368,39 +679,77 @@ async fn assignments_block_deletion_and_follow_resource_roles(env: TestEnv) {
     let eric = env.member(&admin, "eric.employee@woodgrove.example").await;
     let office = group(&env, &admin, "Office Licenses").await;
     let teams = group(&env, &admin, "Teams Rooms").await;
-    let id = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona)).await.unwrap();
+    let id = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona))
+        .await
+        .unwrap();
     let assignment = live_assignment(&env, id, eric.user_id, Some(office)).await;
     // Eric also holds Teams Rooms directly.
-    dir::add_member(&env.ctx, &admin, teams, "eric.employee@woodgrove.example").await.unwrap();
+    dir::add_member(&env.ctx, &admin, teams, "eric.employee@woodgrove.example")
+        .await
+        .unwrap();
 
     let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
     assert_eq!(d.summary.assignments, 1);
     assert_eq!(d.policies[0].active_assignments, 1);
     let e = pkg::delete(&env.ctx, &admin, id).await.unwrap_err();
-    assert_eq!(conflict(&e), "Office Licenses has 1 active assignment. Remove them before deleting the access package.");
-    let e = pkg::remove_policy(&env.ctx, &admin, d.policies[0].id).await.unwrap_err();
+    assert_eq!(
+        conflict(&e),
+        "Office Licenses has 1 active assignment. Remove them before deleting the access package."
+    );
+    let e = pkg::remove_policy(&env.ctx, &admin, d.policies[0].id)
+        .await
+        .unwrap_err();
     assert!(conflict(&e).contains("1 active assignment"));
 
     // Adding a role grants it to the assignee (beside the direct grant); removing it
     // withdraws only the package's grant.
-    assert_eq!(pkg::add_resource_role(&env.ctx, &admin, id, teams, ResourceRole::Member).await.unwrap(), 1);
+    assert_eq!(
+        pkg::add_resource_role(&env.ctx, &admin, id, teams, ResourceRole::Member)
+            .await
+            .unwrap(),
+        1
+    );
     let mut conn = env.ctx.read().await.unwrap();
-    let sources = groups::grants(&mut conn, teams, eric.user_id).await.unwrap();
+    let sources = groups::grants(&mut conn, teams, eric.user_id)
+        .await
+        .unwrap();
     assert_eq!(sources.len(), 2, "{sources:?}");
     drop(conn);
-    assert_eq!(pkg::remove_resource_role(&env.ctx, &admin, id, teams, ResourceRole::Member).await.unwrap(), 1);
-    assert_eq!(pkg::remove_resource_role(&env.ctx, &admin, id, office, ResourceRole::Member).await.unwrap(), 1);
+    assert_eq!(
+        pkg::remove_resource_role(&env.ctx, &admin, id, teams, ResourceRole::Member)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        pkg::remove_resource_role(&env.ctx, &admin, id, office, ResourceRole::Member)
+            .await
+            .unwrap(),
+        1
+    );
     let mut conn = env.ctx.read().await.unwrap();
-    assert_eq!(groups::grants(&mut conn, teams, eric.user_id).await.unwrap(), vec![GrantSource::Direct]);
-    assert!(groups::grants(&mut conn, office, eric.user_id).await.unwrap().is_empty());
+    assert_eq!(
+        groups::grants(&mut conn, teams, eric.user_id)
+            .await
+            .unwrap(),
+        vec![GrantSource::Direct]
+    );
+    assert!(
+        groups::grants(&mut conn, office, eric.user_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     drop(conn);
 
     // Once the assignment has ended, the package can go.
-    sqlx::query("UPDATE access_package_assignments SET state = 'expired', active_key = NULL WHERE id = $1")
-        .bind(assignment.to_string())
-        .execute(env.ctx.db.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE access_package_assignments SET state = 'expired', active_key = NULL WHERE id = $1",
+    )
+    .bind(assignment.to_string())
+    .execute(env.ctx.db.pool())
+    .await
+    .unwrap();
     pkg::delete(&env.ctx, &admin, id).await.unwrap();
     assert_eq!(package_rows(&env).await, 0);
 }
@@ -410,22 +759,36 @@ async fn separation_of_duties_is_kept_and_shown_both_ways(env: TestEnv) {
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
     let office = group(&env, &admin, "Office Licenses").await;
     let finance = group(&env, &admin, "Finance").await;
-    let first = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona)).await.unwrap();
+    let first = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona))
+        .await
+        .unwrap();
     let mut second = tutorial(&env, office, &fiona);
     second.name = "Finance tools".into();
-    let second = pkg::create_package(&env.ctx, &admin, &second).await.unwrap();
-    pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Package(second)).await.unwrap();
-    pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance)).await.unwrap();
-    let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance)).await.unwrap_err();
+    let second = pkg::create_package(&env.ctx, &admin, &second)
+        .await
+        .unwrap();
+    pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Package(second))
+        .await
+        .unwrap();
+    pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance))
+        .await
+        .unwrap();
+    let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance))
+        .await
+        .unwrap_err();
     assert_eq!(fields(&e), vec!["group"]);
-    let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Package(first)).await.unwrap_err();
+    let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Package(first))
+        .await
+        .unwrap_err();
     assert_eq!(fields(&e), vec!["package"]);
     let d = pkg::detail(&env.ctx, &admin, first).await.unwrap();
     assert_eq!(d.incompatible_packages.len(), 1);
     assert_eq!(d.incompatible_groups[0].name, "Finance");
     let other = pkg::detail(&env.ctx, &admin, second).await.unwrap();
     assert_eq!(other.incompatible_with[0].name, "Office Licenses");
-    pkg::remove_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance)).await.unwrap();
+    pkg::remove_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance))
+        .await
+        .unwrap();
     // Deleting the second package removes it from the first one's list.
     pkg::delete(&env.ctx, &admin, second).await.unwrap();
     let d = pkg::detail(&env.ctx, &admin, first).await.unwrap();
@@ -436,17 +799,121 @@ async fn pickers_find_people_and_groups(env: TestEnv) {
     let admin = env.admin().await;
     env.member(&admin, "fiona.fallback@woodgrove.example").await;
     group(&env, &admin, "Fin_ance").await;
-    let found = pkg::search_principals(&env.ctx, &admin, "FIONA", true, true).await.unwrap();
+    let found = pkg::search_principals(&env.ctx, &admin, "FIONA", true, true)
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].kind, PrincipalKind::User);
-    let found = pkg::search_principals(&env.ctx, &admin, "n_a", true, true).await.unwrap();
-    assert_eq!(found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["Fin_ance"]);
-    assert!(pkg::search_principals(&env.ctx, &admin, "fiona", false, true).await.unwrap().is_empty());
-    let e = pkg::search_principals(&env.ctx, &admin, &"x".repeat(201), true, true).await.unwrap_err();
+    let found = pkg::search_principals(&env.ctx, &admin, "n_a", true, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        vec!["Fin_ance"]
+    );
+    assert!(
+        pkg::search_principals(&env.ctx, &admin, "fiona", false, true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let e = pkg::search_principals(&env.ctx, &admin, &"x".repeat(201), true, true)
+        .await
+        .unwrap_err();
     assert_eq!(fields(&e), vec!["q"]);
 }
 
+async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
+    let admin = env.admin().await;
+    let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
+    let eric = env.member(&admin, "eric.employee@woodgrove.example").await;
+    let guest_id = dir::create_user(
+        &env.ctx,
+        &admin,
+        &UserForm {
+            email: "gus.guest@partner.example".into(),
+            display_name: "Gus Guest".into(),
+            user_type: "guest".into(),
+            enabled: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let guest = domain::service::auth::resolve_actor(&env.ctx, guest_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let office = group(&env, &admin, "Office Licenses").await;
+    let e3 = dir::create_license(&env.ctx, &admin, "Office 365 E3", "25")
+        .await
+        .unwrap();
+    dir::assign_license(&env.ctx, &admin, office, e3)
+        .await
+        .unwrap();
+    dir::add_member(&env.ctx, &admin, office, "fiona.fallback@woodgrove.example")
+        .await
+        .unwrap();
+    let mut draft = tutorial(&env, office, &fiona);
+    draft.hidden = true;
+    let id = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap();
+
+    let view = pkg::portal_package(&env.ctx, &eric, id).await.unwrap();
+    assert_eq!(view.name, "Office Licenses");
+    assert_eq!(view.policies, vec!["Initial policy"]);
+    assert_eq!(view.reason, None);
+    assert_eq!(view.resources[0].licenses[0].license, "Office 365 E3");
+    assert_eq!(
+        (
+            view.resources[0].licenses[0].available,
+            view.resources[0].licenses[0].seats
+        ),
+        (24, 25)
+    );
+
+    let view = pkg::portal_package(&env.ctx, &guest, id).await.unwrap();
+    assert!(view.policies.is_empty());
+    assert!(view.reason.unwrap().starts_with("Guests can't request"));
+
+    // A specific-people policy for Eric's group beats "all members" (and names him alone).
+    let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
+    let mut specific = d.policies[0].draft.clone();
+    specific.name = "Finance team".into();
+    specific.scope = TargetScope::SpecificDirectoryUsers;
+    specific.review.required = false;
+    specific.specific = vec![person(&eric)];
+    pkg::add_policy(&env.ctx, &admin, id, &specific)
+        .await
+        .unwrap();
+    assert_eq!(
+        pkg::portal_package(&env.ctx, &eric, id)
+            .await
+            .unwrap()
+            .policies,
+        vec!["Finance team"]
+    );
+    assert_eq!(
+        pkg::portal_package(&env.ctx, &fiona, id)
+            .await
+            .unwrap()
+            .policies,
+        vec!["Initial policy"]
+    );
+
+    // Requests switched off: eligible people are told so.
+    for p in pkg::detail(&env.ctx, &admin, id).await.unwrap().policies {
+        let mut off = p.draft.clone();
+        off.enabled = false;
+        pkg::update_policy(&env.ctx, &admin, p.id, &off)
+            .await
+            .unwrap();
+    }
+    let view = pkg::portal_package(&env.ctx, &eric, id).await.unwrap();
+    assert!(view.reason.unwrap().contains("turned off"));
+}
+
 on_both_databases!(
+    the_portal_link_says_what_it_grants_and_who_may_request,
     the_tutorial_package_is_created_edited_and_cleaned_up,
     an_invalid_wizard_creates_nothing,
     catalogs_are_created_renamed_and_deleted_only_when_empty,

@@ -13,7 +13,11 @@ use {
 };
 
 #[cfg(feature = "ssr")]
-fn parse_id<T>(parse: fn(&str) -> Result<T, String>, raw: &str, what: &str) -> Result<T, AppError> {
+pub(crate) fn parse_id<T>(
+    parse: fn(&str) -> Result<T, String>,
+    raw: &str,
+    what: &str,
+) -> Result<T, AppError> {
     parse(raw).map_err(|_| AppError::NotFound(what.to_owned()))
 }
 

@@ -1,7 +1,9 @@
 //! Server functions: thin. Each parses its input, resolves the actor, and calls one use case.
 
 pub mod auth;
+pub mod catalogs;
 pub mod directory;
+pub mod packages;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

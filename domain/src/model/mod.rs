@@ -9,8 +9,8 @@ mod packages;
 
 pub use catalogs::*;
 pub use directory::*;
-pub use packages::*;
 pub use ids::*;
+pub use packages::*;
 pub use values::*;
 
 use serde::{Deserialize, Serialize};

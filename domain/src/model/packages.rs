@@ -103,7 +103,8 @@ impl WizardTab {
 
     pub fn previous(self) -> Option<WizardTab> {
         let i = WizardTab::ALL.iter().position(|t| *t == self)?;
-        i.checked_sub(1).and_then(|i| WizardTab::ALL.get(i).copied())
+        i.checked_sub(1)
+            .and_then(|i| WizardTab::ALL.get(i).copied())
     }
 }
 
@@ -657,7 +658,10 @@ impl PolicyDraft {
 
     fn validate_stages(&self, p: &mut Problems) -> Vec<Stage> {
         if self.stages.is_empty() || self.stages.len() > MAX_STAGES {
-            p.push("stages", format!("How many stages must be 1 to {MAX_STAGES}."));
+            p.push(
+                "stages",
+                format!("How many stages must be 1 to {MAX_STAGES}."),
+            );
         }
         let mut out = Vec::new();
         for (i, s) in self.stages.iter().take(MAX_STAGES).enumerate() {
@@ -717,10 +721,10 @@ impl PolicyDraft {
                         MAX_DECISION_DAYS,
                     ),
                 );
-                if let (Some(days), Some(after)) = (days, after) {
-                    if let Err(message) = check_forward(days, after) {
-                        p.push(&f("forward_after_days"), message);
-                    }
+                if let (Some(days), Some(after)) = (days, after)
+                    && let Err(message) = check_forward(days, after)
+                {
+                    p.push(&f("forward_after_days"), message);
                 }
                 after.map(|after_days| Forward {
                     alternates,
@@ -771,7 +775,10 @@ impl PolicyDraft {
                 if choices.len() < 2 {
                     p.push(&f("choices"), "Give at least two choices, one per line.");
                 } else if choices.len() > MAX_CHOICES {
-                    p.push(&f("choices"), format!("Give at most {MAX_CHOICES} choices."));
+                    p.push(
+                        &f("choices"),
+                        format!("Give at most {MAX_CHOICES} choices."),
+                    );
                 } else if choices.iter().any(|c| c.chars().count() > MAX_CHOICE_CHARS) {
                     p.push(
                         &f("choices"),
@@ -848,7 +855,9 @@ impl PolicyDraft {
                 } else if d > last {
                     p.push(
                         "expiry_date",
-                        format!("The expiry date must be at most {MAX_EXPIRY_DAYS} days from today."),
+                        format!(
+                            "The expiry date must be at most {MAX_EXPIRY_DAYS} days from today."
+                        ),
                     );
                     None
                 } else {
@@ -863,10 +872,7 @@ impl PolicyDraft {
         if !r.required {
             return None;
         }
-        let start = p.check(
-            "review_starting_on",
-            date(&r.starting_on, "Starting on"),
-        );
+        let start = p.check("review_starting_on", date(&r.starting_on, "Starting on"));
         if let Some(start) = start {
             match check.fixed_review_start {
                 Some(fixed) if fixed != start => p.push(
@@ -933,8 +939,11 @@ impl PolicyDraft {
         let mut w = Vec::new();
         if self.asks_requests() {
             if self.require_approval {
-                if let Some(first) = self.stages.first() {
-                    if first.manager_as_approver && first.fallback.is_empty() {
+                if let Some(first) = self.stages.first()
+                    && first.manager_as_approver
+                    && first.fallback.is_empty()
+                {
+                    {
                         w.push((WizardTab::Requests, "Manager as approver has no fallback approvers: requests from people without a manager would be denied.".to_owned()));
                     }
                 }
@@ -974,7 +983,10 @@ impl PolicyDraft {
             s
         }));
         if self.asks_requests() {
-            requests.push(format!("Require approval: {}", yes_no(self.require_approval)));
+            requests.push(format!(
+                "Require approval: {}",
+                yes_no(self.require_approval)
+            ));
             requests.push(format!(
                 "Require requestor justification: {}",
                 yes_no(self.require_requestor_justification)
@@ -1050,9 +1062,14 @@ impl PolicyDraft {
 
         let mut lifecycle = vec![match self.expiry_kind {
             ExpiryKind::Never => "Access package assignments expire: Never".to_owned(),
-            ExpiryKind::Days => format!("Assignments expire after {} days", self.expiry_days.trim()),
+            ExpiryKind::Days => {
+                format!("Assignments expire after {} days", self.expiry_days.trim())
+            }
             ExpiryKind::Hours => {
-                format!("Assignments expire after {} hours", self.expiry_hours.trim())
+                format!(
+                    "Assignments expire after {} hours",
+                    self.expiry_hours.trim()
+                )
             }
             ExpiryKind::OnDate => format!("Assignments expire on {}", self.expiry_date.trim()),
         }];
@@ -1090,7 +1107,11 @@ impl PolicyDraft {
             lifecycle.push(format!(
                 "If reviewers don't respond: {}; decision helpers: {}; reviewer justification: {}",
                 r.if_no_response.label(),
-                if r.decision_helpers { "shown" } else { "hidden" },
+                if r.decision_helpers {
+                    "shown"
+                } else {
+                    "hidden"
+                },
                 if r.require_justification {
                     "required"
                 } else {
@@ -1177,10 +1198,17 @@ impl PackageDraft {
                 description,
                 catalog,
                 hidden: self.hidden,
-                resources: self.resources.iter().map(|r| (r.group_id, r.role)).collect(),
+                resources: self
+                    .resources
+                    .iter()
+                    .map(|r| (r.group_id, r.role))
+                    .collect(),
                 policy,
             }),
-            _ => Err(vec![FieldError::new("name", "The access package is not valid.")]),
+            _ => Err(vec![FieldError::new(
+                "name",
+                "The access package is not valid.",
+            )]),
         }
     }
 
@@ -1292,6 +1320,34 @@ pub struct WizardContext {
 pub struct DraftCheck {
     pub problems: Vec<FieldError>,
     pub warnings: Vec<(WizardTab, String)>,
+}
+
+/// One license a package's group carries, with the seats left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatInfo {
+    pub license: String,
+    pub seats: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalResource {
+    pub group_name: String,
+    pub role: ResourceRole,
+    pub licenses: Vec<SeatInfo>,
+}
+
+/// An access package as the person opening its My Access link sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalPackage {
+    pub id: AccessPackageId,
+    pub name: String,
+    pub description: String,
+    pub resources: Vec<PortalResource>,
+    /// Names of the policies this person may request under (strongest priority only).
+    pub policies: Vec<String>,
+    /// Why this person can't request it, when `policies` is empty.
+    pub reason: Option<String>,
 }
 
 #[cfg(test)]

@@ -68,9 +68,11 @@ mod tests {
         d.enabled = enabled;
         d.stages[0].fallback = vec![];
         let mut p = Problems::default();
-        let (_, _, spec) = d.validate(PolicyCheck::new(today), &mut p).unwrap_or_else(|| {
-            panic!("valid policy expected: {:?}", p.0);
-        });
+        let (_, _, spec) = d
+            .validate(PolicyCheck::new(today), &mut p)
+            .unwrap_or_else(|| {
+                panic!("valid policy expected: {:?}", p.0);
+            });
         spec
     }
 
@@ -116,9 +118,16 @@ mod tests {
         };
         let a = spec(TargetScope::AllMemberUsers, vec![], true);
         let b = spec(TargetScope::AllMemberUsers, vec![], true);
-        let off = spec(TargetScope::SpecificDirectoryUsers, vec![principal(PrincipalKind::User, me.0)], false);
+        let off = spec(
+            TargetScope::SpecificDirectoryUsers,
+            vec![principal(PrincipalKind::User, me.0)],
+            false,
+        );
         let none = spec(TargetScope::NotSpecified, vec![], true);
-        assert_eq!(applicable(&[(1, &a), (2, &b), (3, &off), (4, &none)], &subject), vec![1, 2]);
+        assert_eq!(
+            applicable(&[(1, &a), (2, &b), (3, &off), (4, &none)], &subject),
+            vec![1, 2]
+        );
         assert!(applicable(&[(3, &off), (4, &none)], &subject).is_empty());
     }
 
@@ -132,12 +141,23 @@ mod tests {
         };
         let members = spec(TargetScope::AllMemberUsers, vec![], true);
         let everyone = spec(TargetScope::AllDirectoryUsers, vec![], true);
-        let named = spec(TargetScope::SpecificDirectoryUsers, vec![principal(PrincipalKind::User, guest.0)], true);
-        let other = spec(TargetScope::SpecificDirectoryUsers, vec![principal(PrincipalKind::User, Uuid::now_v7())], true);
+        let named = spec(
+            TargetScope::SpecificDirectoryUsers,
+            vec![principal(PrincipalKind::User, guest.0)],
+            true,
+        );
+        let other = spec(
+            TargetScope::SpecificDirectoryUsers,
+            vec![principal(PrincipalKind::User, Uuid::now_v7())],
+            true,
+        );
         assert!(!in_scope(&members, &subject));
         assert!(in_scope(&everyone, &subject));
         assert!(in_scope(&named, &subject));
         assert!(!in_scope(&other, &subject));
-        assert_eq!(applicable(&[(1, &members), (2, &everyone), (3, &other)], &subject), vec![2]);
+        assert_eq!(
+            applicable(&[(1, &members), (2, &everyone), (3, &other)], &subject),
+            vec![2]
+        );
     }
 }

@@ -30,8 +30,21 @@ fn parse(input: &CatalogInput<'_>) -> DomainResult<(CatalogName, Description)> {
     }
 }
 
-fn event<'a>(ctx: &Ctx, actor: &Actor, action: &'a str, id: CatalogId, text: String) -> NewEvent<'a> {
-    NewEvent::new(ctx.clock.now(), Some(actor.user_id), action, "catalog", id, text)
+fn event<'a>(
+    ctx: &Ctx,
+    actor: &Actor,
+    action: &'a str,
+    id: CatalogId,
+    text: String,
+) -> NewEvent<'a> {
+    NewEvent::new(
+        ctx.clock.now(),
+        Some(actor.user_id),
+        action,
+        "catalog",
+        id,
+        text,
+    )
 }
 
 pub async fn list(
@@ -40,16 +53,25 @@ pub async fn list(
     query: &str,
     page: PageRequest,
 ) -> DomainResult<Page<CatalogSummary>> {
-    require(actor.can_open_admin(), "only administrators can see catalogs")?;
+    require(
+        actor.can_open_admin(),
+        "only administrators can see catalogs",
+    )?;
     if query.chars().count() > 200 {
-        return Err(DomainError::invalid("q", "Search text must be at most 200 characters."));
+        return Err(DomainError::invalid(
+            "q",
+            "Search text must be at most 200 characters.",
+        ));
     }
     let only = (!actor.is_governance_admin()).then_some(actor.user_id);
     catalogs::search(&mut *ctx.read().await?, query, only, page).await
 }
 
 pub async fn detail(ctx: &Ctx, actor: &Actor, id: CatalogId) -> DomainResult<CatalogDetail> {
-    require(actor.can_read_catalog(id), "you have no role in this catalog")?;
+    require(
+        actor.can_read_catalog(id),
+        "you have no role in this catalog",
+    )?;
     let mut conn = ctx.read().await?;
     Ok(CatalogDetail {
         summary: catalogs::summary(&mut conn, id).await?,
@@ -62,7 +84,10 @@ pub async fn detail(ctx: &Ctx, actor: &Actor, id: CatalogId) -> DomainResult<Cat
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn create(ctx: &Ctx, actor: &Actor, input: &CatalogInput<'_>) -> DomainResult<CatalogId> {
-    require(actor.can_create_catalog(), "only administrators and catalog creators can create catalogs")?;
+    require(
+        actor.can_create_catalog(),
+        "only administrators and catalog creators can create catalogs",
+    )?;
     let (name, description) = parse(input)?;
     let now = ctx.clock.now();
     let id = CatalogId::new();
@@ -72,19 +97,41 @@ pub async fn create(ctx: &Ctx, actor: &Actor, input: &CatalogInput<'_>) -> Domai
     if !actor.is_governance_admin() {
         catalogs::grant_role(&mut tx, id, actor.user_id, CatalogRole::CatalogOwner).await?;
     }
-    let e = event(ctx, actor, "catalog.created", id, format!("Created catalog {name}"));
+    let e = event(
+        ctx,
+        actor,
+        "catalog.created",
+        id,
+        format!("Created catalog {name}"),
+    );
     audit::record(&mut tx, e.after(json!({"name": name.as_str(), "description": description.as_str(), "enabled": input.enabled}))).await?;
     commit(tx).await?;
     Ok(id)
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn update(ctx: &Ctx, actor: &Actor, id: CatalogId, input: &CatalogInput<'_>) -> DomainResult<()> {
-    require(actor.can_manage_catalog(id), "only the catalog's owners can change it")?;
+pub async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    input: &CatalogInput<'_>,
+) -> DomainResult<()> {
+    require(
+        actor.can_manage_catalog(id),
+        "only the catalog's owners can change it",
+    )?;
     let (name, description) = parse(input)?;
     let mut tx = ctx.db.begin().await?;
     let before = catalogs::summary(&mut tx, id).await?;
-    catalogs::update(&mut tx, id, &name, &description, input.enabled, ctx.clock.now()).await?;
+    catalogs::update(
+        &mut tx,
+        id,
+        &name,
+        &description,
+        input.enabled,
+        ctx.clock.now(),
+    )
+    .await?;
     let e = event(ctx, actor, "catalog.updated", id, format!("Updated catalog {name}"))
         .before(json!({"name": before.name, "description": before.description, "enabled": before.enabled}))
         .after(json!({"name": name.as_str(), "description": description.as_str(), "enabled": input.enabled}));
@@ -94,11 +141,17 @@ pub async fn update(ctx: &Ctx, actor: &Actor, id: CatalogId, input: &CatalogInpu
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn delete(ctx: &Ctx, actor: &Actor, id: CatalogId) -> DomainResult<()> {
-    require(actor.can_manage_catalog(id), "only the catalog's owners can delete it")?;
+    require(
+        actor.can_manage_catalog(id),
+        "only the catalog's owners can delete it",
+    )?;
     let mut tx = ctx.db.begin().await?;
     let before = catalogs::summary(&mut tx, id).await?;
     if before.built_in {
-        return Err(DomainError::Conflict(format!("{} is built in and cannot be deleted.", before.name)));
+        return Err(DomainError::Conflict(format!(
+            "{} is built in and cannot be deleted.",
+            before.name
+        )));
     }
     if before.packages > 0 {
         return Err(DomainError::Conflict(format!(
@@ -109,33 +162,68 @@ pub async fn delete(ctx: &Ctx, actor: &Actor, id: CatalogId) -> DomainResult<()>
         )));
     }
     catalogs::delete(&mut tx, id).await?;
-    let e = event(ctx, actor, "catalog.deleted", id, format!("Deleted catalog {}", before.name))
-        .before(json!({"name": before.name, "description": before.description}));
+    let e = event(
+        ctx,
+        actor,
+        "catalog.deleted",
+        id,
+        format!("Deleted catalog {}", before.name),
+    )
+    .before(json!({"name": before.name, "description": before.description}));
     audit::record(&mut tx, e).await?;
     commit(tx).await
 }
 
 /// Adds a group to the catalog's resources.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn add_resource(ctx: &Ctx, actor: &Actor, id: CatalogId, group: GroupId) -> DomainResult<()> {
-    require(actor.can_manage_catalog(id), "only the catalog's owners can add resources")?;
+pub async fn add_resource(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    group: GroupId,
+) -> DomainResult<()> {
+    require(
+        actor.can_manage_catalog(id),
+        "only the catalog's owners can add resources",
+    )?;
     let mut tx = ctx.db.begin().await?;
     let catalog = catalogs::summary(&mut tx, id).await?;
     let g = groups::summary(&mut tx, group)
         .await
         .map_err(|_| DomainError::invalid("group", "Choose a group that exists."))?;
     if !catalogs::add_resource(&mut tx, id, group, ctx.clock.now()).await? {
-        return Err(DomainError::invalid("group", format!("{} is already in {}.", g.name, catalog.name)));
+        return Err(DomainError::invalid(
+            "group",
+            format!("{} is already in {}.", g.name, catalog.name),
+        ));
     }
-    let e = event(ctx, actor, "catalog.resource_added", id, format!("Added group {} to catalog {}", g.name, catalog.name));
-    audit::record(&mut tx, e.after(json!({"group": g.name, "group_id": group.to_string()}))).await?;
+    let e = event(
+        ctx,
+        actor,
+        "catalog.resource_added",
+        id,
+        format!("Added group {} to catalog {}", g.name, catalog.name),
+    );
+    audit::record(
+        &mut tx,
+        e.after(json!({"group": g.name, "group_id": group.to_string()})),
+    )
+    .await?;
     commit(tx).await
 }
 
 /// Removes a group from the catalog; refused while one of its packages uses the group.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn remove_resource(ctx: &Ctx, actor: &Actor, id: CatalogId, group: GroupId) -> DomainResult<()> {
-    require(actor.can_manage_catalog(id), "only the catalog's owners can remove resources")?;
+pub async fn remove_resource(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    group: GroupId,
+) -> DomainResult<()> {
+    require(
+        actor.can_manage_catalog(id),
+        "only the catalog's owners can remove resources",
+    )?;
     let mut tx = ctx.db.begin().await?;
     let catalog = catalogs::summary(&mut tx, id).await?;
     let g = groups::summary(&mut tx, group).await?;
@@ -152,15 +240,34 @@ pub async fn remove_resource(ctx: &Ctx, actor: &Actor, id: CatalogId, group: Gro
     if !catalogs::remove_resource(&mut tx, id, group).await? {
         return Err(DomainError::NotFound("catalog resource"));
     }
-    let e = event(ctx, actor, "catalog.resource_removed", id, format!("Removed group {} from catalog {}", g.name, catalog.name));
-    audit::record(&mut tx, e.before(json!({"group": g.name, "group_id": group.to_string()}))).await?;
+    let e = event(
+        ctx,
+        actor,
+        "catalog.resource_removed",
+        id,
+        format!("Removed group {} from catalog {}", g.name, catalog.name),
+    );
+    audit::record(
+        &mut tx,
+        e.before(json!({"group": g.name, "group_id": group.to_string()})),
+    )
+    .await?;
     commit(tx).await
 }
 
 /// Gives a person a role in the catalog.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn add_role(ctx: &Ctx, actor: &Actor, id: CatalogId, email: &str, role: CatalogRole) -> DomainResult<UserId> {
-    require(actor.can_manage_catalog(id), "only the catalog's owners can assign its roles")?;
+pub async fn add_role(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    email: &str,
+    role: CatalogRole,
+) -> DomainResult<UserId> {
+    require(
+        actor.can_manage_catalog(id),
+        "only the catalog's owners can assign its roles",
+    )?;
     let email = Email::parse(email).map_err(|e| DomainError::invalid("email", e))?;
     let mut tx = ctx.db.begin().await?;
     let catalog = catalogs::summary(&mut tx, id).await?;
@@ -169,27 +276,67 @@ pub async fn add_role(ctx: &Ctx, actor: &Actor, id: CatalogId, email: &str, role
         .ok_or_else(|| DomainError::invalid("email", format!("No user has the email {email}.")))?;
     let summary = users::summary(&mut tx, user).await?;
     if summary.user_type == UserType::Guest {
-        return Err(DomainError::invalid("email", "Guests cannot hold catalog roles."));
+        return Err(DomainError::invalid(
+            "email",
+            "Guests cannot hold catalog roles.",
+        ));
     }
     if !catalogs::grant_role(&mut tx, id, user, role).await? {
-        return Err(DomainError::invalid("email", format!("{email} is already {} of {}.", role.label(), catalog.name)));
+        return Err(DomainError::invalid(
+            "email",
+            format!("{email} is already {} of {}.", role.label(), catalog.name),
+        ));
     }
-    let e = event(ctx, actor, "catalog.role_added", id, format!("Made {email} {} of {}", role.label(), catalog.name));
-    audit::record(&mut tx, e.after(json!({"user": email.as_str(), "role": role.code()}))).await?;
+    let e = event(
+        ctx,
+        actor,
+        "catalog.role_added",
+        id,
+        format!("Made {email} {} of {}", role.label(), catalog.name),
+    );
+    audit::record(
+        &mut tx,
+        e.after(json!({"user": email.as_str(), "role": role.code()})),
+    )
+    .await?;
     commit(tx).await?;
     Ok(user)
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn remove_role(ctx: &Ctx, actor: &Actor, id: CatalogId, user: UserId, role: CatalogRole) -> DomainResult<()> {
-    require(actor.can_manage_catalog(id), "only the catalog's owners can remove its roles")?;
+pub async fn remove_role(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    user: UserId,
+    role: CatalogRole,
+) -> DomainResult<()> {
+    require(
+        actor.can_manage_catalog(id),
+        "only the catalog's owners can remove its roles",
+    )?;
     let mut tx = ctx.db.begin().await?;
     let catalog = catalogs::summary(&mut tx, id).await?;
     let who = users::summary(&mut tx, user).await?;
     if !catalogs::revoke_role(&mut tx, id, user, role).await? {
         return Err(DomainError::NotFound("catalog role"));
     }
-    let e = event(ctx, actor, "catalog.role_removed", id, format!("Removed {} as {} of {}", who.email, role.label(), catalog.name));
-    audit::record(&mut tx, e.before(json!({"user": who.email, "role": role.code()}))).await?;
+    let e = event(
+        ctx,
+        actor,
+        "catalog.role_removed",
+        id,
+        format!(
+            "Removed {} as {} of {}",
+            who.email,
+            role.label(),
+            catalog.name
+        ),
+    );
+    audit::record(
+        &mut tx,
+        e.before(json!({"user": who.email, "role": role.code()})),
+    )
+    .await?;
     commit(tx).await
 }

@@ -25,7 +25,14 @@ fn event<'a>(
     id: AccessPackageId,
     text: String,
 ) -> NewEvent<'a> {
-    NewEvent::new(ctx.clock.now(), Some(actor.user_id), action, "access_package", id, text)
+    NewEvent::new(
+        ctx.clock.now(),
+        Some(actor.user_id),
+        action,
+        "access_package",
+        id,
+        text,
+    )
 }
 
 fn plural(n: i64, one: &str, many: &str) -> String {
@@ -33,7 +40,10 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 }
 
 pub async fn wizard_context(ctx: &Ctx, actor: &Actor) -> DomainResult<WizardContext> {
-    require(actor.can_open_admin(), "only administrators can create access packages")?;
+    require(
+        actor.can_open_admin(),
+        "only administrators can create access packages",
+    )?;
     let mut conn = ctx.read().await?;
     let catalogs = catalogs::all_names(&mut conn, 1000)
         .await?
@@ -54,11 +64,24 @@ pub async fn search_principals(
     users: bool,
     groups: bool,
 ) -> DomainResult<Vec<Principal>> {
-    require(actor.can_open_admin(), "only administrators can search the directory here")?;
+    require(
+        actor.can_open_admin(),
+        "only administrators can search the directory here",
+    )?;
     if query.chars().count() > 200 {
-        return Err(DomainError::invalid("q", "Search text must be at most 200 characters."));
+        return Err(DomainError::invalid(
+            "q",
+            "Search text must be at most 200 characters.",
+        ));
     }
-    packages::search_principals(&mut *ctx.read().await?, query, users, groups, PICKER_RESULTS).await
+    packages::search_principals(
+        &mut *ctx.read().await?,
+        query,
+        users,
+        groups,
+        PICKER_RESULTS,
+    )
+    .await
 }
 
 /// Every principal list of a policy draft with the field it is edited in.
@@ -99,7 +122,10 @@ async fn check_principals(
     for (field, list) in &lists {
         for x in list.iter() {
             if found.get(&x.id).is_none_or(|f| f.kind != x.kind) {
-                p.push(field, format!("{} no longer exists in the directory; remove it.", x.name));
+                p.push(
+                    field,
+                    format!("{} no longer exists in the directory; remove it.", x.name),
+                );
             }
         }
     }
@@ -132,11 +158,17 @@ async fn check_draft(
         if !exists {
             p.push("catalog", "Choose a catalog that exists.");
         } else if !actor.can_manage_packages(catalog) {
-            p.push("catalog", "You can't create access packages in this catalog.");
+            p.push(
+                "catalog",
+                "You can't create access packages in this catalog.",
+            );
         } else {
             for r in &draft.resources {
                 let Ok(group) = groups::summary(conn, r.group_id).await else {
-                    p.push("resources", format!("{} no longer exists; remove it.", r.group_name));
+                    p.push(
+                        "resources",
+                        format!("{} no longer exists; remove it.", r.group_name),
+                    );
                     continue;
                 };
                 if !catalogs::has_resource(conn, catalog, r.group_id).await?
@@ -164,8 +196,15 @@ async fn check_draft(
 }
 
 /// The server's verdict on the wizard's draft (the Review + Create tab shows it).
-pub async fn check_package(ctx: &Ctx, actor: &Actor, draft: &PackageDraft) -> DomainResult<DraftCheck> {
-    require(actor.can_open_admin(), "only administrators can create access packages")?;
+pub async fn check_package(
+    ctx: &Ctx,
+    actor: &Actor,
+    draft: &PackageDraft,
+) -> DomainResult<DraftCheck> {
+    require(
+        actor.can_open_admin(),
+        "only administrators can create access packages",
+    )?;
     let check = PolicyCheck::new(ctx.clock.now().date_naive());
     let (_, p) = check_draft(&mut *ctx.read().await?, actor, draft, check).await?;
     Ok(DraftCheck {
@@ -174,14 +213,25 @@ pub async fn check_package(ctx: &Ctx, actor: &Actor, draft: &PackageDraft) -> Do
     })
 }
 
-fn policy_json(name: &PolicyName, description: &PolicyDescription, spec: &PolicySpec) -> serde_json::Value {
+fn policy_json(
+    name: &PolicyName,
+    description: &PolicyDescription,
+    spec: &PolicySpec,
+) -> serde_json::Value {
     json!({"name": name.as_str(), "description": description.as_str(), "spec": spec})
 }
 
 /// Creates the package, its resource roles and its first policy in one transaction.
 #[tracing::instrument(skip(ctx, actor, draft), fields(actor = %actor.user_id))]
-pub async fn create_package(ctx: &Ctx, actor: &Actor, draft: &PackageDraft) -> DomainResult<AccessPackageId> {
-    require(actor.can_open_admin(), "only administrators can create access packages")?;
+pub async fn create_package(
+    ctx: &Ctx,
+    actor: &Actor,
+    draft: &PackageDraft,
+) -> DomainResult<AccessPackageId> {
+    require(
+        actor.can_open_admin(),
+        "only administrators can create access packages",
+    )?;
     let now = ctx.clock.now();
     let check = PolicyCheck::new(now.date_naive());
     let mut tx = ctx.db.begin().await?;
@@ -196,8 +246,17 @@ pub async fn create_package(ctx: &Ctx, actor: &Actor, draft: &PackageDraft) -> D
             let g = groups::summary(&mut tx, *group).await?;
             audit::record(
                 &mut tx,
-                NewEvent::new(now, Some(actor.user_id), "catalog.resource_added", "catalog", v.catalog,
-                    format!("Added group {} to the catalog (for access package {})", g.name, v.name))
+                NewEvent::new(
+                    now,
+                    Some(actor.user_id),
+                    "catalog.resource_added",
+                    "catalog",
+                    v.catalog,
+                    format!(
+                        "Added group {} to the catalog (for access package {})",
+                        g.name, v.name
+                    ),
+                )
                 .after(json!({"group": g.name, "group_id": group.to_string()})),
             )
             .await?;
@@ -215,7 +274,13 @@ pub async fn create_package(ctx: &Ctx, actor: &Actor, draft: &PackageDraft) -> D
         "resource_roles": draft.resources.iter().map(|r| json!({"group": r.group_name, "group_id": r.group_id.to_string(), "role": r.role.code()})).collect::<Vec<_>>(),
         "policy": policy_json(pname, pdesc, spec),
     });
-    let e = event(ctx, actor, "access_package.created", id, format!("Created access package {}", v.name));
+    let e = event(
+        ctx,
+        actor,
+        "access_package.created",
+        id,
+        format!("Created access package {}", v.name),
+    );
     audit::record(&mut tx, e.after(after)).await?;
     commit(tx).await?;
     Ok(id)
@@ -228,21 +293,38 @@ pub async fn list(
     catalog: Option<CatalogId>,
     page: PageRequest,
 ) -> DomainResult<Page<PackageSummary>> {
-    require(actor.can_open_admin(), "only administrators can list access packages")?;
+    require(
+        actor.can_open_admin(),
+        "only administrators can list access packages",
+    )?;
     if query.chars().count() > 200 {
-        return Err(DomainError::invalid("q", "Search text must be at most 200 characters."));
+        return Err(DomainError::invalid(
+            "q",
+            "Search text must be at most 200 characters.",
+        ));
     }
     let only = (!actor.is_governance_admin()).then_some(actor.user_id);
     packages::search(&mut *ctx.read().await?, query, catalog, only, page).await
 }
 
-async fn readable(conn: &mut Conn, actor: &Actor, id: AccessPackageId) -> DomainResult<PackageSummary> {
+async fn readable(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: AccessPackageId,
+) -> DomainResult<PackageSummary> {
     let summary = packages::summary(conn, id).await?;
-    require(actor.can_read_catalog(summary.catalog_id), "you have no role in this access package's catalog")?;
+    require(
+        actor.can_read_catalog(summary.catalog_id),
+        "you have no role in this access package's catalog",
+    )?;
     Ok(summary)
 }
 
-async fn manageable(conn: &mut Conn, actor: &Actor, id: AccessPackageId) -> DomainResult<PackageSummary> {
+async fn manageable(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: AccessPackageId,
+) -> DomainResult<PackageSummary> {
     let summary = packages::summary(conn, id).await?;
     require(
         actor.can_manage_packages(summary.catalog_id),
@@ -291,7 +373,8 @@ pub async fn detail(ctx: &Ctx, actor: &Actor, id: AccessPackageId) -> DomainResu
     let mut conn = ctx.read().await?;
     let summary = readable(&mut conn, actor, id).await?;
     let today = ctx.clock.now().date_naive();
-    let (incompatible_packages, incompatible_groups) = packages::incompatibilities(&mut conn, id).await?;
+    let (incompatible_packages, incompatible_groups) =
+        packages::incompatibilities(&mut conn, id).await?;
     Ok(PackageDetail {
         created_at: packages::created_at(&mut conn, id).await?,
         pending_requests: packages::open_requests(&mut conn, id).await?,
@@ -325,9 +408,17 @@ pub async fn update_basics(
     let mut tx = ctx.db.begin().await?;
     let before = manageable(&mut tx, actor, id).await?;
     packages::update_basics(&mut tx, id, &name, &description, hidden, ctx.clock.now()).await?;
-    let e = event(ctx, actor, "access_package.updated", id, format!("Updated access package {name}"))
-        .before(json!({"name": before.name, "description": before.description, "hidden": before.hidden}))
-        .after(json!({"name": name.as_str(), "description": description.as_str(), "hidden": hidden}));
+    let e = event(
+        ctx,
+        actor,
+        "access_package.updated",
+        id,
+        format!("Updated access package {name}"),
+    )
+    .before(
+        json!({"name": before.name, "description": before.description, "hidden": before.hidden}),
+    )
+    .after(json!({"name": name.as_str(), "description": description.as_str(), "hidden": hidden}));
     audit::record(&mut tx, e).await?;
     commit(tx).await
 }
@@ -383,29 +474,53 @@ pub async fn add_resource_role(
         .await
         .map_err(|_| DomainError::invalid("group", "Choose a group that exists."))?;
     if packages::resource_roles(&mut tx, id).await?.len() >= limits::MAX_RESOURCE_ROLES {
-        return Err(DomainError::invalid("group", format!("An access package holds at most {} resource roles.", limits::MAX_RESOURCE_ROLES)));
+        return Err(DomainError::invalid(
+            "group",
+            format!(
+                "An access package holds at most {} resource roles.",
+                limits::MAX_RESOURCE_ROLES
+            ),
+        ));
     }
     if !catalogs::has_resource(&mut tx, package.catalog_id, group).await? {
         if !actor.can_manage_catalog(package.catalog_id) {
             return Err(DomainError::invalid(
                 "group",
-                format!("{} is not in the catalog {}, and only its owners can add resources to it.", g.name, package.catalog_name),
+                format!(
+                    "{} is not in the catalog {}, and only its owners can add resources to it.",
+                    g.name, package.catalog_name
+                ),
             ));
         }
         catalogs::add_resource(&mut tx, package.catalog_id, group, now).await?;
         audit::record(
             &mut tx,
-            NewEvent::new(now, Some(actor.user_id), "catalog.resource_added", "catalog", package.catalog_id,
-                format!("Added group {} to catalog {}", g.name, package.catalog_name))
+            NewEvent::new(
+                now,
+                Some(actor.user_id),
+                "catalog.resource_added",
+                "catalog",
+                package.catalog_id,
+                format!("Added group {} to catalog {}", g.name, package.catalog_name),
+            )
             .after(json!({"group": g.name, "group_id": group.to_string()})),
         )
         .await?;
     }
     if !packages::add_resource_role(&mut tx, id, group, role, now).await? {
-        return Err(DomainError::invalid("group", format!("{} ({}) is already in this access package.", g.name, role.label())));
+        return Err(DomainError::invalid(
+            "group",
+            format!(
+                "{} ({}) is already in this access package.",
+                g.name,
+                role.label()
+            ),
+        ));
     }
     let granted = match role {
-        ResourceRole::Member => packages::grant_membership_to_assignees(&mut tx, id, group, now).await?,
+        ResourceRole::Member => {
+            packages::grant_membership_to_assignees(&mut tx, id, group, now).await?
+        }
         ResourceRole::Owner => 0,
     };
     packages::touch(&mut tx, id, now).await?;
@@ -434,14 +549,26 @@ pub async fn remove_resource_role(
         return Err(DomainError::NotFound("resource role"));
     }
     let revoked = match role {
-        ResourceRole::Member => packages::revoke_membership_from_assignees(&mut tx, id, group).await?,
+        ResourceRole::Member => {
+            packages::revoke_membership_from_assignees(&mut tx, id, group).await?
+        }
         ResourceRole::Owner => 0,
     };
     packages::touch(&mut tx, id, ctx.clock.now()).await?;
-    let e = event(ctx, actor, "access_package.resource_role_removed", id,
-        format!("Removed {} of {} from access package {} (revoked from {revoked} assignees)", role.label(), g.name, package.name))
-        .before(json!({"group": g.name, "group_id": group.to_string(), "role": role.code()}))
-        .after(json!({"revoked": revoked}));
+    let e = event(
+        ctx,
+        actor,
+        "access_package.resource_role_removed",
+        id,
+        format!(
+            "Removed {} of {} from access package {} (revoked from {revoked} assignees)",
+            role.label(),
+            g.name,
+            package.name
+        ),
+    )
+    .before(json!({"group": g.name, "group_id": group.to_string(), "role": role.code()}))
+    .after(json!({"revoked": revoked}));
     audit::record(&mut tx, e).await?;
     commit(tx).await?;
     Ok(revoked)
@@ -451,7 +578,10 @@ async fn check_policy_draft(
     conn: &mut Conn,
     draft: &PolicyDraft,
     check: PolicyCheck,
-) -> DomainResult<(Option<(PolicyName, PolicyDescription, PolicySpec)>, Problems)> {
+) -> DomainResult<(
+    Option<(PolicyName, PolicyDescription, PolicySpec)>,
+    Problems,
+)> {
     let mut p = Problems::default();
     let valid = draft.validate(check, &mut p);
     let names = check_principals(conn, draft, &mut p).await?;
@@ -465,9 +595,16 @@ async fn check_policy_draft(
     Ok((valid, p))
 }
 
-async fn fixed_start(conn: &mut Conn, policy: Option<PolicyId>) -> DomainResult<Option<chrono::NaiveDate>> {
+async fn fixed_start(
+    conn: &mut Conn,
+    policy: Option<PolicyId>,
+) -> DomainResult<Option<chrono::NaiveDate>> {
     Ok(match policy {
-        Some(id) => packages::policy(conn, id).await?.spec.review.map(|r| r.starting_on),
+        Some(id) => packages::policy(conn, id)
+            .await?
+            .spec
+            .review
+            .map(|r| r.starting_on),
         None => None,
     })
 }
@@ -487,16 +624,27 @@ pub async fn check_policy(
         fixed_review_start: fixed_start(&mut conn, policy).await?,
     };
     let (_, p) = check_policy_draft(&mut conn, draft, check).await?;
-    Ok(DraftCheck { problems: p.0, warnings: draft.warnings() })
+    Ok(DraftCheck {
+        problems: p.0,
+        warnings: draft.warnings(),
+    })
 }
 
 #[tracing::instrument(skip(ctx, actor, draft), fields(actor = %actor.user_id))]
-pub async fn add_policy(ctx: &Ctx, actor: &Actor, package: AccessPackageId, draft: &PolicyDraft) -> DomainResult<PolicyId> {
+pub async fn add_policy(
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+    draft: &PolicyDraft,
+) -> DomainResult<PolicyId> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let summary = manageable(&mut tx, actor, package).await?;
     if packages::policy_count(&mut tx, package).await? >= limits::MAX_POLICIES as i64 {
-        return Err(DomainError::Conflict(format!("An access package has at most {} policies.", limits::MAX_POLICIES)));
+        return Err(DomainError::Conflict(format!(
+            "An access package has at most {} policies.",
+            limits::MAX_POLICIES
+        )));
     }
     let (valid, p) = check_policy_draft(&mut tx, draft, PolicyCheck::new(now.date_naive())).await?;
     let Some((name, description, spec)) = valid else {
@@ -505,15 +653,26 @@ pub async fn add_policy(ctx: &Ctx, actor: &Actor, package: AccessPackageId, draf
     let id = PolicyId::new();
     packages::insert_policy(&mut tx, package, id, &name, &description, &spec, now).await?;
     packages::touch(&mut tx, package, now).await?;
-    let e = event(ctx, actor, "access_package.policy_added", package, format!("Added policy {name} to access package {}", summary.name))
-        .after(policy_json(&name, &description, &spec));
+    let e = event(
+        ctx,
+        actor,
+        "access_package.policy_added",
+        package,
+        format!("Added policy {name} to access package {}", summary.name),
+    )
+    .after(policy_json(&name, &description, &spec));
     audit::record(&mut tx, e).await?;
     commit(tx).await?;
     Ok(id)
 }
 
 #[tracing::instrument(skip(ctx, actor, draft), fields(actor = %actor.user_id))]
-pub async fn update_policy(ctx: &Ctx, actor: &Actor, policy: PolicyId, draft: &PolicyDraft) -> DomainResult<()> {
+pub async fn update_policy(
+    ctx: &Ctx,
+    actor: &Actor,
+    policy: PolicyId,
+    draft: &PolicyDraft,
+) -> DomainResult<()> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let before = packages::policy(&mut tx, policy).await?;
@@ -528,9 +687,15 @@ pub async fn update_policy(ctx: &Ctx, actor: &Actor, policy: PolicyId, draft: &P
     };
     packages::update_policy(&mut tx, policy, &name, &description, &spec, now).await?;
     packages::touch(&mut tx, before.package, now).await?;
-    let e = event(ctx, actor, "access_package.policy_updated", before.package, format!("Updated policy {name} of access package {}", summary.name))
-        .before(json!({"name": before.name, "description": before.description, "spec": before.spec}))
-        .after(policy_json(&name, &description, &spec));
+    let e = event(
+        ctx,
+        actor,
+        "access_package.policy_updated",
+        before.package,
+        format!("Updated policy {name} of access package {}", summary.name),
+    )
+    .before(json!({"name": before.name, "description": before.description, "spec": before.spec}))
+    .after(policy_json(&name, &description, &spec));
     audit::record(&mut tx, e).await?;
     commit(tx).await
 }
@@ -551,8 +716,17 @@ pub async fn remove_policy(ctx: &Ctx, actor: &Actor, policy: PolicyId) -> Domain
     }
     packages::delete_policy(&mut tx, policy).await?;
     packages::touch(&mut tx, before.package, ctx.clock.now()).await?;
-    let e = event(ctx, actor, "access_package.policy_removed", before.package, format!("Removed policy {} from access package {}", before.name, summary.name))
-        .before(json!({"name": before.name, "description": before.description, "spec": before.spec}));
+    let e = event(
+        ctx,
+        actor,
+        "access_package.policy_removed",
+        before.package,
+        format!(
+            "Removed policy {} from access package {}",
+            before.name, summary.name
+        ),
+    )
+    .before(json!({"name": before.name, "description": before.description, "spec": before.spec}));
     audit::record(&mut tx, e).await?;
     commit(tx).await
 }
@@ -574,50 +748,172 @@ impl Incompatible {
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn add_incompatible(ctx: &Ctx, actor: &Actor, id: AccessPackageId, target: Incompatible) -> DomainResult<()> {
+pub async fn add_incompatible(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: AccessPackageId,
+    target: Incompatible,
+) -> DomainResult<()> {
     let mut tx = ctx.db.begin().await?;
     let package = manageable(&mut tx, actor, id).await?;
     let name = match target {
         Incompatible::Package(other) => {
             if other == id {
-                return Err(DomainError::invalid("package", "An access package cannot be incompatible with itself."));
+                return Err(DomainError::invalid(
+                    "package",
+                    "An access package cannot be incompatible with itself.",
+                ));
             }
             packages::summary(&mut tx, other)
                 .await
-                .map_err(|_| DomainError::invalid("package", "Choose an access package that exists."))?
+                .map_err(|_| {
+                    DomainError::invalid("package", "Choose an access package that exists.")
+                })?
                 .name
         }
-        Incompatible::Group(g) => groups::summary(&mut tx, g)
-            .await
-            .map_err(|_| DomainError::invalid("group", "Choose a group that exists."))?
-            .name,
+        Incompatible::Group(g) => {
+            groups::summary(&mut tx, g)
+                .await
+                .map_err(|_| DomainError::invalid("group", "Choose a group that exists."))?
+                .name
+        }
     };
     let (kind, target_id) = target.parts();
     if !packages::add_incompatibility(&mut tx, id, kind, target_id, ctx.clock.now()).await? {
-        return Err(DomainError::invalid(kind, format!("{name} is already incompatible with {}.", package.name)));
+        return Err(DomainError::invalid(
+            kind,
+            format!("{name} is already incompatible with {}.", package.name),
+        ));
     }
-    let e = event(ctx, actor, "access_package.incompatible_added", id, format!("Made {kind} {name} incompatible with {}", package.name))
-        .after(json!({"kind": kind, "target": name, "target_id": target_id.to_string()}));
+    let e = event(
+        ctx,
+        actor,
+        "access_package.incompatible_added",
+        id,
+        format!("Made {kind} {name} incompatible with {}", package.name),
+    )
+    .after(json!({"kind": kind, "target": name, "target_id": target_id.to_string()}));
     audit::record(&mut tx, e).await?;
     commit(tx).await
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn remove_incompatible(ctx: &Ctx, actor: &Actor, id: AccessPackageId, target: Incompatible) -> DomainResult<()> {
+pub async fn remove_incompatible(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: AccessPackageId,
+    target: Incompatible,
+) -> DomainResult<()> {
     let mut tx = ctx.db.begin().await?;
     let package = manageable(&mut tx, actor, id).await?;
     let (kind, target_id) = target.parts();
     if !packages::remove_incompatibility(&mut tx, id, kind, target_id).await? {
         return Err(DomainError::NotFound("incompatibility"));
     }
-    let e = event(ctx, actor, "access_package.incompatible_removed", id, format!("Removed an incompatible {kind} from {}", package.name))
-        .before(json!({"kind": kind, "target_id": target_id.to_string()}));
+    let e = event(
+        ctx,
+        actor,
+        "access_package.incompatible_removed",
+        id,
+        format!("Removed an incompatible {kind} from {}", package.name),
+    )
+    .before(json!({"kind": kind, "target_id": target_id.to_string()}));
     audit::record(&mut tx, e).await?;
     commit(tx).await
 }
 
 /// Names of packages the actor can see, for the separation-of-duties picker.
 pub async fn package_names(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<NamedRef>> {
-    let page = list(ctx, actor, "", None, PageRequest::new(1, PageRequest::MAX_PER_PAGE)).await?;
-    Ok(page.items.into_iter().map(|p| NamedRef { id: p.id.0, name: format!("{} ({})", p.name, p.catalog_name) }).collect())
+    let page = list(
+        ctx,
+        actor,
+        "",
+        None,
+        PageRequest::new(1, PageRequest::MAX_PER_PAGE),
+    )
+    .await?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|p| NamedRef {
+            id: p.id.0,
+            name: format!("{} ({})", p.name, p.catalog_name),
+        })
+        .collect())
+}
+
+/// The package behind a My Access link: what it grants, seats left, and whether the person
+/// may request it (and if not, why). Hidden packages open by link too.
+pub async fn portal_package(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: AccessPackageId,
+) -> DomainResult<PortalPackage> {
+    use crate::rules::policies::{Subject, applicable, in_scope};
+    let mut conn = ctx.read().await?;
+    let summary = packages::summary(&mut conn, id).await?;
+    let roles = packages::resource_roles(&mut conn, id).await?;
+    let mut resources = Vec::with_capacity(roles.len());
+    for r in roles {
+        let mut licenses = Vec::new();
+        for l in crate::store::licenses::of_group(&mut conn, r.group_id).await? {
+            let s = crate::store::licenses::summary(&mut conn, l.id).await?;
+            licenses.push(SeatInfo {
+                license: s.name,
+                seats: s.seats,
+                available: s.usage.available,
+            });
+        }
+        resources.push(PortalResource {
+            group_name: r.group_name,
+            role: r.role,
+            licenses,
+        });
+    }
+    let stored = packages::policies(&mut conn, id).await?;
+    let my_groups = groups::group_ids_of(&mut conn, actor.user_id).await?;
+    let subject = Subject {
+        user: actor.user_id,
+        is_guest: actor.is_guest(),
+        groups: &my_groups,
+    };
+    let specs: Vec<(usize, &PolicySpec)> = stored
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, &p.spec))
+        .collect();
+    let policies: Vec<String> = applicable(&specs, &subject)
+        .into_iter()
+        .map(|i| stored[i].name.clone())
+        .collect();
+    let reason = if !policies.is_empty() {
+        None
+    } else if stored.is_empty()
+        || stored
+            .iter()
+            .all(|p| p.spec.scope == TargetScope::NotSpecified)
+    {
+        Some("Only administrators assign this access package; it can't be requested.".to_owned())
+    } else if stored.iter().any(|p| in_scope(&p.spec, &subject)) {
+        Some("Requests for this access package are turned off at the moment.".to_owned())
+    } else if actor.is_guest()
+        && stored
+            .iter()
+            .any(|p| p.spec.scope == TargetScope::AllMemberUsers)
+    {
+        Some(
+            "Guests can't request this access package; it is for members of the organization."
+                .to_owned(),
+        )
+    } else {
+        Some("You are not among the people who can request this access package.".to_owned())
+    };
+    Ok(PortalPackage {
+        id,
+        name: summary.name,
+        description: summary.description,
+        resources,
+        policies,
+        reason,
+    })
 }

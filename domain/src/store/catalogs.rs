@@ -65,7 +65,10 @@ pub async fn search(
         .fetch_all(&mut *conn)
         .await?;
     Ok(Page {
-        items: rows.into_iter().map(summary_of).collect::<DomainResult<_>>()?,
+        items: rows
+            .into_iter()
+            .map(summary_of)
+            .collect::<DomainResult<_>>()?,
         total,
         page: page.page,
         per_page: page.per_page,
@@ -89,7 +92,12 @@ pub async fn all_names(conn: &mut Conn, limit: i64) -> DomainResult<Vec<NamedRef
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(|(id, name)| Ok(NamedRef { id: uuid(&id)?, name }))
+        .map(|(id, name)| {
+            Ok(NamedRef {
+                id: uuid(&id)?,
+                name,
+            })
+        })
         .collect()
 }
 
@@ -212,7 +220,11 @@ pub async fn remove_resource(conn: &mut Conn, id: CatalogId, group: GroupId) -> 
 }
 
 /// How many of the catalog's packages grant a role in `group`.
-pub async fn packages_using(conn: &mut Conn, id: CatalogId, group: GroupId) -> DomainResult<Vec<String>> {
+pub async fn packages_using(
+    conn: &mut Conn,
+    id: CatalogId,
+    group: GroupId,
+) -> DomainResult<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT p.name FROM access_package_resource_roles rr JOIN access_packages p ON p.id = rr.package_id
          WHERE p.catalog_id = $1 AND rr.group_id = $2 ORDER BY p.name LIMIT 20",
@@ -241,7 +253,12 @@ pub async fn role_holders(conn: &mut Conn, id: CatalogId) -> DomainResult<Vec<Ca
     Ok(out)
 }
 
-pub async fn grant_role(conn: &mut Conn, id: CatalogId, user: UserId, role: CatalogRole) -> DomainResult<bool> {
+pub async fn grant_role(
+    conn: &mut Conn,
+    id: CatalogId,
+    user: UserId,
+    role: CatalogRole,
+) -> DomainResult<bool> {
     let done = sqlx::query(
         "INSERT INTO catalog_role_assignments (catalog_id, user_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (catalog_id, user_id, role) DO NOTHING",
@@ -254,7 +271,12 @@ pub async fn grant_role(conn: &mut Conn, id: CatalogId, user: UserId, role: Cata
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn revoke_role(conn: &mut Conn, id: CatalogId, user: UserId, role: CatalogRole) -> DomainResult<bool> {
+pub async fn revoke_role(
+    conn: &mut Conn,
+    id: CatalogId,
+    user: UserId,
+    role: CatalogRole,
+) -> DomainResult<bool> {
     let done = sqlx::query(
         "DELETE FROM catalog_role_assignments WHERE catalog_id = $1 AND user_id = $2 AND role = $3",
     )
@@ -266,7 +288,11 @@ pub async fn revoke_role(conn: &mut Conn, id: CatalogId, user: UserId, role: Cat
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn package_names(conn: &mut Conn, id: CatalogId, limit: i64) -> DomainResult<Vec<NamedRef>> {
+pub async fn package_names(
+    conn: &mut Conn,
+    id: CatalogId,
+    limit: i64,
+) -> DomainResult<Vec<NamedRef>> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT id, name FROM access_packages WHERE catalog_id = $1 ORDER BY name_key, id LIMIT $2",
     )
@@ -275,6 +301,11 @@ pub async fn package_names(conn: &mut Conn, id: CatalogId, limit: i64) -> Domain
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(|(id, name)| Ok(NamedRef { id: uuid(&id)?, name }))
+        .map(|(id, name)| {
+            Ok(NamedRef {
+                id: uuid(&id)?,
+                name,
+            })
+        })
         .collect()
 }

@@ -349,3 +349,13 @@ pub async fn count(conn: &mut Conn) -> DomainResult<i64> {
         .fetch_one(&mut *conn)
         .await?)
 }
+
+/// The groups a person is a member of (through any grant).
+pub async fn group_ids_of(conn: &mut Conn, user: UserId) -> DomainResult<Vec<GroupId>> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT group_id FROM group_members WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+    ids.iter().map(|id| Ok(GroupId(uuid(id)?))).collect()
+}

@@ -60,9 +60,8 @@ pub async fn search(
         .bind(&who)
         .fetch_one(&mut *conn)
         .await?;
-    let sql = format!(
-        "{SUMMARY_SELECT} WHERE {filter} ORDER BY p.name_key, p.id LIMIT $5 OFFSET $6"
-    );
+    let sql =
+        format!("{SUMMARY_SELECT} WHERE {filter} ORDER BY p.name_key, p.id LIMIT $5 OFFSET $6");
     let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
         .bind(q)
         .bind(&pattern)
@@ -73,7 +72,10 @@ pub async fn search(
         .fetch_all(&mut *conn)
         .await?;
     Ok(Page {
-        items: rows.into_iter().map(summary_of).collect::<DomainResult<_>>()?,
+        items: rows
+            .into_iter()
+            .map(summary_of)
+            .collect::<DomainResult<_>>()?,
         total,
         page: page.page,
         per_page: page.per_page,
@@ -190,7 +192,10 @@ pub async fn open_requests(conn: &mut Conn, id: AccessPackageId) -> DomainResult
 
 // ---- resource roles ----
 
-pub async fn resource_roles(conn: &mut Conn, id: AccessPackageId) -> DomainResult<Vec<ResourceRoleView>> {
+pub async fn resource_roles(
+    conn: &mut Conn,
+    id: AccessPackageId,
+) -> DomainResult<Vec<ResourceRoleView>> {
     let rows: Vec<(String, String, String, String)> = sqlx::query_as(
         "SELECT g.id, g.name, g.kind, rr.role FROM access_package_resource_roles rr
          JOIN directory_groups g ON g.id = rr.group_id
@@ -393,7 +398,10 @@ fn policy_of(r: PolicyRow) -> DomainResult<StoredPolicy> {
     })
 }
 
-pub async fn policies(conn: &mut Conn, package: AccessPackageId) -> DomainResult<Vec<StoredPolicy>> {
+pub async fn policies(
+    conn: &mut Conn,
+    package: AccessPackageId,
+) -> DomainResult<Vec<StoredPolicy>> {
     let rows: Vec<PolicyRow> = sqlx::query_as(
         "SELECT id, package_id, name, description, spec FROM access_package_policies
          WHERE package_id = $1 ORDER BY created_at, id",
@@ -550,14 +558,22 @@ pub async fn incompatibilities(
     .await?;
     let named = |rows: Vec<(String, String)>| -> DomainResult<Vec<NamedRef>> {
         rows.into_iter()
-            .map(|(id, name)| Ok(NamedRef { id: uuid(&id)?, name }))
+            .map(|(id, name)| {
+                Ok(NamedRef {
+                    id: uuid(&id)?,
+                    name,
+                })
+            })
             .collect()
     };
     Ok((named(packages)?, named(groups)?))
 }
 
 /// Packages that declare `id` incompatible with themselves.
-pub async fn incompatible_with(conn: &mut Conn, id: AccessPackageId) -> DomainResult<Vec<NamedRef>> {
+pub async fn incompatible_with(
+    conn: &mut Conn,
+    id: AccessPackageId,
+) -> DomainResult<Vec<NamedRef>> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT p.id, p.name FROM access_package_incompatibilities i JOIN access_packages p ON p.id = i.package_id
          WHERE i.kind = 'package' AND i.target_id = $1 ORDER BY p.name_key, p.id",
@@ -566,7 +582,12 @@ pub async fn incompatible_with(conn: &mut Conn, id: AccessPackageId) -> DomainRe
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(|(id, name)| Ok(NamedRef { id: uuid(&id)?, name }))
+        .map(|(id, name)| {
+            Ok(NamedRef {
+                id: uuid(&id)?,
+                name,
+            })
+        })
         .collect()
 }
 
@@ -609,10 +630,12 @@ pub async fn remove_incompatibility(
 
 /// Removes the package from other packages' incompatibility lists (when it is deleted).
 pub async fn forget_as_incompatible(conn: &mut Conn, id: AccessPackageId) -> DomainResult<()> {
-    sqlx::query("DELETE FROM access_package_incompatibilities WHERE kind = 'package' AND target_id = $1")
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM access_package_incompatibilities WHERE kind = 'package' AND target_id = $1",
+    )
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -1,6 +1,10 @@
+pub mod catalogs;
 pub mod groups;
 pub mod licenses;
+pub mod packages;
+pub mod policy_tabs;
 pub mod users;
+pub mod wizard;
 
 use crate::api::directory::load_directory_counts;
 use crate::layout::AdminOnly;
@@ -31,6 +35,19 @@ fn AdminHomeInner() -> impl IntoView {
     };
     view! {
         <div class="page-header"><h1>"Administration"</h1></div>
+        <h2>"Entitlement management"</h2>
+        <div class="cards">
+            <section class="card">
+                <h3><a href="/admin/access-packages">"Access packages"</a></h3>
+                <p class="muted">"Bundles of resource roles people request in My Access, with their policies."</p>
+                <a class="button primary" href="/admin/access-packages/new">"New access package"</a>
+            </section>
+            <section class="card">
+                <h3><a href="/admin/catalogs">"Catalogs"</a></h3>
+                <p class="muted">"Containers of access packages and resources, with delegated roles."</p>
+            </section>
+        </div>
+        <h2>"Directory"</h2>
         <p class="lead">"Manage the directory that access packages act on: people, groups and the licenses groups carry."</p>
         <Transition fallback=|| ()>
             <div class="cards">

@@ -78,7 +78,9 @@ fn a_spec_round_trips_through_the_editor() {
     let (name, description, spec) = v.policy;
     let back = spec.to_draft(name.as_str(), description.as_str(), today());
     let mut again = Problems::default();
-    let (_, _, spec2) = back.validate(PolicyCheck::new(today()), &mut again).unwrap();
+    let (_, _, spec2) = back
+        .validate(PolicyCheck::new(today()), &mut again)
+        .unwrap();
     assert_eq!(spec, spec2);
 }
 
@@ -109,7 +111,14 @@ fn a_resource_role_is_listed_once() {
 
 #[test]
 fn decision_days_are_one_to_fourteen() {
-    for (days, ok) in [("0", false), ("1", true), ("14", true), ("15", false), ("x", false), ("", false)] {
+    for (days, ok) in [
+        ("0", false),
+        ("1", true),
+        ("14", true),
+        ("15", false),
+        ("x", false),
+        ("", false),
+    ] {
         let mut d = tutorial();
         d.policy.stages[0].decision_days = days.into();
         assert_eq!(problems(&d).is_empty(), ok, "{days}");
@@ -128,7 +137,10 @@ fn stages_are_one_to_three_and_only_the_first_may_ask_the_manager() {
     d.policy.set_stage_count(5);
     assert_eq!(d.policy.stages.len(), 3);
     // Later stages need specific approvers.
-    assert_eq!(problems(&d), vec!["stages.1.approvers", "stages.2.approvers"]);
+    assert_eq!(
+        problems(&d),
+        vec!["stages.1.approvers", "stages.2.approvers"]
+    );
     d.policy.stages[1].approvers = vec![fiona()];
     d.policy.stages[2].approvers = vec![fiona()];
     assert!(problems(&d).is_empty());
@@ -151,7 +163,10 @@ fn approvers_are_required_unique_and_bounded() {
     d.policy.stages[0].approvers = vec![fiona(), fiona()];
     assert_eq!(problems(&d), vec!["stages.0.approvers"]);
     d.policy.stages[0].approvers = (0..51)
-        .map(|i| Principal { id: Uuid::from_u128(100 + i), ..fiona() })
+        .map(|i| Principal {
+            id: Uuid::from_u128(100 + i),
+            ..fiona()
+        })
         .collect();
     assert_eq!(problems(&d), vec!["stages.0.approvers"]);
 }
@@ -215,7 +230,12 @@ fn questions_are_checked() {
     let mut d = tutorial();
     d.policy.questions = vec![
         q("Cost center?", AnswerFormat::ShortText, "", r"^\d{4}$"),
-        q("Which suite?", AnswerFormat::MultipleChoice, "Standard\nPremium\n", ""),
+        q(
+            "Which suite?",
+            AnswerFormat::MultipleChoice,
+            "Standard\nPremium\n",
+            "",
+        ),
         q("Why?", AnswerFormat::LongText, "", ""),
     ];
     assert!(problems(&d).is_empty());
@@ -248,7 +268,9 @@ fn questions_are_checked() {
         message(&d, "questions.5.pattern"),
         "The regular expression is too complex; simplify it."
     );
-    d.policy.questions = (0..21).map(|_| q("Q", AnswerFormat::ShortText, "", "")).collect();
+    d.policy.questions = (0..21)
+        .map(|_| q("Q", AnswerFormat::ShortText, "", ""))
+        .collect();
     assert_eq!(problems(&d), vec!["questions"]);
 }
 
@@ -275,7 +297,11 @@ fn expiry_bounds() {
         d.policy.expiry_days = days.into();
         d.policy.expiry_hours = hours.into();
         d.policy.expiry_date = date.into();
-        assert_eq!(problems(&d).is_empty(), ok, "{kind:?} {days} {hours} {date}");
+        assert_eq!(
+            problems(&d).is_empty(),
+            ok,
+            "{kind:?} {days} {hours} {date}"
+        );
     }
     let mut d = tutorial();
     d.policy.expiry_kind = ExpiryKind::Never;
@@ -321,7 +347,10 @@ fn reviews_are_checked() {
     let mut d = tutorial();
     let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     d.policy.review.starting_on = "2025-01-01".into();
-    let check = PolicyCheck { today: today(), fixed_review_start: Some(start) };
+    let check = PolicyCheck {
+        today: today(),
+        fixed_review_start: Some(start),
+    };
     assert!(d.validate(check).is_ok());
     d.policy.review.starting_on = "2027-01-01".into();
     assert!(d.validate(check).is_err());
@@ -331,9 +360,15 @@ fn reviews_are_checked() {
 fn problems_land_on_their_tabs() {
     assert_eq!(WizardTab::of_field("name"), WizardTab::Basics);
     assert_eq!(WizardTab::of_field("resources"), WizardTab::ResourceRoles);
-    assert_eq!(WizardTab::of_field("stages.0.forward_after_days"), WizardTab::Requests);
+    assert_eq!(
+        WizardTab::of_field("stages.0.forward_after_days"),
+        WizardTab::Requests
+    );
     assert_eq!(WizardTab::of_field("specific"), WizardTab::Requests);
-    assert_eq!(WizardTab::of_field("questions.2.pattern"), WizardTab::RequestorInformation);
+    assert_eq!(
+        WizardTab::of_field("questions.2.pattern"),
+        WizardTab::RequestorInformation
+    );
     assert_eq!(WizardTab::of_field("expiry_days"), WizardTab::Lifecycle);
     assert_eq!(WizardTab::of_field("review_duration"), WizardTab::Lifecycle);
     assert_eq!(WizardTab::Basics.next(), Some(WizardTab::ResourceRoles));
@@ -349,7 +384,10 @@ fn warnings_name_risky_choices() {
     d.policy.enabled = false;
     d.policy.scope = TargetScope::AllDirectoryUsers;
     let w: Vec<String> = d.warnings().into_iter().map(|(_, m)| m).collect();
-    assert!(w.iter().any(|m| m.contains("people without a manager would be denied")));
+    assert!(
+        w.iter()
+            .any(|m| m.contains("people without a manager would be denied"))
+    );
     assert!(w.iter().any(|m| m.contains("disabled")));
     assert!(w.iter().any(|m| m.contains("Guests")));
     d.resources.clear();
@@ -371,7 +409,9 @@ fn the_summary_reads_in_plain_words() {
     assert!(all.contains("Catalog: General"));
     assert!(all.contains("Office Licenses — Member"));
     assert!(all.contains("Users who can request access: All members (excluding guests)"));
-    assert!(all.contains("Stage 1: Manager as approver; fallback approvers: Fiona Fallback; decision within 14 days"));
+    assert!(all.contains(
+        "Stage 1: Manager as approver; fallback approvers: Fiona Fallback; decision within 14 days"
+    ));
     assert!(all.contains("Assignments expire after 365 days"));
     assert!(all.contains("Access reviews: Annually starting on 2026-11-26"));
 }

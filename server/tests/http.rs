@@ -105,6 +105,29 @@ async fn call(
     (status, cookie, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// Posts JSON to a server function that takes its arguments as JSON (the wizard's drafts).
+async fn call_json(
+    app: &Router,
+    path: &str,
+    body: &serde_json::Value,
+    cookie: &str,
+) -> (StatusCode, String) {
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, cookie);
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), 1024 * 1024)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
 async fn sign_in(
     app: &Router,
     email: &str,
@@ -227,6 +250,73 @@ async fn people_without_an_admin_role_get_403_on_admin_pages(env: TestEnv) {
     }
 }
 
+async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
+    use domain::model::*;
+    let (app, _turn) = app(&env).await;
+    let mut conn = env.ctx.read().await.unwrap();
+    let office = domain::store::groups::id_by_name(&mut conn, "Office Licenses")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let today = env.ctx.clock.now().date_naive();
+    let mut draft = PackageDraft::new(today);
+    draft.name = "Office Licenses".into();
+    draft.description = "Access to licenses for Office applications".into();
+    draft.resources = vec![ResourceRoleDraft {
+        group_id: office,
+        group_name: "Office Licenses".into(),
+        role: ResourceRole::Member,
+    }];
+    draft.policy.scope = TargetScope::AllMemberUsers;
+    let body = serde_json::json!({ "draft": draft });
+
+    let (_, eric, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
+    let eric = eric.expect("signed in");
+    let (status, _) = call_json(&app, app::api::packages::CreatePackage::PATH, &body, &eric).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (_, admin, _) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
+    let admin = admin.expect("signed in");
+    let mut invalid = draft.clone();
+    invalid.name = String::new();
+    let (status, text) = call_json(
+        &app,
+        app::api::packages::CreatePackage::PATH,
+        &serde_json::json!({ "draft": invalid }),
+        &admin,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(text.contains("Name is required."), "{text}");
+    let (status, text) =
+        call_json(&app, app::api::packages::CreatePackage::PATH, &body, &admin).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let id: String = serde_json::from_str(&text).unwrap();
+
+    let (status, _, page) = get(&app, &format!("/admin/access-packages/{id}"), Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("My Access portal link"));
+    assert!(
+        page.contains(&format!("/myaccess/access-packages/{id}")),
+        "the link is on the page"
+    );
+    let (status, _, page) = get(
+        &app,
+        &format!("/myaccess/access-packages/{id}"),
+        Some(&eric),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("You can request this access package"),
+        "{page}"
+    );
+    assert!(page.contains("25 of 25 Office 365 E3 seats available"));
+    let (status, _, _) = get(&app, &format!("/admin/access-packages/{id}"), Some(&eric)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
 async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {
     let (app, _turn) = app(&env).await;
     let (_, cookie, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
@@ -309,6 +399,7 @@ on_both_databases!(
     an_admin_signs_in_and_reads_the_directory,
     wrong_credentials_fail_alike_and_are_throttled,
     people_without_an_admin_role_get_403_on_admin_pages,
+    the_wizard_creates_a_package_over_http_for_admins_only,
     sessions_end_when_idle_too_long_or_too_old,
     sign_out_ends_the_session_on_the_server,
     the_session_id_changes_at_sign_in,

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Tessera's pages and server functions (Leptos, SSR + hydration).
 
 pub mod api;

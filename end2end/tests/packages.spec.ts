@@ -151,6 +151,7 @@ test.describe.serial('the group-based licensing tutorial', () => {
     await page.getByRole('textbox', { name: 'Description', exact: true }).fill('Broken on purpose');
     // Forward day after the deadline.
     await page.getByRole('tab', { name: 'Requests' }).click();
+    await page.getByRole('radio', { name: 'All members (excluding guests)' }).check();
     await page.getByText('Advanced request settings').click();
     await group(page, 'If no action taken, forward to alternate approvers?').getByRole('radio', { name: 'Yes' }).check();
     await choose(page, 'Alternate approvers', 'maria', /Maria Manager/);

@@ -472,15 +472,15 @@ pub fn LifecycleTab(policy: RwSignal<PolicyDraft>) -> impl IntoView {
             }) />
         {move || match kind.get() {
             ExpiryKind::Days => view! {
-                <Bound label="Assignments expire after" id="expiry-days" input_type="number" min=1 max=limits::MAX_EXPIRY_DAYS
+                <Bound label="Assignments expire after" id="expiry-after-days" input_type="number" min=1 max=limits::MAX_EXPIRY_DAYS
                     value=days on_input=set_days error=problem("expiry_days") suffix="days" hint="1 to 3660 days after access is granted." />
             }.into_any(),
             ExpiryKind::Hours => view! {
-                <Bound label="Assignments expire after" id="expiry-hours" input_type="number" min=1 max=limits::MAX_EXPIRY_HOURS
+                <Bound label="Assignments expire after" id="expiry-after-hours" input_type="number" min=1 max=limits::MAX_EXPIRY_HOURS
                     value=hours on_input=set_hours error=problem("expiry_hours") suffix="hours" />
             }.into_any(),
             ExpiryKind::OnDate => view! {
-                <Bound label="Assignments expire on" id="expiry-date" input_type="date"
+                <Bound label="Assignments expire on" id="expiry-on-date" input_type="date"
                     value=date on_input=set_date error=problem("expiry_date") hint="Every assignment ends on this date (UTC)." />
             }.into_any(),
             ExpiryKind::Never => view! { <p class="muted">"Access lasts until someone removes it."</p> }.into_any(),

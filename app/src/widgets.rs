@@ -310,6 +310,7 @@ pub fn PrincipalPicker(
                     }).collect_view()}
                 </ul>
             })}
+            <div class="picker-box">
             <input
                 id=id.clone()
                 type="search"
@@ -377,6 +378,7 @@ pub fn PrincipalPicker(
                     }).collect_view().into_any()
                 }}
             </ul>
+            </div>
             {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
             <FieldError id=id error />
         </div>

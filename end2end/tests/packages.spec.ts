@@ -1,21 +1,21 @@
 import { expect, test, type Page } from '@playwright/test';
 import { ADMIN, atPath, gotoReady, mainNav, signIn } from './helpers';
 
+function group(page: Page, name: string) {
+  return page.getByRole('group', { name, exact: true });
+}
+
+async function choose(page: Page, picker: string, query: string, option: RegExp) {
+  await page.getByRole('combobox', { name: picker }).fill(query);
+  await page.getByRole('option', { name: option }).click();
+  await expect(page.getByRole('list', { name: `Chosen: ${picker}` }).getByText(option)).toBeVisible();
+}
+
 // The tutorial in ../shared/seed/, step by step, with the words it uses. The steps build on
 // each other (create, then clean up), so they run in order.
 test.describe.serial('the group-based licensing tutorial', () => {
   const GENERAL = '00000000-0000-7000-8000-000000000001';
   let packageUrl = '';
-
-  function group(page: Page, name: string) {
-    return page.getByRole('group', { name, exact: true });
-  }
-
-  async function choose(page: Page, picker: string, query: string, option: RegExp) {
-    await page.getByRole('combobox', { name: picker }).fill(query);
-    await page.getByRole('option', { name: option }).click();
-    await expect(page.getByRole('list', { name: `Chosen: ${picker}` }).getByText(option)).toBeVisible();
-  }
 
   test('steps 1–6: create the Office Licenses access package', async ({ page }) => {
     await signIn(page, ADMIN.email);
@@ -217,4 +217,70 @@ test('catalogs: create one, give it a resource and a role, and delete it', async
   await page.getByRole('dialog', { name: 'Delete catalog' }).getByRole('button', { name: 'Yes' }).click();
   await expect(page).toHaveURL(atPath('/admin/catalogs'));
   await expect(page.getByRole('row', { name: /Marketing/ })).toHaveCount(0);
+});
+
+test('an admin edits basics, adds, edits and removes a policy, and sets separation of duties', async ({ page }) => {
+  await signIn(page, ADMIN.email);
+  // A package with a question, from the wizard.
+  await gotoReady(page, '/admin/access-packages/new');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Finance reports');
+  await page.getByRole('textbox', { name: 'Description', exact: true }).fill('Read the monthly finance reports');
+  await page.getByRole('tab', { name: 'Requests' }).click();
+  await page.getByRole('radio', { name: 'All members (excluding guests)' }).check();
+  await group(page, 'Require approval').getByRole('radio', { name: 'No' }).check();
+  await expect(page.getByRole('combobox', { name: 'How many stages' })).toHaveCount(0);
+  await page.getByRole('tab', { name: 'Requestor information' }).click();
+  await page.getByRole('button', { name: 'Add question' }).click();
+  const question = page.getByRole('group', { name: 'Question 1' });
+  await question.getByRole('textbox', { name: 'Question', exact: true }).fill('Cost center');
+  await question.getByRole('textbox', { name: 'Regular expression (optional)' }).fill('^[0-9]{4}$');
+  await page.getByRole('tab', { name: 'Review + Create' }).click();
+  await expect(page.getByText('1. Cost center (Short text, required), must match ^[0-9]{4}$')).toBeVisible();
+  await expect(page.getByText('Requests are granted without approval.')).toBeVisible();
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The access package Finance reports was created.' })).toBeVisible();
+
+  // Edit basics: hide it.
+  await page.getByText('Edit basics').click();
+  await group(page, 'Hidden').getByRole('radio', { name: 'Yes' }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('definition').filter({ hasText: /^Yes$/ })).toBeVisible();
+
+  // Add a second policy for specific people with two approval stages.
+  await page.getByRole('navigation', { name: 'Access package' }).getByRole('link', { name: 'Policies' }).click();
+  await page.getByRole('link', { name: 'Add policy' }).click();
+  await page.getByRole('textbox', { name: 'Policy name' }).fill('Auditors');
+  await choose(page, 'Users and groups who can request', 'emma', /Emma Employee/);
+  await page.getByRole('combobox', { name: 'How many stages' }).selectOption('2');
+  const stage2 = page.getByRole('group', { name: 'Stage 2' });
+  await expect(stage2.getByRole('radio', { name: 'Manager as approver' })).toHaveCount(0);
+  await stage2.getByRole('combobox', { name: 'Specific approvers' }).fill('fiona');
+  await page.getByRole('option', { name: /Fiona Fallback/ }).click();
+  await page.getByRole('tab', { name: 'Review + Save' }).click();
+  await expect(page.getByText('Policy name: Auditors')).toBeVisible();
+  await expect(page.getByText(/Stage 2: approvers Fiona Fallback/)).toBeVisible();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The policy was saved.' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Auditors' })).toBeVisible();
+
+  // Edit it: one stage with 7 days.
+  await page.getByRole('link', { name: 'Edit policy Auditors' }).click();
+  await expect(page.getByRole('textbox', { name: 'Policy name' })).toHaveValue('Auditors');
+  await page.getByRole('combobox', { name: 'How many stages' }).selectOption('1');
+  await page.getByRole('spinbutton', { name: 'Decision must be made in how many days?' }).fill('7');
+  await page.getByRole('tab', { name: 'Review + Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText(/Stage 1: Manager as approver; fallback approvers: none; decision within 7 days/)).toBeVisible();
+
+  // Remove it.
+  await page.getByRole('button', { name: 'Remove policy Auditors' }).click();
+  await page.getByRole('dialog', { name: 'Remove policy' }).getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('heading', { name: 'Auditors' })).toHaveCount(0);
+
+  // Separation of duties: people in the group "Office Licenses" can't get Finance reports.
+  await page.getByRole('navigation', { name: 'Access package' }).getByRole('link', { name: 'Separation of duties' }).click();
+  await page.getByRole('combobox', { name: 'Incompatible group' }).fill('Office');
+  await page.getByRole('option', { name: /Office Licenses/ }).click();
+  await page.getByRole('button', { name: 'Add incompatible group' }).click();
+  await expect(page.getByRole('button', { name: 'Remove Office Licenses' })).toBeVisible();
 });

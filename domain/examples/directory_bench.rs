@@ -1,5 +1,6 @@
 //! Measures the directory's admin queries at the design size (100,000 people, one licensed
-//! group holding all of them) on SQLite and, when reachable, on PostgreSQL.
+//! group holding all of them; then 1,000 access packages in 10 catalogs with 100,000 live
+//! assignments) on SQLite and, when reachable, on PostgreSQL.
 //!
 //!     cargo run --release -p domain --features testing --example directory_bench [-- PEOPLE]
 //!
@@ -159,6 +160,104 @@ async fn bench(env: TestEnv, people: usize) {
     report(
         "admin overview counts",
         median(runs, || dir::counts(ctx, admin)).await,
+    );
+    packages_bench(&env, admin, group, people).await;
+}
+
+/// 1,000 access packages in 10 catalogs, each person assigned to one of them.
+async fn packages_bench(env: &TestEnv, admin: &Actor, group: GroupId, people: usize) {
+    use domain::service::{catalogs as cat, packages as pkg};
+    use domain::store::packages;
+    let ctx = &env.ctx;
+    let now = ctx.clock.now();
+    let seed = Instant::now();
+    let mut catalogs = vec![CatalogId::GENERAL];
+    for i in 1..10 {
+        let input = cat::CatalogInput {
+            name: &format!("Catalog {i:02}"),
+            description: "",
+            enabled: true,
+        };
+        catalogs.push(cat::create(ctx, admin, &input).await.unwrap());
+    }
+    let mut draft = PackageDraft::new(now.date_naive());
+    draft.description = "Benchmark package".into();
+    draft.policy.scope = TargetScope::AllMemberUsers;
+    let mut ids = Vec::new();
+    let mut tx = ctx.db.begin().await.unwrap();
+    for i in 0..1000 {
+        draft.name = format!("Package {i:04}");
+        draft.catalog_id = catalogs[i % catalogs.len()].to_string();
+        let v = draft.validate(PolicyCheck::new(now.date_naive())).unwrap();
+        let id = AccessPackageId::new();
+        packages::insert(&mut tx, id, &v, now).await.unwrap();
+        packages::add_resource_role(&mut tx, id, group, ResourceRole::Member, now)
+            .await
+            .unwrap();
+        let (n, d, spec) = &v.policy;
+        packages::insert_policy(&mut tx, id, PolicyId::new(), n, d, spec, now)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    tx.commit().await.unwrap();
+    let user_ids: Vec<String> = sqlx::query_scalar("SELECT id FROM users ORDER BY id")
+        .fetch_all(ctx.db.pool())
+        .await
+        .unwrap();
+    for (chunk_no, chunk) in user_ids.chunks(5000).enumerate() {
+        let mut tx = ctx.db.begin().await.unwrap();
+        for (i, user) in chunk.iter().enumerate() {
+            let package = ids[(chunk_no * 5000 + i) % ids.len()];
+            sqlx::query(
+                "INSERT INTO access_package_assignments (id, package_id, policy_id, user_id, state, active_key, starts_at, ends_at, created_at, updated_at)
+                 VALUES ($1, $2, NULL, $3, 'delivered', $4, 0, NULL, 0, 0)",
+            )
+            .bind(AssignmentId::new().to_string())
+            .bind(package.to_string())
+            .bind(user)
+            .bind(format!("{package}/{user}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    println!(
+        "  seeded 1,000 access packages in 10 catalogs and {} live assignments: {:.1?}",
+        user_ids.len().min(people + 1),
+        seed.elapsed()
+    );
+    let runs = 7;
+    let report = |name: &str, d: Duration| println!("  {name:<58} {:>8.1?}", d);
+    report(
+        "access packages, first page (with assignment counts)",
+        median(runs, || {
+            pkg::list(ctx, admin, "", None, PageRequest::first())
+        })
+        .await,
+    );
+    report(
+        "access packages, last page of one catalog (100 of them)",
+        median(runs, || {
+            pkg::list(ctx, admin, "", Some(catalogs[3]), PageRequest::new(4, 25))
+        })
+        .await,
+    );
+    report(
+        "access packages, search \"package 09\"",
+        median(runs, || {
+            pkg::list(ctx, admin, "package 09", None, PageRequest::first())
+        })
+        .await,
+    );
+    report(
+        "access package overview (counts, roles, policies)",
+        median(runs, || pkg::detail(ctx, admin, ids[0])).await,
+    );
+    report(
+        "My Access portal page (seats, policy priority)",
+        median(runs, || pkg::portal_package(ctx, admin, ids[0])).await,
     );
 }
 

@@ -3,4 +3,5 @@
 pub mod grants;
 pub mod licenses;
 pub mod policies;
+pub mod requests;
 pub mod sign_in;

@@ -1,0 +1,411 @@
+//! Pure rules of the request flow: who decides each approval stage, by when, how long the
+//! access lasts, and whether a requestor's answers fit the policy's questions. The request
+//! use cases (submit, decide, deliver) build on these.
+
+use crate::model::{
+    AnswerFormat, ApproverSpec, Expiry, FieldError, GroupId, PrincipalKind, Question, Stage, UserId,
+};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// Where a stage's deciders came from (shown on the request's timeline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApproverSource {
+    Manager,
+    Specific,
+    Fallback,
+}
+
+/// The people who may decide a stage, never including the requestor. `members` expands a
+/// group into its members. An empty list means nobody can decide: the request is denied at
+/// once with that reason rather than left waiting.
+pub fn resolve_approvers(
+    stage: &Stage,
+    requestor: UserId,
+    manager: Option<UserId>,
+    members: &dyn Fn(GroupId) -> Vec<UserId>,
+) -> (Vec<UserId>, ApproverSource) {
+    let expand = |list: &[crate::model::Principal]| -> Vec<UserId> {
+        let mut out: Vec<UserId> = Vec::new();
+        for p in list {
+            match p.kind {
+                PrincipalKind::User => out.push(UserId(p.id)),
+                PrincipalKind::Group => out.extend(members(GroupId(p.id))),
+            }
+        }
+        out.retain(|u| *u != requestor);
+        out.sort();
+        out.dedup();
+        out
+    };
+    let (primary, source) = match &stage.approver {
+        ApproverSpec::Manager => (
+            manager
+                .filter(|m| *m != requestor)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ApproverSource::Manager,
+        ),
+        ApproverSpec::Specific { approvers } => (expand(approvers), ApproverSource::Specific),
+    };
+    if primary.is_empty() {
+        (expand(&stage.fallback), ApproverSource::Fallback)
+    } else {
+        (primary, source)
+    }
+}
+
+/// When a stage must be decided, and when it goes to the alternate approvers (calendar-free:
+/// a day is 24 hours).
+pub fn stage_deadlines(
+    started: DateTime<Utc>,
+    stage: &Stage,
+) -> (DateTime<Utc>, Option<DateTime<Utc>>) {
+    let due = started + Duration::hours(24 * i64::from(stage.decision_days));
+    let forward = stage
+        .forward
+        .as_ref()
+        .map(|f| started + Duration::hours(24 * i64::from(f.after_days)));
+    (due, forward)
+}
+
+/// When access granted at `start` ends under the policy's expiry (`None`: never). A date
+/// means the start of that day, UTC.
+pub fn assignment_end(expiry: Expiry, start: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match expiry {
+        Expiry::Never => None,
+        Expiry::Days(n) => Some(start + Duration::hours(24 * i64::from(n))),
+        Expiry::Hours(n) => Some(start + Duration::hours(i64::from(n))),
+        Expiry::OnDate(d) => d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+    }
+}
+
+/// Checks a requested specific period against the policy: it starts today or later, ends
+/// after it starts, and never ends later than the policy itself would let access last.
+pub fn check_period(
+    expiry: Expiry,
+    today: NaiveDate,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<(), FieldError> {
+    if start < today {
+        return Err(FieldError::new(
+            "start",
+            "The start date must be today or later.",
+        ));
+    }
+    if end <= start {
+        return Err(FieldError::new(
+            "end",
+            "The end date must be after the start date.",
+        ));
+    }
+    let start_at = start.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    let end_at = end.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    if let (Some(start_at), Some(end_at)) = (start_at, end_at)
+        && let Some(limit) = assignment_end(expiry, start_at)
+        && end_at > limit
+    {
+        return Err(FieldError::new(
+            "end",
+            format!(
+                "The policy grants access for at most until {}.",
+                limit.format("%Y-%m-%d %H:%M UTC")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The longest answer a requestor may give.
+pub const MAX_ANSWER_CHARS: usize = 2000;
+
+/// Checks the answers (one per question, in order) against the questions; every problem is
+/// reported on `answers.<n>`. `matches` tells whether a text matches a pattern (the server
+/// passes a compiled regular expression).
+pub fn check_answers(
+    questions: &[Question],
+    answers: &[String],
+    matches: &dyn Fn(&str, &str) -> bool,
+) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    if answers.len() > questions.len() {
+        problems.push(FieldError::new(
+            "answers",
+            "There are more answers than questions.",
+        ));
+    }
+    for (i, q) in questions.iter().enumerate() {
+        let field = format!("answers.{i}");
+        let answer = answers.get(i).map(|a| a.trim()).unwrap_or("");
+        if answer.is_empty() {
+            if q.required {
+                problems.push(FieldError::new(&field, format!("Answer “{}”.", q.text)));
+            }
+            continue;
+        }
+        if answer.chars().count() > MAX_ANSWER_CHARS {
+            problems.push(FieldError::new(
+                &field,
+                format!("An answer must be at most {MAX_ANSWER_CHARS} characters."),
+            ));
+            continue;
+        }
+        match q.format {
+            AnswerFormat::MultipleChoice => {
+                if !q.choices.iter().any(|c| c == answer) {
+                    problems.push(FieldError::new(&field, "Choose one of the listed answers."));
+                }
+            }
+            AnswerFormat::ShortText if answer.contains('\n') => {
+                problems.push(FieldError::new(&field, "Answer on one line."));
+            }
+            _ => {
+                if let Some(pattern) = &q.pattern
+                    && !matches(pattern, answer)
+                {
+                    problems.push(FieldError::new(
+                        &field,
+                        format!("The answer doesn't have the expected form ({pattern})."),
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Forward, Principal};
+    use uuid::Uuid;
+
+    fn user(n: u128) -> UserId {
+        UserId(Uuid::from_u128(n))
+    }
+
+    fn principal(kind: PrincipalKind, n: u128) -> Principal {
+        Principal {
+            kind,
+            id: Uuid::from_u128(n),
+            name: format!("p{n}"),
+            detail: String::new(),
+        }
+    }
+
+    fn stage(approver: ApproverSpec, fallback: Vec<Principal>) -> Stage {
+        Stage {
+            approver,
+            fallback,
+            decision_days: 14,
+            require_justification: true,
+            forward: None,
+        }
+    }
+
+    fn no_groups(_: GroupId) -> Vec<UserId> {
+        vec![]
+    }
+
+    #[test]
+    fn the_manager_decides_and_the_fallback_only_without_one() {
+        let s = stage(
+            ApproverSpec::Manager,
+            vec![principal(PrincipalKind::User, 9)],
+        );
+        assert_eq!(
+            resolve_approvers(&s, user(1), Some(user(2)), &no_groups),
+            (vec![user(2)], ApproverSource::Manager)
+        );
+        assert_eq!(
+            resolve_approvers(&s, user(1), None, &no_groups),
+            (vec![user(9)], ApproverSource::Fallback)
+        );
+        // Nobody: no manager, no fallback.
+        let bare = stage(ApproverSpec::Manager, vec![]);
+        assert!(
+            resolve_approvers(&bare, user(1), None, &no_groups)
+                .0
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn nobody_decides_their_own_request() {
+        // The fallback approver requests: they are not their own approver.
+        let s = stage(
+            ApproverSpec::Manager,
+            vec![principal(PrincipalKind::User, 1)],
+        );
+        assert!(
+            resolve_approvers(&s, user(1), None, &no_groups)
+                .0
+                .is_empty()
+        );
+        let s = stage(
+            ApproverSpec::Specific {
+                approvers: vec![
+                    principal(PrincipalKind::User, 1),
+                    principal(PrincipalKind::User, 3),
+                ],
+            },
+            vec![],
+        );
+        assert_eq!(
+            resolve_approvers(&s, user(1), None, &no_groups).0,
+            vec![user(3)]
+        );
+    }
+
+    #[test]
+    fn groups_expand_to_their_members_once_each() {
+        let members = |g: GroupId| {
+            if g.0 == Uuid::from_u128(50) {
+                vec![user(3), user(4), user(1)]
+            } else {
+                vec![]
+            }
+        };
+        let s = stage(
+            ApproverSpec::Specific {
+                approvers: vec![
+                    principal(PrincipalKind::Group, 50),
+                    principal(PrincipalKind::User, 3),
+                ],
+            },
+            vec![principal(PrincipalKind::User, 9)],
+        );
+        assert_eq!(
+            resolve_approvers(&s, user(1), None, &members),
+            (vec![user(3), user(4)], ApproverSource::Specific)
+        );
+        // An empty approver group falls back.
+        let s = stage(
+            ApproverSpec::Specific {
+                approvers: vec![principal(PrincipalKind::Group, 51)],
+            },
+            vec![principal(PrincipalKind::User, 9)],
+        );
+        assert_eq!(
+            resolve_approvers(&s, user(1), None, &members),
+            (vec![user(9)], ApproverSource::Fallback)
+        );
+    }
+
+    #[test]
+    fn deadlines_count_whole_days_of_24_hours() {
+        let start = DateTime::parse_from_rfc3339("2026-03-28T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut s = stage(ApproverSpec::Manager, vec![]);
+        s.forward = Some(Forward {
+            alternates: vec![],
+            after_days: 7,
+        });
+        let (due, forward) = stage_deadlines(start, &s);
+        assert_eq!(due.to_rfc3339(), "2026-04-11T10:00:00+00:00");
+        assert_eq!(forward.unwrap().to_rfc3339(), "2026-04-04T10:00:00+00:00");
+    }
+
+    #[test]
+    fn expiry_arithmetic() {
+        let start = DateTime::parse_from_rfc3339("2027-11-26T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        // 365 days across a leap day (2028-02-29) is still 365 × 24 h.
+        assert_eq!(
+            assignment_end(Expiry::Days(365), start)
+                .unwrap()
+                .to_rfc3339(),
+            "2028-11-25T09:00:00+00:00"
+        );
+        assert_eq!(
+            assignment_end(Expiry::Hours(8), start)
+                .unwrap()
+                .to_rfc3339(),
+            "2027-11-26T17:00:00+00:00"
+        );
+        let date = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+        assert_eq!(
+            assignment_end(Expiry::OnDate(date), start)
+                .unwrap()
+                .to_rfc3339(),
+            "2028-02-29T00:00:00+00:00"
+        );
+        assert_eq!(assignment_end(Expiry::Never, start), None);
+    }
+
+    #[test]
+    fn a_requested_period_stays_inside_the_policy() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert!(check_period(Expiry::Days(30), today, d("2026-12-01"), d("2026-12-31")).is_ok());
+        assert_eq!(
+            check_period(Expiry::Days(30), today, d("2026-12-01"), d("2027-01-01"))
+                .unwrap_err()
+                .field,
+            "end"
+        );
+        assert_eq!(
+            check_period(Expiry::Days(30), today, d("2026-11-25"), d("2026-12-01"))
+                .unwrap_err()
+                .field,
+            "start"
+        );
+        assert_eq!(
+            check_period(Expiry::Never, today, d("2026-12-01"), d("2026-12-01"))
+                .unwrap_err()
+                .field,
+            "end"
+        );
+        assert!(check_period(Expiry::Never, today, today, d("2036-01-01")).is_ok());
+    }
+
+    #[test]
+    fn answers_are_checked_against_their_questions() {
+        let q = |text: &str, format, choices: &[&str], required, pattern: Option<&str>| Question {
+            text: text.into(),
+            format,
+            choices: choices.iter().map(|c| c.to_string()).collect(),
+            required,
+            pattern: pattern.map(str::to_owned),
+        };
+        let questions = vec![
+            q(
+                "Cost center",
+                AnswerFormat::ShortText,
+                &[],
+                true,
+                Some("four digits"),
+            ),
+            q(
+                "Suite",
+                AnswerFormat::MultipleChoice,
+                &["Standard", "Premium"],
+                true,
+                None,
+            ),
+            q("Anything else?", AnswerFormat::LongText, &[], false, None),
+        ];
+        let digits = |_: &str, a: &str| a.len() == 4 && a.chars().all(|c| c.is_ascii_digit());
+        let ok = vec!["1234".to_owned(), "Premium".to_owned(), String::new()];
+        assert!(check_answers(&questions, &ok, &digits).is_empty());
+        let bad = vec!["12a4".to_owned(), "Gold".to_owned(), "x".repeat(2001)];
+        let fields: Vec<String> = check_answers(&questions, &bad, &digits)
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, vec!["answers.0", "answers.1", "answers.2"]);
+        let missing: Vec<String> = check_answers(&questions, &[], &digits)
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(missing, vec!["Answer “Cost center”.", "Answer “Suite”."]);
+        let too_many = vec![String::new(); 4];
+        assert!(
+            check_answers(&questions, &too_many, &digits)
+                .iter()
+                .any(|f| f.field == "answers")
+        );
+    }
+}

@@ -5,6 +5,7 @@ pub mod catalogs;
 pub mod demo;
 pub mod directory;
 pub mod packages;
+pub mod requests;
 
 use crate::clock::SharedClock;
 use crate::db::Db;

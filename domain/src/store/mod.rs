@@ -6,6 +6,7 @@ pub mod catalogs;
 pub mod groups;
 pub mod licenses;
 pub mod packages;
+pub mod requests;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -1,0 +1,365 @@
+//! Requests, their stages, deciders and timeline; assignments and their grants.
+
+use super::{Conn, from_ms, ms, uuid};
+use crate::model::*;
+use crate::rules::grants::GrantSource;
+use crate::{DomainError, DomainResult};
+use chrono::{DateTime, Utc};
+
+fn bad(e: impl ToString) -> DomainError {
+    DomainError::Internal(e.to_string().into())
+}
+
+pub fn open_key(package: AccessPackageId, user: UserId) -> String {
+    format!("{package}/{user}")
+}
+
+pub struct NewRequest<'a> {
+    pub id: RequestId,
+    pub package: AccessPackageId,
+    pub policy: PolicyId,
+    pub requestor: UserId,
+    pub justification: &'a str,
+    pub answers: &'a [String],
+    pub stages: &'a [Stage],
+    pub now: DateTime<Utc>,
+}
+
+/// Inserts an open request; `false` when the person already has one open for the package.
+pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO access_package_requests (id, package_id, policy_id, requestor_id, request_type, state, open_key,
+            justification, answers_json, stages_json, stage_no, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'userAdd', 'submitted', $5, $6, $7, $8, 0, $9, $9)
+         ON CONFLICT (open_key) DO NOTHING",
+    )
+    .bind(r.id.to_string())
+    .bind(r.package.to_string())
+    .bind(r.policy.to_string())
+    .bind(r.requestor.to_string())
+    .bind(open_key(r.package, r.requestor))
+    .bind(r.justification)
+    .bind(serde_json::to_string(r.answers).map_err(bad)?)
+    .bind(serde_json::to_string(r.stages).map_err(bad)?)
+    .bind(ms(r.now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What the decision use case needs to know about a request.
+pub struct RequestRow {
+    pub id: RequestId,
+    pub package: AccessPackageId,
+    pub policy: Option<PolicyId>,
+    pub requestor: UserId,
+    pub state: String,
+    pub stage_no: u32,
+    pub stages: Vec<Stage>,
+    pub outcome: String,
+}
+
+type RequestTuple = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    String,
+    String,
+);
+
+pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
+    let row: Option<RequestTuple> = sqlx::query_as(
+        "SELECT id, package_id, policy_id, requestor_id, state, stage_no, stages_json, outcome
+         FROM access_package_requests WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let r = row.ok_or(DomainError::NotFound("request"))?;
+    Ok(RequestRow {
+        id: RequestId(uuid(&r.0)?),
+        package: AccessPackageId(uuid(&r.1)?),
+        policy: r.2.map(|p| uuid(&p).map(PolicyId)).transpose()?,
+        requestor: UserId(uuid(&r.3)?),
+        state: r.4,
+        stage_no: u32::try_from(r.5).map_err(bad)?,
+        stages: serde_json::from_str(&r.6).map_err(bad)?,
+        outcome: r.7,
+    })
+}
+
+/// Moves a request to `state`; closed states free the "one open request" slot.
+pub async fn set_state(
+    conn: &mut Conn,
+    id: RequestId,
+    state: &str,
+    stage_no: u32,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let open = matches!(state, "submitted" | "pendingApproval" | "delivering");
+    sqlx::query(
+        &format!(
+            "UPDATE access_package_requests SET state = $2, stage_no = $3, outcome = $4, updated_at = $5{}
+             WHERE id = $1",
+            if open { "" } else { ", open_key = NULL" }
+        ),
+    )
+    .bind(id.to_string())
+    .bind(state)
+    .bind(i64::from(stage_no))
+    .bind(outcome)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One approval stage as it starts: when, its deadlines, and who may decide it.
+pub struct StageStart<'a> {
+    pub stage_no: u32,
+    pub started: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+    pub forward: Option<DateTime<Utc>>,
+    pub approvers: &'a [UserId],
+    pub source: &'a str,
+}
+
+pub async fn start_stage(conn: &mut Conn, id: RequestId, s: &StageStart<'_>) -> DomainResult<()> {
+    let StageStart {
+        stage_no,
+        started,
+        due,
+        forward,
+        approvers,
+        source,
+    } = *s;
+    sqlx::query(
+        "INSERT INTO request_stages (request_id, stage_no, started_at, due_at, forward_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.to_string())
+    .bind(i64::from(stage_no))
+    .bind(ms(started))
+    .bind(ms(due))
+    .bind(forward.map(ms))
+    .execute(&mut *conn)
+    .await?;
+    for user in approvers {
+        sqlx::query("INSERT INTO request_approvers (request_id, stage_no, user_id, source) VALUES ($1, $2, $3, $4)")
+            .bind(id.to_string())
+            .bind(i64::from(stage_no))
+            .bind(user.to_string())
+            .bind(source)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn is_approver(
+    conn: &mut Conn,
+    id: RequestId,
+    stage_no: u32,
+    user: UserId,
+) -> DomainResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM request_approvers WHERE request_id = $1 AND stage_no = $2 AND user_id = $3",
+    )
+    .bind(id.to_string())
+    .bind(i64::from(stage_no))
+    .bind(user.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Records a stage's decision if nobody decided it yet; `false` when someone was first.
+pub async fn decide_stage(
+    conn: &mut Conn,
+    id: RequestId,
+    stage_no: u32,
+    decision: &str,
+    by: UserId,
+    justification: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE request_stages SET decision = $3, decided_by = $4, decided_at = $5, justification = $6
+         WHERE request_id = $1 AND stage_no = $2 AND decision IS NULL",
+    )
+    .bind(id.to_string())
+    .bind(i64::from(stage_no))
+    .bind(decision)
+    .bind(by.to_string())
+    .bind(ms(now))
+    .bind(justification)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Who decided a stage, how, and when.
+pub async fn stage_decision(
+    conn: &mut Conn,
+    id: RequestId,
+    stage_no: u32,
+) -> DomainResult<Option<(String, String, DateTime<Utc>)>> {
+    let row: Option<(Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT s.decision, u.display_name, s.decided_at FROM request_stages s
+         LEFT JOIN users u ON u.id = s.decided_by WHERE s.request_id = $1 AND s.stage_no = $2",
+    )
+    .bind(id.to_string())
+    .bind(i64::from(stage_no))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some((Some(decision), name, Some(at))) => {
+            Some((decision, name.unwrap_or_default(), from_ms(at)))
+        }
+        _ => None,
+    })
+}
+
+pub async fn event(
+    conn: &mut Conn,
+    id: RequestId,
+    kind: &str,
+    actor: Option<UserId>,
+    text: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    sqlx::query("INSERT INTO request_events (id, request_id, at, kind, actor_id, text) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(AuditId::new().to_string())
+        .bind(id.to_string())
+        .bind(ms(now))
+        .bind(kind)
+        .bind(actor.map(|a| a.to_string()))
+        .bind(text)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The timeline of a request: (at, kind, text), oldest first.
+pub async fn events(
+    conn: &mut Conn,
+    id: RequestId,
+) -> DomainResult<Vec<(DateTime<Utc>, String, String)>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT at, kind, text FROM request_events WHERE request_id = $1 ORDER BY at, id LIMIT 200",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, k, t)| (from_ms(at), k, t))
+        .collect())
+}
+
+/// Creates the live assignment and grants every Member role with it as grant source.
+/// `false` when the person already holds the package.
+pub async fn deliver(
+    conn: &mut Conn,
+    request: RequestId,
+    package: AccessPackageId,
+    policy: Option<PolicyId>,
+    user: UserId,
+    ends_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<AssignmentId>> {
+    let id = AssignmentId::new();
+    let done = sqlx::query(
+        "INSERT INTO access_package_assignments (id, package_id, policy_id, user_id, state, active_key, starts_at, ends_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'delivered', $5, $6, $7, $6, $6)
+         ON CONFLICT (active_key) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(package.to_string())
+    .bind(policy.map(|p| p.to_string()))
+    .bind(user.to_string())
+    .bind(open_key(package, user))
+    .bind(ms(now))
+    .bind(ends_at.map(ms))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    sqlx::query(
+        "INSERT INTO group_members (group_id, user_id, source, created_at)
+         SELECT rr.group_id, $2, $3, $4 FROM access_package_resource_roles rr
+         WHERE rr.package_id = $1 AND rr.role = 'member'
+         ON CONFLICT (group_id, user_id, source) DO NOTHING",
+    )
+    .bind(package.to_string())
+    .bind(user.to_string())
+    .bind(GrantSource::Assignment(id.0).code())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE access_package_requests SET assignment_id = $2 WHERE id = $1")
+        .bind(request.to_string())
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(id))
+}
+
+pub async fn holds_package(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    user: UserId,
+) -> DomainResult<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_package_assignments WHERE active_key = $1")
+            .bind(open_key(package, user))
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(n > 0)
+}
+
+/// The first incompatible package or group the person holds, by name.
+pub async fn incompatibility_held(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    user: UserId,
+) -> DomainResult<Option<String>> {
+    let held: Option<String> = sqlx::query_scalar(
+        "SELECT p.name FROM access_package_incompatibilities i
+           JOIN access_package_assignments a ON a.package_id = i.target_id AND a.user_id = $2 AND a.active_key IS NOT NULL
+           JOIN access_packages p ON p.id = i.target_id
+         WHERE i.package_id = $1 AND i.kind = 'package'
+         UNION ALL
+         SELECT g.name FROM access_package_incompatibilities i
+           JOIN group_members m ON m.group_id = i.target_id AND m.user_id = $2
+           JOIN directory_groups g ON g.id = i.target_id
+         WHERE i.package_id = $1 AND i.kind = 'group'
+         LIMIT 1",
+    )
+    .bind(package.to_string())
+    .bind(user.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(held)
+}
+
+/// Members of a group, for approver resolution (bounded: a stage is decided by one person).
+pub async fn group_member_ids(
+    conn: &mut Conn,
+    group: GroupId,
+    limit: i64,
+) -> DomainResult<Vec<UserId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT m.user_id FROM group_members m JOIN users u ON u.id = m.user_id
+         WHERE m.group_id = $1 AND u.enabled = 1 ORDER BY m.user_id LIMIT $2",
+    )
+    .bind(group.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.iter().map(|i| Ok(UserId(uuid(i)?))).collect()
+}

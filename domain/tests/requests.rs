@@ -1,0 +1,371 @@
+//! The request flow against real databases: submit, decide, deliver, cancel.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use domain::DomainError;
+use domain::clock::Clock;
+use domain::model::*;
+use domain::on_both_databases;
+use domain::rules::grants::GrantSource;
+use domain::service::directory::{self as dir, GroupInput};
+use domain::service::packages as pkg;
+use domain::service::requests::{self as req, RequestForm, RequestOutcome};
+use domain::store::groups;
+use domain::testing::TestEnv;
+
+struct World {
+    admin: Actor,
+    maria: Actor,
+    eric: Actor,
+    nora: Actor,
+    fiona: Actor,
+    office: GroupId,
+}
+
+async fn person(env: &TestEnv, admin: &Actor, email: &str, manager: &str) -> Actor {
+    let form = UserForm {
+        email: email.into(),
+        display_name: email.split('@').next().unwrap().into(),
+        user_type: "member".into(),
+        manager_email: manager.into(),
+        enabled: true,
+        ..Default::default()
+    };
+    let id = dir::create_user(&env.ctx, admin, &form).await.unwrap();
+    domain::service::auth::resolve_actor(&env.ctx, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn world(env: &TestEnv) -> World {
+    let admin = env.admin().await;
+    let maria = person(env, &admin, "maria@woodgrove.example", "").await;
+    let eric = person(
+        env,
+        &admin,
+        "eric@woodgrove.example",
+        "maria@woodgrove.example",
+    )
+    .await;
+    let nora = person(env, &admin, "nora@woodgrove.example", "").await;
+    let fiona = person(env, &admin, "fiona@woodgrove.example", "").await;
+    let office = dir::create_group(
+        &env.ctx,
+        &admin,
+        &GroupInput {
+            name: "Office Licenses",
+            description: "",
+            kind: "security",
+        },
+    )
+    .await
+    .unwrap();
+    World {
+        admin,
+        maria,
+        eric,
+        nora,
+        fiona,
+        office,
+    }
+}
+
+fn principal(a: &Actor) -> Principal {
+    Principal {
+        kind: PrincipalKind::User,
+        id: a.user_id.0,
+        name: a.display_name.clone(),
+        detail: a.email.clone(),
+    }
+}
+
+async fn package(
+    env: &TestEnv,
+    w: &World,
+    name: &str,
+    edit: impl FnOnce(&mut PolicyDraft),
+) -> AccessPackageId {
+    let mut d = PackageDraft::new(env.clock.now().date_naive());
+    d.name = name.into();
+    d.description = "Access to licenses for Office applications".into();
+    d.resources = vec![ResourceRoleDraft {
+        group_id: w.office,
+        group_name: "Office Licenses".into(),
+        role: ResourceRole::Member,
+    }];
+    d.policy.scope = TargetScope::AllMemberUsers;
+    edit(&mut d.policy);
+    pkg::create_package(&env.ctx, &w.admin, &d).await.unwrap()
+}
+
+fn ask(justification: &str) -> RequestForm {
+    RequestForm {
+        justification: justification.into(),
+        ..Default::default()
+    }
+}
+
+async fn membership(env: &TestEnv, group: GroupId, user: UserId) -> Vec<GrantSource> {
+    groups::grants(&mut env.ctx.read().await.unwrap(), group, user)
+        .await
+        .unwrap()
+}
+
+fn conflict(e: DomainError) -> String {
+    match e {
+        DomainError::Conflict(m) => m,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |p| {
+        p.stages[0].fallback = vec![principal(&w.fiona)]
+    })
+    .await;
+    let e = req::submit_request(&env.ctx, &w.eric, id, &ask(""))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "justification"));
+    let (request, outcome) = req::submit_request(&env.ctx, &w.eric, id, &ask("I write reports"))
+        .await
+        .unwrap();
+    assert_eq!(outcome, RequestOutcome::Pending { stage: 1, of: 1 });
+    // One open request per person and package.
+    let e = req::submit_request(&env.ctx, &w.eric, id, &ask("again"))
+        .await
+        .unwrap_err();
+    assert!(conflict(e).contains("pending request"));
+    // Only the manager decides (not the fallback while a manager exists, never the requestor).
+    assert!(matches!(
+        req::decide(&env.ctx, &w.fiona, request, true, "ok").await,
+        Err(DomainError::Forbidden(_))
+    ));
+    assert!(matches!(
+        req::decide(&env.ctx, &w.eric, request, true, "ok").await,
+        Err(DomainError::Forbidden(_))
+    ));
+    let e = req::decide(&env.ctx, &w.maria, request, true, " ")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, DomainError::Invalid(_)),
+        "approver justification required"
+    );
+    let outcome = req::decide(&env.ctx, &w.maria, request, true, "Needed for the job")
+        .await
+        .unwrap();
+    let RequestOutcome::Delivered(assignment) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        membership(&env, w.office, w.eric.user_id).await,
+        vec![GrantSource::Assignment(assignment.0)]
+    );
+    let detail = pkg::detail(&env.ctx, &w.admin, id).await.unwrap();
+    assert_eq!(
+        (detail.summary.assignments, detail.pending_requests),
+        (1, 0)
+    );
+    // A second decision changes nothing and says who was first.
+    let e = req::decide(&env.ctx, &w.maria, request, false, "late")
+        .await
+        .unwrap_err();
+    assert!(conflict(e).starts_with("This request was already approved by maria at "));
+    // Already assigned: a new request is refused.
+    let e = req::submit_request(&env.ctx, &w.eric, id, &ask("more"))
+        .await
+        .unwrap_err();
+    assert!(conflict(e).contains("already have Office Licenses"));
+    let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
+    assert_eq!(state, "delivered");
+    let kinds: Vec<&str> = timeline.iter().map(|(_, k, _)| k.as_str()).collect();
+    assert_eq!(kinds, vec!["submitted", "pending", "approved", "delivered"]);
+}
+
+async fn without_manager_the_fallback_decides_and_without_anyone_it_is_denied_at_once(
+    env: TestEnv,
+) {
+    let w = world(&env).await;
+    let with_fallback = package(&env, &w, "With fallback", |p| {
+        p.stages[0].fallback = vec![principal(&w.fiona)]
+    })
+    .await;
+    let (request, _) = req::submit_request(&env.ctx, &w.nora, with_fallback, &ask("new hire"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        req::decide(&env.ctx, &w.fiona, request, false, "Not yet")
+            .await
+            .unwrap(),
+        RequestOutcome::Denied(_)
+    ));
+    assert!(membership(&env, w.office, w.nora.user_id).await.is_empty());
+    // Denied requests free the slot: Nora may ask again.
+    req::submit_request(&env.ctx, &w.nora, with_fallback, &ask("second try"))
+        .await
+        .unwrap();
+
+    let bare = package(&env, &w, "Bare", |_| {}).await;
+    let (_, outcome) = req::submit_request(&env.ctx, &w.nora, bare, &ask("please"))
+        .await
+        .unwrap();
+    let RequestOutcome::Denied(reason) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(reason.contains("nobody can decide"), "{reason}");
+}
+
+async fn two_stages_then_delivery_and_no_approval_delivers_at_once(env: TestEnv) {
+    let w = world(&env).await;
+    let two = package(&env, &w, "Two stages", |p| {
+        p.set_stage_count(2);
+        p.stages[1].approvers = vec![principal(&w.fiona)];
+        p.stages[1].require_justification = false;
+    })
+    .await;
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, two, &ask("two"))
+        .await
+        .unwrap();
+    assert_eq!(
+        req::decide(&env.ctx, &w.maria, request, true, "fine")
+            .await
+            .unwrap(),
+        RequestOutcome::Pending { stage: 2, of: 2 }
+    );
+    assert!(matches!(
+        req::decide(&env.ctx, &w.maria, request, true, "again").await,
+        Err(DomainError::Forbidden(_))
+    ));
+    assert!(matches!(
+        req::decide(&env.ctx, &w.fiona, request, true, "")
+            .await
+            .unwrap(),
+        RequestOutcome::Delivered(_)
+    ));
+
+    let open = package(&env, &w, "Self-service", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+    })
+    .await;
+    let (_, outcome) = req::submit_request(&env.ctx, &w.nora, open, &RequestForm::default())
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RequestOutcome::Delivered(_)));
+}
+
+async fn concurrent_decisions_produce_one_outcome(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |p| {
+        p.stages[0].manager_as_approver = false;
+        p.stages[0].approvers = vec![principal(&w.maria), principal(&w.fiona)];
+    })
+    .await;
+    for round in 0..5 {
+        let requestor = if round % 2 == 0 { &w.eric } else { &w.nora };
+        let (request, _) =
+            req::submit_request(&env.ctx, requestor, id, &ask(&format!("round {round}")))
+                .await
+                .unwrap();
+        let (a, b) = tokio::join!(
+            req::decide(&env.ctx, &w.maria, request, true, "yes"),
+            req::decide(&env.ctx, &w.fiona, request, false, "no"),
+        );
+        assert!(
+            a.is_ok() != b.is_ok(),
+            "exactly one decision wins: {a:?} {b:?}"
+        );
+        let loser = match (a, b) {
+            (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,
+            other => panic!("exactly one decision wins: {other:?}"),
+        };
+        assert!(conflict(loser).starts_with("This request was already"));
+        // Undo a delivery so the next round can request again.
+        sqlx::query("UPDATE access_package_assignments SET state = 'expired', active_key = NULL")
+            .execute(env.ctx.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+async fn requestors_cancel_and_separation_of_duties_refuses(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("x"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        req::cancel_request(&env.ctx, &w.maria, request).await,
+        Err(DomainError::Forbidden(_))
+    ));
+    req::cancel_request(&env.ctx, &w.eric, request)
+        .await
+        .unwrap();
+    let e = req::decide(&env.ctx, &w.maria, request, true, "late")
+        .await
+        .unwrap_err();
+    assert!(conflict(e).contains("no longer waiting"));
+    assert!(
+        conflict(
+            req::cancel_request(&env.ctx, &w.eric, request)
+                .await
+                .unwrap_err()
+        )
+        .contains("Only a request waiting")
+    );
+
+    let finance = dir::create_group(
+        &env.ctx,
+        &w.admin,
+        &GroupInput {
+            name: "Finance",
+            description: "",
+            kind: "security",
+        },
+    )
+    .await
+    .unwrap();
+    pkg::add_incompatible(&env.ctx, &w.admin, id, pkg::Incompatible::Group(finance))
+        .await
+        .unwrap();
+    dir::add_member(&env.ctx, &w.admin, finance, "eric@woodgrove.example")
+        .await
+        .unwrap();
+    let e = req::submit_request(&env.ctx, &w.eric, id, &ask("y"))
+        .await
+        .unwrap_err();
+    assert!(conflict(e).contains("because you have Finance"));
+
+    // Guests are outside "All members".
+    let guest = dir::create_user(
+        &env.ctx,
+        &w.admin,
+        &UserForm {
+            email: "gus@partner.example".into(),
+            display_name: "Gus".into(),
+            user_type: "guest".into(),
+            enabled: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let guest = domain::service::auth::resolve_actor(&env.ctx, guest)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        req::submit_request(&env.ctx, &guest, id, &ask("z")).await,
+        Err(DomainError::Forbidden(_))
+    ));
+}
+
+on_both_databases!(
+    the_manager_approves_and_access_is_delivered,
+    without_manager_the_fallback_decides_and_without_anyone_it_is_denied_at_once,
+    two_stages_then_delivery_and_no_approval_delivers_at_once,
+    concurrent_decisions_produce_one_outcome,
+    requestors_cancel_and_separation_of_duties_refuses,
+);

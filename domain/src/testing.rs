@@ -31,6 +31,18 @@ impl TestEnv {
             .unwrap()
     }
 
+    /// A security group.
+    pub async fn group(&self, admin: &Actor, name: &str) -> crate::model::GroupId {
+        let input = crate::service::directory::GroupInput {
+            name,
+            description: "",
+            kind: "security",
+        };
+        crate::service::directory::create_group(&self.ctx, admin, &input)
+            .await
+            .unwrap()
+    }
+
     /// A plain member actor without roles.
     pub async fn member(&self, admin: &Actor, email: &str) -> Actor {
         let form = UserForm {

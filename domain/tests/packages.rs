@@ -6,7 +6,7 @@ use domain::model::*;
 use domain::on_both_databases;
 use domain::rules::grants::GrantSource;
 use domain::service::catalogs::{self as cat, CatalogInput};
-use domain::service::directory::{self as dir, GroupInput};
+use domain::service::directory as dir;
 use domain::service::packages::{self as pkg, Incompatible};
 use domain::store::{self, groups};
 use domain::testing::TestEnv;
@@ -33,17 +33,7 @@ fn forbidden<T: std::fmt::Debug>(r: Result<T, DomainError>) {
 }
 
 async fn group(env: &TestEnv, admin: &Actor, name: &str) -> GroupId {
-    dir::create_group(
-        &env.ctx,
-        admin,
-        &GroupInput {
-            name,
-            description: "",
-            kind: "security",
-        },
-    )
-    .await
-    .unwrap()
+    env.group(admin, name).await
 }
 
 fn person(a: &Actor) -> Principal {

@@ -49,17 +49,7 @@ async fn world(env: &TestEnv) -> World {
     .await;
     let nora = person(env, &admin, "nora@woodgrove.example", "").await;
     let fiona = person(env, &admin, "fiona@woodgrove.example", "").await;
-    let office = dir::create_group(
-        &env.ctx,
-        &admin,
-        &GroupInput {
-            name: "Office Licenses",
-            description: "",
-            kind: "security",
-        },
-    )
-    .await
-    .unwrap();
+    let office = env.group(&admin, "Office Licenses").await;
     World {
         admin,
         maria,

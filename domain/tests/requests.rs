@@ -136,6 +136,28 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
         req::decide(&env.ctx, &w.eric, request, true, "ok").await,
         Err(DomainError::Forbidden(_))
     ));
+    let (pending, history) = req::my_approvals(&env.ctx, &w.maria).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(history.is_empty());
+    let item = &pending[0];
+    assert_eq!(
+        (item.requestor.email.as_str(), item.justification.as_str()),
+        ("eric@woodgrove.example", "I write reports")
+    );
+    assert_eq!(
+        (item.stage_no, item.stage_count, item.manager.as_deref()),
+        (1, 1, Some("maria"))
+    );
+    assert!(
+        req::my_approvals(&env.ctx, &w.fiona)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    let portal = pkg::portal_package(&env.ctx, &w.eric, id).await.unwrap();
+    assert_eq!(portal.pending_request, Some(request));
+    assert!(portal.reason.unwrap().contains("pending"));
     let e = req::decide(&env.ctx, &w.maria, request, true, " ")
         .await
         .unwrap_err();
@@ -168,6 +190,23 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
         .await
         .unwrap_err();
     assert!(conflict(e).contains("already have Office Licenses"));
+    let (pending, history) = req::my_approvals(&env.ctx, &w.maria).await.unwrap();
+    assert!(pending.is_empty());
+    assert_eq!(
+        history[0].decision.as_ref().map(|d| d.0.as_str()),
+        Some("approved")
+    );
+    assert!(
+        pkg::portal_package(&env.ctx, &w.eric, id)
+            .await
+            .unwrap()
+            .assigned
+    );
+    let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(
+        (mine.len(), mine[0].state.as_str(), mine[0].timeline.len()),
+        (1, "delivered", 4)
+    );
     let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
     assert_eq!(state, "delivered");
     let kinds: Vec<&str> = timeline.iter().map(|(_, k, _)| k.as_str()).collect();

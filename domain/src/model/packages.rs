@@ -1348,6 +1348,77 @@ pub struct PortalPackage {
     pub policies: Vec<String>,
     /// Why this person can't request it, when `policies` is empty.
     pub reason: Option<String>,
+    /// The policies to request under, with what their form asks.
+    pub requestable: Vec<RequestablePolicy>,
+    /// The person's open request for this package.
+    pub pending_request: Option<RequestId>,
+    /// The person already holds the package.
+    pub assigned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestablePolicy {
+    pub id: PolicyId,
+    pub name: String,
+    pub description: String,
+    pub requestor_justification: bool,
+    pub questions: Vec<Question>,
+}
+
+/// One request as its requestor sees it in the request history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestSummary {
+    pub id: RequestId,
+    pub package_id: AccessPackageId,
+    pub package_name: String,
+    pub state: String,
+    pub stage_no: u32,
+    pub stage_count: u32,
+    pub outcome: String,
+    pub justification: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub kind: String,
+    pub text: String,
+}
+
+/// A request waiting for (or decided by) an approver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalItem {
+    pub request_id: RequestId,
+    pub package_name: String,
+    pub requestor: UserRef,
+    pub department: String,
+    pub manager: Option<String>,
+    pub justification: String,
+    pub answers: Vec<(String, String)>,
+    pub stage_no: u32,
+    pub stage_count: u32,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    pub require_justification: bool,
+    pub other_approvers: Vec<String>,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    /// For history: "approved"/"denied", when, and the reason given.
+    pub decision: Option<(String, chrono::DateTime<chrono::Utc>, String)>,
+}
+
+/// Text for a request state, as the requestor reads it.
+pub fn request_state_label(state: &str) -> &'static str {
+    match state {
+        "submitted" => "Submitted",
+        "pendingApproval" => "Pending approval",
+        "delivering" => "Delivering",
+        "delivered" => "Delivered",
+        "denied" => "Denied",
+        "canceled" => "Canceled",
+        "expired" => "Expired",
+        _ => "Unknown",
+    }
 }
 
 #[cfg(test)]

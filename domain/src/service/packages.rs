@@ -882,11 +882,29 @@ pub async fn portal_package(
         .enumerate()
         .map(|(i, p)| (i, &p.spec))
         .collect();
-    let policies: Vec<String> = applicable(&specs, &subject)
-        .into_iter()
-        .map(|i| stored[i].name.clone())
+    let chosen = applicable(&specs, &subject);
+    let policies: Vec<String> = chosen.iter().map(|i| stored[*i].name.clone()).collect();
+    let requestable = chosen
+        .iter()
+        .map(|i| {
+            let p = &stored[*i];
+            RequestablePolicy {
+                id: p.id,
+                name: p.name.clone(),
+                description: p.description.clone(),
+                requestor_justification: p.spec.requestor_justification,
+                questions: p.spec.questions.clone(),
+            }
+        })
         .collect();
-    let reason = if !policies.is_empty() {
+    let assigned = crate::store::requests::holds_package(&mut conn, id, actor.user_id).await?;
+    let pending_request =
+        crate::store::requests::open_request(&mut conn, id, actor.user_id).await?;
+    let reason = if assigned {
+        Some("You already have this access package.".to_owned())
+    } else if pending_request.is_some() {
+        Some("Your request for this access package is pending.".to_owned())
+    } else if !policies.is_empty() {
         None
     } else if stored.is_empty()
         || stored
@@ -915,5 +933,8 @@ pub async fn portal_package(
         resources,
         policies,
         reason,
+        requestable,
+        pending_request,
+        assigned,
     })
 }

@@ -468,3 +468,22 @@ pub async fn timeline(
     let _ = &r.outcome;
     Ok((r.state, store::events(&mut conn, id).await?))
 }
+
+/// How many requests and approvals a list shows (newest first).
+pub const LIST_LIMIT: i64 = 100;
+
+/// The signed-in person's requests with their timelines.
+pub async fn my_requests(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<RequestSummary>> {
+    store::of_requestor(&mut *ctx.read().await?, actor.user_id, LIST_LIMIT).await
+}
+
+/// What waits for the signed-in person's decision, and what they could decide before.
+pub async fn my_approvals(
+    ctx: &Ctx,
+    actor: &Actor,
+) -> DomainResult<(Vec<ApprovalItem>, Vec<ApprovalItem>)> {
+    let mut conn = ctx.read().await?;
+    let pending = store::pending_for(&mut conn, actor.user_id, LIST_LIMIT).await?;
+    let history = store::history_for(&mut conn, actor.user_id, LIST_LIMIT).await?;
+    Ok((pending, history))
+}

@@ -363,3 +363,190 @@ pub async fn group_member_ids(
     .await?;
     ids.iter().map(|i| Ok(UserId(uuid(i)?))).collect()
 }
+
+pub async fn open_request(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    user: UserId,
+) -> DomainResult<Option<RequestId>> {
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM access_package_requests WHERE open_key = $1")
+            .bind(open_key(package, user))
+            .fetch_optional(&mut *conn)
+            .await?;
+    id.map(|i| uuid(&i).map(RequestId)).transpose()
+}
+
+type SummaryRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+);
+
+/// A person's requests, newest first, with their timelines (bounded).
+pub async fn of_requestor(
+    conn: &mut Conn,
+    user: UserId,
+    limit: i64,
+) -> DomainResult<Vec<RequestSummary>> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "SELECT r.id, r.package_id, p.name, r.state, r.stage_no, r.stages_json, r.outcome, r.justification, r.created_at
+         FROM access_package_requests r JOIN access_packages p ON p.id = r.package_id
+         WHERE r.requestor_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2",
+    )
+    .bind(user.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = RequestId(uuid(&r.0)?);
+        let stages: Vec<Stage> = serde_json::from_str(&r.5).map_err(bad)?;
+        out.push(RequestSummary {
+            id,
+            package_id: AccessPackageId(uuid(&r.1)?),
+            package_name: r.2,
+            state: r.3,
+            stage_no: u32::try_from(r.4).map_err(bad)?,
+            stage_count: u32::try_from(stages.len()).map_err(bad)?,
+            outcome: r.6,
+            justification: r.7,
+            created_at: from_ms(r.8),
+            timeline: events(conn, id)
+                .await?
+                .into_iter()
+                .map(|(at, kind, text)| TimelineEntry { at, kind, text })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+type ApprovalRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<i64>,
+    String,
+);
+
+const APPROVAL_SELECT: &str =
+    "SELECT r.id, p.name, u.id, u.display_name, u.email, u.department, m.display_name,
+        r.justification, r.answers_json, r.stages_json, s.stage_no, s.due_at, r.created_at,
+        s.decision, s.decided_at, s.justification
+     FROM request_approvers a
+     JOIN access_package_requests r ON r.id = a.request_id
+     JOIN request_stages s ON s.request_id = a.request_id AND s.stage_no = a.stage_no
+     JOIN access_packages p ON p.id = r.package_id
+     JOIN users u ON u.id = r.requestor_id
+     LEFT JOIN users m ON m.id = u.manager_id";
+
+async fn approval_items(
+    conn: &mut Conn,
+    me: UserId,
+    rows: Vec<ApprovalRow>,
+) -> DomainResult<Vec<ApprovalItem>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = RequestId(uuid(&r.0)?);
+        let stages: Vec<Stage> = serde_json::from_str(&r.9).map_err(bad)?;
+        let stage_no = u32::try_from(r.10).map_err(bad)?;
+        let answers: Vec<String> = serde_json::from_str(&r.8).map_err(bad)?;
+        let questions: Vec<Question> = match sqlx::query_scalar::<_, String>(
+            "SELECT x.spec FROM access_package_requests q JOIN access_package_policies x ON x.id = q.policy_id WHERE q.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        {
+            Some(spec) => serde_json::from_str::<PolicySpec>(&spec).map_err(bad)?.questions,
+            None => vec![],
+        };
+        let others: Vec<String> = sqlx::query_scalar(
+            "SELECT u.display_name FROM request_approvers a JOIN users u ON u.id = a.user_id
+             WHERE a.request_id = $1 AND a.stage_no = $2 AND a.user_id <> $3 ORDER BY lower(u.display_name) LIMIT 20",
+        )
+        .bind(id.to_string())
+        .bind(r.10)
+        .bind(me.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        out.push(ApprovalItem {
+            request_id: id,
+            package_name: r.1,
+            requestor: UserRef {
+                id: UserId(uuid(&r.2)?),
+                display_name: r.3,
+                email: r.4,
+            },
+            department: r.5,
+            manager: r.6,
+            justification: r.7,
+            answers: questions.into_iter().map(|q| q.text).zip(answers).collect(),
+            stage_no,
+            stage_count: u32::try_from(stages.len()).map_err(bad)?,
+            due_at: from_ms(r.11),
+            require_justification: stages
+                .get((stage_no.max(1) - 1) as usize)
+                .is_some_and(|s| s.require_justification),
+            other_approvers: others,
+            submitted_at: from_ms(r.12),
+            decision: match (r.13, r.14) {
+                (Some(d), Some(at)) => Some((d, from_ms(at), r.15)),
+                _ => None,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// Requests waiting for `me` to decide their current stage, oldest deadline first.
+pub async fn pending_for(
+    conn: &mut Conn,
+    me: UserId,
+    limit: i64,
+) -> DomainResult<Vec<ApprovalItem>> {
+    let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
+        "{APPROVAL_SELECT} WHERE a.user_id = $1 AND r.state = 'pendingApproval' AND a.stage_no = r.stage_no AND s.decision IS NULL
+         ORDER BY s.due_at, r.id LIMIT $2"
+    ))
+    .bind(me.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    approval_items(conn, me, rows).await
+}
+
+/// Stages `me` could decide that are decided (by anyone) or closed, newest first.
+pub async fn history_for(
+    conn: &mut Conn,
+    me: UserId,
+    limit: i64,
+) -> DomainResult<Vec<ApprovalItem>> {
+    let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
+        "{APPROVAL_SELECT} WHERE a.user_id = $1 AND (s.decision IS NOT NULL OR r.state <> 'pendingApproval' OR a.stage_no <> r.stage_no)
+         ORDER BY r.updated_at DESC, r.id LIMIT $2"
+    ))
+    .bind(me.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    approval_items(conn, me, rows).await
+}

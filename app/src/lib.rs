@@ -52,9 +52,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/myaccess" /> } />
                     <Route path=path!("/login") view=pages::login::LoginPage />
                     <Route path=path!("/myaccess") view=pages::my_access::MyAccessPage />
-                    <Route path=path!("/myaccess/access-packages/:id") view=pages::my_access::PortalPackagePage />
-                    <Route path=path!("/myaccess/requests") view=pages::my_access::RequestsPage />
-                    <Route path=path!("/myaccess/approvals") view=pages::my_access::ApprovalsPage />
+                    <Route path=path!("/myaccess/access-packages/:id") view=pages::requests::PortalPackagePage />
+                    <Route path=path!("/myaccess/requests") view=pages::requests::RequestsPage />
+                    <Route path=path!("/myaccess/approvals") view=pages::requests::ApprovalsPage />
                     <Route path=path!("/myaccess/reviews") view=pages::my_access::ReviewsPage />
                     <Route path=path!("/admin") view=pages::admin::AdminHome />
                     <Route path=path!("/admin/directory/users") view=pages::admin::users::UsersPage />

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod catalogs;
 pub mod directory;
 pub mod packages;
+pub mod requests;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

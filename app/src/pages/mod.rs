@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod login;
 pub mod my_access;
+pub mod requests;
 
 use leptos::prelude::*;
 

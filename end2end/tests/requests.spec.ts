@@ -1,0 +1,70 @@
+import { expect, test, type Page } from '@playwright/test';
+import { ADMIN, ERIC, MANAGER, gotoReady, mainNav, signIn } from './helpers';
+
+async function createPackage(page: Page, name: string): Promise<string> {
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/access-packages/new');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+  await page.getByRole('textbox', { name: 'Description', exact: true }).fill('Access to licenses for Office applications');
+  await page.getByRole('tab', { name: 'Resource roles' }).click();
+  await page.getByRole('button', { name: 'Groups and Teams' }).click();
+  await page.getByRole('combobox', { name: 'Search groups' }).fill('Office');
+  await page.getByRole('option', { name: /Office Licenses/ }).click();
+  await page.getByRole('tab', { name: 'Requests' }).click();
+  await page.getByRole('radio', { name: 'All members (excluding guests)' }).check();
+  await page.getByRole('combobox', { name: 'Fallback approvers' }).fill('fiona');
+  await page.getByRole('option', { name: /Fiona Fallback/ }).click();
+  await page.getByRole('tab', { name: 'Review + Create' }).click();
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'was created' })).toBeVisible();
+  const link = await page.getByRole('textbox', { name: 'My Access portal link' }).inputValue();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+  return link;
+}
+
+test('an employee requests Office licenses, the manager approves, access is delivered', async ({ page }) => {
+  const link = await createPackage(page, 'Office Licenses (requests)');
+
+  // The employee opens the shared link and asks.
+  await signIn(page, ERIC.email);
+  await gotoReady(page, link);
+  await expect(page.getByText('You can request this access package')).toBeVisible();
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByRole('textbox', { name: 'Business justification' })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('Business justification is required.')).toBeVisible();
+  await page.getByRole('textbox', { name: 'Business justification' }).fill('I edit the quarterly reports');
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
+  const request = page.getByRole('article', { name: 'Request for Office Licenses (requests)' });
+  await expect(request).toContainText('Pending approval');
+  await expect(request).toContainText('Stage 1 of 1');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+
+  // The manager decides from the inbox.
+  await signIn(page, MANAGER.email);
+  await mainNav(page).getByRole('link', { name: 'Approvals' }).click();
+  const item = page.getByRole('article', { name: 'Request from Eric Employee for Office Licenses (requests)' });
+  await expect(item).toContainText('I edit the quarterly reports');
+  await expect(item).toContainText('1 of 1');
+  await item.getByRole('button', { name: 'Approve' }).click();
+  await expect(item.getByText('Give a reason for your decision.')).toBeVisible();
+  await item.getByRole('textbox', { name: 'Reason' }).fill('Needed for the reports');
+  await item.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your decision was recorded.' })).toBeVisible();
+  await expect(page.getByText('Nothing is waiting for your decision')).toBeVisible();
+  await page.getByRole('navigation', { name: 'Approvals' }).getByRole('link', { name: 'History' }).click();
+  await expect(page.getByRole('article', { name: 'Request from Eric Employee for Office Licenses (requests)' })).toContainText('Approved');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+
+  // The employee has access: the request is delivered and the link says so.
+  await signIn(page, ERIC.email);
+  await gotoReady(page, '/myaccess/requests');
+  const done = page.getByRole('article', { name: 'Request for Office Licenses (requests)' });
+  await expect(done).toContainText('Delivered');
+  await expect(done.getByRole('list', { name: 'Timeline' })).toContainText('approved by Maria Manager: Needed for the reports');
+  await gotoReady(page, link);
+  await expect(page.getByText('You already have this access package.')).toBeVisible();
+});

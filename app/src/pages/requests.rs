@@ -239,7 +239,15 @@ pub fn ApprovalsPage() -> impl IntoView {
     let query = use_query_map();
     let history = move || query.read().get("tab").as_deref() == Some("history");
     let decide = ServerAction::<DecideRequest>::new();
-    let items = Resource::new(move || decide.version().get(), |_| load_my_approvals());
+    // Reload after a recorded decision only: a refused one keeps the card (and its reason).
+    let recorded = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if decide.value().get().is_some_and(|r| r.is_ok()) {
+            recorded.update(|n| *n += 1);
+        }
+    });
+    let last = RwSignal::new(None::<String>);
+    let items = Resource::new(move || recorded.get(), |_| load_my_approvals());
     view! {
         <Title text="Approvals · Tessera" />
         <div class="page-header"><h1>"Approvals"</h1></div>
@@ -263,7 +271,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                             return view! { <div class="empty-state"><h2>{if history() { "No decisions yet" } else { "Nothing is waiting for your decision" }}</h2>
                                 <p>"When someone asks for access you approve, the request appears here."</p></div> }.into_any();
                         }
-                        list.into_iter().map(|item| view! { <ApprovalCard item decide /> }).collect_view().into_any()
+                        list.into_iter().map(|item| view! { <ApprovalCard item decide last /> }).collect_view().into_any()
                     }
                 }
             })}
@@ -272,12 +280,16 @@ pub fn ApprovalsPage() -> impl IntoView {
 }
 
 #[component]
-fn ApprovalCard(item: ApprovalItem, decide: ServerAction<DecideRequest>) -> impl IntoView {
+fn ApprovalCard(
+    item: ApprovalItem,
+    decide: ServerAction<DecideRequest>,
+    last: RwSignal<Option<String>>,
+) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let id = item.request_id.to_string();
     let mine = Signal::derive({
         let id = id.clone();
-        move || decide.input().get().is_some_and(|i| i.id == id)
+        move || last.get().as_deref() == Some(id.as_str())
     });
     let error = Signal::derive(move || {
         if mine.get() {
@@ -297,6 +309,7 @@ fn ApprovalCard(item: ApprovalItem, decide: ServerAction<DecideRequest>) -> impl
     );
     let (approve_id, deny_id) = (id.clone(), id.clone());
     let send = move |id: String, decision: &'static str| {
+        last.set(Some(id.clone()));
         decide.dispatch(DecideRequest {
             id,
             decision: decision.into(),

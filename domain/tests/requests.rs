@@ -8,7 +8,7 @@ use domain::on_both_databases;
 use domain::rules::grants::GrantSource;
 use domain::service::directory::{self as dir, GroupInput};
 use domain::service::packages as pkg;
-use domain::service::requests::{self as req, RequestForm, RequestOutcome};
+use domain::service::requests::{self as req, MyAccessTab, RequestForm, RequestOutcome};
 use domain::store::groups;
 use domain::testing::TestEnv;
 
@@ -118,6 +118,20 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
         .await
         .unwrap_err();
     assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "justification"));
+    let available = req::my_access(&env.ctx, &w.eric, MyAccessTab::Available, "office")
+        .await
+        .unwrap();
+    assert_eq!(available.len(), 1);
+    assert_eq!(
+        (available[0].status.as_str(), available[0].grants.clone()),
+        ("Available", vec!["Member of Office Licenses".to_owned()])
+    );
+    assert!(
+        req::my_access(&env.ctx, &w.eric, MyAccessTab::Available, "nothing like it")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (request, outcome) = req::submit_request(&env.ctx, &w.eric, id, &ask("I write reports"))
         .await
         .unwrap();
@@ -201,6 +215,22 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
             .await
             .unwrap()
             .assigned
+    );
+    let active = req::my_access(&env.ctx, &w.eric, MyAccessTab::Active, "")
+        .await
+        .unwrap();
+    assert_eq!(active.len(), 1);
+    let ends = active[0].ends_at.unwrap();
+    assert_eq!((ends - env.clock.now()).num_days(), 365);
+    let listed = req::my_access(&env.ctx, &w.eric, MyAccessTab::Available, "")
+        .await
+        .unwrap();
+    assert_eq!(listed[0].status, "Active");
+    assert!(
+        req::my_access(&env.ctx, &w.eric, MyAccessTab::Expired, "")
+            .await
+            .unwrap()
+            .is_empty()
     );
     let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
     assert_eq!(
@@ -389,6 +419,40 @@ async fn requestors_cancel_and_separation_of_duties_refuses(env: TestEnv) {
         req::submit_request(&env.ctx, &guest, id, &ask("z")).await,
         Err(DomainError::Forbidden(_))
     ));
+    assert!(
+        req::my_access(&env.ctx, &guest, MyAccessTab::Available, "")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Hidden packages are not listed (their link still works).
+    let nora_sees = req::my_access(&env.ctx, &w.nora, MyAccessTab::Available, "")
+        .await
+        .unwrap();
+    assert_eq!(nora_sees.len(), 1);
+    pkg::update_basics(
+        &env.ctx,
+        &w.admin,
+        id,
+        "Office Licenses",
+        "Hidden now",
+        true,
+    )
+    .await
+    .unwrap();
+    assert!(
+        req::my_access(&env.ctx, &w.nora, MyAccessTab::Available, "")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        pkg::portal_package(&env.ctx, &w.nora, id)
+            .await
+            .unwrap()
+            .reason
+            .is_none()
+    );
 }
 
 on_both_databases!(

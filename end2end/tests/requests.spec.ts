@@ -28,6 +28,9 @@ test('an employee requests Office licenses, the manager approves, access is deli
 
   // The employee opens the shared link and asks.
   await signIn(page, ERIC.email);
+  const card = page.getByRole('region', { name: 'Office Licenses (requests)' });
+  await expect(card).toContainText('Available');
+  await expect(card).toContainText('Member of Office Licenses');
   await gotoReady(page, link);
   await expect(page.getByText('You can request this access package')).toBeVisible();
   await page.getByRole('button', { name: 'Submit request' }).click();
@@ -67,4 +70,7 @@ test('an employee requests Office licenses, the manager approves, access is deli
   await expect(done.getByRole('list', { name: 'Timeline' })).toContainText('approved by Maria Manager: Needed for the reports');
   await gotoReady(page, link);
   await expect(page.getByText('You already have this access package.')).toBeVisible();
+  await gotoReady(page, '/myaccess');
+  await page.getByRole('navigation', { name: 'Access packages' }).getByRole('link', { name: 'Active' }).click();
+  await expect(page.getByRole('region', { name: 'Office Licenses (requests)' })).toContainText(/Ends \d{4}-\d{2}-\d{2}/);
 });

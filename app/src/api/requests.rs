@@ -79,3 +79,13 @@ pub async fn load_my_requests() -> Result<Vec<RequestSummary>, AppError> {
 pub async fn load_my_approvals() -> Result<(Vec<ApprovalItem>, Vec<ApprovalItem>), AppError> {
     Ok(req::my_approvals(&ctx()?, &actor()?).await?)
 }
+
+#[server]
+pub async fn load_my_access(tab: String, q: String) -> Result<Vec<MyAccessCard>, AppError> {
+    let tab = match tab.as_str() {
+        "active" => req::MyAccessTab::Active,
+        "expired" => req::MyAccessTab::Expired,
+        _ => req::MyAccessTab::Available,
+    };
+    Ok(req::my_access(&ctx()?, &actor()?, tab, &q).await?)
+}

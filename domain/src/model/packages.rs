@@ -1407,6 +1407,20 @@ pub struct ApprovalItem {
     pub decision: Option<(String, chrono::DateTime<chrono::Utc>, String)>,
 }
 
+/// One access package card in My Access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyAccessCard {
+    pub package_id: AccessPackageId,
+    pub name: String,
+    pub description: String,
+    /// What it grants, in words ("Member of Office Licenses").
+    pub grants: Vec<String>,
+    /// "Available", "Request pending", "Active", "Expired".
+    pub status: String,
+    /// Active: when the access ends (None: never). Expired: when it ended.
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Text for a request state, as the requestor reads it.
 pub fn request_state_label(state: &str) -> &'static str {
     match state {

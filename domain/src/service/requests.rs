@@ -487,3 +487,113 @@ pub async fn my_approvals(
     let history = store::history_for(&mut conn, actor.user_id, LIST_LIMIT).await?;
     Ok((pending, history))
 }
+
+/// The My Access tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MyAccessTab {
+    Available,
+    Active,
+    Expired,
+}
+
+/// How many cards a My Access tab shows; a search narrows the rest.
+pub const CARDS_LIMIT: i64 = 100;
+
+/// The signed-in person's access packages: those they may request (hidden ones excluded),
+/// those they hold, and those that ended. Search covers names and descriptions.
+pub async fn my_access(
+    ctx: &Ctx,
+    actor: &Actor,
+    tab: MyAccessTab,
+    query: &str,
+) -> DomainResult<Vec<MyAccessCard>> {
+    use crate::rules::policies::in_scope;
+    if query.chars().count() > 200 {
+        return Err(DomainError::invalid(
+            "q",
+            "Search text must be at most 200 characters.",
+        ));
+    }
+    let pattern = crate::store::contains_pattern(query);
+    let mut conn = ctx.read().await?;
+    let mut cards = Vec::new();
+    match tab {
+        MyAccessTab::Available => {
+            let my_groups = groups::group_ids_of(&mut conn, actor.user_id).await?;
+            let subject = Subject {
+                user: actor.user_id,
+                is_guest: actor.is_guest(),
+                groups: &my_groups,
+            };
+            let candidates = store::requestable_candidates(
+                &mut conn,
+                actor.is_guest(),
+                &pattern,
+                CARDS_LIMIT * 5,
+            )
+            .await?;
+            let ids: Vec<String> = candidates.iter().map(|c| c.0.clone()).collect();
+            let specs = store::enabled_specs(&mut conn, &ids).await?;
+            let (held, open) = store::my_package_states(&mut conn, actor.user_id).await?;
+            for (id, name, description) in candidates {
+                let eligible = specs
+                    .get(&id)
+                    .is_some_and(|list| list.iter().any(|spec| in_scope(spec, &subject)));
+                if !eligible {
+                    continue;
+                }
+                let status = if held.contains(&id) {
+                    "Active"
+                } else if open.contains(&id) {
+                    "Request pending"
+                } else {
+                    "Available"
+                };
+                let package_id = AccessPackageId(crate::store::uuid(&id)?);
+                cards.push(MyAccessCard {
+                    package_id,
+                    name,
+                    description,
+                    grants: vec![],
+                    status: status.into(),
+                    ends_at: None,
+                });
+                if cards.len() as i64 >= CARDS_LIMIT {
+                    break;
+                }
+            }
+        }
+        MyAccessTab::Active | MyAccessTab::Expired => {
+            let live = tab == MyAccessTab::Active;
+            for (id, name, description, ends_at, updated_at) in
+                store::assignments_of(&mut conn, actor.user_id, live, &pattern, CARDS_LIMIT).await?
+            {
+                cards.push(MyAccessCard {
+                    package_id: AccessPackageId(crate::store::uuid(&id)?),
+                    name,
+                    description,
+                    grants: vec![],
+                    status: if live {
+                        "Active".into()
+                    } else {
+                        "Expired".into()
+                    },
+                    ends_at: if live {
+                        ends_at.map(crate::store::from_ms)
+                    } else {
+                        Some(crate::store::from_ms(updated_at))
+                    },
+                });
+            }
+        }
+    }
+    let ids: Vec<String> = cards.iter().map(|c| c.package_id.to_string()).collect();
+    let words = store::grants_in_words(&mut conn, &ids).await?;
+    for c in &mut cards {
+        c.grants = words
+            .get(&c.package_id.to_string())
+            .cloned()
+            .unwrap_or_default();
+    }
+    Ok(cards)
+}

@@ -455,7 +455,95 @@ async fn requestors_cancel_and_separation_of_duties_refuses(env: TestEnv) {
     );
 }
 
+async fn admins_list_and_remove_assignments_keeping_other_grants(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Self-service", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+    })
+    .await;
+    dir::add_member(&env.ctx, &w.admin, w.office, "nora@woodgrove.example")
+        .await
+        .unwrap();
+    req::submit_request(&env.ctx, &w.eric, id, &RequestForm::default())
+        .await
+        .unwrap();
+    req::submit_request(&env.ctx, &w.nora, id, &RequestForm::default())
+        .await
+        .unwrap();
+    let page = req::package_assignments(&env.ctx, &w.admin, id, true, "", PageRequest::first())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|a| a.user.display_name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["eric", "nora"]
+    );
+    assert_eq!(
+        req::package_assignments(&env.ctx, &w.admin, id, true, "NORA", PageRequest::first())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert!(matches!(
+        req::package_assignments(&env.ctx, &w.eric, id, true, "", PageRequest::first()).await,
+        Err(DomainError::Forbidden(_))
+    ));
+
+    let nora = page.items[1].id;
+    assert!(matches!(
+        req::remove_assignment(&env.ctx, &w.eric, nora).await,
+        Err(DomainError::Forbidden(_))
+    ));
+    assert_eq!(
+        req::remove_assignment(&env.ctx, &w.admin, nora)
+            .await
+            .unwrap(),
+        1
+    );
+    // Nora keeps the direct membership she had before.
+    assert_eq!(
+        membership(&env, w.office, w.nora.user_id).await,
+        vec![GrantSource::Direct]
+    );
+    assert!(
+        conflict(
+            req::remove_assignment(&env.ctx, &w.admin, nora)
+                .await
+                .unwrap_err()
+        )
+        .contains("already ended")
+    );
+    let ended = req::package_assignments(&env.ctx, &w.admin, id, false, "", PageRequest::first())
+        .await
+        .unwrap();
+    assert_eq!((ended.total, ended.items[0].state.as_str()), (1, "removed"));
+    assert_eq!(
+        req::my_access(&env.ctx, &w.nora, MyAccessTab::Expired, "")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // With no live assignment left but Eric's, deleting is still refused; Eric's removal frees it.
+    let eric = req::package_assignments(&env.ctx, &w.admin, id, true, "", PageRequest::first())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    req::remove_assignment(&env.ctx, &w.admin, eric)
+        .await
+        .unwrap();
+    assert!(membership(&env, w.office, w.eric.user_id).await.is_empty());
+    pkg::delete(&env.ctx, &w.admin, id).await.unwrap();
+}
+
 on_both_databases!(
+    admins_list_and_remove_assignments_keeping_other_grants,
     the_manager_approves_and_access_is_delivered,
     without_manager_the_fallback_decides_and_without_anyone_it_is_denied_at_once,
     two_stages_then_delivery_and_no_approval_delivers_at_once,

@@ -69,6 +69,16 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The page `request` asked for, holding `items` of `total`.
+    pub fn of(items: Vec<T>, total: i64, request: PageRequest) -> Self {
+        Self {
+            items,
+            total,
+            page: request.page,
+            per_page: request.per_page,
+        }
+    }
+
     pub fn page_count(&self) -> u32 {
         let per = i64::from(self.per_page.max(1));
         u32::try_from((self.total + per - 1) / per)

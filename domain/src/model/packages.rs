@@ -1421,6 +1421,17 @@ pub struct MyAccessCard {
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// One assignment of a package, as admins list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentView {
+    pub id: AssignmentId,
+    pub user: UserRef,
+    pub state: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub policy: Option<String>,
+}
+
 /// Text for a request state, as the requestor reads it.
 pub fn request_state_label(state: &str) -> &'static str {
     match state {

@@ -597,3 +597,72 @@ pub async fn my_access(
     }
     Ok(cards)
 }
+
+/// A package's assignments for admins: live ones (or ended ones), searchable, paged.
+pub async fn package_assignments(
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+    live: bool,
+    query: &str,
+    page: PageRequest,
+) -> DomainResult<Page<AssignmentView>> {
+    let mut conn = ctx.read().await?;
+    let summary = packages::summary(&mut conn, package).await?;
+    require(
+        actor.can_read_catalog(summary.catalog_id),
+        "you have no role in this access package's catalog",
+    )?;
+    if query.chars().count() > 200 {
+        return Err(DomainError::invalid(
+            "q",
+            "Search text must be at most 200 characters.",
+        ));
+    }
+    store::package_assignments(
+        &mut conn,
+        package,
+        live,
+        &crate::store::contains_pattern(query),
+        page,
+    )
+    .await
+}
+
+/// An administrator removes someone's assignment: access ends now and every grant it gave is
+/// withdrawn (membership from other grants stays).
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn remove_assignment(ctx: &Ctx, actor: &Actor, id: AssignmentId) -> DomainResult<u64> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let Some((package, user)) = store::live_assignment(&mut tx, id).await? else {
+        return Err(DomainError::Conflict(
+            "This assignment has already ended.".into(),
+        ));
+    };
+    let summary = packages::summary(&mut tx, package).await?;
+    require(
+        actor.can_manage_assignments(summary.catalog_id),
+        "only the catalog's owners, access package managers and assignment managers can remove assignments",
+    )?;
+    let who = users::summary(&mut tx, user).await?;
+    let revoked = store::end_assignment(&mut tx, id, "removed", now)
+        .await?
+        .ok_or_else(|| DomainError::Conflict("This assignment has already ended.".into()))?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "assignment.removed",
+            "access_package",
+            package,
+            format!("Removed {} from {}", who.email, summary.name),
+        )
+        .before(json!({"assignment": id.to_string(), "user": who.email}))
+        .after(json!({"grants_withdrawn": revoked})),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(revoked)
+}

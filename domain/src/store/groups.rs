@@ -76,12 +76,7 @@ pub async fn search(
     .fetch_all(&mut *conn)
     .await?;
     let items = into_summaries(conn, rows).await?;
-    Ok(Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    Ok(Page::of(items, total, page))
 }
 
 pub async fn summary(conn: &mut Conn, id: GroupId) -> DomainResult<GroupSummary> {
@@ -276,12 +271,7 @@ pub async fn members(
             })
         })
         .collect::<DomainResult<_>>()?;
-    Ok(Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    Ok(Page::of(items, total, page))
 }
 
 /// The groups a person is in, with the grants that hold each membership.

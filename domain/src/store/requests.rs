@@ -679,3 +679,107 @@ pub async fn my_package_states(
         .await?;
     Ok((held.into_iter().collect(), open.into_iter().collect()))
 }
+
+type AssignmentListRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
+/// A package's assignments (live or ended), people in name order, matching `pattern`.
+pub async fn package_assignments(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    live: bool,
+    pattern: &str,
+    page: PageRequest,
+) -> DomainResult<Page<AssignmentView>> {
+    let filter = format!(
+        "a.package_id = $1 AND a.active_key IS {} NULL AND (lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')",
+        if live { "NOT" } else { "" }
+    );
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM access_package_assignments a JOIN users u ON u.id = a.user_id WHERE {filter}"
+    ))
+    .bind(package.to_string())
+    .bind(pattern)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<AssignmentListRow> = sqlx::query_as(&format!(
+        "SELECT a.id, u.id, u.display_name, u.email, a.state, a.starts_at, a.ends_at, x.name
+         FROM access_package_assignments a JOIN users u ON u.id = a.user_id
+         LEFT JOIN access_package_policies x ON x.id = a.policy_id
+         WHERE {filter} ORDER BY lower(u.display_name), a.id LIMIT $3 OFFSET $4"
+    ))
+    .bind(package.to_string())
+    .bind(pattern)
+    .bind(page.limit())
+    .bind(page.offset())
+    .fetch_all(&mut *conn)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(AssignmentView {
+                id: AssignmentId(uuid(&r.0)?),
+                user: UserRef {
+                    id: UserId(uuid(&r.1)?),
+                    display_name: r.2,
+                    email: r.3,
+                },
+                state: r.4,
+                starts_at: from_ms(r.5),
+                ends_at: r.6.map(from_ms),
+                policy: r.7,
+            })
+        })
+        .collect::<DomainResult<_>>()?;
+    Ok(Page::of(items, total, page))
+}
+
+/// The live assignment `id`: (package, user).
+pub async fn live_assignment(
+    conn: &mut Conn,
+    id: AssignmentId,
+) -> DomainResult<Option<(AccessPackageId, UserId)>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT package_id, user_id FROM access_package_assignments WHERE id = $1 AND active_key IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(p, u)| Ok((AccessPackageId(uuid(&p)?), UserId(uuid(&u)?))))
+        .transpose()
+}
+
+/// Ends a live assignment now and withdraws every grant it gave (other grants stay).
+/// Returns how many grants were withdrawn, or `None` when it was no longer live.
+pub async fn end_assignment(
+    conn: &mut Conn,
+    id: AssignmentId,
+    state: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<u64>> {
+    let done = sqlx::query(
+        "UPDATE access_package_assignments SET state = $2, active_key = NULL, ends_at = $3, updated_at = $3
+         WHERE id = $1 AND active_key IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .bind(state)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let revoked = sqlx::query("DELETE FROM group_members WHERE source = $1")
+        .bind(GrantSource::Assignment(id.0).code())
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(revoked.rows_affected()))
+}

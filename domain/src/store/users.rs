@@ -76,12 +76,7 @@ pub async fn search(
         .into_iter()
         .map(SummaryRow::into_summary)
         .collect::<DomainResult<_>>()?;
-    Ok(Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    Ok(Page::of(items, total, page))
 }
 
 pub async fn summary(conn: &mut Conn, id: UserId) -> DomainResult<UserSummary> {

@@ -569,6 +569,16 @@ fn principals(
     list.to_vec()
 }
 
+/// Compiles a requestor-information pattern with bounded memory: the one way both saving a
+/// policy and checking an answer build it.
+#[cfg(feature = "server")]
+pub fn compile_pattern(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(256 * 1024)
+        .dfa_size_limit(256 * 1024)
+        .build()
+}
+
 /// Checks a requestor-information pattern. In the browser only its size is checked; the
 /// server compiles it (with a size limit) before anything is saved.
 pub fn check_pattern(pattern: &str) -> Result<(), String> {
@@ -579,16 +589,12 @@ pub fn check_pattern(pattern: &str) -> Result<(), String> {
     }
     #[cfg(feature = "server")]
     {
-        regex::RegexBuilder::new(pattern)
-            .size_limit(256 * 1024)
-            .dfa_size_limit(256 * 1024)
-            .build()
-            .map_err(|e| match e {
-                regex::Error::CompiledTooBig(_) => {
-                    "The regular expression is too complex; simplify it.".to_owned()
-                }
-                other => format!("The regular expression is not valid: {other}"),
-            })?;
+        compile_pattern(pattern).map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => {
+                "The regular expression is too complex; simplify it.".to_owned()
+            }
+            other => format!("The regular expression is not valid: {other}"),
+        })?;
     }
     Ok(())
 }

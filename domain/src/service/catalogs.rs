@@ -1,16 +1,11 @@
 //! Catalogs: create, rename, enable, delete; resources; delegated catalog roles.
 
-use super::{Ctx, require};
-use crate::db::Tx;
+use super::{Ctx, check_search, commit, require};
 use crate::model::*;
 use crate::store::audit::{self, NewEvent};
 use crate::store::{catalogs, groups, users};
 use crate::{DomainError, DomainResult};
 use serde_json::json;
-
-async fn commit(tx: Tx) -> DomainResult<()> {
-    tx.commit().await.map_err(DomainError::internal)
-}
 
 /// What an admin types to create or edit a catalog.
 #[derive(Debug, Clone)]
@@ -57,12 +52,7 @@ pub async fn list(
         actor.can_open_admin(),
         "only administrators can see catalogs",
     )?;
-    if query.chars().count() > 200 {
-        return Err(DomainError::invalid(
-            "q",
-            "Search text must be at most 200 characters.",
-        ));
-    }
+    check_search(query)?;
     let only = (!actor.is_governance_admin()).then_some(actor.user_id);
     catalogs::search(&mut *ctx.read().await?, query, only, page).await
 }

@@ -1,6 +1,6 @@
 //! Directory administration: users, groups, memberships, licenses, CSV import.
 
-use super::{Ctx, require_directory_admin};
+use super::{Ctx, check_search, commit, require_directory_admin};
 use crate::db::Tx;
 use crate::model::*;
 use crate::rules::grants::GrantSource;
@@ -15,10 +15,6 @@ pub const IMPORT_MAX_BYTES: usize = 2 * 1024 * 1024;
 pub const IMPORT_MAX_ROWS: usize = 10_000;
 /// How many direct reports and license violations a detail page shows.
 pub const DETAIL_LIST_LIMIT: i64 = 200;
-
-async fn commit(tx: Tx) -> DomainResult<()> {
-    tx.commit().await.map_err(DomainError::internal)
-}
 
 pub async fn counts(ctx: &Ctx, actor: &Actor) -> DomainResult<DirectoryCounts> {
     require_directory_admin(actor)?;
@@ -44,12 +40,7 @@ pub async fn search_users(
     page: PageRequest,
 ) -> DomainResult<Page<UserSummary>> {
     require_directory_admin(actor)?;
-    if query.chars().count() > 200 {
-        return Err(DomainError::invalid(
-            "q",
-            "Search text must be at most 200 characters.",
-        ));
-    }
+    check_search(query)?;
     users::search(&mut *ctx.read().await?, query, page).await
 }
 
@@ -390,12 +381,7 @@ pub async fn search_groups(
     page: PageRequest,
 ) -> DomainResult<Page<GroupSummary>> {
     require_directory_admin(actor)?;
-    if query.chars().count() > 200 {
-        return Err(DomainError::invalid(
-            "q",
-            "Search text must be at most 200 characters.",
-        ));
-    }
+    check_search(query)?;
     groups::search(&mut *ctx.read().await?, query, page).await
 }
 

@@ -43,6 +43,24 @@ impl Ctx {
     }
 }
 
+/// Longest search text any list accepts.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Refuses search text longer than any list accepts, on the search field `q`.
+pub(crate) fn check_search(query: &str) -> DomainResult<()> {
+    if query.chars().count() > MAX_SEARCH_CHARS {
+        return Err(DomainError::invalid(
+            "q",
+            format!("Search text must be at most {MAX_SEARCH_CHARS} characters."),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn commit(tx: crate::db::Tx) -> DomainResult<()> {
+    tx.commit().await.map_err(DomainError::internal)
+}
+
 pub(crate) fn require(allowed: bool, what: &'static str) -> DomainResult<()> {
     if allowed {
         Ok(())

@@ -1,8 +1,7 @@
 //! Access packages: the creation wizard, overview, edit (basics, resource roles, policies,
 //! separation of duties) and clean-up.
 
-use super::{Ctx, require};
-use crate::db::Tx;
+use super::{Ctx, check_search, commit, require};
 use crate::model::*;
 use crate::store::audit::{self, NewEvent};
 use crate::store::{Conn, catalogs, groups, packages};
@@ -13,10 +12,6 @@ use uuid::Uuid;
 
 /// How many people and groups one picker search returns.
 pub const PICKER_RESULTS: i64 = 10;
-
-async fn commit(tx: Tx) -> DomainResult<()> {
-    tx.commit().await.map_err(DomainError::internal)
-}
 
 fn event<'a>(
     ctx: &Ctx,
@@ -68,12 +63,7 @@ pub async fn search_principals(
         actor.can_open_admin(),
         "only administrators can search the directory here",
     )?;
-    if query.chars().count() > 200 {
-        return Err(DomainError::invalid(
-            "q",
-            "Search text must be at most 200 characters.",
-        ));
-    }
+    check_search(query)?;
     packages::search_principals(
         &mut *ctx.read().await?,
         query,
@@ -297,12 +287,7 @@ pub async fn list(
         actor.can_open_admin(),
         "only administrators can list access packages",
     )?;
-    if query.chars().count() > 200 {
-        return Err(DomainError::invalid(
-            "q",
-            "Search text must be at most 200 characters.",
-        ));
-    }
+    check_search(query)?;
     let only = (!actor.is_governance_admin()).then_some(actor.user_id);
     packages::search(&mut *ctx.read().await?, query, catalog, only, page).await
 }

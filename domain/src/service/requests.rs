@@ -2,8 +2,7 @@
 //! Each use case is one transaction; the database's unique keys guarantee at most one open
 //! request and one live assignment per person and package.
 
-use super::{Ctx, require};
-use crate::db::Tx;
+use super::{Ctx, check_search, commit, require};
 use crate::model::*;
 use crate::rules::policies::{Subject, applicable};
 use crate::rules::requests::{
@@ -19,10 +18,6 @@ use serde_json::json;
 /// How many members of an approver group are asked (one of them decides).
 const MAX_GROUP_APPROVERS: i64 = 500;
 pub const MAX_JUSTIFICATION_CHARS: usize = 2000;
-
-async fn commit(tx: Tx) -> DomainResult<()> {
-    tx.commit().await.map_err(DomainError::internal)
-}
 
 /// What a person fills in to request an access package.
 #[derive(Debug, Clone, Default)]
@@ -47,10 +42,7 @@ pub enum RequestOutcome {
 }
 
 fn matches_pattern(pattern: &str, text: &str) -> bool {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(256 * 1024)
-        .build()
-        .is_ok_and(|re| re.is_match(text))
+    compile_pattern(pattern).is_ok_and(|re| re.is_match(text))
 }
 
 fn source_code(s: ApproverSource) -> &'static str {
@@ -465,7 +457,6 @@ pub async fn timeline(
         any
     };
     require(allowed, "this request is not yours to see")?;
-    let _ = &r.outcome;
     Ok((r.state, store::events(&mut conn, id).await?))
 }
 
@@ -508,12 +499,7 @@ pub async fn my_access(
     query: &str,
 ) -> DomainResult<Vec<MyAccessCard>> {
     use crate::rules::policies::in_scope;
-    if query.chars().count() > 200 {
-        return Err(DomainError::invalid(
-            "q",
-            "Search text must be at most 200 characters.",
-        ));
-    }
+    check_search(query)?;
     let pattern = crate::store::contains_pattern(query);
     let mut conn = ctx.read().await?;
     let mut cards = Vec::new();
@@ -613,12 +599,7 @@ pub async fn package_assignments(
         actor.can_read_catalog(summary.catalog_id),
         "you have no role in this access package's catalog",
     )?;
-    if query.chars().count() > 200 {
-        return Err(DomainError::invalid(
-            "q",
-            "Search text must be at most 200 characters.",
-        ));
-    }
+    check_search(query)?;
     store::package_assignments(
         &mut conn,
         package,

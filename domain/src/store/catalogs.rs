@@ -22,14 +22,6 @@ fn summary_of(r: SummaryRow) -> DomainResult<CatalogSummary> {
     })
 }
 
-/// `$n, $n+1, …` for an IN list of `len` values starting at placeholder `first`.
-pub fn placeholders(first: usize, len: usize) -> String {
-    (first..first + len)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Catalogs matching `query`; `only_for` limits them to those where that person holds a role.
 pub async fn search(
     conn: &mut Conn,

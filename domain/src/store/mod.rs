@@ -88,6 +88,19 @@ pub fn user_refs(rows: Vec<(String, String, String)>) -> DomainResult<Vec<crate:
         .collect()
 }
 
+/// `$1, $2, …, $len`: the placeholders of an IN list that starts the query's parameters.
+pub fn placeholders(len: usize) -> String {
+    (1..=len)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A stored value the code cannot read back (a bad enum code, malformed JSON).
+pub(crate) fn corrupt(e: impl ToString) -> DomainError {
+    DomainError::Internal(e.to_string().into())
+}
+
 pub fn flag(b: bool) -> i64 {
     i64::from(b)
 }

@@ -1,12 +1,8 @@
-use super::{Conn, contains_pattern, flag, from_ms, ms, uuid};
+use super::{Conn, contains_pattern, corrupt, flag, from_ms, ms, placeholders, uuid};
 use crate::model::*;
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-
-fn bad(e: impl ToString) -> DomainError {
-    DomainError::Internal(e.to_string().into())
-}
 
 type SummaryRow = (String, String, String, String, String, i64, i64, i64, i64);
 
@@ -222,8 +218,8 @@ pub async fn resource_roles(
                 licenses: by_group.get(&gid).cloned().unwrap_or_default(),
                 group_id: GroupId(uuid(&gid)?),
                 group_name: name,
-                group_kind: GroupKind::parse(&kind).map_err(bad)?,
-                role: ResourceRole::parse(&role).map_err(bad)?,
+                group_kind: GroupKind::parse(&kind).map_err(corrupt)?,
+                role: ResourceRole::parse(&role).map_err(corrupt)?,
             })
         })
         .collect()
@@ -335,7 +331,7 @@ pub async fn insert_policy(
     .bind(description.as_str())
     .bind(spec.scope.code())
     .bind(flag(spec.enabled))
-    .bind(serde_json::to_string(spec).map_err(bad)?)
+    .bind(serde_json::to_string(spec).map_err(corrupt)?)
     .bind(ms(now))
     .execute(&mut *conn)
     .await?;
@@ -359,7 +355,7 @@ pub async fn update_policy(
     .bind(description.as_str())
     .bind(spec.scope.code())
     .bind(flag(spec.enabled))
-    .bind(serde_json::to_string(spec).map_err(bad)?)
+    .bind(serde_json::to_string(spec).map_err(corrupt)?)
     .bind(ms(now))
     .execute(&mut *conn)
     .await?;
@@ -394,7 +390,7 @@ fn policy_of(r: PolicyRow) -> DomainResult<StoredPolicy> {
         package: AccessPackageId(uuid(&r.1)?),
         name: r.2,
         description: r.3,
-        spec: serde_json::from_str(&r.4).map_err(bad)?,
+        spec: serde_json::from_str(&r.4).map_err(corrupt)?,
     })
 }
 
@@ -424,13 +420,6 @@ pub async fn policy(conn: &mut Conn, id: PolicyId) -> DomainResult<StoredPolicy>
 
 // ---- principals ----
 
-fn in_list(first: usize, len: usize) -> String {
-    (first..first + len)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Current names of the given people and groups: id → (kind, name, detail). Missing ids are
 /// people or groups that no longer exist.
 pub async fn principal_names(
@@ -442,7 +431,7 @@ pub async fn principal_names(
     for chunk in users.chunks(500) {
         let sql = format!(
             "SELECT id, display_name, email FROM users WHERE id IN ({})",
-            in_list(1, chunk.len())
+            placeholders(chunk.len())
         );
         let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
         for id in chunk {
@@ -464,7 +453,7 @@ pub async fn principal_names(
     for chunk in groups.chunks(500) {
         let sql = format!(
             "SELECT id, name FROM directory_groups WHERE id IN ({})",
-            in_list(1, chunk.len())
+            placeholders(chunk.len())
         );
         let mut q = sqlx::query_as::<_, (String, String)>(&sql);
         for id in chunk {

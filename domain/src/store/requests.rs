@@ -1,14 +1,10 @@
 //! Requests, their stages, deciders and timeline; assignments and their grants.
 
-use super::{Conn, from_ms, ms, uuid};
+use super::{Conn, corrupt, from_ms, ms, placeholders, uuid};
 use crate::model::*;
 use crate::rules::grants::GrantSource;
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
-
-fn bad(e: impl ToString) -> DomainError {
-    DomainError::Internal(e.to_string().into())
-}
 
 pub fn open_key(package: AccessPackageId, user: UserId) -> String {
     format!("{package}/{user}")
@@ -39,8 +35,8 @@ pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
     .bind(r.requestor.to_string())
     .bind(open_key(r.package, r.requestor))
     .bind(r.justification)
-    .bind(serde_json::to_string(r.answers).map_err(bad)?)
-    .bind(serde_json::to_string(r.stages).map_err(bad)?)
+    .bind(serde_json::to_string(r.answers).map_err(corrupt)?)
+    .bind(serde_json::to_string(r.stages).map_err(corrupt)?)
     .bind(ms(r.now))
     .execute(&mut *conn)
     .await?;
@@ -56,23 +52,13 @@ pub struct RequestRow {
     pub state: String,
     pub stage_no: u32,
     pub stages: Vec<Stage>,
-    pub outcome: String,
 }
 
-type RequestTuple = (
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-    String,
-    String,
-);
+type RequestTuple = (String, String, Option<String>, String, String, i64, String);
 
 pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
     let row: Option<RequestTuple> = sqlx::query_as(
-        "SELECT id, package_id, policy_id, requestor_id, state, stage_no, stages_json, outcome
+        "SELECT id, package_id, policy_id, requestor_id, state, stage_no, stages_json
          FROM access_package_requests WHERE id = $1",
     )
     .bind(id.to_string())
@@ -85,9 +71,8 @@ pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
         policy: r.2.map(|p| uuid(&p).map(PolicyId)).transpose()?,
         requestor: UserId(uuid(&r.3)?),
         state: r.4,
-        stage_no: u32::try_from(r.5).map_err(bad)?,
-        stages: serde_json::from_str(&r.6).map_err(bad)?,
-        outcome: r.7,
+        stage_no: u32::try_from(r.5).map_err(corrupt)?,
+        stages: serde_json::from_str(&r.6).map_err(corrupt)?,
     })
 }
 
@@ -407,14 +392,14 @@ pub async fn of_requestor(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let id = RequestId(uuid(&r.0)?);
-        let stages: Vec<Stage> = serde_json::from_str(&r.5).map_err(bad)?;
+        let stages: Vec<Stage> = serde_json::from_str(&r.5).map_err(corrupt)?;
         out.push(RequestSummary {
             id,
             package_id: AccessPackageId(uuid(&r.1)?),
             package_name: r.2,
             state: r.3,
-            stage_no: u32::try_from(r.4).map_err(bad)?,
-            stage_count: u32::try_from(stages.len()).map_err(bad)?,
+            stage_no: u32::try_from(r.4).map_err(corrupt)?,
+            stage_count: u32::try_from(stages.len()).map_err(corrupt)?,
             outcome: r.6,
             justification: r.7,
             created_at: from_ms(r.8),
@@ -466,9 +451,9 @@ async fn approval_items(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let id = RequestId(uuid(&r.0)?);
-        let stages: Vec<Stage> = serde_json::from_str(&r.9).map_err(bad)?;
-        let stage_no = u32::try_from(r.10).map_err(bad)?;
-        let answers: Vec<String> = serde_json::from_str(&r.8).map_err(bad)?;
+        let stages: Vec<Stage> = serde_json::from_str(&r.9).map_err(corrupt)?;
+        let stage_no = u32::try_from(r.10).map_err(corrupt)?;
+        let answers: Vec<String> = serde_json::from_str(&r.8).map_err(corrupt)?;
         let questions: Vec<Question> = match sqlx::query_scalar::<_, String>(
             "SELECT x.spec FROM access_package_requests q JOIN access_package_policies x ON x.id = q.policy_id WHERE q.id = $1",
         )
@@ -476,7 +461,7 @@ async fn approval_items(
         .fetch_optional(&mut *conn)
         .await?
         {
-            Some(spec) => serde_json::from_str::<PolicySpec>(&spec).map_err(bad)?.questions,
+            Some(spec) => serde_json::from_str::<PolicySpec>(&spec).map_err(corrupt)?.questions,
             None => vec![],
         };
         let others: Vec<String> = sqlx::query_scalar(
@@ -501,7 +486,7 @@ async fn approval_items(
             justification: r.7,
             answers: questions.into_iter().map(|q| q.text).zip(answers).collect(),
             stage_no,
-            stage_count: u32::try_from(stages.len()).map_err(bad)?,
+            stage_count: u32::try_from(stages.len()).map_err(corrupt)?,
             due_at: from_ms(r.11),
             require_justification: stages
                 .get((stage_no.max(1) - 1) as usize)
@@ -558,10 +543,7 @@ pub async fn grants_in_words(
 ) -> DomainResult<std::collections::HashMap<String, Vec<String>>> {
     let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for chunk in packages.chunks(200) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = placeholders(chunk.len());
         let sql = format!(
             "SELECT rr.package_id, rr.role, g.name FROM access_package_resource_roles rr JOIN directory_groups g ON g.id = rr.group_id
              WHERE rr.package_id IN ({list}) ORDER BY g.name_key"
@@ -571,7 +553,7 @@ pub async fn grants_in_words(
             q = q.bind(id);
         }
         for (pkg, role, group) in q.fetch_all(&mut *conn).await? {
-            let role = ResourceRole::parse(&role).map_err(bad)?;
+            let role = ResourceRole::parse(&role).map_err(corrupt)?;
             out.entry(pkg)
                 .or_default()
                 .push(format!("{} of {group}", role.label()));
@@ -641,10 +623,7 @@ pub async fn enabled_specs(
     let mut out: std::collections::HashMap<String, Vec<PolicySpec>> =
         std::collections::HashMap::new();
     for chunk in packages.chunks(200) {
-        let list = (1..=chunk.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = placeholders(chunk.len());
         let sql = format!(
             "SELECT package_id, spec FROM access_package_policies WHERE enabled = 1 AND package_id IN ({list})"
         );
@@ -655,7 +634,7 @@ pub async fn enabled_specs(
         for (pkg, spec) in q.fetch_all(&mut *conn).await? {
             out.entry(pkg)
                 .or_default()
-                .push(serde_json::from_str(&spec).map_err(bad)?);
+                .push(serde_json::from_str(&spec).map_err(corrupt)?);
         }
     }
     Ok(out)

@@ -57,6 +57,25 @@ pub fn TextField(
     }
 }
 
+/// A Yes/No form field (`name` is sent as "yes" or "no"), a radio pair in a group named by
+/// `legend`; `id` keeps the radios' ids apart from other forms on the page.
+#[component]
+pub fn YesNoField(
+    legend: &'static str,
+    name: &'static str,
+    id: &'static str,
+    value: bool,
+) -> impl IntoView {
+    let (yes, no) = (format!("{id}-yes"), format!("{id}-no"));
+    view! {
+        <fieldset class="radios radios-inline">
+            <legend>{legend}</legend>
+            <div class="radio"><input type="radio" id=yes.clone() name=name value="yes" checked=value /><label for=yes>"Yes"</label></div>
+            <div class="radio"><input type="radio" id=no.clone() name=name value="no" checked=!value /><label for=no>"No"</label></div>
+        </fieldset>
+    }
+}
+
 /// Errors of an action that are not about one of `fields`, in a live alert.
 #[component]
 pub fn FormAlert(

@@ -7,21 +7,9 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::directory::parse_id,
-    super::ssr::{actor, ctx},
+    super::ssr::{actor, ctx, yes_no},
     domain::service::catalogs as cat,
 };
-
-#[cfg(feature = "ssr")]
-fn yes_no(field: &str, raw: &str) -> Result<bool, AppError> {
-    match raw {
-        "yes" => Ok(true),
-        "no" => Ok(false),
-        _ => Err(AppError::Invalid(vec![FieldError::new(
-            field,
-            "Choose Yes or No.",
-        )])),
-    }
-}
 
 #[server]
 pub async fn list_catalogs(q: String, page: u32) -> Result<Page<CatalogSummary>, AppError> {

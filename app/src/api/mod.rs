@@ -14,6 +14,18 @@ pub(crate) mod ssr {
     use domain::service::Ctx;
     use leptos::prelude::use_context;
 
+    /// A Yes/No form field ("yes" / "no"), or a message on `field`.
+    pub fn yes_no(field: &str, raw: &str) -> Result<bool, AppError> {
+        match raw {
+            "yes" => Ok(true),
+            "no" => Ok(false),
+            _ => Err(AppError::Invalid(vec![domain::model::FieldError::new(
+                field,
+                "Choose Yes or No.",
+            )])),
+        }
+    }
+
     pub fn ctx() -> Result<Ctx, AppError> {
         use_context::<Ctx>().ok_or_else(|| {
             tracing::error!("the domain context was not provided");

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use {
     super::directory::parse_id,
-    super::ssr::{actor, ctx},
+    super::ssr::{actor, ctx, yes_no},
     domain::service::packages as pkg,
 };
 
@@ -125,16 +125,7 @@ pub async fn update_package(
     hidden: String,
 ) -> Result<(), AppError> {
     let id = parse_id(AccessPackageId::parse, &id, "access package")?;
-    let hidden = match hidden.as_str() {
-        "yes" => true,
-        "no" => false,
-        _ => {
-            return Err(AppError::Invalid(vec![FieldError::new(
-                "hidden",
-                "Choose Yes or No.",
-            )]));
-        }
-    };
+    let hidden = yes_no("hidden", &hidden)?;
     Ok(pkg::update_basics(&ctx()?, &actor()?, id, &name, &description, hidden).await?)
 }
 

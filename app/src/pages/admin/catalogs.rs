@@ -11,17 +11,6 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 #[component]
-fn EnabledRadios(prefix: &'static str, enabled: bool) -> impl IntoView {
-    view! {
-        <fieldset class="radios radios-inline">
-            <legend>"Enabled"</legend>
-            <div class="radio"><input type="radio" id=format!("{prefix}-enabled-yes") name="enabled" value="yes" checked=enabled /><label for=format!("{prefix}-enabled-yes")>"Yes"</label></div>
-            <div class="radio"><input type="radio" id=format!("{prefix}-enabled-no") name="enabled" value="no" checked=!enabled /><label for=format!("{prefix}-enabled-no")>"No"</label></div>
-        </fieldset>
-    }
-}
-
-#[component]
 pub fn CatalogsPage() -> impl IntoView {
     view! {
         <Title text="Catalogs · Tessera" />
@@ -59,7 +48,7 @@ fn CatalogsList() -> impl IntoView {
                     <TextField label="Name" name="name" id="catalog-name" required=true maxlength=120 error=field("name") />
                     <TextField label="Description" name="description" id="catalog-description" maxlength=1000 error=field("description") />
                 </div>
-                <EnabledRadios prefix="new" enabled=true />
+                <YesNoField legend="Enabled" name="enabled" id="new-enabled" value=true />
                 <div class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create catalog"</button></div>
             </ActionForm>
         </details>
@@ -210,7 +199,7 @@ fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView 
                         <TextField label="Name" name="name" id="catalog-name" value=s.name.clone() required=true maxlength=120 error=field("name") />
                         <TextField label="Description" name="description" id="catalog-description" value=s.description.clone() maxlength=1000 error=field("description") />
                     </div>
-                    <EnabledRadios prefix="edit" enabled=s.enabled />
+                    <YesNoField legend="Enabled" name="enabled" id="edit-enabled" value=s.enabled />
                     <div class="actions"><button type="submit" class="primary">"Save"</button></div>
                 </ActionForm>
             </details>

@@ -348,11 +348,7 @@ fn OverviewView(detail: PackageDetail, link: String, actions: PackageActions) ->
                         <input type="hidden" name="id" value=s.id.to_string() />
                         <TextField label="Name" name="name" id="edit-name" value=s.name.clone() required=true maxlength=200 error=field("name") />
                         <TextField label="Description" name="description" id="edit-description" value=s.description.clone() required=true maxlength=2000 error=field("description") />
-                        <fieldset class="radios radios-inline">
-                            <legend>"Hidden"</legend>
-                            <div class="radio"><input type="radio" id="edit-hidden-yes" name="hidden" value="yes" checked=s.hidden /><label for="edit-hidden-yes">"Yes"</label></div>
-                            <div class="radio"><input type="radio" id="edit-hidden-no" name="hidden" value="no" checked=!s.hidden /><label for="edit-hidden-no">"No"</label></div>
-                        </fieldset>
+                        <YesNoField legend="Hidden" name="hidden" id="edit-hidden" value=s.hidden />
                         <div class="actions"><button type="submit" class="primary" disabled=move || update.pending().get()>"Save"</button></div>
                     </ActionForm>
                 </details>

@@ -8,7 +8,9 @@ use domain::on_both_databases;
 use domain::rules::grants::GrantSource;
 use domain::service::directory::{self as dir, GroupInput};
 use domain::service::packages as pkg;
-use domain::service::requests::{self as req, MyAccessTab, RequestForm, RequestOutcome};
+use domain::service::requests::{
+    self as req, AssignForm, MyAccessTab, RequestForm, RequestOutcome,
+};
 use domain::store::groups;
 use domain::testing::TestEnv;
 
@@ -542,6 +544,451 @@ async fn admins_list_and_remove_assignments_keeping_other_grants(env: TestEnv) {
     pkg::delete(&env.ctx, &w.admin, id).await.unwrap();
 }
 
+fn field_errors(e: DomainError) -> Vec<(String, String)> {
+    match e {
+        DomainError::Invalid(f) => f.into_iter().map(|f| (f.field, f.message)).collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+async fn count(env: &TestEnv, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(env.ctx.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn twenty_concurrent_decisions_give_one_outcome(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |p| {
+        p.stages[0].manager_as_approver = false;
+        p.stages[0].approvers = vec![principal(&w.maria), principal(&w.fiona)];
+    })
+    .await;
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("licenses"))
+        .await
+        .unwrap();
+    let mut all = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let ctx = env.ctx.clone();
+        let approver = if i % 2 == 0 {
+            w.maria.clone()
+        } else {
+            w.fiona.clone()
+        };
+        all.spawn(async move { req::decide(&ctx, &approver, request, true, "yes").await });
+    }
+    let results = all.join_all().await;
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "exactly one decision wins: {results:?}");
+    for r in results.into_iter().filter(|r| r.is_err()) {
+        assert!(conflict(r.unwrap_err()).starts_with("This request was already approved by"));
+    }
+    assert_eq!(
+        count(&env, "SELECT COUNT(*) FROM access_package_assignments").await,
+        1
+    );
+    assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1);
+    let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
+    assert_eq!(state, "delivered");
+    assert_eq!(timeline.iter().filter(|t| t.1 == "approved").count(), 1);
+}
+
+async fn twenty_concurrent_submissions_leave_one_open_request(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let mut all = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let ctx = env.ctx.clone();
+        let eric = w.eric.clone();
+        all.spawn(async move {
+            req::submit_request(&ctx, &eric, id, &ask(&format!("attempt {i}"))).await
+        });
+    }
+    let results = all.join_all().await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    for r in results.into_iter().filter(|r| r.is_err()) {
+        assert_eq!(
+            conflict(r.unwrap_err()),
+            "You already have a pending request for Office Licenses."
+        );
+    }
+    assert_eq!(
+        count(&env, "SELECT COUNT(*) FROM access_package_requests").await,
+        1
+    );
+    assert_eq!(
+        count(
+            &env,
+            "SELECT COUNT(*) FROM notifications WHERE kind = 'approvalRequired'"
+        )
+        .await,
+        1,
+        "Maria is asked once"
+    );
+}
+
+async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let (first, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("I need Word"))
+        .await
+        .unwrap();
+    let inbox = req::my_notifications(&env.ctx, &w.maria).await.unwrap();
+    assert_eq!(inbox.unread, 1);
+    assert_eq!(inbox.items[0].kind, "approvalRequired");
+    assert_eq!(inbox.items[0].title, "Approval required: Office Licenses");
+    assert!(
+        inbox.items[0]
+            .body
+            .starts_with("eric requests Office Licenses. Approve or deny by ")
+    );
+    assert_eq!(inbox.items[0].link, "/myaccess/approvals");
+
+    req::decide(&env.ctx, &w.maria, first, false, "Not this quarter")
+        .await
+        .unwrap();
+    let eric_inbox = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(eric_inbox.unread, 1);
+    assert_eq!(
+        eric_inbox.items[0].body,
+        "maria denied your request for Office Licenses: Not this quarter"
+    );
+    let history = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(history[0].state, "denied");
+    assert_eq!(history[0].outcome, "Denied by maria: Not this quarter");
+
+    // Resubmit starts from the earlier answers; only the requestor may read them.
+    assert!(matches!(
+        req::resubmission(&env.ctx, &w.maria, first).await,
+        Err(DomainError::Forbidden(_))
+    ));
+    let again = req::resubmission(&env.ctx, &w.eric, first).await.unwrap();
+    assert_eq!(again.package_id, id);
+    assert_eq!(again.justification, "I need Word");
+    let form = RequestForm {
+        policy: again.policy_id,
+        justification: format!("{} and Excel", again.justification),
+        answers: again.answers,
+        ..Default::default()
+    };
+    let (second, _) = req::submit_request(&env.ctx, &w.eric, id, &form)
+        .await
+        .unwrap();
+    assert_ne!(first, second);
+    req::decide(&env.ctx, &w.maria, second, true, "OK now")
+        .await
+        .unwrap();
+    let eric_inbox = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    let kinds: Vec<&str> = eric_inbox.items.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert!(
+        kinds.contains(&"approved") && kinds.contains(&"delivered") && kinds.contains(&"denied")
+    );
+    assert_eq!(eric_inbox.unread, 3);
+    assert_eq!(
+        req::mark_notifications_read(&env.ctx, &w.eric)
+            .await
+            .unwrap(),
+        3
+    );
+    let read = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(read.unread, 0);
+    assert!(read.items.iter().all(|n| n.read));
+    assert_eq!(
+        req::my_notifications(&env.ctx, &w.maria)
+            .await
+            .unwrap()
+            .unread,
+        2
+    );
+}
+
+async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv) {
+    let w = world(&env).await;
+    let fixed = package(&env, &w, "Fixed term", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+    })
+    .await;
+    let id = package(&env, &w, "Office Licenses", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+        p.custom_timeline = true;
+        p.expiry_days = "30".into();
+    })
+    .await;
+    let today = env.clock.now().date_naive();
+    let day = |n: i64| {
+        (today + chrono::Duration::days(n))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let form = |start: String, end: String| RequestForm {
+        specific_period: true,
+        start,
+        end,
+        ..Default::default()
+    };
+    let e = req::submit_request(&env.ctx, &w.eric, fixed, &form(day(1), day(5)))
+        .await
+        .unwrap_err();
+    assert_eq!(field_errors(e)[0].0, "specific_period");
+    let e = req::submit_request(
+        &env.ctx,
+        &w.eric,
+        id,
+        &form("31/12/2026".into(), String::new()),
+    )
+    .await
+    .unwrap_err();
+    let fields = field_errors(e);
+    assert_eq!(
+        fields[0],
+        (
+            "start".into(),
+            "The start date must look like 2026-12-31.".into()
+        )
+    );
+    assert_eq!(fields[1], ("end".into(), "Enter the end date.".into()));
+    let e = req::submit_request(&env.ctx, &w.eric, id, &form(day(2), day(40)))
+        .await
+        .unwrap_err();
+    let fields = field_errors(e);
+    assert_eq!(fields[0].0, "end");
+    assert!(
+        fields[0]
+            .1
+            .starts_with("The policy grants access for at most until"),
+        "{fields:?}"
+    );
+    assert_eq!(
+        count(&env, "SELECT COUNT(*) FROM access_package_requests").await,
+        0
+    );
+
+    let (request, outcome) = req::submit_request(&env.ctx, &w.eric, id, &form(day(2), day(20)))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RequestOutcome::Delivered(_)));
+    assert!(
+        membership(&env, w.office, w.eric.user_id).await.is_empty(),
+        "not before the start"
+    );
+    let history = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    let (start, end) = history[0].period.unwrap();
+    assert_eq!(
+        (start.date_naive().to_string(), end.date_naive().to_string()),
+        (day(2), day(20))
+    );
+    let (_, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
+    assert!(
+        timeline
+            .last()
+            .unwrap()
+            .2
+            .starts_with("Access scheduled from")
+    );
+    assert_eq!(req::start_scheduled_assignments(&env.ctx).await.unwrap(), 0);
+
+    env.clock.advance(chrono::Duration::days(2));
+    let (a, b) = tokio::join!(
+        req::start_scheduled_assignments(&env.ctx),
+        req::start_scheduled_assignments(&env.ctx)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "started once");
+    assert_eq!(req::start_scheduled_assignments(&env.ctx).await.unwrap(), 0);
+    assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1);
+    let page = req::package_assignments(&env.ctx, &w.admin, id, true, "", PageRequest::first())
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].state, "delivered");
+    assert_eq!(
+        page.items[0].ends_at.unwrap().date_naive().to_string(),
+        day(20)
+    );
+}
+
+async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |p| {
+        p.scope = TargetScope::SpecificDirectoryUsers;
+        p.specific = vec![principal(&w.eric), principal(&w.nora)];
+        p.stages[0].fallback = vec![principal(&w.fiona)];
+    })
+    .await;
+    let policy = pkg::detail(&env.ctx, &w.admin, id).await.unwrap().policies[0].id;
+    let form = |users: Vec<UserId>| AssignForm {
+        users,
+        policy: Some(policy),
+        justification: "Project Contoso".into(),
+        ..Default::default()
+    };
+    // Nora asked already: the direct assignment answers her request.
+    let (noras, _) = req::submit_request(&env.ctx, &w.nora, id, &ask("please"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        req::assign_directly(&env.ctx, &w.maria, id, &form(vec![w.eric.user_id])).await,
+        Err(DomainError::Forbidden(_))
+    ));
+    let e = req::assign_directly(
+        &env.ctx,
+        &w.admin,
+        id,
+        &form(vec![w.eric.user_id, w.fiona.user_id]),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        field_errors(e),
+        vec![(
+            "users.1".to_owned(),
+            "fiona isn't one of the users who can request under Initial policy.".to_owned()
+        )]
+    );
+    assert!(
+        membership(&env, w.office, w.eric.user_id).await.is_empty(),
+        "all or nothing"
+    );
+    let e = req::assign_directly(&env.ctx, &w.admin, id, &AssignForm::default())
+        .await
+        .unwrap_err();
+    let fields: Vec<String> = field_errors(e).into_iter().map(|f| f.0).collect();
+    assert_eq!(fields, vec!["policy", "users"]);
+
+    let done = req::assign_directly(
+        &env.ctx,
+        &w.admin,
+        id,
+        &form(vec![w.eric.user_id, w.nora.user_id]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.len(), 2);
+    assert_eq!(membership(&env, w.office, w.nora.user_id).await.len(), 1);
+    let (state, timeline) = req::timeline(&env.ctx, &w.nora, noras).await.unwrap();
+    assert_eq!(state, "canceled");
+    assert_eq!(
+        timeline.last().unwrap().2,
+        "Canceled: assigned directly by Root Admin"
+    );
+    let e = req::assign_directly(&env.ctx, &w.admin, id, &form(vec![w.eric.user_id]))
+        .await
+        .unwrap_err();
+    assert_eq!(field_errors(e)[0].1, "eric already has Office Licenses.");
+    let eric_inbox = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(
+        eric_inbox.items[0].title,
+        "You now have access: Office Licenses"
+    );
+
+    // Separation of duties: a package incompatible with Office Licenses can't be assigned to
+    // its holders; a policy for direct assignments only takes anyone else.
+    let other = package(&env, &w, "Contractor tools", |p| {
+        p.scope = TargetScope::NotSpecified;
+    })
+    .await;
+    pkg::add_incompatible(&env.ctx, &w.admin, other, pkg::Incompatible::Package(id))
+        .await
+        .unwrap();
+    let other_policy = pkg::detail(&env.ctx, &w.admin, other)
+        .await
+        .unwrap()
+        .policies[0]
+        .id;
+    let e = req::assign_directly(
+        &env.ctx,
+        &w.admin,
+        other,
+        &AssignForm {
+            users: vec![w.fiona.user_id, w.eric.user_id],
+            policy: Some(other_policy),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        field_errors(e),
+        vec![(
+            "users.1".to_owned(),
+            "eric has Office Licenses, which is incompatible with Contractor tools.".to_owned()
+        )]
+    );
+
+    // The package's Requests view: filters and admin cancel with the requestor told.
+    assert!(
+        matches!(
+            req::submit_request(&env.ctx, &w.fiona, other, &ask("x")).await,
+            Err(DomainError::Forbidden(_))
+        ),
+        "a policy for direct assignments only can't be requested"
+    );
+    let all = req::package_requests(&env.ctx, &w.admin, id, "", "", PageRequest::first())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3);
+    assert_eq!(all.items.iter().filter(|r| r.direct).count(), 2);
+    let canceled = req::package_requests(
+        &env.ctx,
+        &w.admin,
+        id,
+        "canceled",
+        "nora",
+        PageRequest::first(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(canceled.items.len(), 1);
+    assert_eq!(canceled.items[0].requestor.display_name, "nora");
+    assert!(matches!(
+        req::package_requests(&env.ctx, &w.admin, id, "weird", "", PageRequest::first()).await,
+        Err(DomainError::Invalid(_))
+    ));
+    assert!(matches!(
+        req::package_requests(&env.ctx, &w.eric, id, "", "", PageRequest::first()).await,
+        Err(DomainError::Forbidden(_))
+    ));
+    req::remove_assignment(&env.ctx, &w.admin, done[0])
+        .await
+        .unwrap();
+    let (pending, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("back again"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        req::cancel_request(&env.ctx, &w.maria, pending).await,
+        Err(DomainError::Forbidden(_))
+    ));
+    req::cancel_request(&env.ctx, &w.admin, pending)
+        .await
+        .unwrap();
+    let (_, timeline) = req::timeline(&env.ctx, &w.eric, pending).await.unwrap();
+    assert_eq!(
+        timeline.last().unwrap().2,
+        "Canceled by Root Admin (administrator)"
+    );
+    assert_eq!(
+        req::my_notifications(&env.ctx, &w.eric)
+            .await
+            .unwrap()
+            .items[0]
+            .title,
+        "Request canceled: Office Licenses"
+    );
+    let e = req::cancel_request(&env.ctx, &w.admin, pending)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        conflict(e),
+        "Only a request waiting for approval can be canceled; this one is canceled."
+    );
+}
+
 on_both_databases!(
     admins_list_and_remove_assignments_keeping_other_grants,
     the_manager_approves_and_access_is_delivered,
@@ -549,4 +996,9 @@ on_both_databases!(
     two_stages_then_delivery_and_no_approval_delivers_at_once,
     concurrent_decisions_produce_one_outcome,
     requestors_cancel_and_separation_of_duties_refuses,
+    twenty_concurrent_decisions_give_one_outcome,
+    twenty_concurrent_submissions_leave_one_open_request,
+    denied_requests_are_resubmitted_prefilled_and_each_side_is_notified,
+    a_requested_period_is_checked_then_starts_once_on_its_day,
+    admins_assign_directly_within_scope_and_separation_of_duties,
 );

@@ -42,6 +42,7 @@ id_type!(AccessPackageId, "access package");
 id_type!(PolicyId, "policy");
 id_type!(AssignmentId, "assignment");
 id_type!(RequestId, "request");
+id_type!(NotificationId, "notification");
 
 impl CatalogId {
     /// The built-in catalog "General", created by the first migration.

@@ -5,11 +5,13 @@ mod values;
 mod catalogs;
 mod directory;
 mod ids;
+mod notifications;
 mod packages;
 
 pub use catalogs::*;
 pub use directory::*;
 pub use ids::*;
+pub use notifications::*;
 pub use packages::*;
 pub use values::*;
 

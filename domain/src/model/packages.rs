@@ -1383,7 +1383,28 @@ pub struct RequestSummary {
     pub outcome: String,
     pub justification: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The period asked for ("Request for specific period?"), start and end.
+    pub period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
     pub timeline: Vec<TimelineEntry>,
+}
+
+/// One request of a package, as its admins list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRequestView {
+    pub summary: RequestSummary,
+    pub requestor: UserRef,
+    /// Made by an administrator's direct assignment rather than asked for.
+    pub direct: bool,
+}
+
+/// What a "Resubmit" form starts from: the earlier request's answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resubmission {
+    pub package_id: AccessPackageId,
+    pub policy_id: Option<PolicyId>,
+    pub justification: String,
+    pub answers: Vec<String>,
+    pub period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1409,6 +1430,7 @@ pub struct ApprovalItem {
     pub require_justification: bool,
     pub other_approvers: Vec<String>,
     pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
     /// For history: "approved"/"denied", when, and the reason given.
     pub decision: Option<(String, chrono::DateTime<chrono::Utc>, String)>,
 }

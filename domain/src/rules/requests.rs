@@ -174,6 +174,90 @@ pub fn check_answers(
     problems
 }
 
+/// Where a request is in its life. Closed states (delivered, denied, canceled, expired)
+/// never change again, so a request has at most one outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// Just stored; `of` approval stages to go (0: delivered without approval).
+    Submitted {
+        of: u32,
+    },
+    PendingApproval {
+        stage: u32,
+        of: u32,
+    },
+    Delivered,
+    Denied,
+    Canceled,
+    Expired,
+}
+
+/// What can happen to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The flow starts after submission.
+    Start,
+    Approve,
+    Deny,
+    Cancel,
+    /// Nobody decided the stage in time.
+    Expire,
+}
+
+impl Lifecycle {
+    /// Reads the stored state (`None` for an unknown code).
+    pub fn of(state: &str, stage: u32, of: u32) -> Option<Self> {
+        Some(match state {
+            "submitted" => Self::Submitted { of },
+            "pendingApproval" if (1..=of).contains(&stage) => Self::PendingApproval { stage, of },
+            "delivered" => Self::Delivered,
+            "denied" => Self::Denied,
+            "canceled" => Self::Canceled,
+            "expired" => Self::Expired,
+            _ => return None,
+        })
+    }
+
+    /// The stored state code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Submitted { .. } => "submitted",
+            Self::PendingApproval { .. } => "pendingApproval",
+            Self::Delivered => "delivered",
+            Self::Denied => "denied",
+            Self::Canceled => "canceled",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Submitted { .. } | Self::PendingApproval { .. })
+    }
+
+    /// The state after `step`, or why the step can't happen now.
+    pub fn after(self, step: Step) -> Result<Self, &'static str> {
+        match (self, step) {
+            (Self::Submitted { of: 0 }, Step::Start) => Ok(Self::Delivered),
+            (Self::Submitted { of }, Step::Start) => Ok(Self::PendingApproval { stage: 1, of }),
+            (Self::Submitted { .. } | Self::PendingApproval { .. }, Step::Cancel) => {
+                Ok(Self::Canceled)
+            }
+            (Self::PendingApproval { stage, of }, Step::Approve) if stage < of => {
+                Ok(Self::PendingApproval {
+                    stage: stage + 1,
+                    of,
+                })
+            }
+            (Self::PendingApproval { .. }, Step::Approve) => Ok(Self::Delivered),
+            (Self::PendingApproval { .. }, Step::Deny) => Ok(Self::Denied),
+            (Self::PendingApproval { .. }, Step::Expire) => Ok(Self::Expired),
+            (Self::Submitted { .. }, _) => Err("This request hasn't started yet."),
+            (Self::PendingApproval { .. }, Step::Start) => Err("This request has already started."),
+            _ => Err("This request is no longer waiting for a decision."),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,6 +490,120 @@ mod tests {
             check_answers(&questions, &too_many, &digits)
                 .iter()
                 .any(|f| f.field == "answers")
+        );
+    }
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::{Lifecycle, Step};
+
+    /// A small deterministic generator (xorshift), so every run checks the same sequences.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    const STEPS: [Step; 5] = [
+        Step::Start,
+        Step::Approve,
+        Step::Deny,
+        Step::Cancel,
+        Step::Expire,
+    ];
+
+    #[test]
+    fn no_sequence_of_steps_reaches_an_illegal_state_or_two_outcomes() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            let of = (rng.next() % 4) as u32;
+            let mut state = Lifecycle::Submitted { of };
+            let mut outcome: Option<Lifecycle> = None;
+            let mut approvals = 0;
+            for _ in 0..12 {
+                let step = STEPS[(rng.next() % 5) as usize];
+                match state.after(step) {
+                    Ok(next) => {
+                        assert!(outcome.is_none(), "{state:?} closed but moved on {step:?}");
+                        if step == Step::Approve {
+                            approvals += 1;
+                        }
+                        if let Lifecycle::PendingApproval { stage, of: o } = next {
+                            assert!(stage >= 1 && stage <= o && o == of, "{next:?}");
+                            assert_eq!(stage, approvals + 1, "one stage per approval");
+                        }
+                        if next == Lifecycle::Delivered {
+                            assert_eq!(approvals, of, "delivered only after every stage approved");
+                        }
+                        if !next.is_open() {
+                            outcome = Some(next);
+                        }
+                        assert_eq!(
+                            Lifecycle::of(
+                                next.code(),
+                                match next {
+                                    Lifecycle::PendingApproval { stage, .. } => stage,
+                                    _ => 0,
+                                },
+                                of
+                            ),
+                            Some(next),
+                            "stored code reads back"
+                        );
+                        state = next;
+                    }
+                    Err(_) => assert!(
+                        !state.is_open()
+                            || matches!(
+                                (state, step),
+                                (
+                                    Lifecycle::Submitted { .. },
+                                    Step::Approve | Step::Deny | Step::Expire
+                                ) | (Lifecycle::PendingApproval { .. }, Step::Start)
+                            ),
+                        "{state:?} refused {step:?}"
+                    ),
+                }
+            }
+            if let Some(o) = outcome {
+                assert_eq!(state, o, "the outcome never changes");
+            }
+        }
+    }
+
+    #[test]
+    fn closed_requests_refuse_every_step_and_open_ones_can_be_canceled() {
+        for closed in [
+            Lifecycle::Delivered,
+            Lifecycle::Denied,
+            Lifecycle::Canceled,
+            Lifecycle::Expired,
+        ] {
+            for step in STEPS {
+                assert!(closed.after(step).is_err(), "{closed:?} {step:?}");
+            }
+        }
+        assert_eq!(
+            Lifecycle::Submitted { of: 2 }.after(Step::Cancel),
+            Ok(Lifecycle::Canceled)
+        );
+        assert_eq!(
+            Lifecycle::PendingApproval { stage: 2, of: 2 }.after(Step::Approve),
+            Ok(Lifecycle::Delivered)
+        );
+        assert_eq!(
+            Lifecycle::PendingApproval { stage: 1, of: 2 }.after(Step::Approve),
+            Ok(Lifecycle::PendingApproval { stage: 2, of: 2 })
+        );
+        assert_eq!(
+            Lifecycle::of("pendingApproval", 3, 2),
+            None,
+            "a stage beyond the policy is corrupt"
         );
     }
 }

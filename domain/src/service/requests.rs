@@ -6,9 +6,11 @@ use super::{Ctx, check_search, commit, require};
 use crate::model::*;
 use crate::rules::policies::{Subject, applicable};
 use crate::rules::requests::{
-    ApproverSource, assignment_end, check_answers, resolve_approvers, stage_deadlines,
+    ApproverSource, Lifecycle, Step, assignment_end, check_answers, check_period,
+    resolve_approvers, stage_deadlines,
 };
 use crate::store::audit::{self, NewEvent};
+use crate::store::notifications::{self, NewNotification};
 use crate::store::requests::{self as store, NewRequest};
 use crate::store::{Conn, groups, packages, users};
 use crate::{DomainError, DomainResult};
@@ -19,13 +21,18 @@ use serde_json::json;
 const MAX_GROUP_APPROVERS: i64 = 500;
 pub const MAX_JUSTIFICATION_CHARS: usize = 2000;
 
-/// What a person fills in to request an access package.
+/// What a person fills in to request an access package. Dates are kept as typed
+/// (YYYY-MM-DD) so a wrong one is reported against its field.
 #[derive(Debug, Clone, Default)]
 pub struct RequestForm {
     /// The policy to request under, when several apply.
     pub policy: Option<PolicyId>,
     pub justification: String,
     pub answers: Vec<String>,
+    /// "Request for specific period?" answered Yes.
+    pub specific_period: bool,
+    pub start: String,
+    pub end: String,
 }
 
 /// Where a request stands after a use case.
@@ -53,13 +60,99 @@ fn source_code(s: ApproverSource) -> &'static str {
     }
 }
 
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Reads a requested period: both dates as YYYY-MM-DD, inside what the policy grants.
+/// Access asked from today starts now; a later start begins at 00:00 UTC that day.
+fn requested_period(
+    specific: bool,
+    start: &str,
+    end: &str,
+    expiry: Expiry,
+    now: DateTime<Utc>,
+    problems: &mut Vec<FieldError>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    if !specific {
+        return None;
+    }
+    let date = |field: &str, text: &str, problems: &mut Vec<FieldError>| {
+        let text = text.trim();
+        if text.is_empty() {
+            problems.push(FieldError::new(field, format!("Enter the {field} date.")));
+            return None;
+        }
+        let parsed = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d");
+        if parsed.is_err() {
+            problems.push(FieldError::new(
+                field,
+                format!("The {field} date must look like 2026-12-31."),
+            ));
+        }
+        parsed.ok()
+    };
+    let (start, end) = (date("start", start, problems), date("end", end, problems));
+    let (start, end) = (start?, end?);
+    let today = now.date_naive();
+    if let Err(e) = check_period(expiry, today, start, end) {
+        problems.push(e);
+        return None;
+    }
+    let midnight = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    let starts = if start == today {
+        Some(now)
+    } else {
+        midnight(start)
+    };
+    Some((starts?, midnight(end)?))
+}
+
+/// Names the notifications of one request use.
+struct Names<'a> {
+    package: &'a str,
+    requestor: &'a str,
+}
+
+async fn notify_requestor(
+    tx: &mut Conn,
+    request: RequestId,
+    requestor: UserId,
+    kind: &str,
+    title: String,
+    body: String,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let link = if kind == "delivered" {
+        "/myaccess?tab=active".to_owned()
+    } else {
+        "/myaccess/requests".to_owned()
+    };
+    notifications::notify(
+        tx,
+        &NewNotification {
+            user: requestor,
+            kind,
+            title: &title,
+            body: &body,
+            link: &link,
+            event: &format!("request:{request}:{kind}"),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Starts stage `no` (1-based) or, when nobody can decide it, denies the request at once.
+/// Everyone who may decide it is notified.
 async fn start_stage(
     tx: &mut Conn,
     request: RequestId,
     requestor: UserId,
     stages: &[Stage],
     no: u32,
+    names: &Names<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<RequestOutcome> {
     let stage = &stages[(no - 1) as usize];
@@ -79,6 +172,16 @@ async fn start_stage(
         );
         store::set_state(tx, request, "denied", no, &reason, now).await?;
         store::event(tx, request, "denied", None, &reason, now).await?;
+        notify_requestor(
+            tx,
+            request,
+            requestor,
+            "denied",
+            format!("Request denied: {}", names.package),
+            reason.clone(),
+            now,
+        )
+        .await?;
         return Ok(RequestOutcome::Denied(reason));
     }
     let (due, forward) = stage_deadlines(now, stage);
@@ -101,11 +204,33 @@ async fn start_stage(
         &format!(
             "Pending approval, stage {no} of {of}: {} approver(s), decide by {}",
             approvers.len(),
-            due.format("%Y-%m-%d %H:%M UTC")
+            when(due)
         ),
         now,
     )
     .await?;
+    let title = format!("Approval required: {}", names.package);
+    let body = format!(
+        "{} requests {}. Approve or deny by {}.",
+        names.requestor,
+        names.package,
+        when(due)
+    );
+    for approver in &approvers {
+        notifications::notify(
+            tx,
+            &NewNotification {
+                user: *approver,
+                kind: "approvalRequired",
+                title: &title,
+                body: &body,
+                link: "/myaccess/approvals",
+                event: &format!("request:{request}:stage{no}"),
+            },
+            now,
+        )
+        .await?;
+    }
     Ok(RequestOutcome::Pending {
         stage: no,
         of: u32::try_from(of).unwrap_or(u32::MAX),
@@ -131,39 +256,70 @@ fn stage_groups(stage: &Stage) -> Vec<GroupId> {
     out
 }
 
+/// Creates the assignment (with its grants, unless it starts later) and tells the person.
 async fn deliver(
     tx: &mut Conn,
-    request: RequestId,
-    package: AccessPackageId,
-    policy: Option<PolicyId>,
-    user: UserId,
+    r: &store::RequestRow,
     stage_no: u32,
+    names: &Names<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<RequestOutcome> {
-    let expiry = match policy {
+    let expiry = match r.policy {
         Some(p) => packages::policy(tx, p)
             .await
             .map(|p| p.spec.expiry)
             .unwrap_or(Expiry::Never),
         None => Expiry::Never,
     };
-    let Some(assignment) = store::deliver(
+    let (starts_at, ends_at) = match r.period {
+        Some((start, end)) => (start, Some(end)),
+        None => (now, assignment_end(expiry, now)),
+    };
+    let delivery = store::Delivery {
+        request: r.id,
+        package: r.package,
+        policy: r.policy,
+        user: r.requestor,
+        starts_at,
+        ends_at,
+    };
+    let Some(assignment) = store::deliver(tx, &delivery, now).await? else {
+        return Err(DomainError::Conflict(format!(
+            "{} already has this access package.",
+            names.requestor
+        )));
+    };
+    let ends = ends_at.map_or_else(
+        || "It does not expire.".to_owned(),
+        |e| format!("It ends {}.", when(e)),
+    );
+    let (text, body) = if starts_at > now {
+        (
+            format!("Access scheduled from {}", when(starts_at)),
+            format!(
+                "Your access to {} starts {}. {ends}",
+                names.package,
+                when(starts_at)
+            ),
+        )
+    } else {
+        (
+            "Access delivered".to_owned(),
+            format!("You now have access to {}. {ends}", names.package),
+        )
+    };
+    store::set_state(tx, r.id, "delivered", stage_no, "", now).await?;
+    store::event(tx, r.id, "delivered", None, &text, now).await?;
+    notify_requestor(
         tx,
-        request,
-        package,
-        policy,
-        user,
-        assignment_end(expiry, now),
+        r.id,
+        r.requestor,
+        "delivered",
+        format!("You now have access: {}", names.package),
+        body,
         now,
     )
-    .await?
-    else {
-        return Err(DomainError::Conflict(
-            "You already have this access package.".into(),
-        ));
-    };
-    store::set_state(tx, request, "delivered", stage_no, "", now).await?;
-    store::event(tx, request, "delivered", None, "Access delivered", now).await?;
+    .await?;
     Ok(RequestOutcome::Delivered(assignment))
 }
 
@@ -223,6 +379,20 @@ pub async fn submit_request(
             format!("Business justification must be at most {MAX_JUSTIFICATION_CHARS} characters."),
         ));
     }
+    if form.specific_period && !policy.spec.custom_timeline {
+        problems.push(FieldError::new(
+            "specific_period",
+            "This policy doesn't let requestors choose a period.",
+        ));
+    }
+    let period = requested_period(
+        form.specific_period && policy.spec.custom_timeline,
+        &form.start,
+        &form.end,
+        policy.spec.expiry,
+        now,
+        &mut problems,
+    );
     if !problems.is_empty() {
         return Err(DomainError::Invalid(problems));
     }
@@ -248,9 +418,12 @@ pub async fn submit_request(
             package,
             policy: policy_id,
             requestor: actor.user_id,
+            kind: "userAdd",
+            created_by: actor.user_id,
             justification,
             answers: &answers,
             stages: &stages,
+            period,
             now,
         },
     )
@@ -266,14 +439,27 @@ pub async fn submit_request(
         id,
         "submitted",
         Some(actor.user_id),
-        &format!("Requested by {}", actor.display_name),
+        &match period {
+            Some((start, end)) => format!(
+                "Requested by {} for {} to {}",
+                actor.display_name,
+                start.format("%Y-%m-%d"),
+                end.format("%Y-%m-%d")
+            ),
+            None => format!("Requested by {}", actor.display_name),
+        },
         now,
     )
     .await?;
+    let names = Names {
+        package: &summary.name,
+        requestor: &actor.display_name,
+    };
     let outcome = if stages.is_empty() {
-        deliver(&mut tx, id, package, Some(policy_id), actor.user_id, 0, now).await?
+        let row = store::get(&mut tx, id).await?;
+        deliver(&mut tx, &row, 0, &names, now).await?
     } else {
-        start_stage(&mut tx, id, actor.user_id, &stages, 1, now).await?
+        start_stage(&mut tx, id, actor.user_id, &stages, 1, &names, now).await?
     };
     audit::record(
         &mut tx,
@@ -320,10 +506,15 @@ pub async fn decide(
             }
         })
     };
-    if r.state != "pendingApproval" {
+    let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
+    let next = Lifecycle::of(&r.state, stage_no, of).and_then(|s| {
+        s.after(if approve { Step::Approve } else { Step::Deny })
+            .ok()
+    });
+    let Some(next) = next else {
         drop(tx);
         return Err(earlier().await?);
-    }
+    };
     let stage = r
         .stages
         .get((stage_no - 1) as usize)
@@ -373,14 +564,51 @@ pub async fn decide(
         now,
     )
     .await?;
-    let outcome = if !approve {
-        let reason = format!("Denied by {}", actor.display_name);
-        store::set_state(&mut tx, id, "denied", stage_no, &reason, now).await?;
-        RequestOutcome::Denied(reason)
-    } else if (stage_no as usize) < r.stages.len() {
-        start_stage(&mut tx, id, r.requestor, &r.stages, stage_no + 1, now).await?
+    let package_name = packages::summary(&mut tx, r.package).await?.name;
+    let requestor_name = users::summary(&mut tx, r.requestor).await?.display_name;
+    let names = Names {
+        package: &package_name,
+        requestor: &requestor_name,
+    };
+    let said = if justification.is_empty() {
+        String::new()
     } else {
-        deliver(&mut tx, id, r.package, r.policy, r.requestor, stage_no, now).await?
+        format!(": {justification}")
+    };
+    let outcome = if next == Lifecycle::Denied {
+        let reason = format!("Denied by {}{said}", actor.display_name);
+        store::set_state(&mut tx, id, "denied", stage_no, &reason, now).await?;
+        notify_requestor(
+            &mut tx,
+            id,
+            r.requestor,
+            "denied",
+            format!("Request denied: {package_name}"),
+            format!(
+                "{} denied your request for {package_name}{said}",
+                actor.display_name
+            ),
+            now,
+        )
+        .await?;
+        RequestOutcome::Denied(reason)
+    } else if let Lifecycle::PendingApproval { stage, .. } = next {
+        start_stage(&mut tx, id, r.requestor, &r.stages, stage, &names, now).await?
+    } else {
+        notify_requestor(
+            &mut tx,
+            id,
+            r.requestor,
+            "approved",
+            format!("Request approved: {package_name}"),
+            format!(
+                "{} approved your request for {package_name}{said}",
+                actor.display_name
+            ),
+            now,
+        )
+        .await?;
+        deliver(&mut tx, &r, stage_no, &names, now).await?
     };
     audit::record(
         &mut tx,
@@ -392,39 +620,51 @@ pub async fn decide(
     Ok(outcome)
 }
 
-/// The requestor withdraws a request while it waits for approval.
+/// The requestor withdraws a request while it waits for approval; the package's assignment
+/// managers may cancel any request not yet delivered (the requestor is told).
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn cancel_request(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainResult<()> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let r = store::get(&mut tx, id).await?;
+    let summary = packages::summary(&mut tx, r.package).await?;
+    let own = r.requestor == actor.user_id;
     require(
-        r.requestor == actor.user_id,
-        "only the requestor can cancel their request",
+        own || actor.can_manage_assignments(summary.catalog_id),
+        "only the requestor or the package's assignment managers can cancel a request",
     )?;
-    if r.state != "pendingApproval" {
-        return Err(DomainError::Conflict(
-            "Only a request waiting for approval can be canceled.".into(),
-        ));
+    let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
+    let state = Lifecycle::of(&r.state, r.stage_no, of).ok_or_else(|| {
+        DomainError::Internal(format!("unknown request state {}", r.state).into())
+    })?;
+    if state.after(Step::Cancel).is_err() {
+        return Err(DomainError::Conflict(format!(
+            "Only a request waiting for approval can be canceled; this one is {}.",
+            request_state_label(&r.state).to_lowercase()
+        )));
     }
-    store::set_state(
-        &mut tx,
-        id,
-        "canceled",
-        r.stage_no,
-        "Canceled by the requestor",
-        now,
-    )
-    .await?;
-    store::event(
-        &mut tx,
-        id,
-        "canceled",
-        Some(actor.user_id),
-        "Canceled by the requestor",
-        now,
-    )
-    .await?;
+    let text = if own {
+        "Canceled by the requestor".to_owned()
+    } else {
+        format!("Canceled by {} (administrator)", actor.display_name)
+    };
+    store::set_state(&mut tx, id, "canceled", r.stage_no, &text, now).await?;
+    store::event(&mut tx, id, "canceled", Some(actor.user_id), &text, now).await?;
+    if !own {
+        notify_requestor(
+            &mut tx,
+            id,
+            r.requestor,
+            "canceled",
+            format!("Request canceled: {}", summary.name),
+            format!(
+                "{} canceled your request for {}.",
+                actor.display_name, summary.name
+            ),
+            now,
+        )
+        .await?;
+    }
     audit::record(
         &mut tx,
         NewEvent::new(
@@ -433,14 +673,16 @@ pub async fn cancel_request(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainRe
             "request.canceled",
             "request",
             id,
-            format!("{} canceled a request", actor.email),
-        ),
+            format!("{} canceled a request for {}", actor.email, summary.name),
+        )
+        .before(json!({"state": r.state, "stage": r.stage_no})),
     )
     .await?;
     commit(tx).await
 }
 
-/// A request's state and timeline, for its requestor or one of its approvers.
+/// A request's state and timeline, for its requestor, one of its approvers, or someone with
+/// a role in the package's catalog.
 pub async fn timeline(
     ctx: &Ctx,
     actor: &Actor,
@@ -448,7 +690,8 @@ pub async fn timeline(
 ) -> DomainResult<(String, Vec<(DateTime<Utc>, String, String)>)> {
     let mut conn = ctx.read().await?;
     let r = store::get(&mut conn, id).await?;
-    let allowed = r.requestor == actor.user_id || actor.is_governance_admin() || {
+    let catalog = packages::summary(&mut conn, r.package).await?.catalog_id;
+    let allowed = r.requestor == actor.user_id || actor.can_read_catalog(catalog) || {
         let mut any = false;
         for no in 1..=r.stages.len() {
             any |= store::is_approver(&mut conn, id, u32::try_from(no).unwrap_or(0), actor.user_id)
@@ -458,6 +701,335 @@ pub async fn timeline(
     };
     require(allowed, "this request is not yours to see")?;
     Ok((r.state, store::events(&mut conn, id).await?))
+}
+
+/// What "Resubmit" pre-fills: the person's earlier request, once it is closed.
+pub async fn resubmission(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainResult<Resubmission> {
+    let mut conn = ctx.read().await?;
+    let r = store::get(&mut conn, id).await?;
+    require(
+        r.requestor == actor.user_id,
+        "only the requestor can resubmit their request",
+    )?;
+    Ok(Resubmission {
+        package_id: r.package,
+        policy_id: r.policy,
+        justification: r.justification,
+        answers: r.answers,
+        period: r
+            .period
+            .map(|(start, end)| (start.date_naive(), end.date_naive())),
+    })
+}
+
+/// The request states an admin filter names.
+pub fn request_states(filter: &str) -> DomainResult<&'static [&'static str]> {
+    Ok(match filter {
+        "" | "all" => &[],
+        "pending" => &["submitted", "pendingApproval"],
+        "delivered" => &["delivered"],
+        "denied" => &["denied"],
+        "canceled" => &["canceled"],
+        "expired" => &["expired"],
+        _ => {
+            return Err(DomainError::invalid(
+                "state",
+                "Choose All, Pending approval, Delivered, Denied, Canceled or Expired.",
+            ));
+        }
+    })
+}
+
+/// A package's requests for admins, newest first, filtered by state and requestor.
+pub async fn package_requests(
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+    state: &str,
+    query: &str,
+    page: PageRequest,
+) -> DomainResult<Page<PackageRequestView>> {
+    let mut conn = ctx.read().await?;
+    let summary = packages::summary(&mut conn, package).await?;
+    require(
+        actor.can_read_catalog(summary.catalog_id),
+        "you have no role in this access package's catalog",
+    )?;
+    check_search(query)?;
+    let states = request_states(state)?;
+    store::package_requests(
+        &mut conn,
+        package,
+        states,
+        &crate::store::contains_pattern(query),
+        page,
+    )
+    .await
+}
+
+/// How many people one direct assignment may name.
+pub const MAX_DIRECT_ASSIGNEES: usize = 50;
+
+/// An administrator's direct assignment: who, under which policy, until when, and why.
+#[derive(Debug, Clone, Default)]
+pub struct AssignForm {
+    pub users: Vec<UserId>,
+    pub policy: Option<PolicyId>,
+    pub justification: String,
+    pub specific_period: bool,
+    pub start: String,
+    pub end: String,
+}
+
+/// Assigns the package to each person directly (no approval): one transaction, all or
+/// nothing. Each person must be inside the policy's scope (any person for a policy of
+/// direct assignments only), not already hold the package, and hold nothing incompatible
+/// with it; every refusal is reported against that person. A pending request of theirs for
+/// the package is canceled, since the access is now given.
+#[tracing::instrument(skip(ctx, actor, form), fields(actor = %actor.user_id))]
+pub async fn assign_directly(
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+    form: &AssignForm,
+) -> DomainResult<Vec<AssignmentId>> {
+    use crate::rules::policies::in_scope;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let summary = packages::summary(&mut tx, package).await?;
+    require(
+        actor.can_manage_assignments(summary.catalog_id),
+        "only the catalog's owners, access package managers and assignment managers can assign access",
+    )?;
+    let mut problems = Vec::new();
+    let policies = packages::policies(&mut tx, package).await?;
+    let policy = match form.policy {
+        None => {
+            problems.push(FieldError::new("policy", "Choose a policy."));
+            None
+        }
+        Some(p) => {
+            let found = policies.iter().find(|x| x.id == p);
+            if found.is_none() {
+                problems.push(FieldError::new(
+                    "policy",
+                    "This policy isn't one of the package's policies.",
+                ));
+            }
+            found
+        }
+    };
+    let mut users_seen = form.users.clone();
+    users_seen.sort();
+    users_seen.dedup();
+    if form.users.is_empty() {
+        problems.push(FieldError::new("users", "Choose at least one person."));
+    } else if form.users.len() > MAX_DIRECT_ASSIGNEES {
+        problems.push(FieldError::new(
+            "users",
+            format!("Assign at most {MAX_DIRECT_ASSIGNEES} people at a time."),
+        ));
+    } else if users_seen.len() != form.users.len() {
+        problems.push(FieldError::new("users", "Each person may be chosen once."));
+    }
+    let justification = form.justification.trim();
+    if justification.chars().count() > MAX_JUSTIFICATION_CHARS {
+        problems.push(FieldError::new(
+            "justification",
+            format!("The justification must be at most {MAX_JUSTIFICATION_CHARS} characters."),
+        ));
+    }
+    let expiry = policy.map_or(Expiry::Never, |p| p.spec.expiry);
+    let period = requested_period(
+        form.specific_period,
+        &form.start,
+        &form.end,
+        expiry,
+        now,
+        &mut problems,
+    );
+    if !problems.is_empty() {
+        return Err(DomainError::Invalid(problems));
+    }
+    let Some(policy) = policy else {
+        return Err(DomainError::NotFound("policy"));
+    };
+    let mut people = Vec::with_capacity(form.users.len());
+    for (i, user) in form.users.iter().enumerate() {
+        let field = format!("users.{i}");
+        let who = match users::summary(&mut tx, *user).await {
+            Ok(who) => who,
+            Err(DomainError::NotFound(_)) => {
+                problems.push(FieldError::new(&field, "This person no longer exists."));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let their_groups = groups::group_ids_of(&mut tx, *user).await?;
+        let subject = Subject {
+            user: *user,
+            is_guest: who.user_type == UserType::Guest,
+            groups: &their_groups,
+        };
+        let direct_only = policy.spec.scope == TargetScope::NotSpecified;
+        if !who.enabled {
+            problems.push(FieldError::new(
+                &field,
+                format!("{}'s account is disabled.", who.display_name),
+            ));
+        } else if !direct_only && !in_scope(&policy.spec, &subject) {
+            problems.push(FieldError::new(
+                &field,
+                format!(
+                    "{} isn't one of the users who can request under {}.",
+                    who.display_name, policy.name
+                ),
+            ));
+        } else if store::holds_package(&mut tx, package, *user).await? {
+            problems.push(FieldError::new(
+                &field,
+                format!("{} already has {}.", who.display_name, summary.name),
+            ));
+        } else if let Some(held) = store::incompatibility_held(&mut tx, package, *user).await? {
+            problems.push(FieldError::new(
+                &field,
+                format!(
+                    "{} has {held}, which is incompatible with {}.",
+                    who.display_name, summary.name
+                ),
+            ));
+        }
+        people.push(who);
+    }
+    if !problems.is_empty() {
+        return Err(DomainError::Invalid(problems));
+    }
+    let mut assigned = Vec::with_capacity(people.len());
+    for who in &people {
+        if let Some(open) = store::open_request(&mut tx, package, who.id).await? {
+            let text = format!("Canceled: assigned directly by {}", actor.display_name);
+            store::set_state(&mut tx, open, "canceled", 0, &text, now).await?;
+            store::event(&mut tx, open, "canceled", Some(actor.user_id), &text, now).await?;
+        }
+        let id = RequestId::new();
+        store::insert(
+            &mut tx,
+            &NewRequest {
+                id,
+                package,
+                policy: policy.id,
+                requestor: who.id,
+                kind: "adminAdd",
+                created_by: actor.user_id,
+                justification,
+                answers: &[],
+                stages: &[],
+                period,
+                now,
+            },
+        )
+        .await?;
+        store::event(
+            &mut tx,
+            id,
+            "submitted",
+            Some(actor.user_id),
+            &format!("Assigned directly by {}", actor.display_name),
+            now,
+        )
+        .await?;
+        let row = store::get(&mut tx, id).await?;
+        let names = Names {
+            package: &summary.name,
+            requestor: &who.display_name,
+        };
+        let RequestOutcome::Delivered(assignment) = deliver(&mut tx, &row, 0, &names, now).await?
+        else {
+            return Err(DomainError::Internal(
+                "direct assignment was not delivered".into(),
+            ));
+        };
+        audit::record(
+            &mut tx,
+            NewEvent::new(
+                now,
+                Some(actor.user_id),
+                "assignment.created",
+                "access_package",
+                package,
+                format!("Assigned {} to {}", summary.name, who.email),
+            )
+            .after(json!({"assignment": assignment.to_string(), "user": who.email, "policy": policy.name, "justification": justification, "period": period.map(|(s, e)| [s.to_rfc3339(), e.to_rfc3339()])})),
+        )
+        .await?;
+        assigned.push(assignment);
+    }
+    commit(tx).await?;
+    Ok(assigned)
+}
+
+/// How many scheduled assignments one run starts.
+pub const SCHEDULED_BATCH: i64 = 200;
+
+/// Starts the assignments whose requested period has begun: their grants are given and the
+/// person is told. Safe to run twice or from two instances: each starts once. Returns how
+/// many this run started.
+pub async fn start_scheduled_assignments(ctx: &Ctx) -> DomainResult<u64> {
+    let now = ctx.clock.now();
+    let due = store::due_scheduled(&mut *ctx.read().await?, now, SCHEDULED_BATCH).await?;
+    let mut started = 0;
+    for (assignment, package, user) in due {
+        let mut tx = ctx.db.begin().await?;
+        if store::start_scheduled(&mut tx, assignment, package, user, now).await? {
+            let name = packages::summary(&mut tx, package).await?.name;
+            notifications::notify(
+                &mut tx,
+                &NewNotification {
+                    user,
+                    kind: "delivered",
+                    title: &format!("You now have access: {name}"),
+                    body: &format!("Your access to {name} has started."),
+                    link: "/myaccess?tab=active",
+                    event: &format!("assignment:{assignment}:started"),
+                },
+                now,
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                NewEvent::new(
+                    now,
+                    None,
+                    "assignment.started",
+                    "access_package",
+                    package,
+                    format!("Scheduled access to {name} started"),
+                )
+                .after(json!({"assignment": assignment.to_string(), "user": user.to_string()})),
+            )
+            .await?;
+            started += 1;
+        }
+        commit(tx).await?;
+    }
+    Ok(started)
+}
+
+/// How many notifications the bell lists.
+pub const INBOX_LIMIT: i64 = 30;
+
+/// The signed-in person's notifications, newest first, with the unread count.
+pub async fn my_notifications(ctx: &Ctx, actor: &Actor) -> DomainResult<Inbox> {
+    notifications::inbox(&mut *ctx.read().await?, actor.user_id, INBOX_LIMIT).await
+}
+
+/// Marks all of the signed-in person's notifications read.
+pub async fn mark_notifications_read(ctx: &Ctx, actor: &Actor) -> DomainResult<u64> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let n = notifications::mark_read(&mut tx, actor.user_id, now).await?;
+    commit(tx).await?;
+    Ok(n)
 }
 
 /// How many requests and approvals a list shows (newest first).

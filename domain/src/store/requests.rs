@@ -15,35 +15,47 @@ pub struct NewRequest<'a> {
     pub package: AccessPackageId,
     pub policy: PolicyId,
     pub requestor: UserId,
+    /// "userAdd" (the person asked) or "adminAdd" (an administrator assigned directly).
+    pub kind: &'a str,
+    pub created_by: UserId,
     pub justification: &'a str,
     pub answers: &'a [String],
     pub stages: &'a [Stage],
+    /// The requested period, when the person asked for one.
+    pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
     pub now: DateTime<Utc>,
 }
 
 /// Inserts an open request; `false` when the person already has one open for the package.
+/// A direct assignment is never open (it is delivered in the same transaction), so it holds
+/// no open slot.
 pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
+    let open = r.kind == "userAdd";
     let done = sqlx::query(
         "INSERT INTO access_package_requests (id, package_id, policy_id, requestor_id, request_type, state, open_key,
-            justification, answers_json, stages_json, stage_no, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'userAdd', 'submitted', $5, $6, $7, $8, 0, $9, $9)
+            justification, answers_json, stages_json, stage_no, starts_at, ends_at, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, 0, $10, $11, $12, $13, $13)
          ON CONFLICT (open_key) DO NOTHING",
     )
     .bind(r.id.to_string())
     .bind(r.package.to_string())
     .bind(r.policy.to_string())
     .bind(r.requestor.to_string())
-    .bind(open_key(r.package, r.requestor))
+    .bind(r.kind)
+    .bind(open.then(|| open_key(r.package, r.requestor)))
     .bind(r.justification)
     .bind(serde_json::to_string(r.answers).map_err(corrupt)?)
     .bind(serde_json::to_string(r.stages).map_err(corrupt)?)
+    .bind(r.period.map(|p| ms(p.0)))
+    .bind(r.period.map(|p| ms(p.1)))
+    .bind(r.created_by.to_string())
     .bind(ms(r.now))
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// What the decision use case needs to know about a request.
+/// What the use cases need to know about a request.
 pub struct RequestRow {
     pub id: RequestId,
     pub package: AccessPackageId,
@@ -52,13 +64,29 @@ pub struct RequestRow {
     pub state: String,
     pub stage_no: u32,
     pub stages: Vec<Stage>,
+    pub justification: String,
+    pub answers: Vec<String>,
+    pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
-type RequestTuple = (String, String, Option<String>, String, String, i64, String);
+type RequestTuple = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+);
 
 pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
     let row: Option<RequestTuple> = sqlx::query_as(
-        "SELECT id, package_id, policy_id, requestor_id, state, stage_no, stages_json
+        "SELECT id, package_id, policy_id, requestor_id, state, stage_no, stages_json, justification, answers_json,
+            starts_at, ends_at
          FROM access_package_requests WHERE id = $1",
     )
     .bind(id.to_string())
@@ -73,7 +101,14 @@ pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
         state: r.4,
         stage_no: u32::try_from(r.5).map_err(corrupt)?,
         stages: serde_json::from_str(&r.6).map_err(corrupt)?,
+        justification: r.7,
+        answers: serde_json::from_str(&r.8).map_err(corrupt)?,
+        period: period(r.9, r.10),
     })
+}
+
+fn period(start: Option<i64>, end: Option<i64>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    Some((from_ms(start?), from_ms(end?)))
 }
 
 /// Moves a request to `state`; closed states free the "one open request" slot.
@@ -245,35 +280,63 @@ pub async fn events(
         .collect())
 }
 
-/// Creates the live assignment and grants every Member role with it as grant source.
-/// `false` when the person already holds the package.
+/// What an assignment is made of as it is delivered.
+pub struct Delivery {
+    pub request: RequestId,
+    pub package: AccessPackageId,
+    pub policy: Option<PolicyId>,
+    pub user: UserId,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// Creates the live assignment and, unless it starts later ("scheduled"), grants every
+/// Member role with it as grant source. `None` when the person already holds the package.
 pub async fn deliver(
     conn: &mut Conn,
-    request: RequestId,
-    package: AccessPackageId,
-    policy: Option<PolicyId>,
-    user: UserId,
-    ends_at: Option<DateTime<Utc>>,
+    d: &Delivery,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<AssignmentId>> {
     let id = AssignmentId::new();
+    let scheduled = d.starts_at > now;
     let done = sqlx::query(
         "INSERT INTO access_package_assignments (id, package_id, policy_id, user_id, state, active_key, starts_at, ends_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'delivered', $5, $6, $7, $6, $6)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
          ON CONFLICT (active_key) DO NOTHING",
     )
     .bind(id.to_string())
-    .bind(package.to_string())
-    .bind(policy.map(|p| p.to_string()))
-    .bind(user.to_string())
-    .bind(open_key(package, user))
+    .bind(d.package.to_string())
+    .bind(d.policy.map(|p| p.to_string()))
+    .bind(d.user.to_string())
+    .bind(if scheduled { "scheduled" } else { "delivered" })
+    .bind(open_key(d.package, d.user))
+    .bind(ms(d.starts_at.max(now)))
+    .bind(d.ends_at.map(ms))
     .bind(ms(now))
-    .bind(ends_at.map(ms))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
         return Ok(None);
     }
+    if !scheduled {
+        grant(conn, id, d.package, d.user, now).await?;
+    }
+    sqlx::query("UPDATE access_package_requests SET assignment_id = $2 WHERE id = $1")
+        .bind(d.request.to_string())
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(id))
+}
+
+/// Grants the package's Member roles with the assignment as their source.
+async fn grant(
+    conn: &mut Conn,
+    id: AssignmentId,
+    package: AccessPackageId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     sqlx::query(
         "INSERT INTO group_members (group_id, user_id, source, created_at)
          SELECT rr.group_id, $2, $3, $4 FROM access_package_resource_roles rr
@@ -286,12 +349,57 @@ pub async fn deliver(
     .bind(ms(now))
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE access_package_requests SET assignment_id = $2 WHERE id = $1")
-        .bind(request.to_string())
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    Ok(Some(id))
+    Ok(())
+}
+
+/// Scheduled assignments whose start has come: (assignment, package, user, request), oldest
+/// first, at most `limit`.
+pub async fn due_scheduled(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<(AssignmentId, AccessPackageId, UserId)>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT id, package_id, user_id FROM access_package_assignments
+         WHERE state = 'scheduled' AND starts_at <= $1 ORDER BY starts_at, id LIMIT $2",
+    )
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(a, p, u)| {
+            Ok((
+                AssignmentId(uuid(&a)?),
+                AccessPackageId(uuid(&p)?),
+                UserId(uuid(&u)?),
+            ))
+        })
+        .collect()
+}
+
+/// Starts a scheduled assignment: it becomes delivered and its grants are given. `false`
+/// when someone else started (or ended) it first, so each start happens once.
+pub async fn start_scheduled(
+    conn: &mut Conn,
+    id: AssignmentId,
+    package: AccessPackageId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE access_package_assignments SET state = 'delivered', updated_at = $2
+         WHERE id = $1 AND state = 'scheduled' AND active_key IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    grant(conn, id, package, user, now).await?;
+    Ok(true)
 }
 
 pub async fn holds_package(
@@ -362,17 +470,75 @@ pub async fn open_request(
     id.map(|i| uuid(&i).map(RequestId)).transpose()
 }
 
-type SummaryRow = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    package_id: String,
+    package_name: String,
+    state: String,
+    stage_no: i64,
+    stages_json: String,
+    outcome: String,
+    justification: String,
+    created_at: i64,
+    starts_at: Option<i64>,
+    ends_at: Option<i64>,
+}
+
+/// The timelines of several requests in one query, by request id.
+async fn timelines(
+    conn: &mut Conn,
+    ids: &[String],
+) -> DomainResult<std::collections::HashMap<String, Vec<TimelineEntry>>> {
+    let mut out: std::collections::HashMap<String, Vec<TimelineEntry>> = Default::default();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT request_id, at, kind, text FROM request_events WHERE request_id IN ({}) ORDER BY at, id",
+        placeholders(ids.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, i64, String, String)>(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    for (request, at, kind, text) in q.fetch_all(&mut *conn).await? {
+        out.entry(request).or_default().push(TimelineEntry {
+            at: from_ms(at),
+            kind,
+            text,
+        });
+    }
+    Ok(out)
+}
+
+async fn summaries(conn: &mut Conn, rows: Vec<SummaryRow>) -> DomainResult<Vec<RequestSummary>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut lines = timelines(conn, &ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            let stages: Vec<Stage> = serde_json::from_str(&r.stages_json).map_err(corrupt)?;
+            Ok(RequestSummary {
+                id: RequestId(uuid(&r.id)?),
+                package_id: AccessPackageId(uuid(&r.package_id)?),
+                package_name: r.package_name,
+                state: r.state,
+                stage_no: u32::try_from(r.stage_no).map_err(corrupt)?,
+                stage_count: u32::try_from(stages.len()).map_err(corrupt)?,
+                outcome: r.outcome,
+                justification: r.justification,
+                created_at: from_ms(r.created_at),
+                period: period(r.starts_at, r.ends_at),
+                timeline: lines.remove(&r.id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+const SUMMARY_SELECT: &str =
+    "SELECT r.id, r.package_id, p.name AS package_name, r.state, r.stage_no, r.stages_json,
+        r.outcome, r.justification, r.created_at, r.starts_at, r.ends_at
+     FROM access_package_requests r JOIN access_packages p ON p.id = r.package_id";
 
 /// A person's requests, newest first, with their timelines (bounded).
 pub async fn of_requestor(
@@ -380,121 +546,204 @@ pub async fn of_requestor(
     user: UserId,
     limit: i64,
 ) -> DomainResult<Vec<RequestSummary>> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT r.id, r.package_id, p.name, r.state, r.stage_no, r.stages_json, r.outcome, r.justification, r.created_at
-         FROM access_package_requests r JOIN access_packages p ON p.id = r.package_id
-         WHERE r.requestor_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2",
-    )
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "{SUMMARY_SELECT} WHERE r.requestor_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
+    ))
     .bind(user.to_string())
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id = RequestId(uuid(&r.0)?);
-        let stages: Vec<Stage> = serde_json::from_str(&r.5).map_err(corrupt)?;
-        out.push(RequestSummary {
-            id,
-            package_id: AccessPackageId(uuid(&r.1)?),
-            package_name: r.2,
-            state: r.3,
-            stage_no: u32::try_from(r.4).map_err(corrupt)?,
-            stage_count: u32::try_from(stages.len()).map_err(corrupt)?,
-            outcome: r.6,
-            justification: r.7,
-            created_at: from_ms(r.8),
-            timeline: events(conn, id)
-                .await?
-                .into_iter()
-                .map(|(at, kind, text)| TimelineEntry { at, kind, text })
-                .collect(),
-        });
-    }
-    Ok(out)
+    summaries(conn, rows).await
 }
 
-type ApprovalRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    Option<i64>,
-    String,
-);
+#[derive(sqlx::FromRow)]
+struct PackageRequestRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    user_id: String,
+    display_name: String,
+    email: String,
+    request_type: String,
+}
+
+/// A package's requests for admins, newest first: all, or those in `states`, whose requestor
+/// matches `pattern`; each with its timeline.
+pub async fn package_requests(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    states: &[&str],
+    pattern: &str,
+    page: PageRequest,
+) -> DomainResult<Page<PackageRequestView>> {
+    let state_filter = if states.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " AND r.state IN ({})",
+            (3..states.len() + 3)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let filter = format!(
+        "r.package_id = $1 AND (lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\'){state_filter}"
+    );
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM access_package_requests r JOIN users u ON u.id = r.requestor_id WHERE {filter}"
+    );
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql)
+        .bind(package.to_string())
+        .bind(pattern);
+    for s in states {
+        count = count.bind(*s);
+    }
+    let total = count.fetch_one(&mut *conn).await?;
+    let n = states.len() + 3;
+    let sql = format!(
+        "SELECT r.id, r.package_id, p.name AS package_name, r.state, r.stage_no, r.stages_json,
+            r.outcome, r.justification, r.created_at, r.starts_at, r.ends_at,
+            u.id AS user_id, u.display_name, u.email, r.request_type
+         FROM access_package_requests r JOIN access_packages p ON p.id = r.package_id
+         JOIN users u ON u.id = r.requestor_id
+         WHERE {filter} ORDER BY r.created_at DESC, r.id DESC LIMIT ${n} OFFSET ${}",
+        n + 1
+    );
+    let mut q = sqlx::query_as::<_, PackageRequestRow>(&sql)
+        .bind(package.to_string())
+        .bind(pattern);
+    for s in states {
+        q = q.bind(*s);
+    }
+    let rows = q
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut people = Vec::with_capacity(rows.len());
+    let mut summary_rows = Vec::with_capacity(rows.len());
+    for r in rows {
+        people.push((
+            UserRef {
+                id: UserId(uuid(&r.user_id)?),
+                display_name: r.display_name,
+                email: r.email,
+            },
+            r.request_type,
+        ));
+        summary_rows.push(r.summary);
+    }
+    let items = summaries(conn, summary_rows)
+        .await?
+        .into_iter()
+        .zip(people)
+        .map(|(summary, (requestor, kind))| PackageRequestView {
+            summary,
+            requestor,
+            direct: kind == "adminAdd",
+        })
+        .collect();
+    Ok(Page::of(items, total, page))
+}
+
+#[derive(sqlx::FromRow)]
+struct ApprovalRow {
+    id: String,
+    package_name: String,
+    user_id: String,
+    display_name: String,
+    email: String,
+    department: String,
+    manager: Option<String>,
+    justification: String,
+    answers_json: String,
+    stages_json: String,
+    policy_spec: Option<String>,
+    stage_no: i64,
+    due_at: i64,
+    created_at: i64,
+    decision: Option<String>,
+    decided_at: Option<i64>,
+    decision_justification: String,
+    starts_at: Option<i64>,
+    ends_at: Option<i64>,
+}
 
 const APPROVAL_SELECT: &str =
-    "SELECT r.id, p.name, u.id, u.display_name, u.email, u.department, m.display_name,
-        r.justification, r.answers_json, r.stages_json, s.stage_no, s.due_at, r.created_at,
-        s.decision, s.decided_at, s.justification
+    "SELECT r.id, p.name AS package_name, u.id AS user_id, u.display_name, u.email, u.department,
+        m.display_name AS manager, r.justification, r.answers_json, r.stages_json, x.spec AS policy_spec,
+        s.stage_no, s.due_at, r.created_at, s.decision, s.decided_at,
+        s.justification AS decision_justification, r.starts_at, r.ends_at
      FROM request_approvers a
      JOIN access_package_requests r ON r.id = a.request_id
      JOIN request_stages s ON s.request_id = a.request_id AND s.stage_no = a.stage_no
      JOIN access_packages p ON p.id = r.package_id
      JOIN users u ON u.id = r.requestor_id
-     LEFT JOIN users m ON m.id = u.manager_id";
+     LEFT JOIN users m ON m.id = u.manager_id
+     LEFT JOIN access_package_policies x ON x.id = r.policy_id";
+
+/// How many other deciders an approval item names.
+const OTHER_APPROVERS_SHOWN: usize = 20;
 
 async fn approval_items(
     conn: &mut Conn,
     me: UserId,
     rows: Vec<ApprovalRow>,
 ) -> DomainResult<Vec<ApprovalItem>> {
+    let mut others: std::collections::HashMap<(String, i64), Vec<String>> = Default::default();
+    if !rows.is_empty() {
+        let sql = format!(
+            "SELECT a.request_id, a.stage_no, u.display_name FROM request_approvers a JOIN users u ON u.id = a.user_id
+             WHERE a.user_id <> $1 AND a.request_id IN ({}) ORDER BY lower(u.display_name)",
+            (2..rows.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, i64, String)>(&sql).bind(me.to_string());
+        for r in &rows {
+            q = q.bind(&r.id);
+        }
+        for (request, stage, name) in q.fetch_all(&mut *conn).await? {
+            let list = others.entry((request, stage)).or_default();
+            if list.len() < OTHER_APPROVERS_SHOWN {
+                list.push(name);
+            }
+        }
+    }
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let id = RequestId(uuid(&r.0)?);
-        let stages: Vec<Stage> = serde_json::from_str(&r.9).map_err(corrupt)?;
-        let stage_no = u32::try_from(r.10).map_err(corrupt)?;
-        let answers: Vec<String> = serde_json::from_str(&r.8).map_err(corrupt)?;
-        let questions: Vec<Question> = match sqlx::query_scalar::<_, String>(
-            "SELECT x.spec FROM access_package_requests q JOIN access_package_policies x ON x.id = q.policy_id WHERE q.id = $1",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        {
-            Some(spec) => serde_json::from_str::<PolicySpec>(&spec).map_err(corrupt)?.questions,
+        let stages: Vec<Stage> = serde_json::from_str(&r.stages_json).map_err(corrupt)?;
+        let stage_no = u32::try_from(r.stage_no).map_err(corrupt)?;
+        let answers: Vec<String> = serde_json::from_str(&r.answers_json).map_err(corrupt)?;
+        let questions = match &r.policy_spec {
+            Some(spec) => {
+                serde_json::from_str::<PolicySpec>(spec)
+                    .map_err(corrupt)?
+                    .questions
+            }
             None => vec![],
         };
-        let others: Vec<String> = sqlx::query_scalar(
-            "SELECT u.display_name FROM request_approvers a JOIN users u ON u.id = a.user_id
-             WHERE a.request_id = $1 AND a.stage_no = $2 AND a.user_id <> $3 ORDER BY lower(u.display_name) LIMIT 20",
-        )
-        .bind(id.to_string())
-        .bind(r.10)
-        .bind(me.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
         out.push(ApprovalItem {
-            request_id: id,
-            package_name: r.1,
+            request_id: RequestId(uuid(&r.id)?),
+            package_name: r.package_name,
             requestor: UserRef {
-                id: UserId(uuid(&r.2)?),
-                display_name: r.3,
-                email: r.4,
+                id: UserId(uuid(&r.user_id)?),
+                display_name: r.display_name,
+                email: r.email,
             },
-            department: r.5,
-            manager: r.6,
-            justification: r.7,
+            department: r.department,
+            manager: r.manager,
+            justification: r.justification,
             answers: questions.into_iter().map(|q| q.text).zip(answers).collect(),
             stage_no,
             stage_count: u32::try_from(stages.len()).map_err(corrupt)?,
-            due_at: from_ms(r.11),
+            due_at: from_ms(r.due_at),
             require_justification: stages
                 .get((stage_no.max(1) - 1) as usize)
                 .is_some_and(|s| s.require_justification),
-            other_approvers: others,
-            submitted_at: from_ms(r.12),
-            decision: match (r.13, r.14) {
-                (Some(d), Some(at)) => Some((d, from_ms(at), r.15)),
+            other_approvers: others.remove(&(r.id, r.stage_no)).unwrap_or_default(),
+            submitted_at: from_ms(r.created_at),
+            period: period(r.starts_at, r.ends_at),
+            decision: match (r.decision, r.decided_at) {
+                (Some(d), Some(at)) => Some((d, from_ms(at), r.decision_justification)),
                 _ => None,
             },
         });

@@ -35,6 +35,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                                     {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                 </nav>
                                 <div class="user-menu">
+                                    <NotificationBell />
                                     <span class="user-name" title=actor.email.clone()>{actor.display_name.clone()}</span>
                                     <ActionForm action=sign_out>
                                         <button type="submit" class="secondary">"Sign out"</button>
@@ -46,6 +47,74 @@ pub fn Shell(children: Children) -> impl IntoView {
                 </Suspense>
             </header>
             <main class="content" id="main">{children()}</main>
+        </div>
+    }
+}
+
+/// The bell: unread count, and the newest notifications with links to act on them.
+/// Loaded in the browser after hydration (and again on every navigation), so pages never
+/// wait for it on the server.
+#[component]
+fn NotificationBell() -> impl IntoView {
+    use crate::api::requests::{load_notifications, mark_notifications_read};
+    use domain::model::Inbox;
+    let location = leptos_router::hooks::use_location();
+    let inbox = RwSignal::new(None::<Result<Inbox, AppError>>);
+    let refresh = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        location.pathname.track();
+        refresh.track();
+        leptos::task::spawn_local(async move {
+            inbox.set(Some(load_notifications().await));
+        });
+    });
+    let mark_read = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = mark_notifications_read().await;
+            refresh.update(|n| *n += 1);
+        });
+    };
+    let open = RwSignal::new(false);
+    let unread = move || {
+        inbox.with(|i| {
+            i.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map_or(0, |i| i.unread)
+        })
+    };
+    view! {
+        <div class="bell" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <button type="button" class="secondary bell-button" aria-expanded=move || if open.get() { "true" } else { "false" }
+                aria-controls="notifications-panel"
+                aria-label=move || match unread() { 0 => "Notifications".to_owned(), n => format!("Notifications, {n} unread") }
+                on:click=move |_| open.update(|o| *o = !*o)>
+                <span aria-hidden="true">"🔔"</span>
+                {move || (unread() > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{unread()}</span> })}
+            </button>
+            <Show when=move || open.get()>
+                <section id="notifications-panel" class="bell-panel" aria-label="Notifications">
+                    <div class="bell-head">
+                        <h2>"Notifications"</h2>
+                        <button type="button" class="link-button" disabled=move || unread() == 0 on:click=mark_read>"Mark all as read"</button>
+                    </div>
+                    {move || match inbox.get() {
+                        None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                        Some(Err(e)) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
+                        Some(Ok(i)) if i.items.is_empty() => view! { <p class="muted">"Nothing yet. You'll be told here when a request needs you or when your access changes."</p> }.into_any(),
+                        Some(Ok(i)) => view! {
+                            <ul class="bell-list">
+                                {i.items.into_iter().map(|n| view! {
+                                    <li class:unread=!n.read>
+                                        <a href=n.link.clone() on:click=move |_| open.set(false)>{n.title.clone()}</a>
+                                        <p>{n.body.clone()}</p>
+                                        <time class="muted">{crate::components::utc(n.created_at)}</time>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }}
+                </section>
+            </Show>
         </div>
     }
 }

@@ -73,4 +73,15 @@ test('an employee requests Office licenses, the manager approves, access is deli
   await gotoReady(page, '/myaccess');
   await page.getByRole('navigation', { name: 'Access packages' }).getByRole('link', { name: 'Active' }).click();
   await expect(page.getByRole('region', { name: 'Office Licenses (requests)' })).toContainText(/Ends \d{4}-\d{2}-\d{2}/);
+  await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).click();
+  await expect(page.getByRole('region', { name: 'Notifications' }).getByRole('link', { name: 'You now have access: Office Licenses (requests)' })).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+
+  // The directory shows the membership and the license it carries.
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/directory/users?q=eric');
+  await page.getByRole('link', { name: 'Eric Employee' }).click();
+  await expect(page.getByRole('row', { name: /Office Licenses/ }).first()).toBeVisible();
+  await expect(page.getByRole('row', { name: /Office 365 E3/ })).toContainText('Office Licenses');
 });

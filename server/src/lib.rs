@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+mod export;
 mod middleware;
 mod session_store;
 
@@ -67,6 +68,10 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
     let context_ctx = ctx.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/admin/access-packages/{id}/assignments.csv",
+            get(export::assignments_csv),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -107,8 +112,21 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Removes expired session records now and then; harmless on several instances at once.
+/// Removes expired session records now and then, and starts scheduled assignments whose
+/// requested period has begun; both are harmless on several instances at once.
 pub fn spawn_housekeeping(ctx: Ctx) {
+    let starter = ctx.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match domain::service::requests::start_scheduled_assignments(&starter).await {
+                Ok(n) if n > 0 => tracing::info!(started = n, "scheduled assignments started"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "cannot start scheduled assignments"),
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {

@@ -315,6 +315,53 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     assert!(page.contains("25 of 25 Office 365 E3 seats available"));
     let (status, _, _) = get(&app, &format!("/admin/access-packages/{id}"), Some(&eric)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Eric requests, Maria approves, the admin downloads the assignments as CSV.
+    let request = serde_json::json!({ "input": { "package": id, "justification": "Word and Excel", "answers": [],
+        "policy": null, "specific_period": false, "start": "", "end": "" } });
+    let (status, text) = call_json(
+        &app,
+        app::api::requests::SubmitRequest::PATH,
+        &request,
+        &eric,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let request_id: String = serde_json::from_str(&text).unwrap();
+    let (_, maria, _) = sign_in(&app, "maria.manager@woodgrove.example", PASSWORD).await;
+    let maria = maria.expect("signed in");
+    let (status, _, text) = call(
+        &app,
+        app::api::requests::DecideRequest::PATH,
+        &format!("id={request_id}&decision=approve&justification=OK"),
+        Some(&maria),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let csv_path = format!("/admin/access-packages/{id}/assignments.csv?state=active&q=");
+    let (status, _, csv) = get(&app, &csv_path, Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Name,Email,State,Policy,Starts,Ends"));
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains("eric.employee@woodgrove.example,delivered,Initial policy,"),
+        "{row}"
+    );
+    assert_eq!(lines.next(), None);
+    let (status, _, _) = get(&app, &csv_path, Some(&eric)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, csv) = get(
+        &app,
+        &format!("/admin/access-packages/{id}/assignments.csv?state=ended"),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(
+        (status, csv.lines().count()),
+        (StatusCode::OK, 1),
+        "only the header: nothing ended"
+    );
 }
 
 async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {

@@ -5,13 +5,13 @@ use crate::api::packages::load_portal_package;
 use crate::api::requests::*;
 use crate::components::{Badge, ErrorAlert, FormAlert, Loading, utc};
 use crate::error::AppError;
-use crate::widgets::{Bound, BoundArea, Radios, Select};
+use crate::widgets::{Bound, BoundArea, Radios, Select, YesNo};
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-fn state_badge(state: &str) -> impl IntoView + use<> {
+pub(crate) fn state_badge(state: &str) -> impl IntoView + use<> {
     let kind = match state {
         "delivered" => "ok",
         "pendingApproval" | "submitted" | "delivering" => "info",
@@ -25,9 +25,23 @@ fn state_badge(state: &str) -> impl IntoView + use<> {
 #[component]
 pub fn PortalPackagePage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let package = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        load_portal_package,
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                query.read().get("resubmit").unwrap_or_default(),
+            )
+        },
+        |(id, resubmit)| async move {
+            let package = load_portal_package(id).await?;
+            let prefill = if resubmit.is_empty() {
+                None
+            } else {
+                Some(load_resubmission(resubmit).await?).filter(|r| r.package_id == package.id)
+            };
+            Ok::<_, AppError>((package, prefill))
+        },
     );
     view! {
         <Title text="Access package · Tessera" />
@@ -36,7 +50,7 @@ pub fn PortalPackagePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match package.await {
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                    Ok(p) => view! { <PortalView package=p /> }.into_any(),
+                    Ok((p, prefill)) => view! { <PortalView package=p prefill /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -44,10 +58,10 @@ pub fn PortalPackagePage() -> impl IntoView {
 }
 
 #[component]
-fn PortalView(package: PortalPackage) -> impl IntoView {
+fn PortalView(package: PortalPackage, prefill: Option<Resubmission>) -> impl IntoView {
     let p = package;
     let form = (!p.requestable.is_empty() && p.reason.is_none()).then(|| {
-        view! { <RequestForm package=p.id policies=p.requestable.clone() /> }
+        view! { <RequestForm package=p.id policies=p.requestable.clone() prefill /> }
     });
     view! {
         <div class="page-header"><h1>{p.name.clone()}</h1></div>
@@ -87,24 +101,64 @@ fn PortalView(package: PortalPackage) -> impl IntoView {
 }
 
 #[component]
-fn RequestForm(package: AccessPackageId, policies: Vec<RequestablePolicy>) -> impl IntoView {
-    let chosen = RwSignal::new(if policies.len() == 1 {
-        policies[0].id.to_string()
-    } else {
-        String::new()
+fn RequestForm(
+    package: AccessPackageId,
+    policies: Vec<RequestablePolicy>,
+    prefill: Option<Resubmission>,
+) -> impl IntoView {
+    let questions_of = {
+        let policies = policies.clone();
+        move |id: &str| {
+            policies
+                .iter()
+                .find(|p| p.id.to_string() == id)
+                .map_or(0, |p| p.questions.len())
+        }
+    };
+    let first = match &prefill {
+        Some(r) => r
+            .policy_id
+            .map(|p| p.to_string())
+            .filter(|p| policies.iter().any(|x| x.id.to_string() == *p)),
+        None => None,
+    }
+    .unwrap_or_else(|| {
+        if policies.len() == 1 {
+            policies[0].id.to_string()
+        } else {
+            String::new()
+        }
     });
-    let justification = RwSignal::new(String::new());
-    let answers = RwSignal::new(Vec::<String>::new());
-    let submit = Action::new(
-        move |(policy, justification, answers): &(Option<String>, String, Vec<String>)| {
-            submit_request(
-                package.to_string(),
-                policy.clone(),
-                justification.clone(),
-                answers.clone(),
-            )
-        },
+    let chosen = RwSignal::new(first.clone());
+    let mut initial_answers = vec![String::new(); questions_of(&first)];
+    if let Some(r) = prefill
+        .as_ref()
+        .filter(|r| r.policy_id.map(|p| p.to_string()) == Some(first.clone()))
+    {
+        for (slot, a) in initial_answers.iter_mut().zip(&r.answers) {
+            slot.clone_from(a);
+        }
+    }
+    let justification = RwSignal::new(
+        prefill
+            .as_ref()
+            .map(|r| r.justification.clone())
+            .unwrap_or_default(),
     );
+    let answers = RwSignal::new(initial_answers);
+    let period = prefill.as_ref().and_then(|r| r.period);
+    let specific = RwSignal::new(period.is_some());
+    let start = RwSignal::new(
+        period
+            .map(|p| p.0.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    );
+    let end = RwSignal::new(
+        period
+            .map(|p| p.1.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    );
+    let submit = Action::new(move |input: &RequestInput| submit_request(input.clone()));
     let error = Signal::derive(move || submit.value().get().and_then(Result::err));
     let field =
         move |name: String| Signal::derive(move || error.get().and_then(|e| e.field(&name)));
@@ -128,18 +182,22 @@ fn RequestForm(package: AccessPackageId, policies: Vec<RequestablePolicy>) -> im
             .collect()
     });
     let several = options.len() > 1;
+    let choose = Callback::new(move |v: String| {
+        answers.set(vec![String::new(); questions_of(&v)]);
+        chosen.set(v);
+    });
     view! {
         <section class="panel">
-            <h2>"Request access"</h2>
-            <FormAlert error=error fields=&["policy", "justification"] />
+            <h2>{if prefill.is_some() { "Resubmit request" } else { "Request access" }}</h2>
+            {prefill.is_some().then(|| view! { <p class="muted">"Your earlier answers are filled in; change what you need and submit again."</p> })}
+            <FormAlert error=error fields=&["policy", "justification", "specific_period", "start", "end"] />
             {several.then(|| view! {
                 <Radios legend="Policy" name="policy" options=options.clone() selected=chosen
-                    on_change=Callback::new(move |v| chosen.set(v)) error=field("policy".into())
+                    on_change=choose error=field("policy".into())
                     hint="Several policies apply to you; choose the one that fits." />
             })}
             {move || current().map(|p| {
                 let questions = p.questions.clone();
-                answers.set(vec![String::new(); questions.len()]);
                 view! {
                     {(!p.description.is_empty()).then(|| view! { <p class="muted">{p.description.clone()}</p> })}
                     {questions.into_iter().enumerate().map(|(i, q)| {
@@ -161,13 +219,35 @@ fn RequestForm(package: AccessPackageId, policies: Vec<RequestablePolicy>) -> im
                         id="justification" value=justification on_input=Callback::new(move |v| justification.set(v))
                         error=field("justification".into()) maxlength=2000
                         hint="Tell the approver why you need this access." />
+                    {p.custom_timeline.then(|| view! {
+                        <YesNo legend="Request for specific period?" name="specific_period" value=specific
+                            on_change=Callback::new(move |v| specific.set(v))
+                            hint=format!("Without a period, access starts when approved and lasts {}.", p.lasts) />
+                        <Show when=move || specific.get()>
+                            <div class="field-row">
+                                <Bound label="Start date" id="period-start" input_type="date" value=start
+                                    on_input=Callback::new(move |v| start.set(v)) error=field("start".into()) required=true />
+                                <Bound label="End date" id="period-end" input_type="date" value=end
+                                    on_input=Callback::new(move |v| end.set(v)) error=field("end".into()) required=true />
+                            </div>
+                        </Show>
+                    })}
                 }
             })}
             <div class="actions">
                 <button type="button" class="primary" disabled=move || chosen.get().is_empty() || submit.pending().get()
                     on:click=move |_| {
                         let policy = (!chosen.get_untracked().is_empty()).then(|| chosen.get_untracked());
-                        submit.dispatch((policy, justification.get_untracked(), answers.get_untracked()));
+                        let custom = current().is_some_and(|p| p.custom_timeline) && specific.get_untracked();
+                        submit.dispatch(RequestInput {
+                            package: package.to_string(),
+                            policy,
+                            justification: justification.get_untracked(),
+                            answers: answers.get_untracked(),
+                            specific_period: custom,
+                            start: if custom { start.get_untracked() } else { String::new() },
+                            end: if custom { end.get_untracked() } else { String::new() },
+                        });
                     }>
                     {move || if submit.pending().get() { "Submitting…" } else { "Submit request" }}
                 </button>
@@ -212,11 +292,15 @@ pub fn RequestsPage() -> impl IntoView {
                                     {stage.map(|s| view! { <span class="muted">{s}</span> })}
                                 </div>
                                 <p class="muted">{format!("Submitted {}", utc(r.created_at))}</p>
+                                {r.period.map(|(s, e)| view! { <p>{format!("Requested period: {} to {}", s.format("%Y-%m-%d"), e.format("%Y-%m-%d"))}</p> })}
                                 {(!r.justification.is_empty()).then(|| view! { <p>{format!("Business justification: {}", r.justification)}</p> })}
                                 {(!r.outcome.is_empty()).then(|| view! { <p>{r.outcome.clone()}</p> })}
                                 <ol class="timeline" aria-label="Timeline">
                                     {r.timeline.into_iter().map(|t| view! { <li><time>{utc(t.at)}</time>" — "{t.text}</li> }).collect_view()}
                                 </ol>
+                                {matches!(r.state.as_str(), "denied" | "expired" | "canceled").then(|| view! {
+                                    <a class="button secondary" href=format!("/myaccess/access-packages/{}?resubmit={id}", r.package_id)>"Resubmit"</a>
+                                })}
                                 {can_cancel.then(|| view! {
                                     <button type="button" class="secondary" on:click=move |_| {
                                         if crate::components::confirm("Cancel this request?") {
@@ -327,6 +411,7 @@ fn ApprovalCard(
                 <dt>"Department"</dt><dd>{if item.department.is_empty() { "—".to_owned() } else { item.department.clone() }}</dd>
                 <dt>"Manager"</dt><dd>{item.manager.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Submitted"</dt><dd>{utc(item.submitted_at)}</dd>
+                <dt>"Requested period"</dt><dd>{item.period.map_or_else(|| "From approval, as long as the policy allows".to_owned(), |(s, e)| format!("{} to {}", s.format("%Y-%m-%d"), e.format("%Y-%m-%d")))}</dd>
                 <dt>"Business justification"</dt><dd>{if item.justification.is_empty() { "—".to_owned() } else { item.justification.clone() }}</dd>
                 {item.answers.iter().map(|(q, a)| view! { <dt>{q.clone()}</dt><dd>{a.clone()}</dd> }).collect_view()}
                 <dt>"Stage"</dt><dd>{format!("{} of {}", item.stage_no, item.stage_count)}</dd>

@@ -1311,6 +1311,8 @@ pub struct PackageDetail {
     /// Packages that list this one as incompatible (the "Incompatible With" view).
     pub incompatible_with: Vec<NamedRef>,
     pub can_manage: bool,
+    /// May assign directly, remove assignments and cancel requests.
+    pub can_assign: bool,
     pub today: NaiveDate,
 }
 
@@ -1369,6 +1371,22 @@ pub struct RequestablePolicy {
     pub description: String,
     pub requestor_justification: bool,
     pub questions: Vec<Question>,
+    /// The requestor may ask for a specific period ("Request for specific period?").
+    pub custom_timeline: bool,
+    /// How long access lasts under the policy, in words ("365 days", "until 2027-06-30").
+    pub lasts: String,
+}
+
+impl Expiry {
+    /// How long access lasts, in words.
+    pub fn lasts(self) -> String {
+        match self {
+            Expiry::Never => "with no end date".into(),
+            Expiry::Days(n) => format!("for {n} day{}", if n == 1 { "" } else { "s" }),
+            Expiry::Hours(n) => format!("for {n} hour{}", if n == 1 { "" } else { "s" }),
+            Expiry::OnDate(d) => format!("until {}", d.format("%Y-%m-%d")),
+        }
+    }
 }
 
 /// One request as its requestor sees it in the request history.

@@ -369,6 +369,7 @@ pub async fn detail(ctx: &Ctx, actor: &Actor, id: AccessPackageId) -> DomainResu
         incompatible_groups,
         incompatible_with: packages::incompatible_with(&mut conn, id).await?,
         can_manage: actor.can_manage_packages(summary.catalog_id),
+        can_assign: actor.can_manage_assignments(summary.catalog_id),
         summary,
         today,
     })
@@ -879,6 +880,8 @@ pub async fn portal_package(
                 description: p.description.clone(),
                 requestor_justification: p.spec.requestor_justification,
                 questions: p.spec.questions.clone(),
+                custom_timeline: p.spec.custom_timeline,
+                lasts: p.spec.expiry.lasts(),
             }
         })
         .collect();

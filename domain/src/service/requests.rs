@@ -1182,6 +1182,64 @@ pub async fn package_assignments(
     .await
 }
 
+/// At most this many rows go into one CSV export; a search narrows a bigger list.
+pub const MAX_EXPORT_ROWS: i64 = 100_000;
+const EXPORT_BATCH: i64 = 1_000;
+
+/// A package's assignments (live or ended, matching `query`) as CSV: name, email, state,
+/// policy, start and end (RFC 3339, UTC). Read in batches; refused beyond
+/// [`MAX_EXPORT_ROWS`] with a message saying to narrow the search.
+pub async fn assignments_csv(
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+    live: bool,
+    query: &str,
+) -> DomainResult<String> {
+    let mut conn = ctx.read().await?;
+    let summary = packages::summary(&mut conn, package).await?;
+    require(
+        actor.can_read_catalog(summary.catalog_id),
+        "you have no role in this access package's catalog",
+    )?;
+    check_search(query)?;
+    let pattern = crate::store::contains_pattern(query);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let csv_error = |e: csv::Error| DomainError::Internal(e.to_string().into());
+    out.write_record(["Name", "Email", "State", "Policy", "Starts", "Ends"])
+        .map_err(csv_error)?;
+    let mut offset = 0;
+    loop {
+        let rows = store::assignment_rows(&mut conn, package, live, &pattern, EXPORT_BATCH, offset)
+            .await?;
+        let n = rows.len() as i64;
+        for a in rows {
+            out.write_record([
+                a.user.display_name,
+                a.user.email,
+                a.state,
+                a.policy.unwrap_or_default(),
+                a.starts_at.to_rfc3339(),
+                a.ends_at.map(|e| e.to_rfc3339()).unwrap_or_default(),
+            ])
+            .map_err(csv_error)?;
+        }
+        offset += n;
+        if n < EXPORT_BATCH {
+            break;
+        }
+        if offset >= MAX_EXPORT_ROWS {
+            return Err(DomainError::Conflict(format!(
+                "More than {MAX_EXPORT_ROWS} assignments match; search to narrow the export."
+            )));
+        }
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| DomainError::Internal(e.to_string().into()))?;
+    String::from_utf8(bytes).map_err(|e| DomainError::Internal(e.to_string().into()))
+}
+
 /// An administrator removes someone's assignment: access ends now and every grant it gave is
 /// withdrawn (membership from other grants stays).
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]

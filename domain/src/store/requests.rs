@@ -919,6 +919,13 @@ type AssignmentListRow = (
     Option<String>,
 );
 
+fn assignments_filter(live: bool) -> String {
+    format!(
+        "a.package_id = $1 AND a.active_key IS {} NULL AND (lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')",
+        if live { "NOT" } else { "" }
+    )
+}
+
 /// A package's assignments (live or ended), people in name order, matching `pattern`.
 pub async fn package_assignments(
     conn: &mut Conn,
@@ -927,31 +934,41 @@ pub async fn package_assignments(
     pattern: &str,
     page: PageRequest,
 ) -> DomainResult<Page<AssignmentView>> {
-    let filter = format!(
-        "a.package_id = $1 AND a.active_key IS {} NULL AND (lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')",
-        if live { "NOT" } else { "" }
-    );
     let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM access_package_assignments a JOIN users u ON u.id = a.user_id WHERE {filter}"
+        "SELECT COUNT(*) FROM access_package_assignments a JOIN users u ON u.id = a.user_id WHERE {}",
+        assignments_filter(live)
     ))
     .bind(package.to_string())
     .bind(pattern)
     .fetch_one(&mut *conn)
     .await?;
+    let items = assignment_rows(conn, package, live, pattern, page.limit(), page.offset()).await?;
+    Ok(Page::of(items, total, page))
+}
+
+/// One slice of a package's assignments in name order (pages and the CSV export).
+pub async fn assignment_rows(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    live: bool,
+    pattern: &str,
+    limit: i64,
+    offset: i64,
+) -> DomainResult<Vec<AssignmentView>> {
     let rows: Vec<AssignmentListRow> = sqlx::query_as(&format!(
         "SELECT a.id, u.id, u.display_name, u.email, a.state, a.starts_at, a.ends_at, x.name
          FROM access_package_assignments a JOIN users u ON u.id = a.user_id
          LEFT JOIN access_package_policies x ON x.id = a.policy_id
-         WHERE {filter} ORDER BY lower(u.display_name), a.id LIMIT $3 OFFSET $4"
+         WHERE {} ORDER BY lower(u.display_name), a.id LIMIT $3 OFFSET $4",
+        assignments_filter(live)
     ))
     .bind(package.to_string())
     .bind(pattern)
-    .bind(page.limit())
-    .bind(page.offset())
+    .bind(limit)
+    .bind(offset)
     .fetch_all(&mut *conn)
     .await?;
-    let items = rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
             Ok(AssignmentView {
                 id: AssignmentId(uuid(&r.0)?),
@@ -966,8 +983,7 @@ pub async fn package_assignments(
                 policy: r.7,
             })
         })
-        .collect::<DomainResult<_>>()?;
-    Ok(Page::of(items, total, page))
+        .collect()
 }
 
 /// The live assignment `id`: (package, user).

@@ -1,6 +1,7 @@
 pub mod catalogs;
 pub mod groups;
 pub mod licenses;
+pub mod package_access;
 pub mod packages;
 pub mod policy_tabs;
 pub mod users;

@@ -167,13 +167,17 @@ enum View {
     Resources,
     Policies,
     Duties,
+    Assignments,
+    Requests,
 }
 
 impl View {
-    const ALL: [View; 4] = [
+    const ALL: [View; 6] = [
         View::Overview,
         View::Resources,
         View::Policies,
+        View::Assignments,
+        View::Requests,
         View::Duties,
     ];
 
@@ -183,6 +187,8 @@ impl View {
             View::Resources => "resources",
             View::Policies => "policies",
             View::Duties => "separation",
+            View::Assignments => "assignments",
+            View::Requests => "requests",
         }
     }
 
@@ -192,6 +198,8 @@ impl View {
             View::Resources => "Resource roles",
             View::Policies => "Policies",
             View::Duties => "Separation of duties",
+            View::Assignments => "Assignments",
+            View::Requests => "Requests",
         }
     }
 }
@@ -275,6 +283,12 @@ fn PackageView(overview: PackageOverview, current: View, actions: PackageActions
         View::Resources => view! { <ResourcesView detail=d.clone() actions /> }.into_any(),
         View::Policies => view! { <PoliciesView detail=d.clone() actions /> }.into_any(),
         View::Duties => view! { <DutiesView detail=d.clone() actions /> }.into_any(),
+        View::Assignments => {
+            view! { <super::package_access::AssignmentsView detail=d.clone() /> }.into_any()
+        }
+        View::Requests => {
+            view! { <super::package_access::RequestsView detail=d.clone() /> }.into_any()
+        }
     };
     view! {
         <div class="page-header">

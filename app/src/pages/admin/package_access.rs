@@ -1,0 +1,387 @@
+//! Who has an access package and who asked for it: the package's Assignments (filter, search,
+//! CSV export, New assignment, Remove) and Requests (filter, timeline, cancel) views.
+
+use crate::api::requests::*;
+use crate::components::*;
+use crate::widgets::*;
+use domain::model::*;
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+fn page_of(query: &leptos_router::params::ParamsMap) -> u32 {
+    query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1)
+}
+
+fn day(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+#[component]
+pub fn AssignmentsView(detail: PackageDetail) -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let state = move || {
+        if query.read().get("state").as_deref() == Some("ended") {
+            "ended".to_owned()
+        } else {
+            "active".to_owned()
+        }
+    };
+    let page = move || page_of(&query.read());
+    let id = detail.summary.id.to_string();
+    let remove = ServerAction::<RemoveAssignment>::new();
+    let assign = Action::new(move |input: &AssignInput| assign_directly(input.clone()));
+    let assigned = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if assign.value().get().is_some_and(|r| r.is_ok()) {
+            assigned.update(|n| *n += 1);
+        }
+    });
+    let list = Resource::new(
+        {
+            let id = id.clone();
+            move || {
+                (
+                    id.clone(),
+                    state(),
+                    q(),
+                    page(),
+                    remove.version().get(),
+                    assigned.get(),
+                )
+            }
+        },
+        |(id, s, q, p, _, _)| load_package_assignments(id, s, q, p),
+    );
+    let target = RwSignal::new(None::<(String, String)>);
+    let confirm_open = RwSignal::new(false);
+    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    let base = format!("/admin/access-packages/{id}");
+    let csv = {
+        let id = id.clone();
+        move || {
+            format!(
+                "/admin/access-packages/{id}/assignments.csv?state={}&q={}",
+                state(),
+                encode(&q())
+            )
+        }
+    };
+    let can_assign = detail.can_assign;
+    view! {
+        <Show when=move || remove.value().get().is_some_and(|r| r.is_ok())>
+            <div class="alert alert-success" role="status"><p>{move || format!("The assignment was removed; {} grant(s) withdrawn.", remove.value().get().and_then(Result::ok).unwrap_or(0))}</p></div>
+        </Show>
+        <Show when=move || remove_error.get().is_some()>
+            <div class="alert alert-error" role="alert"><p>{move || remove_error.get().map(|e| e.to_string())}</p></div>
+        </Show>
+        <Show when=move || assign.value().get().is_some_and(|r| r.is_ok())>
+            <div class="alert alert-success" role="status"><p>{move || format!("Access assigned to {} person(s).", assign.value().get().and_then(Result::ok).unwrap_or(0))}</p></div>
+        </Show>
+        <section class="panel">
+            <div class="page-header">
+                <h2>"Assignments"</h2>
+                <a class="button secondary" href=csv rel="external" download="assignments.csv">"Download CSV"</a>
+            </div>
+            <Form method="GET" action="" attr:class="searchbar" attr:role="search">
+                <input type="hidden" name="view" value="assignments" />
+                <label class="sr-only" for="assignment-search">"Search assignments"</label>
+                <input id="assignment-search" type="search" name="q" value=q placeholder="Name or email" maxlength="200" />
+                <label for="assignment-state">"State"</label>
+                <select id="assignment-state" name="state">
+                    <option value="active" selected=move || state() == "active">"Active"</option>
+                    <option value="ended" selected=move || state() == "ended">"Ended"</option>
+                </select>
+                <button type="submit" class="secondary">"Search"</button>
+            </Form>
+            <Transition fallback=Loading>
+                {
+                    let base = base.clone();
+                    move || {
+                        let base = base.clone();
+                        Suspend::new(async move {
+                            match list.await {
+                                Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                                Ok(p) if p.items.is_empty() => view! {
+                                    <div class="empty-state"><p>{if q().is_empty() {
+                                        if state() == "active" { "Nobody has this access package yet. People get it when their request is approved, or assign it below." } else { "No ended assignments." }
+                                    } else { "No assignment matches your search." }}</p></div>
+                                }.into_any(),
+                                Ok(p) => {
+                                    let pages = p.page_count();
+                                    view! {
+                                        <div class="table-wrap"><table class="data">
+                                            <caption class="sr-only">"Assignments"</caption>
+                                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"State"</th><th scope="col">"Policy"</th><th scope="col">"Starts"</th><th scope="col">"Ends"</th>{can_assign.then(|| view! { <th scope="col"><span class="sr-only">"Actions"</span></th> })}</tr></thead>
+                                            <tbody>{p.items.clone().into_iter().map(|a| {
+                                                let pick = (a.id.to_string(), a.user.display_name.clone());
+                                                let live = a.state == "delivered" || a.state == "scheduled";
+                                                let label = format!("Remove {}", a.user.display_name);
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row">{a.user.display_name.clone()}</th>
+                                                        <td>{a.user.email.clone()}</td>
+                                                        <td>{match a.state.as_str() {
+                                                            "delivered" => view! { <Badge kind="ok" text="Delivered" /> }.into_any(),
+                                                            "scheduled" => view! { <Badge kind="info" text="Scheduled" /> }.into_any(),
+                                                            other => view! { <Badge kind="muted" text=assignment_state_label(other) /> }.into_any(),
+                                                        }}</td>
+                                                        <td>{a.policy.clone().unwrap_or_else(|| "—".into())}</td>
+                                                        <td>{day(a.starts_at)}</td>
+                                                        <td>{a.ends_at.map_or_else(|| "Never".to_owned(), day)}</td>
+                                                        {(can_assign && live).then(|| view! {
+                                                            <td><button type="button" class="danger" aria-label=label
+                                                                on:click=move |_| { target.set(Some(pick.clone())); confirm_open.set(true); }>"Remove"</button></td>
+                                                        })}
+                                                        {(can_assign && !live).then(|| view! { <td></td> })}
+                                                    </tr>
+                                                }
+                                            }).collect_view()}</tbody>
+                                        </table></div>
+                                        <Pager base=base q=q() page=p.page page_count=pages total=p.total noun="assignments" extra=format!("view=assignments&state={}", state()) />
+                                    }.into_any()
+                                }
+                            }
+                        })
+                    }
+                }
+            </Transition>
+        </section>
+        {can_assign.then(|| view! { <NewAssignment detail=detail.clone() assign /> })}
+        <ConfirmDialog
+            open=confirm_open
+            title="Remove assignment"
+            message=Signal::derive(move || target.get().map(|(_, name)| format!(
+                "Remove {name}'s assignment? Their access ends now and the group memberships it gave are withdrawn (memberships from elsewhere stay)."
+            )).unwrap_or_default())
+            on_yes=Callback::new(move |_| {
+                if let Some((id, _)) = target.get_untracked() {
+                    remove.dispatch(RemoveAssignment { id });
+                }
+            })
+        />
+    }
+}
+
+fn assignment_state_label(state: &str) -> String {
+    match state {
+        "removed" => "Removed".into(),
+        "expired" => "Expired".into(),
+        other => other.to_owned(),
+    }
+}
+
+#[component]
+fn NewAssignment(
+    detail: PackageDetail,
+    assign: Action<AssignInput, Result<usize, crate::error::AppError>>,
+) -> impl IntoView {
+    let people = RwSignal::new(Vec::<Principal>::new());
+    let policies: Vec<(String, String)> = detail
+        .policies
+        .iter()
+        .map(|p| (p.id.to_string(), p.name.clone()))
+        .collect();
+    let policy = RwSignal::new(policies.first().map(|p| p.0.clone()).unwrap_or_default());
+    let justification = RwSignal::new(String::new());
+    let specific = RwSignal::new(false);
+    let start = RwSignal::new(String::new());
+    let end = RwSignal::new(String::new());
+    let error = Signal::derive(move || assign.value().get().and_then(Result::err));
+    let field =
+        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    // Problems about one chosen person ("users.2") are listed with their names.
+    let people_problems = Signal::derive(move || {
+        let Some(crate::error::AppError::Invalid(list)) = error.get() else {
+            return vec![];
+        };
+        list.into_iter()
+            .filter(|f| f.field.starts_with("users"))
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+    });
+    Effect::new(move |_| {
+        if assign.value().get().is_some_and(|r| r.is_ok()) {
+            people.set(vec![]);
+            justification.set(String::new());
+        }
+    });
+    let package = detail.summary.id.to_string();
+    view! {
+        <section class="panel">
+            <h2>"New assignment"</h2>
+            <p class="muted">"Assign this access package directly, without approval. People must be within the chosen policy's scope (anyone for a policy of direct assignments only) and hold nothing incompatible with it."</p>
+            <FormAlert error=error fields=&["users", "policy", "justification", "start", "end"] />
+            <PrincipalPicker label="Users" id="assign-users" users=true groups=false selected=people
+                on_change=Callback::new(move |list: Vec<Principal>| people.set(list))
+                error=Signal::derive(move || { let p = people_problems.get(); (!p.is_empty()).then(|| p.join(" ")) })
+                hint="Search by name or email; up to 50 people at a time." />
+            <Select label="Policy" id="assign-policy" options=policies selected=policy
+                on_change=Callback::new(move |v| policy.set(v)) error=field("policy") />
+            <BoundArea label="Justification (optional)" id="assign-justification" value=justification
+                on_input=Callback::new(move |v| justification.set(v)) error=field("justification") maxlength=2000
+                hint="Recorded on each assignment's request and in the audit log." />
+            <YesNo legend="Assign for a specific period?" name="assign_period" value=specific
+                on_change=Callback::new(move |v| specific.set(v))
+                hint="Without a period, access starts now and lasts as long as the policy grants." />
+            <Show when=move || specific.get()>
+                <div class="field-row">
+                    <Bound label="Start date" id="assign-start" input_type="date" value=start
+                        on_input=Callback::new(move |v| start.set(v)) error=field("start") required=true />
+                    <Bound label="End date" id="assign-end" input_type="date" value=end
+                        on_input=Callback::new(move |v| end.set(v)) error=field("end") required=true />
+                </div>
+            </Show>
+            <div class="actions">
+                <button type="button" class="primary" disabled=move || people.with(Vec::is_empty) || assign.pending().get()
+                    on:click=move |_| {
+                        let custom = specific.get_untracked();
+                        assign.dispatch(AssignInput {
+                            package: package.clone(),
+                            users: people.get_untracked().iter().map(|p| p.id.to_string()).collect(),
+                            policy: Some(policy.get_untracked()).filter(|p| !p.is_empty()),
+                            justification: justification.get_untracked(),
+                            specific_period: custom,
+                            start: if custom { start.get_untracked() } else { String::new() },
+                            end: if custom { end.get_untracked() } else { String::new() },
+                        });
+                    }>
+                    {move || if assign.pending().get() { "Assigning…" } else { "Assign" }}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+const REQUEST_FILTERS: [(&str, &str); 6] = [
+    ("all", "All"),
+    ("pending", "Pending approval"),
+    ("delivered", "Delivered"),
+    ("denied", "Denied"),
+    ("canceled", "Canceled"),
+    ("expired", "Expired"),
+];
+
+#[component]
+pub fn RequestsView(detail: PackageDetail) -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let state = move || query.read().get("state").unwrap_or_else(|| "all".into());
+    let page = move || page_of(&query.read());
+    let id = detail.summary.id.to_string();
+    let cancel = ServerAction::<CancelRequest>::new();
+    let list = Resource::new(
+        {
+            let id = id.clone();
+            move || (id.clone(), state(), q(), page(), cancel.version().get())
+        },
+        |(id, s, q, p, _)| load_package_requests(id, s, q, p),
+    );
+    let target = RwSignal::new(None::<(String, String)>);
+    let confirm_open = RwSignal::new(false);
+    let open_details = RwSignal::new(None::<String>);
+    let cancel_error = Signal::derive(move || cancel.value().get().and_then(Result::err));
+    let base = format!("/admin/access-packages/{id}");
+    let can_assign = detail.can_assign;
+    view! {
+        <Show when=move || cancel.value().get().is_some_and(|r| r.is_ok())>
+            <div class="alert alert-success" role="status"><p>"The request was canceled; the requestor was told."</p></div>
+        </Show>
+        <Show when=move || cancel_error.get().is_some()>
+            <div class="alert alert-error" role="alert"><p>{move || cancel_error.get().map(|e| e.to_string())}</p></div>
+        </Show>
+        <section class="panel">
+            <h2>"Requests"</h2>
+            <Form method="GET" action="" attr:class="searchbar" attr:role="search">
+                <input type="hidden" name="view" value="requests" />
+                <label class="sr-only" for="request-search">"Search requests"</label>
+                <input id="request-search" type="search" name="q" value=q placeholder="Requestor name or email" maxlength="200" />
+                <label for="request-state">"State"</label>
+                <select id="request-state" name="state">
+                    {REQUEST_FILTERS.into_iter().map(|(code, label)| view! {
+                        <option value=code selected=move || state() == code>{label}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="secondary">"Search"</button>
+            </Form>
+            <Transition fallback=Loading>
+                {
+                    let base = base.clone();
+                    move || {
+                        let base = base.clone();
+                        Suspend::new(async move {
+                            match list.await {
+                                Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                                Ok(p) if p.items.is_empty() => view! {
+                                    <div class="empty-state"><p>{if q().is_empty() && state() == "all" {
+                                        "No requests yet. Share the package's My Access link so people can request it."
+                                    } else { "No request matches these filters." }}</p></div>
+                                }.into_any(),
+                                Ok(p) => {
+                                    let pages = p.page_count();
+                                    view! {
+                                        <div class="table-wrap"><table class="data">
+                                            <caption class="sr-only">"Requests"</caption>
+                                            <thead><tr><th scope="col">"Requestor"</th><th scope="col">"Submitted"</th><th scope="col">"Type"</th><th scope="col">"State"</th><th scope="col">"Details"</th></tr></thead>
+                                            <tbody>{p.items.clone().into_iter().map(|r| {
+                                                let rid = r.summary.id.to_string();
+                                                let shown = { let rid = rid.clone(); move || open_details.get().as_deref() == Some(rid.as_str()) };
+                                                let toggle = { let rid = rid.clone(); move |_| open_details.update(|o| *o = if o.as_deref() == Some(rid.as_str()) { None } else { Some(rid.clone()) }) };
+                                                let open = matches!(r.summary.state.as_str(), "submitted" | "pendingApproval");
+                                                let pick = (rid.clone(), r.requestor.display_name.clone());
+                                                let name = r.requestor.display_name.clone();
+                                                let s = r.summary.clone();
+                                                let shown2 = shown.clone();
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row">{format!("{} ({})", r.requestor.display_name, r.requestor.email)}</th>
+                                                        <td>{utc(s.created_at)}</td>
+                                                        <td>{if r.direct { "Direct assignment" } else { "Request" }}</td>
+                                                        <td>{super::super::requests::state_badge(&s.state)}
+                                                            {(s.state == "pendingApproval").then(|| view! { <span class="muted">{format!(" stage {} of {}", s.stage_no, s.stage_count)}</span> })}</td>
+                                                        <td>
+                                                            <button type="button" class="link-button" aria-expanded=move || if shown() { "true" } else { "false" }
+                                                                aria-label=format!("Details of {name}'s request") on:click=toggle>"Details"</button>
+                                                            {(can_assign && open).then(|| view! {
+                                                                <button type="button" class="danger" aria-label=format!("Cancel {}'s request", pick.1)
+                                                                    on:click=move |_| { target.set(Some(pick.clone())); confirm_open.set(true); }>"Cancel request"</button>
+                                                            })}
+                                                        </td>
+                                                    </tr>
+                                                    <Show when=shown2.clone()>
+                                                        <tr class="details-row"><td colspan="5">
+                                                            {s.period.map(|(a, b)| view! { <p>{format!("Requested period: {} to {}", day(a), day(b))}</p> })}
+                                                            {(!s.justification.is_empty()).then(|| view! { <p>{format!("Justification: {}", s.justification)}</p> })}
+                                                            {(!s.outcome.is_empty()).then(|| view! { <p>{s.outcome.clone()}</p> })}
+                                                            <ol class="timeline" aria-label="Timeline">
+                                                                {s.timeline.clone().into_iter().map(|t| view! { <li><time>{utc(t.at)}</time>" — "{t.text}</li> }).collect_view()}
+                                                            </ol>
+                                                        </td></tr>
+                                                    </Show>
+                                                }
+                                            }).collect_view()}</tbody>
+                                        </table></div>
+                                        <Pager base=base q=q() page=p.page page_count=pages total=p.total noun="requests" extra=format!("view=requests&state={}", state()) />
+                                    }.into_any()
+                                }
+                            }
+                        })
+                    }
+                }
+            </Transition>
+        </section>
+        <ConfirmDialog
+            open=confirm_open
+            title="Cancel request"
+            message=Signal::derive(move || target.get().map(|(_, name)| format!(
+                "Cancel {name}'s request? Approvers can no longer decide it, and {name} is told."
+            )).unwrap_or_default())
+            on_yes=Callback::new(move |_| {
+                if let Some((id, _)) = target.get_untracked() {
+                    cancel.dispatch(CancelRequest { id });
+                }
+            })
+        />
+    }
+}

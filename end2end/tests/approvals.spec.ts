@@ -1,0 +1,158 @@
+import { expect, test, type Page } from '@playwright/test';
+import * as fs from 'node:fs';
+import { ADMIN, EMMA, ERIC, FIONA, GUEST, NORA, gotoReady, signIn } from './helpers';
+
+/** Creates a package for all members with Fiona as fallback approver; returns its admin and My Access URLs. */
+async function createPackage(page: Page, name: string): Promise<{ admin: string; link: string }> {
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/access-packages/new');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+  await page.getByRole('textbox', { name: 'Description', exact: true }).fill('Access to licenses for Office applications');
+  await page.getByRole('tab', { name: 'Resource roles' }).click();
+  await page.getByRole('button', { name: 'Groups and Teams' }).click();
+  await page.getByRole('combobox', { name: 'Search groups' }).fill('Office');
+  await page.getByRole('option', { name: /Office Licenses/ }).click();
+  await page.getByRole('tab', { name: 'Requests' }).click();
+  await page.getByRole('radio', { name: 'All members (excluding guests)' }).check();
+  await page.getByRole('combobox', { name: 'Fallback approvers' }).fill('fiona');
+  await page.getByRole('option', { name: /Fiona Fallback/ }).click();
+  await page.getByRole('tab', { name: 'Review + Create' }).click();
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'was created' })).toBeVisible();
+  const link = await page.getByRole('textbox', { name: 'My Access portal link' }).inputValue();
+  const admin = new URL(page.url()).pathname;
+  await signOut(page);
+  return { admin, link };
+}
+
+async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+}
+
+test('a new hire without a manager is decided by the fallback approver; a guest sees why not; denial, bell and resubmit', async ({ page }) => {
+  const name = 'Office Licenses (new hires)';
+  const { link } = await createPackage(page, name);
+
+  // Gus is a guest: the link explains why he can't ask.
+  await signIn(page, GUEST.email);
+  await gotoReady(page, link);
+  await expect(page.getByText('Not available to you')).toBeVisible();
+  await expect(page.getByText("Guests can't request this access package; it is for members of the organization.")).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Submit request' })).toHaveCount(0);
+  await signOut(page);
+
+  // Nora has no manager: her request goes to Fiona, the fallback approver.
+  await signIn(page, NORA.email);
+  await gotoReady(page, link);
+  await page.getByRole('textbox', { name: 'Business justification' }).fill('I start on the reporting team');
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
+  await signOut(page);
+
+  await signIn(page, FIONA.email);
+  const bell = page.getByRole('button', { name: /^Notifications, \d+ unread$/ });
+  await expect(bell).toBeVisible();
+  await bell.click();
+  const panel = page.getByRole('region', { name: 'Notifications' });
+  await panel.getByRole('link', { name: `Approval required: ${name}` }).first().click();
+  await expect(page).toHaveURL(/\/myaccess\/approvals/);
+  const item = page.getByRole('article', { name: `Request from Nora Newhire for ${name}` });
+  await expect(item).toContainText('I start on the reporting team');
+  await item.getByRole('textbox', { name: 'Reason' }).fill('Ask again after your first week');
+  await item.getByRole('button', { name: 'Deny' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your decision was recorded.' })).toBeVisible();
+  await page.getByRole('button', { name: /^Notifications/ }).click();
+  await page.getByRole('region', { name: 'Notifications' }).getByRole('button', { name: 'Mark all as read' }).click();
+  await expect(page.getByRole('button', { name: 'Notifications', exact: true })).toBeVisible();
+  await signOut(page);
+
+  // Nora is told, sees the reason in her history, and resubmits with her answers filled in.
+  await signIn(page, NORA.email);
+  await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).click();
+  await expect(page.getByRole('region', { name: 'Notifications' })).toContainText(
+    `Fiona Fallback denied your request for ${name}: Ask again after your first week`,
+  );
+  await gotoReady(page, '/myaccess/requests');
+  const denied = page.getByRole('article', { name: `Request for ${name}` });
+  await expect(denied).toContainText('Denied');
+  await expect(denied).toContainText('Denied by Fiona Fallback: Ask again after your first week');
+  await denied.getByRole('link', { name: 'Resubmit' }).click();
+  await expect(page.getByRole('heading', { name: 'Resubmit request' })).toBeVisible();
+  const justification = page.getByRole('textbox', { name: 'Business justification' });
+  await expect(justification).toHaveValue('I start on the reporting team');
+  await justification.fill('I start on the reporting team; my first week is over');
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
+  await expect(page.getByRole('article', { name: `Request for ${name}` }).first()).toContainText('Pending approval');
+});
+
+test('admins assign directly, export and remove assignments, and cancel a pending request', async ({ page }) => {
+  const name = 'Office Licenses (direct)';
+  const { admin } = await createPackage(page, name);
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, admin);
+  await page.getByRole('navigation', { name: 'Access package' }).getByRole('link', { name: 'Assignments' }).click();
+  await expect(page.getByText('Nobody has this access package yet.')).toBeVisible();
+
+  // A guest is outside the policy's scope: refused by name, nothing assigned.
+  const users = page.getByRole('combobox', { name: 'Users' });
+  await users.fill('gus');
+  await page.getByRole('option', { name: /Gus Guest/ }).click();
+  await page.getByRole('button', { name: 'Assign', exact: true }).click();
+  await expect(page.getByText("Gus Guest isn't one of the users who can request under Initial policy.").first()).toBeVisible();
+  await page.getByRole('button', { name: 'Remove Gus Guest' }).click();
+
+  await users.fill('emma');
+  await page.getByRole('option', { name: /Emma Employee/ }).click();
+  await page.getByRole('textbox', { name: 'Justification (optional)' }).fill('Covers for Eric');
+  await page.getByRole('button', { name: 'Assign', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Access assigned to 1 person(s).' })).toBeVisible();
+  const row = page.getByRole('row', { name: /Emma Employee/ });
+  await expect(row).toContainText('Delivered');
+  await expect(row).toContainText('Initial policy');
+
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download CSV' }).click();
+  const file = await (await downloading).path();
+  const csv = fs.readFileSync(file, 'utf8');
+  expect(csv.split('\n')[0]).toBe('Name,Email,State,Policy,Starts,Ends');
+  expect(csv).toContain(`${EMMA.email},delivered,Initial policy,`);
+
+  await row.getByRole('button', { name: 'Remove Emma Employee' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove assignment' });
+  await expect(dialog).toContainText("Remove Emma Employee's assignment?");
+  await dialog.getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The assignment was removed' })).toBeVisible();
+  await expect(page.getByText('Nobody has this access package yet.')).toBeVisible();
+  await page.getByRole('combobox', { name: 'State' }).selectOption('ended');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByRole('row', { name: /Emma Employee/ })).toContainText('Removed');
+  await signOut(page);
+
+  // Eric asks; the admin cancels his request from the package's Requests view.
+  await signIn(page, ERIC.email);
+  await gotoReady(page, admin.replace('/admin/access-packages/', '/myaccess/access-packages/'));
+  await page.getByRole('textbox', { name: 'Business justification' }).fill('Quarterly reports');
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
+  await signOut(page);
+
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, `${admin}?view=requests`);
+  const direct = page.getByRole('row', { name: /Emma Employee/ });
+  await expect(direct).toContainText('Direct assignment');
+  await direct.getByRole('button', { name: "Details of Emma Employee's request" }).click();
+  await expect(page.getByRole('list', { name: 'Timeline' })).toContainText('Assigned directly by Alex Admin');
+  await page.getByRole('combobox', { name: 'State' }).selectOption('pending');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByRole('row', { name: /Emma Employee/ })).toHaveCount(0);
+  await page.getByRole('button', { name: "Cancel Eric Employee's request" }).click();
+  await page.getByRole('dialog', { name: 'Cancel request' }).getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The request was canceled; the requestor was told.' })).toBeVisible();
+  await signOut(page);
+
+  await signIn(page, ERIC.email);
+  await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).click();
+  await expect(page.getByRole('region', { name: 'Notifications' }).getByRole('link', { name: `Request canceled: ${name}` })).toBeVisible();
+});

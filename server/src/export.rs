@@ -1,0 +1,59 @@
+//! File downloads that are not pages: the CSV export of a package's assignments.
+
+use crate::AppState;
+use app::session::CurrentActor;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::DomainError;
+use domain::model::AccessPackageId;
+use std::collections::HashMap;
+
+fn refused(e: DomainError) -> Response {
+    let status = match &e {
+        DomainError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+        DomainError::NotFound(_) => StatusCode::NOT_FOUND,
+        DomainError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        DomainError::Conflict(_) => StatusCode::CONFLICT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = ?e, "assignment export failed");
+        return (status, "The export failed; try again.").into_response();
+    }
+    (status, e.to_string()).into_response()
+}
+
+/// `GET /admin/access-packages/{id}/assignments.csv?state=active|ended&q=…`
+pub async fn assignments_csv(
+    State(state): State<AppState>,
+    Extension(CurrentActor(actor)): Extension<CurrentActor>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(actor) = actor else {
+        return refused(DomainError::Unauthenticated);
+    };
+    let Ok(package) = AccessPackageId::parse(&id) else {
+        return refused(DomainError::NotFound("access package"));
+    };
+    let live = params.get("state").map(String::as_str) != Some("ended");
+    let query = params.get("q").map(String::as_str).unwrap_or_default();
+    match domain::service::requests::assignments_csv(&state.ctx, &actor, package, live, query).await
+    {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"assignments.csv\"",
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => refused(e),
+    }
+}

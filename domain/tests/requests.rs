@@ -989,6 +989,65 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
     );
 }
 
+async fn owners(env: &TestEnv, group: GroupId) -> Vec<String> {
+    groups::owners(&mut env.ctx.read().await.unwrap(), group)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.display_name)
+        .collect()
+}
+
+async fn the_owner_role_is_granted_and_withdrawn_with_the_assignment(env: TestEnv) {
+    let w = world(&env).await;
+    let team = env.group(&w.admin, "Reporting team").await;
+    dir::add_owner(&env.ctx, &w.admin, team, "maria@woodgrove.example")
+        .await
+        .unwrap();
+    let id = package(&env, &w, "Team owners", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+    })
+    .await;
+    pkg::add_resource_role(&env.ctx, &w.admin, id, team, ResourceRole::Owner)
+        .await
+        .unwrap();
+    let (_, outcome) = req::submit_request(&env.ctx, &w.eric, id, &RequestForm::default())
+        .await
+        .unwrap();
+    let RequestOutcome::Delivered(assignment) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(owners(&env, team).await, vec!["eric", "maria"]);
+    assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1);
+
+    // Removing the Owner role withdraws it from the assignee; adding it back grants it again.
+    assert_eq!(
+        pkg::remove_resource_role(&env.ctx, &w.admin, id, team, ResourceRole::Owner)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(owners(&env, team).await, vec!["maria"]);
+    assert_eq!(
+        pkg::add_resource_role(&env.ctx, &w.admin, id, team, ResourceRole::Owner)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(owners(&env, team).await, vec!["eric", "maria"]);
+
+    // Ending the assignment withdraws both grants; Maria, an owner set directly, stays.
+    assert_eq!(
+        req::remove_assignment(&env.ctx, &w.admin, assignment)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(owners(&env, team).await, vec!["maria"]);
+    assert!(membership(&env, w.office, w.eric.user_id).await.is_empty());
+}
+
 on_both_databases!(
     admins_list_and_remove_assignments_keeping_other_grants,
     the_manager_approves_and_access_is_delivered,
@@ -1001,4 +1060,5 @@ on_both_databases!(
     denied_requests_are_resubmitted_prefilled_and_each_side_is_notified,
     a_requested_period_is_checked_then_starts_once_on_its_day,
     admins_assign_directly_within_scope_and_separation_of_duties,
+    the_owner_role_is_granted_and_withdrawn_with_the_assignment,
 );

@@ -503,12 +503,7 @@ pub async fn add_resource_role(
             ),
         ));
     }
-    let granted = match role {
-        ResourceRole::Member => {
-            packages::grant_membership_to_assignees(&mut tx, id, group, now).await?
-        }
-        ResourceRole::Owner => 0,
-    };
+    let granted = packages::grant_role_to_assignees(&mut tx, id, group, role, now).await?;
     packages::touch(&mut tx, id, now).await?;
     let e = event(ctx, actor, "access_package.resource_role_added", id,
         format!("Added {} of {} to access package {} (granted to {granted} assignees)", role.label(), g.name, package.name))
@@ -534,12 +529,7 @@ pub async fn remove_resource_role(
     if !packages::remove_resource_role(&mut tx, id, group, role).await? {
         return Err(DomainError::NotFound("resource role"));
     }
-    let revoked = match role {
-        ResourceRole::Member => {
-            packages::revoke_membership_from_assignees(&mut tx, id, group).await?
-        }
-        ResourceRole::Owner => 0,
-    };
+    let revoked = packages::revoke_role_from_assignees(&mut tx, id, group, role).await?;
     packages::touch(&mut tx, id, ctx.clock.now()).await?;
     let e = event(
         ctx,

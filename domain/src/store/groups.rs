@@ -303,10 +303,13 @@ pub async fn memberships_of(conn: &mut Conn, user: UserId) -> DomainResult<Vec<M
     Ok(out)
 }
 
+/// Owners set directly and owners through an access package's Owner role.
 pub async fn owners(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<UserRef>> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT u.id, u.display_name, u.email FROM group_owners o JOIN users u ON u.id = o.user_id
-         WHERE o.group_id = $1 ORDER BY lower(u.display_name), u.id",
+        "SELECT u.id, u.display_name, u.email FROM users u
+         WHERE u.id IN (SELECT user_id FROM group_owners WHERE group_id = $1
+                        UNION SELECT user_id FROM group_owner_grants WHERE group_id = $1)
+         ORDER BY lower(u.display_name), u.id",
     )
     .bind(group.to_string())
     .fetch_all(&mut *conn)

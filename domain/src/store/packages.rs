@@ -262,19 +262,30 @@ pub async fn remove_resource_role(
     Ok(done.rows_affected() == 1)
 }
 
-/// Grants group membership to every live assignee of the package (source: their assignment).
-pub async fn grant_membership_to_assignees(
+/// The table that holds grants of `role`: memberships or ownerships.
+pub fn grant_table(role: ResourceRole) -> &'static str {
+    match role {
+        ResourceRole::Member => "group_members",
+        ResourceRole::Owner => "group_owner_grants",
+    }
+}
+
+/// Grants `role` of `group` to every assignee of the package whose access has started
+/// (source: their assignment).
+pub async fn grant_role_to_assignees(
     conn: &mut Conn,
     id: AccessPackageId,
     group: GroupId,
+    role: ResourceRole,
     now: DateTime<Utc>,
 ) -> DomainResult<u64> {
-    let done = sqlx::query(
-        "INSERT INTO group_members (group_id, user_id, source, created_at)
+    let done = sqlx::query(&format!(
+        "INSERT INTO {} (group_id, user_id, source, created_at)
          SELECT $2, a.user_id, 'assignment:' || a.id, $3 FROM access_package_assignments a
-         WHERE a.package_id = $1 AND a.active_key IS NOT NULL
+         WHERE a.package_id = $1 AND a.active_key IS NOT NULL AND a.state = 'delivered'
          ON CONFLICT (group_id, user_id, source) DO NOTHING",
-    )
+        grant_table(role)
+    ))
     .bind(id.to_string())
     .bind(group.to_string())
     .bind(ms(now))
@@ -283,17 +294,19 @@ pub async fn grant_membership_to_assignees(
     Ok(done.rows_affected())
 }
 
-/// Withdraws the membership grants the package's assignments hold in `group`; grants from
+/// Withdraws the grants of `role` the package's assignments hold in `group`; grants from
 /// elsewhere (direct, other packages) stay.
-pub async fn revoke_membership_from_assignees(
+pub async fn revoke_role_from_assignees(
     conn: &mut Conn,
     id: AccessPackageId,
     group: GroupId,
+    role: ResourceRole,
 ) -> DomainResult<u64> {
-    let done = sqlx::query(
-        "DELETE FROM group_members WHERE group_id = $2 AND source IN
+    let done = sqlx::query(&format!(
+        "DELETE FROM {} WHERE group_id = $2 AND source IN
            (SELECT 'assignment:' || a.id FROM access_package_assignments a WHERE a.package_id = $1)",
-    )
+        grant_table(role)
+    ))
     .bind(id.to_string())
     .bind(group.to_string())
     .execute(&mut *conn)

@@ -291,7 +291,7 @@ pub struct Delivery {
 }
 
 /// Creates the live assignment and, unless it starts later ("scheduled"), grants every
-/// Member role with it as grant source. `None` when the person already holds the package.
+/// resource role with it as grant source. `None` when the person already holds the package.
 pub async fn deliver(
     conn: &mut Conn,
     d: &Delivery,
@@ -329,7 +329,8 @@ pub async fn deliver(
     Ok(Some(id))
 }
 
-/// Grants the package's Member roles with the assignment as their source.
+/// Grants each of the package's resource roles (memberships and ownerships) with the
+/// assignment as their source.
 async fn grant(
     conn: &mut Conn,
     id: AssignmentId,
@@ -337,18 +338,22 @@ async fn grant(
     user: UserId,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    sqlx::query(
-        "INSERT INTO group_members (group_id, user_id, source, created_at)
-         SELECT rr.group_id, $2, $3, $4 FROM access_package_resource_roles rr
-         WHERE rr.package_id = $1 AND rr.role = 'member'
-         ON CONFLICT (group_id, user_id, source) DO NOTHING",
-    )
-    .bind(package.to_string())
-    .bind(user.to_string())
-    .bind(GrantSource::Assignment(id.0).code())
-    .bind(ms(now))
-    .execute(&mut *conn)
-    .await?;
+    for role in ResourceRole::ALL {
+        sqlx::query(&format!(
+            "INSERT INTO {} (group_id, user_id, source, created_at)
+             SELECT rr.group_id, $2, $3, $4 FROM access_package_resource_roles rr
+             WHERE rr.package_id = $1 AND rr.role = $5
+             ON CONFLICT (group_id, user_id, source) DO NOTHING",
+            super::packages::grant_table(role)
+        ))
+        .bind(package.to_string())
+        .bind(user.to_string())
+        .bind(GrantSource::Assignment(id.0).code())
+        .bind(ms(now))
+        .bind(role.code())
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -1021,9 +1026,16 @@ pub async fn end_assignment(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    let revoked = sqlx::query("DELETE FROM group_members WHERE source = $1")
+    let mut revoked = 0;
+    for role in ResourceRole::ALL {
+        revoked += sqlx::query(&format!(
+            "DELETE FROM {} WHERE source = $1",
+            super::packages::grant_table(role)
+        ))
         .bind(GrantSource::Assignment(id.0).code())
         .execute(&mut *conn)
-        .await?;
-    Ok(Some(revoked.rows_affected()))
+        .await?
+        .rows_affected();
+    }
+    Ok(Some(revoked))
 }

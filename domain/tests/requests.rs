@@ -1048,6 +1048,41 @@ async fn the_owner_role_is_granted_and_withdrawn_with_the_assignment(env: TestEn
     assert!(membership(&env, w.office, w.eric.user_id).await.is_empty());
 }
 
+async fn a_license_beyond_its_seats_is_named_on_the_active_card(env: TestEnv) {
+    let w = world(&env).await;
+    let e3 = dir::create_license(&env.ctx, &w.admin, "Office 365 E3", "1")
+        .await
+        .unwrap();
+    dir::assign_license(&env.ctx, &w.admin, w.office, e3)
+        .await
+        .unwrap();
+    dir::add_member(&env.ctx, &w.admin, w.office, "maria@woodgrove.example")
+        .await
+        .unwrap();
+    let id = package(&env, &w, "Office Licenses", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+    })
+    .await;
+    let portal = pkg::portal_package(&env.ctx, &w.eric, id).await.unwrap();
+    assert_eq!(portal.resources[0].licenses[0].available, 0, "warned beforehand");
+    req::submit_request(&env.ctx, &w.eric, id, &RequestForm::default())
+        .await
+        .unwrap();
+    assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1, "the membership is granted");
+    let cards = req::my_access(&env.ctx, &w.eric, MyAccessTab::Active, "")
+        .await
+        .unwrap();
+    assert_eq!(
+        cards[0].warnings,
+        vec!["Office 365 E3: no seat is free yet (CountViolation). You are in the group; ask your administrator to free or add a seat."]
+    );
+    let maria = req::my_access(&env.ctx, &w.maria, MyAccessTab::Active, "")
+        .await
+        .unwrap();
+    assert!(maria.is_empty());
+}
+
 on_both_databases!(
     admins_list_and_remove_assignments_keeping_other_grants,
     the_manager_approves_and_access_is_delivered,
@@ -1061,4 +1096,5 @@ on_both_databases!(
     a_requested_period_is_checked_then_starts_once_on_its_day,
     admins_assign_directly_within_scope_and_separation_of_duties,
     the_owner_role_is_granted_and_withdrawn_with_the_assignment,
+    a_license_beyond_its_seats_is_named_on_the_active_card,
 );

@@ -81,6 +81,7 @@ pub fn MyAccessPage() -> impl IntoView {
                                         <p class="muted">{c.description.clone()}</p>
                                         {(!c.grants.is_empty()).then(|| view! { <p>{c.grants.join(", ")}</p> })}
                                         {when.map(|w| view! { <p class="muted">{w}</p> })}
+                                        {c.warnings.iter().map(|w| view! { <p class="field-error" role="note">{w.clone()}</p> }).collect_view()}
                                     </section>
                                 }
                             }).collect_view()}

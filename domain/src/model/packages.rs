@@ -1465,6 +1465,8 @@ pub struct MyAccessCard {
     pub status: String,
     /// Active: when the access ends (None: never). Expired: when it ended.
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Problems with what it grants, e.g. a license waiting for a free seat.
+    pub warnings: Vec<String>,
 }
 
 /// One assignment of a package, as admins list them.

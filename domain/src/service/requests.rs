@@ -1115,6 +1115,7 @@ pub async fn my_access(
                     grants: vec![],
                     status: status.into(),
                     ends_at: None,
+                    warnings: vec![],
                 });
                 if cards.len() as i64 >= CARDS_LIMIT {
                     break;
@@ -1141,6 +1142,7 @@ pub async fn my_access(
                     } else {
                         Some(crate::store::from_ms(updated_at))
                     },
+                    warnings: vec![],
                 });
             }
         }
@@ -1152,6 +1154,29 @@ pub async fn my_access(
             .get(&c.package_id.to_string())
             .cloned()
             .unwrap_or_default();
+    }
+    if tab == MyAccessTab::Active && !cards.is_empty() {
+        // A license beyond its seats (CountViolation) is named on the package that gives it.
+        let waiting: Vec<_> = crate::store::licenses::of_user(&mut conn, actor.user_id)
+            .await?
+            .into_iter()
+            .filter(|l| l.state == LicenseState::CountViolation)
+            .collect();
+        for c in &mut cards {
+            for l in &waiting {
+                let through = l.via_groups.iter().any(|g| {
+                    c.grants
+                        .iter()
+                        .any(|words| words == &format!("Member of {g}"))
+                });
+                if through {
+                    c.warnings.push(format!(
+                        "{}: no seat is free yet (CountViolation). You are in the group; ask your administrator to free or add a seat.",
+                        l.name
+                    ));
+                }
+            }
+        }
     }
     Ok(cards)
 }

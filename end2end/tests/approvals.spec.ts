@@ -126,7 +126,7 @@ test('admins assign directly, export and remove assignments, and cancel a pendin
   await expect(page.getByRole('status').filter({ hasText: 'The assignment was removed' })).toBeVisible();
   await expect(page.getByText('Nobody has this access package yet.')).toBeVisible();
   await page.getByRole('combobox', { name: 'State' }).selectOption('ended');
-  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByRole('row', { name: /Emma Employee/ })).toContainText('Removed');
   await signOut(page);
 
@@ -145,7 +145,7 @@ test('admins assign directly, export and remove assignments, and cancel a pendin
   await direct.getByRole('button', { name: "Details of Emma Employee's request" }).click();
   await expect(page.getByRole('list', { name: 'Timeline' })).toContainText('Assigned directly by Alex Admin');
   await page.getByRole('combobox', { name: 'State' }).selectOption('pending');
-  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByRole('row', { name: /Emma Employee/ })).toHaveCount(0);
   await page.getByRole('button', { name: "Cancel Eric Employee's request" }).click();
   await page.getByRole('dialog', { name: 'Cancel request' }).getByRole('button', { name: 'Yes' }).click();

@@ -1065,17 +1065,26 @@ async fn a_license_beyond_its_seats_is_named_on_the_active_card(env: TestEnv) {
     })
     .await;
     let portal = pkg::portal_package(&env.ctx, &w.eric, id).await.unwrap();
-    assert_eq!(portal.resources[0].licenses[0].available, 0, "warned beforehand");
+    assert_eq!(
+        portal.resources[0].licenses[0].available, 0,
+        "warned beforehand"
+    );
     req::submit_request(&env.ctx, &w.eric, id, &RequestForm::default())
         .await
         .unwrap();
-    assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1, "the membership is granted");
+    assert_eq!(
+        membership(&env, w.office, w.eric.user_id).await.len(),
+        1,
+        "the membership is granted"
+    );
     let cards = req::my_access(&env.ctx, &w.eric, MyAccessTab::Active, "")
         .await
         .unwrap();
     assert_eq!(
         cards[0].warnings,
-        vec!["Office 365 E3: no seat is free yet (CountViolation). You are in the group; ask your administrator to free or add a seat."]
+        vec![
+            "Office 365 E3: no seat is free yet (CountViolation). You are in the group; ask your administrator to free or add a seat."
+        ]
     );
     let maria = req::my_access(&env.ctx, &w.maria, MyAccessTab::Active, "")
         .await

@@ -338,7 +338,7 @@ async fn grant(
     user: UserId,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    for role in ResourceRole::ALL {
+    for role in ResourceRole::ALL.iter().copied() {
         sqlx::query(&format!(
             "INSERT INTO {} (group_id, user_id, source, created_at)
              SELECT rr.group_id, $2, $3, $4 FROM access_package_resource_roles rr
@@ -1027,7 +1027,7 @@ pub async fn end_assignment(
         return Ok(None);
     }
     let mut revoked = 0;
-    for role in ResourceRole::ALL {
+    for role in ResourceRole::ALL.iter().copied() {
         revoked += sqlx::query(&format!(
             "DELETE FROM {} WHERE source = $1",
             super::packages::grant_table(role)

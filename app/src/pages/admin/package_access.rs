@@ -320,6 +320,7 @@ pub fn RequestsView(detail: PackageDetail) -> impl IntoView {
                                 }.into_any(),
                                 Ok(p) => {
                                     let pages = p.page_count();
+                                    let items = StoredValue::new(p.items.clone());
                                     view! {
                                         <div class="table-wrap"><table class="data">
                                             <caption class="sr-only">"Requests"</caption>
@@ -332,7 +333,6 @@ pub fn RequestsView(detail: PackageDetail) -> impl IntoView {
                                                 let pick = (rid.clone(), r.requestor.display_name.clone());
                                                 let name = r.requestor.display_name.clone();
                                                 let s = r.summary.clone();
-                                                let shown2 = shown.clone();
                                                 view! {
                                                     <tr>
                                                         <th scope="row">{format!("{} ({})", r.requestor.display_name, r.requestor.email)}</th>
@@ -342,26 +342,33 @@ pub fn RequestsView(detail: PackageDetail) -> impl IntoView {
                                                             {(s.state == "pendingApproval").then(|| view! { <span class="muted">{format!(" stage {} of {}", s.stage_no, s.stage_count)}</span> })}</td>
                                                         <td>
                                                             <button type="button" class="link-button" aria-expanded=move || if shown() { "true" } else { "false" }
-                                                                aria-label=format!("Details of {name}'s request") on:click=toggle>"Details"</button>
+                                                                aria-controls="request-details" aria-label=format!("Details of {name}'s request") on:click=toggle>"Details"</button>
                                                             {(can_assign && open).then(|| view! {
                                                                 <button type="button" class="danger" aria-label=format!("Cancel {}'s request", pick.1)
                                                                     on:click=move |_| { target.set(Some(pick.clone())); confirm_open.set(true); }>"Cancel request"</button>
                                                             })}
                                                         </td>
                                                     </tr>
-                                                    <Show when=shown2.clone()>
-                                                        <tr class="details-row"><td colspan="5">
-                                                            {s.period.map(|(a, b)| view! { <p>{format!("Requested period: {} to {}", day(a), day(b))}</p> })}
-                                                            {(!s.justification.is_empty()).then(|| view! { <p>{format!("Justification: {}", s.justification)}</p> })}
-                                                            {(!s.outcome.is_empty()).then(|| view! { <p>{s.outcome.clone()}</p> })}
-                                                            <ol class="timeline" aria-label="Timeline">
-                                                                {s.timeline.clone().into_iter().map(|t| view! { <li><time>{utc(t.at)}</time>" — "{t.text}</li> }).collect_view()}
-                                                            </ol>
-                                                        </td></tr>
-                                                    </Show>
                                                 }
                                             }).collect_view()}</tbody>
                                         </table></div>
+                                        <div id="request-details">
+                                            {move || open_details.get().and_then(|id| items.with_value(|list| list.iter().find(|r| r.summary.id.to_string() == id).cloned())).map(|r| {
+                                                let s = r.summary;
+                                                view! {
+                                                    <section class="panel details-pane" aria-label=format!("Request from {}", r.requestor.display_name)>
+                                                        <h3>{format!("Request from {}", r.requestor.display_name)}</h3>
+                                                        {s.period.map(|(a, b)| view! { <p>{format!("Requested period: {} to {}", day(a), day(b))}</p> })}
+                                                        {(!s.justification.is_empty()).then(|| view! { <p>{format!("Justification: {}", s.justification)}</p> })}
+                                                        {(!s.outcome.is_empty()).then(|| view! { <p>{s.outcome.clone()}</p> })}
+                                                        <ol class="timeline" aria-label="Timeline">
+                                                            {s.timeline.into_iter().map(|t| view! { <li><time>{utc(t.at)}</time>" — "{t.text}</li> }).collect_view()}
+                                                        </ol>
+                                                        <button type="button" class="secondary" on:click=move |_| open_details.set(None)>"Close"</button>
+                                                    </section>
+                                                }
+                                            })}
+                                        </div>
                                         <Pager base=base q=q() page=p.page page_count=pages total=p.total noun="requests" extra=format!("view=requests&state={}", state()) />
                                     }.into_any()
                                 }

@@ -17,8 +17,78 @@ fn day(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d").to_string()
 }
 
+type Loaded<T> = Resource<Result<Option<Page<T>>, crate::error::AppError>>;
+
+/// The package's assignment and request lists and the actions that change them. Created at
+/// the top of the package page (not inside its Suspense), so server-rendered lists hydrate
+/// with the same resources the browser creates.
+#[derive(Clone, Copy)]
+pub struct AccessLists {
+    assignments: Loaded<AssignmentView>,
+    requests: Loaded<PackageRequestView>,
+    remove: ServerAction<RemoveAssignment>,
+    cancel: ServerAction<CancelRequest>,
+    assign: Action<AssignInput, Result<usize, crate::error::AppError>>,
+}
+
+impl AccessLists {
+    /// `view` is the package page's current view code; only its list is loaded.
+    pub fn new(
+        id: impl Fn() -> String + Copy + Send + Sync + 'static,
+        view: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
+    ) -> Self {
+        let query = use_query_map();
+        let remove = ServerAction::<RemoveAssignment>::new();
+        let cancel = ServerAction::<CancelRequest>::new();
+        let assign = Action::new(move |input: &AssignInput| assign_directly(input.clone()));
+        let args = move || {
+            let q = query.read();
+            (
+                id(),
+                q.get("state").unwrap_or_default(),
+                q.get("q").unwrap_or_default(),
+                page_of(&q),
+            )
+        };
+        let assignments = Resource::new(
+            move || {
+                (
+                    view() == "assignments",
+                    args(),
+                    remove.version().get(),
+                    assign.version().get(),
+                )
+            },
+            |(shown, (id, state, q, page), _, _)| async move {
+                if shown {
+                    load_package_assignments(id, state, q, page).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        let requests = Resource::new(
+            move || (view() == "requests", args(), cancel.version().get()),
+            |(shown, (id, state, q, page), _)| async move {
+                if shown {
+                    load_package_requests(id, state, q, page).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        Self {
+            assignments,
+            requests,
+            remove,
+            cancel,
+            assign,
+        }
+    }
+}
+
 #[component]
-pub fn AssignmentsView(detail: PackageDetail) -> impl IntoView {
+pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
     let state = move || {
@@ -28,32 +98,8 @@ pub fn AssignmentsView(detail: PackageDetail) -> impl IntoView {
             "active".to_owned()
         }
     };
-    let page = move || page_of(&query.read());
     let id = detail.summary.id.to_string();
-    let remove = ServerAction::<RemoveAssignment>::new();
-    let assign = Action::new(move |input: &AssignInput| assign_directly(input.clone()));
-    let assigned = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if assign.value().get().is_some_and(|r| r.is_ok()) {
-            assigned.update(|n| *n += 1);
-        }
-    });
-    let list = Resource::new(
-        {
-            let id = id.clone();
-            move || {
-                (
-                    id.clone(),
-                    state(),
-                    q(),
-                    page(),
-                    remove.version().get(),
-                    assigned.get(),
-                )
-            }
-        },
-        |(id, s, q, p, _, _)| load_package_assignments(id, s, q, p),
-    );
+    let (remove, assign, list) = (lists.remove, lists.assign, lists.assignments);
     let target = RwSignal::new(None::<(String, String)>);
     let confirm_open = RwSignal::new(false);
     let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
@@ -103,12 +149,13 @@ pub fn AssignmentsView(detail: PackageDetail) -> impl IntoView {
                         Suspend::new(async move {
                             match list.await {
                                 Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                                Ok(p) if p.items.is_empty() => view! {
+                                Ok(None) => ().into_any(),
+                                Ok(Some(p)) if p.items.is_empty() => view! {
                                     <div class="empty-state"><p>{if q().is_empty() {
                                         if state() == "active" { "Nobody has this access package yet. People get it when their request is approved, or assign it below." } else { "No ended assignments." }
                                     } else { "No assignment matches your search." }}</p></div>
                                 }.into_any(),
-                                Ok(p) => {
+                                Ok(Some(p)) => {
                                     let pages = p.page_count();
                                     view! {
                                         <div class="table-wrap"><table class="data">
@@ -264,20 +311,12 @@ const REQUEST_FILTERS: [(&str, &str); 6] = [
 ];
 
 #[component]
-pub fn RequestsView(detail: PackageDetail) -> impl IntoView {
+pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
     let state = move || query.read().get("state").unwrap_or_else(|| "all".into());
-    let page = move || page_of(&query.read());
     let id = detail.summary.id.to_string();
-    let cancel = ServerAction::<CancelRequest>::new();
-    let list = Resource::new(
-        {
-            let id = id.clone();
-            move || (id.clone(), state(), q(), page(), cancel.version().get())
-        },
-        |(id, s, q, p, _)| load_package_requests(id, s, q, p),
-    );
+    let (cancel, list) = (lists.cancel, lists.requests);
     let target = RwSignal::new(None::<(String, String)>);
     let confirm_open = RwSignal::new(false);
     let open_details = RwSignal::new(None::<String>);
@@ -313,12 +352,13 @@ pub fn RequestsView(detail: PackageDetail) -> impl IntoView {
                         Suspend::new(async move {
                             match list.await {
                                 Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                                Ok(p) if p.items.is_empty() => view! {
+                                Ok(None) => ().into_any(),
+                                Ok(Some(p)) if p.items.is_empty() => view! {
                                     <div class="empty-state"><p>{if q().is_empty() && state() == "all" {
                                         "No requests yet. Share the package's My Access link so people can request it."
                                     } else { "No request matches these filters." }}</p></div>
                                 }.into_any(),
-                                Ok(p) => {
+                                Ok(Some(p)) => {
                                     let pages = p.page_count();
                                     let items = StoredValue::new(p.items.clone());
                                     view! {

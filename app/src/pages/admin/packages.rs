@@ -252,6 +252,7 @@ pub fn PackageDetailPage() -> impl IntoView {
         move || (id(), actions.versions()),
         |(id, _)| get_package(id),
     );
+    let lists = super::package_access::AccessLists::new(id, move || view_of().code());
     view! {
         <Title text="Access package · Tessera" />
         <AdminOnly>
@@ -260,7 +261,7 @@ pub fn PackageDetailPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match package.await {
                         Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                        Ok(o) => view! { <PackageView overview=o current=view_of() actions /> }.into_any(),
+                        Ok(o) => view! { <PackageView overview=o current=view_of() actions lists /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -269,7 +270,12 @@ pub fn PackageDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn PackageView(overview: PackageOverview, current: View, actions: PackageActions) -> impl IntoView {
+fn PackageView(
+    overview: PackageOverview,
+    current: View,
+    actions: PackageActions,
+    lists: super::package_access::AccessLists,
+) -> impl IntoView {
     let query = use_query_map();
     let created = query.read_untracked().get("created").is_some();
     let saved = query.read_untracked().get("saved").is_some();
@@ -284,10 +290,10 @@ fn PackageView(overview: PackageOverview, current: View, actions: PackageActions
         View::Policies => view! { <PoliciesView detail=d.clone() actions /> }.into_any(),
         View::Duties => view! { <DutiesView detail=d.clone() actions /> }.into_any(),
         View::Assignments => {
-            view! { <super::package_access::AssignmentsView detail=d.clone() /> }.into_any()
+            view! { <super::package_access::AssignmentsView detail=d.clone() lists /> }.into_any()
         }
         View::Requests => {
-            view! { <super::package_access::RequestsView detail=d.clone() /> }.into_any()
+            view! { <super::package_access::RequestsView detail=d.clone() lists /> }.into_any()
         }
     };
     view! {

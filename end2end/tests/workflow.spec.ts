@@ -31,7 +31,7 @@ async function signOut(page: Page) {
 }
 
 test('a new hire without a manager is decided by the fallback approver; a guest sees why not; denial, bell and resubmit', async ({ page }) => {
-  const name = 'Office Licenses (new hires)';
+  const name = 'Reporting tools (new hires)';
   const { link } = await createPackage(page, name);
 
   // Gus is a guest: the link explains why he can't ask.
@@ -88,9 +88,13 @@ test('a new hire without a manager is decided by the fallback approver; a guest 
 });
 
 test('admins assign directly, export and remove assignments, and cancel a pending request', async ({ page }) => {
-  const name = 'Office Licenses (direct)';
+  const name = 'Reporting tools (direct)';
   const { admin } = await createPackage(page, name);
+  page.on('console', (m) => console.log(`[browser ${m.type()}] ${m.text()}`));
+  page.on("pageerror", (e) => console.log(`[pageerror] ${page.url()} ${e.message}`));
   await signIn(page, ADMIN.email);
+  await gotoReady(page, `${admin}?view=assignments`);
+  await gotoReady(page, `${admin}?view=policies`);
   await gotoReady(page, admin);
   await page.getByRole('navigation', { name: 'Access package' }).getByRole('link', { name: 'Assignments' }).click();
   await expect(page.getByText('Nobody has this access package yet.')).toBeVisible();

@@ -259,6 +259,49 @@ async fn packages_bench(env: &TestEnv, admin: &Actor, group: GroupId, people: us
         "My Access portal page (seats, policy priority)",
         median(runs, || pkg::portal_package(ctx, admin, ids[0])).await,
     );
+    use domain::service::requests as req;
+    // The last person holds the license beyond its seats: the Active tab names it.
+    let last = UserId::parse(user_ids.last().unwrap()).unwrap();
+    let person = domain::service::auth::resolve_actor(ctx, last)
+        .await
+        .unwrap()
+        .unwrap();
+    report(
+        "My Access, Active tab (license seat check)",
+        median(runs, || {
+            req::my_access(ctx, &person, req::MyAccessTab::Active, "")
+        })
+        .await,
+    );
+    report(
+        "My Access, Available tab (1,000 packages, eligibility)",
+        median(runs, || {
+            req::my_access(ctx, &person, req::MyAccessTab::Available, "")
+        })
+        .await,
+    );
+    report(
+        "package assignments, first page",
+        median(runs, || {
+            req::package_assignments(ctx, admin, ids[0], true, "", PageRequest::first())
+        })
+        .await,
+    );
+    report(
+        "package assignments CSV (one package's ~100)",
+        median(runs, || req::assignments_csv(ctx, admin, ids[0], true, "")).await,
+    );
+    report(
+        "package requests, first page",
+        median(runs, || {
+            req::package_requests(ctx, admin, ids[0], "", "", PageRequest::first())
+        })
+        .await,
+    );
+    report(
+        "notifications (bell)",
+        median(runs, || req::my_notifications(ctx, &person)).await,
+    );
 }
 
 fn main() {

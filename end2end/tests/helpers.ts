@@ -50,3 +50,35 @@ export async function signIn(page: Page, email: string, password: string = DEMO_
 export function mainNav(page: Page) {
   return page.getByRole('navigation', { name: 'Main' });
 }
+
+/** Signs out and waits for the sign-in page. */
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+}
+
+/**
+ * Creates an access package granting Member of Office Licenses to all members, with Fiona as
+ * fallback approver; returns its admin page path and its My Access link.
+ */
+export async function createOfficePackage(page: Page, name: string): Promise<{ admin: string; link: string }> {
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/access-packages/new');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+  await page.getByRole('textbox', { name: 'Description', exact: true }).fill('Access to licenses for Office applications');
+  await page.getByRole('tab', { name: 'Resource roles' }).click();
+  await page.getByRole('button', { name: 'Groups and Teams' }).click();
+  await page.getByRole('combobox', { name: 'Search groups' }).fill('Office');
+  await page.getByRole('option', { name: /Office Licenses/ }).click();
+  await page.getByRole('tab', { name: 'Requests' }).click();
+  await page.getByRole('radio', { name: 'All members (excluding guests)' }).check();
+  await page.getByRole('combobox', { name: 'Fallback approvers' }).fill('fiona');
+  await page.getByRole('option', { name: /Fiona Fallback/ }).click();
+  await page.getByRole('tab', { name: 'Review + Create' }).click();
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'was created' })).toBeVisible();
+  const link = await page.getByRole('textbox', { name: 'My Access portal link' }).inputValue();
+  const admin = new URL(page.url()).pathname;
+  await signOut(page);
+  return { admin, link };
+}

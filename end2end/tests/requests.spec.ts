@@ -1,30 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
-import { ADMIN, ERIC, MANAGER, gotoReady, mainNav, signIn } from './helpers';
-
-async function createPackage(page: Page, name: string): Promise<string> {
-  await signIn(page, ADMIN.email);
-  await gotoReady(page, '/admin/access-packages/new');
-  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
-  await page.getByRole('textbox', { name: 'Description', exact: true }).fill('Access to licenses for Office applications');
-  await page.getByRole('tab', { name: 'Resource roles' }).click();
-  await page.getByRole('button', { name: 'Groups and Teams' }).click();
-  await page.getByRole('combobox', { name: 'Search groups' }).fill('Office');
-  await page.getByRole('option', { name: /Office Licenses/ }).click();
-  await page.getByRole('tab', { name: 'Requests' }).click();
-  await page.getByRole('radio', { name: 'All members (excluding guests)' }).check();
-  await page.getByRole('combobox', { name: 'Fallback approvers' }).fill('fiona');
-  await page.getByRole('option', { name: /Fiona Fallback/ }).click();
-  await page.getByRole('tab', { name: 'Review + Create' }).click();
-  await page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'was created' })).toBeVisible();
-  const link = await page.getByRole('textbox', { name: 'My Access portal link' }).inputValue();
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForURL(/\/login/);
-  return link;
-}
+import { expect, test } from '@playwright/test';
+import { ADMIN, ERIC, MANAGER, createOfficePackage, gotoReady, mainNav, signIn, signOut } from './helpers';
 
 test('an employee requests Office licenses, the manager approves, access is delivered', async ({ page }) => {
-  const link = await createPackage(page, 'Office Licenses (requests)');
+  const { link } = await createOfficePackage(page, 'Office Licenses (requests)');
 
   // The employee opens the shared link and asks.
   await signIn(page, ERIC.email);
@@ -42,8 +20,7 @@ test('an employee requests Office licenses, the manager approves, access is deli
   const request = page.getByRole('article', { name: 'Request for Office Licenses (requests)' });
   await expect(request).toContainText('Pending approval');
   await expect(request).toContainText('Stage 1 of 1');
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForURL(/\/login/);
+  await signOut(page);
 
   // The manager decides from the inbox.
   await signIn(page, MANAGER.email);
@@ -59,8 +36,7 @@ test('an employee requests Office licenses, the manager approves, access is deli
   await expect(item).toHaveCount(0);
   await page.getByRole('navigation', { name: 'Approvals' }).getByRole('link', { name: 'History' }).click();
   await expect(page.getByRole('article', { name: 'Request from Eric Employee for Office Licenses (requests)' })).toContainText('Approved');
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForURL(/\/login/);
+  await signOut(page);
 
   // The employee has access: the request is delivered and the link says so.
   await signIn(page, ERIC.email);
@@ -75,8 +51,7 @@ test('an employee requests Office licenses, the manager approves, access is deli
   await expect(page.getByRole('region', { name: 'Office Licenses (requests)' })).toContainText(/Ends \d{4}-\d{2}-\d{2}/);
   await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).click();
   await expect(page.getByRole('region', { name: 'Notifications' }).getByRole('link', { name: 'You now have access: Office Licenses (requests)' })).toBeVisible();
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForURL(/\/login/);
+  await signOut(page);
 
   // The directory shows the membership and the license it carries.
   await signIn(page, ADMIN.email);

@@ -1,29 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
-import { ADMIN, EMMA, ERIC, FIONA, GUEST, NORA, gotoReady, signIn } from './helpers';
-
-/** Creates a package for all members with Fiona as fallback approver; returns its admin and My Access URLs. */
-async function createPackage(page: Page, name: string): Promise<{ admin: string; link: string }> {
-  await signIn(page, ADMIN.email);
-  await gotoReady(page, '/admin/access-packages/new');
-  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
-  await page.getByRole('textbox', { name: 'Description', exact: true }).fill('Access to licenses for Office applications');
-  await page.getByRole('tab', { name: 'Resource roles' }).click();
-  await page.getByRole('button', { name: 'Groups and Teams' }).click();
-  await page.getByRole('combobox', { name: 'Search groups' }).fill('Office');
-  await page.getByRole('option', { name: /Office Licenses/ }).click();
-  await page.getByRole('tab', { name: 'Requests' }).click();
-  await page.getByRole('radio', { name: 'All members (excluding guests)' }).check();
-  await page.getByRole('combobox', { name: 'Fallback approvers' }).fill('fiona');
-  await page.getByRole('option', { name: /Fiona Fallback/ }).click();
-  await page.getByRole('tab', { name: 'Review + Create' }).click();
-  await page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'was created' })).toBeVisible();
-  const link = await page.getByRole('textbox', { name: 'My Access portal link' }).inputValue();
-  const admin = new URL(page.url()).pathname;
-  await signOut(page);
-  return { admin, link };
-}
+import { ADMIN, EMMA, ERIC, FIONA, GUEST, NORA, createOfficePackage, gotoReady, signIn, signOut } from './helpers';
 
 /** Collects uncaught page errors (a hydration panic shows up as one). */
 function watchForPageErrors(page: Page): string[] {
@@ -32,14 +9,10 @@ function watchForPageErrors(page: Page): string[] {
   return errors;
 }
 
-async function signOut(page: Page) {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForURL(/\/login/);
-}
 
 test('a new hire without a manager is decided by the fallback approver; a guest sees why not; denial, bell and resubmit', async ({ page }) => {
   const name = 'Reporting tools (new hires)';
-  const { link } = await createPackage(page, name);
+  const { link } = await createOfficePackage(page, name);
   const errors = watchForPageErrors(page);
 
   // Gus is a guest: the link explains why he can't ask.
@@ -98,7 +71,7 @@ test('a new hire without a manager is decided by the fallback approver; a guest 
 
 test('admins assign directly, export and remove assignments, and cancel a pending request', async ({ page }) => {
   const name = 'Reporting tools (direct)';
-  const { admin } = await createPackage(page, name);
+  const { admin } = await createOfficePackage(page, name);
   const errors = watchForPageErrors(page);
   await signIn(page, ADMIN.email);
   // Loaded directly, the server-rendered list must hydrate (a hydration panic is a page error).

@@ -4,26 +4,16 @@ use crate::AppState;
 use app::session::CurrentActor;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use domain::DomainError;
 use domain::model::AccessPackageId;
 use std::collections::HashMap;
 
+/// A refusal answered like a server function's: the same status and message.
 fn refused(e: DomainError) -> Response {
-    let status = match &e {
-        DomainError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-        DomainError::NotFound(_) => StatusCode::NOT_FOUND,
-        DomainError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        DomainError::Conflict(_) => StatusCode::CONFLICT,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!(error = ?e, "assignment export failed");
-        return (status, "The export failed; try again.").into_response();
-    }
-    (status, e.to_string()).into_response()
+    let e = app::error::AppError::from(e);
+    (e.status(), e.to_string()).into_response()
 }
 
 /// `GET /admin/access-packages/{id}/assignments.csv?state=active|ended&q=…`

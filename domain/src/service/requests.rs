@@ -411,24 +411,20 @@ pub async fn submit_request(
     let id = RequestId::new();
     let stages = policy.spec.stages.clone().unwrap_or_default();
     let answers: Vec<String> = form.answers.iter().map(|a| a.trim().to_owned()).collect();
-    let inserted = store::insert(
-        &mut tx,
-        &NewRequest {
-            id,
-            package,
-            policy: policy_id,
-            requestor: actor.user_id,
-            kind: "userAdd",
-            created_by: actor.user_id,
-            justification,
-            answers: &answers,
-            stages: &stages,
-            period,
-            now,
-        },
-    )
-    .await?;
-    if !inserted {
+    let new = NewRequest {
+        id,
+        package,
+        policy: policy_id,
+        requestor: actor.user_id,
+        kind: "userAdd",
+        created_by: actor.user_id,
+        justification,
+        answers: &answers,
+        stages: &stages,
+        period,
+        now,
+    };
+    if !store::insert(&mut tx, &new).await? {
         return Err(DomainError::Conflict(format!(
             "You already have a pending request for {}.",
             summary.name
@@ -456,8 +452,7 @@ pub async fn submit_request(
         requestor: &actor.display_name,
     };
     let outcome = if stages.is_empty() {
-        let row = store::get(&mut tx, id).await?;
-        deliver(&mut tx, &row, 0, &names, now).await?
+        deliver(&mut tx, &new.row(), 0, &names, now).await?
     } else {
         start_stage(&mut tx, id, actor.user_id, &stages, 1, &names, now).await?
     };
@@ -499,7 +494,7 @@ pub async fn decide(
         Ok::<_, DomainError>(match previous {
             Some((decision, who, at)) => DomainError::Conflict(format!(
                 "This request was already {decision} by {who} at {}.",
-                at.format("%Y-%m-%d %H:%M UTC")
+                when(at)
             )),
             None => {
                 DomainError::Conflict("This request is no longer waiting for a decision.".into())
@@ -722,6 +717,22 @@ pub async fn resubmission(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainResu
     })
 }
 
+/// The admin lists of a package (requests, assignments, their CSV) are for people with a
+/// role in its catalog; their search text is bounded.
+async fn check_package_read(
+    conn: &mut Conn,
+    actor: &Actor,
+    package: AccessPackageId,
+    query: &str,
+) -> DomainResult<()> {
+    let summary = packages::summary(conn, package).await?;
+    require(
+        actor.can_read_catalog(summary.catalog_id),
+        "you have no role in this access package's catalog",
+    )?;
+    check_search(query)
+}
+
 /// The request states an admin filter names.
 pub fn request_states(filter: &str) -> DomainResult<&'static [&'static str]> {
     Ok(match filter {
@@ -750,12 +761,7 @@ pub async fn package_requests(
     page: PageRequest,
 ) -> DomainResult<Page<PackageRequestView>> {
     let mut conn = ctx.read().await?;
-    let summary = packages::summary(&mut conn, package).await?;
-    require(
-        actor.can_read_catalog(summary.catalog_id),
-        "you have no role in this access package's catalog",
-    )?;
-    check_search(query)?;
+    check_package_read(&mut conn, actor, package, query).await?;
     let states = request_states(state)?;
     store::package_requests(
         &mut conn,
@@ -912,23 +918,20 @@ pub async fn assign_directly(
             store::event(&mut tx, open, "canceled", Some(actor.user_id), &text, now).await?;
         }
         let id = RequestId::new();
-        store::insert(
-            &mut tx,
-            &NewRequest {
-                id,
-                package,
-                policy: policy.id,
-                requestor: who.id,
-                kind: "adminAdd",
-                created_by: actor.user_id,
-                justification,
-                answers: &[],
-                stages: &[],
-                period,
-                now,
-            },
-        )
-        .await?;
+        let new = NewRequest {
+            id,
+            package,
+            policy: policy.id,
+            requestor: who.id,
+            kind: "adminAdd",
+            created_by: actor.user_id,
+            justification,
+            answers: &[],
+            stages: &[],
+            period,
+            now,
+        };
+        store::insert(&mut tx, &new).await?;
         store::event(
             &mut tx,
             id,
@@ -938,12 +941,12 @@ pub async fn assign_directly(
             now,
         )
         .await?;
-        let row = store::get(&mut tx, id).await?;
         let names = Names {
             package: &summary.name,
             requestor: &who.display_name,
         };
-        let RequestOutcome::Delivered(assignment) = deliver(&mut tx, &row, 0, &names, now).await?
+        let RequestOutcome::Delivered(assignment) =
+            deliver(&mut tx, &new.row(), 0, &names, now).await?
         else {
             return Err(DomainError::Internal(
                 "direct assignment was not delivered".into(),
@@ -1191,12 +1194,7 @@ pub async fn package_assignments(
     page: PageRequest,
 ) -> DomainResult<Page<AssignmentView>> {
     let mut conn = ctx.read().await?;
-    let summary = packages::summary(&mut conn, package).await?;
-    require(
-        actor.can_read_catalog(summary.catalog_id),
-        "you have no role in this access package's catalog",
-    )?;
-    check_search(query)?;
+    check_package_read(&mut conn, actor, package, query).await?;
     store::package_assignments(
         &mut conn,
         package,
@@ -1222,12 +1220,7 @@ pub async fn assignments_csv(
     query: &str,
 ) -> DomainResult<String> {
     let mut conn = ctx.read().await?;
-    let summary = packages::summary(&mut conn, package).await?;
-    require(
-        actor.can_read_catalog(summary.catalog_id),
-        "you have no role in this access package's catalog",
-    )?;
-    check_search(query)?;
+    check_package_read(&mut conn, actor, package, query).await?;
     let pattern = crate::store::contains_pattern(query);
     let mut out = csv::Writer::from_writer(Vec::new());
     let csv_error = |e: csv::Error| DomainError::Internal(e.to_string().into());

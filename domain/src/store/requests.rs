@@ -26,6 +26,25 @@ pub struct NewRequest<'a> {
     pub now: DateTime<Utc>,
 }
 
+impl NewRequest<'_> {
+    /// The request as it stands once inserted (submitted, no stage started), so a use case
+    /// that delivers at once needn't read it back.
+    pub fn row(&self) -> RequestRow {
+        RequestRow {
+            id: self.id,
+            package: self.package,
+            policy: Some(self.policy),
+            requestor: self.requestor,
+            state: "submitted".into(),
+            stage_no: 0,
+            stages: self.stages.to_vec(),
+            justification: self.justification.to_owned(),
+            answers: self.answers.to_vec(),
+            period: self.period,
+        }
+    }
+}
+
 /// Inserts an open request; `false` when the person already has one open for the package.
 /// A direct assignment is never open (it is delivered in the same transaction), so it holds
 /// no open slot.

@@ -130,17 +130,8 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
                 <h2>"Assignments"</h2>
                 <a class="button secondary" href=csv rel="external" download="assignments.csv">"Download CSV"</a>
             </div>
-            <Form method="GET" action="" attr:class="searchbar" attr:role="search">
-                <input type="hidden" name="view" value="assignments" />
-                <label class="sr-only" for="assignment-search">"Search assignments"</label>
-                <input id="assignment-search" type="search" name="q" value=q placeholder="Name or email" maxlength="200" />
-                <label for="assignment-state">"State"</label>
-                <select id="assignment-state" name="state">
-                    <option value="active" selected=move || state() == "active">"Active"</option>
-                    <option value="ended" selected=move || state() == "ended">"Ended"</option>
-                </select>
-                <button type="submit" class="secondary">"Search"</button>
-            </Form>
+            <ListFilter view="assignments" placeholder="Name or email" options=&ASSIGNMENT_FILTERS
+                q=Signal::derive(q) state=Signal::derive(state) />
             <Transition fallback=Loading>
                 {
                     let base = base.clone();
@@ -301,6 +292,35 @@ fn NewAssignment(
     }
 }
 
+/// The search box and state filter above one of the package's lists, sent as a GET form
+/// that keeps the page on `view`.
+#[component]
+fn ListFilter(
+    view: &'static str,
+    placeholder: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    q: Signal<String>,
+    state: Signal<String>,
+) -> impl IntoView {
+    let (search_id, state_id) = (format!("{view}-search"), format!("{view}-state"));
+    view! {
+        <Form method="GET" action="" attr:class="searchbar" attr:role="search">
+            <input type="hidden" name="view" value=view />
+            <label class="sr-only" for=search_id.clone()>{format!("Search {view}")}</label>
+            <input id=search_id type="search" name="q" value=q placeholder=placeholder maxlength="200" />
+            <label for=state_id.clone()>"State"</label>
+            <select id=state_id name="state">
+                {options.iter().map(|&(code, label)| view! {
+                    <option value=code selected=move || state.get() == code>{label}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="secondary">"Search"</button>
+        </Form>
+    }
+}
+
+const ASSIGNMENT_FILTERS: [(&str, &str); 2] = [("active", "Active"), ("ended", "Ended")];
+
 const REQUEST_FILTERS: [(&str, &str); 6] = [
     ("all", "All"),
     ("pending", "Pending approval"),
@@ -332,18 +352,8 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
         </Show>
         <section class="panel">
             <h2>"Requests"</h2>
-            <Form method="GET" action="" attr:class="searchbar" attr:role="search">
-                <input type="hidden" name="view" value="requests" />
-                <label class="sr-only" for="request-search">"Search requests"</label>
-                <input id="request-search" type="search" name="q" value=q placeholder="Requestor name or email" maxlength="200" />
-                <label for="request-state">"State"</label>
-                <select id="request-state" name="state">
-                    {REQUEST_FILTERS.into_iter().map(|(code, label)| view! {
-                        <option value=code selected=move || state() == code>{label}</option>
-                    }).collect_view()}
-                </select>
-                <button type="submit" class="secondary">"Search"</button>
-            </Form>
+            <ListFilter view="requests" placeholder="Requestor name or email" options=&REQUEST_FILTERS
+                q=Signal::derive(q) state=Signal::derive(state) />
             <Transition fallback=Loading>
                 {
                     let base = base.clone();

@@ -61,7 +61,11 @@ export async function signOut(page: Page) {
  * Creates an access package granting Member of Office Licenses to all members, with Fiona as
  * fallback approver; returns its admin page path and its My Access link.
  */
-export async function createOfficePackage(page: Page, name: string): Promise<{ admin: string; link: string }> {
+export async function createOfficePackage(
+  page: Page,
+  name: string,
+  more?: (page: Page) => Promise<void>,
+): Promise<{ admin: string; link: string }> {
   await signIn(page, ADMIN.email);
   await gotoReady(page, '/admin/access-packages/new');
   await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
@@ -74,6 +78,7 @@ export async function createOfficePackage(page: Page, name: string): Promise<{ a
   await page.getByRole('radio', { name: 'All members (excluding guests)' }).check();
   await page.getByRole('combobox', { name: 'Fallback approvers' }).fill('fiona');
   await page.getByRole('option', { name: /Fiona Fallback/ }).click();
+  if (more) await more(page);
   await page.getByRole('tab', { name: 'Review + Create' }).click();
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'was created' })).toBeVisible();

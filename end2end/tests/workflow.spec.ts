@@ -142,3 +142,28 @@ test('admins assign directly, export and remove assignments, and cancel a pendin
   await expect(page.getByRole('region', { name: 'Notifications' }).getByRole('link', { name: `Request canceled: ${name}` })).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test('a requestor asks for a specific period within the policy; a wrong one is explained first', async ({ page }) => {
+  const name = 'Reporting tools (fixed term)';
+  const { link } = await createOfficePackage(page, name, async (p) => {
+    await p.getByRole('tab', { name: 'Lifecycle' }).click();
+    await p.getByRole('group', { name: 'Users can request specific timeline' }).getByRole('radio', { name: 'Yes' }).check();
+  });
+  const errors = watchForPageErrors(page);
+  const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+  await signIn(page, ERIC.email);
+  await gotoReady(page, link);
+  await page.getByRole('textbox', { name: 'Business justification' }).fill('Quarter-end reporting');
+  await page.getByRole('group', { name: 'Request for specific period?' }).getByRole('radio', { name: 'Yes' }).check();
+  await page.getByLabel('Start date').fill(day(10));
+  await page.getByLabel('End date').fill(day(5));
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByText('The end date must be after the start date.').first()).toBeVisible();
+  await expect(page.getByLabel('End date')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('End date').fill(day(40));
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
+  await expect(page.getByRole('article', { name: `Request for ${name}` })).toContainText(`Requested period: ${day(10)} to ${day(40)}`);
+  expect(errors).toEqual([]);
+});

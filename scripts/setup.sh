@@ -158,6 +158,21 @@ tessera_setup_browser() {
     fi
 }
 
+# Test-only dependency: a real SMTP server (aiosmtpd from PyPI) in a venv under .tools/smtp; the
+# email tests start it and read the messages it stores. TESSERA_SMTP_PYTHON points at it.
+tessera_setup_smtp() {
+    local venv="${TESSERA_ROOT}/.tools/smtp"
+    export TESSERA_SMTP_PYTHON="${venv}/bin/python"
+    if [[ -x "${TESSERA_SMTP_PYTHON}" ]] && "${TESSERA_SMTP_PYTHON}" -c 'import aiosmtpd' 2>/dev/null; then
+        _tessera_log "skip: aiosmtpd already installed in .tools/smtp"
+        return 0
+    fi
+    _tessera_require python3 || return 1
+    _tessera_log "run: python3 -m venv .tools/smtp && pip install aiosmtpd==1.4.6 (test SMTP server)"
+    python3 -m venv "${venv}" || return 1
+    "${venv}/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6 || return 1
+}
+
 tessera_setup() {
     local with_browser=0 arg
     for arg in "$@"; do

@@ -65,6 +65,16 @@ else
     record PASS "a. setup browser (/usr/bin/chromium)"
 fi
 
+if ! tessera_setup_smtp; then
+    if is_ci; then
+        abort "the test SMTP server (aiosmtpd) is required under CI=true and could not be installed"
+    fi
+    warn "aiosmtpd could not be installed; the email tests will be skipped"
+    record WARN "a. setup SMTP server: aiosmtpd unavailable"
+else
+    record PASS "a. setup SMTP server (aiosmtpd in .tools/smtp)"
+fi
+
 # --- b. PostgreSQL ----------------------------------------------------------------------------
 announce "b. PostgreSQL at 127.0.0.1:5432"
 pg_ready() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }

@@ -9,6 +9,8 @@ USAGE:
     tessera [serve] [--addr HOST:PORT] [--demo]
     tessera migrate
     tessera admin create --email EMAIL [--name \"Display Name\"]
+    tessera jobs run [--at 2027-11-26T09:00:00Z]
+    tessera audit verify
     tessera --help
 
 COMMANDS:
@@ -17,9 +19,15 @@ COMMANDS:
     admin create    Create a Global Administrator (or give an existing account the role
                     and a new password). The password is read from TESSERA_ADMIN_PASSWORD,
                     or asked for on the terminal.
+    jobs run        Run every lifecycle job due now (or at --at, an RFC 3339 instant):
+                    approval deadlines, forwarding and reminders, scheduled starts,
+                    expiry and its reminders, email. Prints counts per job and exits.
+    audit verify    Check the audit log's hash chain; names the first broken link and
+                    exits non-zero when there is one.
 
 OPTIONS:
     --addr HOST:PORT   Listen address (env TESSERA_ADDR, default 127.0.0.1:3000)
+    --at INSTANT       With jobs run: the time to run at (2027-11-26T09:00:00Z).
     --demo             Seed the Woodgrove Bank demo directory (env TESSERA_DEMO=1).
                        Demo accounts share the PUBLIC password 'tessera-demo'.
     -h, --help         Show this help
@@ -29,6 +37,10 @@ ENVIRONMENT:
     TESSERA_SESSION_IDLE_MINUTES    sign out after this much inactivity (default 480)
     TESSERA_SESSION_ABSOLUTE_HOURS  sign out this long after sign-in at the latest (default 168)
     TESSERA_SECURE_COOKIES          1 to mark the session cookie Secure (behind HTTPS)
+    SMTP_URL                        smtp://[user:password@]host[:port]: send email (none without)
+    TESSERA_MAIL_FROM               From of the emails (default \"Tessera <tessera@localhost>\")
+    TESSERA_PUBLIC_URL              Tessera's address in email links (default http://ADDR)
+    TESSERA_JOBS_INTERVAL_SECONDS   how often serve runs the lifecycle jobs (default 60)
     LEPTOS_SITE_ROOT                where the built site assets are (default target/site)
     RUST_LOG                        log filter (default info)
 ";
@@ -37,7 +49,14 @@ ENVIRONMENT:
 pub enum Command {
     Serve,
     Migrate,
-    AdminCreate { email: String, name: String },
+    AdminCreate {
+        email: String,
+        name: String,
+    },
+    JobsRun {
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    AuditVerify,
     Help,
 }
 
@@ -46,6 +65,7 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
     let mut command = None;
     let mut email = None;
     let mut name = None;
+    let mut at = None;
     let mut i = 0;
     let value = |i: usize, flag: &str| {
         args.get(i + 1)
@@ -62,6 +82,31 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                     Some("create") => command = Some("admin create"),
                     _ => return Err("expected `tessera admin create --email EMAIL`".into()),
                 }
+                i += 1;
+            }
+            "jobs" if command.is_none() => {
+                match args.get(i + 1).map(String::as_str) {
+                    Some("run") => command = Some("jobs run"),
+                    _ => return Err("expected `tessera jobs run [--at INSTANT]`".into()),
+                }
+                i += 1;
+            }
+            "audit" if command.is_none() => {
+                match args.get(i + 1).map(String::as_str) {
+                    Some("verify") => command = Some("audit verify"),
+                    _ => return Err("expected `tessera audit verify`".into()),
+                }
+                i += 1;
+            }
+            "--at" => {
+                let v = value(i, "--at")?;
+                at = Some(
+                    chrono::DateTime::parse_from_rfc3339(&v)
+                        .map_err(|_| {
+                            format!("--at must be an RFC 3339 instant like 2027-11-26T09:00:00Z, got {v:?}")
+                        })?
+                        .with_timezone(&chrono::Utc),
+                );
                 i += 1;
             }
             "--demo" => config.demo = true,
@@ -84,8 +129,13 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         }
         i += 1;
     }
+    if at.is_some() && command != Some("jobs run") {
+        return Err("--at only goes with `tessera jobs run`".into());
+    }
     match command.unwrap_or("serve") {
         "migrate" => Ok(Command::Migrate),
+        "jobs run" => Ok(Command::JobsRun { at }),
+        "audit verify" => Ok(Command::AuditVerify),
         "admin create" => {
             let email = email.ok_or("admin create needs --email EMAIL")?;
             let name = name.unwrap_or_else(|| {
@@ -117,6 +167,10 @@ mod tests {
             secure_cookies: false,
             site_root: "target/site".into(),
             max_body_bytes: 1,
+            smtp_url: None,
+            mail_from: "t@localhost".into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            jobs_interval_secs: 60,
         }
     }
 
@@ -163,5 +217,31 @@ mod tests {
         );
         assert_eq!(parse(&args("migrate"), &mut c), Ok(Command::Migrate));
         assert_eq!(parse(&args("serve --help"), &mut c), Ok(Command::Help));
+    }
+
+    #[test]
+    fn jobs_run_takes_an_instant_and_audit_verify_nothing() {
+        let mut c = cfg();
+        assert_eq!(
+            parse(&args("jobs run"), &mut c),
+            Ok(Command::JobsRun { at: None })
+        );
+        let Ok(Command::JobsRun { at: Some(at) }) =
+            parse(&args("jobs run --at 2027-11-26T09:00:00+01:00"), &mut c)
+        else {
+            panic!("jobs run --at not understood");
+        };
+        assert_eq!(at.to_rfc3339(), "2027-11-26T08:00:00+00:00");
+        assert!(
+            parse(&args("jobs run --at tomorrow"), &mut c)
+                .unwrap_err()
+                .contains("RFC 3339")
+        );
+        assert!(parse(&args("jobs"), &mut c).is_err());
+        assert!(parse(&args("serve --at 2027-11-26T09:00:00Z"), &mut c).is_err());
+        assert_eq!(
+            parse(&args("audit verify"), &mut c),
+            Ok(Command::AuditVerify)
+        );
     }
 }

@@ -17,6 +17,14 @@ pub struct Config {
     pub secure_cookies: bool,
     pub site_root: String,
     pub max_body_bytes: usize,
+    /// `smtp://[user:password@]host[:port]`; no email without it (the bell still works).
+    pub smtp_url: Option<String>,
+    /// The From of Tessera's emails.
+    pub mail_from: String,
+    /// The address people reach Tessera at, for links in emails.
+    pub public_url: String,
+    /// Seconds between two runs of the lifecycle jobs inside `serve`.
+    pub jobs_interval_secs: u64,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -59,7 +67,32 @@ impl Config {
             secure_cookies: env_flag("TESSERA_SECURE_COOKIES"),
             site_root: env_or("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT),
             max_body_bytes: 4 * 1024 * 1024,
+            smtp_url: std::env::var("SMTP_URL")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
+            mail_from: env_or("TESSERA_MAIL_FROM", "Tessera <tessera@localhost>"),
+            public_url: env_or("TESSERA_PUBLIC_URL", &format!("http://{addr}")),
+            jobs_interval_secs: env_number("TESSERA_JOBS_INTERVAL_SECONDS", 60)? as u64,
         })
+    }
+
+    /// The mailer when SMTP is configured; a bad SMTP_URL or from-address is an error.
+    pub fn mailer(&self) -> Result<Option<domain::jobs::Mailer>, String> {
+        self.smtp_url
+            .as_deref()
+            .map(|url| {
+                domain::jobs::Mailer::new(url, &self.mail_from, &self.public_url).map_err(|e| {
+                    match e {
+                        domain::DomainError::Invalid(fields) => fields
+                            .iter()
+                            .map(|f| format!("{}: {}", f.field, f.message))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        other => format!("{other:?}"),
+                    }
+                })
+            })
+            .transpose()
     }
 
     pub fn leptos_options(&self) -> LeptosOptions {

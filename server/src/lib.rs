@@ -41,6 +41,13 @@ pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain:
     db.migrate().await?;
     let mut ctx = Ctx::new(db, clock);
     ctx.sessions = config.session_limits;
+    let chained = domain::service::audit::chain_unchained(&ctx).await?;
+    if chained > 0 {
+        tracing::info!(
+            chained,
+            "audit events recorded before the hash chain were chained"
+        );
+    }
     if config.demo {
         let created = domain::service::demo::seed(&ctx).await?;
         tracing::warn!(
@@ -112,18 +119,21 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Removes expired session records now and then, and starts scheduled assignments whose
-/// requested period has begun; both are harmless on several instances at once.
-pub fn spawn_housekeeping(ctx: Ctx) {
-    let starter = ctx.clone();
+/// Runs the lifecycle jobs every `interval` (deadlines, forwarding, reminders, scheduled
+/// starts, expiry, email) and removes expired session records hourly; both are safe on
+/// several instances at once.
+pub fn spawn_housekeeping(ctx: Ctx, mailer: Option<domain::jobs::Mailer>, interval: Duration) {
+    let jobs = ctx.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match domain::service::requests::start_scheduled_assignments(&starter).await {
-                Ok(n) if n > 0 => tracing::info!(started = n, "scheduled assignments started"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = ?e, "cannot start scheduled assignments"),
+            let report =
+                domain::jobs::run_due(&jobs, mailer.as_ref(), domain::jobs::RunLimits::default())
+                    .await;
+            if report != domain::jobs::JobReport::default() {
+                tracing::info!(?report, "lifecycle jobs ran");
             }
         }
     });

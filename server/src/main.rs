@@ -70,6 +70,71 @@ async fn run() -> Result<(), String> {
                 Err(e) => Err(format!("{e:?}")),
             }
         }
+        Command::JobsRun { at } => {
+            let mailer = config.mailer()?;
+            let clock: domain::clock::SharedClock = match at {
+                Some(at) => Arc::new(domain::clock::ManualClock::new(at)),
+                None => clock,
+            };
+            let ctx = server::prepare(
+                &Config {
+                    demo: false,
+                    ..config
+                },
+                clock,
+            )
+            .await
+            .map_err(|e| format!("cannot open the database: {e:?}"))?;
+            println!(
+                "Running the jobs due at {}{}",
+                ctx.clock.now().to_rfc3339(),
+                if mailer.is_some() {
+                    ""
+                } else {
+                    " (no SMTP_URL: email is not sent)"
+                }
+            );
+            let report = domain::jobs::run_due(
+                &ctx,
+                mailer.as_ref(),
+                domain::jobs::RunLimits { batches: 1_000 },
+            )
+            .await;
+            for line in report.lines() {
+                println!("  {line}");
+            }
+            if report.failures.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} item(s) failed; they are retried on the next run",
+                    report.failures.len()
+                ))
+            }
+        }
+        Command::AuditVerify => {
+            let ctx = server::prepare(
+                &Config {
+                    demo: false,
+                    ..config
+                },
+                clock,
+            )
+            .await
+            .map_err(|e| format!("cannot open the database: {e:?}"))?;
+            match domain::service::audit::verify_chain(&ctx)
+                .await
+                .map_err(|e| format!("{e:?}"))?
+            {
+                domain::model::ChainCheck::Intact { events, head } => {
+                    println!("Audit chain intact: {events} event(s), head {head}");
+                    Ok(())
+                }
+                domain::model::ChainCheck::Broken { seq, reason } => {
+                    Err(format!("audit chain BROKEN at event {seq}: {reason}"))
+                }
+            }
+        }
         Command::Serve => serve(config, clock).await,
     }
 }
@@ -99,7 +164,15 @@ async fn serve(config: Config, clock: Arc<SystemClock>) -> Result<(), String> {
         );
     }
     let backend = ctx.db.backend();
-    server::spawn_housekeeping(ctx.clone());
+    let mailer = config.mailer()?;
+    if mailer.is_none() {
+        tracing::info!("SMTP_URL is not set: notifications stay in the app, no email is sent");
+    }
+    server::spawn_housekeeping(
+        ctx.clone(),
+        mailer,
+        std::time::Duration::from_secs(config.jobs_interval_secs),
+    );
     let app = server::router(&config, ctx);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

@@ -25,6 +25,10 @@ fn config() -> Config {
         secure_cookies: false,
         site_root: "target/site".into(),
         max_body_bytes: 1024 * 1024,
+        smtp_url: None,
+        mail_from: "Tessera <tessera@localhost>".into(),
+        public_url: "http://127.0.0.1:3000".into(),
+        jobs_interval_secs: 60,
     }
 }
 

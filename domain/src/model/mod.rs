@@ -2,12 +2,14 @@
 
 #[macro_use]
 mod values;
+mod audit;
 mod catalogs;
 mod directory;
 mod ids;
 mod notifications;
 mod packages;
 
+pub use audit::*;
 pub use catalogs::*;
 pub use directory::*;
 pub use ids::*;

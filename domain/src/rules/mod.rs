@@ -2,6 +2,7 @@
 
 pub mod grants;
 pub mod licenses;
+pub mod lifecycle;
 pub mod policies;
 pub mod requests;
 pub mod sign_in;

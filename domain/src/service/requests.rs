@@ -492,6 +492,10 @@ pub async fn decide(
         let mut conn = ctx.read().await?;
         let previous = store::stage_decision(&mut conn, id, stage_no).await?;
         Ok::<_, DomainError>(match previous {
+            Some((decision, _, at)) if decision == "expired" => DomainError::Conflict(format!(
+                "This request expired at {}: no approver decided it in time.",
+                when(at)
+            )),
             Some((decision, who, at)) => DomainError::Conflict(format!(
                 "This request was already {decision} by {who} at {}.",
                 when(at)
@@ -514,6 +518,15 @@ pub async fn decide(
         .stages
         .get((stage_no - 1) as usize)
         .ok_or(DomainError::NotFound("stage"))?;
+    // Past the deadline the request is expiring (the deadline job closes it): no decision.
+    if let Some(due) = crate::store::lifecycle::stage_due(&mut tx, id, stage_no).await?
+        && now >= due
+    {
+        return Err(DomainError::Conflict(format!(
+            "The decision window closed at {}: this request expires without a decision.",
+            when(due)
+        )));
+    }
     let justification = justification.trim();
     if stage.require_justification && justification.is_empty() {
         return Err(DomainError::invalid(

@@ -1,7 +1,8 @@
-use super::{Conn, ms};
+use super::{Conn, from_ms, ms};
 use crate::DomainResult;
-use crate::model::{AuditId, UserId};
+use crate::model::{AuditEntry, AuditFilter, AuditId, UserId};
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 
 /// One append-only audit record, written in the same transaction as the change it records.
 #[derive(Debug, Clone)]
@@ -48,23 +49,180 @@ impl<'a> NewEvent<'a> {
     }
 }
 
-pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+/// What an event's hash covers: every stored field, in a fixed order.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChainedRow {
+    pub seq: i64,
+    pub id: String,
+    pub at: i64,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub summary: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+/// SHA-256 (hex) of the previous event's hash and this event's fields. The fields go in as a
+/// JSON array, so no separator inside a field can make two events hash alike.
+pub fn chain_hash(prev: &str, row: &ChainedRow) -> String {
+    let fields = serde_json::json!([
+        row.seq,
+        row.id,
+        row.at,
+        row.actor_id,
+        row.action,
+        row.target_type,
+        row.target_id,
+        row.summary,
+        row.before_json,
+        row.after_json
+    ]);
+    let mut digest = Sha256::new();
+    digest.update(prev.as_bytes());
+    digest.update(b"\n");
+    digest.update(fields.to_string().as_bytes());
+    digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Takes the next place in the chain. The update locks the head row until the transaction
+/// ends, so appenders on Postgres queue here (SQLite's writers are serialized already).
+async fn next_link(conn: &mut Conn) -> DomainResult<(i64, String)> {
+    Ok(
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *conn)
+            .await?,
     )
-    .bind(AuditId::new().to_string())
-    .bind(ms(e.at))
-    .bind(e.actor.map(|a| a.to_string()))
-    .bind(e.action)
-    .bind(e.target_type)
-    .bind(e.target_id)
-    .bind(e.summary)
-    .bind(e.before.map(|v| v.to_string()))
-    .bind(e.after.map(|v| v.to_string()))
+}
+
+async fn set_head(conn: &mut Conn, hash: &str) -> DomainResult<()> {
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
+    let (seq, prev) = next_link(conn).await?;
+    let row = ChainedRow {
+        seq,
+        id: AuditId::new().to_string(),
+        at: ms(e.at),
+        actor_id: e.actor.map(|a| a.to_string()),
+        action: e.action.to_owned(),
+        target_type: e.target_type.to_owned(),
+        target_id: e.target_id,
+        summary: e.summary,
+        before_json: e.before.map(|v| v.to_string()),
+        after_json: e.after.map(|v| v.to_string()),
+    };
+    let hash = chain_hash(&prev, &row);
+    sqlx::query(
+        "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, seq, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&row.id)
+    .bind(row.at)
+    .bind(&row.actor_id)
+    .bind(&row.action)
+    .bind(&row.target_type)
+    .bind(&row.target_id)
+    .bind(&row.summary)
+    .bind(&row.before_json)
+    .bind(&row.after_json)
+    .bind(seq)
+    .bind(&prev)
+    .bind(&hash)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    set_head(conn, &hash).await
+}
+
+/// Chains events written before the chain existed (oldest first), at most `limit`; returns
+/// how many it chained.
+pub async fn chain_unchained(conn: &mut Conn, limit: i64) -> DomainResult<u64> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM audit_events WHERE seq IS NULL ORDER BY at, id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut done = 0;
+    for (id,) in rows {
+        let (seq, prev) = next_link(conn).await?;
+        sqlx::query("UPDATE audit_events SET seq = $2 WHERE id = $1")
+            .bind(&id)
+            .bind(seq)
+            .execute(&mut *conn)
+            .await?;
+        let row: ChainedRow = sqlx::query_as(&format!("{CHAIN_SELECT} WHERE id = $1"))
+            .bind(&id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let hash = chain_hash(&prev, &row);
+        sqlx::query("UPDATE audit_events SET prev_hash = $2, hash = $3 WHERE id = $1")
+            .bind(&id)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *conn)
+            .await?;
+        set_head(conn, &hash).await?;
+        done += 1;
+    }
+    Ok(done)
+}
+
+const CHAIN_SELECT: &str = "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json FROM audit_events";
+
+/// The chain's events after `after_seq`, in order, with their stored links: (row, prev_hash,
+/// hash).
+pub async fn chain_batch(
+    conn: &mut Conn,
+    after_seq: i64,
+    limit: i64,
+) -> DomainResult<Vec<(ChainedRow, String, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct Linked {
+        #[sqlx(flatten)]
+        row: ChainedRow,
+        prev_hash: Option<String>,
+        hash: Option<String>,
+    }
+    let rows: Vec<Linked> = sqlx::query_as(&format!(
+        "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, prev_hash, hash
+         FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+    ))
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|l| {
+            (
+                l.row,
+                l.prev_hash.unwrap_or_default(),
+                l.hash.unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// The chain's head (last seq and hash) and how many events are outside the chain.
+pub async fn head(conn: &mut Conn) -> DomainResult<(i64, String, i64)> {
+    let (seq, hash): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+    let loose: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE seq IS NULL")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((seq, hash, loose))
 }
 
 pub async fn count_for_target(
@@ -79,4 +237,139 @@ pub async fn count_for_target(
     .bind(target_id)
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// The WHERE clause and its bound values for a filter (values start at `$1`).
+fn filter_sql(f: &AuditFilter) -> (String, Vec<Value>) {
+    let mut clauses = vec!["1 = 1".to_owned()];
+    let mut values: Vec<Value> = Vec::new();
+    // Each clause names its value `?`, replaced by the value's placeholder.
+    let mut bind = |clause: &str, value: Value| {
+        values.push(value);
+        clauses.push(clause.replace('?', &format!("${}", values.len())));
+    };
+    if !f.actor.trim().is_empty() {
+        bind(
+            "LOWER(COALESCE(u.email, '')) LIKE ? ESCAPE '\\'",
+            Value::Text(super::contains_pattern(&f.actor.trim().to_lowercase())),
+        );
+    }
+    let action = f.action.trim();
+    if action.contains('.') {
+        bind("e.action = ?", Value::Text(action.to_owned()));
+    } else if !action.is_empty() {
+        // A category ("request") means all of its actions.
+        let escaped = action
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        bind(
+            "e.action LIKE ? ESCAPE '\\'",
+            Value::Text(format!("{escaped}.%")),
+        );
+    }
+    if !f.target.trim().is_empty() {
+        bind(
+            "(LOWER(e.target_id) LIKE ? ESCAPE '\\' OR LOWER(e.summary) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(e.after_json, '')) LIKE ? ESCAPE '\\')",
+            Value::Text(super::contains_pattern(&f.target.trim().to_lowercase())),
+        );
+    }
+    if let Some(from) = f.from {
+        bind("e.at >= ?", Value::Int(day_ms(from)));
+    }
+    if let Some(to) = f.to {
+        bind("e.at < ?", Value::Int(day_ms(to) + 86_400_000));
+    }
+    (clauses.join(" AND "), values)
+}
+
+/// A value bound to a filter's placeholder.
+enum Value {
+    Text(String),
+    Int(i64),
+}
+
+fn day_ms(d: chrono::NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0)
+        .map(|t| ms(t.and_utc()))
+        .unwrap_or_default()
+}
+
+type EntryRow = (
+    Option<i64>,
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// Totals beyond this are shown as "more than".
+pub const COUNT_CAP: i64 = 10_000;
+
+/// Events matching the filter, newest first: `limit` of them after skipping `offset`, and
+/// the total.
+pub async fn list(
+    conn: &mut Conn,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+    with_total: bool,
+) -> DomainResult<(Vec<AuditEntry>, i64)> {
+    let (filter, values) = filter_sql(f);
+    let from = "FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id";
+    let total = if with_total {
+        // Counting stops past COUNT_CAP: "10,000+" is as useful as the exact figure.
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 AS one {from} WHERE {filter} LIMIT {}) capped",
+            COUNT_CAP + 1
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for v in &values {
+            q = match v {
+                Value::Text(t) => q.bind(t),
+                Value::Int(i) => q.bind(i),
+            };
+        }
+        q.fetch_one(&mut *conn).await?
+    } else {
+        0
+    };
+    let n = values.len();
+    let sql = format!(
+        "SELECT e.seq, e.at, u.display_name, u.email, e.action, e.target_type, e.target_id, e.summary, e.before_json, e.after_json
+         {from} WHERE {filter} ORDER BY e.at DESC, e.seq DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query_as::<_, EntryRow>(&sql);
+    for v in &values {
+        q = match v {
+            Value::Text(t) => q.bind(t),
+            Value::Int(i) => q.bind(i),
+        };
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            seq: r.0.unwrap_or_default(),
+            at: from_ms(r.1),
+            actor: match (r.2, r.3) {
+                (Some(name), Some(email)) => Some((name, email)),
+                _ => None,
+            },
+            action: r.4,
+            target_type: r.5,
+            target_id: r.6,
+            summary: r.7,
+            before: r.8.unwrap_or_default(),
+            after: r.9.unwrap_or_default(),
+        })
+        .collect();
+    Ok((items, total))
 }

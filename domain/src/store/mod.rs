@@ -5,6 +5,7 @@ pub mod audit;
 pub mod catalogs;
 pub mod groups;
 pub mod licenses;
+pub mod lifecycle;
 pub mod notifications;
 pub mod packages;
 pub mod requests;

@@ -24,8 +24,8 @@ pub async fn notify(
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let done = sqlx::query(
-        "INSERT INTO notifications (id, user_id, kind, title, body, link, dedupe_key, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "INSERT INTO notifications (id, user_id, kind, title, body, link, dedupe_key, created_at, email_next_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(NotificationId::new().to_string())
@@ -85,4 +85,123 @@ pub async fn mark_read(conn: &mut Conn, user: UserId, now: DateTime<Utc>) -> Dom
             .execute(&mut *conn)
             .await?;
     Ok(done.rows_affected())
+}
+
+/// A notification waiting to go out by email, with its recipient.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutgoingEmail {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub created_at: i64,
+    pub email_attempts: i64,
+}
+
+/// Emails due now: waiting ones whose time has come and claimed ones whose sender vanished
+/// (its claim ran out). Oldest first, at most `limit`.
+pub async fn due_emails(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<OutgoingEmail>> {
+    Ok(sqlx::query_as(
+        "SELECT n.id, u.email, u.display_name, n.kind, n.title, n.body, n.link, n.created_at, n.email_attempts
+         FROM notifications n JOIN users u ON u.id = n.user_id
+         WHERE n.email_state IN ('pending', 'sending') AND n.email_next_at <= $1
+         ORDER BY n.email_next_at, n.id LIMIT $2",
+    )
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Claims an email for one sender until `until`; `false` when another sender has it.
+pub async fn claim_email(
+    conn: &mut Conn,
+    id: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE notifications SET email_state = 'sending', email_next_at = $3, email_attempts = email_attempts + 1
+         WHERE id = $1 AND email_state IN ('pending', 'sending') AND email_next_at <= $2",
+    )
+    .bind(id)
+    .bind(ms(now))
+    .bind(ms(until))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How a send ended.
+pub enum EmailResult<'a> {
+    Sent,
+    /// Try again at this time.
+    Retry(DateTime<Utc>, &'a str),
+    /// Given up after the last attempt.
+    Failed(&'a str),
+    /// Too old to be worth sending.
+    Stale,
+}
+
+pub async fn email_done(
+    conn: &mut Conn,
+    id: &str,
+    result: EmailResult<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let (state, next, error, sent) = match result {
+        EmailResult::Sent => ("sent", 0, "", Some(ms(now))),
+        EmailResult::Retry(at, e) => ("pending", ms(at), e, None),
+        EmailResult::Failed(e) => ("failed", 0, e, None),
+        EmailResult::Stale => ("stale", 0, "", None),
+    };
+    sqlx::query(
+        "UPDATE notifications SET email_state = $2, email_next_at = $3, email_error = $4, email_sent_at = $5
+         WHERE id = $1 AND email_state = 'sending'",
+    )
+    .bind(id)
+    .bind(state)
+    .bind(next)
+    .bind(error)
+    .bind(sent)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Email counts by state: (state, count).
+pub async fn email_counts(conn: &mut Conn) -> DomainResult<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT email_state, COUNT(*) FROM notifications GROUP BY email_state ORDER BY email_state",
+    )
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The newest emails that failed or wait for another attempt after an error:
+/// (recipient email, title, attempts, state, error, created_at).
+pub async fn email_problems(
+    conn: &mut Conn,
+    limit: i64,
+) -> DomainResult<Vec<(String, String, i64, String, String, DateTime<Utc>)>> {
+    let rows: Vec<(String, String, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT u.email, n.title, n.email_attempts, n.email_state, n.email_error, n.created_at
+         FROM notifications n JOIN users u ON u.id = n.user_id
+         WHERE n.email_state = 'failed' OR (n.email_state = 'pending' AND n.email_attempts > 0)
+         ORDER BY n.created_at DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.0, r.1, r.2, r.3, r.4, from_ms(r.5)))
+        .collect())
 }

@@ -177,13 +177,14 @@ pub async fn start_stage(conn: &mut Conn, id: RequestId, s: &StageStart<'_>) -> 
         source,
     } = *s;
     sqlx::query(
-        "INSERT INTO request_stages (request_id, stage_no, started_at, due_at, forward_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO request_stages (request_id, stage_no, started_at, due_at, forward_at, remind_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id.to_string())
     .bind(i64::from(stage_no))
     .bind(ms(started))
     .bind(ms(due))
     .bind(forward.map(ms))
+    .bind(ms(crate::rules::lifecycle::approver_reminder_at(started, due)))
     .execute(&mut *conn)
     .await?;
     for user in approvers {
@@ -1034,7 +1035,8 @@ pub async fn end_assignment(
     now: DateTime<Utc>,
 ) -> DomainResult<Option<u64>> {
     let done = sqlx::query(
-        "UPDATE access_package_assignments SET state = $2, active_key = NULL, ends_at = $3, updated_at = $3
+        "UPDATE access_package_assignments SET state = $2, active_key = NULL, updated_at = $3,
+            ends_at = CASE WHEN ends_at IS NOT NULL AND ends_at < $3 THEN ends_at ELSE $3 END
          WHERE id = $1 AND active_key IS NOT NULL",
     )
     .bind(id.to_string())

@@ -1,0 +1,662 @@
+//! The lifecycle engine: what happens when time passes. Approval stages expire, go to their
+//! alternate approvers and remind; assignments start, remind and expire; the outbox emails.
+//!
+//! Every transition is a guarded update (`… WHERE decision IS NULL`, `… AND reminders_sent =
+//! n`, a claimed email), so running a tick twice, or on two instances at once, makes each
+//! happen once. Work goes in bounded batches, each item in its own transaction; an item that
+//! fails is recorded in `job_failures`, skipped until its backoff ends, and never stops the
+//! others.
+
+pub mod mail;
+
+use crate::DomainResult;
+use crate::model::*;
+use crate::rules::lifecycle::{
+    ExpiryReminder, MAX_EMAIL_ATTEMPTS, compose_email, email_stale_after, expiry_reminder_due,
+    retry_delay,
+};
+use crate::rules::requests::{Lifecycle, Step};
+use crate::service::Ctx;
+use crate::store::audit::{self, NewEvent};
+use crate::store::lifecycle::{self as store, DueAssignment, DueStage};
+use crate::store::notifications::{self, EmailResult, NewNotification};
+use crate::store::{Conn, packages, requests, users};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+pub use mail::Mailer;
+
+/// Items one batch takes.
+pub const BATCH: i64 = 200;
+
+/// What one run did, per job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct JobReport {
+    pub requests_expired: u64,
+    pub requests_forwarded: u64,
+    pub approvers_reminded: u64,
+    pub assignments_expired: u64,
+    pub scheduled_started: u64,
+    pub expiry_reminders: u64,
+    pub emails_sent: u64,
+    pub emails_retrying: u64,
+    pub emails_failed: u64,
+    pub emails_stale: u64,
+    /// One line per item that failed this run (it is retried later).
+    pub failures: Vec<String>,
+}
+
+impl JobReport {
+    /// Lines for `tessera jobs run`: every job with its count.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = vec![
+            format!(
+                "approval deadlines: {} request(s) expired",
+                self.requests_expired
+            ),
+            format!(
+                "alternate approvers: {} request(s) forwarded",
+                self.requests_forwarded
+            ),
+            format!(
+                "approver reminders: {} stage(s) reminded",
+                self.approvers_reminded
+            ),
+            format!(
+                "scheduled starts: {} assignment(s) started",
+                self.scheduled_started
+            ),
+            format!("expiry: {} assignment(s) expired", self.assignments_expired),
+            format!("expiry reminders: {} sent", self.expiry_reminders),
+            format!(
+                "email: {} sent, {} to retry, {} failed, {} too old",
+                self.emails_sent, self.emails_retrying, self.emails_failed, self.emails_stale
+            ),
+        ];
+        for f in &self.failures {
+            out.push(format!("FAILED (will retry): {f}"));
+        }
+        out
+    }
+}
+
+/// How far one run goes: the scheduler takes a few batches per tick and leaves the rest for
+/// the next; `jobs run` takes up to `batches` of each job.
+#[derive(Debug, Clone, Copy)]
+pub struct RunLimits {
+    pub batches: u32,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        Self { batches: 10 }
+    }
+}
+
+/// Runs every job due at the context clock's now, in order: deadlines before forwards and
+/// reminders (an overdue stage is not forwarded), expiry before scheduled starts, then mail.
+pub async fn run_due(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobReport {
+    let mut report = JobReport::default();
+    let now = ctx.clock.now();
+    for _ in 0..limits.batches {
+        let (n, more) = batch(
+            ctx,
+            &mut report,
+            "request_deadline",
+            now,
+            |c| Box::pin(store::overdue_stages(c, now, BATCH)),
+            |ctx, s| Box::pin(expire_request(ctx, s, now)),
+            stage_key,
+        )
+        .await;
+        report.requests_expired += n;
+        if !more {
+            break;
+        }
+    }
+    for _ in 0..limits.batches {
+        let (n, more) = batch(
+            ctx,
+            &mut report,
+            "request_forward",
+            now,
+            |c| Box::pin(store::stages_to_forward(c, now, BATCH)),
+            |ctx, s| Box::pin(forward_stage(ctx, s, now)),
+            stage_key,
+        )
+        .await;
+        report.requests_forwarded += n;
+        if !more {
+            break;
+        }
+    }
+    for _ in 0..limits.batches {
+        let (n, more) = batch(
+            ctx,
+            &mut report,
+            "request_reminder",
+            now,
+            |c| Box::pin(store::stages_to_remind(c, now, BATCH)),
+            |ctx, s| Box::pin(remind_approvers(ctx, s, now)),
+            stage_key,
+        )
+        .await;
+        report.approvers_reminded += n;
+        if !more {
+            break;
+        }
+    }
+    for _ in 0..limits.batches {
+        let (n, more) = batch(
+            ctx,
+            &mut report,
+            "assignment_expiry",
+            now,
+            |c| Box::pin(store::ended_assignments(c, now, BATCH)),
+            |ctx, a| Box::pin(expire_assignment(ctx, a, now)),
+            assignment_key,
+        )
+        .await;
+        report.assignments_expired += n;
+        if !more {
+            break;
+        }
+    }
+    for _ in 0..limits.batches {
+        match crate::service::requests::start_scheduled_assignments(ctx).await {
+            Ok(n) => {
+                report.scheduled_started += n;
+                if n < crate::service::requests::SCHEDULED_BATCH as u64 {
+                    break;
+                }
+            }
+            Err(e) => {
+                report.failures.push(format!("scheduled starts: {e}"));
+                break;
+            }
+        }
+    }
+    for reminder in [ExpiryReminder::OneDay, ExpiryReminder::FourteenDays] {
+        for _ in 0..limits.batches {
+            let (n, more) = batch(
+                ctx,
+                &mut report,
+                "assignment_reminder",
+                now,
+                |c| {
+                    Box::pin(store::assignments_to_remind(
+                        c,
+                        now,
+                        reminder.lead(),
+                        reminder.level(),
+                        BATCH,
+                    ))
+                },
+                |ctx, a| Box::pin(remind_expiring(ctx, a, now)),
+                assignment_key,
+            )
+            .await;
+            report.expiry_reminders += n;
+            if !more {
+                break;
+            }
+        }
+    }
+    if let Some(mailer) = mailer {
+        for _ in 0..limits.batches {
+            match send_emails(ctx, mailer, now, &mut report).await {
+                Ok(more) if more => {}
+                Ok(_) => break,
+                Err(e) => {
+                    report.failures.push(format!("email: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    report
+}
+
+fn stage_key(s: &DueStage) -> String {
+    s.request.to_string()
+}
+
+fn assignment_key(a: &DueAssignment) -> String {
+    a.id.to_string()
+}
+
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// One batch of one job: finds due items, works each in its own transaction, records
+/// failures. Returns how many items changed something and whether a full batch was found.
+async fn batch<'c, T: Send + Sync + 'static>(
+    ctx: &'c Ctx,
+    report: &mut JobReport,
+    job: &str,
+    now: DateTime<Utc>,
+    find: impl for<'a> FnOnce(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
+    work: impl for<'a> Fn(&'a Ctx, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+    key: fn(&T) -> String,
+) -> (u64, bool) {
+    let items = match ctx.read().await {
+        Ok(mut conn) => find(&mut conn).await,
+        Err(e) => Err(e),
+    };
+    let items = match items {
+        Ok(items) => items,
+        Err(e) => {
+            report
+                .failures
+                .push(format!("{job}: cannot find due items: {e}"));
+            return (0, false);
+        }
+    };
+    let full = items.len() as i64 >= BATCH;
+    let mut changed = 0;
+    for item in &items {
+        match work(ctx, item).await {
+            Ok(true) => changed += 1,
+            Ok(false) => {}
+            Err(e) => {
+                let id = key(item);
+                tracing::warn!(job, item = %id, error = %e, "job item failed; it will be retried");
+                let attempts = match ctx.db.begin().await {
+                    Ok(mut tx) => {
+                        let n = store::record_failure(
+                            &mut tx,
+                            job,
+                            &id,
+                            &e.to_string(),
+                            now,
+                            retry_delay,
+                        )
+                        .await;
+                        match (n, crate::service::commit(tx).await) {
+                            (Ok(n), Ok(())) => n,
+                            _ => 0,
+                        }
+                    }
+                    Err(_) => 0,
+                };
+                report
+                    .failures
+                    .push(format!("{job} {id} (attempt {attempts}): {e}"));
+            }
+        }
+    }
+    (changed, full && changed > 0)
+}
+
+/// Starts a write transaction for one item; clears its earlier failure inside it.
+async fn item_tx(ctx: &Ctx, job: &str, item: &str) -> DomainResult<crate::db::Tx> {
+    let mut tx = ctx.db.begin().await?;
+    store::clear_failure(&mut tx, job, item).await?;
+    Ok(tx)
+}
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+async fn notify(
+    tx: &mut Conn,
+    user: UserId,
+    kind: &str,
+    title: &str,
+    body: &str,
+    link: &str,
+    event: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    notifications::notify(
+        tx,
+        &NewNotification {
+            user,
+            kind,
+            title,
+            body,
+            link,
+            event,
+        },
+        now,
+    )
+    .await
+}
+
+/// A stage nobody decided in time: the request ends as expired ("no approver action
+/// taken"); the requestor and the stage's approvers are told.
+async fn expire_request(ctx: &Ctx, s: &DueStage, now: DateTime<Utc>) -> DomainResult<bool> {
+    let mut tx = item_tx(ctx, "request_deadline", &s.request.to_string()).await?;
+    let r = requests::get(&mut tx, s.request).await?;
+    let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
+    let legal =
+        Lifecycle::of(&r.state, r.stage_no, of).is_some_and(|l| l.after(Step::Expire).is_ok());
+    if !legal
+        || r.stage_no != s.stage_no
+        || !store::expire_stage(&mut tx, s.request, s.stage_no, now).await?
+    {
+        return Ok(false);
+    }
+    let reason = format!(
+        "Expired: no approver action taken on stage {} by {}",
+        s.stage_no,
+        when(s.due_at)
+    );
+    requests::set_state(&mut tx, s.request, "expired", s.stage_no, &reason, now).await?;
+    requests::event(&mut tx, s.request, "expired", None, &reason, now).await?;
+    let package = store::package_name(&mut tx, r.package).await?;
+    let requestor = users::summary(&mut tx, r.requestor).await?;
+    notify(
+        &mut tx,
+        r.requestor,
+        "expired",
+        &format!("Your request has expired: {package}"),
+        &format!(
+            "No approver decided your request for {package} by {}. You can submit it again.",
+            when(s.due_at)
+        ),
+        "/myaccess/requests",
+        &format!("request:{}:expired", s.request),
+        now,
+    )
+    .await?;
+    for approver in store::stage_approvers(&mut tx, s.request, s.stage_no).await? {
+        notify(
+            &mut tx,
+            approver,
+            "requestExpired",
+            &format!("Request has expired: {package}"),
+            &format!(
+                "The request of {} for {package} expired because nobody decided it by {}.",
+                requestor.display_name,
+                when(s.due_at)
+            ),
+            "/myaccess/approvals",
+            &format!("request:{}:expired", s.request),
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            None,
+            "request.expired",
+            "request",
+            s.request,
+            format!(
+                "Request of {} for {package} expired (no approver action taken)",
+                requestor.email
+            ),
+        )
+        .before(json!({"state": r.state, "stage": s.stage_no}))
+        .after(json!({"state": "expired", "package": package, "user": requestor.email})),
+    )
+    .await?;
+    crate::service::commit(tx).await?;
+    Ok(true)
+}
+
+/// The forward day: the stage's alternate approvers may decide too, and are told; the
+/// primary approvers keep their say.
+async fn forward_stage(ctx: &Ctx, s: &DueStage, now: DateTime<Utc>) -> DomainResult<bool> {
+    let mut tx = item_tx(ctx, "request_forward", &s.request.to_string()).await?;
+    if !store::mark_stage(&mut tx, s.request, s.stage_no, "forwarded_at", now).await? {
+        return Ok(false);
+    }
+    let r = requests::get(&mut tx, s.request).await?;
+    let Some(forward) = r
+        .stages
+        .get((s.stage_no as usize).saturating_sub(1))
+        .and_then(|stage| stage.forward.clone())
+    else {
+        crate::service::commit(tx).await?;
+        return Ok(false);
+    };
+    let mut alternates = Vec::new();
+    for p in &forward.alternates {
+        match p.kind {
+            PrincipalKind::User => alternates.push(UserId(p.id)),
+            PrincipalKind::Group => {
+                alternates.extend(requests::group_member_ids(&mut tx, GroupId(p.id), 500).await?)
+            }
+        }
+    }
+    alternates.retain(|u| *u != r.requestor);
+    alternates.sort();
+    alternates.dedup();
+    store::add_approvers(&mut tx, s.request, s.stage_no, &alternates, "alternate").await?;
+    let text = format!(
+        "Forwarded to {} alternate approver(s); decide by {}",
+        alternates.len(),
+        when(s.due_at)
+    );
+    requests::event(&mut tx, s.request, "forwarded", None, &text, now).await?;
+    let package = store::package_name(&mut tx, r.package).await?;
+    let requestor = users::summary(&mut tx, r.requestor).await?;
+    for user in &alternates {
+        notify(
+            &mut tx,
+            *user,
+            "forwarded",
+            &format!("Approval required (forwarded): {package}"),
+            &format!(
+                "{} requests {package} and the approvers have not decided yet. Approve or deny by {}.",
+                requestor.display_name,
+                when(s.due_at)
+            ),
+            "/myaccess/approvals",
+            &format!("request:{}:stage{}:forwarded", s.request, s.stage_no),
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            None,
+            "request.forwarded",
+            "request",
+            s.request,
+            format!(
+                "Request of {} for {package} forwarded to alternate approvers",
+                requestor.email
+            ),
+        )
+        .after(json!({"stage": s.stage_no, "alternates": alternates.len()})),
+    )
+    .await?;
+    crate::service::commit(tx).await?;
+    Ok(true)
+}
+
+/// Halfway through a stage, its approvers are reminded once.
+async fn remind_approvers(ctx: &Ctx, s: &DueStage, now: DateTime<Utc>) -> DomainResult<bool> {
+    let mut tx = item_tx(ctx, "request_reminder", &s.request.to_string()).await?;
+    if !store::mark_stage(&mut tx, s.request, s.stage_no, "reminded_at", now).await? {
+        return Ok(false);
+    }
+    let r = requests::get(&mut tx, s.request).await?;
+    let package = store::package_name(&mut tx, r.package).await?;
+    let requestor = users::summary(&mut tx, r.requestor).await?;
+    for approver in store::stage_approvers(&mut tx, s.request, s.stage_no).await? {
+        notify(
+            &mut tx,
+            approver,
+            "approvalReminder",
+            &format!("Reminder: approve or deny {package} by {}", when(s.due_at)),
+            &format!(
+                "{} still waits for a decision on {package}. Without one by {} the request expires.",
+                requestor.display_name,
+                when(s.due_at)
+            ),
+            "/myaccess/approvals",
+            &format!("request:{}:stage{}:reminder", s.request, s.stage_no),
+            now,
+        )
+        .await?;
+    }
+    crate::service::commit(tx).await?;
+    Ok(true)
+}
+
+/// The end of an assignment: its grants are withdrawn (other grants stay), its seats free,
+/// and the person is told.
+async fn expire_assignment(ctx: &Ctx, a: &DueAssignment, now: DateTime<Utc>) -> DomainResult<bool> {
+    let mut tx = item_tx(ctx, "assignment_expiry", &a.id.to_string()).await?;
+    let Some(revoked) = requests::end_assignment(&mut tx, a.id, "expired", now).await? else {
+        return Ok(false);
+    };
+    let package = store::package_name(&mut tx, a.package).await?;
+    let who = users::summary(&mut tx, a.user).await?;
+    notify(
+        &mut tx,
+        a.user,
+        "accessEnded",
+        &format!("Access has ended: {package}"),
+        &format!(
+            "Your access to {package} ended {}. Request it again from My Access if you still need it.",
+            when(a.ends_at)
+        ),
+        "/myaccess?tab=expired",
+        &format!("assignment:{}:ended", a.id),
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            None,
+            "assignment.expired",
+            "access_package",
+            a.package,
+            format!("Access of {} to {package} expired", who.email),
+        )
+        .before(json!({"assignment": a.id.to_string(), "user": who.email, "ends_at": a.ends_at.to_rfc3339()}))
+        .after(json!({"state": "expired", "grants_withdrawn": revoked})),
+    )
+    .await?;
+    crate::service::commit(tx).await?;
+    Ok(true)
+}
+
+/// 14 days and 1 day before the end, the person is reminded (with the way to extend when
+/// the policy allows it).
+async fn remind_expiring(ctx: &Ctx, a: &DueAssignment, now: DateTime<Utc>) -> DomainResult<bool> {
+    let Some(reminder) = expiry_reminder_due(a.ends_at, a.reminders_sent, now) else {
+        return Ok(false);
+    };
+    let mut tx = item_tx(ctx, "assignment_reminder", &a.id.to_string()).await?;
+    if !store::mark_reminded(&mut tx, a.id, a.reminders_sent, reminder.level()).await? {
+        return Ok(false);
+    }
+    let package = store::package_name(&mut tx, a.package).await?;
+    let extendable = match a.policy {
+        Some(p) => packages::policy(&mut tx, p)
+            .await
+            .map(|p| p.spec.extension.is_some())
+            .unwrap_or(false),
+        None => false,
+    };
+    let title = match reminder {
+        ExpiryReminder::FourteenDays => format!("Access to {package} ends in 14 days"),
+        ExpiryReminder::OneDay => format!("Access to {package} ends tomorrow"),
+    };
+    let body = if extendable {
+        format!(
+            "Your access to {package} ends {}. Extend access for {package} by then from My Access (Active tab).",
+            when(a.ends_at)
+        )
+    } else {
+        format!(
+            "Your access to {package} ends {}. Request it again afterwards if you still need it.",
+            when(a.ends_at)
+        )
+    };
+    notify(
+        &mut tx,
+        a.user,
+        "expiring",
+        &title,
+        &body,
+        "/myaccess?tab=active",
+        &format!("assignment:{}:expiring{}", a.id, reminder.code()),
+        now,
+    )
+    .await?;
+    crate::service::commit(tx).await?;
+    Ok(true)
+}
+
+/// Sends one batch of due emails; `true` when a full batch was found (more may wait).
+async fn send_emails(
+    ctx: &Ctx,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+    report: &mut JobReport,
+) -> DomainResult<bool> {
+    let due = notifications::due_emails(&mut *ctx.read().await?, now, BATCH).await?;
+    let full = due.len() as i64 >= BATCH;
+    let mut progressed = false;
+    for email in due {
+        // The claim is committed before sending, so another sender skips this email.
+        let mut tx = ctx.db.begin().await?;
+        let claimed = notifications::claim_email(
+            &mut tx,
+            &email.id,
+            now,
+            now + chrono::Duration::minutes(10),
+        )
+        .await?;
+        crate::service::commit(tx).await?;
+        if !claimed {
+            continue;
+        }
+        progressed = true;
+        let error: String;
+        let result = if crate::store::from_ms(email.created_at) + email_stale_after() < now {
+            report.emails_stale += 1;
+            EmailResult::Stale
+        } else {
+            let composed = compose_email(
+                &email.display_name,
+                &email.title,
+                &email.body,
+                &email.link,
+                &mailer.base_url,
+            );
+            match mailer
+                .send(&email.id, &email.display_name, &email.email, composed)
+                .await
+            {
+                Ok(()) => {
+                    report.emails_sent += 1;
+                    EmailResult::Sent
+                }
+                Err(e) => {
+                    let attempts = email.email_attempts + 1;
+                    tracing::warn!(to = %email.email, attempts, error = %e, "email not sent");
+                    report.failures.push(format!(
+                        "email to {} (attempt {attempts}): {e}",
+                        email.email
+                    ));
+                    error = e;
+                    if attempts >= MAX_EMAIL_ATTEMPTS {
+                        report.emails_failed += 1;
+                        EmailResult::Failed(&error)
+                    } else {
+                        report.emails_retrying += 1;
+                        EmailResult::Retry(now + retry_delay(attempts), &error)
+                    }
+                }
+            }
+        };
+        let mut tx = ctx.db.begin().await?;
+        notifications::email_done(&mut tx, &email.id, result, now).await?;
+        crate::service::commit(tx).await?;
+    }
+    Ok(full && progressed)
+}

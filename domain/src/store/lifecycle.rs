@@ -1,0 +1,362 @@
+//! What the lifecycle jobs find due, and the guarded updates that make each transition
+//! happen once however many runs or instances race for it.
+
+use super::{Conn, from_ms, ms, uuid};
+use crate::DomainResult;
+use crate::model::*;
+use chrono::{DateTime, Utc};
+
+/// Skips items of `job` whose failure asked to wait (`$2` is now).
+fn not_waiting(job: &str, item: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM job_failures f WHERE f.job = '{job}' AND f.item_id = {item} AND f.next_at > $1)"
+    )
+}
+
+/// An approval stage the deadline, forward or reminder job works on.
+#[derive(Debug, Clone)]
+pub struct DueStage {
+    pub request: RequestId,
+    pub stage_no: u32,
+    pub due_at: DateTime<Utc>,
+}
+
+async fn due_stages(
+    conn: &mut Conn,
+    job: &str,
+    condition: &str,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<DueStage>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT s.request_id, s.stage_no, s.due_at FROM request_stages s
+         JOIN access_package_requests r ON r.id = s.request_id
+         WHERE s.decision IS NULL AND {condition} AND r.state = 'pendingApproval' AND r.stage_no = s.stage_no
+           AND {}
+         ORDER BY s.due_at, s.request_id LIMIT $2",
+        not_waiting(job, "s.request_id")
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(r, n, due)| {
+            Ok(DueStage {
+                request: RequestId(uuid(&r)?),
+                stage_no: u32::try_from(n).unwrap_or(0),
+                due_at: from_ms(due),
+            })
+        })
+        .collect()
+}
+
+/// Stages nobody decided within their window.
+pub async fn overdue_stages(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<DueStage>> {
+    due_stages(conn, "request_deadline", "s.due_at <= $1", now, limit).await
+}
+
+/// Stages due to go to their alternate approvers.
+pub async fn stages_to_forward(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<DueStage>> {
+    due_stages(
+        conn,
+        "request_forward",
+        "s.forwarded_at IS NULL AND s.forward_at <= $1 AND s.due_at > $1",
+        now,
+        limit,
+    )
+    .await
+}
+
+/// Stages whose approvers are due a reminder.
+pub async fn stages_to_remind(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<DueStage>> {
+    due_stages(
+        conn,
+        "request_reminder",
+        "s.reminded_at IS NULL AND s.remind_at <= $1 AND s.due_at > $1",
+        now,
+        limit,
+    )
+    .await
+}
+
+/// Closes an undecided stage as expired; `false` when a decision (or another run) came first.
+pub async fn expire_stage(
+    conn: &mut Conn,
+    request: RequestId,
+    stage_no: u32,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE request_stages SET decision = 'expired', decided_at = $3
+         WHERE request_id = $1 AND stage_no = $2 AND decision IS NULL",
+    )
+    .bind(request.to_string())
+    .bind(i64::from(stage_no))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a stage forwarded (or reminded: `column`), once.
+pub async fn mark_stage(
+    conn: &mut Conn,
+    request: RequestId,
+    stage_no: u32,
+    column: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let column = match column {
+        "forwarded_at" => "forwarded_at",
+        _ => "reminded_at",
+    };
+    let done = sqlx::query(&format!(
+        "UPDATE request_stages SET {column} = $3
+         WHERE request_id = $1 AND stage_no = $2 AND decision IS NULL AND {column} IS NULL"
+    ))
+    .bind(request.to_string())
+    .bind(i64::from(stage_no))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The people who may decide a stage now.
+pub async fn stage_approvers(
+    conn: &mut Conn,
+    request: RequestId,
+    stage_no: u32,
+) -> DomainResult<Vec<UserId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT user_id FROM request_approvers WHERE request_id = $1 AND stage_no = $2 ORDER BY user_id",
+    )
+    .bind(request.to_string())
+    .bind(i64::from(stage_no))
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.iter().map(|i| Ok(UserId(uuid(i)?))).collect()
+}
+
+/// Adds approvers to a stage (already present ones stay as they were).
+pub async fn add_approvers(
+    conn: &mut Conn,
+    request: RequestId,
+    stage_no: u32,
+    users: &[UserId],
+    source: &str,
+) -> DomainResult<()> {
+    for user in users {
+        sqlx::query(
+            "INSERT INTO request_approvers (request_id, stage_no, user_id, source) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (request_id, stage_no, user_id) DO NOTHING",
+        )
+        .bind(request.to_string())
+        .bind(i64::from(stage_no))
+        .bind(user.to_string())
+        .bind(source)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The deadline of a stage (`None`: no such stage).
+pub async fn stage_due(
+    conn: &mut Conn,
+    request: RequestId,
+    stage_no: u32,
+) -> DomainResult<Option<DateTime<Utc>>> {
+    let due: Option<i64> = sqlx::query_scalar(
+        "SELECT due_at FROM request_stages WHERE request_id = $1 AND stage_no = $2",
+    )
+    .bind(request.to_string())
+    .bind(i64::from(stage_no))
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(due.map(from_ms))
+}
+
+/// A live assignment the expiry or reminder job works on.
+#[derive(Debug, Clone)]
+pub struct DueAssignment {
+    pub id: AssignmentId,
+    pub package: AccessPackageId,
+    pub user: UserId,
+    pub policy: Option<PolicyId>,
+    pub ends_at: DateTime<Utc>,
+    pub reminders_sent: i64,
+}
+
+type AssignmentTuple = (String, String, String, Option<String>, i64, i64);
+
+fn due_assignment(r: AssignmentTuple) -> DomainResult<DueAssignment> {
+    Ok(DueAssignment {
+        id: AssignmentId(uuid(&r.0)?),
+        package: AccessPackageId(uuid(&r.1)?),
+        user: UserId(uuid(&r.2)?),
+        policy: r.3.map(|p| uuid(&p).map(PolicyId)).transpose()?,
+        ends_at: from_ms(r.4),
+        reminders_sent: r.5,
+    })
+}
+
+/// Live (or scheduled) assignments whose end has come.
+pub async fn ended_assignments(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<DueAssignment>> {
+    let mut out = Vec::new();
+    for state in ["delivered", "scheduled"] {
+        let rows: Vec<AssignmentTuple> = sqlx::query_as(&format!(
+            "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
+             FROM access_package_assignments a
+             WHERE a.state = '{state}' AND a.ends_at <= $1 AND {}
+             ORDER BY a.ends_at, a.id LIMIT $2",
+            not_waiting("assignment_expiry", "a.id")
+        ))
+        .bind(ms(now))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in rows {
+            out.push(due_assignment(r)?);
+        }
+    }
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
+}
+
+/// Live assignments ending within `lead` of now that have had fewer than `level` reminders.
+pub async fn assignments_to_remind(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    lead: chrono::Duration,
+    level: i64,
+    limit: i64,
+) -> DomainResult<Vec<DueAssignment>> {
+    let mut out = Vec::new();
+    for sent in 0..level {
+        let rows: Vec<AssignmentTuple> = sqlx::query_as(&format!(
+            "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
+             FROM access_package_assignments a
+             WHERE a.reminders_sent = $3 AND a.ends_at <= $4 AND a.ends_at > $1 AND a.state = 'delivered'
+               AND {}
+             ORDER BY a.ends_at, a.id LIMIT $2",
+            not_waiting("assignment_reminder", "a.id")
+        ))
+        .bind(ms(now))
+        .bind(limit)
+        .bind(sent)
+        .bind(ms(now + lead))
+        .fetch_all(&mut *conn)
+        .await?;
+        for r in rows {
+            out.push(due_assignment(r)?);
+        }
+    }
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
+}
+
+/// Records that reminder `level` went out, once: `false` when it (or a later one) already did.
+pub async fn mark_reminded(
+    conn: &mut Conn,
+    id: AssignmentId,
+    from: i64,
+    level: i64,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE access_package_assignments SET reminders_sent = $3
+         WHERE id = $1 AND reminders_sent = $2 AND active_key IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .bind(from)
+    .bind(level)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a failed item: it waits until `next_at`; returns the attempts so far.
+pub async fn record_failure(
+    conn: &mut Conn,
+    job: &str,
+    item: &str,
+    error: &str,
+    now: DateTime<Utc>,
+    delay: fn(i64) -> chrono::Duration,
+) -> DomainResult<i64> {
+    let attempts: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(attempts), 0) FROM job_failures WHERE job = $1 AND item_id = $2",
+    )
+    .bind(job)
+    .bind(item)
+    .fetch_one(&mut *conn)
+    .await?;
+    let attempts = attempts + 1;
+    sqlx::query(
+        "INSERT INTO job_failures (job, item_id, attempts, next_at, last_error, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (job, item_id) DO UPDATE SET attempts = $3, next_at = $4, last_error = $5, updated_at = $6",
+    )
+    .bind(job)
+    .bind(item)
+    .bind(attempts)
+    .bind(ms(now + delay(attempts)))
+    .bind(error)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(attempts)
+}
+
+/// Forgets an item's failures once it succeeded.
+pub async fn clear_failure(conn: &mut Conn, job: &str, item: &str) -> DomainResult<()> {
+    sqlx::query("DELETE FROM job_failures WHERE job = $1 AND item_id = $2")
+        .bind(job)
+        .bind(item)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Items waiting for another attempt: (job, item, attempts, next attempt, last error).
+pub async fn failures(
+    conn: &mut Conn,
+    limit: i64,
+) -> DomainResult<Vec<(String, String, i64, DateTime<Utc>, String)>> {
+    let rows: Vec<(String, String, i64, i64, String)> = sqlx::query_as(
+        "SELECT job, item_id, attempts, next_at, last_error FROM job_failures ORDER BY updated_at DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.0, r.1, r.2, from_ms(r.3), r.4))
+        .collect())
+}
+
+/// A package's name (jobs name it in notifications without counting its assignments).
+pub async fn package_name(conn: &mut Conn, id: AccessPackageId) -> DomainResult<String> {
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM access_packages WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    name.ok_or(crate::DomainError::NotFound("access package"))
+}

@@ -1,0 +1,741 @@
+//! The lifecycle engine against real databases with a controlled clock: expiry and its
+//! reminders, approval deadlines, forwarding, concurrent runs, email to a real SMTP server,
+//! and the audit chain.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::Duration;
+use domain::DomainError;
+use domain::clock::Clock;
+use domain::jobs::{self, JobReport, Mailer, RunLimits};
+use domain::model::*;
+use domain::on_both_databases;
+use domain::service::audit as audit_log;
+use domain::service::directory as dir;
+use domain::service::packages as pkg;
+use domain::service::requests::{self as req, MyAccessTab, RequestForm, RequestOutcome};
+use domain::store::groups;
+use domain::testing::{SmtpServer, TestEnv};
+
+struct World {
+    admin: Actor,
+    maria: Actor,
+    eric: Actor,
+    fiona: Actor,
+    office: GroupId,
+}
+
+async fn person(env: &TestEnv, admin: &Actor, email: &str, manager: &str) -> Actor {
+    let form = UserForm {
+        email: email.into(),
+        display_name: email.split('@').next().unwrap().into(),
+        user_type: "member".into(),
+        manager_email: manager.into(),
+        enabled: true,
+        ..Default::default()
+    };
+    let id = dir::create_user(&env.ctx, admin, &form).await.unwrap();
+    domain::service::auth::resolve_actor(&env.ctx, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn world(env: &TestEnv) -> World {
+    let admin = env.admin().await;
+    let maria = person(env, &admin, "maria@woodgrove.example", "").await;
+    let eric = person(
+        env,
+        &admin,
+        "eric@woodgrove.example",
+        "maria@woodgrove.example",
+    )
+    .await;
+    let fiona = person(env, &admin, "fiona@woodgrove.example", "").await;
+    let office = env.group(&admin, "Office Licenses").await;
+    World {
+        admin,
+        maria,
+        eric,
+        fiona,
+        office,
+    }
+}
+
+fn principal(a: &Actor) -> Principal {
+    Principal {
+        kind: PrincipalKind::User,
+        id: a.user_id.0,
+        name: a.display_name.clone(),
+        detail: a.email.clone(),
+    }
+}
+
+/// The tutorial's package: Member of Office Licenses, manager approval decided within 14
+/// days, access for 365 days.
+async fn package(
+    env: &TestEnv,
+    w: &World,
+    name: &str,
+    edit: impl FnOnce(&mut PolicyDraft),
+) -> AccessPackageId {
+    let mut d = PackageDraft::new(env.clock.now().date_naive());
+    d.name = name.into();
+    d.description = "Access to licenses for Office applications".into();
+    d.resources = vec![ResourceRoleDraft {
+        group_id: w.office,
+        group_name: "Office Licenses".into(),
+        role: ResourceRole::Member,
+    }];
+    d.policy.scope = TargetScope::AllMemberUsers;
+    d.policy.stages[0].fallback = vec![principal(&w.fiona)];
+    edit(&mut d.policy);
+    pkg::create_package(&env.ctx, &w.admin, &d).await.unwrap()
+}
+
+fn ask(justification: &str) -> RequestForm {
+    RequestForm {
+        justification: justification.into(),
+        ..Default::default()
+    }
+}
+
+async fn run_at(env: &TestEnv, at: chrono::DateTime<chrono::Utc>) -> JobReport {
+    env.clock.set(at);
+    let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    report
+}
+
+async fn titles(env: &TestEnv, who: &Actor) -> Vec<String> {
+    req::my_notifications(&env.ctx, who)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|n| n.title)
+        .collect()
+}
+
+fn count(list: &[String], title: &str) -> usize {
+    list.iter().filter(|t| t.as_str() == title).count()
+}
+
+async fn member_of(env: &TestEnv, group: GroupId, user: UserId) -> bool {
+    !groups::grants(&mut env.ctx.read().await.unwrap(), group, user)
+        .await
+        .unwrap()
+        .is_empty()
+}
+
+async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEnv) {
+    let w = world(&env).await;
+    let e3 = dir::create_license(&env.ctx, &w.admin, "Office 365 E3", "25")
+        .await
+        .unwrap();
+    dir::assign_license(&env.ctx, &w.admin, w.office, e3)
+        .await
+        .unwrap();
+    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let start = env.clock.now();
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("I write reports"))
+        .await
+        .unwrap();
+    let outcome = req::decide(&env.ctx, &w.maria, request, true, "Approved for the team")
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RequestOutcome::Delivered(_)));
+    let seats = |env: &TestEnv| {
+        let ctx = env.ctx.clone();
+        let user = w.eric.user_id;
+        async move {
+            domain::store::licenses::of_user(&mut ctx.read().await.unwrap(), user)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(seats(&env).await.len(), 1, "the seat is taken");
+
+    assert_eq!(
+        run_at(&env, start + Duration::days(350))
+            .await
+            .expiry_reminders,
+        0
+    );
+    let report = run_at(&env, start + Duration::days(351)).await;
+    assert_eq!(report.expiry_reminders, 1, "{report:?}");
+    assert_eq!(report.assignments_expired, 0);
+    assert_eq!(
+        run_at(&env, start + Duration::days(351) + Duration::hours(1)).await,
+        JobReport::default(),
+        "a second run the same day does nothing"
+    );
+    let fourteen = "Access to Office Licenses ends in 14 days";
+    assert_eq!(count(&titles(&env, &w.eric).await, fourteen), 1);
+    assert_eq!(
+        run_at(&env, start + Duration::days(364))
+            .await
+            .expiry_reminders,
+        1
+    );
+    assert_eq!(
+        count(
+            &titles(&env, &w.eric).await,
+            "Access to Office Licenses ends tomorrow"
+        ),
+        1
+    );
+    assert!(
+        member_of(&env, w.office, w.eric.user_id).await,
+        "still a member"
+    );
+
+    let report = run_at(&env, start + Duration::days(365)).await;
+    assert_eq!(report.assignments_expired, 1, "{report:?}");
+    assert!(
+        !member_of(&env, w.office, w.eric.user_id).await,
+        "membership withdrawn"
+    );
+    assert!(seats(&env).await.is_empty(), "the seat is free");
+    assert!(
+        req::my_access(&env.ctx, &w.eric, MyAccessTab::Active, "")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let expired = req::my_access(&env.ctx, &w.eric, MyAccessTab::Expired, "")
+        .await
+        .unwrap();
+    assert_eq!(
+        (expired[0].name.as_str(), expired[0].status.as_str()),
+        ("Office Licenses", "Expired")
+    );
+    assert_eq!(
+        count(
+            &titles(&env, &w.eric).await,
+            "Access has ended: Office Licenses"
+        ),
+        1
+    );
+    assert_eq!(
+        run_at(&env, start + Duration::days(366)).await,
+        JobReport::default(),
+        "nothing happens twice"
+    );
+    // The story is in the audit log, and the chain holds.
+    let log = audit_log::audit_log(
+        &env.ctx,
+        &w.admin,
+        &AuditFilter {
+            target: "eric@woodgrove.example".into(),
+            ..Default::default()
+        },
+        PageRequest::new(1, 25),
+    )
+    .await
+    .unwrap();
+    let actions: Vec<&str> = log.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions[0], "assignment.expired", "{actions:?}");
+    assert!(matches!(
+        audit_log::verify_chain(&env.ctx).await.unwrap(),
+        ChainCheck::Intact { .. }
+    ));
+    // The person may ask again.
+    req::submit_request(&env.ctx, &w.eric, id, &ask("Still writing reports"))
+        .await
+        .unwrap();
+}
+
+async fn an_undecided_request_expires_after_its_deadline(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let start = env.clock.now();
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("reports"))
+        .await
+        .unwrap();
+    let report = run_at(&env, start + Duration::days(7)).await;
+    assert_eq!(report.approvers_reminded, 1, "reminded halfway: {report:?}");
+    assert_eq!(
+        count(
+            &titles(&env, &w.maria).await,
+            "Reminder: approve or deny Office Licenses by 2026-12-10 09:00 UTC"
+        ),
+        1
+    );
+    assert_eq!(
+        run_at(&env, start + Duration::days(13)).await,
+        JobReport::default()
+    );
+    // After the deadline, before the job ran: no decision is taken.
+    env.clock
+        .set(start + Duration::days(14) + Duration::minutes(5));
+    let e = req::decide(&env.ctx, &w.maria, request, true, "late")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, DomainError::Conflict(ref m) if m.contains("decision window closed")),
+        "{e:?}"
+    );
+
+    let report = run_at(&env, start + Duration::days(14) + Duration::minutes(5)).await;
+    assert_eq!(report.requests_expired, 1, "{report:?}");
+    let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
+    assert_eq!(state, "expired");
+    assert!(
+        timeline
+            .last()
+            .unwrap()
+            .2
+            .starts_with("Expired: no approver action taken")
+    );
+    assert_eq!(
+        count(
+            &titles(&env, &w.eric).await,
+            "Your request has expired: Office Licenses"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &titles(&env, &w.maria).await,
+            "Request has expired: Office Licenses"
+        ),
+        1
+    );
+    let e = req::decide(&env.ctx, &w.maria, request, true, "late")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, DomainError::Conflict(_)));
+    assert_eq!(
+        run_at(&env, start + Duration::days(15)).await,
+        JobReport::default()
+    );
+    // The slot is free again: the request can be submitted anew.
+    req::submit_request(&env.ctx, &w.eric, id, &ask("reports, again"))
+        .await
+        .unwrap();
+}
+
+async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |p| {
+        p.stages[0].forward = true;
+        p.stages[0].alternates = vec![principal(&w.fiona)];
+        p.stages[0].forward_after_days = "7".into();
+    })
+    .await;
+    let start = env.clock.now();
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("reports"))
+        .await
+        .unwrap();
+    assert!(
+        req::my_approvals(&env.ctx, &w.fiona)
+            .await
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    let report = run_at(&env, start + Duration::days(7)).await;
+    assert_eq!(report.requests_forwarded, 1, "{report:?}");
+    assert_eq!(
+        req::my_approvals(&env.ctx, &w.fiona).await.unwrap().0.len(),
+        1
+    );
+    assert_eq!(
+        req::my_approvals(&env.ctx, &w.maria).await.unwrap().0.len(),
+        1,
+        "the primary approver keeps it"
+    );
+    assert_eq!(
+        count(
+            &titles(&env, &w.fiona).await,
+            "Approval required (forwarded): Office Licenses"
+        ),
+        1
+    );
+    assert_eq!(
+        run_at(&env, start + Duration::days(8))
+            .await
+            .requests_forwarded,
+        0
+    );
+    let outcome = req::decide(&env.ctx, &w.fiona, request, true, "covering for Maria")
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RequestOutcome::Delivered(_)));
+    assert_eq!(
+        run_at(&env, start + Duration::days(14))
+            .await
+            .requests_expired,
+        0
+    );
+}
+
+/// Two runs at the same instant on one database (as two server instances would) make each
+/// transition and each notification once.
+async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
+    let w = world(&env).await;
+    let short = package(&env, &w, "Printers", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+        p.expiry_kind = ExpiryKind::Days;
+        p.expiry_days = "20".into();
+    })
+    .await;
+    let approved = package(&env, &w, "Office Licenses", |_| {}).await;
+    let start = env.clock.now();
+    let mut people = Vec::new();
+    for i in 0..12 {
+        let p = person(
+            &env,
+            &w.admin,
+            &format!("p{i}@woodgrove.example"),
+            "maria@woodgrove.example",
+        )
+        .await;
+        req::submit_request(&env.ctx, &p, short, &RequestForm::default())
+            .await
+            .unwrap();
+        req::submit_request(&env.ctx, &p, approved, &ask("work"))
+            .await
+            .unwrap();
+        people.push(p);
+    }
+    let runs = |at| {
+        env.clock.set(at);
+        let (a, b) = (env.ctx.clone(), env.ctx.clone());
+        async move {
+            let (x, y) = tokio::join!(
+                tokio::spawn(async move { jobs::run_due(&a, None, RunLimits::default()).await }),
+                tokio::spawn(async move { jobs::run_due(&b, None, RunLimits::default()).await })
+            );
+            let (x, y) = (x.unwrap(), y.unwrap());
+            assert!(
+                x.failures.is_empty() && y.failures.is_empty(),
+                "{x:?} {y:?}"
+            );
+            (x, y)
+        }
+    };
+    let (x, y) = runs(start + Duration::days(7)).await;
+    assert_eq!(x.approvers_reminded + y.approvers_reminded, 12);
+    assert_eq!(
+        x.expiry_reminders + y.expiry_reminders,
+        12,
+        "20-day access: 14-day reminder"
+    );
+    let (x, y) = runs(start + Duration::days(14)).await;
+    assert_eq!(x.requests_expired + y.requests_expired, 12);
+    let (x, y) = runs(start + Duration::days(20)).await;
+    assert_eq!(x.assignments_expired + y.assignments_expired, 12);
+    for p in &people {
+        let t = titles(&env, p).await;
+        assert_eq!(count(&t, "Your request has expired: Office Licenses"), 1);
+        assert_eq!(count(&t, "Access to Printers ends in 14 days"), 1);
+        assert_eq!(count(&t, "Access has ended: Printers"), 1);
+    }
+    let mut conn = env.ctx.read().await.unwrap();
+    let expired_events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM request_events WHERE kind = 'expired'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(expired_events, 12);
+    drop(conn);
+    assert!(matches!(
+        audit_log::verify_chain(&env.ctx).await.unwrap(),
+        ChainCheck::Intact { .. }
+    ));
+}
+
+async fn the_audit_log_filters_exports_and_shows_tampering(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("reports"))
+        .await
+        .unwrap();
+    req::decide(&env.ctx, &w.maria, request, false, "not now")
+        .await
+        .unwrap();
+    let page = |f: AuditFilter| {
+        let ctx = env.ctx.clone();
+        let admin = w.admin.clone();
+        async move {
+            audit_log::audit_log(&ctx, &admin, &f, PageRequest::new(1, 25))
+                .await
+                .unwrap()
+        }
+    };
+    let requests = page(AuditFilter {
+        action: "request".into(),
+        ..Default::default()
+    })
+    .await;
+    let actions: Vec<&str> = requests.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["request.denied", "request.submitted"]);
+    let by_maria = page(AuditFilter {
+        actor: "MARIA@".into(),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(by_maria.total, 1);
+    assert_eq!(
+        by_maria.items[0].actor.as_ref().unwrap().1,
+        "maria@woodgrove.example"
+    );
+    let today = env.clock.now().date_naive();
+    let none = page(AuditFilter {
+        from: Some(today + Duration::days(1)),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(none.total, 0);
+    let all = page(AuditFilter::default()).await;
+    assert!(
+        all.total >= 8,
+        "users, group, package, request: {}",
+        all.total
+    );
+    let paged = audit_log::audit_log(
+        &env.ctx,
+        &w.admin,
+        &AuditFilter::default(),
+        PageRequest::new(2, 3),
+    )
+    .await
+    .unwrap();
+    assert_eq!(paged.items[0].seq, all.items[3].seq);
+    let bad = audit_log::audit_log(
+        &env.ctx,
+        &w.admin,
+        &AuditFilter {
+            from: Some(today),
+            to: Some(today - Duration::days(1)),
+            ..Default::default()
+        },
+        PageRequest::new(1, 25),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(bad, DomainError::Invalid(ref f) if f[0].field == "to"));
+    assert!(matches!(
+        audit_log::audit_log(
+            &env.ctx,
+            &w.eric,
+            &AuditFilter::default(),
+            PageRequest::new(1, 25)
+        )
+        .await,
+        Err(DomainError::Forbidden(_))
+    ));
+    let csv = audit_log::audit_csv(
+        &env.ctx,
+        &w.admin,
+        &AuditFilter {
+            action: "request.denied".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After"
+    );
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1].contains("maria@woodgrove.example,request.denied"));
+
+    // Tampering: a changed summary, then a removed event, are each found.
+    let ChainCheck::Intact { events, .. } = audit_log::verify_chain(&env.ctx).await.unwrap() else {
+        panic!("the chain should hold");
+    };
+    assert_eq!(events, all.total);
+    let pool = env.ctx.db.pool();
+    sqlx::query("UPDATE audit_events SET summary = 'nothing happened' WHERE seq = 3")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert!(matches!(
+        audit_log::verify_chain(&env.ctx).await.unwrap(),
+        ChainCheck::Broken { seq: 3, .. }
+    ));
+    sqlx::query("DELETE FROM audit_events WHERE seq = 3")
+        .execute(pool)
+        .await
+        .unwrap();
+    let ChainCheck::Broken { seq, reason } = audit_log::verify_chain(&env.ctx).await.unwrap()
+    else {
+        panic!("a removed event must break the chain");
+    };
+    assert_eq!(seq, 3, "{reason}");
+    assert!(reason.contains("missing"), "{reason}");
+}
+
+async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
+    let Some(mut smtp) = SmtpServer::start().await else {
+        return;
+    };
+    let mailer = Mailer::new(
+        &smtp.url(),
+        "Tessera <tessera@woodgrove.example>",
+        "https://tessera.example",
+    )
+    .unwrap();
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |p| {
+        p.stages[0].forward = true;
+        p.stages[0].alternates = vec![principal(&w.fiona)];
+        p.stages[0].forward_after_days = "7".into();
+        p.allow_extension = true;
+    })
+    .await;
+    let start = env.clock.now();
+    let run = |at| {
+        env.clock.set(at);
+        let ctx = env.ctx.clone();
+        let mailer = mailer.clone();
+        async move { jobs::run_due(&ctx, Some(&mailer), RunLimits::default()).await }
+    };
+    // Approval required, reminder, forwarded, approved, you now have access.
+    // The scheduler runs right after each step, as a server's would within a minute.
+    let (first, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("reports"))
+        .await
+        .unwrap();
+    run(start).await;
+    run(start + Duration::days(7)).await;
+    req::decide(&env.ctx, &w.fiona, first, true, "ok")
+        .await
+        .unwrap();
+    run(start + Duration::days(7)).await;
+    // Expiring (14 days, 1 day), access ended.
+    run(start + Duration::days(7 + 351)).await;
+    run(start + Duration::days(7 + 364)).await;
+    run(start + Duration::days(7 + 365)).await;
+    // Denied, then request expired.
+    let (second, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("again"))
+        .await
+        .unwrap();
+    req::decide(&env.ctx, &w.maria, second, false, "no")
+        .await
+        .unwrap();
+    req::submit_request(&env.ctx, &w.eric, id, &ask("third"))
+        .await
+        .unwrap();
+    run(start + Duration::days(7 + 365)).await;
+    let report = run(start + Duration::days(7 + 365 + 14)).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+
+    // Bodies may be quoted-printable: undo soft line breaks and the escaped "=".
+    let messages: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| {
+            m.replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=")
+        })
+        .collect();
+    let subjects: Vec<String> = messages
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("Subject: ").map(str::to_owned))
+        })
+        .collect();
+    for subject in [
+        "Approval required: Office Licenses",
+        "Reminder: approve or deny Office Licenses by 2026-12-10 09:00 UTC",
+        "Approval required (forwarded): Office Licenses",
+        "Request approved: Office Licenses",
+        "You now have access: Office Licenses",
+        "Access to Office Licenses ends in 14 days",
+        "Access to Office Licenses ends tomorrow",
+        "Access has ended: Office Licenses",
+        "Request denied: Office Licenses",
+        "Your request has expired: Office Licenses",
+        "Request has expired: Office Licenses",
+    ] {
+        assert!(
+            subjects.iter().any(|s| s == subject),
+            "no email {subject:?} in {subjects:?}"
+        );
+    }
+    let ended = messages
+        .iter()
+        .find(|m| m.contains("Subject: Access has ended"))
+        .unwrap();
+    assert!(
+        ended.contains("To: eric <eric@woodgrove.example>"),
+        "{ended}"
+    );
+    assert!(ended.contains("From: Tessera <tessera@woodgrove.example>"));
+    assert!(ended.contains("Content-Type: text/plain"));
+    assert!(ended.contains("Content-Type: text/html"));
+    assert!(ended.contains("https://tessera.example/myaccess?tab=expired"));
+    let expiring = messages
+        .iter()
+        .find(|m| m.contains("ends in 14 days"))
+        .unwrap();
+    assert!(
+        expiring.contains("Extend access for Office Licenses"),
+        "{expiring}"
+    );
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications")
+        .fetch_one(env.ctx.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(messages.len() as i64, total, "one email per notification");
+    let again = run(start + Duration::days(7 + 365 + 15)).await;
+    assert_eq!(again.emails_sent, 0);
+    assert_eq!(smtp.messages().len() as i64, total, "nothing sent twice");
+
+    // The server goes down: the send fails, is visible to admins, and is retried later.
+    smtp.stop();
+    let at = start + Duration::days(7 + 365 + 16);
+    env.clock.set(at);
+    req::submit_request(&env.ctx, &w.eric, id, &ask("fourth"))
+        .await
+        .unwrap();
+    let failed = run(at).await;
+    assert_eq!(
+        (failed.emails_sent, failed.emails_retrying),
+        (0, 1),
+        "{failed:?}"
+    );
+    let status = audit_log::outbox_status(&env.ctx, &w.admin).await.unwrap();
+    assert_eq!(status.problems.len(), 1);
+    assert_eq!(status.problems[0].to, "maria@woodgrove.example");
+    assert_eq!(status.problems[0].attempts, 1);
+    let Some(smtp2) = SmtpServer::start().await else {
+        return;
+    };
+    let mailer2 = Mailer::new(
+        &smtp2.url(),
+        "Tessera <tessera@woodgrove.example>",
+        "https://tessera.example",
+    )
+    .unwrap();
+    env.clock.set(at + Duration::seconds(30));
+    let early = jobs::run_due(&env.ctx, Some(&mailer2), RunLimits::default()).await;
+    assert_eq!(early.emails_sent, 0, "waits for its backoff");
+    env.clock.set(at + Duration::minutes(2));
+    let retried = jobs::run_due(&env.ctx, Some(&mailer2), RunLimits::default()).await;
+    assert_eq!(retried.emails_sent, 1, "{retried:?}");
+    assert_eq!(smtp2.messages().len(), 1);
+    assert!(
+        audit_log::outbox_status(&env.ctx, &w.admin)
+            .await
+            .unwrap()
+            .problems
+            .is_empty()
+    );
+}
+
+on_both_databases!(
+    the_tutorial_package_reminds_once_then_expires_after_a_year,
+    an_undecided_request_expires_after_its_deadline,
+    alternates_get_the_request_on_the_forward_day,
+    two_concurrent_runs_do_each_thing_once,
+    the_audit_log_filters_exports_and_shows_tampering,
+    every_email_goes_out_once_and_a_failed_send_is_retried,
+);

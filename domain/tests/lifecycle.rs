@@ -731,7 +731,304 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
     );
 }
 
+fn review(p: &mut PolicyDraft, today: chrono::NaiveDate, edit: impl FnOnce(&mut ReviewDraft)) {
+    p.review.required = true;
+    p.review.starting_on = today.format("%Y-%m-%d").to_string();
+    p.review.frequency = ReviewFrequency::Annually;
+    p.review.duration_days = "25".into();
+    p.review.reviewers = ReviewerKind::Manager;
+    p.review.decision_helpers = true;
+    p.review.require_justification = true;
+    edit(&mut p.review);
+}
+
+async fn delivered(env: &TestEnv, w: &World, who: &Actor, package: AccessPackageId) {
+    let (r, _) = req::submit_request(&env.ctx, who, package, &ask("work"))
+        .await
+        .unwrap();
+    let outcome = req::decide(&env.ctx, &w.maria, r, true, "ok")
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RequestOutcome::Delivered(_)));
+}
+
+async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let w = world(&env).await;
+    let emma = person(
+        &env,
+        &w.admin,
+        "emma@woodgrove.example",
+        "maria@woodgrove.example",
+    )
+    .await;
+    let today = env.clock.now().date_naive();
+    let id = package(&env, &w, "Office Licenses", |p| {
+        review(p, today, |r| {
+            r.fallback = vec![principal(&w.fiona)];
+            r.if_no_response = NoResponse::NoChange;
+        })
+    })
+    .await;
+    delivered(&env, &w, &w.eric, id).await;
+    delivered(&env, &w, &emma, id).await;
+    let start = env.clock.now();
+    sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE email = 'emma@woodgrove.example'")
+        .bind((start - Duration::days(3)).timestamp_millis())
+        .execute(env.ctx.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        rev::my_reviews(&env.ctx, &w.maria)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let report = run_at(&env, start).await;
+    assert_eq!(report.reviews_started, 1, "{report:?}");
+    assert_eq!(
+        run_at(&env, start + Duration::hours(1))
+            .await
+            .reviews_started,
+        0,
+        "once"
+    );
+    assert_eq!(
+        count(
+            &titles(&env, &w.maria).await,
+            "Review access to Office Licenses by 2026-12-21 00:00 UTC"
+        ),
+        1
+    );
+    let cards = rev::my_reviews(&env.ctx, &w.maria).await.unwrap();
+    assert_eq!(cards.len(), 1);
+    let card = &cards[0];
+    assert_eq!((card.decided, card.total), (0, 2));
+    let eric_item = card
+        .items
+        .iter()
+        .find(|i| i.person.email == "eric@woodgrove.example")
+        .unwrap();
+    assert_eq!(
+        eric_item.recommendation,
+        Some(("deny".to_owned(), "Never signed in.".to_owned()))
+    );
+    let emma_item = card
+        .items
+        .iter()
+        .find(|i| i.person.email == "emma@woodgrove.example")
+        .unwrap();
+    assert_eq!(emma_item.recommendation.as_ref().unwrap().0, "approve");
+    // Reviewers only; a reason is required; the last decision counts.
+    let e = rev::decide_review(
+        &env.ctx,
+        &w.fiona,
+        card.id,
+        eric_item.assignment_id,
+        "deny",
+        "x",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e, DomainError::Forbidden(_)),
+        "the fallback is not needed: {e:?}"
+    );
+    let e = rev::decide_review(
+        &env.ctx,
+        &w.eric,
+        card.id,
+        eric_item.assignment_id,
+        "approve",
+        "mine",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, DomainError::Forbidden(_)));
+    let e = rev::decide_review(
+        &env.ctx,
+        &w.maria,
+        card.id,
+        eric_item.assignment_id,
+        "deny",
+        " ",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "justification"));
+    let e = rev::decide_review(
+        &env.ctx,
+        &w.maria,
+        card.id,
+        eric_item.assignment_id,
+        "maybe",
+        "x",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "decision"));
+    rev::decide_review(
+        &env.ctx,
+        &w.maria,
+        card.id,
+        eric_item.assignment_id,
+        "approve",
+        "Still in finance",
+    )
+    .await
+    .unwrap();
+    rev::decide_review(
+        &env.ctx,
+        &w.maria,
+        card.id,
+        eric_item.assignment_id,
+        "deny",
+        "Moved to another team",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        rev::accept_recommendations(&env.ctx, &w.maria, card.id)
+            .await
+            .unwrap(),
+        1
+    );
+    let card = &rev::my_reviews(&env.ctx, &w.maria).await.unwrap()[0];
+    assert_eq!((card.decided, card.total), (2, 2));
+    let decisions: Vec<(String, Option<String>)> = card
+        .items
+        .iter()
+        .map(|i| (i.person.email.clone(), i.decision.clone()))
+        .collect();
+    assert!(decisions.contains(&("eric@woodgrove.example".into(), Some("deny".into()))));
+    assert!(decisions.contains(&("emma@woodgrove.example".into(), Some("approve".into()))));
+    let report = run_at(&env, start + Duration::days(13)).await;
+    assert_eq!(report.reviews_reminded, 1);
+    assert_eq!(
+        count(
+            &titles(&env, &w.maria).await,
+            "Reminder: review access to Office Licenses by 2026-12-21 00:00 UTC"
+        ),
+        0,
+        "nothing left to decide: no reminder"
+    );
+    assert!(
+        member_of(&env, w.office, w.eric.user_id).await,
+        "removed only at the end"
+    );
+
+    let report = run_at(&env, start + Duration::days(25)).await;
+    assert_eq!(
+        (report.reviews_completed, report.review_removals),
+        (1, 1),
+        "{report:?}"
+    );
+    assert!(!member_of(&env, w.office, w.eric.user_id).await);
+    assert!(member_of(&env, w.office, emma.user_id).await);
+    let expired = req::my_access(&env.ctx, &w.eric, MyAccessTab::Expired, "")
+        .await
+        .unwrap();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(
+        count(
+            &titles(&env, &w.eric).await,
+            "Access has ended: Office Licenses"
+        ),
+        1
+    );
+    let instances = rev::package_reviews(&env.ctx, &w.admin, id).await.unwrap();
+    assert_eq!(instances.len(), 1);
+    let i = &instances[0];
+    assert_eq!(
+        (
+            i.state.as_str(),
+            i.total,
+            i.approved,
+            i.denied,
+            i.removed,
+            i.kept
+        ),
+        ("completed", 2, 1, 1, 1, 1)
+    );
+    let e = rev::decide_review(
+        &env.ctx,
+        &w.maria,
+        i.id,
+        eric_item.assignment_id,
+        "approve",
+        "undo",
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, DomainError::Conflict(_)));
+    assert_eq!(
+        run_at(&env, start + Duration::days(26)).await,
+        JobReport::default()
+    );
+    // The next year's review covers who has access then.
+    let next = run_at(&env, start + Duration::days(365)).await;
+    assert_eq!(next.reviews_started, 1);
+}
+
+async fn without_responses_remove_access_removes_and_admins_stop_early(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let w = world(&env).await;
+    let today = env.clock.now().date_naive();
+    let id = package(&env, &w, "Office Licenses", |p| {
+        review(p, today, |r| {
+            r.reviewers = ReviewerKind::Specific;
+            r.specific = vec![principal(&w.fiona)];
+            r.if_no_response = NoResponse::RemoveAccess;
+        })
+    })
+    .await;
+    delivered(&env, &w, &w.eric, id).await;
+    let start = env.clock.now();
+    assert_eq!(run_at(&env, start).await.reviews_started, 1);
+    assert_eq!(
+        run_at(&env, start + Duration::days(13))
+            .await
+            .reviews_reminded,
+        1
+    );
+    assert_eq!(
+        count(
+            &titles(&env, &w.fiona).await,
+            "Reminder: review access to Office Licenses by 2026-12-21 00:00 UTC"
+        ),
+        1
+    );
+    let review_id = rev::package_reviews(&env.ctx, &w.admin, id).await.unwrap()[0].id;
+    assert!(matches!(
+        rev::stop_review(&env.ctx, &w.eric, review_id).await,
+        Err(DomainError::Forbidden(_))
+    ));
+    let outcome = rev::stop_review(&env.ctx, &w.admin, review_id)
+        .await
+        .unwrap();
+    assert_eq!((outcome.removed, outcome.completed), (1, true));
+    assert!(
+        !member_of(&env, w.office, w.eric.user_id).await,
+        "no response: removed"
+    );
+    let i = &rev::package_reviews(&env.ctx, &w.admin, id).await.unwrap()[0];
+    assert_eq!(
+        (i.state.as_str(), i.stopped_by.as_deref()),
+        ("completed", Some("Root Admin"))
+    );
+    assert!(matches!(
+        rev::stop_review(&env.ctx, &w.admin, review_id).await,
+        Err(DomainError::Conflict(_))
+    ));
+    assert_eq!(
+        run_at(&env, start + Duration::days(25)).await,
+        JobReport::default()
+    );
+}
+
 on_both_databases!(
+    an_annual_manager_review_denies_and_the_access_goes_at_its_end,
+    without_responses_remove_access_removes_and_admins_stop_early,
     the_tutorial_package_reminds_once_then_expires_after_a_year,
     an_undecided_request_expires_after_its_deadline,
     alternates_get_the_request_on_the_forward_day,

@@ -49,3 +49,4 @@ impl CatalogId {
     pub const GENERAL: CatalogId =
         CatalogId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001));
 }
+id_type!(ReviewId, "access review");

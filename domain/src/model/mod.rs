@@ -8,6 +8,7 @@ mod directory;
 mod ids;
 mod notifications;
 mod packages;
+mod reviews;
 
 pub use audit::*;
 pub use catalogs::*;
@@ -15,6 +16,7 @@ pub use directory::*;
 pub use ids::*;
 pub use notifications::*;
 pub use packages::*;
+pub use reviews::*;
 pub use values::*;
 
 use serde::{Deserialize, Serialize};

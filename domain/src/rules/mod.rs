@@ -5,4 +5,5 @@ pub mod licenses;
 pub mod lifecycle;
 pub mod policies;
 pub mod requests;
+pub mod reviews;
 pub mod sign_in;

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod directory;
 pub mod packages;
 pub mod requests;
+pub mod reviews;
 
 use crate::clock::SharedClock;
 use crate::db::Db;

@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod notifications;
 pub mod packages;
 pub mod requests;
+pub mod reviews;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

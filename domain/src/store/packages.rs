@@ -335,8 +335,8 @@ pub async fn insert_policy(
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     sqlx::query(
-        "INSERT INTO access_package_policies (id, package_id, name, description, scope, enabled, spec, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO access_package_policies (id, package_id, name, description, scope, enabled, spec, created_at, updated_at, reviews)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
     )
     .bind(id.to_string())
     .bind(package.to_string())
@@ -346,6 +346,7 @@ pub async fn insert_policy(
     .bind(flag(spec.enabled))
     .bind(serde_json::to_string(spec).map_err(corrupt)?)
     .bind(ms(now))
+    .bind(flag(spec.review.is_some()))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -360,7 +361,8 @@ pub async fn update_policy(
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let done = sqlx::query(
-        "UPDATE access_package_policies SET name = $2, description = $3, scope = $4, enabled = $5, spec = $6, updated_at = $7
+        "UPDATE access_package_policies SET name = $2, description = $3, scope = $4, enabled = $5, spec = $6, updated_at = $7,
+            reviews = $8
          WHERE id = $1",
     )
     .bind(id.to_string())
@@ -370,6 +372,7 @@ pub async fn update_policy(
     .bind(flag(spec.enabled))
     .bind(serde_json::to_string(spec).map_err(corrupt)?)
     .bind(ms(now))
+    .bind(flag(spec.review.is_some()))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {

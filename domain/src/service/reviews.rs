@@ -1,0 +1,356 @@
+//! Access reviews: reviewers decide in My Access, administrators follow progress and may
+//! stop a review early; when a review ends its results are applied (see `jobs`).
+
+use super::{Ctx, commit, require};
+use crate::model::*;
+use crate::rules::reviews::{ReviewDecision, keeps_access};
+use crate::store::audit::{self, NewEvent};
+use crate::store::notifications::{self, NewNotification};
+use crate::store::reviews as store;
+use crate::store::{packages, requests, users};
+use crate::{DomainError, DomainResult};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+/// How many reviews, and items per review, a page shows.
+pub const REVIEWS_LIMIT: i64 = 50;
+pub const ITEMS_LIMIT: i64 = 200;
+pub const MAX_REVIEW_JUSTIFICATION_CHARS: usize = 2000;
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The reviews the signed-in person takes part in, with the items they decide.
+pub async fn my_reviews(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<ReviewCard>> {
+    let mut conn = ctx.read().await?;
+    let heads = store::active_for_reviewer(&mut conn, actor.user_id, REVIEWS_LIMIT).await?;
+    let ids: Vec<String> = heads.iter().map(|h| h.id.to_string()).collect();
+    let progress = store::my_progress(&mut conn, &ids, actor.user_id).await?;
+    let mut cards = Vec::new();
+    for h in heads {
+        let items = store::items(&mut conn, h.id, Some(actor.user_id), ITEMS_LIMIT).await?;
+        let (decided, total) = progress.get(&h.id.to_string()).copied().unwrap_or_default();
+        let helpers = h.settings.decision_helpers;
+        cards.push(ReviewCard {
+            id: h.id,
+            package_id: h.package,
+            package_name: h.package_name,
+            starts_at: h.starts_at,
+            ends_at: h.ends_at,
+            require_justification: h.settings.require_justification,
+            decision_helpers: helpers,
+            items: items
+                .into_iter()
+                .map(|mut i| {
+                    if !helpers {
+                        i.recommendation = None;
+                    }
+                    i
+                })
+                .collect(),
+            decided,
+            total,
+        });
+    }
+    Ok(cards)
+}
+
+async fn open_review(
+    conn: &mut crate::store::Conn,
+    review: ReviewId,
+    now: DateTime<Utc>,
+) -> DomainResult<store::ReviewHead> {
+    let h = store::head(conn, review).await?;
+    if h.state != "active" || now >= h.ends_at {
+        return Err(DomainError::Conflict(format!(
+            "This review ended {}; decisions can no longer change.",
+            when(h.ends_at)
+        )));
+    }
+    Ok(h)
+}
+
+/// A reviewer approves, denies or says "Don't know" about one person's access. The last
+/// decision counts, and it can change until the review ends.
+#[tracing::instrument(skip(ctx, actor, justification), fields(actor = %actor.user_id))]
+pub async fn decide_review(
+    ctx: &Ctx,
+    actor: &Actor,
+    review: ReviewId,
+    assignment: AssignmentId,
+    decision: &str,
+    justification: &str,
+) -> DomainResult<()> {
+    let now = ctx.clock.now();
+    let Some(choice) = ReviewDecision::parse(decision) else {
+        return Err(DomainError::invalid(
+            "decision",
+            "Choose Approve, Deny or Don't know.",
+        ));
+    };
+    let mut tx = ctx.db.begin().await?;
+    require(
+        store::is_reviewer(&mut tx, review, Some(assignment), actor.user_id).await?,
+        "you don't review this person's access",
+    )?;
+    let h = open_review(&mut tx, review, now).await?;
+    let justification = justification.trim();
+    if h.settings.require_justification && justification.is_empty() {
+        return Err(DomainError::invalid(
+            "justification",
+            "Give a reason for your decision.",
+        ));
+    }
+    if justification.chars().count() > MAX_REVIEW_JUSTIFICATION_CHARS {
+        return Err(DomainError::invalid(
+            "justification",
+            format!("The reason must be at most {MAX_REVIEW_JUSTIFICATION_CHARS} characters."),
+        ));
+    }
+    if !store::decide(
+        &mut tx,
+        review,
+        assignment,
+        choice.code(),
+        justification,
+        actor.user_id,
+        now,
+    )
+    .await?
+    {
+        return Err(DomainError::Conflict(
+            "This review's result was already applied.".into(),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "review.decided",
+            "access_review",
+            review,
+            format!("{} decided {} on {} in the review of {}", actor.email, choice.label(), assignment, h.package_name),
+        )
+        .after(json!({"assignment": assignment.to_string(), "decision": choice.code(), "justification": justification})),
+    )
+    .await?;
+    commit(tx).await
+}
+
+/// The reviewer's undecided items take the decision helper's recommendation.
+pub async fn accept_recommendations(
+    ctx: &Ctx,
+    actor: &Actor,
+    review: ReviewId,
+) -> DomainResult<u64> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    require(
+        store::is_reviewer(&mut tx, review, None, actor.user_id).await?,
+        "you don't review anything in this review",
+    )?;
+    let h = open_review(&mut tx, review, now).await?;
+    require(
+        h.settings.decision_helpers,
+        "this review has no recommendations",
+    )?;
+    let n = store::accept_recommendations(
+        &mut tx,
+        review,
+        actor.user_id,
+        "Accepted the recommendation",
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "review.recommendations_accepted",
+            "access_review",
+            review,
+            format!(
+                "{} accepted {n} recommendation(s) in the review of {}",
+                actor.email, h.package_name
+            ),
+        ),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(n)
+}
+
+/// A package's reviews with their progress, for whoever may read its catalog.
+pub async fn package_reviews(
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+) -> DomainResult<Vec<ReviewInstance>> {
+    let mut conn = ctx.read().await?;
+    let catalog = packages::summary(&mut conn, package).await?.catalog_id;
+    require(
+        actor.can_read_catalog(catalog),
+        "only the catalog's administrators can see its reviews",
+    )?;
+    store::of_package(&mut conn, package, REVIEWS_LIMIT).await
+}
+
+/// Every decision of one review, for whoever may read its catalog.
+pub async fn review_items(
+    ctx: &Ctx,
+    actor: &Actor,
+    review: ReviewId,
+) -> DomainResult<Vec<ReviewItemView>> {
+    let mut conn = ctx.read().await?;
+    let h = store::head(&mut conn, review).await?;
+    let catalog = packages::summary(&mut conn, h.package).await?.catalog_id;
+    require(
+        actor.can_read_catalog(catalog),
+        "only the catalog's administrators can see its reviews",
+    )?;
+    store::items(&mut conn, review, None, ITEMS_LIMIT).await
+}
+
+/// An administrator ends a review now; its results are applied at once.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn stop_review(
+    ctx: &Ctx,
+    actor: &Actor,
+    review: ReviewId,
+) -> DomainResult<ReviewOutcome> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let h = store::head(&mut tx, review).await?;
+    let catalog = packages::summary(&mut tx, h.package).await?.catalog_id;
+    require(
+        actor.can_manage_assignments(catalog),
+        "only the catalog's owners, access package managers and assignment managers can stop a review",
+    )?;
+    if !store::stop(&mut tx, review, actor.user_id, now).await? {
+        return Err(DomainError::Conflict(
+            "This review has already ended.".into(),
+        ));
+    }
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "review.stopped",
+            "access_review",
+            review,
+            format!("{} stopped the review of {}", actor.email, h.package_name),
+        ),
+    )
+    .await?;
+    commit(tx).await?;
+    apply_results(ctx, review, now).await
+}
+
+/// What applying a review's results did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReviewOutcome {
+    pub kept: u64,
+    pub removed: u64,
+    pub completed: bool,
+}
+
+/// How many items one transaction applies.
+const APPLY_BATCH: i64 = 200;
+
+/// Applies an ended review's results: denied access (and, per "If reviewers don't respond",
+/// undecided access) is removed with its grants; the rest is kept. Each item is applied once
+/// (guarded by its result); the review is completed when every item has its result.
+pub async fn apply_results(
+    ctx: &Ctx,
+    review: ReviewId,
+    now: DateTime<Utc>,
+) -> DomainResult<ReviewOutcome> {
+    let mut outcome = ReviewOutcome::default();
+    let h = store::head(&mut *ctx.read().await?, review).await?;
+    loop {
+        let mut tx = ctx.db.begin().await?;
+        let items = store::unapplied(&mut tx, review, APPLY_BATCH).await?;
+        if items.is_empty() {
+            outcome.completed = store::complete(&mut tx, review, now).await?;
+            if outcome.completed {
+                audit::record(
+                    &mut tx,
+                    NewEvent::new(
+                        now,
+                        None,
+                        "review.completed",
+                        "access_review",
+                        review,
+                        format!("The review of {} ended; results applied", h.package_name),
+                    ),
+                )
+                .await?;
+            }
+            commit(tx).await?;
+            return Ok(outcome);
+        }
+        for (assignment, user, decision, recommendation) in items {
+            let decision = decision.as_deref().and_then(ReviewDecision::parse);
+            let recommendation =
+                ReviewDecision::parse(&recommendation).unwrap_or(ReviewDecision::Approve);
+            let keep = keeps_access(decision, recommendation, h.settings.if_no_response);
+            let result = if keep { "kept" } else { "removed" };
+            if !store::set_result(&mut tx, review, assignment, result, now).await? {
+                continue;
+            }
+            if keep {
+                outcome.kept += 1;
+                continue;
+            }
+            let Some(revoked) =
+                requests::end_assignment(&mut tx, assignment, "removed", now).await?
+            else {
+                continue;
+            };
+            outcome.removed += 1;
+            let who = users::summary(&mut tx, user).await?;
+            let why = match decision {
+                Some(ReviewDecision::Deny) => "a reviewer denied it".to_owned(),
+                _ => format!(
+                    "nobody approved it and the policy says \"{}\"",
+                    h.settings.if_no_response.label()
+                ),
+            };
+            notifications::notify(
+                &mut tx,
+                &NewNotification {
+                    user,
+                    kind: "accessEnded",
+                    title: &format!("Access has ended: {}", h.package_name),
+                    body: &format!(
+                        "Your access to {} was removed after an access review: {why}.",
+                        h.package_name
+                    ),
+                    link: "/myaccess?tab=expired",
+                    event: &format!("assignment:{assignment}:ended"),
+                },
+                now,
+            )
+            .await?;
+            audit::record(
+                &mut tx,
+                NewEvent::new(
+                    now,
+                    None,
+                    "assignment.removed_by_review",
+                    "access_package",
+                    h.package,
+                    format!("Access of {} to {} removed by the access review ({why})", who.email, h.package_name),
+                )
+                .before(json!({"assignment": assignment.to_string(), "user": who.email, "review": review.to_string()}))
+                .after(json!({"state": "removed", "grants_withdrawn": revoked})),
+            )
+            .await?;
+        }
+        commit(tx).await?;
+    }
+}

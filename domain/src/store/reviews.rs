@@ -1,0 +1,616 @@
+//! Access review persistence: instances, items, reviewers, decisions and results. Items and
+//! reviewers are written set-wise (INSERT … SELECT), so starting a review over many
+//! assignments is a handful of statements.
+
+use super::{Conn, corrupt, from_ms, ms, placeholders, uuid};
+use crate::DomainResult;
+use crate::model::*;
+use crate::rules::reviews::{ReviewPeriod, recent_sign_in_cutoff};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Policies with a review series: (policy, package, settings).
+pub async fn review_policies(
+    conn: &mut Conn,
+) -> DomainResult<Vec<(PolicyId, AccessPackageId, ReviewSpec)>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT id, package_id, spec FROM access_package_policies WHERE reviews = 1 ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for (id, package, spec) in rows {
+        let spec: PolicySpec = serde_json::from_str(&spec).map_err(corrupt)?;
+        if let Some(review) = spec.review {
+            out.push((
+                PolicyId(uuid(&id)?),
+                AccessPackageId(uuid(&package)?),
+                review,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The latest review period started per policy.
+pub async fn latest_periods(conn: &mut Conn) -> DomainResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT policy_id, MAX(period_no) FROM access_reviews GROUP BY policy_id")
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Creates the review of `period` with an item per live assignment under the policy and
+/// their reviewers. `None` when this period's review exists already (another run made it).
+pub async fn create(
+    conn: &mut Conn,
+    policy: PolicyId,
+    package: AccessPackageId,
+    spec: &ReviewSpec,
+    period: &ReviewPeriod,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<(ReviewId, u64)>> {
+    let id = ReviewId::new();
+    let done = sqlx::query(
+        "INSERT INTO access_reviews (id, policy_id, package_id, period_no, starts_at, ends_at, remind_at, state, settings, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9)
+         ON CONFLICT (policy_id, period_no) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(policy.to_string())
+    .bind(package.to_string())
+    .bind(period.no)
+    .bind(ms(period.starts))
+    .bind(ms(period.ends))
+    .bind(ms(period.midpoint))
+    .bind(serde_json::to_string(spec).map_err(corrupt)?)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let items = sqlx::query(
+        "INSERT INTO review_items (review_id, assignment_id, user_id, recommendation, signed_in_at)
+         SELECT $1, a.id, a.user_id,
+                CASE WHEN u.last_sign_in_at >= $3 THEN 'approve' ELSE 'deny' END, u.last_sign_in_at
+         FROM access_package_assignments a JOIN users u ON u.id = a.user_id
+         WHERE a.policy_id = $2 AND a.state = 'delivered'",
+    )
+    .bind(id.to_string())
+    .bind(policy.to_string())
+    .bind(ms(recent_sign_in_cutoff(now)))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    add_reviewers(conn, id, spec).await?;
+    Ok(Some((id, items)))
+}
+
+/// Who decides each item: the person (self-review), their manager (else the fallback
+/// reviewers), or the specific reviewers. Nobody but a self-reviewer reviews their own access.
+async fn add_reviewers(conn: &mut Conn, review: ReviewId, spec: &ReviewSpec) -> DomainResult<()> {
+    let insert = "INSERT INTO review_reviewers (review_id, assignment_id, reviewer_id)";
+    match spec.reviewers {
+        ReviewerKind::SelfReview => {
+            sqlx::query(&format!(
+                "{insert} SELECT review_id, assignment_id, user_id FROM review_items WHERE review_id = $1"
+            ))
+            .bind(review.to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+        ReviewerKind::Manager => {
+            sqlx::query(&format!(
+                "{insert} SELECT i.review_id, i.assignment_id, u.manager_id FROM review_items i
+                 JOIN users u ON u.id = i.user_id JOIN users m ON m.id = u.manager_id
+                 WHERE i.review_id = $1 AND m.enabled = 1 AND u.manager_id <> i.user_id"
+            ))
+            .bind(review.to_string())
+            .execute(&mut *conn)
+            .await?;
+            add_principals(conn, review, &spec.fallback, true).await?;
+        }
+        ReviewerKind::Specific => add_principals(conn, review, &spec.specific, false).await?,
+    }
+    Ok(())
+}
+
+/// Adds users and group members as reviewers of every item (`only_unreviewed`: only items
+/// without a reviewer yet, for fallback reviewers).
+async fn add_principals(
+    conn: &mut Conn,
+    review: ReviewId,
+    principals: &[Principal],
+    only_unreviewed: bool,
+) -> DomainResult<()> {
+    let unreviewed = if only_unreviewed {
+        "AND NOT EXISTS (SELECT 1 FROM review_reviewers r WHERE r.review_id = i.review_id AND r.assignment_id = i.assignment_id)"
+    } else {
+        ""
+    };
+    // Fallback reviewers apply to the items without a manager, all of them at once: the
+    // candidates are chosen first, then inserted.
+    let targets: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT i.assignment_id FROM review_items i WHERE i.review_id = $1 {unreviewed}"
+    ))
+    .bind(review.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let mut people: Vec<String> = Vec::new();
+    for p in principals {
+        match p.kind {
+            PrincipalKind::User => people.push(p.id.to_string()),
+            PrincipalKind::Group => {
+                let members: Vec<String> = sqlx::query_scalar(
+                    "SELECT DISTINCT m.user_id FROM group_members m JOIN users u ON u.id = m.user_id
+                     WHERE m.group_id = $1 AND u.enabled = 1 ORDER BY m.user_id LIMIT 500",
+                )
+                .bind(p.id.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+                people.extend(members);
+            }
+        }
+    }
+    people.sort();
+    people.dedup();
+    for chunk in targets.chunks(500) {
+        for person in &people {
+            let sql = format!(
+                "INSERT INTO review_reviewers (review_id, assignment_id, reviewer_id)
+                 SELECT i.review_id, i.assignment_id, $2 FROM review_items i
+                 WHERE i.review_id = $1 AND i.user_id <> $2 AND i.assignment_id IN ({})
+                 ON CONFLICT (review_id, assignment_id, reviewer_id) DO NOTHING",
+                placeholders_from(3, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(review.to_string()).bind(person);
+            for a in chunk {
+                q = q.bind(a);
+            }
+            q.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// "$from, $from+1, …" for `len` values.
+fn placeholders_from(from: usize, len: usize) -> String {
+    (from..from + len)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Everyone who reviews something in the review.
+pub async fn reviewers(
+    conn: &mut Conn,
+    review: ReviewId,
+    undecided_only: bool,
+) -> DomainResult<Vec<UserId>> {
+    let filter = if undecided_only {
+        "AND EXISTS (SELECT 1 FROM review_items i WHERE i.review_id = r.review_id AND i.assignment_id = r.assignment_id AND i.decision IS NULL)"
+    } else {
+        ""
+    };
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT r.reviewer_id FROM review_reviewers r WHERE r.review_id = $1 {filter} ORDER BY r.reviewer_id"
+    ))
+    .bind(review.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.iter().map(|i| Ok(UserId(uuid(i)?))).collect()
+}
+
+/// A review's header: (policy, package, ends_at, state, settings, package name).
+pub struct ReviewHead {
+    pub id: ReviewId,
+    pub policy: PolicyId,
+    pub package: AccessPackageId,
+    pub package_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub state: String,
+    pub settings: ReviewSpec,
+}
+
+type HeadRow = (String, String, String, String, i64, i64, String, String);
+
+const HEAD_SELECT: &str =
+    "SELECT r.id, r.policy_id, r.package_id, p.name, r.starts_at, r.ends_at, r.state, r.settings
+     FROM access_reviews r JOIN access_packages p ON p.id = r.package_id";
+
+fn head_of(r: HeadRow) -> DomainResult<ReviewHead> {
+    Ok(ReviewHead {
+        id: ReviewId(uuid(&r.0)?),
+        policy: PolicyId(uuid(&r.1)?),
+        package: AccessPackageId(uuid(&r.2)?),
+        package_name: r.3,
+        starts_at: from_ms(r.4),
+        ends_at: from_ms(r.5),
+        state: r.6,
+        settings: serde_json::from_str(&r.7).map_err(corrupt)?,
+    })
+}
+
+pub async fn head(conn: &mut Conn, id: ReviewId) -> DomainResult<ReviewHead> {
+    let row: Option<HeadRow> = sqlx::query_as(&format!("{HEAD_SELECT} WHERE r.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    head_of(row.ok_or(crate::DomainError::NotFound("access review"))?)
+}
+
+/// Active reviews the person reviews something in, soonest deadline first.
+pub async fn active_for_reviewer(
+    conn: &mut Conn,
+    user: UserId,
+    limit: i64,
+) -> DomainResult<Vec<ReviewHead>> {
+    let rows: Vec<HeadRow> = sqlx::query_as(&format!(
+        "{HEAD_SELECT} WHERE r.state = 'active' AND r.id IN (SELECT DISTINCT review_id FROM review_reviewers WHERE reviewer_id = $1)
+         ORDER BY r.ends_at, r.id LIMIT $2"
+    ))
+    .bind(user.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(head_of).collect()
+}
+
+/// Reviews whose window has closed and whose results are not applied yet.
+pub async fn ended(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<ReviewHead>> {
+    let rows: Vec<HeadRow> = sqlx::query_as(&format!(
+        "{HEAD_SELECT} WHERE r.state = 'active' AND r.ends_at <= $1 ORDER BY r.ends_at, r.id LIMIT $2"
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(head_of).collect()
+}
+
+/// Reviews past their midpoint whose reviewers were not reminded yet.
+pub async fn to_remind(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<ReviewHead>> {
+    let rows: Vec<HeadRow> = sqlx::query_as(&format!(
+        "{HEAD_SELECT} WHERE r.state = 'active' AND r.reminded_at IS NULL AND r.remind_at <= $1 AND r.ends_at > $1
+         ORDER BY r.remind_at, r.id LIMIT $2"
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(head_of).collect()
+}
+
+pub async fn mark_reminded(
+    conn: &mut Conn,
+    id: ReviewId,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE access_reviews SET reminded_at = $2 WHERE id = $1 AND reminded_at IS NULL AND state = 'active'",
+    )
+    .bind(id.to_string())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+type ItemRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+/// Items of a review (all, or those `reviewer` decides), people by name, at most `limit`.
+pub async fn items(
+    conn: &mut Conn,
+    review: ReviewId,
+    reviewer: Option<UserId>,
+    limit: i64,
+) -> DomainResult<Vec<ReviewItemView>> {
+    let mine = if reviewer.is_some() {
+        "AND EXISTS (SELECT 1 FROM review_reviewers r WHERE r.review_id = i.review_id AND r.assignment_id = i.assignment_id AND r.reviewer_id = $3)"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT i.assignment_id, u.id, u.display_name, u.email, i.recommendation, i.signed_in_at, i.decision,
+                i.justification, d.display_name, i.decided_at, i.result
+         FROM review_items i JOIN users u ON u.id = i.user_id LEFT JOIN users d ON d.id = i.decided_by
+         WHERE i.review_id = $1 {mine} ORDER BY u.display_name, i.assignment_id LIMIT $2"
+    );
+    let mut q = sqlx::query_as::<_, ItemRow>(&sql)
+        .bind(review.to_string())
+        .bind(limit);
+    if let Some(r) = reviewer {
+        q = q.bind(r.to_string());
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let started: Option<i64> =
+        sqlx::query_scalar("SELECT starts_at FROM access_reviews WHERE id = $1")
+            .bind(review.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let at = from_ms(started.unwrap_or_default());
+    rows.into_iter()
+        .map(|r| {
+            let (_, reason) = crate::rules::reviews::recommend(r.5.map(from_ms), at);
+            Ok(ReviewItemView {
+                assignment_id: AssignmentId(uuid(&r.0)?),
+                person: UserRef {
+                    id: UserId(uuid(&r.1)?),
+                    display_name: r.2,
+                    email: r.3,
+                },
+                recommendation: Some((r.4, reason)),
+                decision: r.6,
+                justification: r.7,
+                decided: match (r.8, r.9) {
+                    (Some(name), Some(at)) => Some((name, from_ms(at))),
+                    _ => None,
+                },
+                result: r.10,
+            })
+        })
+        .collect()
+}
+
+/// (decided, total) of the items `reviewer` decides in each review.
+pub async fn my_progress(
+    conn: &mut Conn,
+    reviews: &[String],
+    reviewer: UserId,
+) -> DomainResult<HashMap<String, (i64, i64)>> {
+    if reviews.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT r.review_id, SUM(CASE WHEN i.decision IS NULL THEN 0 ELSE 1 END), COUNT(*)
+         FROM review_reviewers r JOIN review_items i ON i.review_id = r.review_id AND i.assignment_id = r.assignment_id
+         WHERE r.reviewer_id = $1 AND r.review_id IN ({}) GROUP BY r.review_id",
+        placeholders_from(2, reviews.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql).bind(reviewer.to_string());
+    for r in reviews {
+        q = q.bind(r);
+    }
+    Ok(q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, d, t)| (id, (d, t)))
+        .collect())
+}
+
+/// Whether `user` reviews the item (or, with `None`, anything in the review).
+pub async fn is_reviewer(
+    conn: &mut Conn,
+    review: ReviewId,
+    assignment: Option<AssignmentId>,
+    user: UserId,
+) -> DomainResult<bool> {
+    let item = if assignment.is_some() {
+        " AND assignment_id = $3"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT COUNT(*) FROM review_reviewers WHERE review_id = $1 AND reviewer_id = $2{item}"
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql)
+        .bind(review.to_string())
+        .bind(user.to_string());
+    if let Some(a) = assignment {
+        q = q.bind(a.to_string());
+    }
+    Ok(q.fetch_one(&mut *conn).await? > 0)
+}
+
+/// Records (or changes) a decision while the item has no result; `false` when it has one.
+pub async fn decide(
+    conn: &mut Conn,
+    review: ReviewId,
+    assignment: AssignmentId,
+    decision: &str,
+    justification: &str,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE review_items SET decision = $3, justification = $4, decided_by = $5, decided_at = $6
+         WHERE review_id = $1 AND assignment_id = $2 AND result IS NULL",
+    )
+    .bind(review.to_string())
+    .bind(assignment.to_string())
+    .bind(decision)
+    .bind(justification)
+    .bind(by.to_string())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The reviewer's undecided items take the recommendation; returns how many.
+pub async fn accept_recommendations(
+    conn: &mut Conn,
+    review: ReviewId,
+    reviewer: UserId,
+    justification: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE review_items SET decision = recommendation, justification = $3, decided_by = $2, decided_at = $4
+         WHERE review_id = $1 AND decision IS NULL AND result IS NULL
+           AND assignment_id IN (SELECT assignment_id FROM review_reviewers WHERE review_id = $1 AND reviewer_id = $2)",
+    )
+    .bind(review.to_string())
+    .bind(reviewer.to_string())
+    .bind(justification)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// Items whose result is not applied yet: (assignment, person, decision, recommendation).
+pub async fn unapplied(
+    conn: &mut Conn,
+    review: ReviewId,
+    limit: i64,
+) -> DomainResult<Vec<(AssignmentId, UserId, Option<String>, String)>> {
+    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT assignment_id, user_id, decision, recommendation FROM review_items
+         WHERE review_id = $1 AND result IS NULL ORDER BY assignment_id LIMIT $2",
+    )
+    .bind(review.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((AssignmentId(uuid(&r.0)?), UserId(uuid(&r.1)?), r.2, r.3)))
+        .collect()
+}
+
+pub async fn set_result(
+    conn: &mut Conn,
+    review: ReviewId,
+    assignment: AssignmentId,
+    result: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE review_items SET result = $3, applied_at = $4 WHERE review_id = $1 AND assignment_id = $2 AND result IS NULL",
+    )
+    .bind(review.to_string())
+    .bind(assignment.to_string())
+    .bind(result)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks the review completed once every item has its result; `false` otherwise.
+pub async fn complete(conn: &mut Conn, review: ReviewId, now: DateTime<Utc>) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE access_reviews SET state = 'completed', completed_at = $2
+         WHERE id = $1 AND state = 'active'
+           AND NOT EXISTS (SELECT 1 FROM review_items WHERE review_id = $1 AND result IS NULL)",
+    )
+    .bind(review.to_string())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends an active review now (an administrator's Stop); `false` when it had ended.
+pub async fn stop(
+    conn: &mut Conn,
+    review: ReviewId,
+    by: UserId,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE access_reviews SET ends_at = $3, stopped_by = $2 WHERE id = $1 AND state = 'active' AND ends_at > $3",
+    )
+    .bind(review.to_string())
+    .bind(by.to_string())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+type InstanceRow = (String, String, i64, i64, String, String, Option<String>);
+
+/// A package's reviews, newest first, with their counts.
+pub async fn of_package(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    limit: i64,
+) -> DomainResult<Vec<ReviewInstance>> {
+    let rows: Vec<InstanceRow> = sqlx::query_as(
+        "SELECT r.id, p.name, r.starts_at, r.ends_at, r.state, r.settings, s.display_name
+         FROM access_reviews r JOIN access_package_policies p ON p.id = r.policy_id
+         LEFT JOIN users s ON s.id = r.stopped_by
+         WHERE r.package_id = $1 ORDER BY r.starts_at DESC, r.id LIMIT $2",
+    )
+    .bind(package.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
+    let sql = format!(
+        "SELECT review_id, COALESCE(decision, ''), COALESCE(result, ''), COUNT(*) FROM review_items
+         WHERE review_id IN ({}) GROUP BY review_id, decision, result",
+        placeholders(ids.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, String, String, i64)>(&sql);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    let counts = q.fetch_all(&mut *conn).await?;
+    rows.into_iter()
+        .map(|r| {
+            let settings: ReviewSpec = serde_json::from_str(&r.5).map_err(corrupt)?;
+            let mut v = ReviewInstance {
+                id: ReviewId(uuid(&r.0)?),
+                policy_name: r.1,
+                starts_at: from_ms(r.2),
+                ends_at: from_ms(r.3),
+                state: r.4,
+                if_no_response: settings.if_no_response.label().to_owned(),
+                total: 0,
+                approved: 0,
+                denied: 0,
+                dont_know: 0,
+                kept: 0,
+                removed: 0,
+                stopped_by: r.6,
+            };
+            for (review, decision, result, n) in counts.iter().filter(|c| c.0 == r.0) {
+                let _ = review;
+                v.total += n;
+                match decision.as_str() {
+                    "approve" => v.approved += n,
+                    "deny" => v.denied += n,
+                    "dontKnow" => v.dont_know += n,
+                    _ => {}
+                }
+                match result.as_str() {
+                    "kept" => v.kept += n,
+                    "removed" => v.removed += n,
+                    _ => {}
+                }
+            }
+            Ok(v)
+        })
+        .collect()
+}

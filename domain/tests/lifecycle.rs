@@ -1026,7 +1026,148 @@ async fn without_responses_remove_access_removes_and_admins_stop_early(env: Test
     );
 }
 
+async fn people_extend_their_access_within_the_policy(env: TestEnv) {
+    let w = world(&env).await;
+    let finance = env.group(&w.admin, "Finance").await;
+    dir::add_member(&env.ctx, &w.admin, finance, "eric@woodgrove.example")
+        .await
+        .unwrap();
+    let direct = package(&env, &w, "Office Licenses", |p| {
+        p.allow_extension = true;
+        p.extension_requires_approval = false;
+    })
+    .await;
+    let approved = package(&env, &w, "Printers", |p| {
+        p.allow_extension = true;
+        p.extension_requires_approval = true;
+        p.scope = TargetScope::SpecificDirectoryUsers;
+        p.specific = vec![Principal {
+            kind: PrincipalKind::Group,
+            id: finance.0,
+            name: "Finance".into(),
+            detail: String::new(),
+        }];
+    })
+    .await;
+    let fixed = package(&env, &w, "Badges", |_| {}).await;
+    for id in [direct, approved, fixed] {
+        delivered(&env, &w, &w.eric, id).await;
+    }
+    let start = env.clock.now();
+    let cards = req::my_access(&env.ctx, &w.eric, MyAccessTab::Active, "")
+        .await
+        .unwrap();
+    let ext = |name: &str| cards.iter().find(|c| c.name == name).unwrap().extension;
+    assert_eq!(
+        (ext("Office Licenses"), ext("Printers"), ext("Badges")),
+        (Some(false), Some(true), None)
+    );
+    let e = req::extend_access(&env.ctx, &w.eric, fixed, "more")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, DomainError::Conflict(ref m) if m.contains("can't be extended")),
+        "{e:?}"
+    );
+    let e = req::extend_access(&env.ctx, &w.eric, direct, "more")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, DomainError::Conflict(ref m) if m.contains("as long as the policy allows")),
+        "{e:?}"
+    );
+
+    // Reminded 14 days before the end with the way to extend; extended at once.
+    run_at(&env, start + Duration::days(351)).await;
+    let inbox = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    let reminder = inbox
+        .items
+        .iter()
+        .find(|n| n.title == "Access to Office Licenses ends in 14 days")
+        .unwrap();
+    assert!(
+        reminder.body.contains("Extend access for Office Licenses"),
+        "{}",
+        reminder.body
+    );
+    let e = req::extend_access(&env.ctx, &w.eric, direct, "")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "justification"));
+    let (_, outcome) = req::extend_access(&env.ctx, &w.eric, direct, "Quarter close")
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RequestOutcome::Delivered(_)));
+    let cards = req::my_access(&env.ctx, &w.eric, MyAccessTab::Active, "office")
+        .await
+        .unwrap();
+    assert_eq!(cards[0].ends_at, Some(start + Duration::days(351 + 365)));
+    let report = run_at(&env, start + Duration::days(365)).await;
+    assert_eq!(
+        report.assignments_expired, 2,
+        "the other two end: {report:?}"
+    );
+    assert!(
+        member_of(&env, w.office, w.eric.user_id).await,
+        "the extended one holds"
+    );
+    assert_eq!(
+        run_at(&env, start + Duration::days(351 + 351))
+            .await
+            .expiry_reminders,
+        1,
+        "reminders start over for the new end"
+    );
+
+    // With approval the extension goes through the stages; out of scope it is refused.
+    let emma = person(
+        &env,
+        &w.admin,
+        "emma@woodgrove.example",
+        "maria@woodgrove.example",
+    )
+    .await;
+    dir::add_member(&env.ctx, &w.admin, finance, "emma@woodgrove.example")
+        .await
+        .unwrap();
+    env.clock.set(start);
+    delivered(&env, &w, &emma, approved).await;
+    env.clock.set(start + Duration::days(360));
+    let (request, outcome) = req::extend_access(&env.ctx, &emma, approved, "audit season")
+        .await
+        .unwrap();
+    assert_eq!(outcome, RequestOutcome::Pending { stage: 1, of: 1 });
+    let e = req::extend_access(&env.ctx, &emma, approved, "again")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, DomainError::Conflict(ref m) if m.contains("pending")));
+    let outcome = req::decide(&env.ctx, &w.maria, request, true, "fine")
+        .await
+        .unwrap();
+    assert!(matches!(outcome, RequestOutcome::Delivered(_)));
+    let cards = req::my_access(&env.ctx, &emma, MyAccessTab::Active, "printers")
+        .await
+        .unwrap();
+    assert_eq!(cards[0].ends_at, Some(start + Duration::days(360 + 365)));
+    assert_eq!(
+        count(&titles(&env, &emma).await, "Access extended: Printers"),
+        1
+    );
+    dir::remove_direct_member(&env.ctx, &w.admin, finance, emma.user_id)
+        .await
+        .unwrap();
+    env.clock.set(start + Duration::days(370));
+    let e = req::extend_access(&env.ctx, &emma, approved, "more")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, DomainError::Forbidden(_)),
+        "out of scope: {e:?}"
+    );
+}
+
 on_both_databases!(
+    people_extend_their_access_within_the_policy,
     an_annual_manager_review_denies_and_the_access_goes_at_its_end,
     without_responses_remove_access_removes_and_admins_stop_early,
     the_tutorial_package_reminds_once_then_expires_after_a_year,

@@ -1467,6 +1467,8 @@ pub struct MyAccessCard {
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Problems with what it grants, e.g. a license waiting for a free seat.
     pub warnings: Vec<String>,
+    /// Active: the policy lets the person extend it (with approval when `Some(true)`).
+    pub extension: Option<bool>,
 }
 
 /// One assignment of a package, as admins list them.

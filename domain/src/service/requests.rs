@@ -256,7 +256,8 @@ fn stage_groups(stage: &Stage) -> Vec<GroupId> {
     out
 }
 
-/// Creates the assignment (with its grants, unless it starts later) and tells the person.
+/// Creates the assignment (with its grants, unless it starts later) and tells the person;
+/// for an approved extension, moves the live assignment's end instead.
 async fn deliver(
     tx: &mut Conn,
     r: &store::RequestRow,
@@ -264,6 +265,9 @@ async fn deliver(
     names: &Names<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<RequestOutcome> {
+    if r.kind == "userExtend" {
+        return extend_assignment(tx, r, stage_no, names, now).await;
+    }
     let expiry = match r.policy {
         Some(p) => packages::policy(tx, p)
             .await
@@ -321,6 +325,181 @@ async fn deliver(
     )
     .await?;
     Ok(RequestOutcome::Delivered(assignment))
+}
+
+/// The end an extension asked now would give: a fresh term under the policy's expiry.
+/// Refused when the policy doesn't allow extensions, the access never ends, or the policy
+/// cannot make it last longer than it already does.
+fn extended_end(
+    spec: &PolicySpec,
+    current: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DomainResult<DateTime<Utc>> {
+    if spec.extension.is_none() {
+        return Err(DomainError::Conflict(
+            "This access can't be extended; request it again once it ends.".into(),
+        ));
+    }
+    let Some(current) = current else {
+        return Err(DomainError::Conflict("This access never ends.".into()));
+    };
+    match assignment_end(spec.expiry, now) {
+        Some(end) if end > current => Ok(end),
+        _ => Err(DomainError::Conflict(format!(
+            "Your access already lasts until {}, as long as the policy allows.",
+            when(current)
+        ))),
+    }
+}
+
+async fn extend_assignment(
+    tx: &mut Conn,
+    r: &store::RequestRow,
+    stage_no: u32,
+    names: &Names<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<RequestOutcome> {
+    let ended = || {
+        DomainError::Conflict(format!(
+            "{}'s access to {} ended before the extension was approved; it must be requested again.",
+            names.requestor, names.package
+        ))
+    };
+    let (assignment, policy, current) = store::live_of(tx, r.package, r.requestor)
+        .await?
+        .ok_or_else(ended)?;
+    let spec = match policy.or(r.policy) {
+        Some(p) => packages::policy(tx, p).await?.spec,
+        None => return Err(ended()),
+    };
+    let end = extended_end(&spec, current, now)?;
+    if !store::extend(tx, assignment, end, now).await? {
+        return Err(ended());
+    }
+    store::set_state(tx, r.id, "delivered", stage_no, "", now).await?;
+    store::event(
+        tx,
+        r.id,
+        "delivered",
+        None,
+        &format!("Access extended until {}", when(end)),
+        now,
+    )
+    .await?;
+    notify_requestor(
+        tx,
+        r.id,
+        r.requestor,
+        "delivered",
+        format!("Access extended: {}", names.package),
+        format!("Your access to {} now ends {}.", names.package, when(end)),
+        now,
+    )
+    .await?;
+    Ok(RequestOutcome::Delivered(assignment))
+}
+
+/// The signed-in person extends their access to a package before it ends: at once, or
+/// through the policy's approval stages when it asks for approval. They must still be in the
+/// policy's scope, and the new end never passes what the policy grants.
+#[tracing::instrument(skip(ctx, actor, justification), fields(actor = %actor.user_id))]
+pub async fn extend_access(
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+    justification: &str,
+) -> DomainResult<(RequestId, RequestOutcome)> {
+    use crate::rules::policies::in_scope;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let name = packages::summary(&mut tx, package).await?.name;
+    let Some((assignment, Some(policy_id), current)) =
+        store::live_of(&mut tx, package, actor.user_id).await?
+    else {
+        return Err(DomainError::Conflict(format!(
+            "You have no active access to {name} to extend."
+        )));
+    };
+    let policy = packages::policy(&mut tx, policy_id).await?;
+    let end = extended_end(&policy.spec, current, now)?;
+    let my_groups = groups::group_ids_of(&mut tx, actor.user_id).await?;
+    let subject = Subject {
+        user: actor.user_id,
+        is_guest: actor.is_guest(),
+        groups: &my_groups,
+    };
+    require(
+        in_scope(&policy.spec, &subject),
+        "you are no longer among the people this policy is for",
+    )?;
+    let justification = justification.trim();
+    if policy.spec.requestor_justification && justification.is_empty() {
+        return Err(DomainError::invalid(
+            "justification",
+            "Business justification is required.",
+        ));
+    }
+    if justification.chars().count() > MAX_JUSTIFICATION_CHARS {
+        return Err(DomainError::invalid(
+            "justification",
+            format!("Business justification must be at most {MAX_JUSTIFICATION_CHARS} characters."),
+        ));
+    }
+    let stages = if policy.spec.extension == Some(true) {
+        policy.spec.stages.clone().unwrap_or_default()
+    } else {
+        vec![]
+    };
+    let id = RequestId::new();
+    let new = NewRequest {
+        id,
+        package,
+        policy: policy_id,
+        requestor: actor.user_id,
+        kind: "userExtend",
+        created_by: actor.user_id,
+        justification,
+        answers: &[],
+        stages: &stages,
+        period: Some((now, end)),
+        now,
+    };
+    if !store::insert(&mut tx, &new).await? {
+        return Err(DomainError::Conflict(format!(
+            "You already have a pending request for {name}."
+        )));
+    }
+    store::event(
+        &mut tx,
+        id,
+        "submitted",
+        Some(actor.user_id),
+        &format!(
+            "Extension requested by {} until {}",
+            actor.display_name,
+            when(end)
+        ),
+        now,
+    )
+    .await?;
+    let names = Names {
+        package: &name,
+        requestor: &actor.display_name,
+    };
+    let outcome = if stages.is_empty() {
+        deliver(&mut tx, &new.row(), 0, &names, now).await?
+    } else {
+        start_stage(&mut tx, id, actor.user_id, &stages, 1, &names, now).await?
+    };
+    audit::record(
+        &mut tx,
+        NewEvent::new(now, Some(actor.user_id), "assignment.extension_requested", "access_package", package, format!("{} asked to extend {name}", actor.email))
+            .before(json!({"assignment": assignment.to_string(), "ends_at": current.map(|c| c.to_rfc3339())}))
+            .after(json!({"request": id.to_string(), "ends_at": end.to_rfc3339(), "justification": justification, "outcome": format!("{outcome:?}")})),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok((id, outcome))
 }
 
 /// Submits a request for the signed-in person.
@@ -1132,6 +1311,7 @@ pub async fn my_access(
                     status: status.into(),
                     ends_at: None,
                     warnings: vec![],
+                    extension: None,
                 });
                 if cards.len() as i64 >= CARDS_LIMIT {
                     break;
@@ -1140,9 +1320,19 @@ pub async fn my_access(
         }
         MyAccessTab::Active | MyAccessTab::Expired => {
             let live = tab == MyAccessTab::Active;
-            for (id, name, description, ends_at, updated_at) in
-                store::assignments_of(&mut conn, actor.user_id, live, &pattern, CARDS_LIMIT).await?
-            {
+            let rows = store::assignments_of(&mut conn, actor.user_id, live, &pattern, CARDS_LIMIT)
+                .await?;
+            let policy_ids: Vec<String> = rows.iter().filter_map(|r| r.5.clone()).collect();
+            let specs = if live {
+                store::policy_specs(&mut conn, &policy_ids).await?
+            } else {
+                Default::default()
+            };
+            for (id, name, description, ends_at, updated_at, policy) in rows {
+                let extension = policy
+                    .and_then(|p| specs.get(&p))
+                    .filter(|_| ends_at.is_some())
+                    .and_then(|spec| spec.extension);
                 cards.push(MyAccessCard {
                     package_id: AccessPackageId(crate::store::uuid(&id)?),
                     name,
@@ -1159,6 +1349,7 @@ pub async fn my_access(
                         Some(crate::store::from_ms(updated_at))
                     },
                     warnings: vec![],
+                    extension,
                 });
             }
         }

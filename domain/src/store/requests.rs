@@ -41,6 +41,7 @@ impl NewRequest<'_> {
             justification: self.justification.to_owned(),
             answers: self.answers.to_vec(),
             period: self.period,
+            kind: self.kind.to_owned(),
         }
     }
 }
@@ -49,7 +50,7 @@ impl NewRequest<'_> {
 /// A direct assignment is never open (it is delivered in the same transaction), so it holds
 /// no open slot.
 pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
-    let open = r.kind == "userAdd";
+    let open = matches!(r.kind, "userAdd" | "userExtend");
     let done = sqlx::query(
         "INSERT INTO access_package_requests (id, package_id, policy_id, requestor_id, request_type, state, open_key,
             justification, answers_json, stages_json, stage_no, starts_at, ends_at, created_by, created_at, updated_at)
@@ -86,6 +87,8 @@ pub struct RequestRow {
     pub justification: String,
     pub answers: Vec<String>,
     pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// "userAdd", "userExtend" or "adminAdd".
+    pub kind: String,
 }
 
 type RequestTuple = (
@@ -100,12 +103,13 @@ type RequestTuple = (
     String,
     Option<i64>,
     Option<i64>,
+    String,
 );
 
 pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
     let row: Option<RequestTuple> = sqlx::query_as(
         "SELECT id, package_id, policy_id, requestor_id, state, stage_no, stages_json, justification, answers_json,
-            starts_at, ends_at
+            starts_at, ends_at, request_type
          FROM access_package_requests WHERE id = $1",
     )
     .bind(id.to_string())
@@ -123,6 +127,7 @@ pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
         justification: r.7,
         answers: serde_json::from_str(&r.8).map_err(corrupt)?,
         period: period(r.9, r.10),
+        kind: r.11,
     })
 }
 
@@ -861,7 +866,7 @@ pub async fn requestable_candidates(
     .await?)
 }
 
-type AssignmentRow = (String, String, String, Option<i64>, i64);
+type AssignmentRow = (String, String, String, Option<i64>, i64, Option<String>);
 
 /// The person's assignments (live or ended) with their packages, newest first.
 pub async fn assignments_of(
@@ -877,7 +882,7 @@ pub async fn assignments_of(
         "a.active_key IS NULL"
     };
     Ok(sqlx::query_as(&format!(
-        "SELECT p.id, p.name, p.description, a.ends_at, a.updated_at FROM access_package_assignments a
+        "SELECT p.id, p.name, p.description, a.ends_at, a.updated_at, a.policy_id FROM access_package_assignments a
          JOIN access_packages p ON p.id = a.package_id
          WHERE a.user_id = $1 AND {filter} AND (p.name_key LIKE $2 ESCAPE '\\' OR lower(p.description) LIKE $2 ESCAPE '\\')
          ORDER BY a.updated_at DESC, a.id LIMIT $3"
@@ -1059,4 +1064,67 @@ pub async fn end_assignment(
         .rows_affected();
     }
     Ok(Some(revoked))
+}
+
+/// The person's live assignment of a package: (assignment, policy, end).
+pub async fn live_of(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    user: UserId,
+) -> DomainResult<Option<(AssignmentId, Option<PolicyId>, Option<DateTime<Utc>>)>> {
+    let row: Option<(String, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT id, policy_id, ends_at FROM access_package_assignments WHERE active_key = $1 AND state = 'delivered'",
+    )
+    .bind(open_key(package, user))
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|(a, p, e)| {
+        Ok((
+            AssignmentId(uuid(&a)?),
+            p.map(|p| uuid(&p).map(PolicyId)).transpose()?,
+            e.map(from_ms),
+        ))
+    })
+    .transpose()
+}
+
+/// Moves a live assignment's end; its expiry reminders start over.
+pub async fn extend(
+    conn: &mut Conn,
+    id: AssignmentId,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE access_package_assignments SET ends_at = $2, reminders_sent = 0, updated_at = $3
+         WHERE id = $1 AND active_key IS NOT NULL AND state = 'delivered'",
+    )
+    .bind(id.to_string())
+    .bind(ms(ends_at))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Policy specs by id (for the cards of My Access), in one query per 200.
+pub async fn policy_specs(
+    conn: &mut Conn,
+    ids: &[String],
+) -> DomainResult<std::collections::HashMap<String, PolicySpec>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(200) {
+        let sql = format!(
+            "SELECT id, spec FROM access_package_policies WHERE id IN ({})",
+            super::placeholders(chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for (id, spec) in q.fetch_all(&mut *conn).await? {
+            out.insert(id, serde_json::from_str(&spec).map_err(corrupt)?);
+        }
+    }
+    Ok(out)
 }

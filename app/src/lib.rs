@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/access-packages/:id") view=pages::admin::packages::PackageDetailPage />
                     <Route path=path!("/admin/access-packages/:id/policies/:policy") view=pages::admin::wizard::PolicyEditorPage />
                     <Route path=path!("/admin/licenses") view=pages::admin::licenses::LicensesPage />
+                    <Route path=path!("/admin/audit") view=pages::admin::audit::AuditPage />
                     <Route path=path!("/admin/licenses/:id") view=pages::admin::licenses::LicenseDetailPage />
                 </Routes>
             </layout::Shell>

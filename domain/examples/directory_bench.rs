@@ -302,6 +302,59 @@ async fn packages_bench(env: &TestEnv, admin: &Actor, group: GroupId, people: us
         "notifications (bell)",
         median(runs, || req::my_notifications(ctx, &person)).await,
     );
+
+    // The lifecycle engine: every assignment ends in 20 days.
+    use domain::jobs::{RunLimits, run_due};
+    sqlx::query("UPDATE access_package_assignments SET ends_at = $1")
+        .bind((now + chrono::Duration::days(20)).timestamp_millis())
+        .execute(ctx.db.pool())
+        .await
+        .unwrap();
+    report(
+        "lifecycle tick with nothing due (all jobs' scans)",
+        median(runs, || run_due(ctx, None, RunLimits::default())).await,
+    );
+    env.clock
+        .set(now + chrono::Duration::days(6) + chrono::Duration::hours(1));
+    let start = Instant::now();
+    let done = run_due(ctx, None, RunLimits::default()).await;
+    report(
+        &format!(
+            "lifecycle tick: {} expiry reminders (a 100k backlog, 10 batches)",
+            done.expiry_reminders
+        ),
+        start.elapsed(),
+    );
+    use domain::service::audit;
+    let everything = AuditFilter::default();
+    report(
+        "audit log, first page (count capped at 10,000)",
+        median(runs, || {
+            audit::audit_log(ctx, admin, &everything, PageRequest::first())
+        })
+        .await,
+    );
+    let by_actor = AuditFilter {
+        actor: "person.99".into(),
+        ..Default::default()
+    };
+    report(
+        "audit log, actor filter",
+        median(runs, || {
+            audit::audit_log(ctx, admin, &by_actor, PageRequest::first())
+        })
+        .await,
+    );
+    let start = Instant::now();
+    let check = audit::verify_chain(ctx).await.unwrap();
+    report(
+        &format!("audit verify ({check:?})")
+            .chars()
+            .take(58)
+            .collect::<String>(),
+        start.elapsed(),
+    );
+    env.clock.set(now);
 }
 
 fn main() {

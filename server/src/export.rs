@@ -1,4 +1,5 @@
-//! File downloads that are not pages: the CSV export of a package's assignments.
+//! File downloads that are not pages: the CSV exports of a package's assignments and of the
+//! audit log.
 
 use crate::AppState;
 use app::session::CurrentActor;
@@ -39,6 +40,51 @@ pub async fn assignments_csv(
                 (
                     header::CONTENT_DISPOSITION,
                     "attachment; filename=\"assignments.csv\"",
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// `GET /admin/audit.csv?actor=&action=&target=&from=&to=` (the audit page's filter).
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    Extension(CurrentActor(actor)): Extension<CurrentActor>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(actor) = actor else {
+        return refused(DomainError::Unauthenticated);
+    };
+    let text = |k: &str| params.get(k).cloned().unwrap_or_default();
+    let date = |k: &str| -> Result<Option<chrono::NaiveDate>, DomainError> {
+        let v = text(k);
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| DomainError::invalid(k, "Enter a date like 2026-12-31."))
+    };
+    let filter = match (date("from"), date("to")) {
+        (Ok(from), Ok(to)) => domain::model::AuditFilter {
+            actor: text("actor"),
+            action: text("action"),
+            target: text("target"),
+            from,
+            to,
+        },
+        (Err(e), _) | (_, Err(e)) => return refused(e),
+    };
+    match domain::service::audit::audit_csv(&state.ctx, &actor, &filter).await {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"audit.csv\"",
                 ),
             ],
             csv,

@@ -79,6 +79,7 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
             "/admin/access-packages/{id}/assignments.csv",
             get(export::assignments_csv),
         )
+        .route("/admin/audit.csv", get(export::audit_csv))
         .leptos_routes_with_context(
             &state,
             routes,

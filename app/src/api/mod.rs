@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalogs;
 pub mod directory;
+pub mod lifecycle;
 pub mod packages;
 pub mod requests;
 

@@ -1,5 +1,5 @@
-//! The employee's portal: the access packages they may request, hold, or held, and access
-//! reviews (empty until the lifecycle engine starts them).
+//! The employee's portal: the access packages they may request, hold (and extend), or held,
+//! and the access reviews they take part in.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,10 +27,19 @@ pub fn MyAccessPage() -> impl IntoView {
             .unwrap_or_else(|| "available".into())
     };
     let q = move || query.read().get("q").unwrap_or_default();
+    let extend = ServerAction::<crate::api::lifecycle::ExtendAccess>::new();
+    // Reload after an extension only: a refused one keeps its form (and its message).
+    let extended = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if extend.value().get().is_some_and(|r| r.is_ok()) {
+            extended.update(|n| *n += 1);
+        }
+    });
     let cards = Resource::new(
-        move || (tab(), q()),
-        |(t, q)| crate::api::requests::load_my_access(t, q),
+        move || (tab(), q(), extended.get()),
+        |(t, q, _)| crate::api::requests::load_my_access(t, q),
     );
+    let extending = RwSignal::new(None::<(String, String)>);
     let tabs = [
         ("available", "Available"),
         ("active", "Active"),
@@ -55,6 +64,18 @@ pub fn MyAccessPage() -> impl IntoView {
             <input id="my-access-search" type="search" name="q" value=q placeholder="Name, description or resource" maxlength="200" />
             <button type="submit">"Search"</button>
         </Form>
+        <Show when=move || extend.value().get().is_some_and(|r| r.is_ok())>
+            <div class="alert alert-success" role="status"><p>{move || {
+                let name = extending.get().map(|(_, n)| n).unwrap_or_default();
+                match extend.value().get() {
+                    Some(Ok(s)) if s == "pending" => format!("Your request to extend {name} waits for approval."),
+                    _ => format!("Your access to {name} was extended."),
+                }
+            }}</p></div>
+        </Show>
+        <Show when=move || extend.value().get().is_some_and(|r| matches!(r, Err(crate::error::AppError::Conflict(_)) | Err(crate::error::AppError::Forbidden)))>
+            <div class="alert alert-error" role="alert"><p>{move || extend.value().get().and_then(Result::err).map(|e| e.to_string())}</p></div>
+        </Show>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match cards.await {
@@ -82,6 +103,7 @@ pub fn MyAccessPage() -> impl IntoView {
                                         {(!c.grants.is_empty()).then(|| view! { <p>{c.grants.join(", ")}</p> })}
                                         {when.map(|w| view! { <p class="muted">{w}</p> })}
                                         {c.warnings.iter().map(|w| view! { <p class="field-error" role="note">{w.clone()}</p> }).collect_view()}
+                                        {c.extension.map(|approval| view! { <ExtendForm package=c.package_id.to_string() name=c.name.clone() approval extend extending /> })}
                                     </section>
                                 }
                             }).collect_view()}
@@ -93,11 +115,192 @@ pub fn MyAccessPage() -> impl IntoView {
     }
 }
 
+/// "Extend" on an Active card: a justification, then the extension (or its request).
+#[component]
+fn ExtendForm(
+    package: String,
+    name: String,
+    approval: bool,
+    extend: ServerAction<crate::api::lifecycle::ExtendAccess>,
+    extending: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    use crate::widgets::BoundArea;
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let mine = {
+        let package = package.clone();
+        Signal::derive(move || extending.get().is_some_and(|(p, _)| p == package))
+    };
+    let error = Signal::derive(move || {
+        if mine.get() {
+            extend
+                .value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e| e.field("justification"))
+        } else {
+            None
+        }
+    });
+    let id = format!("extend-{package}");
+    let send = move |_| {
+        extending.set(Some((package.clone(), name.clone())));
+        extend.dispatch(crate::api::lifecycle::ExtendAccess {
+            package: package.clone(),
+            justification: reason.get_untracked(),
+        });
+    };
+    view! {
+        <Show when=move || open.get() fallback=move || view! {
+            <button type="button" class="secondary" on:click=move |_| open.set(true)>"Extend"</button>
+        }>
+            <BoundArea label="Business justification" id=id.clone() value=reason
+                on_input=Callback::new(move |v| reason.set(v)) error maxlength=2000
+                hint=if approval { "Your extension goes to the approvers." } else { "Your access is extended at once." } />
+            <div class="actions">
+                <button type="button" class="primary" disabled=move || extend.pending().get() on:click=send.clone()>"Extend access"</button>
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// `/myaccess/reviews`: the reviews the person takes part in, with each person to decide on.
 #[component]
 pub fn ReviewsPage() -> impl IntoView {
+    use crate::api::lifecycle::{AcceptRecommendations, DecideReview, load_my_reviews};
+    use crate::components::{ErrorAlert, Loading, utc};
+    let decide = ServerAction::<DecideReview>::new();
+    let accept = ServerAction::<AcceptRecommendations>::new();
+    let recorded = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if decide.value().get().is_some_and(|r| r.is_ok())
+            || accept.value().get().is_some_and(|r| r.is_ok())
+        {
+            recorded.update(|n| *n += 1);
+        }
+    });
+    let last = RwSignal::new(None::<String>);
+    let reviews = Resource::new(move || recorded.get(), |_| load_my_reviews());
     view! {
         <Title text="Access reviews · Tessera" />
         <div class="page-header"><h1>"Access reviews"</h1></div>
-        <EmptyState title="You have no access reviews to do" text="When a review asks you to confirm who still needs access, it appears here." />
+        <p class="lead">"Confirm who still needs access. Your decisions can change until the review ends; then denied access is removed."</p>
+        <Show when=move || decide.value().get().is_some_and(|r| r.is_ok())>
+            <div class="alert alert-success" role="status"><p>"Your decision was recorded."</p></div>
+        </Show>
+        <Show when=move || accept.value().get().is_some_and(|r| r.is_ok())>
+            <div class="alert alert-success" role="status"><p>{move || format!("{} recommendation(s) accepted.", accept.value().get().and_then(Result::ok).unwrap_or_default())}</p></div>
+        </Show>
+        <Show when=move || decide.value().get().is_some_and(|r| matches!(r, Err(crate::error::AppError::Conflict(_)) | Err(crate::error::AppError::Forbidden)))>
+            <div class="alert alert-error" role="alert"><p>{move || decide.value().get().and_then(Result::err).map(|e| e.to_string())}</p></div>
+        </Show>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match reviews.await {
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <EmptyState title="You have no access reviews to do" text="When a review asks you to confirm who still needs access, it appears here." />
+                    }.into_any(),
+                    Ok(list) => list.into_iter().map(|card| {
+                        let review = card.id.to_string();
+                        let accept_review = review.clone();
+                        let label = format!("Review of {}", card.package_name);
+                        view! {
+                            <section class="panel" aria-label=label>
+                                <div class="page-header">
+                                    <h2>{format!("Review access to {}", card.package_name)}</h2>
+                                    {card.decision_helpers.then(|| view! {
+                                        <button type="button" class="secondary" disabled=move || accept.pending().get()
+                                            on:click=move |_| { accept.dispatch(AcceptRecommendations { review: accept_review.clone() }); }>
+                                            "Accept recommendations"
+                                        </button>
+                                    })}
+                                </div>
+                                <p>{format!("Ends {}", utc(card.ends_at))}</p>
+                                <p>
+                                    <progress max=card.total.max(1) value=card.decided aria-label="Reviewed"></progress>
+                                    " "{format!("{} of {} reviewed", card.decided, card.total)}
+                                </p>
+                                {card.items.into_iter().map(|item| view! {
+                                    <ReviewRow review=review.clone() item require_justification=card.require_justification decide last />
+                                }).collect_view()}
+                            </section>
+                        }
+                    }).collect_view().into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One person's access in a review: the recommendation, the current decision, and the
+/// reviewer's choice with a reason.
+#[component]
+fn ReviewRow(
+    review: String,
+    item: domain::model::ReviewItemView,
+    require_justification: bool,
+    decide: ServerAction<crate::api::lifecycle::DecideReview>,
+    last: RwSignal<Option<String>>,
+) -> impl IntoView {
+    use crate::components::{Badge, utc};
+    use crate::widgets::BoundArea;
+    let assignment = item.assignment_id.to_string();
+    let reason = RwSignal::new(item.justification.clone());
+    let mine = {
+        let assignment = assignment.clone();
+        Signal::derive(move || last.get().as_deref() == Some(assignment.as_str()))
+    };
+    let error = Signal::derive(move || {
+        if mine.get() {
+            decide
+                .value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e| e.field("justification"))
+        } else {
+            None
+        }
+    });
+    let send = {
+        let assignment = assignment.clone();
+        move |decision: &'static str| {
+            last.set(Some(assignment.clone()));
+            decide.dispatch(crate::api::lifecycle::DecideReview {
+                review: review.clone(),
+                assignment: assignment.clone(),
+                decision: decision.into(),
+                justification: reason.get_untracked(),
+            });
+        }
+    };
+    let (approve, deny, unsure) = (send.clone(), send.clone(), send);
+    let decision = item.decision.as_deref().map(|d| match d {
+        "approve" => ("ok", "Approved"),
+        "deny" => ("error", "Denied"),
+        _ => ("grey", "Don't know"),
+    });
+    view! {
+        <article class="review-item" aria-label=item.person.display_name.clone()>
+            <div class="page-header">
+                <h3>{format!("{} ({})", item.person.display_name, item.person.email)}</h3>
+                {match decision {
+                    Some((kind, text)) => view! { <Badge kind text /> }.into_any(),
+                    None => view! { <Badge kind="info" text="Not reviewed" /> }.into_any(),
+                }}
+            </div>
+            {item.recommendation.as_ref().map(|(r, why)| view! {
+                <p class="muted">{format!("Recommendation: {} — {why}", if r == "approve" { "Approve" } else { "Deny" })}</p>
+            })}
+            {item.decided.as_ref().map(|(who, at)| view! { <p class="muted">{format!("Decided by {who} at {}", utc(*at))}</p> })}
+            <BoundArea label=if require_justification { "Reason" } else { "Reason (optional)" } id=format!("review-reason-{assignment}")
+                value=reason on_input=Callback::new(move |v| reason.set(v)) error maxlength=2000 />
+            <div class="actions">
+                <button type="button" class="primary" disabled=move || decide.pending().get() on:click=move |_| approve("approve")>"Approve"</button>
+                <button type="button" class="danger" disabled=move || decide.pending().get() on:click=move |_| deny("deny")>"Deny"</button>
+                <button type="button" class="secondary" disabled=move || decide.pending().get() on:click=move |_| unsure("dontKnow")>"Don't know"</button>
+            </div>
+        </article>
     }
 }

@@ -310,29 +310,8 @@ fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-async fn notify(
-    tx: &mut Conn,
-    user: UserId,
-    kind: &str,
-    title: &str,
-    body: &str,
-    link: &str,
-    event: &str,
-    now: DateTime<Utc>,
-) -> DomainResult<bool> {
-    notifications::notify(
-        tx,
-        &NewNotification {
-            user,
-            kind,
-            title,
-            body,
-            link,
-            event,
-        },
-        now,
-    )
-    .await
+async fn notify(tx: &mut Conn, n: NewNotification<'_>, now: DateTime<Utc>) -> DomainResult<bool> {
+    notifications::notify(tx, &n, now).await
 }
 
 /// A stage nobody decided in time: the request ends as expired ("no approver action
@@ -360,31 +339,35 @@ async fn expire_request(ctx: &Ctx, s: &DueStage, now: DateTime<Utc>) -> DomainRe
     let requestor = users::summary(&mut tx, r.requestor).await?;
     notify(
         &mut tx,
-        r.requestor,
-        "expired",
-        &format!("Your request has expired: {package}"),
-        &format!(
-            "No approver decided your request for {package} by {}. You can submit it again.",
-            when(s.due_at)
-        ),
-        "/myaccess/requests",
-        &format!("request:{}:expired", s.request),
+        NewNotification {
+            user: r.requestor,
+            kind: "expired",
+            title: &format!("Your request has expired: {package}"),
+            body: &format!(
+                "No approver decided your request for {package} by {}. You can submit it again.",
+                when(s.due_at)
+            ),
+            link: "/myaccess/requests",
+            event: &format!("request:{}:expired", s.request),
+        },
         now,
     )
     .await?;
     for approver in store::stage_approvers(&mut tx, s.request, s.stage_no).await? {
         notify(
             &mut tx,
-            approver,
-            "requestExpired",
-            &format!("Request has expired: {package}"),
-            &format!(
-                "The request of {} for {package} expired because nobody decided it by {}.",
-                requestor.display_name,
-                when(s.due_at)
-            ),
-            "/myaccess/approvals",
-            &format!("request:{}:expired", s.request),
+            NewNotification {
+                user: approver,
+                kind: "requestExpired",
+                title: &format!("Request has expired: {package}"),
+                body: &format!(
+                    "The request of {} for {package} expired because nobody decided it by {}.",
+                    requestor.display_name,
+                    when(s.due_at)
+                ),
+                link: "/myaccess/approvals",
+                event: &format!("request:{}:expired", s.request),
+            },
             now,
         )
         .await?;
@@ -449,19 +432,21 @@ async fn forward_stage(ctx: &Ctx, s: &DueStage, now: DateTime<Utc>) -> DomainRes
     let requestor = users::summary(&mut tx, r.requestor).await?;
     for user in &alternates {
         notify(
-            &mut tx,
-            *user,
-            "forwarded",
-            &format!("Approval required (forwarded): {package}"),
-            &format!(
+        &mut tx,
+        NewNotification {
+            user: *user,
+            kind: "forwarded",
+            title: &format!("Approval required (forwarded): {package}"),
+            body: &format!(
                 "{} requests {package} and the approvers have not decided yet. Approve or deny by {}.",
                 requestor.display_name,
                 when(s.due_at)
             ),
-            "/myaccess/approvals",
-            &format!("request:{}:stage{}:forwarded", s.request, s.stage_no),
-            now,
-        )
+            link: "/myaccess/approvals",
+            event: &format!("request:{}:stage{}:forwarded", s.request, s.stage_no),
+        },
+        now,
+    )
         .await?;
     }
     audit::record(
@@ -495,19 +480,21 @@ async fn remind_approvers(ctx: &Ctx, s: &DueStage, now: DateTime<Utc>) -> Domain
     let requestor = users::summary(&mut tx, r.requestor).await?;
     for approver in store::stage_approvers(&mut tx, s.request, s.stage_no).await? {
         notify(
-            &mut tx,
-            approver,
-            "approvalReminder",
-            &format!("Reminder: approve or deny {package} by {}", when(s.due_at)),
-            &format!(
+        &mut tx,
+        NewNotification {
+            user: approver,
+            kind: "approvalReminder",
+            title: &format!("Reminder: approve or deny {package} by {}", when(s.due_at)),
+            body: &format!(
                 "{} still waits for a decision on {package}. Without one by {} the request expires.",
                 requestor.display_name,
                 when(s.due_at)
             ),
-            "/myaccess/approvals",
-            &format!("request:{}:stage{}:reminder", s.request, s.stage_no),
-            now,
-        )
+            link: "/myaccess/approvals",
+            event: &format!("request:{}:stage{}:reminder", s.request, s.stage_no),
+        },
+        now,
+    )
         .await?;
     }
     crate::service::commit(tx).await?;
@@ -525,15 +512,17 @@ async fn expire_assignment(ctx: &Ctx, a: &DueAssignment, now: DateTime<Utc>) -> 
     let who = users::summary(&mut tx, a.user).await?;
     notify(
         &mut tx,
-        a.user,
-        "accessEnded",
-        &format!("Access has ended: {package}"),
-        &format!(
+        NewNotification {
+            user: a.user,
+            kind: "accessEnded",
+            title: &format!("Access has ended: {package}"),
+            body: &format!(
             "Your access to {package} ended {}. Request it again from My Access if you still need it.",
             when(a.ends_at)
         ),
-        "/myaccess?tab=expired",
-        &format!("assignment:{}:ended", a.id),
+            link: "/myaccess?tab=expired",
+            event: &format!("assignment:{}:ended", a.id),
+        },
         now,
     )
     .await?;
@@ -590,12 +579,14 @@ async fn remind_expiring(ctx: &Ctx, a: &DueAssignment, now: DateTime<Utc>) -> Do
     };
     notify(
         &mut tx,
-        a.user,
-        "expiring",
-        &title,
-        &body,
-        "/myaccess?tab=active",
-        &format!("assignment:{}:expiring{}", a.id, reminder.code()),
+        NewNotification {
+            user: a.user,
+            kind: "expiring",
+            title: &title,
+            body: &body,
+            link: "/myaccess?tab=active",
+            event: &format!("assignment:{}:expiring{}", a.id, reminder.code()),
+        },
         now,
     )
     .await?;
@@ -766,18 +757,20 @@ async fn start_review(
     let name = store::package_name(&mut tx, package).await?;
     for reviewer in reviews_store::reviewers(&mut tx, id, false).await? {
         notify(
-            &mut tx,
-            reviewer,
-            "reviewStarted",
-            &format!("Review access to {name} by {}", when(period.ends)),
-            &format!(
+        &mut tx,
+        NewNotification {
+            user: reviewer,
+            kind: "reviewStarted",
+            title: &format!("Review access to {name} by {}", when(period.ends)),
+            body: &format!(
                 "An access review of {name} has started. Approve or deny each person's access by {}.",
                 when(period.ends)
             ),
-            "/myaccess/reviews",
-            &format!("review:{id}:started"),
-            now,
-        )
+            link: "/myaccess/reviews",
+            event: &format!("review:{id}:started"),
+        },
+        now,
+    )
         .await?;
     }
     audit::record(
@@ -810,20 +803,22 @@ async fn remind_reviewers(
     for reviewer in reviews_store::reviewers(&mut tx, h.id, true).await? {
         notify(
             &mut tx,
-            reviewer,
-            "reviewReminder",
-            &format!(
-                "Reminder: review access to {} by {}",
-                h.package_name,
-                when(h.ends_at)
-            ),
-            &format!(
-                "You still have decisions to make in the access review of {}. It ends {}.",
-                h.package_name,
-                when(h.ends_at)
-            ),
-            "/myaccess/reviews",
-            &format!("review:{}:reminder", h.id),
+            NewNotification {
+                user: reviewer,
+                kind: "reviewReminder",
+                title: &format!(
+                    "Reminder: review access to {} by {}",
+                    h.package_name,
+                    when(h.ends_at)
+                ),
+                body: &format!(
+                    "You still have decisions to make in the access review of {}. It ends {}.",
+                    h.package_name,
+                    when(h.ends_at)
+                ),
+                link: "/myaccess/reviews",
+                event: &format!("review:{}:reminder", h.id),
+            },
             now,
         )
         .await?;

@@ -84,3 +84,6 @@ pub struct OutboxStatus {
     pub problems: Vec<EmailProblem>,
     pub failures: Vec<JobFailure>,
 }
+
+/// The audit page counts matching events up to this many ("more than" beyond).
+pub const AUDIT_COUNT_CAP: i64 = 10_000;

@@ -428,10 +428,11 @@ pub async fn extend_access(
         is_guest: actor.is_guest(),
         groups: &my_groups,
     };
-    require(
-        in_scope(&policy.spec, &subject),
-        "you are no longer among the people this policy is for",
-    )?;
+    if !in_scope(&policy.spec, &subject) {
+        return Err(DomainError::Conflict(format!(
+            "You can't extend {name}: you are no longer among the people its policy is for."
+        )));
+    }
     let justification = justification.trim();
     if policy.spec.requestor_justification && justification.is_empty() {
         return Err(DomainError::invalid(

@@ -193,10 +193,10 @@ pub async fn chain_batch(
         prev_hash: Option<String>,
         hash: Option<String>,
     }
-    let rows: Vec<Linked> = sqlx::query_as(&format!(
+    let rows: Vec<Linked> = sqlx::query_as(
         "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, prev_hash, hash
-         FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
-    ))
+         FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
     .bind(after_seq)
     .bind(limit)
     .fetch_all(&mut *conn)
@@ -309,7 +309,7 @@ type EntryRow = (
 );
 
 /// Totals beyond this are shown as "more than".
-pub const COUNT_CAP: i64 = 10_000;
+pub const COUNT_CAP: i64 = crate::model::AUDIT_COUNT_CAP;
 
 /// Events matching the filter, newest first: `limit` of them after skipping `offset`, and
 /// the total.

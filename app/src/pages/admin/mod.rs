@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod catalogs;
 pub mod groups;
 pub mod licenses;
@@ -46,6 +47,10 @@ fn AdminHomeInner() -> impl IntoView {
             <section class="card">
                 <h3><a href="/admin/catalogs">"Catalogs"</a></h3>
                 <p class="muted">"Containers of access packages and resources, with delegated roles."</p>
+            </section>
+            <section class="card">
+                <h3><a href="/admin/audit">"Audit log"</a></h3>
+                <p class="muted">"Every change and decision, tamper-evident; how email and background jobs are doing."</p>
             </section>
         </div>
         <h2>"Directory"</h2>

@@ -169,15 +169,17 @@ enum View {
     Duties,
     Assignments,
     Requests,
+    Reviews,
 }
 
 impl View {
-    const ALL: [View; 6] = [
+    const ALL: [View; 7] = [
         View::Overview,
         View::Resources,
         View::Policies,
         View::Assignments,
         View::Requests,
+        View::Reviews,
         View::Duties,
     ];
 
@@ -189,6 +191,7 @@ impl View {
             View::Duties => "separation",
             View::Assignments => "assignments",
             View::Requests => "requests",
+            View::Reviews => "reviews",
         }
     }
 
@@ -200,6 +203,7 @@ impl View {
             View::Duties => "Separation of duties",
             View::Assignments => "Assignments",
             View::Requests => "Requests",
+            View::Reviews => "Access reviews",
         }
     }
 }
@@ -294,6 +298,9 @@ fn PackageView(
         }
         View::Requests => {
             view! { <super::package_access::RequestsView detail=d.clone() lists /> }.into_any()
+        }
+        View::Reviews => {
+            view! { <super::package_access::ReviewsView detail=d.clone() lists /> }.into_any()
         }
     };
     view! {

@@ -69,9 +69,11 @@ test('the manager reviews access, denied access ends with the review, and the au
   await expect(page.getByRole('status').filter({ hasText: `Your access to ${name} was extended.` })).toBeVisible();
   await signOut(page);
 
-  // The review starts (its series starts today).
+  // The review starts (its series starts today). The server's own scheduler (every minute)
+  // may have started it already; either way it starts once.
   const started = jobsRunAt(new Date());
-  expect(started).toMatch(/access reviews: 1 started/);
+  expect(started).toMatch(/access reviews: [01] started/);
+  expect(jobsRunAt(new Date())).toMatch(/access reviews: 0 started/);
 
   // Maria reviews: she sees the recommendation, denies with a reason.
   await signIn(page, MANAGER.email);

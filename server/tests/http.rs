@@ -366,6 +366,28 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
         (StatusCode::OK, 1),
         "only the header: nothing ended"
     );
+    // The audit log's CSV follows the page's filter; only administrators get it.
+    let (status, _, csv) = get(
+        &app,
+        "/admin/audit.csv?action=request&actor=maria",
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After"
+    );
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[1].contains("maria.manager@woodgrove.example,request.approved"),
+        "{csv}"
+    );
+    let (status, _, text) = get(&app, "/admin/audit.csv?from=yesterday", Some(&admin)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let (status, _, _) = get(&app, "/admin/audit.csv", Some(&eric)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {

@@ -800,8 +800,8 @@ pub async fn decide(
     };
     audit::record(
         &mut tx,
-        NewEvent::new(now, Some(actor.user_id), if approve { "request.approved" } else { "request.denied" }, "request", id, format!("{} {decision} stage {stage_no}", actor.email))
-            .after(json!({"stage": stage_no, "decision": decision, "justification": justification, "outcome": format!("{outcome:?}")})),
+        NewEvent::new(now, Some(actor.user_id), if approve { "request.approved" } else { "request.denied" }, "request", id, format!("{} {decision} stage {stage_no} of the request of {requestor_name} for {package_name}", actor.email))
+            .after(json!({"package": package_name, "stage": stage_no, "decision": decision, "justification": justification, "outcome": format!("{outcome:?}")})),
     )
     .await?;
     commit(tx).await?;

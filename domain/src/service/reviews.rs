@@ -123,6 +123,7 @@ pub async fn decide_review(
             "This review's result was already applied.".into(),
         ));
     }
+    let person = store::item_person(&mut tx, review, assignment).await?;
     audit::record(
         &mut tx,
         NewEvent::new(
@@ -131,9 +132,9 @@ pub async fn decide_review(
             "review.decided",
             "access_review",
             review,
-            format!("{} decided {} on {} in the review of {}", actor.email, choice.label(), assignment, h.package_name),
+            format!("{} decided {} on the access of {person} in the review of {}", actor.email, choice.label(), h.package_name),
         )
-        .after(json!({"assignment": assignment.to_string(), "decision": choice.code(), "justification": justification})),
+        .after(json!({"assignment": assignment.to_string(), "user": person, "decision": choice.code(), "justification": justification})),
     )
     .await?;
     commit(tx).await

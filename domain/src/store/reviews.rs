@@ -428,6 +428,23 @@ pub async fn is_reviewer(
     Ok(q.fetch_one(&mut *conn).await? > 0)
 }
 
+/// The email of the person whose access an item is about.
+pub async fn item_person(
+    conn: &mut Conn,
+    review: ReviewId,
+    assignment: AssignmentId,
+) -> DomainResult<String> {
+    let email: Option<String> = sqlx::query_scalar(
+        "SELECT u.email FROM review_items i JOIN users u ON u.id = i.user_id
+         WHERE i.review_id = $1 AND i.assignment_id = $2",
+    )
+    .bind(review.to_string())
+    .bind(assignment.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    email.ok_or(crate::DomainError::NotFound("review item"))
+}
+
 /// Records (or changes) a decision while the item has no result; `false` when it has one.
 pub async fn decide(
     conn: &mut Conn,

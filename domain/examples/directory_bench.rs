@@ -326,6 +326,36 @@ async fn packages_bench(env: &TestEnv, admin: &Actor, group: GroupId, people: us
         start.elapsed(),
     );
     use domain::service::audit;
+    // 100,000 audit events, appended through the chain as use cases do.
+    let seed = Instant::now();
+    for chunk in 0..20 {
+        let mut tx = ctx.db.begin().await.unwrap();
+        for i in 0..5_000 {
+            let n = chunk * 5_000 + i;
+            domain::store::audit::record(
+                &mut tx,
+                domain::store::audit::NewEvent::new(
+                    now,
+                    Some(last),
+                    "request.submitted",
+                    "request",
+                    n,
+                    format!(
+                        "person.{n:05}@woodgrove.example requested Package {:04}",
+                        n % 1000
+                    ),
+                )
+                .after(serde_json::json!({"package": format!("Package {:04}", n % 1000)})),
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    println!(
+        "  seeded 100,000 chained audit events: {:.1?}",
+        seed.elapsed()
+    );
     let everything = AuditFilter::default();
     report(
         "audit log, first page (count capped at 10,000)",
@@ -338,6 +368,18 @@ async fn packages_bench(env: &TestEnv, admin: &Actor, group: GroupId, people: us
         actor: "person.99".into(),
         ..Default::default()
     };
+    let by_target = AuditFilter {
+        target: "package 0421".into(),
+        action: "request".into(),
+        ..Default::default()
+    };
+    report(
+        "audit log, target + category filter (~100 of 100k)",
+        median(runs, || {
+            audit::audit_log(ctx, admin, &by_target, PageRequest::first())
+        })
+        .await,
+    );
     report(
         "audit log, actor filter",
         median(runs, || {
@@ -362,6 +404,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
+    domain::testing::set_case_timeout(Duration::from_secs(1800));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -79,17 +79,28 @@ async fn env_for(url: &str) -> TestEnv {
 /// No test case may run longer than this; a hang fails loudly instead of stalling CI.
 pub const CASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
+static CASE_TIMEOUT_SECS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(CASE_TIMEOUT.as_secs());
+
+/// Lets a long run (a benchmark seeding 100,000 rows) take longer than a test case may.
+pub fn set_case_timeout(limit: std::time::Duration) {
+    CASE_TIMEOUT_SECS.store(limit.as_secs(), std::sync::atomic::Ordering::Relaxed);
+}
+
 async fn guarded<Fut>(case: Fut) -> Result<(), tokio::task::JoinError>
 where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let handle = tokio::spawn(case);
     let abort = handle.abort_handle();
-    match tokio::time::timeout(CASE_TIMEOUT, handle).await {
+    let limit = std::time::Duration::from_secs(
+        CASE_TIMEOUT_SECS.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    match tokio::time::timeout(limit, handle).await {
         Ok(result) => result,
         Err(_) => {
             abort.abort();
-            panic!("test case still running after {CASE_TIMEOUT:?}");
+            panic!("test case still running after {limit:?}");
         }
     }
 }

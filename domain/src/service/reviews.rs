@@ -294,6 +294,9 @@ pub async fn apply_results(
             commit(tx).await?;
             return Ok(outcome);
         }
+        // Audit events are written after the batch's changes, so this transaction takes the
+        // audit chain's lock last, as every use case does (no lock-order deadlock on Postgres).
+        let mut events = Vec::new();
         for (assignment, user, decision, recommendation) in items {
             let decision = decision.as_deref().and_then(ReviewDecision::parse);
             let recommendation =
@@ -337,8 +340,7 @@ pub async fn apply_results(
                 now,
             )
             .await?;
-            audit::record(
-                &mut tx,
+            events.push(
                 NewEvent::new(
                     now,
                     None,
@@ -349,8 +351,10 @@ pub async fn apply_results(
                 )
                 .before(json!({"assignment": assignment.to_string(), "user": who.email, "review": review.to_string()}))
                 .after(json!({"state": "removed", "grants_withdrawn": revoked})),
-            )
-            .await?;
+            );
+        }
+        for event in events {
+            audit::record(&mut tx, event).await?;
         }
         commit(tx).await?;
     }

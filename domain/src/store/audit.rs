@@ -342,7 +342,7 @@ pub async fn list(
     let n = values.len();
     let sql = format!(
         "SELECT e.seq, e.at, u.display_name, u.email, e.action, e.target_type, e.target_id, e.summary, e.before_json, e.after_json
-         {from} WHERE {filter} ORDER BY e.at DESC, e.seq DESC LIMIT ${} OFFSET ${}",
+         {from} WHERE {filter} ORDER BY e.at DESC, e.id DESC LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );

@@ -66,6 +66,8 @@ CREATE TABLE job_failures (
 ALTER TABLE audit_events ADD COLUMN seq BIGINT;
 ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
 ALTER TABLE audit_events ADD COLUMN hash TEXT;
+-- The correlation id of the HTTP request (X-Request-Id) or job run that wrote the event.
+ALTER TABLE audit_events ADD COLUMN request_id TEXT;
 CREATE UNIQUE INDEX audit_events_seq_idx ON audit_events (seq);
 CREATE INDEX audit_events_action_idx ON audit_events (action, at);
 CREATE INDEX audit_events_actor_idx ON audit_events (actor_id, at);

@@ -235,6 +235,11 @@ async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEn
     .unwrap();
     let actions: Vec<&str> = log.items.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions[0], "assignment.expired", "{actions:?}");
+    assert!(
+        log.items[0].request_id.starts_with("jobs-"),
+        "the job run's correlation id: {:?}",
+        log.items[0].request_id
+    );
     assert!(matches!(
         audit_log::verify_chain(&env.ctx).await.unwrap(),
         ChainCheck::Intact { .. }
@@ -540,7 +545,7 @@ async fn the_audit_log_filters_exports_and_shows_tampering(env: TestEnv) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After"
+        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id"
     );
     assert_eq!(lines.len(), 2);
     assert!(lines[1].contains("maria@woodgrove.example,request.denied"));

@@ -135,7 +135,7 @@ test('the manager reviews access, denied access ends with the review, and the au
   await page.getByRole('link', { name: 'Download CSV' }).click();
   const file = await (await download).path();
   const csv = require('node:fs').readFileSync(file, 'utf8') as string;
-  expect(csv.split('\n')[0]).toBe('Seq,Time,Actor,Action,Target type,Target,Summary,Before,After');
+  expect(csv.split('\n')[0]).toBe('Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id');
   expect(csv).toContain('review.decided');
   await expect(page.getByRole('heading', { name: 'Email and background jobs' })).toBeVisible();
   await expect(page.getByText('No background job is failing.')).toBeVisible();

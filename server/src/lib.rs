@@ -97,6 +97,7 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
             middleware::current_actor,
         ))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(middleware::request_id))
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

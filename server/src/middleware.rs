@@ -1,5 +1,7 @@
-//! Resolves the signed-in actor once per request; sends signed-out people to the sign-in
-//! page and answers 403 on admin pages for people without an admin role.
+//! Gives each request its correlation id (X-Request-Id, kept from the caller when plain, else
+//! new; answered back and recorded on audit events), resolves the signed-in actor once per
+//! request, sends signed-out people to the sign-in page and answers 403 on admin pages for
+//! people without an admin role.
 
 use crate::AppState;
 use app::components::encode;
@@ -15,6 +17,27 @@ fn is_asset(path: &str) -> bool {
         || path == "/healthz"
         || path == "/favicon.ico"
         || path == "/favicon.svg"
+}
+
+/// Runs the rest of the request inside its correlation id and answers it in `X-Request-Id`.
+pub async fn request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(domain::correlation::accept)
+        .unwrap_or_else(domain::correlation::new_id);
+    let span = tracing::info_span!("request", id = %id);
+    let mut response = {
+        use tracing::Instrument;
+        domain::correlation::scope(id.clone(), next.run(req))
+            .instrument(span)
+            .await
+    };
+    if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
 }
 
 pub async fn current_actor(

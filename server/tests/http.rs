@@ -334,14 +334,21 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     let request_id: String = serde_json::from_str(&text).unwrap();
     let (_, maria, _) = sign_in(&app, "maria.manager@woodgrove.example", PASSWORD).await;
     let maria = maria.expect("signed in");
-    let (status, _, text) = call(
-        &app,
-        app::api::requests::DecideRequest::PATH,
-        &format!("id={request_id}&decision=approve&justification=OK"),
-        Some(&maria),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{text}");
+    // The caller's X-Request-Id is answered back and recorded on the audit event.
+    let decide = Request::post(app::api::requests::DecideRequest::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, &maria)
+        .header("x-request-id", "corr-approve-1")
+        .body(Body::from(format!(
+            "id={request_id}&decision=approve&justification=OK"
+        )))
+        .unwrap();
+    let resp = app.clone().oneshot(decide).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["x-request-id"], "corr-approve-1");
+    let (_, _, page) = get(&app, "/healthz", None).await;
+    assert!(page.contains("ok"));
     let csv_path = format!("/admin/access-packages/{id}/assignments.csv?state=active&q=");
     let (status, _, csv) = get(&app, &csv_path, Some(&admin)).await;
     assert_eq!(status, StatusCode::OK, "{csv}");
@@ -377,13 +384,14 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After"
+        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id"
     );
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(
         lines[1].contains("maria.manager@woodgrove.example,request.approved"),
         "{csv}"
     );
+    assert!(lines[1].ends_with(",corr-approve-1"), "{csv}");
     let (status, _, text) = get(&app, "/admin/audit.csv?from=yesterday", Some(&admin)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
     let (status, _, _) = get(&app, "/admin/audit.csv", Some(&eric)).await;

@@ -107,6 +107,11 @@ impl Default for RunLimits {
 /// Runs every job due at the context clock's now, in order: deadlines before forwards and
 /// reminders (an overdue stage is not forwarded), expiry before scheduled starts, then mail.
 pub async fn run_due(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobReport {
+    let id = format!("jobs-{}", crate::correlation::new_id());
+    crate::correlation::scope(id, run_jobs(ctx, mailer, limits)).await
+}
+
+async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobReport {
     let mut report = JobReport::default();
     let now = ctx.clock.now();
     for _ in 0..limits.batches {

@@ -18,6 +18,8 @@ pub struct AuditEntry {
     /// JSON as recorded ("" when none).
     pub before: String,
     pub after: String,
+    /// The HTTP request (X-Request-Id) or job run that wrote it ("" for the command line).
+    pub request_id: String,
 }
 
 /// What the audit page filters by; empty fields don't filter.

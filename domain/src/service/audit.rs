@@ -84,6 +84,7 @@ pub async fn audit_csv(ctx: &Ctx, actor: &Actor, filter: &AuditFilter) -> Domain
         "Summary",
         "Before",
         "After",
+        "Request id",
     ])
     .map_err(csv_error)?;
     let mut offset = 0;
@@ -103,6 +104,7 @@ pub async fn audit_csv(ctx: &Ctx, actor: &Actor, filter: &AuditFilter) -> Domain
                 e.summary,
                 e.before,
                 e.after,
+                e.request_id,
             ])
             .map_err(csv_error)?;
         }

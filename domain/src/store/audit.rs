@@ -62,6 +62,7 @@ pub struct ChainedRow {
     pub summary: String,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    pub request_id: Option<String>,
 }
 
 /// SHA-256 (hex) of the previous event's hash and this event's fields. The fields go in as a
@@ -77,7 +78,8 @@ pub fn chain_hash(prev: &str, row: &ChainedRow) -> String {
         row.target_id,
         row.summary,
         row.before_json,
-        row.after_json
+        row.after_json,
+        row.request_id
     ]);
     let mut digest = Sha256::new();
     digest.update(prev.as_bytes());
@@ -121,11 +123,12 @@ pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
         summary: e.summary,
         before_json: e.before.map(|v| v.to_string()),
         after_json: e.after.map(|v| v.to_string()),
+        request_id: crate::correlation::current(),
     };
     let hash = chain_hash(&prev, &row);
     sqlx::query(
-        "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, seq, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, seq, prev_hash, hash, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&row.id)
     .bind(row.at)
@@ -139,6 +142,7 @@ pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
     .bind(seq)
     .bind(&prev)
     .bind(&hash)
+    .bind(&row.request_id)
     .execute(&mut *conn)
     .await?;
     set_head(conn, &hash).await
@@ -177,7 +181,7 @@ pub async fn chain_unchained(conn: &mut Conn, limit: i64) -> DomainResult<u64> {
     Ok(done)
 }
 
-const CHAIN_SELECT: &str = "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json FROM audit_events";
+const CHAIN_SELECT: &str = "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id FROM audit_events";
 
 /// The chain's events after `after_seq`, in order, with their stored links: (row, prev_hash,
 /// hash).
@@ -194,7 +198,7 @@ pub async fn chain_batch(
         hash: Option<String>,
     }
     let rows: Vec<Linked> = sqlx::query_as(
-        "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, prev_hash, hash
+        "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id, prev_hash, hash
          FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after_seq)
@@ -296,6 +300,7 @@ fn day_ms(d: chrono::NaiveDate) -> i64 {
 }
 
 type EntryRow = (
+    Option<String>,
     Option<i64>,
     i64,
     Option<String>,
@@ -341,7 +346,7 @@ pub async fn list(
     };
     let n = values.len();
     let sql = format!(
-        "SELECT e.seq, e.at, u.display_name, u.email, e.action, e.target_type, e.target_id, e.summary, e.before_json, e.after_json
+        "SELECT e.request_id, e.seq, e.at, u.display_name, u.email, e.action, e.target_type, e.target_id, e.summary, e.before_json, e.after_json
          {from} WHERE {filter} ORDER BY e.at DESC, e.id DESC LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
@@ -356,20 +361,35 @@ pub async fn list(
     let rows = q.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
     let items = rows
         .into_iter()
-        .map(|r| AuditEntry {
-            seq: r.0.unwrap_or_default(),
-            at: from_ms(r.1),
-            actor: match (r.2, r.3) {
-                (Some(name), Some(email)) => Some((name, email)),
-                _ => None,
+        .map(
+            |(
+                request_id,
+                seq,
+                at,
+                name,
+                email,
+                action,
+                target_type,
+                target_id,
+                summary,
+                before,
+                after,
+            )| AuditEntry {
+                seq: seq.unwrap_or_default(),
+                at: from_ms(at),
+                actor: match (name, email) {
+                    (Some(name), Some(email)) => Some((name, email)),
+                    _ => None,
+                },
+                action,
+                target_type,
+                target_id,
+                summary,
+                before: before.unwrap_or_default(),
+                after: after.unwrap_or_default(),
+                request_id: request_id.unwrap_or_default(),
             },
-            action: r.4,
-            target_type: r.5,
-            target_id: r.6,
-            summary: r.7,
-            before: r.8.unwrap_or_default(),
-            after: r.9.unwrap_or_default(),
-        })
+        )
         .collect();
     Ok((items, total))
 }

@@ -106,7 +106,7 @@ pub fn AuditPage() -> impl IntoView {
                                 <p class="muted">{format!("{total} event(s)")}</p>
                                 <table class="table">
                                     <caption class="sr-only">"Audit events"</caption>
-                                    <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Summary"</th><th scope="col">"#"</th></tr></thead>
+                                    <thead><tr><th scope="col">"Time"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th><th scope="col">"Summary"</th><th scope="col">"#"</th><th scope="col">"Request id"</th></tr></thead>
                                     <tbody>
                                         {p.items.into_iter().map(|e| view! {
                                             <tr>
@@ -115,6 +115,7 @@ pub fn AuditPage() -> impl IntoView {
                                                 <td><code>{e.action}</code></td>
                                                 <td>{e.summary}</td>
                                                 <td class="muted">{e.seq}</td>
+                                                <td class="muted"><code>{e.request_id}</code></td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

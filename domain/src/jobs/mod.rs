@@ -114,70 +114,46 @@ pub async fn run_due(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> J
 async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobReport {
     let mut report = JobReport::default();
     let now = ctx.clock.now();
-    for _ in 0..limits.batches {
-        let (n, more) = batch(
-            ctx,
-            &mut report,
-            "request_deadline",
-            now,
-            |c| Box::pin(store::overdue_stages(c, now, BATCH)),
-            |ctx, s| Box::pin(expire_request(ctx, s, now)),
-            stage_key,
-        )
-        .await;
-        report.requests_expired += n;
-        if !more {
-            break;
-        }
-    }
-    for _ in 0..limits.batches {
-        let (n, more) = batch(
-            ctx,
-            &mut report,
-            "request_forward",
-            now,
-            |c| Box::pin(store::stages_to_forward(c, now, BATCH)),
-            |ctx, s| Box::pin(forward_stage(ctx, s, now)),
-            stage_key,
-        )
-        .await;
-        report.requests_forwarded += n;
-        if !more {
-            break;
-        }
-    }
-    for _ in 0..limits.batches {
-        let (n, more) = batch(
-            ctx,
-            &mut report,
-            "request_reminder",
-            now,
-            |c| Box::pin(store::stages_to_remind(c, now, BATCH)),
-            |ctx, s| Box::pin(remind_approvers(ctx, s, now)),
-            stage_key,
-        )
-        .await;
-        report.approvers_reminded += n;
-        if !more {
-            break;
-        }
-    }
-    for _ in 0..limits.batches {
-        let (n, more) = batch(
-            ctx,
-            &mut report,
-            "assignment_expiry",
-            now,
-            |c| Box::pin(store::ended_assignments(c, now, BATCH)),
-            |ctx, a| Box::pin(expire_assignment(ctx, a, now)),
-            assignment_key,
-        )
-        .await;
-        report.assignments_expired += n;
-        if !more {
-            break;
-        }
-    }
+    report.requests_expired += drain(
+        ctx,
+        &mut report,
+        "request_deadline",
+        now,
+        limits.batches,
+        |c| Box::pin(store::overdue_stages(c, now, BATCH)),
+        |ctx, s| Box::pin(expire_request(ctx, s, now)),
+    )
+    .await;
+    report.requests_forwarded += drain(
+        ctx,
+        &mut report,
+        "request_forward",
+        now,
+        limits.batches,
+        |c| Box::pin(store::stages_to_forward(c, now, BATCH)),
+        |ctx, s| Box::pin(forward_stage(ctx, s, now)),
+    )
+    .await;
+    report.approvers_reminded += drain(
+        ctx,
+        &mut report,
+        "request_reminder",
+        now,
+        limits.batches,
+        |c| Box::pin(store::stages_to_remind(c, now, BATCH)),
+        |ctx, s| Box::pin(remind_approvers(ctx, s, now)),
+    )
+    .await;
+    report.assignments_expired += drain(
+        ctx,
+        &mut report,
+        "assignment_expiry",
+        now,
+        limits.batches,
+        |c| Box::pin(store::ended_assignments(c, now, BATCH)),
+        |ctx, a| Box::pin(expire_assignment(ctx, a, now)),
+    )
+    .await;
     for _ in 0..limits.batches {
         match crate::service::requests::start_scheduled_assignments(ctx).await {
             Ok(n) => {
@@ -193,30 +169,24 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         }
     }
     for reminder in [ExpiryReminder::OneDay, ExpiryReminder::FourteenDays] {
-        for _ in 0..limits.batches {
-            let (n, more) = batch(
-                ctx,
-                &mut report,
-                "assignment_reminder",
-                now,
-                |c| {
-                    Box::pin(store::assignments_to_remind(
-                        c,
-                        now,
-                        reminder.lead(),
-                        reminder.level(),
-                        BATCH,
-                    ))
-                },
-                |ctx, a| Box::pin(remind_expiring(ctx, a, now)),
-                assignment_key,
-            )
-            .await;
-            report.expiry_reminders += n;
-            if !more {
-                break;
-            }
-        }
+        report.expiry_reminders += drain(
+            ctx,
+            &mut report,
+            "assignment_reminder",
+            now,
+            limits.batches,
+            |c| {
+                Box::pin(store::assignments_to_remind(
+                    c,
+                    now,
+                    reminder.lead(),
+                    reminder.level(),
+                    BATCH,
+                ))
+            },
+            |ctx, a| Box::pin(remind_expiring(ctx, a, now)),
+        )
+        .await;
     }
     reviews(ctx, now, &mut report).await;
     if let Some(mailer) = mailer {
@@ -234,26 +204,57 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
     report
 }
 
-fn stage_key(s: &DueStage) -> String {
-    s.request.to_string()
+/// What a job's failure record names.
+trait JobItem {
+    fn key(&self) -> String;
 }
 
-fn assignment_key(a: &DueAssignment) -> String {
-    a.id.to_string()
+impl JobItem for DueStage {
+    fn key(&self) -> String {
+        self.request.to_string()
+    }
+}
+
+impl JobItem for DueAssignment {
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
 }
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
-/// One batch of one job: finds due items, works each in its own transaction, records
-/// failures. Returns how many items changed something and whether a full batch was found.
-async fn batch<'c, T: Send + Sync + 'static>(
-    ctx: &'c Ctx,
+/// One job, up to `batches` batches: each finds due items and works each in its own
+/// transaction, recording failures; it stops early once a batch is short or changed nothing.
+/// Returns how many items changed something.
+async fn drain<T: JobItem + Send + Sync + 'static>(
+    ctx: &Ctx,
     report: &mut JobReport,
     job: &str,
     now: DateTime<Utc>,
-    find: impl for<'a> FnOnce(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
+    batches: u32,
+    find: impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
     work: impl for<'a> Fn(&'a Ctx, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
-    key: fn(&T) -> String,
+) -> u64 {
+    let mut total = 0;
+    for _ in 0..batches {
+        let (n, more) = batch(ctx, report, job, now, &find, &work).await;
+        total += n;
+        if !more {
+            break;
+        }
+    }
+    total
+}
+
+/// One batch of one job. Returns how many items changed something and whether a full batch
+/// was found.
+async fn batch<T: JobItem + Send + Sync + 'static>(
+    ctx: &Ctx,
+    report: &mut JobReport,
+    job: &str,
+    now: DateTime<Utc>,
+    find: &impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
+    work: &impl for<'a> Fn(&'a Ctx, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
 ) -> (u64, bool) {
     let items = match ctx.read().await {
         Ok(mut conn) => find(&mut conn).await,
@@ -275,7 +276,7 @@ async fn batch<'c, T: Send + Sync + 'static>(
             Ok(true) => changed += 1,
             Ok(false) => {}
             Err(e) => {
-                let id = key(item);
+                let id = item.key();
                 tracing::warn!(job, item = %id, error = %e, "job item failed; it will be retried");
                 let attempts = match ctx.db.begin().await {
                     Ok(mut tx) => {

@@ -427,7 +427,7 @@ async fn forward_stage(ctx: &Ctx, s: &DueStage, now: DateTime<Utc>) -> DomainRes
     alternates.retain(|u| *u != r.requestor);
     alternates.sort();
     alternates.dedup();
-    store::add_approvers(&mut tx, s.request, s.stage_no, &alternates, "alternate").await?;
+    requests::add_approvers(&mut tx, s.request, s.stage_no, &alternates, "alternate").await?;
     let text = format!(
         "Forwarded to {} alternate approver(s); decide by {}",
         alternates.len(),

@@ -327,6 +327,24 @@ async fn deliver(
     Ok(RequestOutcome::Delivered(assignment))
 }
 
+/// What is wrong with a requestor's business justification (trimmed), if anything: missing
+/// where the policy requires one, or too long.
+fn business_justification_problem(required: bool, justification: &str) -> Option<FieldError> {
+    if required && justification.is_empty() {
+        Some(FieldError::new(
+            "justification",
+            "Business justification is required.",
+        ))
+    } else if justification.chars().count() > MAX_JUSTIFICATION_CHARS {
+        Some(FieldError::new(
+            "justification",
+            format!("Business justification must be at most {MAX_JUSTIFICATION_CHARS} characters."),
+        ))
+    } else {
+        None
+    }
+}
+
 /// The end an extension asked now would give: a fresh term under the policy's expiry.
 /// Refused when the policy doesn't allow extensions, the access never ends, or the policy
 /// cannot make it last longer than it already does.
@@ -434,17 +452,10 @@ pub async fn extend_access(
         )));
     }
     let justification = justification.trim();
-    if policy.spec.requestor_justification && justification.is_empty() {
-        return Err(DomainError::invalid(
-            "justification",
-            "Business justification is required.",
-        ));
-    }
-    if justification.chars().count() > MAX_JUSTIFICATION_CHARS {
-        return Err(DomainError::invalid(
-            "justification",
-            format!("Business justification must be at most {MAX_JUSTIFICATION_CHARS} characters."),
-        ));
+    if let Some(problem) =
+        business_justification_problem(policy.spec.requestor_justification, justification)
+    {
+        return Err(DomainError::Invalid(vec![problem]));
     }
     let stages = if policy.spec.extension == Some(true) {
         policy.spec.stages.clone().unwrap_or_default()
@@ -548,17 +559,10 @@ pub async fn submit_request(
     };
     let mut problems = check_answers(&policy.spec.questions, &form.answers, &matches_pattern);
     let justification = form.justification.trim();
-    if policy.spec.requestor_justification && justification.is_empty() {
-        problems.push(FieldError::new(
-            "justification",
-            "Business justification is required.",
-        ));
-    } else if justification.chars().count() > MAX_JUSTIFICATION_CHARS {
-        problems.push(FieldError::new(
-            "justification",
-            format!("Business justification must be at most {MAX_JUSTIFICATION_CHARS} characters."),
-        ));
-    }
+    problems.extend(business_justification_problem(
+        policy.spec.requestor_justification,
+        justification,
+    ));
     if form.specific_period && !policy.spec.custom_timeline {
         problems.push(FieldError::new(
             "specific_period",

@@ -151,29 +151,6 @@ pub async fn stage_approvers(
     ids.iter().map(|i| Ok(UserId(uuid(i)?))).collect()
 }
 
-/// Adds approvers to a stage (already present ones stay as they were).
-pub async fn add_approvers(
-    conn: &mut Conn,
-    request: RequestId,
-    stage_no: u32,
-    users: &[UserId],
-    source: &str,
-) -> DomainResult<()> {
-    for user in users {
-        sqlx::query(
-            "INSERT INTO request_approvers (request_id, stage_no, user_id, source) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (request_id, stage_no, user_id) DO NOTHING",
-        )
-        .bind(request.to_string())
-        .bind(i64::from(stage_no))
-        .bind(user.to_string())
-        .bind(source)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
 /// The deadline of a stage (`None`: no such stage).
 pub async fn stage_due(
     conn: &mut Conn,

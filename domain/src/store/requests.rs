@@ -192,14 +192,28 @@ pub async fn start_stage(conn: &mut Conn, id: RequestId, s: &StageStart<'_>) -> 
     .bind(ms(crate::rules::lifecycle::approver_reminder_at(started, due)))
     .execute(&mut *conn)
     .await?;
-    for user in approvers {
-        sqlx::query("INSERT INTO request_approvers (request_id, stage_no, user_id, source) VALUES ($1, $2, $3, $4)")
-            .bind(id.to_string())
-            .bind(i64::from(stage_no))
-            .bind(user.to_string())
-            .bind(source)
-            .execute(&mut *conn)
-            .await?;
+    add_approvers(conn, id, stage_no, approvers, source).await
+}
+
+/// Adds approvers to a stage (already present ones stay as they were).
+pub async fn add_approvers(
+    conn: &mut Conn,
+    request: RequestId,
+    stage_no: u32,
+    users: &[UserId],
+    source: &str,
+) -> DomainResult<()> {
+    for user in users {
+        sqlx::query(
+            "INSERT INTO request_approvers (request_id, stage_no, user_id, source) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (request_id, stage_no, user_id) DO NOTHING",
+        )
+        .bind(request.to_string())
+        .bind(i64::from(stage_no))
+        .bind(user.to_string())
+        .bind(source)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

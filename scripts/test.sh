@@ -9,16 +9,38 @@ REPO="$(pwd)"
 CI="${CI:-false}"
 
 declare -a SUMMARY=()
+declare -a COUNTS=()
 FAILED=0
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/tessera-test-logs.XXXXXX")"
+echo "[test] logs of this run: ${LOG_DIR}"
 
 announce() { printf '\n==> [test] %s\n' "$*"; }
 warn()     { printf '[test] WARNING: %s\n' "$*" >&2; }
 record()   { SUMMARY+=("$(printf '%-8s %s' "$1" "$2")"); [[ "$1" == FAIL ]] && FAILED=1; return 0; }
 
+# count NAME PASSED FAILED [IGNORED]: one line of the per-step test counts.
+count() {
+    COUNTS+=("$(printf '%-32s %5d passed, %d failed, %d ignored' "$1" "$2" "$3" "${4:-0}")")
+    TOTAL_PASSED=$((TOTAL_PASSED + $2))
+    TOTAL_FAILED=$((TOTAL_FAILED + $3))
+}
+
+# Steps that must run tests: one that ran none fails the suite (it would hide a broken step).
+require_ran() {
+    if [[ "$2" -eq 0 ]]; then
+        record FAIL "$1 ran no test"
+    fi
+}
+
 summary() {
     printf '\n==> [test] summary\n'
     local line
     for line in "${SUMMARY[@]}"; do printf '  %s\n' "${line}"; done
+    printf '==> [test] tests run per step (a step that ran nothing shows 0)\n'
+    for line in "${COUNTS[@]}"; do printf '  %s\n' "${line}"; done
+    printf 'tests: %d passed, %d failed\n' "${TOTAL_PASSED}" "${TOTAL_FAILED}"
     if [[ "${FAILED}" -ne 0 ]]; then
         printf '==> [test] RESULT: FAILED\n'
     else
@@ -114,7 +136,21 @@ run_step "c0. cargo fmt --check" cargo fmt --all --check || true
 # --- c. cargo tests ---------------------------------------------------------------------------
 announce "c. cargo test --release -p domain -p app -p tessera"
 # --release on purpose: shares dependency builds with `cargo leptos build --release`.
-run_step "c. cargo test --release -p domain -p app -p tessera" cargo test --release -p domain -p app -p tessera || true
+CARGO_LOG="${LOG_DIR}/cargo-test.log"
+run_step "c. cargo test --release -p domain -p app -p tessera" \
+    bash -c 'set -o pipefail; cargo test --release -p domain -p app -p tessera 2>&1 | tee "$1"' _ "${CARGO_LOG}" || true
+for step in "unit" "integration (SQLite)" "integration (PostgreSQL)" "integration (other)" \
+            "http (SQLite)" "http (PostgreSQL)" "http (other)" "cli"; do
+    read -r passed failed ignored < <(awk -f "${REPO}/scripts/lib/count-tests.awk" "${CARGO_LOG}" \
+        | awk -F '\t' -v s="${step}" '$1 == s { print $2, $3, $4; found = 1 } END { if (!found) print 0, 0, 0 }')
+    count "cargo: ${step}" "${passed}" "${failed}" "${ignored}"
+    case "${step}" in
+        *other*) ;;
+        "integration (PostgreSQL)"|"http (PostgreSQL)")
+            if is_ci; then require_ran "cargo: ${step}" "$((passed + failed))"; fi ;;
+        *) require_ran "cargo: ${step}" "$((passed + failed))" ;;
+    esac
+done
 
 # --- d. release build -------------------------------------------------------------------------
 announce "d. cargo leptos build --release"
@@ -139,7 +175,15 @@ elif [[ ! -x /usr/bin/chromium ]]; then
 else
     # playwright.config.ts starts target/release/tessera itself on 127.0.0.1:3100 with a fresh
     # SQLite database in a temp directory.
-    run_step "e. playwright (end2end)" bash -c 'cd end2end && npx --no-install playwright test' || true
+    E2E_LOG="${LOG_DIR}/playwright.log"
+    run_step "e. playwright (end2end)" \
+        bash -c 'set -o pipefail; cd end2end && npx --no-install playwright test 2>&1 | tee "$1"' _ "${E2E_LOG}" || true
+    # The list reporter closes with "  N passed (…)" and, when any did, "  N failed".
+    e2e_passed="$(sed -nE 's/^ *([0-9]+) passed.*/\1/p' "${E2E_LOG}" | tail -1)"
+    e2e_failed="$(sed -nE 's/^ *([0-9]+) failed.*/\1/p' "${E2E_LOG}" | tail -1)"
+    e2e_flaky="$(sed -nE 's/^ *([0-9]+) flaky.*/\1/p' "${E2E_LOG}" | tail -1)"
+    count "playwright" "${e2e_passed:-0}" "$(( ${e2e_failed:-0} + ${e2e_flaky:-0} ))"
+    require_ran "playwright" "$(( ${e2e_passed:-0} + ${e2e_failed:-0} + ${e2e_flaky:-0} ))"
 fi
 
 # --- f. summary -------------------------------------------------------------------------------

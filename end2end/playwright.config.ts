@@ -67,6 +67,13 @@ export default defineConfig({
       DATABASE_URL: databaseUrl,
       LEPTOS_SITE_ROOT: siteRoot,
       RUST_LOG: 'info',
+      // The server's lifecycle scheduler runs every second here (production: every minute),
+      // so a test that would race with it fails every run instead of once in a while. Tests
+      // that need jobs at a given instant run `tessera jobs run --at` themselves, at instants
+      // the real clock cannot reach during the run. Override to try another interval.
+      // Every test signs in from 127.0.0.1; the per-address limit is tested over HTTP.
+      TESSERA_SIGN_IN_PER_MINUTE: '1000',
+      TESSERA_JOBS_INTERVAL_SECONDS: process.env.TESSERA_E2E_JOBS_INTERVAL_SECONDS || '1',
     },
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,

@@ -23,6 +23,8 @@ pub enum AppError {
         "Something went wrong on our side. Please try again; if it persists, tell your administrator."
     )]
     Internal,
+    #[error("The server could not read this request. Reload the page and try again.")]
+    BadRequest,
     #[error("The server could not be reached: {0}")]
     Transport(String),
 }
@@ -55,7 +57,24 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server, input that can't be decoded (a malformed or hostile body, a missing
+    /// argument) is the caller's mistake: 400, without echoing the decoder's words. In the
+    /// browser every such error is about reaching the server.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        if matches!(
+            value,
+            ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::Request(_)
+        ) {
+            tracing::info!(error = %value, "a server function's input could not be read");
+            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::BAD_REQUEST);
+            }
+            return AppError::BadRequest;
+        }
         AppError::Transport(value.to_string())
     }
 }
@@ -99,6 +118,7 @@ impl AppError {
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::Throttled(_) => S::TOO_MANY_REQUESTS,
+            AppError::BadRequest => S::BAD_REQUEST,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }

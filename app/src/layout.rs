@@ -36,7 +36,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                                 </nav>
                                 <div class="user-menu">
                                     <NotificationBell />
-                                    <span class="user-name" title=actor.email.clone()>{actor.display_name.clone()}</span>
+                                    <a class="user-name" href="/myaccess/account" title=format!("Your account ({})", actor.email)>{actor.display_name.clone()}</a>
                                     <ActionForm action=sign_out>
                                         <button type="submit" class="secondary">"Sign out"</button>
                                     </ActionForm>

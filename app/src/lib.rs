@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/myaccess/requests") view=pages::requests::RequestsPage />
                     <Route path=path!("/myaccess/approvals") view=pages::requests::ApprovalsPage />
                     <Route path=path!("/myaccess/reviews") view=pages::my_access::ReviewsPage />
+                    <Route path=path!("/myaccess/account") view=pages::account::AccountPage />
                     <Route path=path!("/admin") view=pages::admin::AdminHome />
                     <Route path=path!("/admin/directory/users") view=pages::admin::users::UsersPage />
                     <Route path=path!("/admin/directory/users/new") view=pages::admin::users::NewUserPage />

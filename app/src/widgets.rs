@@ -239,6 +239,9 @@ pub fn PrincipalPicker(
     /// Keep the chosen entries out of the list (for pickers that hand them to a parent).
     #[prop(optional)]
     no_chips: bool,
+    /// Offer only the groups the signed-in person may put in an access package.
+    #[prop(optional)]
+    resources: bool,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let open = RwSignal::new(false);
@@ -248,7 +251,7 @@ pub fn PrincipalPicker(
         async move {
             (
                 q.clone(),
-                crate::api::packages::search_principals(q, users, groups).await,
+                crate::api::packages::search_principals(q, users, groups, resources).await,
             )
         }
     });

@@ -90,6 +90,33 @@ impl Db {
     }
 }
 
+/// Creates the database's folder (owner only: 0700) and an empty database file (0600) when
+/// they are missing; SQLite gives its WAL and shared-memory files the database file's mode.
+/// An existing folder or file keeps the mode its owner chose.
+fn create_private(db_file: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = db_file.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        builder.create(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    file.mode(0o600);
+    match file.open(db_file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 fn prepare_sqlite_url(url: &str) -> DomainResult<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = match rest.split_once('?') {
@@ -99,10 +126,9 @@ fn prepare_sqlite_url(url: &str) -> DomainResult<String> {
     if path.is_empty() || path == ":memory:" {
         return Ok(url.to_owned());
     }
-    if let Some(dir) = std::path::Path::new(path).parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(DomainError::internal)?;
+    let creates = query.is_none_or(|q| !q.contains("mode=") || q.contains("mode=rwc"));
+    if creates {
+        create_private(std::path::Path::new(path)).map_err(DomainError::internal)?;
     }
     let query = match query {
         Some(q) if q.contains("mode=") => q.to_owned(),
@@ -115,6 +141,19 @@ fn prepare_sqlite_url(url: &str) -> DomainResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_folder_and_file_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("tessera-private-{}", uuid::Uuid::now_v7()));
+        let file = dir.join("data").join("tessera.db");
+        prepare_sqlite_url(&format!("sqlite://{}", file.display())).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(file.parent().unwrap()), 0o700);
+        assert_eq!(mode(&file), 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn sqlite_urls_get_create_mode() {

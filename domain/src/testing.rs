@@ -209,34 +209,90 @@ pub struct SmtpServer {
     dir: std::path::PathBuf,
 }
 
+/// How a TLS test server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// TLS from the first byte (`smtps://`).
+    Implicit,
+    /// Plain until STARTTLS, which it requires.
+    StartTls,
+}
+
+/// A TLS SMTP server with AUTH, its self-signed certificate (PEM, for the client's trust
+/// store) and the credentials it accepts.
+pub struct TlsSmtpServer {
+    pub server: SmtpServer,
+    pub ca_pem: String,
+    pub user: &'static str,
+    pub password: &'static str,
+}
+
 impl SmtpServer {
+    /// A TLS server (see [`SmtpTls`]) that requires AUTH, with a fresh self-signed
+    /// certificate for 127.0.0.1 made by `openssl`; `None` as for [`SmtpServer::start`].
+    pub async fn start_tls(mode: SmtpTls) -> Option<TlsSmtpServer> {
+        let python = smtp_python()?;
+        let dir =
+            std::env::temp_dir().join(format!("tessera-mail-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args(["-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(made, "openssl could not make a test certificate");
+        let port = free_port();
+        let maildir = dir.join("mail");
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scripts/lib/smtp_tls_server.py"
+        );
+        let (user, password) = ("tessera", "mail-secret");
+        let child = std::process::Command::new(&python)
+            .arg(script)
+            .arg(match mode {
+                SmtpTls::Implicit => "smtps",
+                SmtpTls::StartTls => "starttls",
+            })
+            .arg(port.to_string())
+            .arg(&cert)
+            .arg(&key)
+            .arg(&maildir)
+            .args([user, password])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Self {
+            child,
+            port,
+            dir: maildir,
+        };
+        wait_for(port).await;
+        let ca_pem = std::fs::read_to_string(&cert).unwrap();
+        let _ = std::fs::remove_file(&key);
+        Some(TlsSmtpServer {
+            server,
+            ca_pem,
+            user,
+            password,
+        })
+    }
+
     /// Starts one on a free port, or `None` (with a note) when aiosmtpd isn't installed and
     /// the run doesn't require it (`CI=true` does).
     pub async fn start() -> Option<Self> {
-        let python = std::env::var("TESSERA_SMTP_PYTHON").unwrap_or_else(|_| {
-            let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/smtp/bin/python");
-            if std::path::Path::new(venv).exists() {
-                venv.into()
-            } else {
-                "python3".into()
-            }
-        });
-        let available = std::process::Command::new(&python)
-            .args(["-c", "import aiosmtpd"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !available {
-            assert!(
-                !postgres_required(),
-                "aiosmtpd is required (CI): run scripts/setup.sh or set TESSERA_SMTP_PYTHON"
-            );
-            eprintln!("SKIPPED: aiosmtpd is not installed ({python}); run scripts/setup.sh");
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap();
+        let python = smtp_python()?;
+        let port = free_port();
         let dir =
             std::env::temp_dir().join(format!("tessera-mail-{}", uuid::Uuid::now_v7().simple()));
         let child = std::process::Command::new(&python)
@@ -247,18 +303,57 @@ impl SmtpServer {
             .spawn()
             .unwrap();
         let server = Self { child, port, dir };
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Some(server);
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the SMTP server did not start on port {port}");
+        wait_for(port).await;
+        Some(server)
     }
+}
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+async fn wait_for(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the SMTP server did not start on port {port}");
+}
+
+/// The Python with aiosmtpd, or `None` when it isn't there and the run doesn't require it.
+fn smtp_python() -> Option<String> {
+    let python = std::env::var("TESSERA_SMTP_PYTHON").unwrap_or_else(|_| {
+        let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/smtp/bin/python");
+        if std::path::Path::new(venv).exists() {
+            venv.into()
+        } else {
+            "python3".into()
+        }
+    });
+    let available = std::process::Command::new(&python)
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            !postgres_required(),
+            "aiosmtpd is required (CI): run scripts/setup.sh or set TESSERA_SMTP_PYTHON"
+        );
+        eprintln!("SKIPPED: aiosmtpd is not installed ({python}); run scripts/setup.sh");
+        return None;
+    }
+    Some(python)
+}
+
+impl SmtpServer {
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }

@@ -545,7 +545,7 @@ async fn the_audit_log_filters_exports_and_shows_tampering(env: TestEnv) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id"
+        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id,Caller's request id"
     );
     assert_eq!(lines.len(), 2);
     assert!(lines[1].contains("maria@woodgrove.example,request.denied"));
@@ -584,6 +584,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
         &smtp.url(),
         "Tessera <tessera@woodgrove.example>",
         "https://tessera.example",
+        None,
     )
     .unwrap();
     let w = world(&env).await;
@@ -723,6 +724,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
         &smtp2.url(),
         "Tessera <tessera@woodgrove.example>",
         "https://tessera.example",
+        None,
     )
     .unwrap();
     env.clock.set(at + Duration::seconds(30));

@@ -484,6 +484,14 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     )
     .await
     .unwrap();
+    // Only a group they own (security review, hole 1).
+    let e = cat::add_resource(&env.ctx, &owner, a, other_group)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), vec!["group"]);
+    dir::add_owner(&env.ctx, &admin, other_group, "owner@woodgrove.example")
+        .await
+        .unwrap();
     cat::add_resource(&env.ctx, &owner, a, other_group)
         .await
         .unwrap();
@@ -789,12 +797,12 @@ async fn pickers_find_people_and_groups(env: TestEnv) {
     let admin = env.admin().await;
     env.member(&admin, "fiona.fallback@woodgrove.example").await;
     group(&env, &admin, "Fin_ance").await;
-    let found = pkg::search_principals(&env.ctx, &admin, "FIONA", true, true)
+    let found = pkg::search_principals(&env.ctx, &admin, "FIONA", true, true, false)
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].kind, PrincipalKind::User);
-    let found = pkg::search_principals(&env.ctx, &admin, "n_a", true, true)
+    let found = pkg::search_principals(&env.ctx, &admin, "n_a", true, true, false)
         .await
         .unwrap();
     assert_eq!(
@@ -802,12 +810,12 @@ async fn pickers_find_people_and_groups(env: TestEnv) {
         vec!["Fin_ance"]
     );
     assert!(
-        pkg::search_principals(&env.ctx, &admin, "fiona", false, true)
+        pkg::search_principals(&env.ctx, &admin, "fiona", false, true, false)
             .await
             .unwrap()
             .is_empty()
     );
-    let e = pkg::search_principals(&env.ctx, &admin, &"x".repeat(201), true, true)
+    let e = pkg::search_principals(&env.ctx, &admin, &"x".repeat(201), true, true, false)
         .await
         .unwrap_err();
     assert_eq!(fields(&e), vec!["q"]);

@@ -58,9 +58,10 @@ async fn wrong_email_and_wrong_password_say_the_same(env: TestEnv) {
         message(sign_in(&env.ctx, "nobody@woodgrove.example", "wrong").await),
         WRONG_CREDENTIALS
     );
+    // A malformed email is a field error before anything is looked up or counted.
     assert_eq!(
         message(sign_in(&env.ctx, "not an email", "wrong").await),
-        WRONG_CREDENTIALS
+        "Email must look like name@example.com."
     );
     assert_eq!(
         message(sign_in(&env.ctx, "", "").await),
@@ -119,7 +120,7 @@ async fn disabled_accounts_cannot_sign_in_or_keep_a_session(env: TestEnv) {
         .await
         .unwrap();
     let password = domain::model::NewPassword::parse("another long password").unwrap();
-    let hash = domain::service::auth::hash_password(&password)
+    let hash = domain::service::auth::hash_password(&env.ctx, &password)
         .await
         .unwrap();
     let mut tx = env.ctx.db.begin().await.unwrap();
@@ -150,7 +151,86 @@ async fn disabled_accounts_cannot_sign_in_or_keep_a_session(env: TestEnv) {
     assert!(resolve_actor(&env.ctx, id).await.unwrap().is_none());
 }
 
+/// Security review, hole 4: the lock was checked before the hash and outside the write
+/// transaction, so parallel guesses all got through.
+async fn parallel_guesses_get_only_the_free_attempts(env: TestEnv) {
+    create_administrator(
+        &env.ctx,
+        "boss@woodgrove.example",
+        "Boss",
+        "a long test password",
+    )
+    .await
+    .unwrap();
+    let guesses: Vec<_> = (0..40)
+        .map(|n| {
+            let ctx = env.ctx.clone();
+            tokio::spawn(async move {
+                message(sign_in(&ctx, "boss@woodgrove.example", &format!("guess {n}")).await)
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    let mut refused = 0;
+    for g in guesses {
+        match g.await.unwrap().as_str() {
+            WRONG_CREDENTIALS => checked += 1,
+            m if m.starts_with("wait ") => refused += 1,
+            other => panic!("unexpected answer {other}"),
+        }
+    }
+    assert_eq!(
+        (checked, refused),
+        (domain::rules::sign_in::FREE_FAILURES as usize, 35)
+    );
+    // The right password is refused too while the lock holds.
+    assert!(
+        message(sign_in(&env.ctx, "boss@woodgrove.example", "a long test password").await)
+            .starts_with("wait ")
+    );
+}
+
+/// A multi-kilobyte "email" was the throttle key (rows never purged; it broke the Postgres
+/// index and answered 500). Now it is a field error and nothing is stored.
+async fn oversized_emails_are_refused_and_old_throttle_rows_purged(env: TestEnv) {
+    let huge = format!("{}@woodgrove.example", "a".repeat(8_000));
+    assert_eq!(
+        message(sign_in(&env.ctx, &huge, "whatever").await),
+        "Email must be at most 254 characters."
+    );
+    assert_eq!(
+        message(sign_in(&env.ctx, "someone@woodgrove.example", "wrong").await),
+        WRONG_CREDENTIALS
+    );
+    let rows = || async {
+        let mut conn = env.ctx.read().await.unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sign_in_throttle")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(rows().await, 1, "only the well-formed email was counted");
+    assert_eq!(
+        domain::service::auth::purge_stale(&env.ctx)
+            .await
+            .unwrap()
+            .1,
+        0
+    );
+    env.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(
+        domain::service::auth::purge_stale(&env.ctx)
+            .await
+            .unwrap()
+            .1,
+        1
+    );
+    assert_eq!(rows().await, 0);
+}
+
 on_both_databases!(
+    parallel_guesses_get_only_the_free_attempts,
+    oversized_emails_are_refused_and_old_throttle_rows_purged,
     the_right_password_signs_in_and_records_it,
     wrong_email_and_wrong_password_say_the_same,
     repeated_failures_are_throttled_then_released,

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { ADMIN, FIONA, GUEST, MANAGER, NORA, atPath, gotoReady, signIn } from './helpers';
 
 test('an admin creates a user, after the form explains a duplicate email', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { ADMIN, ERIC, MANAGER, createOfficePackage, gotoReady, mainNav, signIn, signOut } from './helpers';
 
 test('an employee requests Office licenses, the manager approves, access is delivered', async ({ page }) => {

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import * as fs from 'node:fs';
 import { ADMIN, EMMA, ERIC, FIONA, GUEST, NORA, createOfficePackage, gotoReady, signIn, signOut } from './helpers';
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { ADMIN, ERIC, MANAGER, createOfficePackage, gotoReady, mainNav, signIn, signOut } from './helpers';
@@ -23,6 +23,18 @@ function jobsRunAt(at: Date): string {
 
 const DAY = 24 * 3600 * 1000;
 
+/** 00:00 UTC, `days` days after today (UTC). */
+function utcMidnightIn(days: number): Date {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days));
+}
+
+// The review series starts the day after tomorrow, so the server's own scheduler (which runs
+// at the real time, every second in this suite) can never start it before Eric's access is
+// delivered; the test starts it by running the jobs at that day's instant itself. A run that
+// begins just before midnight still ends more than a day before the series starts.
+const reviewStart = utcMidnightIn(2);
+
 test('the manager reviews access, denied access ends with the review, and the audit log tells the story', async ({ page }) => {
   test.setTimeout(120_000);
   const name = 'Reviewed Licenses';
@@ -33,6 +45,7 @@ test('the manager reviews access, denied access ends with the review, and the au
     await group('Require approval to grant extension').getByRole('radio', { name: 'No' }).check();
     await group('Require access reviews').getByRole('radio', { name: 'Yes' }).check();
     await p.getByRole('combobox', { name: 'Review frequency' }).selectOption({ label: 'Annually' });
+    await p.getByLabel('Starting on', { exact: true }).fill(reviewStart.toISOString().slice(0, 10));
     await p.getByRole('spinbutton', { name: 'Duration (in days)' }).fill('25');
     await group('Reviewers').getByRole('radio', { name: 'Manager', exact: true }).check();
     await p.getByRole('combobox', { name: 'Fallback reviewers' }).fill('fiona');
@@ -69,11 +82,10 @@ test('the manager reviews access, denied access ends with the review, and the au
   await expect(page.getByRole('status').filter({ hasText: `Your access to ${name} was extended.` })).toBeVisible();
   await signOut(page);
 
-  // The review starts (its series starts today). The server's own scheduler (every minute)
-  // may have started it already; either way it starts once.
-  const started = jobsRunAt(new Date());
-  expect(started).toMatch(/access reviews: [01] started/);
-  expect(jobsRunAt(new Date())).toMatch(/access reviews: 0 started/);
+  // The review starts on its first day, once, and covers Eric's delivered access.
+  const firstDay = new Date(reviewStart.getTime() + 3600 * 1000);
+  expect(jobsRunAt(firstDay)).toMatch(/access reviews: 1 started/);
+  expect(jobsRunAt(firstDay)).toMatch(/access reviews: 0 started/);
 
   // Maria reviews: she sees the recommendation, denies with a reason.
   await signIn(page, MANAGER.email);
@@ -91,8 +103,8 @@ test('the manager reviews access, denied access ends with the review, and the au
   await expect(review.getByRole('article', { name: 'Eric Employee' })).toContainText('Denied');
   await signOut(page);
 
-  // The review ends 25 days later: the denied access is removed.
-  const ended = jobsRunAt(new Date(Date.now() + 26 * DAY));
+  // The review ends 25 days after it started: the denied access is removed.
+  const ended = jobsRunAt(new Date(reviewStart.getTime() + 26 * DAY));
   expect(ended).toMatch(/access reviews: 0 started, 0 reminded, 1 completed \(1 access removed\)/);
   await signIn(page, ERIC.email);
   await page.getByRole('navigation', { name: 'Access packages' }).getByRole('link', { name: 'Expired' }).click();
@@ -135,7 +147,7 @@ test('the manager reviews access, denied access ends with the review, and the au
   await page.getByRole('link', { name: 'Download CSV' }).click();
   const file = await (await download).path();
   const csv = require('node:fs').readFileSync(file, 'utf8') as string;
-  expect(csv.split('\n')[0]).toBe('Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id');
+  expect(csv.split('\n')[0]).toBe("Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id,Caller's request id");
   expect(csv).toContain('review.decided');
   await expect(page.getByRole('heading', { name: 'Email and background jobs' })).toBeVisible();
   await expect(page.getByText('No background job is failing.')).toBeVisible();

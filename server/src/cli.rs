@@ -170,7 +170,9 @@ mod tests {
             smtp_url: None,
             mail_from: "t@localhost".into(),
             public_url: "http://127.0.0.1:3000".into(),
+            public_url_set: false,
             jobs_interval_secs: 60,
+            sign_in_per_minute: std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN),
         }
     }
 

@@ -8,7 +8,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tessera.db";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub addr: SocketAddr,
     pub database_url: String,
@@ -23,8 +23,35 @@ pub struct Config {
     pub mail_from: String,
     /// The address people reach Tessera at, for links in emails.
     pub public_url: String,
+    /// Whether `TESSERA_PUBLIC_URL` was set: then it is the only origin state-changing
+    /// requests may come from; else the request's own Host is.
+    pub public_url_set: bool,
     /// Seconds between two runs of the lifecycle jobs inside `serve`.
     pub jobs_interval_secs: u64,
+    /// Sign-in attempts a minute from one client address (before any password is checked).
+    pub sign_in_per_minute: std::num::NonZeroU32,
+}
+
+/// Every setting, but the SMTP password: it never reaches a log.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("demo", &self.demo)
+            .field("session_limits", &self.session_limits)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("site_root", &self.site_root)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_deref().map(domain::jobs::redact_smtp_url),
+            )
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
+            .field("jobs_interval_secs", &self.jobs_interval_secs)
+            .field("sign_in_per_minute", &self.sign_in_per_minute)
+            .finish_non_exhaustive()
+    }
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -64,7 +91,9 @@ impl Config {
                 idle_secs: env_number("TESSERA_SESSION_IDLE_MINUTES", 8 * 60)? * 60,
                 absolute_secs: env_number("TESSERA_SESSION_ABSOLUTE_HOURS", 7 * 24)? * 3600,
             },
-            secure_cookies: env_flag("TESSERA_SECURE_COOKIES"),
+            // Behind HTTPS the session cookie is Secure whatever the flag says.
+            secure_cookies: env_flag("TESSERA_SECURE_COOKIES")
+                || env_or("TESSERA_PUBLIC_URL", "").starts_with("https://"),
             site_root: env_or("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT),
             max_body_bytes: 4 * 1024 * 1024,
             smtp_url: std::env::var("SMTP_URL")
@@ -72,25 +101,47 @@ impl Config {
                 .filter(|v| !v.trim().is_empty()),
             mail_from: env_or("TESSERA_MAIL_FROM", "Tessera <tessera@localhost>"),
             public_url: env_or("TESSERA_PUBLIC_URL", &format!("http://{addr}")),
+            public_url_set: !env_or("TESSERA_PUBLIC_URL", "").is_empty(),
             jobs_interval_secs: env_number("TESSERA_JOBS_INTERVAL_SECONDS", 60)? as u64,
+            sign_in_per_minute: u32::try_from(env_number("TESSERA_SIGN_IN_PER_MINUTE", 20)?)
+                .ok()
+                .and_then(std::num::NonZeroU32::new)
+                .ok_or("TESSERA_SIGN_IN_PER_MINUTE is too large")?,
         })
     }
 
-    /// The mailer when SMTP is configured; a bad SMTP_URL or from-address is an error.
+    /// The session cookie's name: with the `__Host-` prefix when it is Secure, so the browser
+    /// accepts it only from this host, over HTTPS, for the whole site.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-tessera.sid"
+        } else {
+            "tessera.sid"
+        }
+    }
+
+    /// The mailer when SMTP is configured; a bad SMTP_URL, CA file or from-address is an
+    /// error (whose message never repeats the SMTP password).
     pub fn mailer(&self) -> Result<Option<domain::jobs::Mailer>, String> {
+        let ca_pem = match std::env::var("TESSERA_SMTP_CA_FILE") {
+            Ok(path) if !path.trim().is_empty() => Some(
+                std::fs::read_to_string(path.trim())
+                    .map_err(|e| format!("TESSERA_SMTP_CA_FILE {path:?} cannot be read: {e}"))?,
+            ),
+            _ => None,
+        };
         self.smtp_url
             .as_deref()
             .map(|url| {
-                domain::jobs::Mailer::new(url, &self.mail_from, &self.public_url).map_err(|e| {
-                    match e {
+                domain::jobs::Mailer::new(url, &self.mail_from, &self.public_url, ca_pem.as_deref())
+                    .map_err(|e| match e {
                         domain::DomainError::Invalid(fields) => fields
                             .iter()
                             .map(|f| format!("{}: {}", f.field, f.message))
                             .collect::<Vec<_>>()
                             .join("; "),
                         other => format!("{other:?}"),
-                    }
-                })
+                    })
             })
             .transpose()
     }

@@ -67,12 +67,32 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
     };
     let routes = generate_route_list(app::App);
     let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(ctx.clone()))
-        .with_name("tessera.sid")
+        .with_name(config.cookie_name())
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnSessionEnd);
-    let context_ctx = ctx.clone();
+    let limits = app::session::SignInLimits::new(
+        config.sign_in_per_minute,
+        std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
+    );
+    // Every page and server function gets the domain context, the sign-in limits, and the
+    // CSP nonce the security-headers layer put on this response (Leptos made its own; ours
+    // replaces it so the header and the page's scripts agree).
+    let context = move || {
+        provide_context(ctx.clone());
+        provide_context(limits.clone());
+        if let Some(nonce) = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned())
+        {
+            provide_context(nonce);
+        }
+    };
+    let allowed_origin = middleware::AllowedOrigin::from_public_url(
+        config.public_url_set.then_some(config.public_url.as_str()),
+    );
+    let https = middleware::Https(config.public_url.starts_with("https://"));
     Router::new()
         .route("/healthz", get(healthz))
         .route(
@@ -80,24 +100,32 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
             get(export::assignments_csv),
         )
         .route("/admin/audit.csv", get(export::audit_csv))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(context_ctx.clone()),
-            {
-                let options = leptos_options.clone();
-                move || app::shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::current_actor,
         ))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            allowed_origin,
+            middleware::same_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            https,
+            middleware::security_headers,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
+        // Over the limit: 413 before anything reads the body.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            config.max_body_bytes,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }
@@ -143,15 +171,18 @@ pub fn spawn_housekeeping(ctx: Ctx, mailer: Option<domain::jobs::Mailer>, interv
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let now = ctx.clock.now_ms();
-            match ctx.db.pool().acquire().await {
-                Ok(mut conn) => match domain::store::sessions::delete_expired(&mut conn, now).await
-                {
-                    Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = ?e, "cannot remove expired sessions"),
-                },
-                Err(e) => tracing::warn!(error = ?e, "cannot remove expired sessions"),
+            match domain::service::auth::purge_stale(&ctx).await {
+                Ok((sessions, throttles)) if sessions + throttles > 0 => {
+                    tracing::info!(
+                        sessions,
+                        throttles,
+                        "expired sessions and sign-in throttles removed"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = ?e, "cannot remove expired sessions and throttles")
+                }
             }
         }
     });

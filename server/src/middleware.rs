@@ -1,5 +1,5 @@
-//! Gives each request its correlation id (X-Request-Id, kept from the caller when plain, else
-//! new; answered back and recorded on audit events), resolves the signed-in actor once per
+//! Gives each request its own correlation id (answered in X-Request-Id and recorded on audit
+//! events; a caller's plain X-Request-Id is kept beside it), resolves the signed-in actor once per
 //! request, sends signed-out people to the sign-in page and answers 403 on admin pages for
 //! people without an admin role.
 
@@ -19,18 +19,23 @@ fn is_asset(path: &str) -> bool {
         || path == "/favicon.svg"
 }
 
-/// Runs the rest of the request inside its correlation id and answers it in `X-Request-Id`.
+/// Runs the rest of the request inside its own correlation id and answers it in
+/// `X-Request-Id`. A caller's plain `X-Request-Id` is kept beside it (logged and recorded on
+/// audit events as the caller's), never used as the id itself.
 pub async fn request_id(req: Request, next: Next) -> Response {
-    let id = req
+    let caller = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(domain::correlation::accept)
-        .unwrap_or_else(domain::correlation::new_id);
-    let span = tracing::info_span!("request", id = %id);
+        .and_then(domain::correlation::accept);
+    let id = domain::correlation::new_id();
+    let span = match &caller {
+        Some(theirs) => tracing::info_span!("request", id = %id, caller_id = %theirs),
+        None => tracing::info_span!("request", id = %id),
+    };
     let mut response = {
         use tracing::Instrument;
-        domain::correlation::scope(id.clone(), next.run(req))
+        domain::correlation::scope(id.clone(), caller, next.run(req))
             .instrument(span)
             .await
     };
@@ -81,6 +86,178 @@ pub async fn current_actor(
     let mut response = next.run(req).await;
     if forbidden {
         *response.status_mut() = StatusCode::FORBIDDEN;
+    }
+    response
+}
+
+/// The origin state-changing requests must come from: `TESSERA_PUBLIC_URL`'s when it is set,
+/// else the request's own `Host` (scheme and port as the browser sees them).
+#[derive(Debug, Clone)]
+pub struct AllowedOrigin(pub Option<String>);
+
+/// `scheme://host[:port]` of a URL, lower-cased; None when it has no host.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase()
+    ))
+}
+
+impl AllowedOrigin {
+    pub fn from_public_url(public_url: Option<&str>) -> Self {
+        Self(public_url.and_then(origin_of))
+    }
+
+    /// Whether a request carrying `origin` (its Origin header, or its Referer's origin) for
+    /// `host` (its Host header) comes from Tessera's own pages.
+    pub fn allows(&self, origin: &str, host: Option<&str>) -> bool {
+        let Some(origin) = origin_of(origin) else {
+            return false;
+        };
+        match (&self.0, host) {
+            (Some(allowed), _) => origin == *allowed,
+            // Without a configured public URL the page's origin must name this very host.
+            (None, Some(host)) => origin
+                .split_once("://")
+                .is_some_and(|(_, authority)| authority == host.to_ascii_lowercase()),
+            (None, None) => false,
+        }
+    }
+}
+
+/// Cross-site request forgery: every request that may change something (anything but GET,
+/// HEAD and OPTIONS) must come from Tessera's own origin, by its `Origin` header or, when a
+/// browser sends none, its `Referer`. Requests with neither are refused too: every browser
+/// sends one of them on a form or fetch POST. The CSV exports are GETs; a browser marks a
+/// cross-site fetch of them `Sec-Fetch-Site: cross-site`, and those are refused as well.
+pub async fn same_origin(
+    State(allowed): State<AllowedOrigin>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let headers = req.headers();
+    let text = |name: axum::http::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let refused = if safe {
+        req.uri().path().ends_with(".csv")
+            && text(axum::http::HeaderName::from_static("sec-fetch-site")).as_deref()
+                == Some("cross-site")
+    } else {
+        let host = text(axum::http::header::HOST);
+        let from = text(axum::http::header::ORIGIN)
+            .filter(|o| o != "null")
+            .or_else(|| text(axum::http::header::REFERER));
+        !from.is_some_and(|o| allowed.allows(&o, host.as_deref()))
+    };
+    if refused {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-site request refused");
+        return (
+            StatusCode::FORBIDDEN,
+            "This request did not come from Tessera's own pages, so it was refused. Reload the page and try again.",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_configured_origin_is_allowed() {
+        let allowed = AllowedOrigin::from_public_url(Some("https://access.example.com/"));
+        assert!(allowed.allows("https://access.example.com", None));
+        assert!(allowed.allows("https://ACCESS.example.com/myaccess?x=1", Some("x")));
+        assert!(!allowed.allows("http://access.example.com", None));
+        assert!(!allowed.allows("https://access.example.com.evil.example", None));
+        assert!(!allowed.allows("https://evil.example", Some("access.example.com")));
+        assert!(!allowed.allows("null", None));
+        assert!(!allowed.allows("https://user@access.example.com", None));
+    }
+
+    #[test]
+    fn without_a_public_url_the_origin_must_name_the_host() {
+        let allowed = AllowedOrigin::from_public_url(None);
+        assert!(allowed.allows("http://127.0.0.1:3000", Some("127.0.0.1:3000")));
+        assert!(allowed.allows("http://127.0.0.1:3000/login", Some("127.0.0.1:3000")));
+        assert!(!allowed.allows("http://127.0.0.1:3001", Some("127.0.0.1:3000")));
+        assert!(!allowed.allows("http://evil.example", Some("127.0.0.1:3000")));
+        assert!(!allowed.allows("http://127.0.0.1:3000", None));
+    }
+}
+
+/// Whether responses carry HSTS (only when Tessera is reached over HTTPS).
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
+
+/// The Content-Security-Policy for one response: scripts only from this origin or carrying
+/// this response's nonce (Leptos puts it on its hydration scripts), WebAssembly compiled
+/// from our own bundle, nothing framed, no plug-ins, forms only to ourselves.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Security headers on every response, and a fresh CSP nonce for every page: the nonce is
+/// put in the request's extensions, where the Leptos context picks it up (see `router`).
+pub async fn security_headers(
+    State(https): State<Https>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    use axum::http::HeaderValue;
+    use axum::http::header;
+    let nonce = leptos::nonce::Nonce::new();
+    req.extensions_mut().insert(nonce.clone());
+    let asset = req.uri().path().starts_with("/pkg/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        axum::http::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        ),
+    );
+    headers.insert(
+        axum::http::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    if !asset {
+        // Pages, server function answers and exports hold people's data: never cached.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https.0 {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     response
 }

@@ -1,5 +1,8 @@
 //! tower-sessions records kept in Tessera's own database (SQLite or Postgres, through the
 //! same pool), so sessions survive restarts and are shared by several instances.
+//!
+//! Rows are keyed by a SHA-256 of the session id, never the id itself: a copy of the database
+//! (a backup, a leaked file) does not hand out live sessions.
 
 use async_trait::async_trait;
 use domain::service::Ctx;
@@ -22,6 +25,11 @@ impl DbSessionStore {
     }
 }
 
+/// The key a session's row is stored under: SHA-256 (hex) of the id the browser holds.
+fn key(id: &Id) -> String {
+    sessions::key(&id.to_string())
+}
+
 fn backend(e: impl std::fmt::Debug) -> session_store::Error {
     session_store::Error::Backend(format!("{e:?}"))
 }
@@ -40,7 +48,7 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         let mut conn = self.conn().await?;
         // A random 128-bit id practically never collides; if it does, pick another.
-        while !sessions::create(&mut conn, &record.id.to_string(), &data, expiry_ms(record))
+        while !sessions::create(&mut conn, &key(&record.id), &data, expiry_ms(record))
             .await
             .map_err(backend)?
         {
@@ -53,7 +61,7 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         sessions::save(
             &mut *self.conn().await?,
-            &record.id.to_string(),
+            &key(&record.id),
             &data,
             expiry_ms(record),
         )
@@ -63,7 +71,7 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = self.ctx.clock.now_ms();
-        let Some(data) = sessions::load(&mut *self.conn().await?, &id.to_string(), now)
+        let Some(data) = sessions::load(&mut *self.conn().await?, &key(id), now)
             .await
             .map_err(backend)?
         else {
@@ -82,7 +90,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::delete(&mut *self.conn().await?, &id.to_string())
+        sessions::delete(&mut *self.conn().await?, &key(id))
             .await
             .map_err(backend)
     }

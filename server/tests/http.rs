@@ -12,6 +12,8 @@ use server::Config;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "tessera-demo";
+/// The origin Tessera's own pages have in these tests (the configured public URL).
+const ORIGIN: &str = "http://127.0.0.1:3000";
 
 fn config() -> Config {
     Config {
@@ -28,7 +30,9 @@ fn config() -> Config {
         smtp_url: None,
         mail_from: "Tessera <tessera@localhost>".into(),
         public_url: "http://127.0.0.1:3000".into(),
+        public_url_set: true,
         jobs_interval_secs: 60,
+        sign_in_per_minute: std::num::NonZeroU32::new(1000).unwrap(),
     }
 }
 
@@ -85,6 +89,7 @@ async fn call(
     cookie: Option<&str>,
 ) -> (StatusCode, Option<String>, String) {
     let mut req = Request::post(path)
+        .header(header::ORIGIN, ORIGIN)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json");
     if let Some(c) = cookie {
@@ -117,6 +122,7 @@ async fn call_json(
     cookie: &str,
 ) -> (StatusCode, String) {
     let req = Request::post(path)
+        .header(header::ORIGIN, ORIGIN)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT, "application/json")
         .header(header::COOKIE, cookie);
@@ -334,8 +340,10 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     let request_id: String = serde_json::from_str(&text).unwrap();
     let (_, maria, _) = sign_in(&app, "maria.manager@woodgrove.example", PASSWORD).await;
     let maria = maria.expect("signed in");
-    // The caller's X-Request-Id is answered back and recorded on the audit event.
+    // The server answers its own X-Request-Id; the caller's is recorded beside it, never in
+    // its place.
     let decide = Request::post(app::api::requests::DecideRequest::PATH)
+        .header(header::ORIGIN, ORIGIN)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
         .header(header::COOKIE, &maria)
@@ -346,7 +354,9 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
         .unwrap();
     let resp = app.clone().oneshot(decide).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.headers()["x-request-id"], "corr-approve-1");
+    let server_id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(server_id, "corr-approve-1");
+    assert_eq!(server_id.len(), 32, "{server_id}");
     let (_, _, page) = get(&app, "/healthz", None).await;
     assert!(page.contains("ok"));
     let csv_path = format!("/admin/access-packages/{id}/assignments.csv?state=active&q=");
@@ -384,14 +394,17 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id"
+        "Seq,Time,Actor,Action,Target type,Target,Summary,Before,After,Request id,Caller's request id"
     );
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(
         lines[1].contains("maria.manager@woodgrove.example,request.approved"),
         "{csv}"
     );
-    assert!(lines[1].ends_with(",corr-approve-1"), "{csv}");
+    assert!(
+        lines[1].ends_with(&format!(",{server_id},corr-approve-1")),
+        "{csv}"
+    );
     let (status, _, text) = get(&app, "/admin/audit.csv?from=yesterday", Some(&admin)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
     let (status, _, _) = get(&app, "/admin/audit.csv", Some(&eric)).await;
@@ -473,6 +486,328 @@ async fn the_session_id_changes_at_sign_in(env: TestEnv) {
         StatusCode::OK
     );
 }
+
+/// A raw request: method, path, headers, body; answers status, headers and body.
+async fn raw(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), 4 * 1024 * 1024)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn form_post(path: &str, origin: Option<&str>, cookie: Option<&str>, body: &str) -> Request<Body> {
+    let mut req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html");
+    if let Some(o) = origin {
+        req = req.header(header::ORIGIN, o);
+    }
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::from(body.to_owned())).unwrap()
+}
+
+async fn catalogs_named(env: &TestEnv, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM catalogs WHERE name = $1")
+        .bind(name)
+        .fetch_one(env.ctx.db.pool())
+        .await
+        .unwrap()
+}
+
+/// Security review, hole 3: `next=/%09/evil.example` became `//evil.example` in the browser,
+/// and `next=/%01` made the redirect panic and drop the connection.
+async fn sign_in_never_sends_anyone_to_another_site(env: TestEnv) {
+    let (app, _turn) = app(&env).await;
+    for next in [
+        "%2F%09%2Fevil.example",
+        "%2F%0A%2Fevil.example",
+        "%2F%01",
+        "%2F%5Cevil.example",
+        "%5C%5Cevil.example",
+        "https%3A%2F%2Fevil.example",
+        "%2F%2Fevil.example",
+        "%2F%E2%80%AE%2Fevil.example",
+    ] {
+        let body =
+            format!("email=eric.employee%40woodgrove.example&password={PASSWORD}&next={next}");
+        let (status, headers, text) = raw(
+            &app,
+            form_post(app::api::auth::SignIn::PATH, Some(ORIGIN), None, &body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FOUND, "{next}: {text}");
+        assert_eq!(headers[header::LOCATION], "/myaccess", "{next}");
+    }
+    let body = format!(
+        "email=eric.employee%40woodgrove.example&password={PASSWORD}&next=%2Fmyaccess%3Ftab%3Dactive"
+    );
+    let (_, headers, _) = raw(
+        &app,
+        form_post(app::api::auth::SignIn::PATH, Some(ORIGIN), None, &body),
+    )
+    .await;
+    assert_eq!(headers[header::LOCATION], "/myaccess?tab=active");
+}
+
+/// Hole 5: state-changing requests were protected by SameSite=Lax alone.
+async fn cross_site_requests_are_refused_and_change_nothing(env: TestEnv) {
+    let (app, _turn) = app(&env).await;
+    let (_, admin, _) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
+    let admin = admin.unwrap();
+    let create = app::api::catalogs::CreateCatalog::PATH;
+    let body = "name=Forged&description=&enabled=yes";
+    for origin in [
+        Some("http://evil.example"),
+        Some("null"),
+        Some("http://127.0.0.1:3001"),
+        None,
+    ] {
+        let (status, _, text) = raw(&app, form_post(create, origin, Some(&admin), body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin:?}: {text}");
+        assert!(
+            text.contains("did not come from Tessera's own pages"),
+            "{text}"
+        );
+    }
+    // A browser that sends no Origin still sends the page as Referer.
+    let mut req = form_post(create, None, Some(&admin), body);
+    req.headers_mut().insert(
+        header::REFERER,
+        "https://evil.example/page".parse().unwrap(),
+    );
+    assert_eq!(raw(&app, req).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(catalogs_named(&env, "Forged").await, 0);
+    let mut req = form_post(create, None, Some(&admin), body);
+    req.headers_mut().insert(
+        header::REFERER,
+        "http://127.0.0.1:3000/admin/catalogs".parse().unwrap(),
+    );
+    let (status, _, text) = raw(&app, req).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {text}"
+    );
+    assert_eq!(catalogs_named(&env, "Forged").await, 1);
+    // Login CSRF: signing someone in to the attacker's account is refused too.
+    let login = format!("email=eric.employee%40woodgrove.example&password={PASSWORD}&next=%2F");
+    let (status, headers, _) = raw(
+        &app,
+        form_post(
+            app::api::auth::SignIn::PATH,
+            Some("http://evil.example"),
+            None,
+            &login,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(headers.get(header::SET_COOKIE).is_none());
+    // A cross-site fetch of an export is refused; a download from our own page is not.
+    let csv = |site: &str| {
+        Request::get("/admin/audit.csv")
+            .header(header::COOKIE, &admin)
+            .header("sec-fetch-site", site)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(raw(&app, csv("cross-site")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(raw(&app, csv("same-origin")).await.0, StatusCode::OK);
+}
+
+/// Hole 6: no security headers were sent.
+async fn every_response_carries_security_headers_and_pages_their_nonce(env: TestEnv) {
+    let (app, _turn) = app(&env).await;
+    let page = || Request::get("/login").body(Body::empty()).unwrap();
+    let (status, headers, body) = raw(&app, page()).await;
+    assert_eq!(status, StatusCode::OK);
+    let csp = headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_owned();
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration scripts carry it"
+    );
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(headers[name], value, "{name}");
+    }
+    assert!(headers.contains_key("permissions-policy"));
+    assert!(
+        !headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
+        "not over plain HTTP"
+    );
+    let (_, again, _) = raw(&app, page()).await;
+    assert_ne!(
+        again[header::CONTENT_SECURITY_POLICY],
+        headers[header::CONTENT_SECURITY_POLICY],
+        "a fresh nonce per response"
+    );
+    // Exports are not cached either.
+    let (_, admin, _) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
+    let (_, headers, _) = raw(
+        &app,
+        Request::get("/admin/audit.csv")
+            .header(header::COOKIE, admin.unwrap())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(headers["cache-control"], "no-store");
+}
+
+/// Bad input never answers 500: malformed bodies 400, oversized ones 413.
+async fn malformed_and_oversized_bodies_are_refused_cleanly(env: TestEnv) {
+    let (app, _turn) = app(&env).await;
+    let (_, admin, _) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
+    let admin = admin.unwrap();
+    for (path, kind, body) in [
+        (
+            app::api::auth::SignIn::PATH,
+            "application/x-www-form-urlencoded",
+            "%%%=&&==",
+        ),
+        (
+            app::api::auth::SignIn::PATH,
+            "application/x-www-form-urlencoded",
+            "email=a",
+        ),
+        (
+            app::api::catalogs::CreateCatalog::PATH,
+            "application/x-www-form-urlencoded",
+            "name[]=x",
+        ),
+        (
+            app::api::packages::CreatePackage::PATH,
+            "application/json",
+            "{\"draft\": [1, 2",
+        ),
+        (
+            app::api::packages::CreatePackage::PATH,
+            "application/json",
+            "null",
+        ),
+    ] {
+        let req = Request::post(path)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, kind)
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, &admin)
+            .body(Body::from(body))
+            .unwrap();
+        let (status, _, text) = raw(&app, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}: {text}");
+        assert!(text.contains("BadRequest"), "{text}");
+    }
+    let huge = "x".repeat(config().max_body_bytes + 1);
+    let req = Request::post(app::api::catalogs::CreateCatalog::PATH)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, huge.len())
+        .header(header::COOKIE, &admin)
+        .body(Body::from(format!("name={huge}")))
+        .unwrap();
+    assert_eq!(raw(&app, req).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// Hole 4: there was no limit per client address, so password spraying across accounts was
+/// unlimited. The per-address limit answers before any password is checked.
+async fn sign_in_attempts_are_limited_per_client_address(env: TestEnv) {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    domain::service::demo::seed(&env.ctx).await.unwrap();
+    let mut cfg = config();
+    cfg.sign_in_per_minute = std::num::NonZeroU32::new(3).unwrap();
+    let mut ctx = env.ctx.clone();
+    ctx.sessions = cfg.session_limits;
+    let app = server::router(&cfg, ctx).layer(axum::extract::connect_info::MockConnectInfo(
+        std::net::SocketAddr::from(([192, 0, 2, 7], 50_000)),
+    ));
+    for email in ["eric", "emma", "maria"] {
+        let (status, _, _) = sign_in(&app, &format!("{email}.x@woodgrove.example"), "guess").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+    }
+    let (status, cookie, body) = sign_in(&app, "nora.newhire@woodgrove.example", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(cookie.is_none());
+    // Nothing was counted against the account that was not even tried.
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sign_in_throttle WHERE email = 'nora.newhire@woodgrove.example'",
+    )
+    .fetch_one(env.ctx.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(rows, 0);
+}
+
+/// Hole 7: the session id was stored as it is, and the cookie was Secure only on request.
+async fn sessions_are_stored_hashed_and_cookies_are_secure_over_https(env: TestEnv) {
+    let (app, _turn) = app(&env).await;
+    let (_, cookie, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
+    let id = cookie
+        .unwrap()
+        .trim_start_matches("tessera.sid=")
+        .to_owned();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions")
+        .fetch_all(env.ctx.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, [domain::store::sessions::key(&id)]);
+    assert!(!stored.contains(&id));
+    drop(app);
+
+    let mut cfg = config();
+    cfg.public_url = "https://access.example.com".into();
+    cfg.secure_cookies = true;
+    let app = server::router(&cfg, env.ctx.clone());
+    let body = format!("email=eric.employee%40woodgrove.example&password={PASSWORD}&next=%2F");
+    let (_, headers, _) = raw(
+        &app,
+        form_post(
+            app::api::auth::SignIn::PATH,
+            Some("https://access.example.com"),
+            None,
+            &body,
+        ),
+    )
+    .await;
+    let set = headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(set.starts_with("__Host-tessera.sid="), "{set}");
+    assert!(
+        set.contains("Secure") && set.contains("HttpOnly") && set.contains("Path=/"),
+        "{set}"
+    );
+    assert!(!set.contains("Domain"), "{set}");
+    assert!(headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
+}
+
+on_both_databases!(
+    sign_in_never_sends_anyone_to_another_site,
+    cross_site_requests_are_refused_and_change_nothing,
+    every_response_carries_security_headers_and_pages_their_nonce,
+    malformed_and_oversized_bodies_are_refused_cleanly,
+    sign_in_attempts_are_limited_per_client_address,
+    sessions_are_stored_hashed_and_cookies_are_secure_over_https,
+);
 
 on_both_databases!(
     health_reports_the_database,

@@ -74,6 +74,31 @@ pub async fn get_user(id: String) -> Result<UserDetail, AppError> {
     Ok(dir::user_detail(&ctx()?, &actor()?, id).await?)
 }
 
+/// An administrator sets a new password for a person; they are signed out everywhere.
+#[server]
+pub async fn reset_password(
+    id: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    let id = parse_id(UserId::parse, &id, "user")?;
+    Ok(domain::service::auth::reset_password(
+        &ctx()?,
+        &actor()?,
+        id,
+        &new_password,
+        &confirm_password,
+    )
+    .await?)
+}
+
+/// An administrator signs a person out of every session.
+#[server]
+pub async fn sign_out_everywhere(id: String) -> Result<(), AppError> {
+    let id = parse_id(UserId::parse, &id, "user")?;
+    Ok(domain::service::auth::sign_out_everywhere(&ctx()?, &actor()?, id).await?)
+}
+
 #[server]
 pub async fn create_user(
     email: String,

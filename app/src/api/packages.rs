@@ -51,8 +51,9 @@ pub async fn search_principals(
     q: String,
     users: bool,
     groups: bool,
+    resources: bool,
 ) -> Result<Vec<Principal>, AppError> {
-    Ok(pkg::search_principals(&ctx()?, &actor()?, &q, users, groups).await?)
+    Ok(pkg::search_principals(&ctx()?, &actor()?, &q, users, groups, resources).await?)
 }
 
 #[server(input = Json)]

@@ -1,10 +1,15 @@
-//! Email over SMTP (lettre). Configured by `SMTP_URL` (`smtp://[user[:password]@]host[:port]`,
-//! plain SMTP to a relay) and a from-address.
+//! Email over SMTP (lettre). Configured by `SMTP_URL` and a from-address:
+//! `smtps://[user:password@]host[:port]` speaks TLS from the first byte (port 465 by default);
+//! `smtp://[user:password@]host[:port]` (port 25) upgrades with STARTTLS, which is required
+//! when credentials are given (a password never crosses the network in clear) and used when
+//! offered otherwise. Certificates are checked against the Mozilla roots, or the PEM given
+//! in `TESSERA_SMTP_CA_FILE` (an internal CA).
 
 use crate::rules::lifecycle::Email;
 use crate::{DomainError, DomainResult};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
@@ -27,18 +32,52 @@ impl std::fmt::Debug for Mailer {
 }
 
 /// The parts of an SMTP URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SmtpUrl {
     pub host: String,
     pub port: u16,
     pub credentials: Option<(String, String)>,
+    /// `smtps://`: TLS from the first byte.
+    pub implicit_tls: bool,
 }
 
-/// Reads `smtp://[user[:password]@]host[:port]` (port 25 by default).
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpUrl")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.credentials.as_ref().map(|c| &c.0))
+            .field("implicit_tls", &self.implicit_tls)
+            .finish()
+    }
+}
+
+/// The URL with its password replaced by `***`, for messages and logs.
+pub fn redact_smtp_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "(not a URL)".into();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, hostport)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            format!("{scheme}://{user}:***@{hostport}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Reads `smtp[s]://[user[:password]@]host[:port]` (port 25, or 465 for smtps).
 pub fn parse_smtp_url(url: &str) -> Result<SmtpUrl, String> {
-    let rest = url.strip_prefix("smtp://").ok_or_else(|| {
-        format!("SMTP_URL must look like smtp://[user:password@]host[:port], got {url:?}")
-    })?;
+    let (implicit_tls, rest) = match (url.strip_prefix("smtps://"), url.strip_prefix("smtp://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => {
+            return Err(format!(
+                "SMTP_URL must look like smtp://[user:password@]host[:port] or smtps://…, got {:?}",
+                redact_smtp_url(url)
+            ));
+        }
+    };
     let rest = rest.trim_end_matches('/');
     let (credentials, hostport) = match rest.rsplit_once('@') {
         Some((userinfo, hostport)) => {
@@ -53,7 +92,7 @@ pub fn parse_smtp_url(url: &str) -> Result<SmtpUrl, String> {
             port.parse::<u16>()
                 .map_err(|_| format!("SMTP_URL has a bad port {port:?}"))?,
         ),
-        None => (hostport, 25),
+        None => (hostport, if implicit_tls { 465 } else { 25 }),
     };
     if host.is_empty() {
         return Err("SMTP_URL names no host".into());
@@ -62,11 +101,18 @@ pub fn parse_smtp_url(url: &str) -> Result<SmtpUrl, String> {
         host: host.to_owned(),
         port,
         credentials,
+        implicit_tls,
     })
 }
 
 impl Mailer {
-    pub fn new(smtp_url: &str, from: &str, base_url: &str) -> DomainResult<Self> {
+    /// `ca_pem`: trust only this certificate (PEM) instead of the Mozilla roots.
+    pub fn new(
+        smtp_url: &str,
+        from: &str,
+        base_url: &str,
+        ca_pem: Option<&str>,
+    ) -> DomainResult<Self> {
         let url = parse_smtp_url(smtp_url).map_err(|m| DomainError::invalid("SMTP_URL", m))?;
         let from: Mailbox = from.parse().map_err(|_| {
             DomainError::invalid(
@@ -74,8 +120,31 @@ impl Mailer {
                 format!("{from:?} is not an email address (\"Tessera <tessera@example.com>\")"),
             )
         })?;
+        let mut tls = TlsParameters::builder(url.host.clone());
+        if let Some(pem) = ca_pem {
+            let ca = Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+                DomainError::invalid(
+                    "TESSERA_SMTP_CA_FILE",
+                    format!("is not a PEM certificate: {e}"),
+                )
+            })?;
+            tls = tls
+                .certificate_store(CertificateStore::None)
+                .add_root_certificate(ca);
+        }
+        let tls = tls
+            .build()
+            .map_err(|e| DomainError::invalid("SMTP_URL", format!("TLS cannot be set up: {e}")))?;
+        let tls = if url.implicit_tls {
+            Tls::Wrapper(tls)
+        } else if url.credentials.is_some() {
+            Tls::Required(tls)
+        } else {
+            Tls::Opportunistic(tls)
+        };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(url.host)
             .port(url.port)
+            .tls(tls)
             .timeout(Some(Duration::from_secs(20)));
         if let Some((user, password)) = url.credentials {
             builder = builder.credentials(Credentials::new(user, password));
@@ -124,7 +193,8 @@ mod tests {
             Ok(SmtpUrl {
                 host: "127.0.0.1".into(),
                 port: 2525,
-                credentials: None
+                credentials: None,
+                implicit_tls: false,
             })
         );
         assert_eq!(
@@ -132,11 +202,31 @@ mod tests {
             Ok(SmtpUrl {
                 host: "mail.example.com".into(),
                 port: 25,
-                credentials: Some(("app".into(), "s3cret".into()))
+                credentials: Some(("app".into(), "s3cret".into())),
+                implicit_tls: false,
             })
+        );
+        assert_eq!(
+            parse_smtp_url("smtps://app:s3cret@mail.example.com").map(|u| (u.port, u.implicit_tls)),
+            Ok((465, true))
         );
         assert!(parse_smtp_url("http://x").is_err());
         assert!(parse_smtp_url("smtp://host:nope").is_err());
         assert!(parse_smtp_url("smtp://").is_err());
+    }
+
+    #[test]
+    fn passwords_never_appear_in_messages_or_debug_output() {
+        let url = "smtp://app:hunter2-secret@mail.example.com:99999";
+        let e = parse_smtp_url(url).unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = parse_smtp_url("ftp://app:hunter2-secret@x").unwrap_err();
+        assert!(!e.contains("hunter2") && e.contains("app:***@x"), "{e}");
+        let parsed = parse_smtp_url("smtps://app:hunter2-secret@mail.example.com").unwrap();
+        assert!(!format!("{parsed:?}").contains("hunter2"));
+        assert_eq!(
+            redact_smtp_url("smtps://app:hunter2@h:465"),
+            "smtps://app:***@h:465"
+        );
     }
 }

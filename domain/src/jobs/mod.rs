@@ -24,7 +24,7 @@ use crate::store::{Conn, packages, requests, users};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-pub use mail::Mailer;
+pub use mail::{Mailer, redact_smtp_url};
 
 /// Items one batch takes.
 pub const BATCH: i64 = 200;
@@ -108,7 +108,7 @@ impl Default for RunLimits {
 /// reminders (an overdue stage is not forwarded), expiry before scheduled starts, then mail.
 pub async fn run_due(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobReport {
     let id = format!("jobs-{}", crate::correlation::new_id());
-    crate::correlation::scope(id, run_jobs(ctx, mailer, limits)).await
+    crate::correlation::scope(id, None, run_jobs(ctx, mailer, limits)).await
 }
 
 async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobReport {

@@ -18,8 +18,11 @@ pub struct AuditEntry {
     /// JSON as recorded ("" when none).
     pub before: String,
     pub after: String,
-    /// The HTTP request (X-Request-Id) or job run that wrote it ("" for the command line).
+    /// The HTTP request (the server's own X-Request-Id) or job run that wrote it ("" for the
+    /// command line).
     pub request_id: String,
+    /// The X-Request-Id the caller sent, if any (its own, unchecked label).
+    pub caller_request_id: String,
 }
 
 /// What the audit page filters by; empty fields don't filter.

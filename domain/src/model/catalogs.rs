@@ -40,10 +40,11 @@ pub struct CatalogDetail {
 /// What an admin may do in one catalog. Tenant-wide governance administrators may do all of
 /// it everywhere; catalog roles act only inside their catalog; guests never get any of it.
 impl Actor {
+    /// Global and Identity Governance Administrators. A User Administrator manages people,
+    /// not catalogs, packages or the audit log (as in the product we follow).
     pub fn is_governance_admin(&self) -> bool {
         self.has_role(DirectoryRole::GlobalAdministrator)
             || self.has_role(DirectoryRole::IdentityGovernanceAdministrator)
-            || self.has_role(DirectoryRole::UserAdministrator)
     }
 
     pub fn can_create_catalog(&self) -> bool {

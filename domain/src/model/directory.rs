@@ -332,4 +332,23 @@ mod tests {
         };
         assert!(!plain.can_open_admin() && !plain.can_read_directory());
     }
+
+    #[test]
+    fn a_user_administrator_manages_people_not_entitlements() {
+        let users_admin = Actor {
+            user_id: UserId(uuid::Uuid::nil()),
+            display_name: "Uma".into(),
+            email: "uma@woodgrove.example".into(),
+            user_type: UserType::Member,
+            roles: vec![DirectoryRole::UserAdministrator],
+            catalog_roles: vec![],
+        };
+        let any_catalog = CatalogId(uuid::Uuid::nil());
+        assert!(users_admin.can_open_admin() && users_admin.can_manage_directory());
+        assert!(!users_admin.is_governance_admin());
+        assert!(!users_admin.can_create_catalog());
+        assert!(!users_admin.can_read_catalog(any_catalog));
+        assert!(!users_admin.can_manage_packages(any_catalog));
+        assert!(!users_admin.can_manage_assignments(any_catalog));
+    }
 }

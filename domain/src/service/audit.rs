@@ -72,9 +72,7 @@ pub async fn audit_csv(ctx: &Ctx, actor: &Actor, filter: &AuditFilter) -> Domain
     check_reader(actor)?;
     check_filter(filter)?;
     let mut conn = ctx.read().await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let csv_error = |e: csv::Error| DomainError::Internal(e.to_string().into());
-    out.write_record([
+    let mut out = super::csv_export::CsvExport::with_header(&[
         "Seq",
         "Time",
         "Actor",
@@ -85,14 +83,14 @@ pub async fn audit_csv(ctx: &Ctx, actor: &Actor, filter: &AuditFilter) -> Domain
         "Before",
         "After",
         "Request id",
-    ])
-    .map_err(csv_error)?;
+        "Caller's request id",
+    ])?;
     let mut offset = 0;
     loop {
         let (rows, _) = store::list(&mut conn, filter, EXPORT_BATCH, offset, false).await?;
         let n = rows.len() as i64;
         for e in rows {
-            out.write_record([
+            out.row([
                 e.seq.to_string(),
                 e.at.to_rfc3339(),
                 e.actor
@@ -105,8 +103,8 @@ pub async fn audit_csv(ctx: &Ctx, actor: &Actor, filter: &AuditFilter) -> Domain
                 e.before,
                 e.after,
                 e.request_id,
-            ])
-            .map_err(csv_error)?;
+                e.caller_request_id,
+            ])?;
         }
         offset += n;
         if n < EXPORT_BATCH {
@@ -118,10 +116,7 @@ pub async fn audit_csv(ctx: &Ctx, actor: &Actor, filter: &AuditFilter) -> Domain
             )));
         }
     }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| DomainError::Internal(e.to_string().into()))?;
-    String::from_utf8(bytes).map_err(|e| DomainError::Internal(e.to_string().into()))
+    out.finish()
 }
 
 /// Walks the whole chain in order and reports the first broken link: a missing or repeated

@@ -181,6 +181,9 @@ pub async fn add_resource(
     let g = groups::summary(&mut tx, group)
         .await
         .map_err(|_| DomainError::invalid("group", "Choose a group that exists."))?;
+    if let Some(why) = super::packages::may_add_group(&mut tx, actor, id, group, &g.name).await? {
+        return Err(DomainError::invalid("group", why));
+    }
     if !catalogs::add_resource(&mut tx, id, group, ctx.clock.now()).await? {
         return Err(DomainError::invalid(
             "group",

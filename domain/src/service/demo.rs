@@ -122,7 +122,7 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<usize> {
             .map_err(|e| DomainError::Internal(format!("{e:?}").into()))?;
         let id = UserId::new();
         users::insert(&mut tx, id, &v, None, now).await?;
-        users::set_password_hash(&mut tx, id, &hash_password(&password).await?, now).await?;
+        users::set_password_hash(&mut tx, id, &hash_password(ctx, &password).await?, now).await?;
         if let Some(role) = p.role {
             users::grant_role(&mut tx, id, role).await?;
         }

@@ -131,6 +131,7 @@ pub async fn update_user(
     }
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
+    require_may_change(&mut tx, actor, id).await?;
     let before = users::summary(&mut tx, id).await?;
     let manager = resolve_manager(&mut tx, Some(id), &v).await?;
     users::update(&mut tx, id, &v, manager, now).await?;
@@ -147,6 +148,23 @@ pub async fn update_user(
         "enabled": before.enabled});
     audit::record(&mut tx, event.before(before).after(user_json(&v))).await?;
     commit(tx).await
+}
+
+/// Only a Global Administrator changes a Global Administrator: anyone else who could edit,
+/// disable or make a guest of one could take the tenant's highest role away.
+pub(crate) async fn require_may_change(
+    conn: &mut crate::store::Conn,
+    actor: &Actor,
+    person: UserId,
+) -> DomainResult<()> {
+    if actor.has_role(DirectoryRole::GlobalAdministrator) {
+        return Ok(());
+    }
+    let theirs = users::roles(conn, person).await?;
+    crate::service::require(
+        !theirs.contains(&DirectoryRole::GlobalAdministrator),
+        "only a Global Administrator can change a Global Administrator",
+    )
 }
 
 /// The columns an import file must have, in any order (header names are case-insensitive).
@@ -311,8 +329,18 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
     // Pass 1: create or update people; pass 2: link managers (they may be later in the file).
     let (mut created, mut updated) = (0, 0);
     let mut ids: HashMap<Email, UserId> = HashMap::new();
-    for (_, v) in &rows {
+    for (line, v) in &rows {
         let id = match users::id_by_email(&mut tx, &v.email).await? {
+            Some(id) if require_may_change(&mut tx, actor, id).await.is_err() => {
+                problems.push(ImportLineError {
+                    line: *line,
+                    errors: vec![FieldError::new(
+                        "email",
+                        format!("{} is a Global Administrator; only a Global Administrator can change them.", v.email),
+                    )],
+                });
+                continue;
+            }
             Some(id) => {
                 let current_manager = users::summary(&mut tx, id).await?.manager.map(|m| m.id);
                 users::update(&mut tx, id, v, current_manager, now).await?;
@@ -327,6 +355,10 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
             }
         };
         ids.insert(v.email.clone(), id);
+    }
+    if !problems.is_empty() {
+        // Nothing is written: the transaction is dropped, so everything above rolls back.
+        return Ok(ImportOutcome::Rejected { lines: problems });
     }
     for (line, v) in &rows {
         let Some(id) = ids.get(&v.email).copied() else {

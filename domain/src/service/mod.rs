@@ -3,9 +3,12 @@
 pub mod audit;
 pub mod auth;
 pub mod catalogs;
+pub mod csv_export;
 pub mod demo;
 pub mod directory;
+pub mod hashing;
 pub mod packages;
+pub mod passwords;
 pub mod requests;
 pub mod reviews;
 
@@ -21,6 +24,8 @@ pub struct Ctx {
     pub db: Db,
     pub clock: SharedClock,
     pub sessions: SessionLimits,
+    /// Where passwords are hashed (a few fixed threads; see [`hashing`]).
+    pub hashing: hashing::Hashing,
 }
 
 impl Ctx {
@@ -32,6 +37,7 @@ impl Ctx {
                 idle_secs: 8 * 3600,
                 absolute_secs: 7 * 24 * 3600,
             },
+            hashing: hashing::Hashing::per_core(),
         }
     }
 

@@ -51,27 +51,68 @@ pub async fn wizard_context(ctx: &Ctx, actor: &Actor) -> DomainResult<WizardCont
     })
 }
 
-/// People and groups for the pickers, by name or email.
+/// People and groups for the pickers, by name or email. With `resources`, the groups are
+/// those the actor may put in an access package: every group for a directory administrator,
+/// else the groups they own or that are already in a catalog where they manage packages.
 pub async fn search_principals(
     ctx: &Ctx,
     actor: &Actor,
     query: &str,
     users: bool,
     groups: bool,
+    resources: bool,
 ) -> DomainResult<Vec<Principal>> {
     require(
         actor.can_open_admin(),
         "only administrators can search the directory here",
     )?;
     check_search(query)?;
+    let managed: Vec<CatalogId> = actor
+        .catalogs_with_roles()
+        .into_iter()
+        .filter(|c| actor.can_manage_packages(*c))
+        .collect();
+    let scope = if resources && !actor.can_manage_directory() {
+        packages::GroupScope::AddableBy {
+            user: actor.user_id,
+            catalogs: &managed,
+        }
+    } else {
+        packages::GroupScope::All
+    };
     packages::search_principals(
         &mut *ctx.read().await?,
         query,
         users,
         groups,
+        scope,
         PICKER_RESULTS,
     )
     .await
+}
+
+/// Why the actor may not add `group` to `catalog`, if they may not: only the catalog's
+/// owners add resources, and someone without a directory administrator role only groups they
+/// own. (A catalog owner who could add any group could put it in a package and assign it to
+/// themselves: membership of any group, and its licenses, without approval.)
+pub(crate) async fn may_add_group(
+    conn: &mut Conn,
+    actor: &Actor,
+    catalog: CatalogId,
+    group: GroupId,
+    group_name: &str,
+) -> DomainResult<Option<String>> {
+    if !actor.can_manage_catalog(catalog) {
+        return Ok(Some(format!(
+            "{group_name} is not in this catalog, and only the catalog's owners can add resources to it."
+        )));
+    }
+    if actor.can_manage_directory() || groups::is_owner(conn, group, actor.user_id).await? {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "You can add {group_name} to a catalog only if you own it; ask a directory administrator or one of its owners."
+    )))
 }
 
 /// Every principal list of a policy draft with the field it is edited in.
@@ -162,15 +203,10 @@ async fn check_draft(
                     continue;
                 };
                 if !catalogs::has_resource(conn, catalog, r.group_id).await?
-                    && !actor.can_manage_catalog(catalog)
+                    && let Some(why) =
+                        may_add_group(conn, actor, catalog, r.group_id, &group.name).await?
                 {
-                    p.push(
-                        "resources",
-                        format!(
-                            "{} is not in this catalog, and only the catalog's owners can add resources to it.",
-                            group.name
-                        ),
-                    );
+                    p.push("resources", why);
                 }
             }
         }
@@ -469,14 +505,9 @@ pub async fn add_resource_role(
         ));
     }
     if !catalogs::has_resource(&mut tx, package.catalog_id, group).await? {
-        if !actor.can_manage_catalog(package.catalog_id) {
-            return Err(DomainError::invalid(
-                "group",
-                format!(
-                    "{} is not in the catalog {}, and only its owners can add resources to it.",
-                    g.name, package.catalog_name
-                ),
-            ));
+        if let Some(why) = may_add_group(&mut tx, actor, package.catalog_id, group, &g.name).await?
+        {
+            return Err(DomainError::invalid("group", why));
         }
         catalogs::add_resource(&mut tx, package.catalog_id, group, now).await?;
         audit::record(
@@ -690,6 +721,19 @@ pub async fn remove_policy(ctx: &Ctx, actor: &Actor, policy: PolicyId) -> Domain
             before.name
         )));
     }
+    // Open requests keep their policy: approving one after the policy is gone would deliver
+    // access on terms nobody can read any more (it used to mean "never expires").
+    let open = packages::policy_open_requests(&mut tx, policy).await?;
+    if open > 0 {
+        return Err(DomainError::Conflict(format!(
+            "{} for {} {} under the policy {}. Deny or cancel {} (Requests view) before removing the policy.",
+            plural(open, "request", "requests"),
+            summary.name,
+            if open == 1 { "is open" } else { "are open" },
+            before.name,
+            if open == 1 { "it" } else { "them" },
+        )));
+    }
     packages::delete_policy(&mut tx, policy).await?;
     packages::touch(&mut tx, before.package, ctx.clock.now()).await?;
     let e = event(
@@ -858,7 +902,12 @@ pub async fn portal_package(
         .enumerate()
         .map(|(i, p)| (i, &p.spec))
         .collect();
-    let chosen = applicable(&specs, &subject);
+    let (catalog, catalog_enabled) = crate::store::catalogs::of_package(&mut conn, id).await?;
+    let chosen = if catalog_enabled {
+        applicable(&specs, &subject)
+    } else {
+        vec![]
+    };
     let policies: Vec<String> = chosen.iter().map(|i| stored[*i].name.clone()).collect();
     let requestable = chosen
         .iter()
@@ -882,6 +931,11 @@ pub async fn portal_package(
         Some("You already have this access package.".to_owned())
     } else if pending_request.is_some() {
         Some("Your request for this access package is pending.".to_owned())
+    } else if !catalog_enabled {
+        Some(super::requests::catalog_disabled_reason(
+            &summary.name,
+            &catalog,
+        ))
     } else if !policies.is_empty() {
         None
     } else if stored.is_empty()

@@ -268,13 +268,15 @@ async fn deliver(
     if r.kind == "userExtend" {
         return extend_assignment(tx, r, stage_no, names, now).await;
     }
-    let expiry = match r.policy {
-        Some(p) => packages::policy(tx, p)
-            .await
-            .map(|p| p.spec.expiry)
-            .unwrap_or(Expiry::Never),
-        None => Expiry::Never,
+    // Fail closed: access is delivered only on terms that can be read. A request whose
+    // policy is gone (removed before this rule existed) is refused, never made permanent.
+    let Some(policy) = r.policy else {
+        return Err(DomainError::Conflict(format!(
+            "The policy {}'s request for {} was made under no longer exists, so the access can't be delivered. Deny or cancel the request.",
+            names.requestor, names.package
+        )));
     };
+    let expiry = packages::policy(tx, policy).await?.spec.expiry;
     let (starts_at, ends_at) = match r.period {
         Some((start, end)) => (start, Some(end)),
         None => (now, assignment_end(expiry, now)),
@@ -431,6 +433,7 @@ pub async fn extend_access(
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let name = packages::summary(&mut tx, package).await?.name;
+    require_catalog_enabled(&mut tx, package, &name).await?;
     let Some((assignment, Some(policy_id), current)) =
         store::live_of(&mut tx, package, actor.user_id).await?
     else {
@@ -514,6 +517,26 @@ pub async fn extend_access(
     Ok((id, outcome))
 }
 
+/// Nothing in a disabled catalog can be requested or extended (a link still opens it).
+async fn require_catalog_enabled(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    name: &str,
+) -> DomainResult<()> {
+    let (catalog, enabled) = crate::store::catalogs::of_package(conn, package).await?;
+    if enabled {
+        Ok(())
+    } else {
+        Err(DomainError::Conflict(catalog_disabled_reason(
+            name, &catalog,
+        )))
+    }
+}
+
+pub(crate) fn catalog_disabled_reason(package: &str, catalog: &str) -> String {
+    format!("{package} can't be requested now: its catalog {catalog} is disabled.")
+}
+
 /// Submits a request for the signed-in person.
 #[tracing::instrument(skip(ctx, actor, form), fields(actor = %actor.user_id))]
 pub async fn submit_request(
@@ -525,6 +548,7 @@ pub async fn submit_request(
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let summary = packages::summary(&mut tx, package).await?;
+    require_catalog_enabled(&mut tx, package, &summary.name).await?;
     let policies = packages::policies(&mut tx, package).await?;
     let my_groups = groups::group_ids_of(&mut tx, actor.user_id).await?;
     let subject = Subject {
@@ -1075,7 +1099,14 @@ pub async fn assign_directly(
             groups: &their_groups,
         };
         let direct_only = policy.spec.scope == TargetScope::NotSpecified;
-        if !who.enabled {
+        if *user == actor.user_id && !actor.is_governance_admin() {
+            // A delegated role gives access to others; for yourself, request it (and be
+            // approved) like everyone else.
+            problems.push(FieldError::new(
+                &field,
+                "You can't assign access to yourself; request it from My Access instead.",
+            ));
+        } else if !who.enabled {
             problems.push(FieldError::new(
                 &field,
                 format!("{}'s account is disabled.", who.display_name),
@@ -1431,25 +1462,23 @@ pub async fn assignments_csv(
     let mut conn = ctx.read().await?;
     check_package_read(&mut conn, actor, package, query).await?;
     let pattern = crate::store::contains_pattern(query);
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let csv_error = |e: csv::Error| DomainError::Internal(e.to_string().into());
-    out.write_record(["Name", "Email", "State", "Policy", "Starts", "Ends"])
-        .map_err(csv_error)?;
+    let mut out = super::csv_export::CsvExport::with_header(&[
+        "Name", "Email", "State", "Policy", "Starts", "Ends",
+    ])?;
     let mut offset = 0;
     loop {
         let rows = store::assignment_rows(&mut conn, package, live, &pattern, EXPORT_BATCH, offset)
             .await?;
         let n = rows.len() as i64;
         for a in rows {
-            out.write_record([
+            out.row([
                 a.user.display_name,
                 a.user.email,
                 a.state,
                 a.policy.unwrap_or_default(),
                 a.starts_at.to_rfc3339(),
                 a.ends_at.map(|e| e.to_rfc3339()).unwrap_or_default(),
-            ])
-            .map_err(csv_error)?;
+            ])?;
         }
         offset += n;
         if n < EXPORT_BATCH {
@@ -1461,10 +1490,7 @@ pub async fn assignments_csv(
             )));
         }
     }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| DomainError::Internal(e.to_string().into()))?;
-    String::from_utf8(bytes).map_err(|e| DomainError::Internal(e.to_string().into()))
+    out.finish()
 }
 
 /// An administrator removes someone's assignment: access ends now and every grant it gave is

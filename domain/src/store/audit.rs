@@ -63,12 +63,16 @@ pub struct ChainedRow {
     pub before_json: Option<String>,
     pub after_json: Option<String>,
     pub request_id: Option<String>,
+    pub caller_request_id: Option<String>,
 }
 
 /// SHA-256 (hex) of the previous event's hash and this event's fields. The fields go in as a
 /// JSON array, so no separator inside a field can make two events hash alike.
+///
+/// The caller's request id joined the fields later: events without one hash as before, so
+/// older chains still verify.
 pub fn chain_hash(prev: &str, row: &ChainedRow) -> String {
-    let fields = serde_json::json!([
+    let mut fields = serde_json::json!([
         row.seq,
         row.id,
         row.at,
@@ -81,6 +85,9 @@ pub fn chain_hash(prev: &str, row: &ChainedRow) -> String {
         row.after_json,
         row.request_id
     ]);
+    if let (Some(caller), Some(list)) = (&row.caller_request_id, fields.as_array_mut()) {
+        list.push(caller.as_str().into());
+    }
     let mut digest = Sha256::new();
     digest.update(prev.as_bytes());
     digest.update(b"\n");
@@ -124,11 +131,12 @@ pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
         before_json: e.before.map(|v| v.to_string()),
         after_json: e.after.map(|v| v.to_string()),
         request_id: crate::correlation::current(),
+        caller_request_id: crate::correlation::caller(),
     };
     let hash = chain_hash(&prev, &row);
     sqlx::query(
-        "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, seq, prev_hash, hash, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, seq, prev_hash, hash, request_id, caller_request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&row.id)
     .bind(row.at)
@@ -143,6 +151,7 @@ pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
     .bind(&prev)
     .bind(&hash)
     .bind(&row.request_id)
+    .bind(&row.caller_request_id)
     .execute(&mut *conn)
     .await?;
     set_head(conn, &hash).await
@@ -181,7 +190,7 @@ pub async fn chain_unchained(conn: &mut Conn, limit: i64) -> DomainResult<u64> {
     Ok(done)
 }
 
-const CHAIN_SELECT: &str = "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id FROM audit_events";
+const CHAIN_SELECT: &str = "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id, caller_request_id FROM audit_events";
 
 /// The chain's events after `after_seq`, in order, with their stored links: (row, prev_hash,
 /// hash).
@@ -198,7 +207,7 @@ pub async fn chain_batch(
         hash: Option<String>,
     }
     let rows: Vec<Linked> = sqlx::query_as(
-        "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id, prev_hash, hash
+        "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id, caller_request_id, prev_hash, hash
          FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after_seq)
@@ -301,6 +310,7 @@ fn day_ms(d: chrono::NaiveDate) -> i64 {
 
 type EntryRow = (
     Option<String>,
+    Option<String>,
     Option<i64>,
     i64,
     Option<String>,
@@ -346,7 +356,7 @@ pub async fn list(
     };
     let n = values.len();
     let sql = format!(
-        "SELECT e.request_id, e.seq, e.at, u.display_name, u.email, e.action, e.target_type, e.target_id, e.summary, e.before_json, e.after_json
+        "SELECT e.request_id, e.caller_request_id, e.seq, e.at, u.display_name, u.email, e.action, e.target_type, e.target_id, e.summary, e.before_json, e.after_json
          {from} WHERE {filter} ORDER BY e.at DESC, e.id DESC LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
@@ -364,6 +374,7 @@ pub async fn list(
         .map(
             |(
                 request_id,
+                caller_request_id,
                 seq,
                 at,
                 name,
@@ -388,6 +399,7 @@ pub async fn list(
                 before: before.unwrap_or_default(),
                 after: after.unwrap_or_default(),
                 request_id: request_id.unwrap_or_default(),
+                caller_request_id: caller_request_id.unwrap_or_default(),
             },
         )
         .collect();

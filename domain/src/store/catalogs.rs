@@ -75,6 +75,18 @@ pub async fn summary(conn: &mut Conn, id: CatalogId) -> DomainResult<CatalogSumm
     summary_of(row.ok_or(DomainError::NotFound("catalog"))?)
 }
 
+/// (name, enabled) of the catalog a package belongs to.
+pub async fn of_package(conn: &mut Conn, package: AccessPackageId) -> DomainResult<(String, bool)> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT c.name, c.enabled FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id WHERE p.id = $1",
+    )
+    .bind(package.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (name, enabled) = row.ok_or(DomainError::NotFound("access package"))?;
+    Ok((name, super::flag_of(enabled)?))
+}
+
 /// Every catalog by name (for pickers; catalogs are few compared with people).
 pub async fn all_names(conn: &mut Conn, limit: i64) -> DomainResult<Vec<NamedRef>> {
     let rows: Vec<(String, String)> = sqlx::query_as(

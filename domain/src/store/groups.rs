@@ -303,6 +303,19 @@ pub async fn memberships_of(conn: &mut Conn, user: UserId) -> DomainResult<Vec<M
     Ok(out)
 }
 
+/// Whether `user` owns the group, directly or through an access package's Owner role.
+pub async fn is_owner(conn: &mut Conn, group: GroupId, user: UserId) -> DomainResult<bool> {
+    let owns: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM group_owners WHERE group_id = $1 AND user_id = $2
+         UNION SELECT 1 FROM group_owner_grants WHERE group_id = $1 AND user_id = $2",
+    )
+    .bind(group.to_string())
+    .bind(user.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(owns.is_some())
+}
+
 /// Owners set directly and owners through an access package's Owner role.
 pub async fn owners(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<UserRef>> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(

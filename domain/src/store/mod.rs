@@ -108,6 +108,15 @@ pub fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
+/// A stored 0/1 flag; anything else is corrupt (never read as a permissive default).
+pub(crate) fn flag_of(v: i64) -> DomainResult<bool> {
+    match v {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(corrupt(format!("flag {other} is neither 0 nor 1"))),
+    }
+}
+
 /// A LIKE pattern that matches `needle` anywhere, with its wildcards escaped (use `ESCAPE '\'`).
 pub fn contains_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);

@@ -177,6 +177,16 @@ pub async fn policy_active_assignments(conn: &mut Conn, id: PolicyId) -> DomainR
     .await?)
 }
 
+/// Requests made under the policy that are still open (pending approval or delivery).
+pub async fn policy_open_requests(conn: &mut Conn, id: PolicyId) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM access_package_requests WHERE policy_id = $1 AND open_key IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
 pub async fn open_requests(conn: &mut Conn, id: AccessPackageId) -> DomainResult<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM access_package_requests WHERE package_id = $1 AND open_key IS NOT NULL",
@@ -492,11 +502,25 @@ pub async fn principal_names(
 }
 
 /// People (enabled) and groups whose name or email matches, for the pickers.
+/// Which groups a picker offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupScope<'a> {
+    /// Every group (approvers, scope, reviewers; directory administrators' resources).
+    All,
+    /// Groups `user` owns, or already in one of `catalogs`: what a delegated administrator
+    /// may put in an access package.
+    AddableBy {
+        user: UserId,
+        catalogs: &'a [CatalogId],
+    },
+}
+
 pub async fn search_principals(
     conn: &mut Conn,
     query: &str,
     users: bool,
     groups: bool,
+    group_scope: GroupScope<'_>,
     limit: i64,
 ) -> DomainResult<Vec<Principal>> {
     let pattern = contains_pattern(query);
@@ -521,14 +545,45 @@ pub async fn search_principals(
         }
     }
     if groups {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, name FROM directory_groups WHERE name_key LIKE $1 ESCAPE '\\'
-             ORDER BY name_key, id LIMIT $2",
-        )
-        .bind(&pattern)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows: Vec<(String, String)> = match group_scope {
+            GroupScope::All => {
+                sqlx::query_as(
+                    "SELECT id, name FROM directory_groups WHERE name_key LIKE $1 ESCAPE '\\'
+                     ORDER BY name_key, id LIMIT $2",
+                )
+                .bind(&pattern)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+            GroupScope::AddableBy { user, catalogs } => {
+                let in_catalogs = if catalogs.is_empty() {
+                    String::new()
+                } else {
+                    let list = (0..catalogs.len())
+                        .map(|i| format!("${}", i + 4))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!(
+                        " UNION SELECT group_id FROM catalog_resources WHERE catalog_id IN ({list})"
+                    )
+                };
+                let sql = format!(
+                    "SELECT id, name FROM directory_groups WHERE name_key LIKE $1 ESCAPE '\\'
+                       AND id IN (SELECT group_id FROM group_owners WHERE user_id = $3
+                                  UNION SELECT group_id FROM group_owner_grants WHERE user_id = $3{in_catalogs})
+                     ORDER BY name_key, id LIMIT $2"
+                );
+                let mut q = sqlx::query_as(&sql)
+                    .bind(&pattern)
+                    .bind(limit)
+                    .bind(user.to_string());
+                for c in catalogs {
+                    q = q.bind(c.to_string());
+                }
+                q.fetch_all(&mut *conn).await?
+            }
+        };
         for (id, name) in rows {
             out.push(Principal {
                 kind: PrincipalKind::Group,

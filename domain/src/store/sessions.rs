@@ -1,7 +1,18 @@
 //! Server-side session records (for tower-sessions), on the application's own database.
+//! Records are keyed by [`key`] of the session id, never by the id itself.
 
 use super::Conn;
 use crate::DomainResult;
+use sha2::{Digest, Sha256};
+
+/// The key a session is stored under: SHA-256 (hex) of the id the browser holds, so a copy
+/// of the database does not hand out live sessions.
+pub fn key(session_id: &str) -> String {
+    Sha256::digest(session_id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 pub async fn save(conn: &mut Conn, id: &str, data: &str, expiry_ms: i64) -> DomainResult<()> {
     sqlx::query(

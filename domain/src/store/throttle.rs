@@ -24,6 +24,44 @@ pub async fn get(conn: &mut Conn, key: &str) -> DomainResult<Option<Failures>> {
     )
 }
 
+/// The email's throttle row, created (no failures) when missing and locked until the
+/// transaction ends, so concurrent attempts for one email take their turn.
+pub async fn hold(conn: &mut Conn, key: &str, now_ms: i64) -> DomainResult<Failures> {
+    sqlx::query(
+        "INSERT INTO sign_in_throttle (email, failures, last_failure_at, locked_until) VALUES ($1, 0, $2, NULL)
+         ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(key)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    // A no-op update takes the row lock on Postgres (SQLite's writer holds the database).
+    let (failures, last_failure_ms, locked_until_ms): (i64, i64, Option<i64>) = sqlx::query_as(
+        "UPDATE sign_in_throttle SET failures = failures WHERE email = $1
+         RETURNING failures, last_failure_at, locked_until",
+    )
+    .bind(key)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Failures {
+        failures,
+        last_failure_ms,
+        locked_until_ms,
+    })
+}
+
+/// Forgets rows whose failures are older than `before_ms` and whose lock has ended.
+pub async fn purge(conn: &mut Conn, before_ms: i64, now_ms: i64) -> DomainResult<u64> {
+    let done = sqlx::query(
+        "DELETE FROM sign_in_throttle WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+    )
+    .bind(before_ms)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn put(conn: &mut Conn, key: &str, f: Failures) -> DomainResult<()> {
     sqlx::query(
         "INSERT INTO sign_in_throttle (email, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4)

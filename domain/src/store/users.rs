@@ -267,6 +267,27 @@ pub async fn set_password_hash(
     Ok(())
 }
 
+/// Ends every session signed in before `now`, and sets the password hash when given.
+pub async fn reset_sessions(
+    conn: &mut Conn,
+    id: UserId,
+    new_hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let done = sqlx::query(
+        "UPDATE users SET sessions_valid_after = $2, password_hash = COALESCE($3, password_hash), updated_at = $2 WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(ms(now))
+    .bind(new_hash)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound("user"));
+    }
+    Ok(())
+}
+
 pub async fn record_sign_in(conn: &mut Conn, id: UserId, now: DateTime<Utc>) -> DomainResult<()> {
     sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
         .bind(id.to_string())
@@ -278,15 +299,26 @@ pub async fn record_sign_in(conn: &mut Conn, id: UserId, now: DateTime<Utc>) -> 
 
 /// The account behind a session, if it still exists and is enabled.
 pub async fn actor(conn: &mut Conn, id: UserId) -> DomainResult<Option<Actor>> {
-    let row: Option<(String, String, String, i64)> =
-        sqlx::query_as("SELECT display_name, email, user_type, enabled FROM users WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((display_name, email, user_type, enabled)) = row else {
+    actor_signed_in_at(conn, id, None).await
+}
+
+/// The actor, if the account is enabled and — when `signed_in_ms` is given — sessions from
+/// that instant are still valid (no password change or "Sign out all sessions" since).
+pub async fn actor_signed_in_at(
+    conn: &mut Conn,
+    id: UserId,
+    signed_in_ms: Option<i64>,
+) -> DomainResult<Option<Actor>> {
+    let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT display_name, email, user_type, enabled, sessions_valid_after FROM users WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((display_name, email, user_type, enabled, valid_after)) = row else {
         return Ok(None);
     };
-    if enabled == 0 {
+    if !super::flag_of(enabled)? || signed_in_ms.is_some_and(|at| at < valid_after) {
         return Ok(None);
     }
     Ok(Some(Actor {

@@ -115,7 +115,10 @@ pub fn AuditPage() -> impl IntoView {
                                                 <td><code>{e.action}</code></td>
                                                 <td>{e.summary}</td>
                                                 <td class="muted">{e.seq}</td>
-                                                <td class="muted"><code>{e.request_id}</code></td>
+                                                <td class="muted">
+                                                    <code>{e.request_id}</code>
+                                                    {(!e.caller_request_id.is_empty()).then(|| view! { <br /><span>"caller's: "<code>{e.caller_request_id}</code></span> })}
+                                                </td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

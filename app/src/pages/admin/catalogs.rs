@@ -244,7 +244,7 @@ fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView 
                 }.into_any()
             }}
             {manage.then(|| view! {
-                <PrincipalPicker label="Add a group" id="catalog-group" users=false groups=true selected=group
+                <PrincipalPicker label="Add a group" id="catalog-group" users=false groups=true resources=true selected=group
                     on_change=Callback::new(move |list: Vec<Principal>| group.set(list.into_iter().last().into_iter().collect()))
                     error=Signal::derive(move || resource_error.get().and_then(|e| e.field("group"))) />
                 <button type="button" class="secondary" disabled=move || group.with(Vec::is_empty)

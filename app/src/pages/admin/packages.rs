@@ -478,7 +478,7 @@ fn ResourcesView(detail: PackageDetail, actions: PackageActions) -> impl IntoVie
             <section class="panel">
                 <h2>"Add resource roles"</h2>
                 <FormAlert error=add_error fields=&["group"] />
-                <PrincipalPicker label="Group" id="add-group" users=false groups=true selected=chosen
+                <PrincipalPicker label="Group" id="add-group" users=false groups=true resources=true selected=chosen
                     on_change=Callback::new(move |list: Vec<Principal>| chosen.set(list.into_iter().last().into_iter().collect()))
                     error=Signal::derive(move || add_error.get().and_then(|e| e.field("group")))
                     hint="A group not yet in the catalog is added to it. Current assignees get the new role at once." />

@@ -307,6 +307,50 @@ fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl 
                 </div>
             </ActionForm>
         </details>
+        <SignInAdmin id=u.id.to_string() name=u.display_name.clone() />
+    }
+}
+
+/// Reset a person's password and sign them out of every session (leavers, lost devices).
+#[component]
+fn SignInAdmin(id: String, name: String) -> impl IntoView {
+    use crate::api::directory::{ResetPassword, SignOutEverywhere};
+    use crate::widgets::ConfirmDialog;
+    let reset = ServerAction::<ResetPassword>::new();
+    let sign_out = ServerAction::<SignOutEverywhere>::new();
+    let reset_error = Signal::derive(move || reset.value().get().and_then(Result::err));
+    let field =
+        move |f: &'static str| Signal::derive(move || reset_error.get().and_then(|e| e.field(f)));
+    let sign_out_error = Signal::derive(move || sign_out.value().get().and_then(Result::err));
+    let confirm = RwSignal::new(false);
+    let id_out = id.clone();
+    view! {
+        <section class="panel">
+            <h2>"Password and sessions"</h2>
+            <FormAlert error=sign_out_error fields=&[] />
+            <p class="alert alert-success" role="status" hidden=move || !matches!(sign_out.value().get(), Some(Ok(())))>
+                {format!("{name} was signed out of every session.")}
+            </p>
+            <p>"Signing out ends every session this person has, in every browser; they can sign in again with their password."</p>
+            <button type="button" class="danger" on:click=move |_| confirm.set(true)>"Sign out all sessions"</button>
+            <h3>"Set a new password"</h3>
+            <FormAlert error=reset_error fields=&["new_password", "confirm_password"] />
+            <p class="alert alert-success" role="status" hidden=move || !matches!(reset.value().get(), Some(Ok(())))>
+                "The new password is set; every session of this person was signed out."
+            </p>
+            <ActionForm action=reset attr:class="form">
+                <input type="hidden" name="id" value=id />
+                <TextField label="New password" name="new_password" id="reset-new" input_type="password" autocomplete="new-password" required=true maxlength=domain::model::NewPassword::MAX_CHARS
+                    hint="At least 12 characters. Common passwords are refused." error=field("new_password") />
+                <TextField label="Confirm new password" name="confirm_password" id="reset-confirm" input_type="password" autocomplete="new-password" required=true maxlength=domain::model::NewPassword::MAX_CHARS error=field("confirm_password") />
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || reset.pending().get()>"Set password"</button>
+                </div>
+            </ActionForm>
+        </section>
+        <ConfirmDialog open=confirm title="Sign out all sessions"
+            message=format!("Sign {} out of every session now?", "this person")
+            on_yes=Callback::new(move |_| { sign_out.dispatch(SignOutEverywhere { id: id_out.clone() }); }) />
     }
 }
 

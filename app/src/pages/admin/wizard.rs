@@ -211,7 +211,7 @@ fn ResourcesTab(resources: RwSignal<Vec<ResourceRoleDraft>>) -> impl IntoView {
                 on:click=move |_| picking.update(|p| *p = !*p)>"Groups and Teams"</button>
         </div>
         <Show when=move || picking.get()>
-            <PrincipalPicker label="Search groups" id="group-search" users=false groups=true selected=chosen on_change=add
+            <PrincipalPicker label="Search groups" id="group-search" users=false groups=true resources=true selected=chosen on_change=add
                 error=problem("resources") no_chips=true hint="Groups not yet in the catalog are added to it when you create the package." />
         </Show>
         <p class="field-error" hidden=move || problem("resources").get().is_none() || picking.get()>{move || problem("resources").get()}</p>

@@ -1,0 +1,121 @@
+//! Password hashing on a small, fixed set of threads.
+//!
+//! Each argon2 hash holds 19 MiB while it runs. On tokio's blocking pool a burst of sign-ins
+//! would run hundreds at once, each on its own thread, and the C allocator keeps every
+//! thread's freed buffers: 200 parallel sign-ins took a fresh server to 3.3 GB. Here at most
+//! one hash per core runs at a time, always on the same few threads; a burst waits its turn
+//! in a queue instead of multiplying memory.
+
+use crate::{DomainError, DomainResult};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A handle to the hashing threads; clones share them. The threads end when the last
+/// handle is dropped.
+#[derive(Clone)]
+pub struct Hashing {
+    jobs: Arc<Mutex<mpsc::Sender<Job>>>,
+    threads: usize,
+}
+
+impl std::fmt::Debug for Hashing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hashing")
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+impl Hashing {
+    /// One thread per core (at most 4).
+    pub fn per_core() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::with_threads(cores.clamp(1, 4))
+    }
+
+    pub fn with_threads(threads: usize) -> Self {
+        let (send, receive) = mpsc::channel::<Job>();
+        let receive = Arc::new(Mutex::new(receive));
+        for n in 0..threads {
+            let receive = Arc::clone(&receive);
+            let spawned = std::thread::Builder::new()
+                .name(format!("tessera-hash-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while taking a job, never while running it.
+                        let job = match receive.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(poisoned) => poisoned.into_inner().recv(),
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break, // every handle is gone
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password hashing thread");
+            }
+        }
+        Self {
+            jobs: Arc::new(Mutex::new(send)),
+            threads,
+        }
+    }
+
+    /// Runs `work` on a hashing thread and waits for its answer.
+    pub async fn run<T, F>(&self, work: F) -> DomainResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> DomainResult<T> + Send + 'static,
+    {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = answer.send(work());
+        });
+        self.jobs
+            .lock()
+            .map_err(|_| DomainError::Internal("the hashing queue is broken".into()))?
+            .send(job)
+            .map_err(|_| DomainError::Internal("no password hashing thread is running".into()))?;
+        answered
+            .await
+            .map_err(|_| DomainError::Internal("a password hash failed".into()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn work_runs_on_the_hashing_threads_at_most_one_per_thread_at_a_time() {
+        let hashing = Hashing::with_threads(2);
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut all = Vec::new();
+        for _ in 0..16 {
+            let (hashing, running, most) = (hashing.clone(), running.clone(), most.clone());
+            all.push(tokio::spawn(async move {
+                hashing
+                    .run(move || {
+                        use std::sync::atomic::Ordering::SeqCst;
+                        let now = running.fetch_add(1, SeqCst) + 1;
+                        most.fetch_max(now, SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        running.fetch_sub(1, SeqCst);
+                        let name = std::thread::current().name().map(str::to_owned);
+                        Ok(name)
+                    })
+                    .await
+            }));
+        }
+        for one in all {
+            let name = one.await.unwrap().unwrap().unwrap();
+            assert!(name.starts_with("tessera-hash-"), "{name}");
+        }
+        assert!(most.load(std::sync::atomic::Ordering::SeqCst) <= 2);
+    }
+}

@@ -1,0 +1,1246 @@
+//! The authorization matrix: every server function, called over HTTP as every kind of
+//! person — anonymous, a guest, an employee, a manager, an approver of another stage, each
+//! catalog role inside and outside its catalog, a Catalog creator, a User Administrator, an
+//! Identity Governance Administrator and a Global Administrator — must be allowed or refused
+//! exactly as the table below says. A server function without a row fails the test.
+//!
+//! Each role runs against a world of its own (fresh database), so what one role changes
+//! can't hide what another may do; within a role the rows run in table order.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use domain::model::*;
+use domain::on_both_databases;
+use domain::service::catalogs::{self as cat, CatalogInput};
+use domain::service::directory as dir;
+use domain::service::packages as pkg;
+use domain::service::requests::{self as req, AssignForm, RequestForm};
+use domain::testing::TestEnv;
+use leptos::server_fn::ServerFn;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "tessera-demo";
+const ORIGIN: &str = "http://127.0.0.1:3000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anonymous,
+    Guest,
+    Employee,
+    Manager,
+    OtherStageApprover,
+    CatalogOwner,
+    PackageManager,
+    AssignmentManager,
+    CatalogReader,
+    CatalogCreator,
+    UserAdministrator,
+    GovernanceAdministrator,
+    GlobalAdministrator,
+}
+
+use Role::*;
+
+const ROLES: [Role; 13] = [
+    Anonymous,
+    Guest,
+    Employee,
+    Manager,
+    OtherStageApprover,
+    CatalogOwner,
+    PackageManager,
+    AssignmentManager,
+    CatalogReader,
+    CatalogCreator,
+    UserAdministrator,
+    GovernanceAdministrator,
+    GlobalAdministrator,
+];
+
+impl Role {
+    fn email(self) -> Option<&'static str> {
+        Some(match self {
+            Anonymous => return None,
+            Guest => "gus.guest@partner.example",
+            Employee => "eric.employee@woodgrove.example",
+            Manager => "maria.manager@woodgrove.example",
+            OtherStageApprover => "fiona.fallback@woodgrove.example",
+            CatalogOwner => "olga.owner@woodgrove.example",
+            PackageManager => "paul.packages@woodgrove.example",
+            AssignmentManager => "ada.assigner@woodgrove.example",
+            CatalogReader => "rita.reader@woodgrove.example",
+            CatalogCreator => "carl.creator@woodgrove.example",
+            UserAdministrator => "uma.users@woodgrove.example",
+            GovernanceAdministrator => "alex.admin@woodgrove.example",
+            GlobalAdministrator => "gloria.global@woodgrove.example",
+        })
+    }
+}
+
+/// Who may: the sets the table is written in.
+const EVERYONE: &[Role] = &ROLES;
+const SIGNED_IN: &[Role] = &[
+    Guest,
+    Employee,
+    Manager,
+    OtherStageApprover,
+    CatalogOwner,
+    PackageManager,
+    AssignmentManager,
+    CatalogReader,
+    CatalogCreator,
+    UserAdministrator,
+    GovernanceAdministrator,
+    GlobalAdministrator,
+];
+const ADMINS: &[Role] = &[
+    CatalogOwner,
+    PackageManager,
+    AssignmentManager,
+    CatalogReader,
+    CatalogCreator,
+    UserAdministrator,
+    GovernanceAdministrator,
+    GlobalAdministrator,
+];
+const GOVERNANCE: &[Role] = &[GovernanceAdministrator, GlobalAdministrator];
+const DIRECTORY: &[Role] = &[
+    UserAdministrator,
+    GovernanceAdministrator,
+    GlobalAdministrator,
+];
+const GLOBAL: &[Role] = &[GlobalAdministrator];
+const CATALOG_CREATORS: &[Role] = &[CatalogCreator, GovernanceAdministrator, GlobalAdministrator];
+/// In catalog A (Finance), where the catalog roles are held.
+const A_READ: &[Role] = &[
+    CatalogOwner,
+    PackageManager,
+    AssignmentManager,
+    CatalogReader,
+    GovernanceAdministrator,
+    GlobalAdministrator,
+];
+const A_PACKAGES: &[Role] = &[
+    CatalogOwner,
+    PackageManager,
+    GovernanceAdministrator,
+    GlobalAdministrator,
+];
+const A_ASSIGN: &[Role] = &[
+    CatalogOwner,
+    PackageManager,
+    AssignmentManager,
+    GovernanceAdministrator,
+    GlobalAdministrator,
+];
+const A_OWNER: &[Role] = &[CatalogOwner, GovernanceAdministrator, GlobalAdministrator];
+
+/// What the world holds, by id, for building the calls.
+struct World {
+    catalog_a: CatalogId,
+    catalog_b: CatalogId,
+    empty: CatalogId,
+    package_a: AccessPackageId,
+    package_b: AccessPackageId,
+    /// In catalog B, with no requests or assignments: for delete.
+    package_spare: AccessPackageId,
+    policy_a: PolicyId,
+    policy_spare: PolicyId,
+    group_a: GroupId,
+    owned_group: GroupId,
+    request: RequestId,
+    assignment_a: AssignmentId,
+    assignment_b: AssignmentId,
+    review: ReviewId,
+    eric: UserId,
+    nora: UserId,
+    /// Another Global Administrator, whom only a Global Administrator may change.
+    other_global: UserId,
+    license: String,
+}
+
+async fn user(env: &TestEnv, admin: &Actor, email: &str, manager: &str) -> UserId {
+    let form = UserForm {
+        email: email.into(),
+        display_name: email.split('@').next().unwrap().replace('.', " "),
+        user_type: "member".into(),
+        manager_email: manager.into(),
+        enabled: true,
+        ..Default::default()
+    };
+    let id = dir::create_user(&env.ctx, admin, &form).await.unwrap();
+    let hash =
+        domain::service::auth::hash_password(&env.ctx, &NewPassword::parse(PASSWORD).unwrap())
+            .await
+            .unwrap();
+    let mut tx = env.ctx.db.begin().await.unwrap();
+    domain::store::users::set_password_hash(&mut tx, id, &hash, env.ctx.clock.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn actor(env: &TestEnv, id: UserId) -> Actor {
+    domain::service::auth::resolve_actor(&env.ctx, id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn id_of(env: &TestEnv, email: &str) -> UserId {
+    let mut conn = env.ctx.read().await.unwrap();
+    domain::store::users::id_by_email(&mut conn, &Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn principal(id: UserId) -> Principal {
+    Principal {
+        kind: PrincipalKind::User,
+        id: id.0,
+        name: String::new(),
+        detail: String::new(),
+    }
+}
+
+async fn world(env: &TestEnv) -> World {
+    use domain::clock::Clock;
+    domain::service::demo::seed(&env.ctx).await.unwrap();
+    let alex = actor(env, id_of(env, "alex.admin@woodgrove.example").await).await;
+    let global = user(env, &alex, "gloria.global@woodgrove.example", "").await;
+    let other_global = user(env, &alex, "gabe.global@woodgrove.example", "").await;
+    let mut tx = env.ctx.db.begin().await.unwrap();
+    for (who, role) in [
+        (global, DirectoryRole::GlobalAdministrator),
+        (other_global, DirectoryRole::GlobalAdministrator),
+    ] {
+        domain::store::users::grant_role(&mut tx, who, role)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let root = actor(env, global).await;
+    let uma = user(env, &root, "uma.users@woodgrove.example", "").await;
+    let carl = user(env, &root, "carl.creator@woodgrove.example", "").await;
+    let mut tx = env.ctx.db.begin().await.unwrap();
+    domain::store::users::grant_role(&mut tx, uma, DirectoryRole::UserAdministrator)
+        .await
+        .unwrap();
+    domain::store::users::grant_role(&mut tx, carl, DirectoryRole::CatalogCreator)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let olga = user(env, &root, "olga.owner@woodgrove.example", "").await;
+    for email in [
+        "paul.packages@woodgrove.example",
+        "ada.assigner@woodgrove.example",
+        "rita.reader@woodgrove.example",
+    ] {
+        user(env, &root, email, "").await;
+    }
+    let new_catalog = |name: &'static str| CatalogInput {
+        name,
+        description: "",
+        enabled: true,
+    };
+    let catalog_a = cat::create(&env.ctx, &root, &new_catalog("Finance"))
+        .await
+        .unwrap();
+    let catalog_b = cat::create(&env.ctx, &root, &new_catalog("Sales"))
+        .await
+        .unwrap();
+    let empty = cat::create(&env.ctx, &root, &new_catalog("Empty"))
+        .await
+        .unwrap();
+    for (catalog, email, role) in [
+        (
+            catalog_a,
+            "olga.owner@woodgrove.example",
+            CatalogRole::CatalogOwner,
+        ),
+        (
+            empty,
+            "olga.owner@woodgrove.example",
+            CatalogRole::CatalogOwner,
+        ),
+        (
+            catalog_a,
+            "paul.packages@woodgrove.example",
+            CatalogRole::AccessPackageManager,
+        ),
+        (
+            catalog_a,
+            "ada.assigner@woodgrove.example",
+            CatalogRole::AccessPackageAssignmentManager,
+        ),
+        (
+            catalog_a,
+            "rita.reader@woodgrove.example",
+            CatalogRole::CatalogReader,
+        ),
+    ] {
+        cat::add_role(&env.ctx, &root, catalog, email, role)
+            .await
+            .unwrap();
+    }
+    let group = |name: &'static str| dir::GroupInput {
+        name,
+        description: "",
+        kind: "security",
+    };
+    let group_a = dir::create_group(&env.ctx, &root, &group("Finance Team"))
+        .await
+        .unwrap();
+    let group_b = dir::create_group(&env.ctx, &root, &group("Sales Team"))
+        .await
+        .unwrap();
+    let owned_group = dir::create_group(&env.ctx, &root, &group("Olga's Team"))
+        .await
+        .unwrap();
+    dir::add_owner(&env.ctx, &root, owned_group, "olga.owner@woodgrove.example")
+        .await
+        .unwrap();
+    let _ = olga;
+    let today = env.clock.now().date_naive();
+    let fiona = id_of(env, "fiona.fallback@woodgrove.example").await;
+    let draft = |catalog: CatalogId, group: GroupId, name: &str| {
+        let mut d = PackageDraft::new(today);
+        d.catalog_id = catalog.to_string();
+        d.name = name.into();
+        d.description = "Bundle".into();
+        d.resources = vec![ResourceRoleDraft {
+            group_id: group,
+            group_name: String::new(),
+            role: ResourceRole::Member,
+        }];
+        d.policy.scope = TargetScope::AllMemberUsers;
+        d.policy.require_requestor_justification = false;
+        // Stage 1: the manager; stage 2: Fiona.
+        let mut second = d.policy.stages[0].clone();
+        second.manager_as_approver = false;
+        second.approvers = vec![principal(fiona)];
+        d.policy.stages.push(second);
+        d.policy.stages[0].fallback = vec![principal(fiona)];
+        d.policy.review.required = true;
+        d.policy.review.reviewers = ReviewerKind::Manager;
+        d.policy.review.fallback = vec![principal(fiona)];
+        d.policy.review.decision_helpers = true;
+        d
+    };
+    let package_a = pkg::create_package(&env.ctx, &root, &draft(catalog_a, group_a, "Ledger"))
+        .await
+        .unwrap();
+    let package_b = pkg::create_package(&env.ctx, &root, &draft(catalog_b, group_b, "CRM"))
+        .await
+        .unwrap();
+    let mut spare_package = draft(catalog_b, group_b, "Spare");
+    spare_package.policy.stages.truncate(1);
+    let package_spare = pkg::create_package(&env.ctx, &root, &spare_package)
+        .await
+        .unwrap();
+    let policy_a = policies(env, &root, package_a).await[0].id;
+    let policy_b = policies(env, &root, package_b).await[0].id;
+    // A spare policy nobody requested under, for remove_policy.
+    let mut spare = PolicyDraft::new(today);
+    spare.name = "Spare".into();
+    spare.scope = TargetScope::NotSpecified;
+    let policy_spare = pkg::add_policy(&env.ctx, &root, package_a, &spare)
+        .await
+        .unwrap();
+    let eric = id_of(env, "eric.employee@woodgrove.example").await;
+    let emma = id_of(env, "emma.employee@woodgrove.example").await;
+    let nora = id_of(env, "nora.newhire@woodgrove.example").await;
+    let eric_actor = actor(env, eric).await;
+    let (request, _) =
+        req::submit_request(&env.ctx, &eric_actor, package_a, &RequestForm::default())
+            .await
+            .unwrap();
+    let assign = |users: Vec<UserId>, policy| AssignForm {
+        users,
+        policy: Some(policy),
+        justification: "matrix".into(),
+        ..Default::default()
+    };
+    let assignment_a =
+        req::assign_directly(&env.ctx, &root, package_a, &assign(vec![emma], policy_a))
+            .await
+            .unwrap()[0];
+    let assignment_b =
+        req::assign_directly(&env.ctx, &root, package_b, &assign(vec![nora], policy_b))
+            .await
+            .unwrap()[0];
+    // The annual review of Ledger starts today: Maria reviews Emma.
+    domain::jobs::run_due(&env.ctx, None, domain::jobs::RunLimits::default()).await;
+    let review: String = sqlx::query_scalar("SELECT id FROM access_reviews WHERE package_id = $1")
+        .bind(package_a.to_string())
+        .fetch_one(env.ctx.db.pool())
+        .await
+        .unwrap();
+    let license: String = sqlx::query_scalar("SELECT id FROM licenses LIMIT 1")
+        .fetch_one(env.ctx.db.pool())
+        .await
+        .unwrap();
+    World {
+        catalog_a,
+        catalog_b,
+        empty,
+        package_a,
+        package_b,
+        package_spare,
+        policy_a,
+        policy_spare,
+        group_a,
+        owned_group,
+        request,
+        assignment_a,
+        assignment_b,
+        review: ReviewId::parse(&review).unwrap(),
+        eric,
+        nora,
+        other_global,
+        license,
+    }
+}
+
+async fn policies(env: &TestEnv, root: &Actor, package: AccessPackageId) -> Vec<PolicyView> {
+    pkg::detail(&env.ctx, root, package).await.unwrap().policies
+}
+
+/// How a call is sent: form fields or a JSON body.
+enum Body_ {
+    Form(Vec<(&'static str, String)>),
+    Json(Value),
+}
+
+/// One row of the table: a server function, its arguments (valid, so that an allowed
+/// caller succeeds), and who may call it.
+struct Row {
+    path: &'static str,
+    body: Body_,
+    allowed: &'static [Role],
+    /// What an allowed caller's answer may be besides success (e.g. 409 "nothing to extend").
+    also_ok: &'static [StatusCode],
+    /// What a refused caller's answer may be besides 401/403/404 (e.g. a field error naming
+    /// the catalog they can't create in).
+    also_refused: &'static [StatusCode],
+}
+
+fn form(fields: &[(&'static str, &str)]) -> Body_ {
+    Body_::Form(fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect())
+}
+
+fn row(path: &'static str, body: Body_, allowed: &'static [Role]) -> Row {
+    Row {
+        path,
+        body,
+        allowed,
+        also_ok: &[],
+        also_refused: &[],
+    }
+}
+
+/// A public server function (sign-in itself): listed so that the table is complete.
+const PUBLIC: &[&str] = &[];
+
+fn table(w: &World, me: Role) -> Vec<Row> {
+    use app::api::{
+        auth, catalogs as c, directory as d, lifecycle as l, packages as p, requests as r,
+    };
+    let s = |v: &dyn ToString| v.to_string();
+    let (ca, cb, pa, pb) = (
+        s(&w.catalog_a),
+        s(&w.catalog_b),
+        s(&w.package_a),
+        s(&w.package_b),
+    );
+    let tag = format!("{me:?}").to_lowercase();
+    let draft_in = |catalog: &str, name: &str| {
+        let mut d = PackageDraft::new(chrono::Utc::now().date_naive());
+        d.catalog_id = catalog.to_owned();
+        d.name = name.to_owned();
+        d.description = "Matrix".into();
+        d.policy.scope = TargetScope::NotSpecified;
+        json!({ "draft": d })
+    };
+    let policy_draft = {
+        let mut d = PolicyDraft::new(chrono::Utc::now().date_naive());
+        d.name = format!("Extra {tag}");
+        d.scope = TargetScope::NotSpecified;
+        d
+    };
+    vec![
+        // Who am I, and my own things: anyone signed in (anonymous: nothing, or 401).
+        row(auth::Me::PATH, form(&[]), EVERYONE),
+        row(r::LoadMyRequests::PATH, form(&[]), SIGNED_IN),
+        row(r::LoadMyApprovals::PATH, form(&[]), SIGNED_IN),
+        row(r::LoadNotifications::PATH, form(&[]), SIGNED_IN),
+        row(r::MarkNotificationsRead::PATH, form(&[]), SIGNED_IN),
+        row(
+            r::LoadMyAccess::PATH,
+            form(&[("tab", "available"), ("q", "")]),
+            SIGNED_IN,
+        ),
+        row(l::LoadMyReviews::PATH, form(&[]), SIGNED_IN),
+        row(p::LoadPortalPackage::PATH, form(&[("id", &pa)]), SIGNED_IN),
+        // Another person's request: only its requestor sees it for resubmission (a pending
+        // one can't be resubmitted yet: 409 for them).
+        Row {
+            also_ok: &[StatusCode::CONFLICT],
+            ..row(
+                r::LoadResubmission::PATH,
+                form(&[("id", &s(&w.request))]),
+                &[Employee],
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::CONFLICT],
+            ..row(
+                l::ExtendAccess::PATH,
+                form(&[("package", &pa), ("justification", "more")]),
+                SIGNED_IN,
+            )
+        },
+        Row {
+            // Guests aren't in the policy's scope; members may request (Eric has a request).
+            also_ok: &[StatusCode::CONFLICT],
+            ..row(
+                r::SubmitRequest::PATH,
+                Body_::Json(
+                    json!({ "input": { "package": pb, "policy": null, "justification": "x",
+                    "answers": [], "specific_period": false, "start": "", "end": "" } }),
+                ),
+                &[
+                    Employee,
+                    Manager,
+                    OtherStageApprover,
+                    CatalogOwner,
+                    PackageManager,
+                    AssignmentManager,
+                    CatalogReader,
+                    CatalogCreator,
+                    UserAdministrator,
+                    GovernanceAdministrator,
+                    GlobalAdministrator,
+                ],
+            )
+        },
+        // Approvals: only the current stage's approver decides; an approver of another
+        // stage, an administrator or the requestor may not.
+        row(
+            r::DecideRequest::PATH,
+            form(&[
+                ("id", &s(&w.request)),
+                ("decision", "approve"),
+                ("justification", "ok"),
+            ]),
+            &[Manager],
+        ),
+        // Reviews: only the reviewer decides; catalog readers and up see the items.
+        row(
+            l::DecideReview::PATH,
+            form(&[
+                ("review", &s(&w.review)),
+                ("assignment", &s(&w.assignment_a)),
+                ("decision", "approve"),
+                ("justification", "still needed"),
+            ]),
+            &[Manager],
+        ),
+        row(
+            l::AcceptRecommendations::PATH,
+            form(&[("review", &s(&w.review))]),
+            &[Manager],
+        ),
+        row(l::LoadPackageReviews::PATH, form(&[("id", &pa)]), A_READ),
+        row(
+            l::LoadPackageReviews::PATH,
+            form(&[("id", &pb)]),
+            GOVERNANCE,
+        ),
+        row(
+            l::LoadReviewItems::PATH,
+            form(&[("review", &s(&w.review))]),
+            A_READ,
+        ),
+        // The admin console's lists (scoped to the caller's catalogs inside).
+        row(
+            c::ListCatalogs::PATH,
+            form(&[("q", ""), ("page", "1")]),
+            ADMINS,
+        ),
+        row(
+            p::ListPackages::PATH,
+            form(&[("q", ""), ("catalog", ""), ("page", "1")]),
+            ADMINS,
+        ),
+        row(p::ListCatalogNames::PATH, form(&[]), ADMINS),
+        row(p::PackageNames::PATH, form(&[]), ADMINS),
+        row(p::LoadWizard::PATH, form(&[]), ADMINS),
+        row(
+            p::SearchPrincipals::PATH,
+            form(&[
+                ("q", "e"),
+                ("users", "true"),
+                ("groups", "true"),
+                ("resources", "true"),
+            ]),
+            ADMINS,
+        ),
+        row(
+            p::CheckPackage::PATH,
+            Body_::Json(draft_in(&ca, "Checked")),
+            ADMINS,
+        ),
+        // Catalogs: read inside, manage as owner; nothing outside.
+        row(c::GetCatalog::PATH, form(&[("id", &ca)]), A_READ),
+        row(c::GetCatalog::PATH, form(&[("id", &cb)]), GOVERNANCE),
+        row(
+            c::CreateCatalog::PATH,
+            form(&[
+                ("name", &format!("New {tag}")),
+                ("description", ""),
+                ("enabled", "yes"),
+            ]),
+            CATALOG_CREATORS,
+        ),
+        row(
+            c::UpdateCatalog::PATH,
+            form(&[
+                ("id", &ca),
+                ("name", "Finance"),
+                ("description", "Money"),
+                ("enabled", "yes"),
+            ]),
+            A_OWNER,
+        ),
+        row(
+            c::UpdateCatalog::PATH,
+            form(&[
+                ("id", &cb),
+                ("name", "Sales"),
+                ("description", "Deals"),
+                ("enabled", "yes"),
+            ]),
+            GOVERNANCE,
+        ),
+        row(
+            c::AddCatalogResource::PATH,
+            form(&[("id", &ca), ("group_id", &s(&w.owned_group))]),
+            A_OWNER,
+        ),
+        row(
+            c::RemoveCatalogResource::PATH,
+            form(&[("id", &ca), ("group_id", &s(&w.owned_group))]),
+            A_OWNER,
+        ),
+        row(
+            c::AddCatalogResource::PATH,
+            form(&[("id", &cb), ("group_id", &s(&w.owned_group))]),
+            GOVERNANCE,
+        ),
+        row(
+            c::AddCatalogRole::PATH,
+            form(&[
+                ("id", &ca),
+                ("email", "nora.newhire@woodgrove.example"),
+                ("role", "catalog_reader"),
+            ]),
+            A_OWNER,
+        ),
+        row(
+            c::RemoveCatalogRole::PATH,
+            form(&[
+                ("id", &ca),
+                ("user_id", &s(&w.nora)),
+                ("role", "catalog_reader"),
+            ]),
+            A_OWNER,
+        ),
+        row(
+            c::AddCatalogRole::PATH,
+            form(&[
+                ("id", &cb),
+                ("email", "nora.newhire@woodgrove.example"),
+                ("role", "catalog_reader"),
+            ]),
+            GOVERNANCE,
+        ),
+        // Packages: read inside, manage as owner or package manager; nothing outside.
+        row(p::GetPackage::PATH, form(&[("id", &pa)]), A_READ),
+        row(p::GetPackage::PATH, form(&[("id", &pb)]), GOVERNANCE),
+        Row {
+            also_refused: &[StatusCode::UNPROCESSABLE_ENTITY],
+            ..row(
+                p::CreatePackage::PATH,
+                Body_::Json(draft_in(&ca, &format!("Made by {tag}"))),
+                A_PACKAGES,
+            )
+        },
+        Row {
+            also_refused: &[StatusCode::UNPROCESSABLE_ENTITY],
+            ..row(
+                p::CreatePackage::PATH,
+                Body_::Json(draft_in(&cb, &format!("Made by {tag}"))),
+                GOVERNANCE,
+            )
+        },
+        row(
+            p::UpdatePackage::PATH,
+            form(&[
+                ("id", &pa),
+                ("name", "Ledger"),
+                ("description", "Books"),
+                ("hidden", "no"),
+            ]),
+            A_PACKAGES,
+        ),
+        row(
+            p::UpdatePackage::PATH,
+            form(&[
+                ("id", &pb),
+                ("name", "CRM"),
+                ("description", "Deals"),
+                ("hidden", "no"),
+            ]),
+            GOVERNANCE,
+        ),
+        row(
+            p::AddResourceRole::PATH,
+            form(&[("id", &pa), ("group_id", &s(&w.group_a)), ("role", "owner")]),
+            A_PACKAGES,
+        ),
+        row(
+            p::RemoveResourceRole::PATH,
+            form(&[("id", &pa), ("group_id", &s(&w.group_a)), ("role", "owner")]),
+            A_PACKAGES,
+        ),
+        row(
+            p::CheckPolicy::PATH,
+            Body_::Json(json!({ "package": pa, "policy": null, "draft": policy_draft })),
+            A_PACKAGES,
+        ),
+        row(
+            p::SavePolicy::PATH,
+            Body_::Json(json!({ "package": pa, "policy": null, "draft": policy_draft })),
+            A_PACKAGES,
+        ),
+        row(
+            p::SavePolicy::PATH,
+            Body_::Json(json!({ "package": pb, "policy": null, "draft": policy_draft })),
+            GOVERNANCE,
+        ),
+        row(
+            p::AddIncompatible::PATH,
+            form(&[("id", &pa), ("kind", "package"), ("target", &pb)]),
+            A_PACKAGES,
+        ),
+        row(
+            p::RemoveIncompatible::PATH,
+            form(&[("id", &pa), ("kind", "package"), ("target", &pb)]),
+            A_PACKAGES,
+        ),
+        // Assignments and requests of a package: assignment managers and up.
+        row(
+            r::LoadPackageAssignments::PATH,
+            form(&[("id", &pa), ("state", "active"), ("q", ""), ("page", "1")]),
+            A_READ,
+        ),
+        row(
+            r::LoadPackageAssignments::PATH,
+            form(&[("id", &pb), ("state", "active"), ("q", ""), ("page", "1")]),
+            GOVERNANCE,
+        ),
+        row(
+            r::LoadPackageRequests::PATH,
+            form(&[("id", &pa), ("state", ""), ("q", ""), ("page", "1")]),
+            A_READ,
+        ),
+        row(
+            r::AssignDirectly::PATH,
+            Body_::Json(
+                json!({ "input": { "package": pa, "users": [s(&w.nora)], "policy": s(&w.policy_a),
+                "justification": "matrix", "specific_period": false, "start": "", "end": "" } }),
+            ),
+            A_ASSIGN,
+        ),
+        row(
+            r::RemoveAssignment::PATH,
+            form(&[("id", &s(&w.assignment_b))]),
+            GOVERNANCE,
+        ),
+        row(
+            l::StopReview::PATH,
+            form(&[("review", &s(&w.review))]),
+            A_ASSIGN,
+        ),
+        row(
+            r::CancelRequest::PATH,
+            form(&[("id", &s(&w.request))]),
+            &[
+                Employee,
+                CatalogOwner,
+                PackageManager,
+                AssignmentManager,
+                GovernanceAdministrator,
+                GlobalAdministrator,
+            ],
+        ),
+        row(
+            r::RemoveAssignment::PATH,
+            form(&[("id", &s(&w.assignment_a))]),
+            A_ASSIGN,
+        ),
+        row(
+            p::RemovePolicy::PATH,
+            form(&[("policy", &s(&w.policy_spare))]),
+            A_PACKAGES,
+        ),
+        row(
+            c::DeleteCatalog::PATH,
+            form(&[("id", &s(&w.empty))]),
+            A_OWNER,
+        ),
+        // The directory: directory administrators; a Global Administrator only by another.
+        row(d::LoadDirectoryCounts::PATH, form(&[]), DIRECTORY),
+        row(
+            d::ListUsers::PATH,
+            form(&[("q", ""), ("page", "1")]),
+            DIRECTORY,
+        ),
+        row(d::GetUser::PATH, form(&[("id", &s(&w.eric))]), DIRECTORY),
+        row(
+            d::CreateUser::PATH,
+            form(&[
+                ("email", &format!("new.{tag}@woodgrove.example")),
+                ("display_name", "New"),
+                ("user_type", "member"),
+                ("manager_email", ""),
+                ("department", ""),
+                ("job_title", ""),
+                ("enabled", "yes"),
+            ]),
+            DIRECTORY,
+        ),
+        row(
+            d::UpdateUser::PATH,
+            form(&[
+                ("id", &s(&w.eric)),
+                ("email", "eric.employee@woodgrove.example"),
+                ("display_name", "Eric Employee"),
+                ("user_type", "member"),
+                ("manager_email", "maria.manager@woodgrove.example"),
+                ("department", "Finance"),
+                ("job_title", "Analyst"),
+                ("enabled", "yes"),
+            ]),
+            DIRECTORY,
+        ),
+        row(
+            d::UpdateUser::PATH,
+            form(&[
+                ("id", &s(&w.other_global)),
+                ("email", "gabe.global@woodgrove.example"),
+                ("display_name", "Gabe Global"),
+                ("user_type", "member"),
+                ("manager_email", ""),
+                ("department", ""),
+                ("job_title", ""),
+                ("enabled", "yes"),
+            ]),
+            GLOBAL,
+        ),
+        row(
+            d::ImportUsers::PATH,
+            form(&[(
+                "csv",
+                &format!(
+                    "email,display_name,type,manager_email,department,job_title\nimported.{tag}@woodgrove.example,Imported,member,,,\n"
+                ),
+            )]),
+            DIRECTORY,
+        ),
+        row(
+            d::ListGroups::PATH,
+            form(&[("q", ""), ("page", "1")]),
+            DIRECTORY,
+        ),
+        row(
+            d::GetGroup::PATH,
+            form(&[("id", &s(&w.group_a)), ("page", "1")]),
+            DIRECTORY,
+        ),
+        row(
+            d::CreateGroup::PATH,
+            form(&[
+                ("name", &format!("Group {tag}")),
+                ("description", ""),
+                ("kind", "security"),
+            ]),
+            DIRECTORY,
+        ),
+        row(
+            d::UpdateGroup::PATH,
+            form(&[
+                ("id", &s(&w.group_a)),
+                ("name", "Finance Team"),
+                ("description", "Money"),
+                ("kind", "security"),
+            ]),
+            DIRECTORY,
+        ),
+        row(
+            d::AddGroupMember::PATH,
+            form(&[
+                ("group_id", &s(&w.group_a)),
+                ("email", "nora.newhire@woodgrove.example"),
+            ]),
+            DIRECTORY,
+        ),
+        row(
+            d::RemoveGroupMember::PATH,
+            form(&[("group_id", &s(&w.group_a)), ("user_id", &s(&w.nora))]),
+            DIRECTORY,
+        ),
+        row(
+            d::AddGroupOwner::PATH,
+            form(&[
+                ("group_id", &s(&w.group_a)),
+                ("owner_email", "nora.newhire@woodgrove.example"),
+            ]),
+            DIRECTORY,
+        ),
+        row(
+            d::RemoveGroupOwner::PATH,
+            form(&[("group_id", &s(&w.group_a)), ("user_id", &s(&w.nora))]),
+            DIRECTORY,
+        ),
+        row(
+            d::AssignGroupLicense::PATH,
+            form(&[("group_id", &s(&w.group_a)), ("license_id", &w.license)]),
+            DIRECTORY,
+        ),
+        row(
+            d::RemoveGroupLicense::PATH,
+            form(&[("group_id", &s(&w.group_a)), ("license_id", &w.license)]),
+            DIRECTORY,
+        ),
+        row(d::ListLicenses::PATH, form(&[]), DIRECTORY),
+        row(d::GetLicense::PATH, form(&[("id", &w.license)]), DIRECTORY),
+        row(
+            d::CreateLicense::PATH,
+            form(&[("name", &format!("License {tag}")), ("seats", "5")]),
+            DIRECTORY,
+        ),
+        row(
+            d::UpdateLicense::PATH,
+            form(&[
+                ("id", &w.license),
+                ("name", "Office 365 E3"),
+                ("seats", "25"),
+            ]),
+            DIRECTORY,
+        ),
+        // Audit and email status: governance administrators.
+        row(
+            l::LoadAudit::PATH,
+            form(&[
+                ("actor_q", ""),
+                ("action", ""),
+                ("target", ""),
+                ("from", ""),
+                ("to", ""),
+                ("page", "1"),
+            ]),
+            GOVERNANCE,
+        ),
+        row(l::LoadOutbox::PATH, form(&[]), GOVERNANCE),
+        // Accounts: a person's own password; an administrator's reset and sign-out.
+        row(
+            d::ResetPassword::PATH,
+            form(&[
+                ("id", &s(&w.eric)),
+                ("new_password", "lantern over the orchard 7"),
+                ("confirm_password", "lantern over the orchard 7"),
+            ]),
+            DIRECTORY,
+        ),
+        row(
+            d::ResetPassword::PATH,
+            form(&[
+                ("id", &s(&w.other_global)),
+                ("new_password", "lantern over the orchard 7"),
+                ("confirm_password", "lantern over the orchard 7"),
+            ]),
+            GLOBAL,
+        ),
+        row(
+            d::SignOutEverywhere::PATH,
+            form(&[("id", &s(&w.nora))]),
+            DIRECTORY,
+        ),
+        row(
+            p::DeletePackage::PATH,
+            form(&[("id", &s(&w.package_spare))]),
+            GOVERNANCE,
+        ),
+        // Last: these end or change the caller's own session.
+        row(
+            auth::ChangePassword::PATH,
+            form(&[
+                ("current_password", PASSWORD),
+                ("new_password", "quiet harbour at dawn 42"),
+                ("confirm_password", "quiet harbour at dawn 42"),
+            ]),
+            SIGNED_IN,
+        ),
+        row(auth::SignOut::PATH, form(&[]), EVERYONE),
+    ]
+}
+
+/// Server functions every row set must cover; sign-in is public (it is how one signs in).
+fn covered_paths(rows: &[Row]) -> std::collections::BTreeSet<&'static str> {
+    let mut paths: std::collections::BTreeSet<&'static str> = rows.iter().map(|r| r.path).collect();
+    paths.insert(app::api::auth::SignIn::PATH);
+    paths.extend(PUBLIC);
+    paths
+}
+
+async fn call(app: &Router, row: &Row, cookie: Option<&str>) -> (StatusCode, String) {
+    let mut req = Request::post(row.path)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::ACCEPT, "application/json");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let req = match &row.body {
+        Body_::Form(fields) => req
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(
+                fields
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&"),
+            )),
+        Body_::Json(v) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string())),
+    }
+    .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), 4 * 1024 * 1024)
+        .await
+        .unwrap();
+    (
+        status,
+        String::from_utf8_lossy(&body).chars().take(300).collect(),
+    )
+}
+
+fn urlencode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn sign_in(app: &Router, email: &str) -> String {
+    let row = row(
+        app::api::auth::SignIn::PATH,
+        form(&[("email", email), ("password", PASSWORD), ("next", "/")]),
+        EVERYONE,
+    );
+    let req = Request::post(row.path)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let Body_::Form(fields) = row.body else {
+        unreachable!()
+    };
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let req = req.body(Body::from(body)).unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    assert!(
+        resp.status().is_success() || resp.status().is_redirection(),
+        "{email}: {}",
+        resp.status()
+    );
+    resp.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tessera.sid="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .unwrap()
+}
+
+fn config() -> server::Config {
+    server::Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        database_url: String::new(),
+        demo: true,
+        session_limits: domain::rules::sign_in::SessionLimits {
+            idle_secs: 30 * 60,
+            absolute_secs: 8 * 3600,
+        },
+        secure_cookies: false,
+        site_root: "target/site".into(),
+        max_body_bytes: 1024 * 1024,
+        smtp_url: None,
+        mail_from: "Tessera <tessera@localhost>".into(),
+        public_url: ORIGIN.into(),
+        public_url_set: true,
+        jobs_interval_secs: 60,
+        sign_in_per_minute: std::num::NonZeroU32::new(1000).unwrap(),
+    }
+}
+
+/// Pairs checked, over every role (reported by the whole-table test).
+async fn matrix_for(env: TestEnv, me: Role) {
+    let w = world(&env).await;
+    let mut ctx = env.ctx.clone();
+    ctx.sessions = config().session_limits;
+    let app = server::router(&config(), ctx);
+    let cookie = match me.email() {
+        Some(email) => Some(sign_in(&app, email).await),
+        None => None,
+    };
+    let mut wrong = Vec::new();
+    for r in table(&w, me) {
+        let (status, body) = call(&app, &r, cookie.as_deref()).await;
+        let allowed = r.allowed.contains(&me);
+        let fine = if allowed {
+            status.is_success() || status.is_redirection() || r.also_ok.contains(&status)
+        } else if me == Anonymous {
+            status == StatusCode::UNAUTHORIZED
+        } else {
+            matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+                || r.also_refused.contains(&status)
+        };
+        if !fine {
+            let expected = if allowed { "allowed" } else { "refused" };
+            wrong.push(format!(
+                "{} as {me:?}: expected {expected}, got {status} {body}",
+                r.path
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Every registered server function has a row (or is public); the table's size is printed
+/// for docs/SECURITY.md.
+#[test]
+fn every_server_function_is_in_the_table() {
+    let w = World {
+        catalog_a: CatalogId::new(),
+        catalog_b: CatalogId::new(),
+        empty: CatalogId::new(),
+        package_a: AccessPackageId::new(),
+        package_b: AccessPackageId::new(),
+        package_spare: AccessPackageId::new(),
+        policy_a: PolicyId::new(),
+        policy_spare: PolicyId::new(),
+        group_a: GroupId::new(),
+        owned_group: GroupId::new(),
+        request: RequestId::new(),
+        assignment_a: AssignmentId::new(),
+        assignment_b: AssignmentId::new(),
+        review: ReviewId::new(),
+        eric: UserId::new(),
+        nora: UserId::new(),
+        other_global: UserId::new(),
+        license: String::new(),
+    };
+    let rows = table(&w, Employee);
+    let covered = covered_paths(&rows);
+    let missing: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .filter(|p| !covered.contains(p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without a row in the authorization table: {missing:?}"
+    );
+    println!(
+        "authorization matrix: {} rows × {} roles = {} pairs per database",
+        rows.len(),
+        ROLES.len(),
+        rows.len() * ROLES.len()
+    );
+}
+
+async fn anonymous(env: TestEnv) {
+    matrix_for(env, Anonymous).await
+}
+async fn guest(env: TestEnv) {
+    matrix_for(env, Guest).await
+}
+async fn employee(env: TestEnv) {
+    matrix_for(env, Employee).await
+}
+async fn manager(env: TestEnv) {
+    matrix_for(env, Manager).await
+}
+async fn approver_of_another_stage(env: TestEnv) {
+    matrix_for(env, OtherStageApprover).await
+}
+async fn catalog_owner(env: TestEnv) {
+    matrix_for(env, CatalogOwner).await
+}
+async fn access_package_manager(env: TestEnv) {
+    matrix_for(env, PackageManager).await
+}
+async fn assignment_manager(env: TestEnv) {
+    matrix_for(env, AssignmentManager).await
+}
+async fn catalog_reader(env: TestEnv) {
+    matrix_for(env, CatalogReader).await
+}
+async fn catalog_creator(env: TestEnv) {
+    matrix_for(env, CatalogCreator).await
+}
+async fn user_administrator(env: TestEnv) {
+    matrix_for(env, UserAdministrator).await
+}
+async fn governance_administrator(env: TestEnv) {
+    matrix_for(env, GovernanceAdministrator).await
+}
+async fn global_administrator(env: TestEnv) {
+    matrix_for(env, GlobalAdministrator).await
+}
+
+on_both_databases!(
+    anonymous,
+    guest,
+    employee,
+    manager,
+    approver_of_another_stage,
+    catalog_owner,
+    access_package_manager,
+    assignment_manager,
+    catalog_reader,
+    catalog_creator,
+    user_administrator,
+    governance_administrator,
+    global_administrator,
+);

@@ -7,7 +7,8 @@ const repoRoot = path.resolve(__dirname, '..');
 // The server binary is wherever cargo put it (CARGO_TARGET_DIR, or target/ in the repo);
 // cargo-leptos always writes the site (CSS, JS, wasm) to target/site inside the repo.
 const targetDir = path.resolve(repoRoot, process.env.CARGO_TARGET_DIR || 'target');
-const siteRoot = path.join(repoRoot, 'target', 'site');
+// TESSERA_E2E_SITE_ROOT: a copy of the site beside a copied binary (scripts/repeat.sh).
+const siteRoot = process.env.TESSERA_E2E_SITE_ROOT || path.join(repoRoot, 'target', 'site');
 const port = 3100;
 const baseURL = `http://127.0.0.1:${port}`;
 

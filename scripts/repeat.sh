@@ -3,8 +3,9 @@
 #   scripts/repeat.sh e2e N                 # the Playwright suite N times (needs a release build)
 #   scripts/repeat.sh cargo N [ARGS...]     # the tests of cargo test --release -p domain -p app -p tessera
 #                                           # N times; ARGS go to the test binaries (e.g. --test-threads=1)
-# cargo: the test binaries are built once and copied aside, so editing or building the tree
-# while the runs go on does not change what runs.
+# The binaries (cargo: the test binaries, built once; e2e: the release server and its site)
+# are copied aside first, so editing or building the tree while the runs go on changes
+# nothing that runs.
 # Keeps each run's log; prints one line per run and a closing "N passed, N failed" (runs).
 # Exits non-zero when any run failed. See docs/TESTING.md.
 set -euo pipefail
@@ -22,6 +23,13 @@ export TESSERA_REQUIRE_POSTGRES=1
 
 logs="$(mktemp -d "${TMPDIR:-/tmp}/tessera-repeat-${what}.XXXXXX")"
 echo "[repeat] ${runs} × ${what} at $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'); logs in ${logs}"
+if [[ "${what}" == e2e ]]; then
+    # The server binary and its site, copied aside: a build during the runs changes nothing.
+    mkdir -p "${logs}/target/release"
+    cp "${CARGO_TARGET_DIR:-${REPO}/target}/release/tessera" "${logs}/target/release/"
+    cp -r "${REPO}/target/site" "${logs}/site"
+    export CARGO_TARGET_DIR="${logs}/target" TESSERA_E2E_SITE_ROOT="${logs}/site"
+fi
 if [[ "${what}" == cargo ]]; then
     echo "[repeat] building the test binaries once"
     mkdir -p "${logs}/bin"

@@ -118,7 +118,7 @@ async fn live_assignment(
             g,
             user,
             GrantSource::Assignment(id.0),
-            store::from_ms(0),
+            store::from_ms(0).unwrap(),
         )
         .await
         .unwrap();

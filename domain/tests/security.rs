@@ -249,6 +249,16 @@ async fn access_is_never_delivered_on_terms_that_cannot_be_read(env: TestEnv) {
     .await
     .unwrap();
     assert_eq!(live, 0);
+
+    // A stored instant that can't be read is an error, never 1970.
+    sqlx::query("UPDATE access_package_requests SET created_at = $2 WHERE id = $1")
+        .bind(request.to_string())
+        .bind(i64::MAX)
+        .execute(env.ctx.db.pool())
+        .await
+        .unwrap();
+    let e = req::my_requests(&env.ctx, &eric).await.unwrap_err();
+    assert!(matches!(e, DomainError::Internal(_)), "{e:?}");
 }
 
 /// Hole 8: a package in a disabled catalog could still be requested by its link.

@@ -36,10 +36,14 @@ ENVIRONMENT:
     DATABASE_URL                    sqlite://data/tessera.db (default) or postgres://user@host/db
     TESSERA_SESSION_IDLE_MINUTES    sign out after this much inactivity (default 480)
     TESSERA_SESSION_ABSOLUTE_HOURS  sign out this long after sign-in at the latest (default 168)
-    TESSERA_SECURE_COOKIES          1 to mark the session cookie Secure (behind HTTPS)
-    SMTP_URL                        smtp://[user:password@]host[:port]: send email (none without)
+    TESSERA_SECURE_COOKIES          1 to mark the session cookie Secure (on when the public URL is https)
+    TESSERA_SIGN_IN_PER_MINUTE      sign-in attempts a minute per client address (default 20)
+    SMTP_URL                        smtps://[user:password@]host[:port] (TLS) or smtp://… (STARTTLS,
+                                    required with credentials): send email (none without)
+    TESSERA_SMTP_CA_FILE            PEM certificate to trust for the SMTP relay
     TESSERA_MAIL_FROM               From of the emails (default \"Tessera <tessera@localhost>\")
-    TESSERA_PUBLIC_URL              Tessera's address in email links (default http://ADDR)
+    TESSERA_PUBLIC_URL              Tessera's address: email links, the one origin allowed to
+                                    change anything (default http://ADDR / the request's Host)
     TESSERA_JOBS_INTERVAL_SECONDS   how often serve runs the lifecycle jobs (default 60)
     LEPTOS_SITE_ROOT                where the built site assets are (default target/site)
     RUST_LOG                        log filter (default info)

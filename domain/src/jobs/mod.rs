@@ -626,7 +626,10 @@ async fn send_emails(
         }
         progressed = true;
         let error: String;
-        let result = if crate::store::from_ms(email.created_at) + email_stale_after() < now {
+        // An email whose creation can't be read is not sent (as if it were stale).
+        let stale = crate::store::from_ms(email.created_at)
+            .map_or(true, |at| at + email_stale_after() < now);
+        let result = if stale {
             report.emails_stale += 1;
             EmailResult::Stale
         } else {

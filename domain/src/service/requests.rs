@@ -1380,9 +1380,9 @@ pub async fn my_access(
                         "Expired".into()
                     },
                     ends_at: if live {
-                        ends_at.map(crate::store::from_ms)
+                        ends_at.map(crate::store::from_ms).transpose()?
                     } else {
-                        Some(crate::store::from_ms(updated_at))
+                        Some(crate::store::from_ms(updated_at)?)
                     },
                     warnings: vec![],
                     extension,

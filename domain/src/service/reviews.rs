@@ -298,9 +298,16 @@ pub async fn apply_results(
         // audit chain's lock last, as every use case does (no lock-order deadlock on Postgres).
         let mut events = Vec::new();
         for (assignment, user, decision, recommendation) in items {
-            let decision = decision.as_deref().and_then(ReviewDecision::parse);
-            let recommendation =
-                ReviewDecision::parse(&recommendation).unwrap_or(ReviewDecision::Approve);
+            // Fail closed: a stored decision or recommendation that can't be read stops the
+            // batch (it is retried next tick and reported), it never means "approve".
+            let unreadable =
+                |what: &str| DomainError::Internal(format!("unreadable review {what}").into());
+            let decision = decision
+                .as_deref()
+                .map(|d| ReviewDecision::parse(d).ok_or_else(|| unreadable("decision")))
+                .transpose()?;
+            let recommendation = ReviewDecision::parse(&recommendation)
+                .ok_or_else(|| unreadable("recommendation"))?;
             let keep = keeps_access(decision, recommendation, h.settings.if_no_response);
             let result = if keep { "kept" } else { "removed" };
             if !store::set_result(&mut tx, review, assignment, result, now).await? {

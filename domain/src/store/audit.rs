@@ -385,23 +385,25 @@ pub async fn list(
                 summary,
                 before,
                 after,
-            )| AuditEntry {
-                seq: seq.unwrap_or_default(),
-                at: from_ms(at),
-                actor: match (name, email) {
-                    (Some(name), Some(email)) => Some((name, email)),
-                    _ => None,
-                },
-                action,
-                target_type,
-                target_id,
-                summary,
-                before: before.unwrap_or_default(),
-                after: after.unwrap_or_default(),
-                request_id: request_id.unwrap_or_default(),
-                caller_request_id: caller_request_id.unwrap_or_default(),
+            )| {
+                Ok(AuditEntry {
+                    seq: seq.unwrap_or_default(),
+                    at: from_ms(at)?,
+                    actor: match (name, email) {
+                        (Some(name), Some(email)) => Some((name, email)),
+                        _ => None,
+                    },
+                    action,
+                    target_type,
+                    target_id,
+                    summary,
+                    before: before.unwrap_or_default(),
+                    after: after.unwrap_or_default(),
+                    request_id: request_id.unwrap_or_default(),
+                    caller_request_id: caller_request_id.unwrap_or_default(),
+                })
             },
         )
-        .collect();
+        .collect::<DomainResult<_>>()?;
     Ok((items, total))
 }

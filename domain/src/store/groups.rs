@@ -267,7 +267,7 @@ pub async fn members(
                     display_name,
                     email,
                 },
-                since: from_ms(since),
+                since: from_ms(since)?,
             })
         })
         .collect::<DomainResult<_>>()?;
@@ -290,13 +290,13 @@ pub async fn memberships_of(conn: &mut Conn, user: UserId) -> DomainResult<Vec<M
         match out.last_mut() {
             Some(m) if m.group_id == gid => {
                 m.sources.push(source);
-                m.since = m.since.min(from_ms(at));
+                m.since = m.since.min(from_ms(at)?);
             }
             _ => out.push(Membership {
                 group_id: gid,
                 group_name: name,
                 sources: vec![source],
-                since: from_ms(at),
+                since: from_ms(at)?,
             }),
         }
     }

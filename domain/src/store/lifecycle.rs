@@ -44,8 +44,8 @@ async fn due_stages(
         .map(|(r, n, due)| {
             Ok(DueStage {
                 request: RequestId(uuid(&r)?),
-                stage_no: u32::try_from(n).unwrap_or(0),
-                due_at: from_ms(due),
+                stage_no: u32::try_from(n).map_err(super::corrupt)?,
+                due_at: from_ms(due)?,
             })
         })
         .collect()
@@ -164,7 +164,7 @@ pub async fn stage_due(
     .bind(i64::from(stage_no))
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(due.map(from_ms))
+    due.map(from_ms).transpose()
 }
 
 /// A live assignment the expiry or reminder job works on.
@@ -186,7 +186,7 @@ fn due_assignment(r: AssignmentTuple) -> DomainResult<DueAssignment> {
         package: AccessPackageId(uuid(&r.1)?),
         user: UserId(uuid(&r.2)?),
         policy: r.3.map(|p| uuid(&p).map(PolicyId)).transpose()?,
-        ends_at: from_ms(r.4),
+        ends_at: from_ms(r.4)?,
         reminders_sent: r.5,
     })
 }
@@ -325,8 +325,8 @@ pub async fn failures(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.0, r.1, r.2, from_ms(r.3), r.4))
-        .collect())
+        .map(|r| Ok((r.0, r.1, r.2, from_ms(r.3)?, r.4)))
+        .collect::<DomainResult<_>>()?)
 }
 
 /// A package's name (jobs name it in notifications without counting its assignments).

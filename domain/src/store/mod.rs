@@ -70,8 +70,11 @@ pub fn ms(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-pub fn from_ms(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+/// A stored instant. One outside chrono's range is corrupt: an error, never 1970.
+pub fn from_ms(ms: i64) -> DomainResult<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .ok_or_else(|| corrupt(format!("instant {ms} ms is out of range")))
 }
 
 pub fn uuid(text: &str) -> DomainResult<Uuid> {
@@ -143,7 +146,8 @@ mod tests {
 
     #[test]
     fn instants_round_trip_through_milliseconds() {
-        let t = from_ms(1_700_000_000_123);
+        let t = from_ms(1_700_000_000_123).unwrap();
         assert_eq!(ms(t), 1_700_000_000_123);
+        assert!(from_ms(i64::MAX).is_err(), "corrupt, not 1970");
     }
 }

@@ -68,7 +68,7 @@ pub async fn inbox(conn: &mut Conn, user: UserId, limit: i64) -> DomainResult<In
                 title: r.2,
                 body: r.3,
                 link: r.4,
-                created_at: from_ms(r.5),
+                created_at: from_ms(r.5)?,
                 read: r.6.is_some(),
             })
         })
@@ -202,6 +202,6 @@ pub async fn email_problems(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.0, r.1, r.2, r.3, r.4, from_ms(r.5)))
-        .collect())
+        .map(|r| Ok((r.0, r.1, r.2, r.3, r.4, from_ms(r.5)?)))
+        .collect::<DomainResult<_>>()?)
 }

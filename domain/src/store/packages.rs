@@ -22,7 +22,7 @@ fn summary_of(r: SummaryRow) -> DomainResult<PackageSummary> {
         hidden: r.5 != 0,
         policies: r.6,
         assignments: r.7,
-        updated_at: from_ms(r.8),
+        updated_at: from_ms(r.8)?,
     })
 }
 
@@ -91,7 +91,7 @@ pub async fn created_at(conn: &mut Conn, id: AccessPackageId) -> DomainResult<Da
         .bind(id.to_string())
         .fetch_one(&mut *conn)
         .await?;
-    Ok(from_ms(at))
+    from_ms(at)
 }
 
 pub async fn insert(

@@ -126,13 +126,21 @@ pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
         stages: serde_json::from_str(&r.6).map_err(corrupt)?,
         justification: r.7,
         answers: serde_json::from_str(&r.8).map_err(corrupt)?,
-        period: period(r.9, r.10),
+        period: period(r.9, r.10)?,
         kind: r.11,
     })
 }
 
-fn period(start: Option<i64>, end: Option<i64>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    Some((from_ms(start?), from_ms(end?)))
+/// A requested period: both instants or neither; one without the other is corrupt.
+fn period(
+    start: Option<i64>,
+    end: Option<i64>,
+) -> DomainResult<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+    match (start, end) {
+        (Some(start), Some(end)) => Ok(Some((from_ms(start)?, from_ms(end)?))),
+        (None, None) => Ok(None),
+        _ => Err(corrupt("a requested period with one end only")),
+    }
 }
 
 /// Moves a request to `state`; closed states free the "one open request" slot.
@@ -276,7 +284,7 @@ pub async fn stage_decision(
     .await?;
     Ok(match row {
         Some((Some(decision), name, Some(at))) => {
-            Some((decision, name.unwrap_or_default(), from_ms(at)))
+            Some((decision, name.unwrap_or_default(), from_ms(at)?))
         }
         _ => None,
     })
@@ -315,8 +323,8 @@ pub async fn events(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(at, k, t)| (from_ms(at), k, t))
-        .collect())
+        .map(|(at, k, t)| Ok((from_ms(at)?, k, t)))
+        .collect::<DomainResult<_>>()?)
 }
 
 /// What an assignment is made of as it is delivered.
@@ -548,7 +556,7 @@ async fn timelines(
     }
     for (request, at, kind, text) in q.fetch_all(&mut *conn).await? {
         out.entry(request).or_default().push(TimelineEntry {
-            at: from_ms(at),
+            at: from_ms(at)?,
             kind,
             text,
         });
@@ -571,8 +579,8 @@ async fn summaries(conn: &mut Conn, rows: Vec<SummaryRow>) -> DomainResult<Vec<R
                 stage_count: u32::try_from(stages.len()).map_err(corrupt)?,
                 outcome: r.outcome,
                 justification: r.justification,
-                created_at: from_ms(r.created_at),
-                period: period(r.starts_at, r.ends_at),
+                created_at: from_ms(r.created_at)?,
+                period: period(r.starts_at, r.ends_at)?,
                 timeline: lines.remove(&r.id).unwrap_or_default(),
             })
         })
@@ -779,15 +787,15 @@ async fn approval_items(
             answers: questions.into_iter().map(|q| q.text).zip(answers).collect(),
             stage_no,
             stage_count: u32::try_from(stages.len()).map_err(corrupt)?,
-            due_at: from_ms(r.due_at),
+            due_at: from_ms(r.due_at)?,
             require_justification: stages
                 .get((stage_no.max(1) - 1) as usize)
                 .is_some_and(|s| s.require_justification),
             other_approvers: others.remove(&(r.id, r.stage_no)).unwrap_or_default(),
-            submitted_at: from_ms(r.created_at),
-            period: period(r.starts_at, r.ends_at),
+            submitted_at: from_ms(r.created_at)?,
+            period: period(r.starts_at, r.ends_at)?,
             decision: match (r.decision, r.decided_at) {
-                (Some(d), Some(at)) => Some((d, from_ms(at), r.decision_justification)),
+                (Some(d), Some(at)) => Some((d, from_ms(at)?, r.decision_justification)),
                 _ => None,
             },
         });
@@ -1022,8 +1030,8 @@ pub async fn assignment_rows(
                     email: r.3,
                 },
                 state: r.4,
-                starts_at: from_ms(r.5),
-                ends_at: r.6.map(from_ms),
+                starts_at: from_ms(r.5)?,
+                ends_at: r.6.map(from_ms).transpose()?,
                 policy: r.7,
             })
         })
@@ -1096,7 +1104,7 @@ pub async fn live_of(
         Ok((
             AssignmentId(uuid(&a)?),
             p.map(|p| uuid(&p).map(PolicyId)).transpose()?,
-            e.map(from_ms),
+            e.map(from_ms).transpose()?,
         ))
     })
     .transpose()

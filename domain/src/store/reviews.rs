@@ -230,8 +230,8 @@ fn head_of(r: HeadRow) -> DomainResult<ReviewHead> {
         policy: PolicyId(uuid(&r.1)?),
         package: AccessPackageId(uuid(&r.2)?),
         package_name: r.3,
-        starts_at: from_ms(r.4),
-        ends_at: from_ms(r.5),
+        starts_at: from_ms(r.4)?,
+        ends_at: from_ms(r.5)?,
         state: r.6,
         settings: serde_json::from_str(&r.7).map_err(corrupt)?,
     })
@@ -354,10 +354,11 @@ pub async fn items(
             .bind(review.to_string())
             .fetch_optional(&mut *conn)
             .await?;
-    let at = from_ms(started.unwrap_or_default());
+    let at = from_ms(started.ok_or(crate::DomainError::NotFound("access review"))?)?;
     rows.into_iter()
         .map(|r| {
-            let (_, reason) = crate::rules::reviews::recommend(r.5.map(from_ms), at);
+            let last_sign_in = r.5.map(from_ms).transpose()?;
+            let (_, reason) = crate::rules::reviews::recommend(last_sign_in, at);
             Ok(ReviewItemView {
                 assignment_id: AssignmentId(uuid(&r.0)?),
                 person: UserRef {
@@ -369,7 +370,7 @@ pub async fn items(
                 decision: r.6,
                 justification: r.7,
                 decided: match (r.8, r.9) {
-                    (Some(name), Some(at)) => Some((name, from_ms(at))),
+                    (Some(name), Some(at)) => Some((name, from_ms(at)?)),
                     _ => None,
                 },
                 result: r.10,
@@ -600,8 +601,8 @@ pub async fn of_package(
             let mut v = ReviewInstance {
                 id: ReviewId(uuid(&r.0)?),
                 policy_name: r.1,
-                starts_at: from_ms(r.2),
-                ends_at: from_ms(r.3),
+                starts_at: from_ms(r.2)?,
+                ends_at: from_ms(r.3)?,
                 state: r.4,
                 if_no_response: settings.if_no_response.label().to_owned(),
                 total: 0,

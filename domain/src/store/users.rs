@@ -185,7 +185,7 @@ pub async fn last_sign_in(conn: &mut Conn, id: UserId) -> DomainResult<Option<Da
             .bind(id.to_string())
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(at.flatten().map(from_ms))
+    at.flatten().map(from_ms).transpose()
 }
 
 pub async fn roles(conn: &mut Conn, id: UserId) -> DomainResult<Vec<DirectoryRole>> {

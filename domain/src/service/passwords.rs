@@ -29,7 +29,7 @@ fn is_common(candidate: &str) -> bool {
 fn repeated_unit(text: &[char]) -> Option<String> {
     let n = text.len();
     (1..=n / 2)
-        .filter(|len| n % len == 0)
+        .filter(|len| n.is_multiple_of(*len))
         .find(|len| text.chunks(*len).all(|c| c == &text[..*len]))
         .map(|len| text[..len].iter().collect())
 }

@@ -323,10 +323,9 @@ pub async fn failures(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| Ok((r.0, r.1, r.2, from_ms(r.3)?, r.4)))
-        .collect::<DomainResult<_>>()?)
+        .collect()
 }
 
 /// A package's name (jobs name it in notifications without counting its assignments).

@@ -200,8 +200,7 @@ pub async fn email_problems(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| Ok((r.0, r.1, r.2, r.3, r.4, from_ms(r.5)?)))
-        .collect::<DomainResult<_>>()?)
+        .collect()
 }

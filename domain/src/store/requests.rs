@@ -321,10 +321,9 @@ pub async fn events(
     .bind(id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(at, k, t)| Ok((from_ms(at)?, k, t)))
-        .collect::<DomainResult<_>>()?)
+        .collect()
 }
 
 /// What an assignment is made of as it is delivered.

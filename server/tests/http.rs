@@ -41,10 +41,19 @@ fn config() -> Config {
 /// a case hung while others ran in parallel on their own runtimes (cause not yet found; a
 /// production server has one runtime). Serializing keeps the cases independent, and
 /// `domain::testing` fails any case that runs past its timeout instead of hanging CI.
+/// `TESSERA_HTTP_TESTS_PARALLEL=1` lifts the serialization, to hunt that hang (docs/TESTING.md).
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+async fn turn() -> tokio::sync::MutexGuard<'static, ()> {
+    if std::env::var("TESSERA_HTTP_TESTS_PARALLEL").is_ok_and(|v| v == "1") {
+        let own: &'static tokio::sync::Mutex<()> = Box::leak(Box::default());
+        return own.lock().await;
+    }
+    ONE_AT_A_TIME.lock().await
+}
+
 async fn app(env: &TestEnv) -> (Router, tokio::sync::MutexGuard<'static, ()>) {
-    let turn = ONE_AT_A_TIME.lock().await;
+    let turn = turn().await;
     domain::service::demo::seed(&env.ctx).await.unwrap();
     let mut ctx = env.ctx.clone();
     ctx.sessions = config().session_limits;
@@ -60,19 +69,24 @@ async fn get(
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
     }
-    let resp = app
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
+    // Bounded, and saying which part stalled: the hunt for the hang in docs/TESTING.md.
+    let bound = std::time::Duration::from_secs(30);
+    let resp = tokio::time::timeout(bound, app.clone().oneshot(req.body(Body::empty()).unwrap()))
         .await
+        .unwrap_or_else(|_| panic!("GET {path}: no response head within {bound:?}"))
         .unwrap();
     let status = resp.status();
     let location = resp
         .headers()
         .get(header::LOCATION)
         .map(|v| v.to_str().unwrap().to_owned());
-    let body = axum::body::to_bytes(resp.into_body(), 4 * 1024 * 1024)
-        .await
-        .unwrap();
+    let body = tokio::time::timeout(
+        bound,
+        axum::body::to_bytes(resp.into_body(), 4 * 1024 * 1024),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("GET {path}: {status}, the body stalled for {bound:?}"))
+    .unwrap();
     (
         status,
         location,
@@ -733,7 +747,7 @@ async fn malformed_and_oversized_bodies_are_refused_cleanly(env: TestEnv) {
 /// Hole 4: there was no limit per client address, so password spraying across accounts was
 /// unlimited. The per-address limit answers before any password is checked.
 async fn sign_in_attempts_are_limited_per_client_address(env: TestEnv) {
-    let _turn = ONE_AT_A_TIME.lock().await;
+    let _turn = turn().await;
     domain::service::demo::seed(&env.ctx).await.unwrap();
     let mut cfg = config();
     cfg.sign_in_per_minute = std::num::NonZeroU32::new(3).unwrap();

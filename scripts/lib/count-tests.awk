@@ -1,10 +1,11 @@
 # Counts the tests in a `cargo test` log by step: unit (unittests and doc-tests), integration
 # per database (domain/tests: cases named `…::sqlite` / `…::postgres`, and the rest), HTTP
+# (server/tests/http.rs and the authorization matrix in authz.rs)
 # and CLI (server/tests). Prints "step<TAB>passed<TAB>failed<TAB>ignored" per step.
 #   awk -f scripts/lib/count-tests.awk cargo-test.log
 /^ *Running unittests / { step = "unit"; next }
 /^ *Doc-tests /         { step = "unit"; next }
-/^ *Running tests\/http\.rs/ { step = "http"; next }
+/^ *Running tests\/(http|authz)\.rs/ { step = "http"; next }
 /^ *Running tests\/cli\.rs/  { step = "cli"; next }
 /^ *Running tests\//    { step = "integration"; next }
 /^test .* \.\.\. / {

@@ -207,19 +207,7 @@ pub async fn change_password(
     if current.is_empty() {
         problems.push("current_password", "Enter your current password.");
     }
-    let new_password = match super::passwords::check("new_password", new, &actor.email) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            problems.0.push(e);
-            None
-        }
-    };
-    if new != confirm {
-        problems.push(
-            "confirm_password",
-            "The two new passwords are not the same.",
-        );
-    }
+    let new_password = super::passwords::check_new(&mut problems, new, confirm, &actor.email);
     if !current.is_empty() && current == new {
         problems.push("new_password", "Choose a password you have not been using.");
     }
@@ -296,19 +284,7 @@ pub async fn reset_password(
     let who = users::summary(&mut conn, person).await?;
     drop(conn);
     let mut problems = Problems::default();
-    let new_password = match super::passwords::check("new_password", new, &who.email) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            problems.0.push(e);
-            None
-        }
-    };
-    if new != confirm {
-        problems.push(
-            "confirm_password",
-            "The two new passwords are not the same.",
-        );
-    }
+    let new_password = super::passwords::check_new(&mut problems, new, confirm, &who.email);
     problems.into_result()?;
     let Some(new_password) = new_password else {
         return Err(DomainError::invalid(

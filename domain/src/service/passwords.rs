@@ -69,6 +69,30 @@ pub fn check(field: &str, password: &str, email: &str) -> Result<NewPassword, Fi
     }
 }
 
+/// A new password and its confirmation, as a form sends them: the parsed password, or its
+/// problems on `new_password` / `confirm_password` added to `problems`.
+pub fn check_new(
+    problems: &mut crate::model::Problems,
+    new: &str,
+    confirm: &str,
+    email: &str,
+) -> Option<NewPassword> {
+    let parsed = match check("new_password", new, email) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            problems.0.push(e);
+            None
+        }
+    };
+    if new != confirm {
+        problems.push(
+            "confirm_password",
+            "The two new passwords are not the same.",
+        );
+    }
+    parsed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,7 @@ impl Config {
     /// Reads the environment; `addr` and `demo` may be overridden by flags afterwards.
     pub fn from_env() -> Result<Self, String> {
         let addr = env_or("TESSERA_ADDR", DEFAULT_ADDR);
+        let public_url = env_or("TESSERA_PUBLIC_URL", "");
         Ok(Self {
             addr: addr
                 .parse()
@@ -93,15 +94,19 @@ impl Config {
             },
             // Behind HTTPS the session cookie is Secure whatever the flag says.
             secure_cookies: env_flag("TESSERA_SECURE_COOKIES")
-                || env_or("TESSERA_PUBLIC_URL", "").starts_with("https://"),
+                || public_url.starts_with("https://"),
             site_root: env_or("LEPTOS_SITE_ROOT", DEFAULT_SITE_ROOT),
             max_body_bytes: 4 * 1024 * 1024,
             smtp_url: std::env::var("SMTP_URL")
                 .ok()
                 .filter(|v| !v.trim().is_empty()),
             mail_from: env_or("TESSERA_MAIL_FROM", "Tessera <tessera@localhost>"),
-            public_url: env_or("TESSERA_PUBLIC_URL", &format!("http://{addr}")),
-            public_url_set: !env_or("TESSERA_PUBLIC_URL", "").is_empty(),
+            public_url_set: !public_url.is_empty(),
+            public_url: if public_url.is_empty() {
+                format!("http://{addr}")
+            } else {
+                public_url
+            },
             jobs_interval_secs: env_number("TESSERA_JOBS_INTERVAL_SECONDS", 60)? as u64,
             sign_in_per_minute: u32::try_from(env_number("TESSERA_SIGN_IN_PER_MINUTE", 20)?)
                 .ok()

@@ -15,14 +15,12 @@ pub async fn me() -> Result<Option<Actor>, AppError> {
 /// `\\` as `/`, and a control character cannot be put in a header at all. Anything else, or a
 /// path that a browser could read as `//host`, goes to My Access.
 pub fn safe_next(next: &str) -> String {
-    const HOME: &str = "/myaccess";
-    let n = next;
-    let plain = n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
-    let local = n.starts_with('/') && !n.starts_with("//");
-    if plain && local && !n.starts_with("/login") && n.len() <= 512 {
-        n.to_owned()
+    let plain = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let local = next.starts_with('/') && !next.starts_with("//");
+    if plain && local && !next.starts_with("/login") && next.len() <= 512 {
+        next.to_owned()
     } else {
-        HOME.to_owned()
+        "/myaccess".to_owned()
     }
 }
 

@@ -104,12 +104,7 @@ async fn verify_credentials(
     password: &str,
 ) -> DomainResult<(String, users::Credentials)> {
     let mut problems = Problems::default();
-    let email = if email_raw.trim().is_empty() {
-        problems.push("email", "Email is required.");
-        None
-    } else {
-        problems.check("email", Email::parse(email_raw))
-    };
+    let email = problems.check("email", Email::parse(email_raw));
     if password.is_empty() {
         problems.push("password", "Password is required.");
     }

@@ -152,17 +152,25 @@ pub async fn update_user(
 
 /// Only a Global Administrator changes a Global Administrator: anyone else who could edit,
 /// disable or make a guest of one could take the tenant's highest role away.
-pub(crate) async fn require_may_change(
+async fn may_change(
+    conn: &mut crate::store::Conn,
+    actor: &Actor,
+    person: UserId,
+) -> DomainResult<bool> {
+    if actor.has_role(DirectoryRole::GlobalAdministrator) {
+        return Ok(true);
+    }
+    let theirs = users::roles(conn, person).await?;
+    Ok(!theirs.contains(&DirectoryRole::GlobalAdministrator))
+}
+
+async fn require_may_change(
     conn: &mut crate::store::Conn,
     actor: &Actor,
     person: UserId,
 ) -> DomainResult<()> {
-    if actor.has_role(DirectoryRole::GlobalAdministrator) {
-        return Ok(());
-    }
-    let theirs = users::roles(conn, person).await?;
     crate::service::require(
-        !theirs.contains(&DirectoryRole::GlobalAdministrator),
+        may_change(conn, actor, person).await?,
         "only a Global Administrator can change a Global Administrator",
     )
 }
@@ -331,7 +339,7 @@ pub async fn import_users(ctx: &Ctx, actor: &Actor, csv_text: &str) -> DomainRes
     let mut ids: HashMap<Email, UserId> = HashMap::new();
     for (line, v) in &rows {
         let id = match users::id_by_email(&mut tx, &v.email).await? {
-            Some(id) if require_may_change(&mut tx, actor, id).await.is_err() => {
+            Some(id) if !may_change(&mut tx, actor, id).await? => {
                 problems.push(ImportLineError {
                     line: *line,
                     errors: vec![FieldError::new(

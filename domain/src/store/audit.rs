@@ -92,11 +92,7 @@ pub fn chain_hash(prev: &str, row: &ChainedRow) -> String {
     digest.update(prev.as_bytes());
     digest.update(b"\n");
     digest.update(fields.to_string().as_bytes());
-    digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::hex(&digest.finalize())
 }
 
 /// Takes the next place in the chain. The update locks the head row until the transaction

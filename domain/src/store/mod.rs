@@ -96,10 +96,21 @@ pub fn user_refs(rows: Vec<(String, String, String)>) -> DomainResult<Vec<crate:
 
 /// `$1, $2, …, $len`: the placeholders of an IN list that starts the query's parameters.
 pub fn placeholders(len: usize) -> String {
-    (1..=len)
+    placeholders_after(0, len)
+}
+
+/// The placeholders of an IN list that follows `before` other parameters:
+/// `$before+1, …, $before+len`.
+pub fn placeholders_after(before: usize, len: usize) -> String {
+    (before + 1..=before + len)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Lower-case hex of a digest (the audit chain's hashes, session keys).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A stored value the code cannot read back (a bad enum code, malformed JSON).
@@ -142,6 +153,13 @@ mod tests {
     fn like_patterns_escape_wildcards() {
         assert_eq!(contains_pattern(" Eric "), "%eric%");
         assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+
+    #[test]
+    fn placeholders_number_on_from_the_parameters_before_them() {
+        assert_eq!(placeholders(3), "$1, $2, $3");
+        assert_eq!(placeholders_after(3, 2), "$4, $5");
+        assert_eq!(placeholders_after(3, 0), "");
     }
 
     #[test]

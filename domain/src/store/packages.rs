@@ -560,10 +560,7 @@ pub async fn search_principals(
                 let in_catalogs = if catalogs.is_empty() {
                     String::new()
                 } else {
-                    let list = (0..catalogs.len())
-                        .map(|i| format!("${}", i + 4))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let list = super::placeholders_after(3, catalogs.len());
                     format!(
                         " UNION SELECT group_id FROM catalog_resources WHERE catalog_id IN ({list})"
                     )

@@ -8,10 +8,7 @@ use sha2::{Digest, Sha256};
 /// The key a session is stored under: SHA-256 (hex) of the id the browser holds, so a copy
 /// of the database does not hand out live sessions.
 pub fn key(session_id: &str) -> String {
-    Sha256::digest(session_id.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::hex(&Sha256::digest(session_id.as_bytes()))
 }
 
 pub async fn save(conn: &mut Conn, id: &str, data: &str, expiry_ms: i64) -> DomainResult<()> {

@@ -8,22 +8,6 @@ pub struct Failures {
     pub locked_until_ms: Option<i64>,
 }
 
-pub async fn get(conn: &mut Conn, key: &str) -> DomainResult<Option<Failures>> {
-    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT failures, last_failure_at, locked_until FROM sign_in_throttle WHERE email = $1",
-    )
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(
-        row.map(|(failures, last_failure_ms, locked_until_ms)| Failures {
-            failures,
-            last_failure_ms,
-            locked_until_ms,
-        }),
-    )
-}
-
 /// The email's throttle row, created (no failures) when missing and locked until the
 /// transaction ends, so concurrent attempts for one email take their turn.
 pub async fn hold(conn: &mut Conn, key: &str, now_ms: i64) -> DomainResult<Failures> {

@@ -272,12 +272,13 @@ impl SmtpServer {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let server = Self {
+        let mut server = Self {
             child,
             port,
             dir: maildir,
         };
-        wait_for(port).await;
+        // An smtps server sends its banner only after the TLS handshake.
+        server.wait_until_listening(mode == SmtpTls::StartTls).await;
         let ca_pem = std::fs::read_to_string(&cert).unwrap();
         let _ = std::fs::remove_file(&key);
         Some(TlsSmtpServer {
@@ -302,8 +303,8 @@ impl SmtpServer {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let server = Self { child, port, dir };
-        wait_for(port).await;
+        let mut server = Self { child, port, dir };
+        server.wait_until_listening(true).await;
         Some(server)
     }
 }
@@ -315,17 +316,39 @@ fn free_port() -> u16 {
         .unwrap()
 }
 
-async fn wait_for(port: u16) {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
+impl SmtpServer {
+    /// Waits until the server accepts connections, and (with `banner`) greets with `220`.
+    /// A bare TCP connect is not proof: a connect to a free port in the ephemeral range can
+    /// connect to itself (the kernel picked the same port as the source), which once let a
+    /// test send to a server that was not up yet (CI, stop 20).
+    async fn wait_until_listening(&mut self, banner: bool) {
+        use tokio::io::AsyncReadExt;
+        let port = self.port;
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the SMTP server on port {port} exited at start: {status}");
+            }
+            if let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                let self_connected = stream.local_addr().is_ok_and(|a| a.port() == port);
+                if !self_connected {
+                    if !banner {
+                        return;
+                    }
+                    let mut greeting = [0u8; 3];
+                    let read = tokio::time::timeout(
+                        std::time::Duration::from_secs(5),
+                        stream.read_exact(&mut greeting),
+                    )
+                    .await;
+                    if matches!(read, Ok(Ok(_))) && &greeting == b"220" {
+                        return;
+                    }
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        panic!("the SMTP server did not start on port {port}");
     }
-    panic!("the SMTP server did not start on port {port}");
 }
 
 /// The Python with aiosmtpd, or `None` when it isn't there and the run doesn't require it.

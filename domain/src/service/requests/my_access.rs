@@ -1,0 +1,205 @@
+//! What a person sees of their own requests, approvals and access.
+
+use super::*;
+
+/// A request's state and timeline, for its requestor, one of its approvers, or someone with
+/// a role in the package's catalog.
+pub async fn timeline(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: RequestId,
+) -> DomainResult<(String, Vec<(DateTime<Utc>, String, String)>)> {
+    let mut conn = ctx.read().await?;
+    let r = store::get(&mut conn, id).await?;
+    let catalog = packages::summary(&mut conn, r.package).await?.catalog_id;
+    let allowed = r.requestor == actor.user_id || actor.can_read_catalog(catalog) || {
+        let mut any = false;
+        for no in 1..=r.stages.len() {
+            any |= store::is_approver(&mut conn, id, u32::try_from(no).unwrap_or(0), actor.user_id)
+                .await?;
+        }
+        any
+    };
+    require(allowed, "this request is not yours to see")?;
+    Ok((r.state, store::events(&mut conn, id).await?))
+}
+
+/// What "Resubmit" pre-fills: the person's earlier request, once it is closed.
+pub async fn resubmission(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainResult<Resubmission> {
+    let mut conn = ctx.read().await?;
+    let r = store::get(&mut conn, id).await?;
+    require(
+        r.requestor == actor.user_id,
+        "only the requestor can resubmit their request",
+    )?;
+    Ok(Resubmission {
+        package_id: r.package,
+        policy_id: r.policy,
+        justification: r.justification,
+        answers: r.answers,
+        period: r
+            .period
+            .map(|(start, end)| (start.date_naive(), end.date_naive())),
+    })
+}
+
+/// How many requests and approvals a list shows (newest first).
+pub const LIST_LIMIT: i64 = 100;
+
+/// The signed-in person's requests with their timelines.
+pub async fn my_requests(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<RequestSummary>> {
+    store::of_requestor(&mut *ctx.read().await?, actor.user_id, LIST_LIMIT).await
+}
+
+/// What waits for the signed-in person's decision, and what they could decide before.
+pub async fn my_approvals(
+    ctx: &Ctx,
+    actor: &Actor,
+) -> DomainResult<(Vec<ApprovalItem>, Vec<ApprovalItem>)> {
+    let mut conn = ctx.read().await?;
+    let pending = store::pending_for(&mut conn, actor.user_id, LIST_LIMIT).await?;
+    let history = store::history_for(&mut conn, actor.user_id, LIST_LIMIT).await?;
+    Ok((pending, history))
+}
+
+/// The My Access tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MyAccessTab {
+    Available,
+    Active,
+    Expired,
+}
+
+/// How many cards a My Access tab shows; a search narrows the rest.
+pub const CARDS_LIMIT: i64 = 100;
+
+/// The signed-in person's access packages: those they may request (hidden ones excluded),
+/// those they hold, and those that ended. Search covers names and descriptions.
+pub async fn my_access(
+    ctx: &Ctx,
+    actor: &Actor,
+    tab: MyAccessTab,
+    query: &str,
+) -> DomainResult<Vec<MyAccessCard>> {
+    use crate::rules::policies::in_scope;
+    check_search(query)?;
+    let pattern = crate::store::contains_pattern(query);
+    let mut conn = ctx.read().await?;
+    let mut cards = Vec::new();
+    match tab {
+        MyAccessTab::Available => {
+            let my_groups = groups::group_ids_of(&mut conn, actor.user_id).await?;
+            let subject = Subject {
+                user: actor.user_id,
+                is_guest: actor.is_guest(),
+                groups: &my_groups,
+            };
+            let candidates = store::requestable_candidates(
+                &mut conn,
+                actor.is_guest(),
+                &pattern,
+                CARDS_LIMIT * 5,
+            )
+            .await?;
+            let ids: Vec<String> = candidates.iter().map(|c| c.0.clone()).collect();
+            let specs = store::enabled_specs(&mut conn, &ids).await?;
+            let (held, open) = store::my_package_states(&mut conn, actor.user_id).await?;
+            for (id, name, description) in candidates {
+                let eligible = specs
+                    .get(&id)
+                    .is_some_and(|list| list.iter().any(|spec| in_scope(spec, &subject)));
+                if !eligible {
+                    continue;
+                }
+                let status = if held.contains(&id) {
+                    "Active"
+                } else if open.contains(&id) {
+                    "Request pending"
+                } else {
+                    "Available"
+                };
+                let package_id = AccessPackageId(crate::store::uuid(&id)?);
+                cards.push(MyAccessCard {
+                    package_id,
+                    name,
+                    description,
+                    grants: vec![],
+                    status: status.into(),
+                    ends_at: None,
+                    warnings: vec![],
+                    extension: None,
+                });
+                if cards.len() as i64 >= CARDS_LIMIT {
+                    break;
+                }
+            }
+        }
+        MyAccessTab::Active | MyAccessTab::Expired => {
+            let live = tab == MyAccessTab::Active;
+            let rows = store::assignments_of(&mut conn, actor.user_id, live, &pattern, CARDS_LIMIT)
+                .await?;
+            let policy_ids: Vec<String> = rows.iter().filter_map(|r| r.5.clone()).collect();
+            let specs = if live {
+                store::policy_specs(&mut conn, &policy_ids).await?
+            } else {
+                Default::default()
+            };
+            for (id, name, description, ends_at, updated_at, policy) in rows {
+                let extension = policy
+                    .and_then(|p| specs.get(&p))
+                    .filter(|_| ends_at.is_some())
+                    .and_then(|spec| spec.extension);
+                cards.push(MyAccessCard {
+                    package_id: AccessPackageId(crate::store::uuid(&id)?),
+                    name,
+                    description,
+                    grants: vec![],
+                    status: if live {
+                        "Active".into()
+                    } else {
+                        "Expired".into()
+                    },
+                    ends_at: if live {
+                        ends_at.map(crate::store::from_ms).transpose()?
+                    } else {
+                        Some(crate::store::from_ms(updated_at)?)
+                    },
+                    warnings: vec![],
+                    extension,
+                });
+            }
+        }
+    }
+    let ids: Vec<String> = cards.iter().map(|c| c.package_id.to_string()).collect();
+    let words = store::grants_in_words(&mut conn, &ids).await?;
+    for c in &mut cards {
+        c.grants = words
+            .get(&c.package_id.to_string())
+            .cloned()
+            .unwrap_or_default();
+    }
+    if tab == MyAccessTab::Active && !cards.is_empty() {
+        // A license beyond its seats (CountViolation) is named on the package that gives it.
+        let waiting: Vec<_> = crate::store::licenses::of_user(&mut conn, actor.user_id)
+            .await?
+            .into_iter()
+            .filter(|l| l.state == LicenseState::CountViolation)
+            .collect();
+        for c in &mut cards {
+            for l in &waiting {
+                let through = l.via_groups.iter().any(|g| {
+                    c.grants
+                        .iter()
+                        .any(|words| words == &format!("Member of {g}"))
+                });
+                if through {
+                    c.warnings.push(format!(
+                        "{}: no seat is free yet (CountViolation). You are in the group; ask your administrator to free or add a seat.",
+                        l.name
+                    ));
+                }
+            }
+        }
+    }
+    Ok(cards)
+}

@@ -1,0 +1,115 @@
+//! Starting an approval stage: who decides, and telling them.
+
+use super::*;
+
+/// Starts stage `no` (1-based) or, when nobody can decide it, denies the request at once.
+/// Everyone who may decide it is notified.
+pub(super) async fn start_stage(
+    tx: &mut Conn,
+    request: RequestId,
+    requestor: UserId,
+    stages: &[Stage],
+    no: u32,
+    names: &Names<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<RequestOutcome> {
+    let stage = &stages[(no - 1) as usize];
+    let manager = users::summary(tx, requestor).await?.manager.map(|m| m.id);
+    let mut expanded = std::collections::HashMap::new();
+    for p in stage_groups(stage) {
+        expanded.insert(
+            p,
+            store::group_member_ids(tx, p, MAX_GROUP_APPROVERS).await?,
+        );
+    }
+    let members = |g: GroupId| expanded.get(&g).cloned().unwrap_or_default();
+    let (approvers, source) = resolve_approvers(stage, requestor, manager, &members);
+    if approvers.is_empty() {
+        let reason = format!(
+            "Denied: nobody can decide approval stage {no} (no manager and no fallback approvers)."
+        );
+        store::set_state(tx, request, "denied", no, &reason, now).await?;
+        store::event(tx, request, "denied", None, &reason, now).await?;
+        notify_requestor(
+            tx,
+            request,
+            requestor,
+            "denied",
+            format!("Request denied: {}", names.package),
+            reason.clone(),
+            now,
+        )
+        .await?;
+        return Ok(RequestOutcome::Denied(reason));
+    }
+    let (due, forward) = stage_deadlines(now, stage);
+    let start = store::StageStart {
+        stage_no: no,
+        started: now,
+        due,
+        forward,
+        approvers: &approvers,
+        source: source_code(source),
+    };
+    store::start_stage(tx, request, &start).await?;
+    store::set_state(tx, request, "pendingApproval", no, "", now).await?;
+    let of = stages.len();
+    store::event(
+        tx,
+        request,
+        "pending",
+        None,
+        &format!(
+            "Pending approval, stage {no} of {of}: {} approver(s), decide by {}",
+            approvers.len(),
+            when(due)
+        ),
+        now,
+    )
+    .await?;
+    let title = format!("Approval required: {}", names.package);
+    let body = format!(
+        "{} requests {}. Approve or deny by {}.",
+        names.requestor,
+        names.package,
+        when(due)
+    );
+    for approver in &approvers {
+        notifications::notify(
+            tx,
+            &NewNotification {
+                user: *approver,
+                kind: "approvalRequired",
+                title: &title,
+                body: &body,
+                link: "/myaccess/approvals",
+                event: &format!("request:{request}:stage{no}"),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(RequestOutcome::Pending {
+        stage: no,
+        of: u32::try_from(of).unwrap_or(u32::MAX),
+    })
+}
+
+pub(super) fn stage_groups(stage: &Stage) -> Vec<GroupId> {
+    let mut out = Vec::new();
+    let lists: [&[Principal]; 2] = [
+        match &stage.approver {
+            ApproverSpec::Specific { approvers } => approvers,
+            ApproverSpec::Manager => &[],
+        },
+        &stage.fallback,
+    ];
+    for list in lists {
+        out.extend(
+            list.iter()
+                .filter(|p| p.kind == PrincipalKind::Group)
+                .map(|p| GroupId(p.id)),
+        );
+    }
+    out
+}

@@ -8,6 +8,7 @@ mod directory;
 mod ids;
 mod notifications;
 mod packages;
+mod requests;
 mod reviews;
 
 pub use audit::*;
@@ -16,6 +17,7 @@ pub use directory::*;
 pub use ids::*;
 pub use notifications::*;
 pub use packages::*;
+pub use requests::*;
 pub use reviews::*;
 pub use values::*;
 

@@ -1,0 +1,108 @@
+use super::*;
+
+/// One request as its requestor sees it in the request history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestSummary {
+    pub id: RequestId,
+    pub package_id: AccessPackageId,
+    pub package_name: String,
+    pub state: String,
+    pub stage_no: u32,
+    pub stage_count: u32,
+    pub outcome: String,
+    pub justification: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The period asked for ("Request for specific period?"), start and end.
+    pub period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One request of a package, as its admins list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRequestView {
+    pub summary: RequestSummary,
+    pub requestor: UserRef,
+    /// Made by an administrator's direct assignment rather than asked for.
+    pub direct: bool,
+}
+
+/// What a "Resubmit" form starts from: the earlier request's answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resubmission {
+    pub package_id: AccessPackageId,
+    pub policy_id: Option<PolicyId>,
+    pub justification: String,
+    pub answers: Vec<String>,
+    pub period: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub kind: String,
+    pub text: String,
+}
+
+/// A request waiting for (or decided by) an approver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalItem {
+    pub request_id: RequestId,
+    pub package_name: String,
+    pub requestor: UserRef,
+    pub department: String,
+    pub manager: Option<String>,
+    pub justification: String,
+    pub answers: Vec<(String, String)>,
+    pub stage_no: u32,
+    pub stage_count: u32,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    pub require_justification: bool,
+    pub other_approvers: Vec<String>,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+    /// For history: "approved"/"denied", when, and the reason given.
+    pub decision: Option<(String, chrono::DateTime<chrono::Utc>, String)>,
+}
+
+/// One access package card in My Access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyAccessCard {
+    pub package_id: AccessPackageId,
+    pub name: String,
+    pub description: String,
+    /// What it grants, in words ("Member of Office Licenses").
+    pub grants: Vec<String>,
+    /// "Available", "Request pending", "Active", "Expired".
+    pub status: String,
+    /// Active: when the access ends (None: never). Expired: when it ended.
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Problems with what it grants, e.g. a license waiting for a free seat.
+    pub warnings: Vec<String>,
+    /// Active: the policy lets the person extend it (with approval when `Some(true)`).
+    pub extension: Option<bool>,
+}
+
+/// One assignment of a package, as admins list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentView {
+    pub id: AssignmentId,
+    pub user: UserRef,
+    pub state: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub policy: Option<String>,
+}
+
+/// Text for a request state, as the requestor reads it.
+pub fn request_state_label(state: &str) -> &'static str {
+    match state {
+        "submitted" => "Submitted",
+        "pendingApproval" => "Pending approval",
+        "delivering" => "Delivering",
+        "delivered" => "Delivered",
+        "denied" => "Denied",
+        "canceled" => "Canceled",
+        "expired" => "Expired",
+        _ => "Unknown",
+    }
+}

@@ -1,0 +1,110 @@
+//! Assignments that end or are about to: expiry and reminders.
+
+use super::*;
+
+impl JobItem for DueAssignment {
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+/// The end of an assignment: its grants are withdrawn (other grants stay), its seats free,
+/// and the person is told.
+pub(super) async fn expire_assignment(
+    ctx: &Ctx,
+    a: &DueAssignment,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let mut tx = item_tx(ctx, "assignment_expiry", &a.id.to_string()).await?;
+    let Some(revoked) = requests::end_assignment(&mut tx, a.id, "expired", now).await? else {
+        return Ok(false);
+    };
+    let package = store::package_name(&mut tx, a.package).await?;
+    let who = users::summary(&mut tx, a.user).await?;
+    notify(
+        &mut tx,
+        NewNotification {
+            user: a.user,
+            kind: "accessEnded",
+            title: &format!("Access has ended: {package}"),
+            body: &format!(
+            "Your access to {package} ended {}. Request it again from My Access if you still need it.",
+            when(a.ends_at)
+        ),
+            link: "/myaccess?tab=expired",
+            event: &format!("assignment:{}:ended", a.id),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            None,
+            "assignment.expired",
+            "access_package",
+            a.package,
+            format!("Access of {} to {package} expired", who.email),
+        )
+        .before(json!({"assignment": a.id.to_string(), "user": who.email, "ends_at": a.ends_at.to_rfc3339()}))
+        .after(json!({"state": "expired", "grants_withdrawn": revoked})),
+    )
+    .await?;
+    crate::service::commit(tx).await?;
+    Ok(true)
+}
+
+/// 14 days and 1 day before the end, the person is reminded (with the way to extend when
+/// the policy allows it).
+pub(super) async fn remind_expiring(
+    ctx: &Ctx,
+    a: &DueAssignment,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let Some(reminder) = expiry_reminder_due(a.ends_at, a.reminders_sent, now) else {
+        return Ok(false);
+    };
+    let mut tx = item_tx(ctx, "assignment_reminder", &a.id.to_string()).await?;
+    if !store::mark_reminded(&mut tx, a.id, a.reminders_sent, reminder.level()).await? {
+        return Ok(false);
+    }
+    let package = store::package_name(&mut tx, a.package).await?;
+    let extendable = match a.policy {
+        Some(p) => packages::policy(&mut tx, p)
+            .await
+            .map(|p| p.spec.extension.is_some())
+            .unwrap_or(false),
+        None => false,
+    };
+    let title = match reminder {
+        ExpiryReminder::FourteenDays => format!("Access to {package} ends in 14 days"),
+        ExpiryReminder::OneDay => format!("Access to {package} ends tomorrow"),
+    };
+    let body = if extendable {
+        format!(
+            "Your access to {package} ends {}. Extend access for {package} by then from My Access (Active tab).",
+            when(a.ends_at)
+        )
+    } else {
+        format!(
+            "Your access to {package} ends {}. Request it again afterwards if you still need it.",
+            when(a.ends_at)
+        )
+    };
+    notify(
+        &mut tx,
+        NewNotification {
+            user: a.user,
+            kind: "expiring",
+            title: &title,
+            body: &body,
+            link: "/myaccess?tab=active",
+            event: &format!("assignment:{}:expiring{}", a.id, reminder.code()),
+        },
+        now,
+    )
+    .await?;
+    crate::service::commit(tx).await?;
+    Ok(true)
+}

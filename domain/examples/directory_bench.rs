@@ -300,7 +300,10 @@ async fn packages_bench(env: &TestEnv, admin: &Actor, group: GroupId, people: us
     );
     report(
         "notifications (bell)",
-        median(runs, || req::my_notifications(ctx, &person)).await,
+        median(runs, || {
+            domain::service::notifications::my_notifications(ctx, &person)
+        })
+        .await,
     );
 
     // The lifecycle engine: every assignment ends in 20 days.

@@ -107,7 +107,7 @@ async fn run_at(env: &TestEnv, at: chrono::DateTime<chrono::Utc>) -> JobReport {
 }
 
 async fn titles(env: &TestEnv, who: &Actor) -> Vec<String> {
-    req::my_notifications(&env.ctx, who)
+    domain::service::notifications::my_notifications(&env.ctx, who)
         .await
         .unwrap()
         .items
@@ -1091,7 +1091,9 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
 
     // Reminded 14 days before the end with the way to extend; extended at once.
     run_at(&env, start + Duration::days(351)).await;
-    let inbox = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    let inbox = domain::service::notifications::my_notifications(&env.ctx, &w.eric)
+        .await
+        .unwrap();
     let reminder = inbox
         .items
         .iter()

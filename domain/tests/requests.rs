@@ -638,7 +638,9 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
     let (first, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("I need Word"))
         .await
         .unwrap();
-    let inbox = req::my_notifications(&env.ctx, &w.maria).await.unwrap();
+    let inbox = domain::service::notifications::my_notifications(&env.ctx, &w.maria)
+        .await
+        .unwrap();
     assert_eq!(inbox.unread, 1);
     assert_eq!(inbox.items[0].kind, "approvalRequired");
     assert_eq!(inbox.items[0].title, "Approval required: Office Licenses");
@@ -652,7 +654,9 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
     req::decide(&env.ctx, &w.maria, first, false, "Not this quarter")
         .await
         .unwrap();
-    let eric_inbox = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    let eric_inbox = domain::service::notifications::my_notifications(&env.ctx, &w.eric)
+        .await
+        .unwrap();
     assert_eq!(eric_inbox.unread, 1);
     assert_eq!(
         eric_inbox.items[0].body,
@@ -683,7 +687,9 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
     req::decide(&env.ctx, &w.maria, second, true, "OK now")
         .await
         .unwrap();
-    let eric_inbox = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    let eric_inbox = domain::service::notifications::my_notifications(&env.ctx, &w.eric)
+        .await
+        .unwrap();
     let kinds: Vec<&str> = eric_inbox.items.iter().map(|n| n.kind.as_str()).collect();
     assert_eq!(kinds.len(), 3, "{kinds:?}");
     assert!(
@@ -691,16 +697,18 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
     );
     assert_eq!(eric_inbox.unread, 3);
     assert_eq!(
-        req::mark_notifications_read(&env.ctx, &w.eric)
+        domain::service::notifications::mark_notifications_read(&env.ctx, &w.eric)
             .await
             .unwrap(),
         3
     );
-    let read = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    let read = domain::service::notifications::my_notifications(&env.ctx, &w.eric)
+        .await
+        .unwrap();
     assert_eq!(read.unread, 0);
     assert!(read.items.iter().all(|n| n.read));
     assert_eq!(
-        req::my_notifications(&env.ctx, &w.maria)
+        domain::service::notifications::my_notifications(&env.ctx, &w.maria)
             .await
             .unwrap()
             .unread,
@@ -793,15 +801,12 @@ async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv)
             .2
             .starts_with("Access scheduled from")
     );
-    assert_eq!(req::start_scheduled_assignments(&env.ctx).await.unwrap(), 0);
+    assert_eq!(start_scheduled(&env).await, 0);
 
     env.clock.advance(chrono::Duration::days(2));
-    let (a, b) = tokio::join!(
-        req::start_scheduled_assignments(&env.ctx),
-        req::start_scheduled_assignments(&env.ctx)
-    );
-    assert_eq!(a.unwrap() + b.unwrap(), 1, "started once");
-    assert_eq!(req::start_scheduled_assignments(&env.ctx).await.unwrap(), 0);
+    let (a, b) = tokio::join!(start_scheduled(&env), start_scheduled(&env));
+    assert_eq!(a + b, 1, "started once");
+    assert_eq!(start_scheduled(&env).await, 0);
     assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1);
     let page = req::package_assignments(&env.ctx, &w.admin, id, true, "", PageRequest::first())
         .await
@@ -881,7 +886,9 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
         .await
         .unwrap_err();
     assert_eq!(field_errors(e)[0].1, "eric already has Office Licenses.");
-    let eric_inbox = req::my_notifications(&env.ctx, &w.eric).await.unwrap();
+    let eric_inbox = domain::service::notifications::my_notifications(&env.ctx, &w.eric)
+        .await
+        .unwrap();
     assert_eq!(
         eric_inbox.items[0].title,
         "You now have access: Office Licenses"
@@ -973,7 +980,7 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
         "Canceled by Root Admin (administrator)"
     );
     assert_eq!(
-        req::my_notifications(&env.ctx, &w.eric)
+        domain::service::notifications::my_notifications(&env.ctx, &w.eric)
             .await
             .unwrap()
             .items[0]
@@ -1107,3 +1114,10 @@ on_both_databases!(
     the_owner_role_is_granted_and_withdrawn_with_the_assignment,
     a_license_beyond_its_seats_is_named_on_the_active_card,
 );
+
+/// Runs the scheduler's jobs once and says how many scheduled assignments it started.
+async fn start_scheduled(env: &TestEnv) -> u64 {
+    let report = domain::jobs::run_due(&env.ctx, None, domain::jobs::RunLimits::default()).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    report.scheduled_started
+}

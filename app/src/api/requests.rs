@@ -65,12 +65,12 @@ pub async fn load_resubmission(id: String) -> Result<Resubmission, AppError> {
 
 #[server]
 pub async fn load_notifications() -> Result<Inbox, AppError> {
-    Ok(req::my_notifications(&ctx()?, &actor()?).await?)
+    Ok(domain::service::notifications::my_notifications(&ctx()?, &actor()?).await?)
 }
 
 #[server]
 pub async fn mark_notifications_read() -> Result<u64, AppError> {
-    Ok(req::mark_notifications_read(&ctx()?, &actor()?).await?)
+    Ok(domain::service::notifications::mark_notifications_read(&ctx()?, &actor()?).await?)
 }
 
 #[server]

@@ -2,6 +2,54 @@
 
 use super::*;
 
+impl JobItem for DueStart {
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+/// The start of a scheduled assignment: it becomes delivered, its grants are given, and
+/// the person is told. `false` when another run started it first.
+pub(super) async fn start_assignment(
+    ctx: &Ctx,
+    a: &DueStart,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let mut tx = item_tx(ctx, "assignment_start", &a.id.to_string()).await?;
+    if !requests::start_scheduled(&mut tx, a.id, a.package, a.user, now).await? {
+        return Ok(false);
+    }
+    let name = store::package_name(&mut tx, a.package).await?;
+    notify(
+        &mut tx,
+        NewNotification {
+            user: a.user,
+            kind: "delivered",
+            title: &format!("You now have access: {name}"),
+            body: &format!("Your access to {name} has started."),
+            link: "/myaccess?tab=active",
+            event: &format!("assignment:{}:started", a.id),
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            None,
+            "assignment.started",
+            "access_package",
+            a.package,
+            format!("Scheduled access to {name} started"),
+        )
+        .after(json!({"assignment": a.id.to_string(), "user": a.user.to_string()})),
+    )
+    .await?;
+    crate::service::commit(tx).await?;
+    Ok(true)
+}
+
 impl JobItem for DueAssignment {
     fn key(&self) -> String {
         self.id.to_string()

@@ -18,7 +18,7 @@ use crate::rules::lifecycle::{
 use crate::rules::requests::{Lifecycle, Step};
 use crate::service::Ctx;
 use crate::store::audit::{self, NewEvent};
-use crate::store::lifecycle::{self as store, DueAssignment, DueStage};
+use crate::store::lifecycle::{self as store, DueAssignment, DueStage, DueStart};
 use crate::store::notifications::{self, EmailResult, NewNotification};
 use crate::store::{Conn, packages, requests, users};
 use chrono::{DateTime, Utc};
@@ -164,20 +164,16 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         |ctx, a| Box::pin(expire_assignment(ctx, a, now)),
     )
     .await;
-    for _ in 0..limits.batches {
-        match crate::service::requests::start_scheduled_assignments(ctx).await {
-            Ok(n) => {
-                report.scheduled_started += n;
-                if n < crate::service::requests::SCHEDULED_BATCH as u64 {
-                    break;
-                }
-            }
-            Err(e) => {
-                report.failures.push(format!("scheduled starts: {e}"));
-                break;
-            }
-        }
-    }
+    report.scheduled_started += drain(
+        ctx,
+        &mut report,
+        "assignment_start",
+        now,
+        limits.batches,
+        |c| Box::pin(store::due_scheduled(c, now, BATCH)),
+        |ctx, a| Box::pin(start_assignment(ctx, a, now)),
+    )
+    .await;
     for reminder in [ExpiryReminder::OneDay, ExpiryReminder::FourteenDays] {
         report.expiry_reminders += drain(
             ctx,

@@ -7,6 +7,7 @@ pub mod csv_export;
 pub mod demo;
 pub mod directory;
 pub mod hashing;
+pub mod notifications;
 pub mod packages;
 pub mod passwords;
 pub mod requests;

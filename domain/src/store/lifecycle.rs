@@ -191,6 +191,41 @@ fn due_assignment(r: AssignmentTuple) -> DomainResult<DueAssignment> {
     })
 }
 
+/// A scheduled assignment whose start has come.
+#[derive(Debug, Clone)]
+pub struct DueStart {
+    pub id: AssignmentId,
+    pub package: AccessPackageId,
+    pub user: UserId,
+}
+
+/// Scheduled assignments whose start has come, except those waiting out a failure.
+pub async fn due_scheduled(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<DueStart>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        "SELECT a.id, a.package_id, a.user_id FROM access_package_assignments a
+             WHERE a.state = 'scheduled' AND a.starts_at <= $1 AND {}
+             ORDER BY a.starts_at, a.id LIMIT $2",
+        not_waiting("assignment_start", "a.id")
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(a, p, u)| {
+            Ok(DueStart {
+                id: AssignmentId(uuid(&a)?),
+                package: AccessPackageId(uuid(&p)?),
+                user: UserId(uuid(&u)?),
+            })
+        })
+        .collect()
+}
+
 /// Live (or scheduled) assignments whose end has come.
 pub async fn ended_assignments(
     conn: &mut Conn,

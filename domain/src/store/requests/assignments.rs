@@ -81,30 +81,6 @@ pub(super) async fn grant(
 
 /// Scheduled assignments whose start has come: (assignment, package, user, request), oldest
 /// first, at most `limit`.
-pub async fn due_scheduled(
-    conn: &mut Conn,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> DomainResult<Vec<(AssignmentId, AccessPackageId, UserId)>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT id, package_id, user_id FROM access_package_assignments
-         WHERE state = 'scheduled' AND starts_at <= $1 ORDER BY starts_at, id LIMIT $2",
-    )
-    .bind(ms(now))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|(a, p, u)| {
-            Ok((
-                AssignmentId(uuid(&a)?),
-                AccessPackageId(uuid(&p)?),
-                UserId(uuid(&u)?),
-            ))
-        })
-        .collect()
-}
-
 /// Starts a scheduled assignment: it becomes delivered and its grants are given. `false`
 /// when someone else started (or ended) it first, so each start happens once.
 pub async fn start_scheduled(

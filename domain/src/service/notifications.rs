@@ -1,0 +1,23 @@
+//! The signed-in person's notifications: the bell's inbox and marking it read.
+
+use super::{Ctx, commit};
+use crate::DomainResult;
+use crate::model::*;
+use crate::store::notifications;
+
+/// How many notifications the bell lists.
+pub const INBOX_LIMIT: i64 = 30;
+
+/// The signed-in person's notifications, newest first, with the unread count.
+pub async fn my_notifications(ctx: &Ctx, actor: &Actor) -> DomainResult<Inbox> {
+    notifications::inbox(&mut *ctx.read().await?, actor.user_id, INBOX_LIMIT).await
+}
+
+/// Marks all of the signed-in person's notifications read.
+pub async fn mark_notifications_read(ctx: &Ctx, actor: &Actor) -> DomainResult<u64> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let n = notifications::mark_read(&mut tx, actor.user_id, now).await?;
+    commit(tx).await?;
+    Ok(n)
+}

@@ -3,9 +3,10 @@
 
 use crate::api::packages::load_portal_package;
 use crate::api::requests::*;
-use crate::components::{Badge, ErrorAlert, FormAlert, Loading, utc};
 use crate::error::AppError;
-use crate::widgets::{Bound, BoundArea, Radios, Select, YesNo};
+use crate::ui::{
+    Badge, Bound, BoundArea, ErrorAlert, FormAlert, Loading, Radios, Select, YesNo, utc,
+};
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -211,13 +212,13 @@ fn RequestForm(
                                 opts.extend(q.choices.iter().map(|c| (c.clone(), c.clone())));
                                 view! { <Select label id=format!("answer-{i}") options=opts selected=value on_change=set error=err /> }.into_any()
                             }
-                            AnswerFormat::LongText => view! { <BoundArea label id=format!("answer-{i}") value on_input=set error=err maxlength=2000 /> }.into_any(),
-                            AnswerFormat::ShortText => view! { <Bound label id=format!("answer-{i}") value on_input=set error=err maxlength=2000 /> }.into_any(),
+                            AnswerFormat::LongText => view! { <BoundArea label id=format!("answer-{i}") value on_input=set error=err maxlength=domain::rules::requests::MAX_ANSWER_CHARS /> }.into_any(),
+                            AnswerFormat::ShortText => view! { <Bound label id=format!("answer-{i}") value on_input=set error=err maxlength=domain::rules::requests::MAX_ANSWER_CHARS /> }.into_any(),
                         }
                     }).collect_view()}
                     <BoundArea label=if p.requestor_justification { "Business justification" } else { "Business justification (optional)" }
                         id="justification" value=justification on_input=Callback::new(move |v| justification.set(v))
-                        error=field("justification".into()) maxlength=2000
+                        error=field("justification".into()) maxlength=limits::MAX_JUSTIFICATION_CHARS
                         hint="Tell the approver why you need this access." />
                     {p.custom_timeline.then(|| view! {
                         <YesNo legend="Request for specific period?" name="specific_period" value=specific
@@ -303,7 +304,7 @@ pub fn RequestsPage() -> impl IntoView {
                                 })}
                                 {can_cancel.then(|| view! {
                                     <button type="button" class="secondary" on:click=move |_| {
-                                        if crate::components::confirm("Cancel this request?") {
+                                        if crate::ui::confirm("Cancel this request?") {
                                             cancel.dispatch(CancelRequest { id: id.clone() });
                                         }
                                     }>"Cancel request"</button>
@@ -422,7 +423,7 @@ fn ApprovalCard(
                 Some((d, at, why)) => view! { <p>{format!("Stage {} {d} at {}{}", item.stage_no, utc(at), if why.is_empty() { String::new() } else { format!(": {why}") })}</p> }.into_any(),
                 None => view! {
                     <BoundArea label=if item.require_justification { "Reason" } else { "Reason (optional)" } id=format!("reason-{id}")
-                        value=reason on_input=Callback::new(move |v| reason.set(v)) error=reason_error maxlength=2000
+                        value=reason on_input=Callback::new(move |v| reason.set(v)) error=reason_error maxlength=limits::MAX_JUSTIFICATION_CHARS
                         hint="The requestor and other approvers see it." />
                     <div class="actions">
                         <button type="button" class="primary" disabled=move || decide.pending().get() on:click=move |_| send(approve_id.clone(), "approve")>"Approve"</button>

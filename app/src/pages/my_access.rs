@@ -16,7 +16,7 @@ fn EmptyState(title: &'static str, text: &'static str) -> impl IntoView {
 
 #[component]
 pub fn MyAccessPage() -> impl IntoView {
-    use crate::ui::{Badge, ErrorAlert, Loading, encode, utc};
+    use crate::ui::{Badge, ErrorAlert, Loading, encode, succeeded, successes, utc};
     use leptos_router::components::Form;
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
@@ -29,12 +29,7 @@ pub fn MyAccessPage() -> impl IntoView {
     let q = move || query.read().get("q").unwrap_or_default();
     let extend = ServerAction::<crate::api::lifecycle::ExtendAccess>::new();
     // Reload after an extension only: a refused one keeps its form (and its message).
-    let extended = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if extend.value().get().is_some_and(|r| r.is_ok()) {
-            extended.update(|n| *n += 1);
-        }
-    });
+    let extended = successes(&[succeeded(extend.value())]);
     let cards = Resource::new(
         move || (tab(), q(), extended.get()),
         |(t, q, _)| crate::api::requests::load_my_access(t, q),
@@ -169,17 +164,10 @@ fn ExtendForm(
 #[component]
 pub fn ReviewsPage() -> impl IntoView {
     use crate::api::lifecycle::{AcceptRecommendations, DecideReview, load_my_reviews};
-    use crate::ui::{ErrorAlert, Loading, utc};
+    use crate::ui::{ErrorAlert, Loading, succeeded, successes, utc};
     let decide = ServerAction::<DecideReview>::new();
     let accept = ServerAction::<AcceptRecommendations>::new();
-    let recorded = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if decide.value().get().is_some_and(|r| r.is_ok())
-            || accept.value().get().is_some_and(|r| r.is_ok())
-        {
-            recorded.update(|n| *n += 1);
-        }
-    });
+    let recorded = successes(&[succeeded(decide.value()), succeeded(accept.value())]);
     let last = RwSignal::new(None::<String>);
     let reviews = Resource::new(move || recorded.get(), |_| load_my_reviews());
     view! {

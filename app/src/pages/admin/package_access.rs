@@ -9,10 +9,6 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-fn day(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
-}
-
 type Loaded<T> = Resource<Result<Option<Page<T>>, crate::error::AppError>>;
 
 /// The package's assignment and request lists and the actions that change them. Created at
@@ -412,7 +408,7 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                 view! {
                                                     <section class="panel details-pane" aria-label=format!("Request from {}", r.requestor.display_name)>
                                                         <h3>{format!("Request from {}", r.requestor.display_name)}</h3>
-                                                        {s.period.map(|(a, b)| view! { <p>{format!("Requested period: {} to {}", day(a), day(b))}</p> })}
+                                                        {s.period.map(|(a, b)| view! { <p>{format!("Requested period: {}", period(a, b))}</p> })}
                                                         {(!s.justification.is_empty()).then(|| view! { <p>{format!("Justification: {}", s.justification)}</p> })}
                                                         {(!s.outcome.is_empty()).then(|| view! { <p>{s.outcome.clone()}</p> })}
                                                         <ol class="timeline" aria-label="Timeline">
@@ -474,7 +470,7 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
                         Ok(Some(v)) => v.into_iter().map(|r| {
                             let id = r.id.to_string();
                             let state_badge = if r.state == "active" { ("info", "Active") } else { ("ok", "Completed") };
-                            let label = format!("Review from {} to {}", day(r.starts_at), day(r.ends_at));
+                            let label = format!("Review from {}", period(r.starts_at, r.ends_at));
                             let progress = r.progress();
                             let heading = label.clone();
                             view! {

@@ -107,7 +107,7 @@ fn NotificationBell() -> impl IntoView {
                                     <li class:unread=!n.read>
                                         <a href=n.link.clone() on:click=move |_| open.set(false)>{n.title.clone()}</a>
                                         <p>{n.body.clone()}</p>
-                                        <time class="muted">{crate::components::utc(n.created_at)}</time>
+                                        <time class="muted">{crate::ui::utc(n.created_at)}</time>
                                     </li>
                                 }).collect_view()}
                             </ul>
@@ -126,7 +126,7 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
     let me = use_me();
     let children = StoredValue::new(children);
     view! {
-        <Suspense fallback=crate::components::Loading>
+        <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
                 let allowed = me.await.ok().flatten().is_some_and(|a| a.can_open_admin());
                 if allowed { children.with_value(|c| c()).into_any() } else { view! { <Forbidden /> }.into_any() }

@@ -2,13 +2,12 @@
 //! Tessera's pages and server functions (Leptos, SSR + hydration).
 
 pub mod api;
-pub mod components;
 pub mod error;
 mod layout;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
-pub mod widgets;
+pub mod ui;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

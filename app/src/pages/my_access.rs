@@ -16,7 +16,7 @@ fn EmptyState(title: &'static str, text: &'static str) -> impl IntoView {
 
 #[component]
 pub fn MyAccessPage() -> impl IntoView {
-    use crate::components::{Badge, ErrorAlert, Loading, encode, utc};
+    use crate::ui::{Badge, ErrorAlert, Loading, encode, succeeded, successes, utc};
     use leptos_router::components::Form;
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
@@ -29,12 +29,7 @@ pub fn MyAccessPage() -> impl IntoView {
     let q = move || query.read().get("q").unwrap_or_default();
     let extend = ServerAction::<crate::api::lifecycle::ExtendAccess>::new();
     // Reload after an extension only: a refused one keeps its form (and its message).
-    let extended = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if extend.value().get().is_some_and(|r| r.is_ok()) {
-            extended.update(|n| *n += 1);
-        }
-    });
+    let extended = successes(&[succeeded(extend.value())]);
     let cards = Resource::new(
         move || (tab(), q(), extended.get()),
         |(t, q, _)| crate::api::requests::load_my_access(t, q),
@@ -61,7 +56,7 @@ pub fn MyAccessPage() -> impl IntoView {
         <Form method="GET" action="" attr:class="searchbar" attr:role="search">
             <input type="hidden" name="tab" value=tab />
             <label class="sr-only" for="my-access-search">"Search access packages"</label>
-            <input id="my-access-search" type="search" name="q" value=q placeholder="Name, description or resource" maxlength="200" />
+            <input id="my-access-search" type="search" name="q" value=q placeholder="Name, description or resource" maxlength=domain::model::limits::MAX_SEARCH_CHARS />
             <button type="submit">"Search"</button>
         </Form>
         <Show when=move || extend.value().get().is_some_and(|r| r.is_ok())>
@@ -124,7 +119,7 @@ fn ExtendForm(
     extend: ServerAction<crate::api::lifecycle::ExtendAccess>,
     extending: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
-    use crate::widgets::BoundArea;
+    use crate::ui::BoundArea;
     let open = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let mine = {
@@ -155,7 +150,7 @@ fn ExtendForm(
             <button type="button" class="secondary" on:click=move |_| open.set(true)>"Extend"</button>
         }>
             <BoundArea label="Business justification" id=id.clone() value=reason
-                on_input=Callback::new(move |v| reason.set(v)) error maxlength=2000
+                on_input=Callback::new(move |v| reason.set(v)) error maxlength=domain::model::limits::MAX_JUSTIFICATION_CHARS
                 hint=if approval { "Your extension goes to the approvers." } else { "Your access is extended at once." } />
             <div class="actions">
                 <button type="button" class="primary" disabled=move || extend.pending().get() on:click=send.clone()>"Extend access"</button>
@@ -169,17 +164,10 @@ fn ExtendForm(
 #[component]
 pub fn ReviewsPage() -> impl IntoView {
     use crate::api::lifecycle::{AcceptRecommendations, DecideReview, load_my_reviews};
-    use crate::components::{ErrorAlert, Loading, utc};
+    use crate::ui::{ErrorAlert, Loading, succeeded, successes, utc};
     let decide = ServerAction::<DecideReview>::new();
     let accept = ServerAction::<AcceptRecommendations>::new();
-    let recorded = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if decide.value().get().is_some_and(|r| r.is_ok())
-            || accept.value().get().is_some_and(|r| r.is_ok())
-        {
-            recorded.update(|n| *n += 1);
-        }
-    });
+    let recorded = successes(&[succeeded(decide.value()), succeeded(accept.value())]);
     let last = RwSignal::new(None::<String>);
     let reviews = Resource::new(move || recorded.get(), |_| load_my_reviews());
     view! {
@@ -244,8 +232,7 @@ fn ReviewRow(
     decide: ServerAction<crate::api::lifecycle::DecideReview>,
     last: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    use crate::components::{Badge, utc};
-    use crate::widgets::BoundArea;
+    use crate::ui::{Badge, BoundArea, utc};
     let assignment = item.assignment_id.to_string();
     let reason = RwSignal::new(item.justification.clone());
     let mine = {
@@ -295,7 +282,7 @@ fn ReviewRow(
             })}
             {item.decided.as_ref().map(|(who, at)| view! { <p class="muted">{format!("Decided by {who} at {}", utc(*at))}</p> })}
             <BoundArea label=if require_justification { "Reason" } else { "Reason (optional)" } id=format!("review-reason-{assignment}")
-                value=reason on_input=Callback::new(move |v| reason.set(v)) error maxlength=2000 />
+                value=reason on_input=Callback::new(move |v| reason.set(v)) error maxlength=domain::model::limits::MAX_REVIEW_JUSTIFICATION_CHARS />
             <div class="actions">
                 <button type="button" class="primary" disabled=move || decide.pending().get() on:click=move |_| approve("approve")>"Approve"</button>
                 <button type="button" class="danger" disabled=move || decide.pending().get() on:click=move |_| deny("deny")>"Deny"</button>

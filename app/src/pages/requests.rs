@@ -3,9 +3,11 @@
 
 use crate::api::packages::load_portal_package;
 use crate::api::requests::*;
-use crate::components::{Badge, ErrorAlert, FormAlert, Loading, utc};
 use crate::error::AppError;
-use crate::widgets::{Bound, BoundArea, Radios, Select, YesNo};
+use crate::ui::{
+    Badge, Bound, BoundArea, ErrorAlert, FormAlert, Loading, Radios, Select, YesNo, date, error_of,
+    period, succeeded, successes, utc,
+};
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -148,16 +150,8 @@ fn RequestForm(
     let answers = RwSignal::new(initial_answers);
     let period = prefill.as_ref().and_then(|r| r.period);
     let specific = RwSignal::new(period.is_some());
-    let start = RwSignal::new(
-        period
-            .map(|p| p.0.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-    );
-    let end = RwSignal::new(
-        period
-            .map(|p| p.1.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-    );
+    let start = RwSignal::new(period.map(|p| date(p.0)).unwrap_or_default());
+    let end = RwSignal::new(period.map(|p| date(p.1)).unwrap_or_default());
     let submit = Action::new(move |input: &RequestInput| submit_request(input.clone()));
     let error = Signal::derive(move || submit.value().get().and_then(Result::err));
     let field =
@@ -211,13 +205,13 @@ fn RequestForm(
                                 opts.extend(q.choices.iter().map(|c| (c.clone(), c.clone())));
                                 view! { <Select label id=format!("answer-{i}") options=opts selected=value on_change=set error=err /> }.into_any()
                             }
-                            AnswerFormat::LongText => view! { <BoundArea label id=format!("answer-{i}") value on_input=set error=err maxlength=2000 /> }.into_any(),
-                            AnswerFormat::ShortText => view! { <Bound label id=format!("answer-{i}") value on_input=set error=err maxlength=2000 /> }.into_any(),
+                            AnswerFormat::LongText => view! { <BoundArea label id=format!("answer-{i}") value on_input=set error=err maxlength=domain::rules::requests::MAX_ANSWER_CHARS /> }.into_any(),
+                            AnswerFormat::ShortText => view! { <Bound label id=format!("answer-{i}") value on_input=set error=err maxlength=domain::rules::requests::MAX_ANSWER_CHARS /> }.into_any(),
                         }
                     }).collect_view()}
                     <BoundArea label=if p.requestor_justification { "Business justification" } else { "Business justification (optional)" }
                         id="justification" value=justification on_input=Callback::new(move |v| justification.set(v))
-                        error=field("justification".into()) maxlength=2000
+                        error=field("justification".into()) maxlength=limits::MAX_JUSTIFICATION_CHARS
                         hint="Tell the approver why you need this access." />
                     {p.custom_timeline.then(|| view! {
                         <YesNo legend="Request for specific period?" name="specific_period" value=specific
@@ -263,7 +257,7 @@ pub fn RequestsPage() -> impl IntoView {
     let submitted = move || query.read().get("submitted").is_some();
     let cancel = ServerAction::<CancelRequest>::new();
     let requests = Resource::new(move || cancel.version().get(), |_| load_my_requests());
-    let cancel_error = Signal::derive(move || cancel.value().get().and_then(Result::err));
+    let cancel_error = error_of(cancel.value());
     view! {
         <Title text="Request history · Tessera" />
         <div class="breadcrumbs"><a href="/myaccess">"My Access"</a></div>
@@ -292,7 +286,7 @@ pub fn RequestsPage() -> impl IntoView {
                                     {stage.map(|s| view! { <span class="muted">{s}</span> })}
                                 </div>
                                 <p class="muted">{format!("Submitted {}", utc(r.created_at))}</p>
-                                {r.period.map(|(s, e)| view! { <p>{format!("Requested period: {} to {}", s.format("%Y-%m-%d"), e.format("%Y-%m-%d"))}</p> })}
+                                {r.period.map(|(s, e)| view! { <p>{format!("Requested period: {}", period(s, e))}</p> })}
                                 {(!r.justification.is_empty()).then(|| view! { <p>{format!("Business justification: {}", r.justification)}</p> })}
                                 {(!r.outcome.is_empty()).then(|| view! { <p>{r.outcome.clone()}</p> })}
                                 <ol class="timeline" aria-label="Timeline">
@@ -303,7 +297,7 @@ pub fn RequestsPage() -> impl IntoView {
                                 })}
                                 {can_cancel.then(|| view! {
                                     <button type="button" class="secondary" on:click=move |_| {
-                                        if crate::components::confirm("Cancel this request?") {
+                                        if crate::ui::confirm("Cancel this request?") {
                                             cancel.dispatch(CancelRequest { id: id.clone() });
                                         }
                                     }>"Cancel request"</button>
@@ -324,12 +318,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     let history = move || query.read().get("tab").as_deref() == Some("history");
     let decide = ServerAction::<DecideRequest>::new();
     // Reload after a recorded decision only: a refused one keeps the card (and its reason).
-    let recorded = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if decide.value().get().is_some_and(|r| r.is_ok()) {
-            recorded.update(|n| *n += 1);
-        }
-    });
+    let recorded = successes(&[succeeded(decide.value())]);
     let last = RwSignal::new(None::<String>);
     let items = Resource::new(move || recorded.get(), |_| load_my_approvals());
     view! {
@@ -411,7 +400,7 @@ fn ApprovalCard(
                 <dt>"Department"</dt><dd>{if item.department.is_empty() { "—".to_owned() } else { item.department.clone() }}</dd>
                 <dt>"Manager"</dt><dd>{item.manager.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Submitted"</dt><dd>{utc(item.submitted_at)}</dd>
-                <dt>"Requested period"</dt><dd>{item.period.map_or_else(|| "From approval, as long as the policy allows".to_owned(), |(s, e)| format!("{} to {}", s.format("%Y-%m-%d"), e.format("%Y-%m-%d")))}</dd>
+                <dt>"Requested period"</dt><dd>{item.period.map_or_else(|| "From approval, as long as the policy allows".to_owned(), |(s, e)| period(s, e))}</dd>
                 <dt>"Business justification"</dt><dd>{if item.justification.is_empty() { "—".to_owned() } else { item.justification.clone() }}</dd>
                 {item.answers.iter().map(|(q, a)| view! { <dt>{q.clone()}</dt><dd>{a.clone()}</dd> }).collect_view()}
                 <dt>"Stage"</dt><dd>{format!("{} of {}", item.stage_no, item.stage_count)}</dd>
@@ -422,7 +411,7 @@ fn ApprovalCard(
                 Some((d, at, why)) => view! { <p>{format!("Stage {} {d} at {}{}", item.stage_no, utc(at), if why.is_empty() { String::new() } else { format!(": {why}") })}</p> }.into_any(),
                 None => view! {
                     <BoundArea label=if item.require_justification { "Reason" } else { "Reason (optional)" } id=format!("reason-{id}")
-                        value=reason on_input=Callback::new(move |v| reason.set(v)) error=reason_error maxlength=2000
+                        value=reason on_input=Callback::new(move |v| reason.set(v)) error=reason_error maxlength=limits::MAX_JUSTIFICATION_CHARS
                         hint="The requestor and other approvers see it." />
                     <div class="actions">
                         <button type="button" class="primary" disabled=move || decide.pending().get() on:click=move |_| send(approve_id.clone(), "approve")>"Approve"</button>

@@ -6,6 +6,7 @@ mod audit;
 mod catalogs;
 mod directory;
 mod ids;
+pub mod limits;
 mod notifications;
 mod packages;
 mod requests;

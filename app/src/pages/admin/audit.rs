@@ -2,9 +2,9 @@
 //! how email and background work are doing.
 
 use crate::api::lifecycle::{load_audit, load_outbox};
-use crate::components::{Badge, ErrorAlert, Loading, Pager, encode, utc};
 use crate::layout::AdminOnly;
-use domain::model::{AUDIT_CATEGORIES, OutboxStatus};
+use crate::ui::{Badge, ErrorAlert, Loaded, Loading, Pager, encode, page_number, utc};
+use domain::model::{AUDIT_CATEGORIES, OutboxStatus, limits};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -21,13 +21,7 @@ pub fn AuditPage() -> impl IntoView {
         get("from"),
         get("to"),
     );
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-    };
+    let page = move || page_number(&query.read());
     let events = Resource::new(
         move || (actor(), action(), target(), from(), to(), page()),
         |(a, c, t, f, to, p)| load_audit(a, c, t, f, to, p),
@@ -65,7 +59,7 @@ pub fn AuditPage() -> impl IntoView {
             <Form method="GET" action="" attr:class="filters" attr:role="search">
                 <div class="field">
                     <label for="audit-actor">"Actor"</label>
-                    <input id="audit-actor" name="actor" type="search" maxlength="200" placeholder="Email" value=actor />
+                    <input id="audit-actor" name="actor" type="search" maxlength=limits::MAX_SEARCH_CHARS placeholder="Email" value=actor />
                 </div>
                 <div class="field">
                     <label for="audit-action">"Action"</label>
@@ -78,7 +72,7 @@ pub fn AuditPage() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="audit-target">"Target"</label>
-                    <input id="audit-target" name="target" type="search" maxlength="200" placeholder="Package, person or id" value=target />
+                    <input id="audit-target" name="target" type="search" maxlength=limits::MAX_SEARCH_CHARS placeholder="Package, person or id" value=target />
                 </div>
                 <div class="field">
                     <label for="audit-from">"From"</label>
@@ -130,14 +124,9 @@ pub fn AuditPage() -> impl IntoView {
                 })}
             </Transition>
             <h2>"Email and background jobs"</h2>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match outbox.await {
-                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                        Ok(o) => view! { <OutboxView status=o /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=outbox let:o>
+                <OutboxView status=o />
+            </Loaded>
         </AdminOnly>
     }
 }

@@ -1,14 +1,12 @@
 //! Catalogs: list and create; one catalog's settings, resources, roles and deletion.
 
 use crate::api::catalogs::*;
-use crate::components::*;
 use crate::layout::AdminOnly;
-use crate::widgets::*;
+use crate::ui::*;
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 #[component]
 pub fn CatalogsPage() -> impl IntoView {
@@ -22,20 +20,12 @@ pub fn CatalogsPage() -> impl IntoView {
 
 #[component]
 fn CatalogsList() -> impl IntoView {
-    let query = use_query_map();
-    let q = move || query.read().get("q").unwrap_or_default();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1u32)
-    };
-    let catalogs = Resource::new(move || (q(), page()), |(q, p)| list_catalogs(q, p));
+    let list = ListQuery::from_url();
+    let q = move || list.q();
+    let catalogs = Resource::new(move || (q(), list.page()), |(q, p)| list_catalogs(q, p));
     let create = ServerAction::<CreateCatalog>::new();
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let field =
-        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let error = error_of(create.value());
+    let field = field_errors(error);
     view! {
         <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
         <div class="page-header"><h1>"Catalogs"</h1></div>
@@ -45,48 +35,40 @@ fn CatalogsList() -> impl IntoView {
             <FormAlert error=error fields=&["name", "description", "enabled"] />
             <ActionForm action=create attr:class="form">
                 <div class="form-grid">
-                    <TextField label="Name" name="name" id="catalog-name" required=true maxlength=120 error=field("name") />
-                    <TextField label="Description" name="description" id="catalog-description" maxlength=1000 error=field("description") />
+                    <TextField label="Name" name="name" id="catalog-name" required=true maxlength=CatalogName::MAX_CHARS error=field("name") />
+                    <TextField label="Description" name="description" id="catalog-description" maxlength=Description::MAX_CHARS error=field("description") />
                 </div>
                 <YesNoField legend="Enabled" name="enabled" id="new-enabled" value=true />
                 <div class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create catalog"</button></div>
             </ActionForm>
         </details>
-        <Form method="GET" action="" attr:class="searchbar" attr:role="search">
-            <label class="sr-only" for="catalog-search">"Search catalogs"</label>
-            <input id="catalog-search" type="search" name="q" value=q placeholder="Catalog name" maxlength="200" />
-            <button type="submit">"Search"</button>
-        </Form>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match catalogs.await {
-                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                    Ok(p) if p.items.is_empty() => view! {
-                        <div class="empty-state"><p>"No catalog matches. Create one with “New catalog”."</p></div>
-                    }.into_any(),
-                    Ok(p) => {
-                        let (count, current, total) = (p.page_count(), p.page, p.total);
-                        view! {
-                            <div class="table-wrap"><table class="data">
-                                <caption class="sr-only">"Catalogs"</caption>
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"State"</th><th scope="col">"Access packages"</th><th scope="col">"Resources"</th></tr></thead>
-                                <tbody>{p.items.into_iter().map(|c| view! {
-                                    <tr>
-                                        <th scope="row"><a href=format!("/admin/catalogs/{}", c.id)>{c.name}</a>
-                                            {c.built_in.then(|| view! { " " <Badge kind="info" text="Built-in" /> })}
-                                            <br /><span class="muted">{c.description}</span></th>
-                                        <td>{if c.enabled { view! { <Badge kind="ok" text="Enabled" /> } } else { view! { <Badge kind="grey" text="Disabled" /> } }}</td>
-                                        <td class="num">{c.packages}</td>
-                                        <td class="num">{c.resources}</td>
-                                    </tr>
-                                }).collect_view()}</tbody>
-                            </table></div>
-                            <Pager base="/admin/catalogs".into() q=q() page=current page_count=count total=total noun="catalogs" />
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <SearchBar id="catalog-search" label="Search catalogs" placeholder="Catalog name" q=Signal::derive(q) />
+        <Loaded resource=catalogs let:p>
+            {if p.items.is_empty() {
+                view! {
+                    <div class="empty-state"><p>"No catalog matches. Create one with “New catalog”."</p></div>
+                }.into_any()
+            } else {
+                let (count, current, total) = (p.page_count(), p.page, p.total);
+                view! {
+                    <div class="table-wrap"><table class="data">
+                        <caption class="sr-only">"Catalogs"</caption>
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"State"</th><th scope="col">"Access packages"</th><th scope="col">"Resources"</th></tr></thead>
+                        <tbody>{p.items.into_iter().map(|c| view! {
+                            <tr>
+                                <th scope="row"><a href=format!("/admin/catalogs/{}", c.id)>{c.name}</a>
+                                    {c.built_in.then(|| view! { " " <Badge kind="info" text="Built-in" /> })}
+                                    <br /><span class="muted">{c.description}</span></th>
+                                <td>{if c.enabled { view! { <Badge kind="ok" text="Enabled" /> } } else { view! { <Badge kind="grey" text="Disabled" /> } }}</td>
+                                <td class="num">{c.packages}</td>
+                                <td class="num">{c.resources}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                    <Pager base="/admin/catalogs".into() q=q() page=current page_count=count total=total noun="catalogs" />
+                }.into_any()
+            }}
+        </Loaded>
     }
 }
 
@@ -127,14 +109,9 @@ pub fn CatalogDetailPage() -> impl IntoView {
         <Title text="Catalog · Tessera" />
         <AdminOnly>
             <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/catalogs">"Catalogs"</a></div>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match catalog.await {
-                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                        Ok(d) => view! { <CatalogView detail=d actions=a /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=catalog let:d>
+                <CatalogView detail=d actions=a />
+            </Loaded>
         </AdminOnly>
     }
 }
@@ -143,10 +120,8 @@ pub fn CatalogDetailPage() -> impl IntoView {
 fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView {
     let s = detail.summary.clone();
     let id = s.id.to_string();
-    let update_error = Signal::derive(move || actions.update.value().get().and_then(Result::err));
-    let field = move |name: &'static str| {
-        Signal::derive(move || update_error.get().and_then(|e| e.field(name)))
-    };
+    let update_error = error_of(actions.update.value());
+    let field = field_errors(update_error);
     let resource_error = Signal::derive(move || {
         actions
             .add_resource
@@ -163,11 +138,9 @@ fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView 
             .and_then(Result::err)
             .or_else(|| actions.remove_role.value().get().and_then(Result::err))
     });
-    let role_field = move |name: &'static str| {
-        Signal::derive(move || role_error.get().and_then(|e| e.field(name)))
-    };
+    let role_field = field_errors(role_error);
     let delete = ServerAction::<DeleteCatalog>::new();
-    let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let delete_error = error_of(delete.value());
     let navigate = use_navigate();
     Effect::new(move |_| {
         if delete.value().get().is_some_and(|r| r.is_ok()) {
@@ -186,9 +159,7 @@ fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView 
             {if s.enabled { view! { <Badge kind="ok" text="Enabled" /> } } else { view! { <Badge kind="grey" text="Disabled" /> } }}
         </div>
         <p class="lead">{s.description.clone()}</p>
-        <Show when=move || delete_error.get().is_some()>
-            <div class="alert alert-error" role="alert"><p>{move || delete_error.get().map(|e| e.to_string())}</p></div>
-        </Show>
+        <ActionError error=delete_error />
         {manage.then(|| view! {
             <details class="panel" open=move || update_error.get().is_some()>
                 <summary>"Edit catalog"</summary>
@@ -196,8 +167,8 @@ fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView 
                 <ActionForm action=actions.update attr:class="form">
                     <input type="hidden" name="id" value=id_update />
                     <div class="form-grid">
-                        <TextField label="Name" name="name" id="catalog-name" value=s.name.clone() required=true maxlength=120 error=field("name") />
-                        <TextField label="Description" name="description" id="catalog-description" value=s.description.clone() maxlength=1000 error=field("description") />
+                        <TextField label="Name" name="name" id="catalog-name" value=s.name.clone() required=true maxlength=CatalogName::MAX_CHARS error=field("name") />
+                        <TextField label="Description" name="description" id="catalog-description" value=s.description.clone() maxlength=Description::MAX_CHARS error=field("description") />
                     </div>
                     <YesNoField legend="Enabled" name="enabled" id="edit-enabled" value=s.enabled />
                     <div class="actions"><button type="submit" class="primary">"Save"</button></div>
@@ -288,7 +259,7 @@ fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView 
                 <ActionForm action=actions.add_role attr:class="form">
                     <input type="hidden" name="id" value=id_role />
                     <div class="form-grid">
-                        <TextField label="Email" name="email" id="role-email" input_type="email" required=true maxlength=254 error=role_field("email") />
+                        <TextField label="Email" name="email" id="role-email" input_type="email" required=true maxlength=Email::MAX_LEN error=role_field("email") />
                         <div class="field">
                             <label for="role-role">"Catalog role"</label>
                             <select id="role-role" name="role">

@@ -2,13 +2,12 @@ use crate::api::directory::{
     AddGroupMember, AddGroupOwner, AssignGroupLicense, CreateGroup, RemoveGroupLicense,
     RemoveGroupMember, RemoveGroupOwner, UpdateGroup, get_group, list_groups, list_licenses,
 };
-use crate::components::*;
 use crate::layout::AdminOnly;
+use crate::ui::*;
 use domain::model::*;
 use domain::rules::grants::GrantSource;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
@@ -36,20 +35,12 @@ fn KindSelect(selected: GroupKind, #[prop(into)] error: Signal<Option<String>>) 
 
 #[component]
 fn GroupsList() -> impl IntoView {
-    let query = use_query_map();
-    let q = move || query.read().get("q").unwrap_or_default();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1u32)
-    };
-    let groups = Resource::new(move || (q(), page()), |(q, p)| list_groups(q, p));
+    let list = ListQuery::from_url();
+    let q = move || list.q();
+    let groups = Resource::new(move || (q(), list.page()), |(q, p)| list_groups(q, p));
     let create = ServerAction::<CreateGroup>::new();
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let field =
-        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let error = error_of(create.value());
+    let field = field_errors(error);
     view! {
         <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
         <div class="page-header"><h1>"Groups"</h1></div>
@@ -58,46 +49,38 @@ fn GroupsList() -> impl IntoView {
             <FormAlert error=error fields=&["name", "description", "kind"] />
             <ActionForm action=create attr:class="form">
                 <div class="form-grid">
-                    <TextField label="Name" name="name" required=true maxlength=120 error=field("name") />
+                    <TextField label="Name" name="name" required=true maxlength=GroupName::MAX_CHARS error=field("name") />
                     <KindSelect selected=GroupKind::Security error=field("kind") />
-                    <TextField label="Description" name="description" maxlength=1000 error=field("description") />
+                    <TextField label="Description" name="description" maxlength=Description::MAX_CHARS error=field("description") />
                 </div>
                 <div class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create group"</button></div>
             </ActionForm>
         </details>
-        <Form method="GET" action="" attr:class="searchbar" attr:role="search">
-            <label class="sr-only" for="group-search">"Search groups"</label>
-            <input id="group-search" type="search" name="q" value=q placeholder="Group name" maxlength="200" />
-            <button type="submit">"Search"</button>
-        </Form>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match groups.await {
-                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                    Ok(p) if p.items.is_empty() => view! {
-                        <div class="empty-state"><p>{if q().is_empty() { "There are no groups yet. Create one with “New group”.".to_owned() } else { format!("No group matches “{}”.", q()) }}</p></div>
-                    }.into_any(),
-                    Ok(p) => {
-                        let (count, current, total) = (p.page_count(), p.page, p.total);
-                        view! {
-                            <div class="table-wrap"><table class="data">
-                                <caption class="sr-only">"Groups"</caption>
-                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Members"</th><th scope="col">"Licenses"</th></tr></thead>
-                                <tbody>{p.items.into_iter().map(|g| view! {
-                                    <tr>
-                                        <td><a href=format!("/admin/directory/groups/{}", g.id)>{g.name}</a><br /><span class="muted">{g.description}</span></td>
-                                        <td>{g.kind.label()}</td>
-                                        <td class="num">{g.member_count}</td>
-                                        <td>{g.licenses.join(", ")}</td>
-                                    </tr>
-                                }).collect_view()}</tbody>
-                            </table></div>
-                            <Pager base="/admin/directory/groups".into() q=q() page=current page_count=count total=total noun="groups" />
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <SearchBar id="group-search" label="Search groups" placeholder="Group name" q=Signal::derive(q) />
+        <Loaded resource=groups let:p>
+            {if p.items.is_empty() {
+                view! {
+                    <div class="empty-state"><p>{if q().is_empty() { "There are no groups yet. Create one with “New group”.".to_owned() } else { format!("No group matches “{}”.", q()) }}</p></div>
+                }.into_any()
+            } else {
+                let (count, current, total) = (p.page_count(), p.page, p.total);
+                view! {
+                    <div class="table-wrap"><table class="data">
+                        <caption class="sr-only">"Groups"</caption>
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Members"</th><th scope="col">"Licenses"</th></tr></thead>
+                        <tbody>{p.items.into_iter().map(|g| view! {
+                            <tr>
+                                <td><a href=format!("/admin/directory/groups/{}", g.id)>{g.name}</a><br /><span class="muted">{g.description}</span></td>
+                                <td>{g.kind.label()}</td>
+                                <td class="num">{g.member_count}</td>
+                                <td>{g.licenses.join(", ")}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                    <Pager base="/admin/directory/groups".into() q=q() page=current page_count=count total=total noun="groups" />
+                }.into_any()
+            }}
+        </Loaded>
     }
 }
 
@@ -106,13 +89,7 @@ pub fn GroupDetailPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1u32)
-    };
+    let page = move || page_number(&query.read());
     let actions = GroupActions {
         add: ServerAction::new(),
         remove: ServerAction::new(),
@@ -208,9 +185,9 @@ fn GroupView(
     } = actions;
     let g = detail.group.clone();
     let gid = g.id.to_string();
-    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
-    let assign_error = Signal::derive(move || assign.value().get().and_then(Result::err));
-    let update_error = Signal::derive(move || update.value().get().and_then(Result::err));
+    let add_error = error_of(add.value());
+    let assign_error = error_of(assign.value());
+    let update_error = error_of(update.value());
     let other_error = Signal::derive(move || {
         remove
             .value()
@@ -219,9 +196,8 @@ fn GroupView(
             .or_else(|| unassign.value().get().and_then(Result::err))
             .or_else(|| remove_owner.value().get().and_then(Result::err))
     });
-    let owner_error = Signal::derive(move || add_owner.value().get().and_then(Result::err));
-    let owner_field =
-        Signal::derive(move || owner_error.get().and_then(|e| e.field("owner_email")));
+    let owner_error = error_of(add_owner.value());
+    let owner_field = field_errors(owner_error)("owner_email");
     let held: Vec<LicenseId> = detail.licenses.iter().map(|l| l.id).collect();
     let assignable: Vec<LicenseSummary> = all_licenses
         .into_iter()
@@ -229,11 +205,8 @@ fn GroupView(
         .collect();
     let members = detail.members.clone();
     let (count, current, total) = (members.page_count(), members.page, members.total);
-    let name_field = Signal::derive(move || update_error.get().and_then(|e| e.field("name")));
-    let description_field =
-        Signal::derive(move || update_error.get().and_then(|e| e.field("description")));
-    let kind_field = Signal::derive(move || update_error.get().and_then(|e| e.field("kind")));
-    let email_field = Signal::derive(move || add_error.get().and_then(|e| e.field("email")));
+    let update_field = field_errors(update_error);
+    let email_field = field_errors(add_error)("email");
     let (gid_add, gid_members, gid_edit, gid_owner, gid_owners) = (
         gid.clone(),
         gid.clone(),
@@ -293,7 +266,7 @@ fn GroupView(
             <ActionForm action=add attr:class="form">
                 <input type="hidden" name="group_id" value=gid_add />
                 <div class="searchbar">
-                    <TextField label="Member email" id="member-email" name="email" input_type="email" maxlength=254 required=true error=email_field />
+                    <TextField label="Member email" id="member-email" name="email" input_type="email" maxlength=Email::MAX_LEN required=true error=email_field />
                     <button type="submit" class="primary" disabled=move || add.pending().get()>"Add member"</button>
                 </div>
             </ActionForm>
@@ -355,7 +328,7 @@ fn GroupView(
             <ActionForm action=add_owner attr:class="form">
                 <input type="hidden" name="group_id" value=gid_owner />
                 <div class="searchbar">
-                    <TextField label="Owner email" id="owner-email" name="owner_email" input_type="email" maxlength=254 required=true error=owner_field />
+                    <TextField label="Owner email" id="owner-email" name="owner_email" input_type="email" maxlength=Email::MAX_LEN required=true error=owner_field />
                     <button type="submit" disabled=move || add_owner.pending().get()>"Add owner"</button>
                 </div>
             </ActionForm>
@@ -364,13 +337,13 @@ fn GroupView(
         <details class="panel">
             <summary>"Edit group"</summary>
             <FormAlert error=update_error fields=&["name", "description", "kind"] />
-            <p class="alert alert-success" role="status" hidden=move || !matches!(update.value().get(), Some(Ok(())))>"Saved."</p>
+            <SavedNote when=succeeded(update.value())>"Saved."</SavedNote>
             <ActionForm action=update attr:class="form">
                 <input type="hidden" name="id" value=gid_edit />
                 <div class="form-grid">
-                    <TextField label="Name" id="edit-name" name="name" required=true maxlength=120 value=g.name.clone() error=name_field />
-                    <KindSelect selected=g.kind error=kind_field />
-                    <TextField label="Description" id="edit-description" name="description" maxlength=1000 value=g.description.clone() error=description_field />
+                    <TextField label="Name" id="edit-name" name="name" required=true maxlength=GroupName::MAX_CHARS value=g.name.clone() error=update_field("name") />
+                    <KindSelect selected=g.kind error=update_field("kind") />
+                    <TextField label="Description" id="edit-description" name="description" maxlength=Description::MAX_CHARS value=g.description.clone() error=update_field("description") />
                 </div>
                 <div class="actions"><button type="submit" class="primary">"Save changes"</button></div>
             </ActionForm>

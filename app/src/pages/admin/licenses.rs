@@ -1,6 +1,6 @@
 use crate::api::directory::{CreateLicense, UpdateLicense, get_license, list_licenses};
-use crate::components::*;
 use crate::layout::AdminOnly;
+use crate::ui::*;
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,9 +28,8 @@ fn usage_badge(violations: i64) -> impl IntoView {
 fn LicensesList() -> impl IntoView {
     let create = ServerAction::<CreateLicense>::new();
     let licenses = Resource::new(|| (), |_| list_licenses());
-    let error = Signal::derive(move || create.value().get().and_then(Result::err));
-    let field =
-        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let error = error_of(create.value());
+    let field = field_errors(error);
     view! {
         <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
         <div class="page-header"><h1>"Licenses"</h1></div>
@@ -40,36 +39,34 @@ fn LicensesList() -> impl IntoView {
             <FormAlert error=error fields=&["name", "seats"] />
             <ActionForm action=create attr:class="form">
                 <div class="form-grid">
-                    <TextField label="Name" name="name" required=true maxlength=120 error=field("name") />
+                    <TextField label="Name" name="name" required=true maxlength=LicenseName::MAX_CHARS error=field("name") />
                     <TextField label="Seats" name="seats" input_type="number" required=true error=field("seats") hint="How many people may hold it (0 – 1,000,000)." />
                 </div>
                 <div class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create license"</button></div>
             </ActionForm>
         </details>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match licenses.await {
-                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <div class="empty-state"><p>"No licenses yet. Create one with “New license”, then assign it to a group."</p></div> }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap"><table class="data">
-                            <caption class="sr-only">"Licenses"</caption>
-                            <thead><tr><th scope="col">"License"</th><th scope="col">"Seats"</th><th scope="col">"Used"</th><th scope="col">"Available"</th><th scope="col">"State"</th><th scope="col">"Assigned to groups"</th></tr></thead>
-                            <tbody>{list.into_iter().map(|l| view! {
-                                <tr>
-                                    <td><a href=format!("/admin/licenses/{}", l.id)>{l.name}</a></td>
-                                    <td class="num">{l.seats}</td>
-                                    <td class="num">{l.usage.used}</td>
-                                    <td class="num">{l.usage.available}</td>
-                                    <td>{usage_badge(l.usage.violations)}</td>
-                                    <td>{l.groups.into_iter().map(|(id, name)| view! { <a href=format!("/admin/directory/groups/{id}")>{name}</a>" " }).collect_view()}</td>
-                                </tr>
-                            }).collect_view()}</tbody>
-                        </table></div>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=licenses let:list>
+            {if list.is_empty() {
+                view! { <div class="empty-state"><p>"No licenses yet. Create one with “New license”, then assign it to a group."</p></div> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap"><table class="data">
+                        <caption class="sr-only">"Licenses"</caption>
+                        <thead><tr><th scope="col">"License"</th><th scope="col">"Seats"</th><th scope="col">"Used"</th><th scope="col">"Available"</th><th scope="col">"State"</th><th scope="col">"Assigned to groups"</th></tr></thead>
+                        <tbody>{list.into_iter().map(|l| view! {
+                            <tr>
+                                <td><a href=format!("/admin/licenses/{}", l.id)>{l.name}</a></td>
+                                <td class="num">{l.seats}</td>
+                                <td class="num">{l.usage.used}</td>
+                                <td class="num">{l.usage.available}</td>
+                                <td>{usage_badge(l.usage.violations)}</td>
+                                <td>{l.groups.into_iter().map(|(id, name)| view! { <a href=format!("/admin/directory/groups/{id}")>{name}</a>" " }).collect_view()}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div>
+                }.into_any()
+            }}
+        </Loaded>
     }
 }
 
@@ -86,14 +83,9 @@ pub fn LicenseDetailPage() -> impl IntoView {
         <Title text="License · Tessera" />
         <AdminOnly>
             <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/licenses">"Licenses"</a></div>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match license.await {
-                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                        Ok(d) => view! { <LicenseView detail=d update /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=license let:d>
+                <LicenseView detail=d update />
+            </Loaded>
         </AdminOnly>
     }
 }
@@ -101,9 +93,8 @@ pub fn LicenseDetailPage() -> impl IntoView {
 #[component]
 fn LicenseView(detail: LicenseDetail, update: ServerAction<UpdateLicense>) -> impl IntoView {
     let l = detail.license;
-    let error = Signal::derive(move || update.value().get().and_then(Result::err));
-    let field =
-        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let error = error_of(update.value());
+    let field = field_errors(error);
     let u = l.usage;
     view! {
         <div class="page-header"><h1>{l.name.clone()}</h1><div class="page-actions">{usage_badge(u.violations)}</div></div>
@@ -139,11 +130,11 @@ fn LicenseView(detail: LicenseDetail, update: ServerAction<UpdateLicense>) -> im
         <details class="panel">
             <summary>"Edit license"</summary>
             <FormAlert error=error fields=&["name", "seats"] />
-            <p class="alert alert-success" role="status" hidden=move || !matches!(update.value().get(), Some(Ok(())))>"Saved."</p>
+            <SavedNote when=succeeded(update.value())>"Saved."</SavedNote>
             <ActionForm action=update attr:class="form">
                 <input type="hidden" name="id" value=l.id.to_string() />
                 <div class="form-grid">
-                    <TextField label="Name" name="name" required=true maxlength=120 value=l.name.clone() error=field("name") />
+                    <TextField label="Name" name="name" required=true maxlength=LicenseName::MAX_CHARS value=l.name.clone() error=field("name") />
                     <TextField label="Seats" name="seats" input_type="number" required=true value=l.seats.to_string() error=field("seats") />
                 </div>
                 <div class="actions"><button type="submit" class="primary">"Save changes"</button></div>

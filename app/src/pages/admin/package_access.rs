@@ -3,20 +3,11 @@
 //! (progress, decisions, Stop) views.
 
 use crate::api::requests::*;
-use crate::components::*;
-use crate::widgets::*;
+use crate::ui::*;
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-
-fn page_of(query: &leptos_router::params::ParamsMap) -> u32 {
-    query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1)
-}
-
-fn day(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
-}
 
 type Loaded<T> = Resource<Result<Option<Page<T>>, crate::error::AppError>>;
 
@@ -52,7 +43,7 @@ impl AccessLists {
                 id(),
                 q.get("state").unwrap_or_default(),
                 q.get("q").unwrap_or_default(),
-                page_of(&q),
+                page_number(&q),
             )
         };
         let assignments = Resource::new(
@@ -128,9 +119,7 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
     };
     let id = detail.summary.id.to_string();
     let (remove, assign, list) = (lists.remove, lists.assign, lists.assignments);
-    let target = RwSignal::new(None::<(String, String)>);
-    let confirm_open = RwSignal::new(false);
-    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    let confirm = Confirm::<(String, String)>::new();
     let base = format!("/admin/access-packages/{id}");
     let csv = {
         let id = id.clone();
@@ -144,15 +133,9 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
     };
     let can_assign = detail.can_assign;
     view! {
-        <Show when=move || remove.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>{move || format!("The assignment was removed; {} grant(s) withdrawn.", remove.value().get().and_then(Result::ok).unwrap_or(0))}</p></div>
-        </Show>
-        <Show when=move || remove_error.get().is_some()>
-            <div class="alert alert-error" role="alert"><p>{move || remove_error.get().map(|e| e.to_string())}</p></div>
-        </Show>
-        <Show when=move || assign.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>{move || format!("Access assigned to {} person(s).", assign.value().get().and_then(Result::ok).unwrap_or(0))}</p></div>
-        </Show>
+        <Done when=succeeded(remove.value())>{move || format!("The assignment was removed; {} grant(s) withdrawn.", remove.value().get().and_then(Result::ok).unwrap_or(0))}</Done>
+        <ActionError error=error_of(remove.value()) />
+        <Done when=succeeded(assign.value())>{move || format!("Access assigned to {} person(s).", assign.value().get().and_then(Result::ok).unwrap_or(0))}</Done>
         <section class="panel">
             <div class="page-header">
                 <h2>"Assignments"</h2>
@@ -198,7 +181,7 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
                                                         <td>{a.ends_at.map_or_else(|| "Never".to_owned(), day)}</td>
                                                         {(can_assign && live).then(|| view! {
                                                             <td><button type="button" class="danger" aria-label=label
-                                                                on:click=move |_| { target.set(Some(pick.clone())); confirm_open.set(true); }>"Remove"</button></td>
+                                                                on:click=move |_| confirm.ask(pick.clone())>"Remove"</button></td>
                                                         })}
                                                         {(can_assign && !live).then(|| view! { <td></td> })}
                                                     </tr>
@@ -216,16 +199,12 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
         </section>
         {can_assign.then(|| view! { <NewAssignment detail=detail.clone() assign /> })}
         <ConfirmDialog
-            open=confirm_open
+            open=confirm.open
             title="Remove assignment"
-            message=Signal::derive(move || target.get().map(|(_, name)| format!(
+            message=confirm.message(|(_, name)| format!(
                 "Remove {name}'s assignment? Their access ends now and the group memberships it gave are withdrawn (memberships from elsewhere stay)."
-            )).unwrap_or_default())
-            on_yes=Callback::new(move |_| {
-                if let Some((id, _)) = target.get_untracked() {
-                    remove.dispatch(RemoveAssignment { id });
-                }
-            })
+            ))
+            on_yes=confirm.on_yes(move |(id, _)| { remove.dispatch(RemoveAssignment { id }); })
         />
     }
 }
@@ -254,9 +233,8 @@ fn NewAssignment(
     let specific = RwSignal::new(false);
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
-    let error = Signal::derive(move || assign.value().get().and_then(Result::err));
-    let field =
-        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let error = error_of(assign.value());
+    let field = field_errors(error);
     // Problems about one chosen person ("users.2") are listed with their names.
     let people_problems = Signal::derive(move || {
         let Some(crate::error::AppError::Invalid(list)) = error.get() else {
@@ -282,11 +260,11 @@ fn NewAssignment(
             <PrincipalPicker label="Users" id="assign-users" users=true groups=false selected=people
                 on_change=Callback::new(move |list: Vec<Principal>| people.set(list))
                 error=Signal::derive(move || { let p = people_problems.get(); (!p.is_empty()).then(|| p.join(" ")) })
-                hint="Search by name or email; up to 50 people at a time." />
+                hint=format!("Search by name or email; up to {} people at a time.", limits::MAX_DIRECT_ASSIGNEES) />
             <Select label="Policy" id="assign-policy" options=policies selected=policy
                 on_change=Callback::new(move |v| policy.set(v)) error=field("policy") />
             <BoundArea label="Justification (optional)" id="assign-justification" value=justification
-                on_input=Callback::new(move |v| justification.set(v)) error=field("justification") maxlength=2000
+                on_input=Callback::new(move |v| justification.set(v)) error=field("justification") maxlength=limits::MAX_JUSTIFICATION_CHARS
                 hint="Recorded on each assignment's request and in the audit log." />
             <YesNo legend="Assign for a specific period?" name="assign_period" value=specific
                 on_change=Callback::new(move |v| specific.set(v))
@@ -335,7 +313,7 @@ fn ListFilter(
         <Form method="GET" action="" attr:class="searchbar" attr:role="search">
             <input type="hidden" name="view" value=view />
             <label class="sr-only" for=search_id.clone()>{format!("Search {view}")}</label>
-            <input id=search_id type="search" name="q" value=q placeholder=placeholder maxlength="200" />
+            <input id=search_id type="search" name="q" value=q placeholder=placeholder maxlength=limits::MAX_SEARCH_CHARS />
             <label for=state_id.clone()>"State"</label>
             <select id=state_id name="state">
                 {options.iter().map(|&(code, label)| view! {
@@ -365,19 +343,13 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
     let state = move || query.read().get("state").unwrap_or_else(|| "all".into());
     let id = detail.summary.id.to_string();
     let (cancel, list) = (lists.cancel, lists.requests);
-    let target = RwSignal::new(None::<(String, String)>);
-    let confirm_open = RwSignal::new(false);
+    let confirm = Confirm::<(String, String)>::new();
     let open_details = RwSignal::new(None::<String>);
-    let cancel_error = Signal::derive(move || cancel.value().get().and_then(Result::err));
     let base = format!("/admin/access-packages/{id}");
     let can_assign = detail.can_assign;
     view! {
-        <Show when=move || cancel.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>"The request was canceled; the requestor was told."</p></div>
-        </Show>
-        <Show when=move || cancel_error.get().is_some()>
-            <div class="alert alert-error" role="alert"><p>{move || cancel_error.get().map(|e| e.to_string())}</p></div>
-        </Show>
+        <Done when=succeeded(cancel.value())>"The request was canceled; the requestor was told."</Done>
+        <ActionError error=error_of(cancel.value()) />
         <section class="panel">
             <h2>"Requests"</h2>
             <ListFilter view="requests" placeholder="Requestor name or email" options=&REQUEST_FILTERS
@@ -423,7 +395,7 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                                 aria-controls="request-details" aria-label=format!("Details of {name}'s request") on:click=toggle>"Details"</button>
                                                             {(can_assign && open).then(|| view! {
                                                                 <button type="button" class="danger" aria-label=format!("Cancel {}'s request", pick.1)
-                                                                    on:click=move |_| { target.set(Some(pick.clone())); confirm_open.set(true); }>"Cancel request"</button>
+                                                                    on:click=move |_| confirm.ask(pick.clone())>"Cancel request"</button>
                                                             })}
                                                         </td>
                                                     </tr>
@@ -436,7 +408,7 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                 view! {
                                                     <section class="panel details-pane" aria-label=format!("Request from {}", r.requestor.display_name)>
                                                         <h3>{format!("Request from {}", r.requestor.display_name)}</h3>
-                                                        {s.period.map(|(a, b)| view! { <p>{format!("Requested period: {} to {}", day(a), day(b))}</p> })}
+                                                        {s.period.map(|(a, b)| view! { <p>{format!("Requested period: {}", period(a, b))}</p> })}
                                                         {(!s.justification.is_empty()).then(|| view! { <p>{format!("Justification: {}", s.justification)}</p> })}
                                                         {(!s.outcome.is_empty()).then(|| view! { <p>{s.outcome.clone()}</p> })}
                                                         <ol class="timeline" aria-label="Timeline">
@@ -457,16 +429,12 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
             </Transition>
         </section>
         <ConfirmDialog
-            open=confirm_open
+            open=confirm.open
             title="Cancel request"
-            message=Signal::derive(move || target.get().map(|(_, name)| format!(
+            message=confirm.message(|(_, name)| format!(
                 "Cancel {name}'s request? Approvers can no longer decide it, and {name} is told."
-            )).unwrap_or_default())
-            on_yes=Callback::new(move |_| {
-                if let Some((id, _)) = target.get_untracked() {
-                    cancel.dispatch(CancelRequest { id });
-                }
-            })
+            ))
+            on_yes=confirm.on_yes(move |(id, _)| { cancel.dispatch(CancelRequest { id }); })
         />
     }
 }
@@ -476,21 +444,15 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
 #[component]
 pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
     let (list, stop, decisions) = (lists.reviews, lists.stop, lists.decisions);
-    let target = RwSignal::new(None::<String>);
-    let confirm_open = RwSignal::new(false);
-    let stop_error = Signal::derive(move || stop.value().get().and_then(Result::err));
+    let confirm = Confirm::<String>::new();
     let can_stop = detail.can_assign;
     let reviewed = detail.policies.iter().any(|p| p.spec.review.is_some());
     view! {
-        <Show when=move || stop.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>{move || match stop.value().get() {
-                Some(Ok((kept, removed))) => format!("The review was stopped and its results applied: {removed} removed, {kept} kept."),
-                _ => String::new(),
-            }}</p></div>
-        </Show>
-        <Show when=move || stop_error.get().is_some()>
-            <div class="alert alert-error" role="alert"><p>{move || stop_error.get().map(|e| e.to_string())}</p></div>
-        </Show>
+        <Done when=succeeded(stop.value())>{move || match stop.value().get() {
+            Some(Ok((kept, removed))) => format!("The review was stopped and its results applied: {removed} removed, {kept} kept."),
+            _ => String::new(),
+        }}</Done>
+        <ActionError error=error_of(stop.value()) />
         <section class="panel">
             <h2>"Access reviews"</h2>
             <Transition fallback=Loading>
@@ -508,7 +470,7 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
                         Ok(Some(v)) => v.into_iter().map(|r| {
                             let id = r.id.to_string();
                             let state_badge = if r.state == "active" { ("info", "Active") } else { ("ok", "Completed") };
-                            let label = format!("Review from {} to {}", day(r.starts_at), day(r.ends_at));
+                            let label = format!("Review from {}", period(r.starts_at, r.ends_at));
                             let progress = r.progress();
                             let heading = label.clone();
                             view! {
@@ -541,7 +503,7 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
                                         {(can_stop && r.state == "active").then(|| {
                                             let id = id.clone();
                                             view! {
-                                                <button type="button" class="danger" on:click=move |_| { target.set(Some(id.clone())); confirm_open.set(true); }>"Stop"</button>
+                                                <button type="button" class="danger" on:click=move |_| confirm.ask(id.clone())>"Stop"</button>
                                             }
                                         })}
                                     </div>
@@ -557,14 +519,10 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
             </Transition>
         </section>
         <ConfirmDialog
-            open=confirm_open
+            open=confirm.open
             title="Stop the review"
             message="Stop this review now? Decisions so far are applied at once: denied access is removed, and undecided access follows the policy's \"If reviewers don't respond\"."
-            on_yes=Callback::new(move |_| {
-                if let Some(review) = target.get_untracked() {
-                    stop.dispatch(crate::api::lifecycle::StopReview { review });
-                }
-            })
+            on_yes=confirm.on_yes(move |review| { stop.dispatch(crate::api::lifecycle::StopReview { review }); })
         />
     }
 }

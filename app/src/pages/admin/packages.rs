@@ -2,13 +2,11 @@
 //! pages (Overview, Resource roles, Policies, Separation of duties).
 
 use crate::api::packages::*;
-use crate::components::*;
 use crate::layout::AdminOnly;
-use crate::widgets::*;
+use crate::ui::*;
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
@@ -23,41 +21,26 @@ pub fn PackagesPage() -> impl IntoView {
 
 #[component]
 fn PackagesList() -> impl IntoView {
-    let query = use_query_map();
-    let q = move || query.read().get("q").unwrap_or_default();
-    let catalog = move || query.read().get("catalog").unwrap_or_default();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1u32)
-    };
+    let list = ListQuery::from_url();
+    let q = move || list.q();
+    let catalog = move || list.get("catalog");
     let delete = ServerAction::<DeletePackage>::new();
     let packages = Resource::new(
-        move || (q(), catalog(), page(), delete.version().get()),
+        move || (q(), catalog(), list.page(), delete.version().get()),
         |(q, c, p, _)| list_packages(q, c, p),
     );
     let catalogs = Resource::new(|| (), |_| list_catalog_names());
-    let confirm_open = RwSignal::new(false);
-    let target = RwSignal::new(None::<(String, String)>);
+    let confirm = Confirm::<(String, String)>::new();
     let menu = RwSignal::new(None::<String>);
-    let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     view! {
         <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
         <div class="page-header">
             <h1>"Access packages"</h1>
             <a class="button primary" href="/admin/access-packages/new">"New access package"</a>
         </div>
-        <Show when=move || delete.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>"The access package was deleted."</p></div>
-        </Show>
-        <Show when=move || delete_error.get().is_some()>
-            <div class="alert alert-error" role="alert"><p>{move || delete_error.get().map(|e| e.to_string())}</p></div>
-        </Show>
-        <Form method="GET" action="" attr:class="searchbar" attr:role="search">
-            <label class="sr-only" for="package-search">"Search access packages"</label>
-            <input id="package-search" type="search" name="q" value=q placeholder="Name or description" maxlength="200" />
+        <Done when=succeeded(delete.value())>"The access package was deleted."</Done>
+        <ActionError error=error_of(delete.value()) />
+        <SearchBar id="package-search" label="Search access packages" placeholder="Name or description" q=Signal::derive(q)>
             <label class="sr-only" for="catalog-filter">"Catalog"</label>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -75,8 +58,7 @@ fn PackagesList() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <button type="submit">"Search"</button>
-        </Form>
+        </SearchBar>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match packages.await {
@@ -128,9 +110,8 @@ fn PackagesList() -> impl IntoView {
                                                                 <div class="menu-list" role="menu">
                                                                     <a role="menuitem" href=format!("/admin/access-packages/{id}")>"Open"</a>
                                                                     <button type="button" role="menuitem" on:click=move |_| {
-                                                                        target.set(Some((id.clone(), name.clone())));
                                                                         menu.set(None);
-                                                                        confirm_open.set(true);
+                                                                        confirm.ask((id.clone(), name.clone()));
                                                                     }>"Delete"</button>
                                                                 </div>
                                                             }
@@ -149,14 +130,10 @@ fn PackagesList() -> impl IntoView {
             })}
         </Transition>
         <ConfirmDialog
-            open=confirm_open
+            open=confirm.open
             title="Delete access package"
-            message=Signal::derive(move || target.get().map(|(_, n)| format!("Delete the access package {n}? Its policies and resource roles go with it. This can't be undone.")).unwrap_or_default())
-            on_yes=Callback::new(move |_| {
-                if let Some((id, _)) = target.get_untracked() {
-                    delete.dispatch(DeletePackage { id });
-                }
-            })
+            message=confirm.message(|(_, n)| format!("Delete the access package {n}? Its policies and resource roles go with it. This can't be undone."))
+            on_yes=confirm.on_yes(move |(id, _)| { delete.dispatch(DeletePackage { id }); })
         />
     }
 }
@@ -261,14 +238,9 @@ pub fn PackageDetailPage() -> impl IntoView {
         <Title text="Access package · Tessera" />
         <AdminOnly>
             <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/access-packages">"Access packages"</a></div>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match package.await {
-                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                        Ok(o) => view! { <PackageView overview=o current=view_of() actions lists /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=package let:o>
+                <PackageView overview=o current=view_of() actions lists />
+            </Loaded>
         </AdminOnly>
     }
 }
@@ -336,9 +308,8 @@ fn OverviewView(detail: PackageDetail, link: String, actions: PackageActions) ->
     };
     let s = detail.summary.clone();
     let update = actions.update;
-    let error = Signal::derive(move || update.value().get().and_then(Result::err));
-    let field =
-        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let error = error_of(update.value());
+    let field = field_errors(error);
     let policies = detail.policies.clone();
     view! {
         <div class="cards">
@@ -373,8 +344,8 @@ fn OverviewView(detail: PackageDetail, link: String, actions: PackageActions) ->
                     <FormAlert error=error fields=&["name", "description", "hidden"] />
                     <ActionForm action=update attr:class="form">
                         <input type="hidden" name="id" value=s.id.to_string() />
-                        <TextField label="Name" name="name" id="edit-name" value=s.name.clone() required=true maxlength=200 error=field("name") />
-                        <TextField label="Description" name="description" id="edit-description" value=s.description.clone() required=true maxlength=2000 error=field("description") />
+                        <TextField label="Name" name="name" id="edit-name" value=s.name.clone() required=true maxlength=PackageName::MAX_CHARS error=field("name") />
+                        <TextField label="Description" name="description" id="edit-description" value=s.description.clone() required=true maxlength=PackageDescription::MAX_CHARS error=field("description") />
                         <YesNoField legend="Hidden" name="hidden" id="edit-hidden" value=s.hidden />
                         <div class="actions"><button type="submit" class="primary" disabled=move || update.pending().get()>"Save"</button></div>
                     </ActionForm>
@@ -415,24 +386,19 @@ fn PolicyText(policy: PolicyView) -> impl IntoView {
 #[component]
 fn ResourcesView(detail: PackageDetail, actions: PackageActions) -> impl IntoView {
     let selected = RwSignal::new(None::<(GroupId, ResourceRole, String)>);
-    let confirm_open = RwSignal::new(false);
+    let confirm = Confirm::about(selected);
     let assignments = detail.summary.assignments;
     let package_id = detail.summary.id.to_string();
     let remove = actions.remove_role;
     let add = actions.add_role;
-    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
-    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let add_error = error_of(add.value());
     let chosen = RwSignal::new(Vec::<Principal>::new());
     let role = RwSignal::new("member".to_owned());
     let pid = package_id.clone();
     let rows = detail.resource_roles.clone();
     view! {
-        <Show when=move || remove.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>{move || format!("The resource role was removed ({} assignee(s) lost it).", remove.value().get().and_then(Result::ok).unwrap_or(0))}</p></div>
-        </Show>
-        <Show when=move || remove_error.get().is_some()>
-            <div class="alert alert-error" role="alert"><p>{move || remove_error.get().map(|e| e.to_string())}</p></div>
-        </Show>
+        <Done when=succeeded(remove.value())>{move || format!("The resource role was removed ({} assignee(s) lost it).", remove.value().get().and_then(Result::ok).unwrap_or(0))}</Done>
+        <ActionError error=error_of(remove.value()) />
         <div class="split">
             <section class="panel">
                 <h2>"Resource roles"</h2>
@@ -467,7 +433,7 @@ fn ResourcesView(detail: PackageDetail, actions: PackageActions) -> impl IntoVie
                         <h2>{name.clone()}</h2>
                         <dl class="kv"><dt>"Type"</dt><dd>"Group"</dd><dt>"Role"</dt><dd>{role.label()}</dd><dt>"Assignees"</dt><dd>{assignments}</dd></dl>
                         {detail.can_manage.then(|| view! {
-                            <button type="button" class="danger" on:click=move |_| confirm_open.set(true)>"Remove resource role"</button>
+                            <button type="button" class="danger" on:click=move |_| confirm.open.set(true)>"Remove resource role"</button>
                         })}
                         <button type="button" class="secondary" on:click=move |_| selected.set(None)>"Close"</button>
                     })}
@@ -496,17 +462,15 @@ fn ResourcesView(detail: PackageDetail, actions: PackageActions) -> impl IntoVie
             </section>
         })}
         <ConfirmDialog
-            open=confirm_open
+            open=confirm.open
             title="Remove resource role"
-            message=Signal::derive(move || selected.get().map(|(_, role, name)| format!(
+            message=confirm.message(move |(_, role, name)| format!(
                 "Remove {} of {name} from this access package? {assignments} current assignee{} will lose it (access they hold from elsewhere stays).",
                 role.label(), if assignments == 1 { "" } else { "s" }
-            )).unwrap_or_default())
-            on_yes=Callback::new(move |_| {
-                if let Some((group, role, _)) = selected.get_untracked() {
-                    remove.dispatch(RemoveResourceRole { id: package_id.clone(), group_id: group.to_string(), role: role.code().to_owned() });
-                    selected.set(None);
-                }
+            ))
+            on_yes=confirm.on_yes(move |(group, role, _)| {
+                remove.dispatch(RemoveResourceRole { id: package_id.clone(), group_id: group.to_string(), role: role.code().to_owned() });
+                selected.set(None);
             })
         />
     }
@@ -516,14 +480,10 @@ fn ResourcesView(detail: PackageDetail, actions: PackageActions) -> impl IntoVie
 fn PoliciesView(detail: PackageDetail, actions: PackageActions) -> impl IntoView {
     let id = detail.summary.id.to_string();
     let remove = actions.remove_policy;
-    let error = Signal::derive(move || remove.value().get().and_then(Result::err));
-    let confirm_open = RwSignal::new(false);
-    let target = RwSignal::new(None::<(String, String)>);
+    let confirm = Confirm::<(String, String)>::new();
     let can_add = detail.can_manage && detail.policies.len() < limits::MAX_POLICIES;
     view! {
-        <Show when=move || error.get().is_some()>
-            <div class="alert alert-error" role="alert"><p>{move || error.get().map(|e| e.to_string())}</p></div>
-        </Show>
+        <ActionError error=error_of(remove.value()) />
         <div class="page-header">
             <h2>"Policies"</h2>
             {can_add.then(|| view! { <a class="button primary" href=format!("/admin/access-packages/{id}/policies/new")>"Add policy"</a> })}
@@ -547,8 +507,7 @@ fn PoliciesView(detail: PackageDetail, actions: PackageActions) -> impl IntoView
                             <div class="actions">
                                 <a class="button secondary" href=edit aria-label=edit_label>"Edit"</a>
                                 <button type="button" class="secondary" aria-label=remove_label on:click=move |_| {
-                                    target.set(Some((pid.clone(), pname.clone())));
-                                    confirm_open.set(true);
+                                    confirm.ask((pid.clone(), pname.clone()));
                                 }>"Remove"</button>
                             </div>
                         })}
@@ -557,14 +516,10 @@ fn PoliciesView(detail: PackageDetail, actions: PackageActions) -> impl IntoView
             }).collect_view().into_any()
         }}
         <ConfirmDialog
-            open=confirm_open
+            open=confirm.open
             title="Remove policy"
-            message=Signal::derive(move || target.get().map(|(_, n)| format!("Remove the policy {n}? People can no longer request under it.")).unwrap_or_default())
-            on_yes=Callback::new(move |_| {
-                if let Some((policy, _)) = target.get_untracked() {
-                    remove.dispatch(RemovePolicy { policy });
-                }
-            })
+            message=confirm.message(|(_, n)| format!("Remove the policy {n}? People can no longer request under it."))
+            on_yes=confirm.on_yes(move |(policy, _)| { remove.dispatch(RemovePolicy { policy }); })
         />
     }
 }

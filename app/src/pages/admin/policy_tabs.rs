@@ -2,7 +2,7 @@
 //! wizard and the policy editor. Each edits one `RwSignal<PolicyDraft>`; conditional parts
 //! hang off memos so typing never rebuilds (and never steals focus from) the inputs.
 
-use crate::widgets::*;
+use crate::ui::*;
 use domain::model::*;
 use leptos::prelude::*;
 
@@ -81,8 +81,8 @@ pub fn PolicyNameFields(policy: RwSignal<PolicyDraft>) -> impl IntoView {
     let (name, set_name) = text(policy, |d| &d.name, |d, v| d.name = v);
     let (desc, set_desc) = text(policy, |d| &d.description, |d, v| d.description = v);
     view! {
-        <Bound label="Policy name" id="policy-name" value=name on_input=set_name error=problem("policy_name") maxlength=120 required=true />
-        <Bound label="Policy description" id="policy-description" value=desc on_input=set_desc error=problem("policy_description") maxlength=1000 />
+        <Bound label="Policy name" id="policy-name" value=name on_input=set_name error=problem("policy_name") maxlength=PolicyName::MAX_CHARS required=true />
+        <Bound label="Policy description" id="policy-description" value=desc on_input=set_desc error=problem("policy_description") maxlength=PolicyDescription::MAX_CHARS />
     }
 }
 
@@ -263,9 +263,9 @@ fn StageEditor(policy: RwSignal<PolicyDraft>, i: usize) -> impl IntoView {
                 selected=list(|s| s.fallback.clone()) on_change=set_list(|s, v| s.fallback = v)
                 error=problem(f("fallback"))
                 hint=if i == 0 { "Decide when the requestor has no manager, or when no approver can be found." } else { "Decide when no approver can be found." } />
-            <Bound label="Decision must be made in how many days?" id=id("days") input_type="number" min=1 max=limits::MAX_DECISION_DAYS
+            <Bound label="Decision must be made in how many days?" id=id("days") input_type="number" min=limits::MIN_PERIOD max=limits::MAX_DECISION_DAYS
                 value=stage(|s| s.decision_days.clone()) on_input=set(|s, v| s.decision_days = v) error=problem(f("decision_days"))
-                hint="1 to 14 days. A request nobody decides in time expires." suffix="days" />
+                hint=format!("{} to {} days. A request nobody decides in time expires.", limits::MIN_PERIOD, limits::MAX_DECISION_DAYS) suffix="days" />
             <YesNo legend="Require approver justification" name=id("justification")
                 value=flag(|s| s.require_justification) on_change=set_flag(|s, v| s.require_justification = v) />
             <details class="advanced" open=advanced_open>
@@ -276,7 +276,7 @@ fn StageEditor(policy: RwSignal<PolicyDraft>, i: usize) -> impl IntoView {
                     <PrincipalPicker label="Alternate approvers" id=id("alternates") users=true groups=true
                         selected=list(|s| s.alternates.clone()) on_change=set_list(|s, v| s.alternates = v)
                         error=problem(f("alternates")) />
-                    <Bound label="Forward to alternate approver(s) after how many days" id=id("forward-days") input_type="number" min=1 max=limits::MAX_DECISION_DAYS
+                    <Bound label="Forward to alternate approver(s) after how many days" id=id("forward-days") input_type="number" min=limits::MIN_PERIOD max=limits::MAX_DECISION_DAYS
                         value=stage(|s| s.forward_after_days.clone()) on_input=set(|s, v| s.forward_after_days = v)
                         error=problem(f("forward_after_days"))
                         hint="Needs a decision window of at least 4 days; at least half of it, and before its last day." suffix="days" />
@@ -472,11 +472,11 @@ pub fn LifecycleTab(policy: RwSignal<PolicyDraft>) -> impl IntoView {
             }) />
         {move || match kind.get() {
             ExpiryKind::Days => view! {
-                <Bound label="Assignments expire after" id="expiry-after-days" input_type="number" min=1 max=limits::MAX_EXPIRY_DAYS
-                    value=days on_input=set_days error=problem("expiry_days") suffix="days" hint="1 to 3660 days after access is granted." />
+                <Bound label="Assignments expire after" id="expiry-after-days" input_type="number" min=limits::MIN_PERIOD max=limits::MAX_EXPIRY_DAYS
+                    value=days on_input=set_days error=problem("expiry_days") suffix="days" hint=format!("{} to {} days after access is granted.", limits::MIN_PERIOD, limits::MAX_EXPIRY_DAYS) />
             }.into_any(),
             ExpiryKind::Hours => view! {
-                <Bound label="Assignments expire after" id="expiry-after-hours" input_type="number" min=1 max=limits::MAX_EXPIRY_HOURS
+                <Bound label="Assignments expire after" id="expiry-after-hours" input_type="number" min=limits::MIN_PERIOD max=limits::MAX_EXPIRY_HOURS
                     value=hours on_input=set_hours error=problem("expiry_hours") suffix="hours" />
             }.into_any(),
             ExpiryKind::OnDate => view! {
@@ -506,7 +506,7 @@ pub fn LifecycleTab(policy: RwSignal<PolicyDraft>) -> impl IntoView {
                             policy.update(|d| d.review.frequency = f);
                         }
                     }) />
-                <Bound label="Duration (in days)" id="review-duration" input_type="number" min=1 value=duration on_input=set_duration
+                <Bound label="Duration (in days)" id="review-duration" input_type="number" min=limits::MIN_PERIOD value=duration on_input=set_duration
                     error=problem("review_duration") hint="How long each review stays open; it must end before the next one starts." />
                 <Radios legend="Reviewers" name="reviewers"
                     options=options(ReviewerKind::ALL, ReviewerKind::code, ReviewerKind::label)

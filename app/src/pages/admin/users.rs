@@ -1,12 +1,11 @@
 use crate::api::directory::{CreateUser, ImportUsers, UpdateUser, get_user, list_users};
-use crate::components::*;
 use crate::error::AppError;
 use crate::layout::AdminOnly;
+use crate::ui::*;
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 const USER_FIELDS: &[&str] = &[
     "email",
@@ -17,10 +16,6 @@ const USER_FIELDS: &[&str] = &[
     "job_title",
     "enabled",
 ];
-
-fn page_param(raw: Option<String>) -> u32 {
-    raw.and_then(|p| p.parse().ok()).unwrap_or(1)
-}
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -34,10 +29,9 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn UsersList() -> impl IntoView {
-    let query = use_query_map();
-    let q = move || query.read().get("q").unwrap_or_default();
-    let page = move || page_param(query.read().get("page"));
-    let users = Resource::new(move || (q(), page()), |(q, p)| list_users(q, p));
+    let list = ListQuery::from_url();
+    let q = move || list.q();
+    let users = Resource::new(move || (q(), list.page()), |(q, p)| list_users(q, p));
     view! {
         <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
         <div class="page-header">
@@ -47,27 +41,19 @@ fn UsersList() -> impl IntoView {
                 <a class="button secondary" href="/admin/directory/users/import">"Import users"</a>
             </div>
         </div>
-        <Form method="GET" action="" attr:class="searchbar" attr:role="search">
-            <label class="sr-only" for="user-search">"Search users"</label>
-            <input id="user-search" type="search" name="q" value=q placeholder="Name or email" maxlength="200" />
-            <button type="submit">"Search"</button>
-        </Form>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                    Ok(p) if p.items.is_empty() => {
-                        let text = if q().is_empty() {
-                            "There are no users yet. Create one, or import a CSV file.".to_owned()
-                        } else {
-                            format!("No user matches “{}”. Try part of a name or an email address.", q())
-                        };
-                        view! { <div class="empty-state"><p>{text}</p></div> }.into_any()
-                    }
-                    Ok(p) => view! { <UsersTable page=p q=q() /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <SearchBar id="user-search" label="Search users" placeholder="Name or email" q=Signal::derive(q) />
+        <Loaded resource=users let:p>
+            {if p.items.is_empty() {
+                let text = if q().is_empty() {
+                    "There are no users yet. Create one, or import a CSV file.".to_owned()
+                } else {
+                    format!("No user matches “{}”. Try part of a name or an email address.", q())
+                };
+                view! { <div class="empty-state"><p>{text}</p></div> }.into_any()
+            } else {
+                view! { <UsersTable page=p q=q() /> }.into_any()
+            }}
+        </Loaded>
     }
 }
 
@@ -103,14 +89,13 @@ fn UsersTable(page: Page<UserSummary>, q: String) -> impl IntoView {
 /// The fields of a user, empty for a new one or filled for an edit.
 #[component]
 fn UserFields(initial: UserForm, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    let field =
-        move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
+    let field = field_errors(error);
     let is_guest = initial.user_type == "guest";
     let enabled = initial.enabled;
     view! {
         <div class="form-grid">
-            <TextField label="Email" name="email" input_type="email" required=true maxlength=254 value=initial.email error=field("email") />
-            <TextField label="Display name" name="display_name" required=true maxlength=120 value=initial.display_name error=field("display_name") />
+            <TextField label="Email" name="email" input_type="email" required=true maxlength=Email::MAX_LEN value=initial.email error=field("email") />
+            <TextField label="Display name" name="display_name" required=true maxlength=DisplayName::MAX_CHARS value=initial.display_name error=field("display_name") />
             <div class="field">
                 <label for="field-user_type">"User type"</label>
                 <select id="field-user_type" name="user_type">
@@ -119,10 +104,10 @@ fn UserFields(initial: UserForm, #[prop(into)] error: Signal<Option<AppError>>) 
                 </select>
                 <p class="field-error" hidden=move || field("user_type").get().is_none()>{move || field("user_type").get()}</p>
             </div>
-            <TextField label="Manager email" name="manager_email" input_type="email" maxlength=254 value=initial.manager_email
+            <TextField label="Manager email" name="manager_email" input_type="email" maxlength=Email::MAX_LEN value=initial.manager_email
                 hint="Leave empty for no manager." error=field("manager_email") />
-            <TextField label="Department" name="department" maxlength=120 value=initial.department error=field("department") />
-            <TextField label="Job title" name="job_title" maxlength=120 value=initial.job_title error=field("job_title") />
+            <TextField label="Department" name="department" maxlength=Department::MAX_CHARS value=initial.department error=field("department") />
+            <TextField label="Job title" name="job_title" maxlength=JobTitle::MAX_CHARS value=initial.job_title error=field("job_title") />
             <fieldset class="choice">
                 <legend>"Account enabled"</legend>
                 <label class="radio"><input type="radio" name="enabled" value="yes" checked=enabled />"Yes"</label>
@@ -136,7 +121,7 @@ fn UserFields(initial: UserForm, #[prop(into)] error: Signal<Option<AppError>>) 
 #[component]
 pub fn NewUserPage() -> impl IntoView {
     let action = ServerAction::<CreateUser>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = error_of(action.value());
     let new_user = || UserForm {
         user_type: "member".into(),
         enabled: true,
@@ -172,14 +157,9 @@ pub fn UserDetailPage() -> impl IntoView {
         <Title text="User · Tessera" />
         <AdminOnly>
             <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/directory/users">"Users"</a></div>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match user.await {
-                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                        Ok(d) => view! { <UserDetailView detail=d update=update /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=user let:d>
+                <UserDetailView detail=d update=update />
+            </Loaded>
         </AdminOnly>
     }
 }
@@ -187,8 +167,7 @@ pub fn UserDetailPage() -> impl IntoView {
 #[component]
 fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl IntoView {
     let u = detail.user.clone();
-    let error = Signal::derive(move || update.value().get().and_then(Result::err));
-    let saved = move || matches!(update.value().get(), Some(Ok(())));
+    let error = error_of(update.value());
     let initial = UserForm {
         email: u.email.clone(),
         display_name: u.display_name.clone(),
@@ -298,7 +277,7 @@ fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl 
         <details class="panel">
             <summary>"Edit user"</summary>
             <FormAlert error=error fields=USER_FIELDS />
-            <p class="alert alert-success" role="status" hidden=move || !saved()>"Saved."</p>
+            <SavedNote when=succeeded(update.value())>"Saved."</SavedNote>
             <ActionForm action=update attr:class="form">
                 <input type="hidden" name="id" value=u.id.to_string() />
                 <UserFields initial=initial error=error />
@@ -315,34 +294,32 @@ fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl 
 #[component]
 fn SignInAdmin(id: String, name: String) -> impl IntoView {
     use crate::api::directory::{ResetPassword, SignOutEverywhere};
-    use crate::widgets::ConfirmDialog;
     let reset = ServerAction::<ResetPassword>::new();
     let sign_out = ServerAction::<SignOutEverywhere>::new();
-    let reset_error = Signal::derive(move || reset.value().get().and_then(Result::err));
-    let field =
-        move |f: &'static str| Signal::derive(move || reset_error.get().and_then(|e| e.field(f)));
-    let sign_out_error = Signal::derive(move || sign_out.value().get().and_then(Result::err));
+    let reset_error = error_of(reset.value());
+    let field = field_errors(reset_error);
+    let sign_out_error = error_of(sign_out.value());
     let confirm = RwSignal::new(false);
     let id_out = id.clone();
     view! {
         <section class="panel">
             <h2>"Password and sessions"</h2>
             <FormAlert error=sign_out_error fields=&[] />
-            <p class="alert alert-success" role="status" hidden=move || !matches!(sign_out.value().get(), Some(Ok(())))>
+            <SavedNote when=succeeded(sign_out.value())>
                 {format!("{name} was signed out of every session.")}
-            </p>
+            </SavedNote>
             <p>"Signing out ends every session this person has, in every browser; they can sign in again with their password."</p>
             <button type="button" class="danger" on:click=move |_| confirm.set(true)>"Sign out all sessions"</button>
             <h3>"Set a new password"</h3>
             <FormAlert error=reset_error fields=&["new_password", "confirm_password"] />
-            <p class="alert alert-success" role="status" hidden=move || !matches!(reset.value().get(), Some(Ok(())))>
+            <SavedNote when=succeeded(reset.value())>
                 "The new password is set; every session of this person was signed out."
-            </p>
+            </SavedNote>
             <ActionForm action=reset attr:class="form">
                 <input type="hidden" name="id" value=id />
-                <TextField label="New password" name="new_password" id="reset-new" input_type="password" autocomplete="new-password" required=true maxlength=domain::model::NewPassword::MAX_CHARS
-                    hint="At least 12 characters. Common passwords are refused." error=field("new_password") />
-                <TextField label="Confirm new password" name="confirm_password" id="reset-confirm" input_type="password" autocomplete="new-password" required=true maxlength=domain::model::NewPassword::MAX_CHARS error=field("confirm_password") />
+                <TextField label="New password" name="new_password" id="reset-new" input_type="password" autocomplete="new-password" required=true maxlength=NewPassword::MAX_CHARS
+                    hint=format!("At least {} characters. Common passwords are refused.", NewPassword::MIN_CHARS) error=field("new_password") />
+                <TextField label="Confirm new password" name="confirm_password" id="reset-confirm" input_type="password" autocomplete="new-password" required=true maxlength=NewPassword::MAX_CHARS error=field("confirm_password") />
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || reset.pending().get()>"Set password"</button>
                 </div>
@@ -357,7 +334,7 @@ fn SignInAdmin(id: String, name: String) -> impl IntoView {
 #[component]
 pub fn ImportUsersPage() -> impl IntoView {
     let action = ServerAction::<ImportUsers>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = error_of(action.value());
     let csv_error = Signal::derive(move || error.get().and_then(|e| e.field("csv")));
     let text = RwSignal::new(String::new());
     let load_file = move |_ev: leptos::ev::Event| {

@@ -4,10 +4,9 @@ use super::policy_tabs::*;
 use crate::api::packages::{
     check_package, check_policy, create_package, get_package, load_wizard, save_policy,
 };
-use crate::components::{ErrorAlert, Loading};
 use crate::error::AppError;
 use crate::layout::AdminOnly;
-use crate::widgets::*;
+use crate::ui::*;
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -131,9 +130,9 @@ fn Wizard(context: WizardContext) -> impl IntoView {
             <h2>{move || tab.get().label()}</h2>
             {move || match tab.get() {
                 WizardTab::Basics => view! {
-                    <Bound label="Name" id="name" value=name on_input=Callback::new(move |v| name.set(v)) error=problem("name") maxlength=200 required=true />
+                    <Bound label="Name" id="name" value=name on_input=Callback::new(move |v| name.set(v)) error=problem("name") maxlength=PackageName::MAX_CHARS required=true />
                     <Bound label="Description" id="description" value=description on_input=Callback::new(move |v| description.set(v))
-                        error=problem("description") maxlength=2000 required=true hint="Requestors read this in My Access: say what the package gives and who it is for." />
+                        error=problem("description") maxlength=PackageDescription::MAX_CHARS required=true hint="Requestors read this in My Access: say what the package gives and who it is for." />
                     <Select label="Catalog" id="catalog" options=catalog_options.clone() selected=catalog
                         on_change=Callback::new(move |v| catalog.set(v)) error=problem("catalog") />
                     <YesNo legend="Hidden" name="hidden" value=hidden on_change=Callback::new(move |v| hidden.set(v))

@@ -21,31 +21,5 @@ pub const MAX_REVIEW_JUSTIFICATION_CHARS: usize = 2000;
 /// Longest password a sign-in reads, in bytes, before refusing without hashing it.
 pub const MAX_SIGN_IN_PASSWORD_BYTES: usize = NewPassword::MAX_CHARS * 4;
 
-/// The least a policy's day or hour count may be (decision days, forwarding, expiry, review
-/// duration).
-pub const MIN_PERIOD: u32 = 1;
-
 /// Most people one direct assignment may name.
 pub const MAX_DIRECT_ASSIGNEES: usize = 50;
-
-/// Until the services read these constants, they keep their own copies: they must agree.
-#[cfg(all(test, feature = "server"))]
-mod tests {
-    #[test]
-    fn the_services_validate_with_these_bounds() {
-        use crate::service;
-        assert_eq!(super::MAX_SEARCH_CHARS, service::MAX_SEARCH_CHARS);
-        assert_eq!(
-            super::MAX_JUSTIFICATION_CHARS,
-            service::requests::MAX_JUSTIFICATION_CHARS
-        );
-        assert_eq!(
-            super::MAX_REVIEW_JUSTIFICATION_CHARS,
-            service::reviews::MAX_REVIEW_JUSTIFICATION_CHARS
-        );
-        assert_eq!(
-            super::MAX_DIRECT_ASSIGNEES,
-            service::requests::MAX_DIRECT_ASSIGNEES
-        );
-    }
-}

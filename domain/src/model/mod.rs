@@ -11,6 +11,7 @@ mod notifications;
 mod packages;
 mod requests;
 mod reviews;
+mod states;
 
 pub use audit::*;
 pub use catalogs::*;
@@ -20,6 +21,7 @@ pub use notifications::*;
 pub use packages::*;
 pub use requests::*;
 pub use reviews::*;
+pub use states::*;
 pub use values::*;
 
 use serde::{Deserialize, Serialize};

@@ -168,11 +168,21 @@ impl std::fmt::Debug for NewPassword {
 }
 
 macro_rules! str_enum {
+    // `#[codes]` first: serialized as the stored code (states and kinds, whose code is the
+    // wire format); without it, as the variant's name (enums inside stored policy JSON).
+    (#[codes] $(#[$m:meta])* $name:ident { $($variant:ident = $code:literal / $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $code)] $variant),+ }
+        str_enum!(@impl $name { $($variant = $code / $label),+ });
+    };
     ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal / $label:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $name { $($variant),+ }
-
+        str_enum!(@impl $name { $($variant = $code / $label),+ });
+    };
+    (@impl $name:ident { $($variant:ident = $code:literal / $label:literal),+ }) => {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
@@ -191,6 +201,42 @@ macro_rules! str_enum {
                     $($code => Ok($name::$variant),)+
                     other => Err(format!("'{}' is not one of: {}", other, [$($code),+].join(", "))),
                 }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        // Read and written as its code; a stored value that is not a code fails the query
+        // (fail closed: never a default).
+        #[cfg(feature = "server")]
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "server")]
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let code = <&str as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+                Ok($name::parse(code).map_err(|e| format!("{}: {e}", stringify!($name)))?)
+            }
+        }
+
+        #[cfg(feature = "server")]
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&'q str as sqlx::Encode<'q, sqlx::Any>>::encode(self.code(), buf)
             }
         }
     };

@@ -34,40 +34,7 @@ pub fn period_at(spec: &ReviewSpec, now: DateTime<Utc>) -> Option<ReviewPeriod> 
     })
 }
 
-/// A reviewer's choice on one person's access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReviewDecision {
-    Approve,
-    Deny,
-    DontKnow,
-}
-
-impl ReviewDecision {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Deny => "deny",
-            Self::DontKnow => "dontKnow",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Some(match code {
-            "approve" => Self::Approve,
-            "deny" => Self::Deny,
-            "dontKnow" => Self::DontKnow,
-            _ => return None,
-        })
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Approve => "Approve",
-            Self::Deny => "Deny",
-            Self::DontKnow => "Don't know",
-        }
-    }
-}
+pub use crate::model::ReviewDecision;
 
 /// The decision helper looks back this far for a sign-in.
 pub fn recent_sign_in_days() -> i64 {

@@ -112,7 +112,7 @@ async fn verify_credentials(
     let Some(email) = email else {
         return Err(DomainError::invalid("email", "Email is required."));
     };
-    if password.len() > NewPassword::MAX_CHARS * 4 {
+    if password.len() > crate::model::limits::MAX_SIGN_IN_PASSWORD_BYTES {
         return Err(DomainError::invalid("form", WRONG_CREDENTIALS));
     }
     let key = email.as_str().to_owned();

@@ -53,7 +53,7 @@ impl Ctx {
 }
 
 /// Longest search text any list accepts.
-pub const MAX_SEARCH_CHARS: usize = 200;
+pub use crate::model::limits::MAX_SEARCH_CHARS;
 
 /// Refuses search text longer than any list accepts, on the search field `q`.
 pub(crate) fn check_search(query: &str) -> DomainResult<()> {

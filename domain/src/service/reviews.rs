@@ -15,7 +15,7 @@ use serde_json::json;
 /// How many reviews, and items per review, a page shows.
 pub const REVIEWS_LIMIT: i64 = 50;
 pub const ITEMS_LIMIT: i64 = 200;
-pub const MAX_REVIEW_JUSTIFICATION_CHARS: usize = 2000;
+pub use crate::model::limits::MAX_REVIEW_JUSTIFICATION_CHARS;
 
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -83,7 +83,7 @@ pub async fn decide_review(
     justification: &str,
 ) -> DomainResult<()> {
     let now = ctx.clock.now();
-    let Some(choice) = ReviewDecision::parse(decision) else {
+    let Ok(choice) = ReviewDecision::parse(decision) else {
         return Err(DomainError::invalid(
             "decision",
             "Choose Approve, Deny or Don't know.",
@@ -304,10 +304,10 @@ pub async fn apply_results(
                 |what: &str| DomainError::Internal(format!("unreadable review {what}").into());
             let decision = decision
                 .as_deref()
-                .map(|d| ReviewDecision::parse(d).ok_or_else(|| unreadable("decision")))
+                .map(|d| ReviewDecision::parse(d).map_err(|_| unreadable("decision")))
                 .transpose()?;
             let recommendation = ReviewDecision::parse(&recommendation)
-                .ok_or_else(|| unreadable("recommendation"))?;
+                .map_err(|_| unreadable("recommendation"))?;
             let keep = keeps_access(decision, recommendation, h.settings.if_no_response);
             let result = if keep { "kept" } else { "removed" };
             if !store::set_result(&mut tx, review, assignment, result, now).await? {

@@ -131,6 +131,9 @@ impl ReviewFrequency {
 
 /// Bounds that protect the server and keep the product's own limits.
 pub mod limits {
+    /// The least a policy's day or hour count may be (decision days, forwarding, expiry, review
+    /// duration).
+    pub const MIN_PERIOD: u32 = 1;
     pub const MAX_STAGES: usize = 3;
     pub const MAX_DECISION_DAYS: u32 = 14;
     /// Forwarding to alternate approvers needs a decision window at least this long.

@@ -108,7 +108,7 @@ impl PolicyDraft {
                 whole(
                     &s.decision_days,
                     "Decision must be made in how many days?",
-                    1,
+                    MIN_PERIOD,
                     MAX_DECISION_DAYS,
                 ),
             );
@@ -126,7 +126,7 @@ impl PolicyDraft {
                     whole(
                         &s.forward_after_days,
                         "Forward to alternate approver(s) after how many days",
-                        1,
+                        MIN_PERIOD,
                         MAX_DECISION_DAYS,
                     ),
                 );
@@ -233,7 +233,7 @@ impl PolicyDraft {
                     whole(
                         &self.expiry_days,
                         "Assignments expire after (days)",
-                        1,
+                        MIN_PERIOD,
                         MAX_EXPIRY_DAYS,
                     ),
                 )
@@ -244,7 +244,7 @@ impl PolicyDraft {
                     whole(
                         &self.expiry_hours,
                         "Assignments expire after (hours)",
-                        1,
+                        MIN_PERIOD,
                         MAX_EXPIRY_HOURS,
                     ),
                 )
@@ -299,7 +299,7 @@ impl PolicyDraft {
         let max = r.frequency.max_duration_days();
         let duration = p.check(
             "review_duration",
-            whole(&r.duration_days, "Duration (in days)", 1, max).map_err(|_| {
+            whole(&r.duration_days, "Duration (in days)", MIN_PERIOD, max).map_err(|_| {
                 format!(
                     "Duration (in days) must be a whole number from 1 to {max}, so each {} review ends before the next one starts.",
                     r.frequency.label().to_lowercase()

@@ -3,7 +3,7 @@
 use super::*;
 
 /// How many people one direct assignment may name.
-pub const MAX_DIRECT_ASSIGNEES: usize = 50;
+pub use crate::model::limits::MAX_DIRECT_ASSIGNEES;
 
 /// An administrator's direct assignment: who, under which policy, until when, and why.
 #[derive(Debug, Clone, Default)]

@@ -37,7 +37,7 @@ pub use submit::*;
 
 /// How many members of an approver group are asked (one of them decides).
 const MAX_GROUP_APPROVERS: i64 = 500;
-pub const MAX_JUSTIFICATION_CHARS: usize = 2000;
+pub use crate::model::limits::MAX_JUSTIFICATION_CHARS;
 
 /// What a person fills in to request an access package. Dates are kept as typed
 /// (YYYY-MM-DD) so a wrong one is reported against its field.

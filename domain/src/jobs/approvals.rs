@@ -19,7 +19,7 @@ pub(super) async fn expire_request(
     let r = requests::get(&mut tx, s.request).await?;
     let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
     let legal =
-        Lifecycle::of(&r.state, r.stage_no, of).is_some_and(|l| l.after(Step::Expire).is_ok());
+        Lifecycle::of(r.state, r.stage_no, of).is_some_and(|l| l.after(Step::Expire).is_ok());
     if !legal
         || r.stage_no != s.stage_no
         || !store::expire_stage(&mut tx, s.request, s.stage_no, now).await?
@@ -31,7 +31,15 @@ pub(super) async fn expire_request(
         s.stage_no,
         when(s.due_at)
     );
-    requests::set_state(&mut tx, s.request, "expired", s.stage_no, &reason, now).await?;
+    requests::set_state(
+        &mut tx,
+        s.request,
+        RequestState::Expired,
+        s.stage_no,
+        &reason,
+        now,
+    )
+    .await?;
     requests::event(&mut tx, s.request, "expired", None, &reason, now).await?;
     let package = store::package_name(&mut tx, r.package).await?;
     let requestor = users::summary(&mut tx, r.requestor).await?;
@@ -39,13 +47,13 @@ pub(super) async fn expire_request(
         &mut tx,
         NewNotification {
             user: r.requestor,
-            kind: "expired",
+            kind: NotificationKind::Expired,
             title: &format!("Your request has expired: {package}"),
             body: &format!(
                 "No approver decided your request for {package} by {}. You can submit it again.",
                 when(s.due_at)
             ),
-            link: "/myaccess/requests",
+            link: Link::Requests,
             event: &format!("request:{}:expired", s.request),
         },
         now,
@@ -56,14 +64,14 @@ pub(super) async fn expire_request(
             &mut tx,
             NewNotification {
                 user: approver,
-                kind: "requestExpired",
+                kind: NotificationKind::RequestExpired,
                 title: &format!("Request has expired: {package}"),
                 body: &format!(
                     "The request of {} for {package} expired because nobody decided it by {}.",
                     requestor.display_name,
                     when(s.due_at)
                 ),
-                link: "/myaccess/approvals",
+                link: Link::Approvals,
                 event: &format!("request:{}:expired", s.request),
             },
             now,
@@ -137,14 +145,14 @@ pub(super) async fn forward_stage(
         &mut tx,
         NewNotification {
             user: *user,
-            kind: "forwarded",
+            kind: NotificationKind::Forwarded,
             title: &format!("Approval required (forwarded): {package}"),
             body: &format!(
                 "{} requests {package} and the approvers have not decided yet. Approve or deny by {}.",
                 requestor.display_name,
                 when(s.due_at)
             ),
-            link: "/myaccess/approvals",
+            link: Link::Approvals,
             event: &format!("request:{}:stage{}:forwarded", s.request, s.stage_no),
         },
         now,
@@ -189,14 +197,14 @@ pub(super) async fn remind_approvers(
         &mut tx,
         NewNotification {
             user: approver,
-            kind: "approvalReminder",
+            kind: NotificationKind::ApprovalReminder,
             title: &format!("Reminder: approve or deny {package} by {}", when(s.due_at)),
             body: &format!(
                 "{} still waits for a decision on {package}. Without one by {} the request expires.",
                 requestor.display_name,
                 when(s.due_at)
             ),
-            link: "/myaccess/approvals",
+            link: Link::Approvals,
             event: &format!("request:{}:stage{}:reminder", s.request, s.stage_no),
         },
         now,

@@ -24,10 +24,10 @@ pub(super) async fn start_assignment(
         &mut tx,
         NewNotification {
             user: a.user,
-            kind: "delivered",
+            kind: NotificationKind::Delivered,
             title: &format!("You now have access: {name}"),
             body: &format!("Your access to {name} has started."),
-            link: "/myaccess?tab=active",
+            link: Link::ActiveAccess,
             event: &format!("assignment:{}:started", a.id),
         },
         now,
@@ -64,7 +64,9 @@ pub(super) async fn expire_assignment(
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let mut tx = item_tx(ctx, "assignment_expiry", &a.id.to_string()).await?;
-    let Some(revoked) = requests::end_assignment(&mut tx, a.id, "expired", now).await? else {
+    let Some(revoked) =
+        requests::end_assignment(&mut tx, a.id, AssignmentState::Expired, now).await?
+    else {
         return Ok(false);
     };
     let package = store::package_name(&mut tx, a.package).await?;
@@ -73,13 +75,13 @@ pub(super) async fn expire_assignment(
         &mut tx,
         NewNotification {
             user: a.user,
-            kind: "accessEnded",
+            kind: NotificationKind::AccessEnded,
             title: &format!("Access has ended: {package}"),
             body: &format!(
             "Your access to {package} ended {}. Request it again from My Access if you still need it.",
             when(a.ends_at)
         ),
-            link: "/myaccess?tab=expired",
+            link: Link::ExpiredAccess,
             event: &format!("assignment:{}:ended", a.id),
         },
         now,
@@ -144,10 +146,10 @@ pub(super) async fn remind_expiring(
         &mut tx,
         NewNotification {
             user: a.user,
-            kind: "expiring",
+            kind: NotificationKind::Expiring,
             title: &title,
             body: &body,
-            link: "/myaccess?tab=active",
+            link: Link::ActiveAccess,
             event: &format!("assignment:{}:expiring{}", a.id, reminder.code()),
         },
         now,

@@ -39,7 +39,7 @@ pub(super) async fn send_emails(
                 &email.display_name,
                 &email.title,
                 &email.body,
-                &email.link,
+                email.link,
                 &mailer.base_url,
             );
             match mailer

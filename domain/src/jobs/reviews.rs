@@ -98,13 +98,13 @@ pub(super) async fn start_review(
         &mut tx,
         NewNotification {
             user: reviewer,
-            kind: "reviewStarted",
+            kind: NotificationKind::ReviewStarted,
             title: &format!("Review access to {name} by {}", when(period.ends)),
             body: &format!(
                 "An access review of {name} has started. Approve or deny each person's access by {}.",
                 when(period.ends)
             ),
-            link: "/myaccess/reviews",
+            link: Link::Reviews,
             event: &format!("review:{id}:started"),
         },
         now,
@@ -143,7 +143,7 @@ pub(super) async fn remind_reviewers(
             &mut tx,
             NewNotification {
                 user: reviewer,
-                kind: "reviewReminder",
+                kind: NotificationKind::ReviewReminder,
                 title: &format!(
                     "Reminder: review access to {} by {}",
                     h.package_name,
@@ -154,7 +154,7 @@ pub(super) async fn remind_reviewers(
                     h.package_name,
                     when(h.ends_at)
                 ),
-                link: "/myaccess/reviews",
+                link: Link::Reviews,
                 event: &format!("review:{}:reminder", h.id),
             },
             now,

@@ -65,8 +65,8 @@ pub struct EmailProblem {
     pub to: String,
     pub title: String,
     pub attempts: i64,
-    /// "pending" (will be retried) or "failed" (given up).
-    pub state: String,
+    /// Pending (will be retried) or failed (given up).
+    pub state: super::EmailState,
     pub error: String,
     pub created_at: DateTime<Utc>,
 }
@@ -85,7 +85,7 @@ pub struct JobFailure {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxStatus {
     /// Emails per state: pending, sending, sent, failed, stale.
-    pub counts: Vec<(String, i64)>,
+    pub counts: Vec<(super::EmailState, i64)>,
     pub problems: Vec<EmailProblem>,
     pub failures: Vec<JobFailure>,
 }

@@ -1,18 +1,18 @@
 //! In-app notifications: what the bell in the shell lists.
 
-use super::NotificationId;
+use super::{Link, NotificationId, NotificationKind};
 use serde::{Deserialize, Serialize};
 
 /// One message to one person, with where to go to act on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
     pub id: NotificationId,
-    /// What happened: "approvalRequired", "approved", "denied", "delivered", "assigned", …
-    pub kind: String,
+    /// What happened.
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
-    /// A path inside Tessera ("/myaccess/approvals").
-    pub link: String,
+    /// Where to go to act on it.
+    pub link: Link,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub read: bool,
 }

@@ -6,7 +6,7 @@ pub struct RequestSummary {
     pub id: RequestId,
     pub package_id: AccessPackageId,
     pub package_name: String,
-    pub state: String,
+    pub state: RequestState,
     pub stage_no: u32,
     pub stage_count: u32,
     pub outcome: String,
@@ -61,7 +61,7 @@ pub struct ApprovalItem {
     pub submitted_at: chrono::DateTime<chrono::Utc>,
     pub period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
     /// For history: "approved"/"denied", when, and the reason given.
-    pub decision: Option<(String, chrono::DateTime<chrono::Utc>, String)>,
+    pub decision: Option<(StageDecision, chrono::DateTime<chrono::Utc>, String)>,
 }
 
 /// One access package card in My Access.
@@ -87,22 +87,8 @@ pub struct MyAccessCard {
 pub struct AssignmentView {
     pub id: AssignmentId,
     pub user: UserRef,
-    pub state: String,
+    pub state: AssignmentState,
     pub starts_at: chrono::DateTime<chrono::Utc>,
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
     pub policy: Option<String>,
-}
-
-/// Text for a request state, as the requestor reads it.
-pub fn request_state_label(state: &str) -> &'static str {
-    match state {
-        "submitted" => "Submitted",
-        "pendingApproval" => "Pending approval",
-        "delivering" => "Delivering",
-        "delivered" => "Delivered",
-        "denied" => "Denied",
-        "canceled" => "Canceled",
-        "expired" => "Expired",
-        _ => "Unknown",
-    }
 }

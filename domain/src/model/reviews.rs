@@ -1,6 +1,8 @@
 //! Access reviews as reviewers and administrators see them.
 
-use super::{AccessPackageId, AssignmentId, ReviewId, UserRef};
+use super::{
+    AccessPackageId, AssignmentId, ReviewDecision, ReviewId, ReviewResult, ReviewState, UserRef,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -10,14 +12,14 @@ pub struct ReviewItemView {
     pub assignment_id: AssignmentId,
     pub person: UserRef,
     /// "approve" or "deny", with the reason (shown when decision helpers are on).
-    pub recommendation: Option<(String, String)>,
+    pub recommendation: Option<(ReviewDecision, String)>,
     /// "approve", "deny", "dontKnow", or `None` while not reviewed.
-    pub decision: Option<String>,
+    pub decision: Option<ReviewDecision>,
     pub justification: String,
     /// Who decided last, and when.
     pub decided: Option<(String, DateTime<Utc>)>,
     /// After the review: "kept" or "removed".
-    pub result: Option<String>,
+    pub result: Option<ReviewResult>,
 }
 
 /// A review a person takes part in, with the items they decide.
@@ -44,7 +46,7 @@ pub struct ReviewInstance {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     /// "active" or "completed".
-    pub state: String,
+    pub state: ReviewState,
     pub if_no_response: String,
     pub total: i64,
     pub approved: i64,

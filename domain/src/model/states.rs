@@ -27,6 +27,33 @@ impl RequestState {
 
 str_enum!(
     #[codes]
+    /// The request lists' state filter.
+    RequestFilter {
+        All = "all" / "All",
+        Pending = "pending" / "Pending approval",
+        Delivered = "delivered" / "Delivered",
+        Denied = "denied" / "Denied",
+        Canceled = "canceled" / "Canceled",
+        Expired = "expired" / "Expired",
+    }
+);
+
+impl RequestFilter {
+    /// The states it lists; none for all.
+    pub fn states(self) -> &'static [RequestState] {
+        match self {
+            Self::All => &[],
+            Self::Pending => &[RequestState::Submitted, RequestState::PendingApproval],
+            Self::Delivered => &[RequestState::Delivered],
+            Self::Denied => &[RequestState::Denied],
+            Self::Canceled => &[RequestState::Canceled],
+            Self::Expired => &[RequestState::Expired],
+        }
+    }
+}
+
+str_enum!(
+    #[codes]
     /// Who started a request and why.
     RequestKind {
         UserAdd = "userAdd" / "Request",

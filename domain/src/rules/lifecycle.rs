@@ -1,6 +1,7 @@
 //! Pure timing rules of the lifecycle engine: when approvers are reminded, which expiry
 //! reminder is due, how failed work backs off, and how a notification reads as an email.
 
+use crate::model::Link;
 use chrono::{DateTime, Duration, Utc};
 
 /// Approvers are reminded once, halfway through the stage's decision window.
@@ -90,16 +91,11 @@ pub fn compose_email(
     recipient: &str,
     title: &str,
     body: &str,
-    link: &str,
+    link: Link,
     base_url: &str,
 ) -> Email {
-    let url = format!("{}{}", base_url.trim_end_matches('/'), link);
-    let action = match link {
-        l if l.starts_with("/myaccess/approvals") => "Open your approvals",
-        l if l.starts_with("/myaccess/reviews") => "Open your access reviews",
-        l if l.starts_with("/myaccess/requests") => "Open your requests",
-        _ => "Open My Access",
-    };
+    let url = format!("{}{}", base_url.trim_end_matches('/'), link.path());
+    let action = link.action();
     let text = format!(
         "Hello {recipient},\n\n{body}\n\n{action}: {url}\n\n-- \nTessera, your organization's access portal. You get this email because of your access or your approvals."
     );
@@ -200,11 +196,14 @@ mod tests {
             "Eric <E>",
             "Request denied: A&B",
             "Maria said \"no\" <script>",
-            "/myaccess/requests",
+            Link::Requests,
             "https://tessera.example/",
         );
         assert_eq!(e.subject, "Request denied: A&B");
-        assert!(e.text.contains("https://tessera.example/myaccess/requests"));
+        assert!(
+            e.text
+                .contains("Open your requests: https://tessera.example/myaccess/requests")
+        );
         assert!(e.text.contains("Maria said \"no\" <script>"));
         assert!(e.html.contains("Maria said &quot;no&quot; &lt;script&gt;"));
         assert!(e.html.contains("Hello Eric &lt;E&gt;"));

@@ -3,7 +3,8 @@
 //! use cases (submit, decide, deliver) build on these.
 
 use crate::model::{
-    AnswerFormat, ApproverSpec, Expiry, FieldError, GroupId, PrincipalKind, Question, Stage, UserId,
+    AnswerFormat, ApproverSpec, Expiry, FieldError, GroupId, PrincipalKind, Question, RequestState,
+    Stage, UserId,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -205,28 +206,31 @@ pub enum Step {
 }
 
 impl Lifecycle {
-    /// Reads the stored state (`None` for an unknown code).
-    pub fn of(state: &str, stage: u32, of: u32) -> Option<Self> {
+    /// Where a request in `state` stands, at stage `stage` of `of`; `None` when the stage
+    /// doesn't fit the state (a pending request's stage must be one of its stages).
+    pub fn of(state: RequestState, stage: u32, of: u32) -> Option<Self> {
         Some(match state {
-            "submitted" => Self::Submitted { of },
-            "pendingApproval" if (1..=of).contains(&stage) => Self::PendingApproval { stage, of },
-            "delivered" => Self::Delivered,
-            "denied" => Self::Denied,
-            "canceled" => Self::Canceled,
-            "expired" => Self::Expired,
-            _ => return None,
+            RequestState::Submitted => Self::Submitted { of },
+            RequestState::PendingApproval if (1..=of).contains(&stage) => {
+                Self::PendingApproval { stage, of }
+            }
+            RequestState::PendingApproval => return None,
+            RequestState::Delivered => Self::Delivered,
+            RequestState::Denied => Self::Denied,
+            RequestState::Canceled => Self::Canceled,
+            RequestState::Expired => Self::Expired,
         })
     }
 
-    /// The stored state code.
-    pub fn code(self) -> &'static str {
+    /// The state stored for it.
+    pub fn state(self) -> RequestState {
         match self {
-            Self::Submitted { .. } => "submitted",
-            Self::PendingApproval { .. } => "pendingApproval",
-            Self::Delivered => "delivered",
-            Self::Denied => "denied",
-            Self::Canceled => "canceled",
-            Self::Expired => "expired",
+            Self::Submitted { .. } => RequestState::Submitted,
+            Self::PendingApproval { .. } => RequestState::PendingApproval,
+            Self::Delivered => RequestState::Delivered,
+            Self::Denied => RequestState::Denied,
+            Self::Canceled => RequestState::Canceled,
+            Self::Expired => RequestState::Expired,
         }
     }
 
@@ -545,7 +549,7 @@ mod lifecycle_tests {
                         }
                         assert_eq!(
                             Lifecycle::of(
-                                next.code(),
+                                next.state(),
                                 match next {
                                     Lifecycle::PendingApproval { stage, .. } => stage,
                                     _ => 0,
@@ -601,7 +605,7 @@ mod lifecycle_tests {
             Ok(Lifecycle::PendingApproval { stage: 2, of: 2 })
         );
         assert_eq!(
-            Lifecycle::of("pendingApproval", 3, 2),
+            Lifecycle::of(RequestState::PendingApproval, 3, 2),
             None,
             "a stage beyond the policy is corrupt"
         );

@@ -62,7 +62,7 @@ async fn open_review(
     now: DateTime<Utc>,
 ) -> DomainResult<store::ReviewHead> {
     let h = store::head(conn, review).await?;
-    if h.state != "active" || now >= h.ends_at {
+    if h.state != ReviewState::Active || now >= h.ends_at {
         return Err(DomainError::Conflict(format!(
             "This review ended {}; decisions can no longer change.",
             when(h.ends_at)
@@ -112,7 +112,7 @@ pub async fn decide_review(
         &mut tx,
         review,
         assignment,
-        choice.code(),
+        choice,
         justification,
         actor.user_id,
         now,
@@ -298,18 +298,14 @@ pub async fn apply_results(
         // audit chain's lock last, as every use case does (no lock-order deadlock on Postgres).
         let mut events = Vec::new();
         for (assignment, user, decision, recommendation) in items {
-            // Fail closed: a stored decision or recommendation that can't be read stops the
-            // batch (it is retried next tick and reported), it never means "approve".
-            let unreadable =
-                |what: &str| DomainError::Internal(format!("unreadable review {what}").into());
-            let decision = decision
-                .as_deref()
-                .map(|d| ReviewDecision::parse(d).map_err(|_| unreadable("decision")))
-                .transpose()?;
-            let recommendation = ReviewDecision::parse(&recommendation)
-                .map_err(|_| unreadable("recommendation"))?;
+            // Fail closed: a stored decision or recommendation that can't be read fails the
+            // batch's query (it is retried next tick and reported), it never means "approve".
             let keep = keeps_access(decision, recommendation, h.settings.if_no_response);
-            let result = if keep { "kept" } else { "removed" };
+            let result = if keep {
+                ReviewResult::Kept
+            } else {
+                ReviewResult::Removed
+            };
             if !store::set_result(&mut tx, review, assignment, result, now).await? {
                 continue;
             }
@@ -318,7 +314,8 @@ pub async fn apply_results(
                 continue;
             }
             let Some(revoked) =
-                requests::end_assignment(&mut tx, assignment, "removed", now).await?
+                requests::end_assignment(&mut tx, assignment, AssignmentState::Removed, now)
+                    .await?
             else {
                 continue;
             };
@@ -335,13 +332,13 @@ pub async fn apply_results(
                 &mut tx,
                 &NewNotification {
                     user,
-                    kind: "accessEnded",
+                    kind: NotificationKind::AccessEnded,
                     title: &format!("Access has ended: {}", h.package_name),
                     body: &format!(
                         "Your access to {} was removed after an access review: {why}.",
                         h.package_name
                     ),
-                    link: "/myaccess?tab=expired",
+                    link: Link::ExpiredAccess,
                     event: &format!("assignment:{assignment}:ended"),
                 },
                 now,

@@ -233,7 +233,7 @@ pub async fn ended_assignments(
     limit: i64,
 ) -> DomainResult<Vec<DueAssignment>> {
     let mut out = Vec::new();
-    for state in ["delivered", "scheduled"] {
+    for state in [AssignmentState::Delivered, AssignmentState::Scheduled] {
         let rows: Vec<AssignmentTuple> = sqlx::query_as(&format!(
             "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
              FROM access_package_assignments a

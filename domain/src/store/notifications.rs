@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 /// A notification about to be written.
 pub struct NewNotification<'a> {
     pub user: UserId,
-    pub kind: &'a str,
+    pub kind: NotificationKind,
     pub title: &'a str,
     pub body: &'a str,
-    pub link: &'a str,
+    pub link: Link,
     /// Names the event, e.g. "request:<id>:delivered"; the recipient is appended.
     pub event: &'a str,
 }
@@ -41,7 +41,16 @@ pub async fn notify(
     Ok(done.rows_affected() == 1)
 }
 
-type Row = (String, String, String, String, String, i64, Option<i64>);
+#[derive(sqlx::FromRow)]
+struct StoredNotification {
+    id: String,
+    kind: NotificationKind,
+    title: String,
+    body: String,
+    link: Link,
+    created_at: i64,
+    read_at: Option<i64>,
+}
 
 /// The person's newest notifications and their unread count.
 pub async fn inbox(conn: &mut Conn, user: UserId, limit: i64) -> DomainResult<Inbox> {
@@ -51,7 +60,7 @@ pub async fn inbox(conn: &mut Conn, user: UserId, limit: i64) -> DomainResult<In
     .bind(user.to_string())
     .fetch_one(&mut *conn)
     .await?;
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<StoredNotification> = sqlx::query_as(
         "SELECT id, kind, title, body, link, created_at, read_at FROM notifications
          WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
     )
@@ -63,13 +72,13 @@ pub async fn inbox(conn: &mut Conn, user: UserId, limit: i64) -> DomainResult<In
         .into_iter()
         .map(|r| {
             Ok(Notification {
-                id: NotificationId(uuid(&r.0)?),
-                kind: r.1,
-                title: r.2,
-                body: r.3,
-                link: r.4,
-                created_at: from_ms(r.5)?,
-                read: r.6.is_some(),
+                id: NotificationId(uuid(&r.id)?),
+                kind: r.kind,
+                title: r.title,
+                body: r.body,
+                link: r.link,
+                created_at: from_ms(r.created_at)?,
+                read: r.read_at.is_some(),
             })
         })
         .collect::<DomainResult<_>>()?;
@@ -93,10 +102,10 @@ pub struct OutgoingEmail {
     pub id: String,
     pub email: String,
     pub display_name: String,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
-    pub link: String,
+    pub link: Link,
     pub created_at: i64,
     pub email_attempts: i64,
 }
@@ -157,10 +166,10 @@ pub async fn email_done(
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let (state, next, error, sent) = match result {
-        EmailResult::Sent => ("sent", 0, "", Some(ms(now))),
-        EmailResult::Retry(at, e) => ("pending", ms(at), e, None),
-        EmailResult::Failed(e) => ("failed", 0, e, None),
-        EmailResult::Stale => ("stale", 0, "", None),
+        EmailResult::Sent => (EmailState::Sent, 0, "", Some(ms(now))),
+        EmailResult::Retry(at, e) => (EmailState::Pending, ms(at), e, None),
+        EmailResult::Failed(e) => (EmailState::Failed, 0, e, None),
+        EmailResult::Stale => (EmailState::Stale, 0, "", None),
     };
     sqlx::query(
         "UPDATE notifications SET email_state = $2, email_next_at = $3, email_error = $4, email_sent_at = $5
@@ -177,7 +186,7 @@ pub async fn email_done(
 }
 
 /// Email counts by state: (state, count).
-pub async fn email_counts(conn: &mut Conn) -> DomainResult<Vec<(String, i64)>> {
+pub async fn email_counts(conn: &mut Conn) -> DomainResult<Vec<(EmailState, i64)>> {
     Ok(sqlx::query_as(
         "SELECT email_state, COUNT(*) FROM notifications GROUP BY email_state ORDER BY email_state",
     )
@@ -190,8 +199,8 @@ pub async fn email_counts(conn: &mut Conn) -> DomainResult<Vec<(String, i64)>> {
 pub async fn email_problems(
     conn: &mut Conn,
     limit: i64,
-) -> DomainResult<Vec<(String, String, i64, String, String, DateTime<Utc>)>> {
-    let rows: Vec<(String, String, i64, String, String, i64)> = sqlx::query_as(
+) -> DomainResult<Vec<(String, String, i64, EmailState, String, DateTime<Utc>)>> {
+    let rows: Vec<(String, String, i64, EmailState, String, i64)> = sqlx::query_as(
         "SELECT u.email, n.title, n.email_attempts, n.email_state, n.email_error, n.created_at
          FROM notifications n JOIN users u ON u.id = n.user_id
          WHERE n.email_state = 'failed' OR (n.email_state = 'pending' AND n.email_attempts > 0)

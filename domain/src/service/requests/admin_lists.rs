@@ -2,22 +2,19 @@
 
 use super::*;
 
-/// The request states an admin filter names.
-pub fn request_states(filter: &str) -> DomainResult<&'static [&'static str]> {
-    Ok(match filter {
-        "" | "all" => &[],
-        "pending" => &["submitted", "pendingApproval"],
-        "delivered" => &["delivered"],
-        "denied" => &["denied"],
-        "canceled" => &["canceled"],
-        "expired" => &["expired"],
-        _ => {
-            return Err(DomainError::invalid(
+/// The request states an admin filter names ("" is all).
+pub fn request_states(filter: &str) -> DomainResult<&'static [RequestState]> {
+    if filter.is_empty() {
+        return Ok(RequestFilter::All.states());
+    }
+    RequestFilter::parse(filter)
+        .map(RequestFilter::states)
+        .map_err(|_| {
+            DomainError::invalid(
                 "state",
                 "Choose All, Pending approval, Delivered, Denied, Canceled or Expired.",
-            ));
-        }
-    })
+            )
+        })
 }
 
 /// A package's requests for admins, newest first, filtered by state and requestor.
@@ -92,7 +89,7 @@ pub async fn assignments_csv(
             out.row([
                 a.user.display_name,
                 a.user.email,
-                a.state,
+                a.state.code().to_owned(),
                 a.policy.unwrap_or_default(),
                 a.starts_at.to_rfc3339(),
                 a.ends_at.map(|e| e.to_rfc3339()).unwrap_or_default(),

@@ -28,7 +28,7 @@ pub async fn decide(
         let mut conn = ctx.read().await?;
         let previous = store::stage_decision(&mut conn, id, stage_no).await?;
         Ok::<_, DomainError>(match previous {
-            Some((decision, _, at)) if decision == "expired" => DomainError::Conflict(format!(
+            Some((StageDecision::Expired, _, at)) => DomainError::Conflict(format!(
                 "This request expired at {}: no approver decided it in time.",
                 when(at)
             )),
@@ -42,7 +42,7 @@ pub async fn decide(
         })
     };
     let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
-    let next = Lifecycle::of(&r.state, stage_no, of).and_then(|s| {
+    let next = Lifecycle::of(r.state, stage_no, of).and_then(|s| {
         s.after(if approve { Step::Approve } else { Step::Deny })
             .ok()
     });
@@ -76,7 +76,11 @@ pub async fn decide(
             format!("The reason must be at most {MAX_JUSTIFICATION_CHARS} characters."),
         ));
     }
-    let decision = if approve { "approved" } else { "denied" };
+    let decision = if approve {
+        StageDecision::Approved
+    } else {
+        StageDecision::Denied
+    };
     if !store::decide_stage(
         &mut tx,
         id,
@@ -94,7 +98,7 @@ pub async fn decide(
     store::event(
         &mut tx,
         id,
-        decision,
+        decision.code(),
         Some(actor.user_id),
         &format!(
             "Stage {stage_no} {decision} by {}{}",
@@ -121,12 +125,12 @@ pub async fn decide(
     };
     let outcome = if next == Lifecycle::Denied {
         let reason = format!("Denied by {}{said}", actor.display_name);
-        store::set_state(&mut tx, id, "denied", stage_no, &reason, now).await?;
+        store::set_state(&mut tx, id, RequestState::Denied, stage_no, &reason, now).await?;
         notify_requestor(
             &mut tx,
             id,
             r.requestor,
-            "denied",
+            NotificationKind::Denied,
             format!("Request denied: {package_name}"),
             format!(
                 "{} denied your request for {package_name}{said}",
@@ -143,7 +147,7 @@ pub async fn decide(
             &mut tx,
             id,
             r.requestor,
-            "approved",
+            NotificationKind::Approved,
             format!("Request approved: {package_name}"),
             format!(
                 "{} approved your request for {package_name}{said}",
@@ -178,13 +182,13 @@ pub async fn cancel_request(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainRe
         "only the requestor or the package's assignment managers can cancel a request",
     )?;
     let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
-    let state = Lifecycle::of(&r.state, r.stage_no, of).ok_or_else(|| {
-        DomainError::Internal(format!("unknown request state {}", r.state).into())
+    let state = Lifecycle::of(r.state, r.stage_no, of).ok_or_else(|| {
+        DomainError::Internal(format!("request {id} is {} at stage {}", r.state, r.stage_no).into())
     })?;
     if state.after(Step::Cancel).is_err() {
         return Err(DomainError::Conflict(format!(
             "Only a request waiting for approval can be canceled; this one is {}.",
-            request_state_label(&r.state).to_lowercase()
+            r.state.label().to_lowercase()
         )));
     }
     let text = if own {
@@ -192,14 +196,14 @@ pub async fn cancel_request(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainRe
     } else {
         format!("Canceled by {} (administrator)", actor.display_name)
     };
-    store::set_state(&mut tx, id, "canceled", r.stage_no, &text, now).await?;
+    store::set_state(&mut tx, id, RequestState::Canceled, r.stage_no, &text, now).await?;
     store::event(&mut tx, id, "canceled", Some(actor.user_id), &text, now).await?;
     if !own {
         notify_requestor(
             &mut tx,
             id,
             r.requestor,
-            "canceled",
+            NotificationKind::Canceled,
             format!("Request canceled: {}", summary.name),
             format!(
                 "{} canceled your request for {}.",

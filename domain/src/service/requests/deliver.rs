@@ -11,7 +11,7 @@ pub(super) async fn deliver(
     names: &Names<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<RequestOutcome> {
-    if r.kind == "userExtend" {
+    if r.kind == RequestKind::UserExtend {
         return extend_assignment(tx, r, stage_no, names, now).await;
     }
     // Fail closed: access is delivered only on terms that can be read. A request whose
@@ -60,13 +60,13 @@ pub(super) async fn deliver(
             format!("You now have access to {}. {ends}", names.package),
         )
     };
-    store::set_state(tx, r.id, "delivered", stage_no, "", now).await?;
+    store::set_state(tx, r.id, RequestState::Delivered, stage_no, "", now).await?;
     store::event(tx, r.id, "delivered", None, &text, now).await?;
     notify_requestor(
         tx,
         r.id,
         r.requestor,
-        "delivered",
+        NotificationKind::Delivered,
         format!("You now have access: {}", names.package),
         body,
         now,

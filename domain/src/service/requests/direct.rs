@@ -150,7 +150,7 @@ pub async fn assign_directly(
     for who in &people {
         if let Some(open) = store::open_request(&mut tx, package, who.id).await? {
             let text = format!("Canceled: assigned directly by {}", actor.display_name);
-            store::set_state(&mut tx, open, "canceled", 0, &text, now).await?;
+            store::set_state(&mut tx, open, RequestState::Canceled, 0, &text, now).await?;
             store::event(&mut tx, open, "canceled", Some(actor.user_id), &text, now).await?;
         }
         let id = RequestId::new();
@@ -159,7 +159,7 @@ pub async fn assign_directly(
             package,
             policy: policy.id,
             requestor: who.id,
-            kind: "adminAdd",
+            kind: RequestKind::AdminAdd,
             created_by: actor.user_id,
             justification,
             answers: &[],
@@ -224,7 +224,7 @@ pub async fn remove_assignment(ctx: &Ctx, actor: &Actor, id: AssignmentId) -> Do
         "only the catalog's owners, access package managers and assignment managers can remove assignments",
     )?;
     let who = users::summary(&mut tx, user).await?;
-    let revoked = store::end_assignment(&mut tx, id, "removed", now)
+    let revoked = store::end_assignment(&mut tx, id, AssignmentState::Removed, now)
         .await?
         .ok_or_else(|| DomainError::Conflict("This assignment has already ended.".into()))?;
     audit::record(

@@ -51,7 +51,7 @@ pub(super) async fn extend_assignment(
     if !store::extend(tx, assignment, end, now).await? {
         return Err(ended());
     }
-    store::set_state(tx, r.id, "delivered", stage_no, "", now).await?;
+    store::set_state(tx, r.id, RequestState::Delivered, stage_no, "", now).await?;
     store::event(
         tx,
         r.id,
@@ -65,7 +65,7 @@ pub(super) async fn extend_assignment(
         tx,
         r.id,
         r.requestor,
-        "delivered",
+        NotificationKind::Delivered,
         format!("Access extended: {}", names.package),
         format!("Your access to {} now ends {}.", names.package, when(end)),
         now,
@@ -126,7 +126,7 @@ pub async fn extend_access(
         package,
         policy: policy_id,
         requestor: actor.user_id,
-        kind: "userExtend",
+        kind: RequestKind::UserExtend,
         created_by: actor.user_id,
         justification,
         answers: &[],

@@ -92,15 +92,15 @@ async fn notify_requestor(
     tx: &mut Conn,
     request: RequestId,
     requestor: UserId,
-    kind: &str,
+    kind: NotificationKind,
     title: String,
     body: String,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let link = if kind == "delivered" {
-        "/myaccess?tab=active".to_owned()
+    let link = if kind == NotificationKind::Delivered {
+        Link::ActiveAccess
     } else {
-        "/myaccess/requests".to_owned()
+        Link::Requests
     };
     notifications::notify(
         tx,
@@ -109,7 +109,7 @@ async fn notify_requestor(
             kind,
             title: &title,
             body: &body,
-            link: &link,
+            link,
             event: &format!("request:{request}:{kind}"),
         },
         now,

@@ -8,7 +8,7 @@ pub async fn timeline(
     ctx: &Ctx,
     actor: &Actor,
     id: RequestId,
-) -> DomainResult<(String, Vec<(DateTime<Utc>, String, String)>)> {
+) -> DomainResult<(RequestState, Vec<(DateTime<Utc>, String, String)>)> {
     let mut conn = ctx.read().await?;
     let r = store::get(&mut conn, id).await?;
     let catalog = packages::summary(&mut conn, r.package).await?.catalog_id;

@@ -28,13 +28,13 @@ pub(super) async fn start_stage(
         let reason = format!(
             "Denied: nobody can decide approval stage {no} (no manager and no fallback approvers)."
         );
-        store::set_state(tx, request, "denied", no, &reason, now).await?;
+        store::set_state(tx, request, RequestState::Denied, no, &reason, now).await?;
         store::event(tx, request, "denied", None, &reason, now).await?;
         notify_requestor(
             tx,
             request,
             requestor,
-            "denied",
+            NotificationKind::Denied,
             format!("Request denied: {}", names.package),
             reason.clone(),
             now,
@@ -52,7 +52,7 @@ pub(super) async fn start_stage(
         source: source_code(source),
     };
     store::start_stage(tx, request, &start).await?;
-    store::set_state(tx, request, "pendingApproval", no, "", now).await?;
+    store::set_state(tx, request, RequestState::PendingApproval, no, "", now).await?;
     let of = stages.len();
     store::event(
         tx,
@@ -79,10 +79,10 @@ pub(super) async fn start_stage(
             tx,
             &NewNotification {
                 user: *approver,
-                kind: "approvalRequired",
+                kind: NotificationKind::ApprovalRequired,
                 title: &title,
                 body: &body,
-                link: "/myaccess/approvals",
+                link: Link::Approvals,
                 event: &format!("request:{request}:stage{no}"),
             },
             now,

@@ -133,7 +133,7 @@ pub async fn submit_request(
         package,
         policy: policy_id,
         requestor: actor.user_id,
-        kind: "userAdd",
+        kind: RequestKind::UserAdd,
         created_by: actor.user_id,
         justification,
         answers: &answers,

@@ -30,7 +30,11 @@ pub async fn deliver(
     .bind(d.package.to_string())
     .bind(d.policy.map(|p| p.to_string()))
     .bind(d.user.to_string())
-    .bind(if scheduled { "scheduled" } else { "delivered" })
+    .bind(if scheduled {
+        AssignmentState::Scheduled
+    } else {
+        AssignmentState::Delivered
+    })
     .bind(open_key(d.package, d.user))
     .bind(ms(d.starts_at.max(now)))
     .bind(d.ends_at.map(ms))
@@ -125,7 +129,7 @@ pub async fn live_assignment(
 pub async fn end_assignment(
     conn: &mut Conn,
     id: AssignmentId,
-    state: &str,
+    state: AssignmentState,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<u64>> {
     let done = sqlx::query(

@@ -25,8 +25,7 @@ pub struct NewRequest<'a> {
     pub package: AccessPackageId,
     pub policy: PolicyId,
     pub requestor: UserId,
-    /// "userAdd" (the person asked) or "adminAdd" (an administrator assigned directly).
-    pub kind: &'a str,
+    pub kind: RequestKind,
     pub created_by: UserId,
     pub justification: &'a str,
     pub answers: &'a [String],
@@ -45,13 +44,13 @@ impl NewRequest<'_> {
             package: self.package,
             policy: Some(self.policy),
             requestor: self.requestor,
-            state: "submitted".into(),
+            state: RequestState::Submitted,
             stage_no: 0,
             stages: self.stages.to_vec(),
             justification: self.justification.to_owned(),
             answers: self.answers.to_vec(),
             period: self.period,
-            kind: self.kind.to_owned(),
+            kind: self.kind,
         }
     }
 }
@@ -60,7 +59,7 @@ impl NewRequest<'_> {
 /// A direct assignment is never open (it is delivered in the same transaction), so it holds
 /// no open slot.
 pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
-    let open = matches!(r.kind, "userAdd" | "userExtend");
+    let open = r.kind.is_requested();
     let done = sqlx::query(
         "INSERT INTO access_package_requests (id, package_id, policy_id, requestor_id, request_type, state, open_key,
             justification, answers_json, stages_json, stage_no, starts_at, ends_at, created_by, created_at, updated_at)
@@ -91,33 +90,34 @@ pub struct RequestRow {
     pub package: AccessPackageId,
     pub policy: Option<PolicyId>,
     pub requestor: UserId,
-    pub state: String,
+    pub state: RequestState,
     pub stage_no: u32,
     pub stages: Vec<Stage>,
     pub justification: String,
     pub answers: Vec<String>,
     pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    /// "userAdd", "userExtend" or "adminAdd".
-    pub kind: String,
+    pub kind: RequestKind,
 }
 
-type RequestTuple = (
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    String,
-);
+/// A request as stored.
+#[derive(sqlx::FromRow)]
+struct StoredRequest {
+    id: String,
+    package_id: String,
+    policy_id: Option<String>,
+    requestor_id: String,
+    state: RequestState,
+    stage_no: i64,
+    stages_json: String,
+    justification: String,
+    answers_json: String,
+    starts_at: Option<i64>,
+    ends_at: Option<i64>,
+    request_type: RequestKind,
+}
 
 pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
-    let row: Option<RequestTuple> = sqlx::query_as(
+    let row: Option<StoredRequest> = sqlx::query_as(
         "SELECT id, package_id, policy_id, requestor_id, state, stage_no, stages_json, justification, answers_json,
             starts_at, ends_at, request_type
          FROM access_package_requests WHERE id = $1",
@@ -127,17 +127,17 @@ pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
     .await?;
     let r = row.ok_or(DomainError::NotFound("request"))?;
     Ok(RequestRow {
-        id: RequestId(uuid(&r.0)?),
-        package: AccessPackageId(uuid(&r.1)?),
-        policy: r.2.map(|p| uuid(&p).map(PolicyId)).transpose()?,
-        requestor: UserId(uuid(&r.3)?),
-        state: r.4,
-        stage_no: u32::try_from(r.5).map_err(corrupt)?,
-        stages: serde_json::from_str(&r.6).map_err(corrupt)?,
-        justification: r.7,
-        answers: serde_json::from_str(&r.8).map_err(corrupt)?,
-        period: period(r.9, r.10)?,
-        kind: r.11,
+        id: RequestId(uuid(&r.id)?),
+        package: AccessPackageId(uuid(&r.package_id)?),
+        policy: r.policy_id.map(|p| uuid(&p).map(PolicyId)).transpose()?,
+        requestor: UserId(uuid(&r.requestor_id)?),
+        state: r.state,
+        stage_no: u32::try_from(r.stage_no).map_err(corrupt)?,
+        stages: serde_json::from_str(&r.stages_json).map_err(corrupt)?,
+        justification: r.justification,
+        answers: serde_json::from_str(&r.answers_json).map_err(corrupt)?,
+        period: period(r.starts_at, r.ends_at)?,
+        kind: r.request_type,
     })
 }
 
@@ -157,12 +157,12 @@ fn period(
 pub async fn set_state(
     conn: &mut Conn,
     id: RequestId,
-    state: &str,
+    state: RequestState,
     stage_no: u32,
     outcome: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let open = matches!(state, "submitted" | "pendingApproval" | "delivering");
+    let open = state.is_open();
     sqlx::query(
         &format!(
             "UPDATE access_package_requests SET state = $2, stage_no = $3, outcome = $4, updated_at = $5{}

@@ -80,7 +80,7 @@ pub async fn decide_stage(
     conn: &mut Conn,
     id: RequestId,
     stage_no: u32,
-    decision: &str,
+    decision: StageDecision,
     by: UserId,
     justification: &str,
     now: DateTime<Utc>,
@@ -105,8 +105,8 @@ pub async fn stage_decision(
     conn: &mut Conn,
     id: RequestId,
     stage_no: u32,
-) -> DomainResult<Option<(String, String, DateTime<Utc>)>> {
-    let row: Option<(Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+) -> DomainResult<Option<(StageDecision, String, DateTime<Utc>)>> {
+    let row: Option<(Option<StageDecision>, Option<String>, Option<i64>)> = sqlx::query_as(
         "SELECT s.decision, u.display_name, s.decided_at FROM request_stages s
          LEFT JOIN users u ON u.id = s.decided_by WHERE s.request_id = $1 AND s.stage_no = $2",
     )

@@ -7,7 +7,7 @@ pub(super) struct SummaryRow {
     id: String,
     package_id: String,
     package_name: String,
-    state: String,
+    state: RequestState,
     stage_no: i64,
     stages_json: String,
     outcome: String,
@@ -106,7 +106,7 @@ pub(super) struct PackageRequestRow {
 pub async fn package_requests(
     conn: &mut Conn,
     package: AccessPackageId,
-    states: &[&str],
+    states: &[RequestState],
     pattern: &str,
     page: PageRequest,
 ) -> DomainResult<Page<PackageRequestView>> {
@@ -197,7 +197,7 @@ pub(super) struct ApprovalRow {
     stage_no: i64,
     due_at: i64,
     created_at: i64,
-    decision: Option<String>,
+    decision: Option<StageDecision>,
     decided_at: Option<i64>,
     decision_justification: String,
     starts_at: Option<i64>,
@@ -346,16 +346,18 @@ pub async fn grants_in_words(
     Ok(out)
 }
 
-pub(super) type AssignmentListRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<String>,
-);
+/// One row of a package's assignment list.
+#[derive(sqlx::FromRow)]
+pub(super) struct AssignmentListRow {
+    id: String,
+    user_id: String,
+    display_name: String,
+    email: String,
+    state: AssignmentState,
+    starts_at: i64,
+    ends_at: Option<i64>,
+    policy_name: Option<String>,
+}
 
 pub(super) fn assignments_filter(live: bool) -> String {
     format!(
@@ -394,7 +396,8 @@ pub async fn assignment_rows(
     offset: i64,
 ) -> DomainResult<Vec<AssignmentView>> {
     let rows: Vec<AssignmentListRow> = sqlx::query_as(&format!(
-        "SELECT a.id, u.id, u.display_name, u.email, a.state, a.starts_at, a.ends_at, x.name
+        "SELECT a.id, u.id AS user_id, u.display_name, u.email, a.state, a.starts_at, a.ends_at,
+            x.name AS policy_name
          FROM access_package_assignments a JOIN users u ON u.id = a.user_id
          LEFT JOIN access_package_policies x ON x.id = a.policy_id
          WHERE {} ORDER BY lower(u.display_name), a.id LIMIT $3 OFFSET $4",
@@ -409,16 +412,16 @@ pub async fn assignment_rows(
     rows.into_iter()
         .map(|r| {
             Ok(AssignmentView {
-                id: AssignmentId(uuid(&r.0)?),
+                id: AssignmentId(uuid(&r.id)?),
                 user: UserRef {
-                    id: UserId(uuid(&r.1)?),
-                    display_name: r.2,
-                    email: r.3,
+                    id: UserId(uuid(&r.user_id)?),
+                    display_name: r.display_name,
+                    email: r.email,
                 },
-                state: r.4,
-                starts_at: from_ms(r.5)?,
-                ends_at: r.6.map(from_ms).transpose()?,
-                policy: r.7,
+                state: r.state,
+                starts_at: from_ms(r.starts_at)?,
+                ends_at: r.ends_at.map(from_ms).transpose()?,
+                policy: r.policy_name,
             })
         })
         .collect()

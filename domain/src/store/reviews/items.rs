@@ -7,13 +7,13 @@ pub(super) type ItemRow = (
     String,
     String,
     String,
-    String,
+    ReviewDecision,
     Option<i64>,
-    Option<String>,
+    Option<ReviewDecision>,
     String,
     Option<String>,
     Option<i64>,
-    Option<String>,
+    Option<ReviewResult>,
 );
 
 /// Items of a review (all, or those `reviewer` decides), people by name, at most `limit`.
@@ -143,7 +143,7 @@ pub async fn decide(
     conn: &mut Conn,
     review: ReviewId,
     assignment: AssignmentId,
-    decision: &str,
+    decision: ReviewDecision,
     justification: &str,
     by: UserId,
     now: DateTime<Utc>,
@@ -190,8 +190,8 @@ pub async fn unapplied(
     conn: &mut Conn,
     review: ReviewId,
     limit: i64,
-) -> DomainResult<Vec<(AssignmentId, UserId, Option<String>, String)>> {
-    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+) -> DomainResult<Vec<(AssignmentId, UserId, Option<ReviewDecision>, ReviewDecision)>> {
+    let rows: Vec<(String, String, Option<ReviewDecision>, ReviewDecision)> = sqlx::query_as(
         "SELECT assignment_id, user_id, decision, recommendation FROM review_items
          WHERE review_id = $1 AND result IS NULL ORDER BY assignment_id LIMIT $2",
     )
@@ -208,7 +208,7 @@ pub async fn set_result(
     conn: &mut Conn,
     review: ReviewId,
     assignment: AssignmentId,
-    result: &str,
+    result: ReviewResult,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let done = sqlx::query(

@@ -218,11 +218,20 @@ pub struct ReviewHead {
     pub package_name: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub state: String,
+    pub state: ReviewState,
     pub settings: ReviewSpec,
 }
 
-type HeadRow = (String, String, String, String, i64, i64, String, String);
+type HeadRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    ReviewState,
+    String,
+);
 
 const HEAD_SELECT: &str =
     "SELECT r.id, r.policy_id, r.package_id, p.name, r.starts_at, r.ends_at, r.state, r.settings
@@ -346,7 +355,15 @@ pub async fn stop(
     Ok(done.rows_affected() == 1)
 }
 
-type InstanceRow = (String, String, i64, i64, String, String, Option<String>);
+type InstanceRow = (
+    String,
+    String,
+    i64,
+    i64,
+    ReviewState,
+    String,
+    Option<String>,
+);
 
 /// A package's reviews, newest first, with their counts.
 pub async fn of_package(
@@ -369,11 +386,12 @@ pub async fn of_package(
     }
     let ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
     let sql = format!(
-        "SELECT review_id, COALESCE(decision, ''), COALESCE(result, ''), COUNT(*) FROM review_items
+        "SELECT review_id, decision, result, COUNT(*) FROM review_items
          WHERE review_id IN ({}) GROUP BY review_id, decision, result",
         placeholders(ids.len())
     );
-    let mut q = sqlx::query_as::<_, (String, String, String, i64)>(&sql);
+    let mut q =
+        sqlx::query_as::<_, (String, Option<ReviewDecision>, Option<ReviewResult>, i64)>(&sql);
     for id in &ids {
         q = q.bind(*id);
     }
@@ -399,16 +417,16 @@ pub async fn of_package(
             for (review, decision, result, n) in counts.iter().filter(|c| c.0 == r.0) {
                 let _ = review;
                 v.total += n;
-                match decision.as_str() {
-                    "approve" => v.approved += n,
-                    "deny" => v.denied += n,
-                    "dontKnow" => v.dont_know += n,
-                    _ => {}
+                match decision {
+                    Some(ReviewDecision::Approve) => v.approved += n,
+                    Some(ReviewDecision::Deny) => v.denied += n,
+                    Some(ReviewDecision::DontKnow) => v.dont_know += n,
+                    None => {}
                 }
-                match result.as_str() {
-                    "kept" => v.kept += n,
-                    "removed" => v.removed += n,
-                    _ => {}
+                match result {
+                    Some(ReviewResult::Kept) => v.kept += n,
+                    Some(ReviewResult::Removed) => v.removed += n,
+                    None => {}
                 }
             }
             Ok(v)

@@ -105,7 +105,7 @@ fn NotificationBell() -> impl IntoView {
                             <ul class="bell-list">
                                 {i.items.into_iter().map(|n| view! {
                                     <li class:unread=!n.read>
-                                        <a href=n.link.clone() on:click=move |_| open.set(false)>{n.title.clone()}</a>
+                                        <a href=n.link.path() on:click=move |_| open.set(false)>{n.title.clone()}</a>
                                         <p>{n.body.clone()}</p>
                                         <time class="muted">{crate::ui::utc(n.created_at)}</time>
                                     </li>

@@ -1,6 +1,7 @@
 //! The employee's portal: the access packages they may request, hold (and extend), or held,
 //! and the access reviews they take part in.
 
+use domain::model::ReviewDecision;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -252,21 +253,21 @@ fn ReviewRow(
     });
     let send = {
         let assignment = assignment.clone();
-        move |decision: &'static str| {
+        move |decision: ReviewDecision| {
             last.set(Some(assignment.clone()));
             decide.dispatch(crate::api::lifecycle::DecideReview {
                 review: review.clone(),
                 assignment: assignment.clone(),
-                decision: decision.into(),
+                decision: decision.code().into(),
                 justification: reason.get_untracked(),
             });
         }
     };
     let (approve, deny, unsure) = (send.clone(), send.clone(), send);
-    let decision = item.decision.as_deref().map(|d| match d {
-        "approve" => ("ok", "Approved"),
-        "deny" => ("error", "Denied"),
-        _ => ("grey", "Don't know"),
+    let decision = item.decision.map(|d| match d {
+        ReviewDecision::Approve => ("ok", "Approved"),
+        ReviewDecision::Deny => ("error", "Denied"),
+        ReviewDecision::DontKnow => ("grey", "Don't know"),
     });
     view! {
         <article class="review-item" aria-label=item.person.display_name.clone()>
@@ -278,15 +279,15 @@ fn ReviewRow(
                 }}
             </div>
             {item.recommendation.as_ref().map(|(r, why)| view! {
-                <p class="muted">{format!("Recommendation: {} — {why}", if r == "approve" { "Approve" } else { "Deny" })}</p>
+                <p class="muted">{format!("Recommendation: {} — {why}", r.label())}</p>
             })}
             {item.decided.as_ref().map(|(who, at)| view! { <p class="muted">{format!("Decided by {who} at {}", utc(*at))}</p> })}
             <BoundArea label=if require_justification { "Reason" } else { "Reason (optional)" } id=format!("review-reason-{assignment}")
                 value=reason on_input=Callback::new(move |v| reason.set(v)) error maxlength=domain::model::limits::MAX_REVIEW_JUSTIFICATION_CHARS />
             <div class="actions">
-                <button type="button" class="primary" disabled=move || decide.pending().get() on:click=move |_| approve("approve")>"Approve"</button>
-                <button type="button" class="danger" disabled=move || decide.pending().get() on:click=move |_| deny("deny")>"Deny"</button>
-                <button type="button" class="secondary" disabled=move || decide.pending().get() on:click=move |_| unsure("dontKnow")>"Don't know"</button>
+                <button type="button" class="primary" disabled=move || decide.pending().get() on:click=move |_| approve(ReviewDecision::Approve)>"Approve"</button>
+                <button type="button" class="danger" disabled=move || decide.pending().get() on:click=move |_| deny(ReviewDecision::Deny)>"Deny"</button>
+                <button type="button" class="secondary" disabled=move || decide.pending().get() on:click=move |_| unsure(ReviewDecision::DontKnow)>"Don't know"</button>
             </div>
         </article>
     }

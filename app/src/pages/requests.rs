@@ -5,23 +5,13 @@ use crate::api::packages::load_portal_package;
 use crate::api::requests::*;
 use crate::error::AppError;
 use crate::ui::{
-    Badge, Bound, BoundArea, ErrorAlert, FormAlert, Loading, Radios, Select, YesNo, date, error_of,
-    period, succeeded, successes, utc,
+    Bound, BoundArea, ErrorAlert, FormAlert, Loading, Radios, Select, YesNo, date, error_of,
+    period, request_state_badge, stage_decision_badge, succeeded, successes, utc,
 };
 use domain::model::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-
-pub(crate) fn state_badge(state: &str) -> impl IntoView + use<> {
-    let kind = match state {
-        "delivered" => "ok",
-        "pendingApproval" | "submitted" | "delivering" => "info",
-        "denied" | "expired" => "error",
-        _ => "muted",
-    };
-    view! { <Badge kind=kind text=request_state_label(state) /> }
-}
 
 /// `/myaccess/access-packages/{id}`: the link admins share.
 #[component]
@@ -275,14 +265,14 @@ pub fn RequestsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(list) => list.into_iter().map(|r| {
                         let id = r.id.to_string();
-                        let can_cancel = r.state == "pendingApproval";
-                        let stage = (r.state == "pendingApproval").then(|| format!("Stage {} of {}", r.stage_no, r.stage_count));
+                        let can_cancel = r.state == RequestState::PendingApproval;
+                        let stage = (r.state == RequestState::PendingApproval).then(|| format!("Stage {} of {}", r.stage_no, r.stage_count));
                         let label = format!("Request for {}", r.package_name);
                         view! {
                             <article class="panel request" aria-label=label>
                                 <div class="page-header">
                                     <h2><a href=format!("/myaccess/access-packages/{}", r.package_id)>{r.package_name.clone()}</a></h2>
-                                    {state_badge(&r.state)}
+                                    {request_state_badge(r.state)}
                                     {stage.map(|s| view! { <span class="muted">{s}</span> })}
                                 </div>
                                 <p class="muted">{format!("Submitted {}", utc(r.created_at))}</p>
@@ -292,7 +282,7 @@ pub fn RequestsPage() -> impl IntoView {
                                 <ol class="timeline" aria-label="Timeline">
                                     {r.timeline.into_iter().map(|t| view! { <li><time>{utc(t.at)}</time>" — "{t.text}</li> }).collect_view()}
                                 </ol>
-                                {matches!(r.state.as_str(), "denied" | "expired" | "canceled").then(|| view! {
+                                {matches!(r.state, RequestState::Denied | RequestState::Expired | RequestState::Canceled).then(|| view! {
                                     <a class="button secondary" href=format!("/myaccess/access-packages/{}?resubmit={id}", r.package_id)>"Resubmit"</a>
                                 })}
                                 {can_cancel.then(|| view! {
@@ -393,7 +383,7 @@ fn ApprovalCard(
         <article class="panel approval" aria-label=label>
             <div class="page-header">
                 <h2>{format!("{} requests {}", item.requestor.display_name, item.package_name)}</h2>
-                {item.decision.as_ref().map(|(d, _, _)| view! { <Badge kind=if d == "approved" { "ok" } else { "error" } text=if d == "approved" { "Approved" } else { "Denied" } /> })}
+                {item.decision.as_ref().map(|(d, _, _)| stage_decision_badge(*d))}
             </div>
             <dl class="kv">
                 <dt>"Requestor"</dt><dd>{format!("{} ({})", item.requestor.display_name, item.requestor.email)}</dd>

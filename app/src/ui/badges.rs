@@ -21,3 +21,35 @@ pub fn grant_badges(sources: &[domain::rules::grants::GrantSource]) -> impl Into
         })
         .collect_view()
 }
+
+/// A request's state as a badge.
+pub fn request_state_badge(state: domain::model::RequestState) -> impl IntoView + use<> {
+    use domain::model::RequestState as S;
+    let kind = match state {
+        S::Delivered => "ok",
+        S::PendingApproval | S::Submitted => "info",
+        S::Denied | S::Expired => "error",
+        S::Canceled => "muted",
+    };
+    view! { <Badge kind=kind text=state.label() /> }
+}
+
+/// An assignment's state as a badge.
+pub fn assignment_state_badge(state: domain::model::AssignmentState) -> impl IntoView + use<> {
+    use domain::model::AssignmentState as S;
+    let kind = match state {
+        S::Delivered => "ok",
+        S::Scheduled => "info",
+        S::Expired | S::Removed => "muted",
+    };
+    view! { <Badge kind=kind text=state.label() /> }
+}
+
+/// How an approval stage was decided, as a badge.
+pub fn stage_decision_badge(decision: domain::model::StageDecision) -> impl IntoView + use<> {
+    let kind = match decision {
+        domain::model::StageDecision::Approved => "ok",
+        _ => "error",
+    };
+    view! { <Badge kind=kind text=decision.label() /> }
+}

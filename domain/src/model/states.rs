@@ -155,7 +155,7 @@ str_enum!(
         Sending = "sending" / "Sending",
         Sent = "sent" / "Sent",
         Failed = "failed" / "Failed",
-        Stale = "stale" / "Too old to send",
+        Stale = "stale" / "Not sent (too old)",
     }
 );
 

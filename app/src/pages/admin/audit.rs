@@ -4,7 +4,7 @@
 use crate::api::lifecycle::{load_audit, load_outbox};
 use crate::layout::AdminOnly;
 use crate::ui::{Badge, ErrorAlert, Loaded, Loading, Pager, encode, page_number, utc};
-use domain::model::{AUDIT_CATEGORIES, OutboxStatus, limits};
+use domain::model::{AUDIT_CATEGORIES, EmailState, OutboxStatus, limits};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -133,20 +133,12 @@ pub fn AuditPage() -> impl IntoView {
 
 #[component]
 fn OutboxView(status: OutboxStatus) -> impl IntoView {
-    let label = |state: &str| match state {
-        "pending" => "Waiting to send",
-        "sending" => "Sending",
-        "sent" => "Sent",
-        "failed" => "Failed",
-        "stale" => "Not sent (too old)",
-        _ => "Other",
-    };
     view! {
         <p>
             {if status.counts.is_empty() { "No notifications yet.".to_owned() } else { String::new() }}
             {status.counts.iter().map(|(state, n)| {
-                let kind = match state.as_str() { "sent" => "ok", "failed" => "error", _ => "info" };
-                view! { <Badge kind text=format!("{}: {n}", label(state)) />" " }
+                let kind = match state { EmailState::Sent => "ok", EmailState::Failed => "error", _ => "info" };
+                view! { <Badge kind text=format!("{}: {n}", state.label()) />" " }
             }).collect_view()}
         </p>
         {(!status.problems.is_empty()).then(|| view! {
@@ -155,7 +147,7 @@ fn OutboxView(status: OutboxStatus) -> impl IntoView {
                 <thead><tr><th scope="col">"To"</th><th scope="col">"Subject"</th><th scope="col">"Attempts"</th><th scope="col">"State"</th><th scope="col">"Error"</th></tr></thead>
                 <tbody>
                     {status.problems.into_iter().map(|p| view! {
-                        <tr><td>{p.to}</td><td>{p.title}</td><td>{p.attempts}</td><td>{if p.state == "failed" { "Given up" } else { "Will retry" }}</td><td>{p.error}</td></tr>
+                        <tr><td>{p.to}</td><td>{p.title}</td><td>{p.attempts}</td><td>{if p.state == EmailState::Failed { "Given up" } else { "Will retry" }}</td><td>{p.error}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

@@ -165,17 +165,13 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
                                             <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"State"</th><th scope="col">"Policy"</th><th scope="col">"Starts"</th><th scope="col">"Ends"</th>{can_assign.then(|| view! { <th scope="col"><span class="sr-only">"Actions"</span></th> })}</tr></thead>
                                             <tbody>{p.items.clone().into_iter().map(|a| {
                                                 let pick = (a.id.to_string(), a.user.display_name.clone());
-                                                let live = a.state == "delivered" || a.state == "scheduled";
+                                                let live = a.state.is_live();
                                                 let label = format!("Remove {}", a.user.display_name);
                                                 view! {
                                                     <tr>
                                                         <th scope="row">{a.user.display_name.clone()}</th>
                                                         <td>{a.user.email.clone()}</td>
-                                                        <td>{match a.state.as_str() {
-                                                            "delivered" => view! { <Badge kind="ok" text="Delivered" /> }.into_any(),
-                                                            "scheduled" => view! { <Badge kind="info" text="Scheduled" /> }.into_any(),
-                                                            other => view! { <Badge kind="muted" text=assignment_state_label(other) /> }.into_any(),
-                                                        }}</td>
+                                                        <td>{assignment_state_badge(a.state)}</td>
                                                         <td>{a.policy.clone().unwrap_or_else(|| "—".into())}</td>
                                                         <td>{day(a.starts_at)}</td>
                                                         <td>{a.ends_at.map_or_else(|| "Never".to_owned(), day)}</td>
@@ -206,14 +202,6 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
             ))
             on_yes=confirm.on_yes(move |(id, _)| { remove.dispatch(RemoveAssignment { id }); })
         />
-    }
-}
-
-fn assignment_state_label(state: &str) -> String {
-    match state {
-        "removed" => "Removed".into(),
-        "expired" => "Expired".into(),
-        other => other.to_owned(),
     }
 }
 
@@ -379,7 +367,7 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                 let rid = r.summary.id.to_string();
                                                 let shown = { let rid = rid.clone(); move || open_details.get().as_deref() == Some(rid.as_str()) };
                                                 let toggle = { let rid = rid.clone(); move |_| open_details.update(|o| *o = if o.as_deref() == Some(rid.as_str()) { None } else { Some(rid.clone()) }) };
-                                                let open = matches!(r.summary.state.as_str(), "submitted" | "pendingApproval");
+                                                let open = r.summary.state.is_open();
                                                 let pick = (rid.clone(), r.requestor.display_name.clone());
                                                 let name = r.requestor.display_name.clone();
                                                 let s = r.summary.clone();
@@ -388,8 +376,8 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                         <th scope="row">{format!("{} ({})", r.requestor.display_name, r.requestor.email)}</th>
                                                         <td>{utc(s.created_at)}</td>
                                                         <td>{if r.direct { "Direct assignment" } else { "Request" }}</td>
-                                                        <td>{super::super::requests::state_badge(&s.state)}
-                                                            {(s.state == "pendingApproval").then(|| view! { <span class="muted">{format!(" stage {} of {}", s.stage_no, s.stage_count)}</span> })}</td>
+                                                        <td>{request_state_badge(s.state)}
+                                                            {(s.state == RequestState::PendingApproval).then(|| view! { <span class="muted">{format!(" stage {} of {}", s.stage_no, s.stage_count)}</span> })}</td>
                                                         <td>
                                                             <button type="button" class="link-button" aria-expanded=move || if shown() { "true" } else { "false" }
                                                                 aria-controls="request-details" aria-label=format!("Details of {name}'s request") on:click=toggle>"Details"</button>
@@ -469,7 +457,7 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
                         }.into_any(),
                         Ok(Some(v)) => v.into_iter().map(|r| {
                             let id = r.id.to_string();
-                            let state_badge = if r.state == "active" { ("info", "Active") } else { ("ok", "Completed") };
+                            let state_badge = if r.state == ReviewState::Active { ("info", "Active") } else { ("ok", "Completed") };
                             let label = format!("Review from {}", period(r.starts_at, r.ends_at));
                             let progress = r.progress();
                             let heading = label.clone();
@@ -490,7 +478,7 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
                                         <dt>"Don't know"</dt><dd>{r.dont_know}</dd>
                                         <dt>"Not reviewed"</dt><dd>{r.undecided()}</dd>
                                         <dt>"If reviewers don't respond"</dt><dd>{r.if_no_response.clone()}</dd>
-                                        {(r.state == "completed").then(|| view! {
+                                        {(r.state == ReviewState::Completed).then(|| view! {
                                             <dt>"Results applied"</dt><dd>{format!("{} removed, {} kept", r.removed, r.kept)}</dd>
                                         })}
                                         {r.stopped_by.clone().map(|who| view! { <dt>"Stopped by"</dt><dd>{who}</dd> })}
@@ -500,7 +488,7 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
                                             let id = id.clone();
                                             move |_| { decisions.dispatch(id.clone()); }
                                         }>"Show decisions"</button>
-                                        {(can_stop && r.state == "active").then(|| {
+                                        {(can_stop && r.state == ReviewState::Active).then(|| {
                                             let id = id.clone();
                                             view! {
                                                 <button type="button" class="danger" on:click=move |_| confirm.ask(id.clone())>"Stop"</button>
@@ -542,15 +530,15 @@ fn DecisionsTable(items: Vec<ReviewItemView>) -> impl IntoView {
             </tr></thead>
             <tbody>
                 {items.into_iter().map(|i| {
-                    let decision = match i.decision.as_deref() {
-                        Some("approve") => "Approved",
-                        Some("deny") => "Denied",
-                        Some(_) => "Don't know",
+                    let decision = match i.decision {
+                        Some(ReviewDecision::Approve) => "Approved",
+                        Some(ReviewDecision::Deny) => "Denied",
+                        Some(ReviewDecision::DontKnow) => "Don't know",
                         None => "Not reviewed",
                     };
-                    let result = match i.result.as_deref() {
-                        Some("removed") => "Access removed",
-                        Some(_) => "Access kept",
+                    let result = match i.result {
+                        Some(ReviewResult::Removed) => "Access removed",
+                        Some(ReviewResult::Kept) => "Access kept",
                         None => "—",
                     };
                     view! {
@@ -559,7 +547,7 @@ fn DecisionsTable(items: Vec<ReviewItemView>) -> impl IntoView {
                             <td>{decision}</td>
                             <td>{if i.justification.is_empty() { "—".to_owned() } else { i.justification.clone() }}</td>
                             <td>{i.decided.map(|(who, at)| format!("{who}, {}", utc(at))).unwrap_or_else(|| "—".into())}</td>
-                            <td>{i.recommendation.map(|(r, why)| format!("{} — {why}", if r == "approve" { "Approve" } else { "Deny" })).unwrap_or_default()}</td>
+                            <td>{i.recommendation.map(|(r, why)| format!("{} — {why}", r.label())).unwrap_or_default()}</td>
                             <td>{result}</td>
                         </tr>
                     }

@@ -3,6 +3,10 @@
 //! `model` and `rules` are pure and compile to wasm so the browser shares them;
 //! everything touching the database sits behind the `server` feature.
 
+// Bad data must give an error, never a panic: no `v[i]` or `&s[a..b]` outside tests (use
+// `get`, iterators or split helpers).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 pub mod error;
 pub mod model;
 pub mod rules;

@@ -30,8 +30,12 @@ fn repeated_unit(text: &[char]) -> Option<String> {
     let n = text.len();
     (1..=n / 2)
         .filter(|len| n.is_multiple_of(*len))
-        .find(|len| text.chunks(*len).all(|c| c == &text[..*len]))
-        .map(|len| text[..len].iter().collect())
+        .find_map(|len| {
+            let unit = text.get(..len)?;
+            text.chunks(len)
+                .all(|c| c == unit)
+                .then(|| unit.iter().collect())
+        })
 }
 
 /// Why `password` is refused for the person with `email`, if it is.

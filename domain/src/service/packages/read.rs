@@ -167,20 +167,19 @@ pub async fn portal_package(
     } else {
         vec![]
     };
-    let policies: Vec<String> = chosen.iter().map(|i| stored[*i].name.clone()).collect();
+    // `applicable` answers indexes into `specs`, which has one entry per stored policy.
+    let chosen: Vec<_> = chosen.iter().filter_map(|i| stored.get(*i)).collect();
+    let policies: Vec<String> = chosen.iter().map(|p| p.name.clone()).collect();
     let requestable = chosen
         .iter()
-        .map(|i| {
-            let p = &stored[*i];
-            RequestablePolicy {
-                id: p.id,
-                name: p.name.clone(),
-                description: p.description.clone(),
-                requestor_justification: p.spec.requestor_justification,
-                questions: p.spec.questions.clone(),
-                custom_timeline: p.spec.custom_timeline,
-                lasts: p.spec.expiry.lasts(),
-            }
+        .map(|p| RequestablePolicy {
+            id: p.id,
+            name: p.name.clone(),
+            description: p.description.clone(),
+            requestor_justification: p.spec.requestor_justification,
+            questions: p.spec.questions.clone(),
+            custom_timeline: p.spec.custom_timeline,
+            lasts: p.spec.expiry.lasts(),
         })
         .collect();
     let assigned = crate::store::requests::holds_package(&mut conn, id, actor.user_id).await?;

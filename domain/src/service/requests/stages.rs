@@ -13,7 +13,12 @@ pub(super) async fn start_stage(
     names: &Names<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<RequestOutcome> {
-    let stage = &stages[(no - 1) as usize];
+    let stage = no
+        .checked_sub(1)
+        .and_then(|i| stages.get(i as usize))
+        .ok_or_else(|| {
+            DomainError::Internal(format!("request {request} has no stage {no}").into())
+        })?;
     let manager = users::summary(tx, requestor).await?.manager.map(|m| m.id);
     let mut expanded = std::collections::HashMap::new();
     for p in stage_groups(stage) {

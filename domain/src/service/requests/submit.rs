@@ -79,7 +79,7 @@ pub async fn submit_request(
                 "You can't request under this policy.",
             ));
         }
-        None if eligible.len() == 1 => eligible[0],
+        None if let [only] = eligible.as_slice() => *only,
         None => {
             return Err(DomainError::invalid(
                 "policy",

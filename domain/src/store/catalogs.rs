@@ -1,4 +1,4 @@
-use super::{Conn, contains_pattern, flag, ms, user_refs, uuid};
+use super::{Arg, Conn, contains_pattern, flag, ms, paged, user_refs, uuid};
 use crate::model::*;
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
@@ -38,24 +38,14 @@ pub async fn search(
     };
     let filter = format!("($1 = '' OR c.name_key LIKE $2 ESCAPE '\\'){scope}");
     let who = only_for.map(|u| u.to_string()).unwrap_or_default();
-    let count_sql = format!("SELECT COUNT(*) FROM catalogs c WHERE {filter}");
-    let total: i64 = sqlx::query_scalar(&count_sql)
-        .bind(q)
-        .bind(&pattern)
-        .bind(&who)
-        .fetch_one(&mut *conn)
-        .await?;
-    let sql = format!(
-        "{SUMMARY_SELECT} WHERE {filter} ORDER BY c.built_in DESC, c.name_key, c.id LIMIT $4 OFFSET $5"
-    );
-    let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
-        .bind(q)
-        .bind(&pattern)
-        .bind(&who)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&mut *conn)
-        .await?;
+    let (total, rows): (i64, Vec<SummaryRow>) = paged(
+        conn,
+        &format!("SELECT COUNT(*) FROM catalogs c WHERE {filter}"),
+        &format!("{SUMMARY_SELECT} WHERE {filter} ORDER BY c.built_in DESC, c.name_key, c.id"),
+        &[Arg::Text(q), Arg::Text(&pattern), Arg::Text(&who)],
+        page,
+    )
+    .await?;
     Ok(Page {
         items: rows
             .into_iter()

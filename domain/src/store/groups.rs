@@ -1,4 +1,4 @@
-use super::{Conn, contains_pattern, from_ms, ms, user_refs, uuid};
+use super::{Arg, Conn, contains_pattern, from_ms, ms, paged, user_refs, uuid};
 use crate::model::*;
 use crate::rules::grants::GrantSource;
 use crate::{DomainError, DomainResult};
@@ -59,21 +59,13 @@ pub async fn search(
     let q = query.trim();
     let pattern = contains_pattern(q);
     let filter = "($1 = '' OR g.name_key LIKE $2 ESCAPE '\\')";
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM directory_groups g WHERE {filter}"
-    ))
-    .bind(q)
-    .bind(&pattern)
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows: Vec<GroupRow> = sqlx::query_as(&format!(
-        "{GROUP_SELECT} WHERE {filter} ORDER BY g.name_key, g.id LIMIT $3 OFFSET $4"
-    ))
-    .bind(q)
-    .bind(&pattern)
-    .bind(page.limit())
-    .bind(page.offset())
-    .fetch_all(&mut *conn)
+    let (total, rows): (i64, Vec<GroupRow>) = paged(
+        conn,
+        &format!("SELECT COUNT(*) FROM directory_groups g WHERE {filter}"),
+        &format!("{GROUP_SELECT} WHERE {filter} ORDER BY g.name_key, g.id"),
+        &[Arg::Text(q), Arg::Text(&pattern)],
+        page,
+    )
     .await?;
     let items = into_summaries(conn, rows).await?;
     Ok(Page::of(items, total, page))

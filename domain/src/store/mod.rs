@@ -108,6 +108,51 @@ pub fn placeholders_after(before: usize, len: usize) -> String {
         .join(", ")
 }
 
+/// A value of a list's filter, bound (in order) to both its count and its page.
+#[derive(Debug, Clone, Copy)]
+pub enum Arg<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// The rows of one page of a filtered list and how many match in all. `count_sql` and
+/// `page_sql` use the same filter with the same `$1 … $n` (`args`); `page_sql` ends with its
+/// ORDER BY, and gets `LIMIT $n+1 OFFSET $n+2` here.
+pub async fn paged<R>(
+    conn: &mut Conn,
+    count_sql: &str,
+    page_sql: &str,
+    args: &[Arg<'_>],
+    page: crate::model::PageRequest,
+) -> DomainResult<(i64, Vec<R>)>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut count = sqlx::query_scalar::<_, i64>(count_sql);
+    for a in args {
+        count = match *a {
+            Arg::Text(t) => count.bind(t),
+            Arg::Int(i) => count.bind(i),
+        };
+    }
+    let total = count.fetch_one(&mut *conn).await?;
+    let n = args.len();
+    let sql = format!("{page_sql} LIMIT ${} OFFSET ${}", n + 1, n + 2);
+    let mut rows = sqlx::query_as::<_, R>(&sql);
+    for a in args {
+        rows = match *a {
+            Arg::Text(t) => rows.bind(t),
+            Arg::Int(i) => rows.bind(i),
+        };
+    }
+    let rows = rows
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok((total, rows))
+}
+
 /// Lower-case hex of a digest (the audit chain's hashes, session keys).
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

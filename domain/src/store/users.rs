@@ -1,4 +1,4 @@
-use super::{Conn, contains_pattern, flag, from_ms, ms, user_refs, uuid};
+use super::{Arg, Conn, contains_pattern, flag, from_ms, ms, paged, user_refs, uuid};
 use crate::model::*;
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
@@ -56,21 +56,13 @@ pub async fn search(
 ) -> DomainResult<Page<UserSummary>> {
     let q = query.trim();
     let pattern = contains_pattern(q);
-    let total: i64 = sqlx::query_scalar(&format!(
-        "SELECT COUNT(*) FROM users u WHERE {SEARCH_FILTER}"
-    ))
-    .bind(q)
-    .bind(&pattern)
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "{SUMMARY_SELECT} WHERE {SEARCH_FILTER} ORDER BY lower(u.display_name), u.id LIMIT $3 OFFSET $4"
-    ))
-    .bind(q)
-    .bind(&pattern)
-    .bind(page.limit())
-    .bind(page.offset())
-    .fetch_all(&mut *conn)
+    let (total, rows): (i64, Vec<SummaryRow>) = paged(
+        conn,
+        &format!("SELECT COUNT(*) FROM users u WHERE {SEARCH_FILTER}"),
+        &format!("{SUMMARY_SELECT} WHERE {SEARCH_FILTER} ORDER BY lower(u.display_name), u.id"),
+        &[Arg::Text(q), Arg::Text(&pattern)],
+        page,
+    )
     .await?;
     let items = rows
         .into_iter()

@@ -1,4 +1,4 @@
-use super::{Conn, contains_pattern, corrupt, flag, from_ms, ms, placeholders, uuid};
+use super::{Arg, Conn, contains_pattern, corrupt, flag, from_ms, ms, paged, placeholders, uuid};
 use crate::model::*;
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
@@ -56,25 +56,19 @@ pub async fn search(
     );
     let catalog = catalog.map(|c| c.to_string()).unwrap_or_default();
     let who = only_for.map(|u| u.to_string()).unwrap_or_default();
-    let count_sql = format!("SELECT COUNT(*) FROM access_packages p WHERE {filter}");
-    let total: i64 = sqlx::query_scalar(&count_sql)
-        .bind(q)
-        .bind(&pattern)
-        .bind(&catalog)
-        .bind(&who)
-        .fetch_one(&mut *conn)
-        .await?;
-    let sql =
-        format!("{SUMMARY_SELECT} WHERE {filter} ORDER BY p.name_key, p.id LIMIT $5 OFFSET $6");
-    let rows: Vec<SummaryRow> = sqlx::query_as(&sql)
-        .bind(q)
-        .bind(&pattern)
-        .bind(&catalog)
-        .bind(&who)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&mut *conn)
-        .await?;
+    let (total, rows): (i64, Vec<SummaryRow>) = paged(
+        conn,
+        &format!("SELECT COUNT(*) FROM access_packages p WHERE {filter}"),
+        &format!("{SUMMARY_SELECT} WHERE {filter} ORDER BY p.name_key, p.id"),
+        &[
+            Arg::Text(q),
+            Arg::Text(&pattern),
+            Arg::Text(&catalog),
+            Arg::Text(&who),
+        ],
+        page,
+    )
+    .await?;
     Ok(Page {
         items: rows
             .into_iter()

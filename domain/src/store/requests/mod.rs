@@ -1,6 +1,6 @@
 //! Requests, their stages, deciders and timeline; assignments and their grants.
 
-use super::{Conn, corrupt, from_ms, ms, placeholders, uuid};
+use super::{Arg, Conn, corrupt, from_ms, ms, paged, placeholders, placeholders_after, uuid};
 use crate::model::*;
 use crate::rules::grants::GrantSource;
 use crate::{DomainError, DomainResult};

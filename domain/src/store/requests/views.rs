@@ -98,7 +98,7 @@ pub(super) struct PackageRequestRow {
     user_id: String,
     display_name: String,
     email: String,
-    request_type: String,
+    request_type: RequestKind,
 }
 
 /// A package's requests for admins, newest first: all, or those in `states`, whose requestor
@@ -113,48 +113,31 @@ pub async fn package_requests(
     let state_filter = if states.is_empty() {
         String::new()
     } else {
-        format!(
-            " AND r.state IN ({})",
-            (3..states.len() + 3)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!(" AND r.state IN ({})", placeholders_after(2, states.len()))
     };
     let filter = format!(
         "r.package_id = $1 AND (lower(u.display_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\'){state_filter}"
     );
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM access_package_requests r JOIN users u ON u.id = r.requestor_id WHERE {filter}"
-    );
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql)
-        .bind(package.to_string())
-        .bind(pattern);
-    for s in states {
-        count = count.bind(*s);
-    }
-    let total = count.fetch_one(&mut *conn).await?;
-    let n = states.len() + 3;
-    let sql = format!(
+    let package = package.to_string();
+    let mut args = vec![Arg::Text(&package), Arg::Text(pattern)];
+    args.extend(states.iter().map(|s| Arg::Text(s.code())));
+    let (total, rows): (i64, Vec<PackageRequestRow>) = paged(
+        conn,
+        &format!(
+            "SELECT COUNT(*) FROM access_package_requests r JOIN users u ON u.id = r.requestor_id WHERE {filter}"
+        ),
+        &format!(
         "SELECT r.id, r.package_id, p.name AS package_name, r.state, r.stage_no, r.stages_json,
             r.outcome, r.justification, r.created_at, r.starts_at, r.ends_at,
             u.id AS user_id, u.display_name, u.email, r.request_type
          FROM access_package_requests r JOIN access_packages p ON p.id = r.package_id
          JOIN users u ON u.id = r.requestor_id
-         WHERE {filter} ORDER BY r.created_at DESC, r.id DESC LIMIT ${n} OFFSET ${}",
-        n + 1
-    );
-    let mut q = sqlx::query_as::<_, PackageRequestRow>(&sql)
-        .bind(package.to_string())
-        .bind(pattern);
-    for s in states {
-        q = q.bind(*s);
-    }
-    let rows = q
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&mut *conn)
-        .await?;
+         WHERE {filter} ORDER BY r.created_at DESC, r.id DESC"
+        ),
+        &args,
+        page,
+    )
+    .await?;
     let mut people = Vec::with_capacity(rows.len());
     let mut summary_rows = Vec::with_capacity(rows.len());
     for r in rows {
@@ -175,7 +158,7 @@ pub async fn package_requests(
         .map(|(summary, (requestor, kind))| PackageRequestView {
             summary,
             requestor,
-            direct: kind == "adminAdd",
+            direct: kind == RequestKind::AdminAdd,
         })
         .collect();
     Ok(Page::of(items, total, page))

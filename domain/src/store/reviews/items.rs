@@ -84,7 +84,7 @@ pub async fn my_progress(
         "SELECT r.review_id, SUM(CASE WHEN i.decision IS NULL THEN 0 ELSE 1 END), COUNT(*)
          FROM review_reviewers r JOIN review_items i ON i.review_id = r.review_id AND i.assignment_id = r.assignment_id
          WHERE r.reviewer_id = $1 AND r.review_id IN ({}) GROUP BY r.review_id",
-        placeholders_from(2, reviews.len())
+        placeholders_after(1, reviews.len())
     );
     let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql).bind(reviewer.to_string());
     for r in reviews {

@@ -2,7 +2,7 @@
 //! reviewers are written set-wise (INSERT … SELECT), so starting a review over many
 //! assignments is a handful of statements.
 
-use super::{Conn, corrupt, from_ms, ms, placeholders, uuid};
+use super::{Conn, corrupt, from_ms, ms, placeholders, placeholders_after, uuid};
 use crate::DomainResult;
 use crate::model::*;
 use crate::rules::reviews::{ReviewPeriod, recent_sign_in_cutoff};
@@ -170,7 +170,7 @@ async fn add_principals(
                  SELECT i.review_id, i.assignment_id, $2 FROM review_items i
                  WHERE i.review_id = $1 AND i.user_id <> $2 AND i.assignment_id IN ({})
                  ON CONFLICT (review_id, assignment_id, reviewer_id) DO NOTHING",
-                placeholders_from(3, chunk.len())
+                placeholders_after(2, chunk.len())
             );
             let mut q = sqlx::query(&sql).bind(review.to_string()).bind(person);
             for a in chunk {
@@ -180,14 +180,6 @@ async fn add_principals(
         }
     }
     Ok(())
-}
-
-/// "$from, $from+1, …" for `len` values.
-fn placeholders_from(from: usize, len: usize) -> String {
-    (from..from + len)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Everyone who reviews something in the review.

@@ -19,6 +19,7 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
 fi
 
 TESSERA_CARGO_LEPTOS_VERSION="0.3.0"
+TESSERA_LEPTOSFMT_VERSION="0.1.33"
 TESSERA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export TESSERA_ROOT
 
@@ -73,6 +74,19 @@ tessera_setup_cargo_leptos() {
     else
         _tessera_log "run: cargo install cargo-leptos --version ${TESSERA_CARGO_LEPTOS_VERSION} --locked --features no_downloads (found: '${have:-none}'; takes ~14 min)"
         cargo install cargo-leptos --version "${TESSERA_CARGO_LEPTOS_VERSION}" --locked --features no_downloads || return 1
+    fi
+}
+
+# leptosfmt formats the view! macros; only the test suite needs it (it checks the format).
+tessera_setup_leptosfmt() {
+    _tessera_require cargo || return 1
+    local have
+    have="$(leptosfmt --version 2>/dev/null || true)"
+    if printf '%s\n' "${have}" | grep -Eq "(^|[^0-9.])${TESSERA_LEPTOSFMT_VERSION//./\\.}([^0-9.]|$)"; then
+        _tessera_log "skip: leptosfmt ${TESSERA_LEPTOSFMT_VERSION} already installed (${have})"
+    else
+        _tessera_log "run: cargo install leptosfmt --version ${TESSERA_LEPTOSFMT_VERSION} --locked (found: '${have:-none}'; takes ~3 min)"
+        cargo install leptosfmt --version "${TESSERA_LEPTOSFMT_VERSION}" --locked || return 1
     fi
 }
 

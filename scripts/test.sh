@@ -132,6 +132,12 @@ fi
 # --- c0. formatting ---------------------------------------------------------------------------
 announce "c0. cargo fmt --check"
 run_step "c0. cargo fmt --check" cargo fmt --all --check || true
+announce "c0. leptosfmt --check app/src (the view! macros)"
+if tessera_setup_leptosfmt; then
+    run_step "c0. leptosfmt --check" leptosfmt --check --quiet app/src || true
+else
+    record FAIL "c0. leptosfmt could not be installed"
+fi
 
 # --- c. cargo tests ---------------------------------------------------------------------------
 announce "c. cargo test --release -p domain -p app -p tessera"

@@ -19,34 +19,51 @@ pub fn Shell(children: Children) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <div class="shell">
-            <a class="sr-only" href="#main">"Skip to content"</a>
+            <a class="sr-only" href="#main">
+                "Skip to content"
+            </a>
             <header class="topbar">
-                <a class="brand" href="/myaccess">"Tessera"</a>
+                <a class="brand" href="/myaccess">
+                    "Tessera"
+                </a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let actor = me.await.ok().flatten();
-                        actor.map(|actor| {
-                            let admin = actor.can_open_admin();
-                            view! {
-                                <nav class="nav" aria-label="Main">
-                                    <A href="/myaccess" exact=true>"My Access"</A>
-                                    <A href="/myaccess/approvals">"Approvals"</A>
-                                    <A href="/myaccess/reviews">"Access reviews"</A>
-                                    {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
-                                </nav>
-                                <div class="user-menu">
-                                    <NotificationBell />
-                                    <a class="user-name" href="/myaccess/account" title=format!("Your account ({})", actor.email)>{actor.display_name.clone()}</a>
-                                    <ActionForm action=sign_out>
-                                        <button type="submit" class="secondary">"Sign out"</button>
-                                    </ActionForm>
-                                </div>
-                            }
-                        })
+                        actor
+                            .map(|actor| {
+                                let admin = actor.can_open_admin();
+                                view! {
+                                    <nav class="nav" aria-label="Main">
+                                        <A href="/myaccess" exact=true>
+                                            "My Access"
+                                        </A>
+                                        <A href="/myaccess/approvals">"Approvals"</A>
+                                        <A href="/myaccess/reviews">"Access reviews"</A>
+                                        {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
+                                    </nav>
+                                    <div class="user-menu">
+                                        <NotificationBell />
+                                        <a
+                                            class="user-name"
+                                            href="/myaccess/account"
+                                            title=format!("Your account ({})", actor.email)
+                                        >
+                                            {actor.display_name.clone()}
+                                        </a>
+                                        <ActionForm action=sign_out>
+                                            <button type="submit" class="secondary">
+                                                "Sign out"
+                                            </button>
+                                        </ActionForm>
+                                    </div>
+                                }
+                            })
                     })}
                 </Suspense>
             </header>
-            <main class="content" id="main">{children()}</main>
+            <main class="content" id="main">
+                {children()}
+            </main>
         </div>
     }
 }
@@ -83,35 +100,83 @@ fn NotificationBell() -> impl IntoView {
         })
     };
     view! {
-        <div class="bell" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-            <button type="button" class="secondary bell-button" aria-expanded=move || if open.get() { "true" } else { "false" }
+        <div
+            class="bell"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    open.set(false)
+                }
+            }
+        >
+            <button
+                type="button"
+                class="secondary bell-button"
+                aria-expanded=move || if open.get() { "true" } else { "false" }
                 aria-controls="notifications-panel"
-                aria-label=move || match unread() { 0 => "Notifications".to_owned(), n => format!("Notifications, {n} unread") }
-                on:click=move |_| open.update(|o| *o = !*o)>
+                aria-label=move || match unread() {
+                    0 => "Notifications".to_owned(),
+                    n => format!("Notifications, {n} unread"),
+                }
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
                 <span aria-hidden="true">"🔔"</span>
-                {move || (unread() > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{unread()}</span> })}
+                {move || {
+                    (unread() > 0)
+                        .then(|| {
+                            view! {
+                                <span class="bell-count" aria-hidden="true">
+                                    {unread()}
+                                </span>
+                            }
+                        })
+                }}
             </button>
             <Show when=move || open.get()>
                 <section id="notifications-panel" class="bell-panel" aria-label="Notifications">
                     <div class="bell-head">
                         <h2>"Notifications"</h2>
-                        <button type="button" class="link-button" disabled=move || unread() == 0 on:click=mark_read>"Mark all as read"</button>
+                        <button
+                            type="button"
+                            class="link-button"
+                            disabled=move || unread() == 0
+                            on:click=mark_read
+                        >
+                            "Mark all as read"
+                        </button>
                     </div>
                     {move || match inbox.get() {
                         None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                         Some(Err(e)) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
-                        Some(Ok(i)) if i.items.is_empty() => view! { <p class="muted">"Nothing yet. You'll be told here when a request needs you or when your access changes."</p> }.into_any(),
-                        Some(Ok(i)) => view! {
-                            <ul class="bell-list">
-                                {i.items.into_iter().map(|n| view! {
-                                    <li class:unread=!n.read>
-                                        <a href=n.link.path() on:click=move |_| open.set(false)>{n.title.clone()}</a>
-                                        <p>{n.body.clone()}</p>
-                                        <time class="muted">{crate::ui::utc(n.created_at)}</time>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Some(Ok(i)) if i.items.is_empty() => {
+                            view! {
+                                <p class="muted">
+                                    "Nothing yet. You'll be told here when a request needs you or when your access changes."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Some(Ok(i)) => {
+                            view! {
+                                <ul class="bell-list">
+                                    {i
+                                        .items
+                                        .into_iter()
+                                        .map(|n| {
+                                            view! {
+                                                <li class:unread=!n.read>
+                                                    <a href=n.link.path() on:click=move |_| open.set(false)>
+                                                        {n.title.clone()}
+                                                    </a>
+                                                    <p>{n.body.clone()}</p>
+                                                    <time class="muted">{crate::ui::utc(n.created_at)}</time>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
                     }}
                 </section>
             </Show>
@@ -129,7 +194,11 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=crate::ui::Loading>
             {move || Suspend::new(async move {
                 let allowed = me.await.ok().flatten().is_some_and(|a| a.can_open_admin());
-                if allowed { children.with_value(|c| c()).into_any() } else { view! { <Forbidden /> }.into_any() }
+                if allowed {
+                    children.with_value(|c| c()).into_any()
+                } else {
+                    view! { <Forbidden /> }.into_any()
+                }
             })}
         </Suspense>
     }
@@ -140,8 +209,12 @@ pub fn Forbidden() -> impl IntoView {
     view! {
         <div class="forbidden">
             <h1>"Access denied"</h1>
-            <p>"You don't have permission to open this page. If you need it, ask an administrator for the right role."</p>
-            <a class="button" href="/myaccess">"Go to My Access"</a>
+            <p>
+                "You don't have permission to open this page. If you need it, ask an administrator for the right role."
+            </p>
+            <a class="button" href="/myaccess">
+                "Go to My Access"
+            </a>
         </div>
     }
 }

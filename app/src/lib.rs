@@ -51,27 +51,72 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/myaccess" /> } />
                     <Route path=path!("/login") view=pages::login::LoginPage />
                     <Route path=path!("/myaccess") view=pages::my_access::MyAccessPage />
-                    <Route path=path!("/myaccess/access-packages/:id") view=pages::requests::PortalPackagePage />
+                    <Route
+                        path=path!("/myaccess/access-packages/:id")
+                        view=pages::requests::PortalPackagePage
+                    />
                     <Route path=path!("/myaccess/requests") view=pages::requests::RequestsPage />
                     <Route path=path!("/myaccess/approvals") view=pages::requests::ApprovalsPage />
                     <Route path=path!("/myaccess/reviews") view=pages::my_access::ReviewsPage />
                     <Route path=path!("/myaccess/account") view=pages::account::AccountPage />
                     <Route path=path!("/admin") view=pages::admin::AdminHome />
-                    <Route path=path!("/admin/directory/users") view=pages::admin::users::UsersPage />
-                    <Route path=path!("/admin/directory/users/new") view=pages::admin::users::NewUserPage />
-                    <Route path=path!("/admin/directory/users/import") view=pages::admin::users::ImportUsersPage />
-                    <Route path=path!("/admin/directory/users/:id") view=pages::admin::users::UserDetailPage />
-                    <Route path=path!("/admin/directory/groups") view=pages::admin::groups::GroupsPage />
-                    <Route path=path!("/admin/directory/groups/:id") view=pages::admin::groups::GroupDetailPage />
-                    <Route path=path!("/admin/catalogs") view=pages::admin::catalogs::CatalogsPage />
-                    <Route path=path!("/admin/catalogs/:id") view=pages::admin::catalogs::CatalogDetailPage />
-                    <Route path=path!("/admin/access-packages") view=pages::admin::packages::PackagesPage />
-                    <Route path=path!("/admin/access-packages/new") view=pages::admin::wizard::NewPackagePage />
-                    <Route path=path!("/admin/access-packages/:id") view=pages::admin::packages::PackageDetailPage />
-                    <Route path=path!("/admin/access-packages/:id/policies/:policy") view=pages::admin::wizard::PolicyEditorPage />
-                    <Route path=path!("/admin/licenses") view=pages::admin::licenses::LicensesPage />
+                    <Route
+                        path=path!("/admin/directory/users")
+                        view=pages::admin::users::UsersPage
+                    />
+                    <Route
+                        path=path!("/admin/directory/users/new")
+                        view=pages::admin::users::NewUserPage
+                    />
+                    <Route
+                        path=path!("/admin/directory/users/import")
+                        view=pages::admin::users::ImportUsersPage
+                    />
+                    <Route
+                        path=path!("/admin/directory/users/:id")
+                        view=pages::admin::users::UserDetailPage
+                    />
+                    <Route
+                        path=path!("/admin/directory/groups")
+                        view=pages::admin::groups::GroupsPage
+                    />
+                    <Route
+                        path=path!("/admin/directory/groups/:id")
+                        view=pages::admin::groups::GroupDetailPage
+                    />
+                    <Route
+                        path=path!("/admin/catalogs")
+                        view=pages::admin::catalogs::CatalogsPage
+                    />
+                    <Route
+                        path=path!("/admin/catalogs/:id")
+                        view=pages::admin::catalogs::CatalogDetailPage
+                    />
+                    <Route
+                        path=path!("/admin/access-packages")
+                        view=pages::admin::packages::PackagesPage
+                    />
+                    <Route
+                        path=path!("/admin/access-packages/new")
+                        view=pages::admin::wizard::NewPackagePage
+                    />
+                    <Route
+                        path=path!("/admin/access-packages/:id")
+                        view=pages::admin::packages::PackageDetailPage
+                    />
+                    <Route
+                        path=path!("/admin/access-packages/:id/policies/:policy")
+                        view=pages::admin::wizard::PolicyEditorPage
+                    />
+                    <Route
+                        path=path!("/admin/licenses")
+                        view=pages::admin::licenses::LicensesPage
+                    />
                     <Route path=path!("/admin/audit") view=pages::admin::audit::AuditPage />
-                    <Route path=path!("/admin/licenses/:id") view=pages::admin::licenses::LicenseDetailPage />
+                    <Route
+                        path=path!("/admin/licenses/:id")
+                        view=pages::admin::licenses::LicenseDetailPage
+                    />
                 </Routes>
             </layout::Shell>
         </Router>

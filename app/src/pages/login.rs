@@ -21,11 +21,33 @@ pub fn LoginPage() -> impl IntoView {
                 <FormAlert error=error fields=&["email", "password"] />
                 <ActionForm action=action attr:class="form">
                     <input type="hidden" name="next" value=next />
-                    <TextField label="Email" name="email" input_type="email" autocomplete="username" required=true maxlength=Email::MAX_LEN error=field("email") />
-                    <TextField label="Password" name="password" input_type="password" autocomplete="current-password" required=true maxlength=limits::MAX_SIGN_IN_PASSWORD_BYTES error=field("password") />
+                    <TextField
+                        label="Email"
+                        name="email"
+                        input_type="email"
+                        autocomplete="username"
+                        required=true
+                        maxlength=Email::MAX_LEN
+                        error=field("email")
+                    />
+                    <TextField
+                        label="Password"
+                        name="password"
+                        input_type="password"
+                        autocomplete="current-password"
+                        required=true
+                        maxlength=limits::MAX_SIGN_IN_PASSWORD_BYTES
+                        error=field("password")
+                    />
                     <div class="actions">
-                        <button type="submit" class="primary" disabled=move || action.pending().get()>
-                            {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                        <button
+                            type="submit"
+                            class="primary"
+                            disabled=move || action.pending().get()
+                        >
+                            {move || {
+                                if action.pending().get() { "Signing in…" } else { "Sign in" }
+                            }}
                         </button>
                     </div>
                 </ActionForm>

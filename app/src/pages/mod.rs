@@ -15,8 +15,12 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <div class="empty-state">
             <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. Check the link, or start again from My Access."</p>
-            <a class="button" href="/myaccess">"Go to My Access"</a>
+            <p>
+                "There is nothing at this address. Check the link, or start again from My Access."
+            </p>
+            <a class="button" href="/myaccess">
+                "Go to My Access"
+            </a>
         </div>
     }
 }

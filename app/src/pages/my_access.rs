@@ -45,32 +45,69 @@ pub fn MyAccessPage() -> impl IntoView {
         <Title text="My Access · Tessera" />
         <div class="page-header">
             <h1>"My Access"</h1>
-            <div class="page-actions"><a href="/myaccess/requests">"Request history"</a></div>
+            <div class="page-actions">
+                <a href="/myaccess/requests">"Request history"</a>
+            </div>
         </div>
         <p class="lead">"Find access packages you can request, and see the access you have."</p>
         <nav class="subnav" aria-label="Access packages">
-            {tabs.into_iter().map(|(code, label)| {
-                let href = move || format!("/myaccess?tab={code}&q={}", encode(&q()));
-                view! { <a href=href aria-current=move || (tab() == code).then_some("page")>{label}</a> }
-            }).collect_view()}
+            {tabs
+                .into_iter()
+                .map(|(code, label)| {
+                    let href = move || format!("/myaccess?tab={code}&q={}", encode(&q()));
+                    view! {
+                        <a href=href aria-current=move || (tab() == code).then_some("page")>
+                            {label}
+                        </a>
+                    }
+                })
+                .collect_view()}
         </nav>
         <Form method="GET" action="" attr:class="searchbar" attr:role="search">
             <input type="hidden" name="tab" value=tab />
-            <label class="sr-only" for="my-access-search">"Search access packages"</label>
-            <input id="my-access-search" type="search" name="q" value=q placeholder="Name, description or resource" maxlength=domain::model::limits::MAX_SEARCH_CHARS />
+            <label class="sr-only" for="my-access-search">
+                "Search access packages"
+            </label>
+            <input
+                id="my-access-search"
+                type="search"
+                name="q"
+                value=q
+                placeholder="Name, description or resource"
+                maxlength=domain::model::limits::MAX_SEARCH_CHARS
+            />
             <button type="submit">"Search"</button>
         </Form>
         <Show when=move || extend.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>{move || {
-                let name = extending.get().map(|(_, n)| n).unwrap_or_default();
-                match extend.value().get() {
-                    Some(Ok(s)) if s == "pending" => format!("Your request to extend {name} waits for approval."),
-                    _ => format!("Your access to {name} was extended."),
-                }
-            }}</p></div>
+            <div class="alert alert-success" role="status">
+                <p>
+                    {move || {
+                        let name = extending.get().map(|(_, n)| n).unwrap_or_default();
+                        match extend.value().get() {
+                            Some(Ok(s)) if s == "pending" => {
+                                format!("Your request to extend {name} waits for approval.")
+                            }
+                            _ => format!("Your access to {name} was extended."),
+                        }
+                    }}
+                </p>
+            </div>
         </Show>
-        <Show when=move || extend.value().get().is_some_and(|r| matches!(r, Err(crate::error::AppError::Conflict(_)) | Err(crate::error::AppError::Forbidden)))>
-            <div class="alert alert-error" role="alert"><p>{move || extend.value().get().and_then(Result::err).map(|e| e.to_string())}</p></div>
+        <Show when=move || {
+            extend
+                .value()
+                .get()
+                .is_some_and(|r| {
+                    matches!(
+                        r,
+                        Err(crate::error::AppError::Conflict(_))
+                        | Err(crate::error::AppError::Forbidden)
+                    )
+                })
+        }>
+            <div class="alert alert-error" role="alert">
+                <p>{move || extend.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+            </div>
         </Show>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -78,33 +115,101 @@ pub fn MyAccessPage() -> impl IntoView {
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => {
                         let (title, text) = match (tab().as_str(), q().is_empty()) {
-                            (_, false) => ("Nothing matches your search", "Try other words, or clear the search."),
-                            ("active", _) => ("You have no access packages yet", "Request one from the Available tab; what you get appears here."),
-                            ("expired", _) => ("Nothing has expired", "Access that ends appears here."),
-                            _ => ("No access packages are available to you yet", "When an administrator publishes an access package you may request, it appears here. If someone shared a link to a package with you, open that link."),
+                            (_, false) => {
+                                (
+                                    "Nothing matches your search",
+                                    "Try other words, or clear the search.",
+                                )
+                            }
+                            ("active", _) => {
+                                (
+                                    "You have no access packages yet",
+                                    "Request one from the Available tab; what you get appears here.",
+                                )
+                            }
+                            ("expired", _) => {
+                                ("Nothing has expired", "Access that ends appears here.")
+                            }
+                            _ => {
+                                (
+                                    "No access packages are available to you yet",
+                                    "When an administrator publishes an access package you may request, it appears here. If someone shared a link to a package with you, open that link.",
+                                )
+                            }
                         };
                         view! { <EmptyState title text /> }.into_any()
                     }
-                    Ok(list) => view! {
-                        <div class="cards">
-                            {list.into_iter().map(|c| {
-                                let kind = match c.status.as_str() { "Active" => "ok", "Request pending" => "info", "Expired" => "muted", _ => "info" };
-                                let when = c.ends_at.map(|at| if c.status == "Expired" { format!("Ended {}", utc(at)) } else { format!("Ends {}", utc(at)) })
-                                    .or_else(|| (c.status == "Active").then(|| "No end date".to_owned()));
-                                view! {
-                                    <section class="card" aria-label=c.name.clone()>
-                                        <h2><a href=format!("/myaccess/access-packages/{}", c.package_id)>{c.name.clone()}</a></h2>
-                                        <p><Badge kind=kind text=c.status.clone() /></p>
-                                        <p class="muted">{c.description.clone()}</p>
-                                        {(!c.grants.is_empty()).then(|| view! { <p>{c.grants.join(", ")}</p> })}
-                                        {when.map(|w| view! { <p class="muted">{w}</p> })}
-                                        {c.warnings.iter().map(|w| view! { <p class="field-error" role="note">{w.clone()}</p> }).collect_view()}
-                                        {c.extension.map(|approval| view! { <ExtendForm package=c.package_id.to_string() name=c.name.clone() approval extend extending /> })}
-                                    </section>
-                                }
-                            }).collect_view()}
-                        </div>
-                    }.into_any(),
+                    Ok(list) => {
+                        view! {
+                            <div class="cards">
+                                {list
+                                    .into_iter()
+                                    .map(|c| {
+                                        let kind = match c.status.as_str() {
+                                            "Active" => "ok",
+                                            "Request pending" => "info",
+                                            "Expired" => "muted",
+                                            _ => "info",
+                                        };
+                                        let when = c
+                                            .ends_at
+                                            .map(|at| {
+                                                if c.status == "Expired" {
+                                                    format!("Ended {}", utc(at))
+                                                } else {
+                                                    format!("Ends {}", utc(at))
+                                                }
+                                            })
+                                            .or_else(|| {
+                                                (c.status == "Active").then(|| "No end date".to_owned())
+                                            });
+                                        view! {
+                                            <section class="card" aria-label=c.name.clone()>
+                                                <h2>
+                                                    <a href=format!(
+                                                        "/myaccess/access-packages/{}",
+                                                        c.package_id,
+                                                    )>{c.name.clone()}</a>
+                                                </h2>
+                                                <p>
+                                                    <Badge kind=kind text=c.status.clone() />
+                                                </p>
+                                                <p class="muted">{c.description.clone()}</p>
+                                                {(!c.grants.is_empty())
+                                                    .then(|| view! { <p>{c.grants.join(", ")}</p> })}
+                                                {when.map(|w| view! { <p class="muted">{w}</p> })}
+                                                {c
+                                                    .warnings
+                                                    .iter()
+                                                    .map(|w| {
+                                                        view! {
+                                                            <p class="field-error" role="note">
+                                                                {w.clone()}
+                                                            </p>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                                {c
+                                                    .extension
+                                                    .map(|approval| {
+                                                        view! {
+                                                            <ExtendForm
+                                                                package=c.package_id.to_string()
+                                                                name=c.name.clone()
+                                                                approval
+                                                                extend
+                                                                extending
+                                                            />
+                                                        }
+                                                    })}
+                                            </section>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </div>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Transition>
@@ -147,15 +252,41 @@ fn ExtendForm(
         });
     };
     view! {
-        <Show when=move || open.get() fallback=move || view! {
-            <button type="button" class="secondary" on:click=move |_| open.set(true)>"Extend"</button>
-        }>
-            <BoundArea label="Business justification" id=id.clone() value=reason
-                on_input=Callback::new(move |v| reason.set(v)) error maxlength=domain::model::limits::MAX_JUSTIFICATION_CHARS
-                hint=if approval { "Your extension goes to the approvers." } else { "Your access is extended at once." } />
+        <Show
+            when=move || open.get()
+            fallback=move || {
+                view! {
+                    <button type="button" class="secondary" on:click=move |_| open.set(true)>
+                        "Extend"
+                    </button>
+                }
+            }
+        >
+            <BoundArea
+                label="Business justification"
+                id=id.clone()
+                value=reason
+                on_input=Callback::new(move |v| reason.set(v))
+                error
+                maxlength=domain::model::limits::MAX_JUSTIFICATION_CHARS
+                hint=if approval {
+                    "Your extension goes to the approvers."
+                } else {
+                    "Your access is extended at once."
+                }
+            />
             <div class="actions">
-                <button type="button" class="primary" disabled=move || extend.pending().get() on:click=send.clone()>"Extend access"</button>
-                <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button
+                    type="button"
+                    class="primary"
+                    disabled=move || extend.pending().get()
+                    on:click=send.clone()
+                >
+                    "Extend access"
+                </button>
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>
+                    "Cancel"
+                </button>
             </div>
         </Show>
     }
@@ -173,50 +304,119 @@ pub fn ReviewsPage() -> impl IntoView {
     let reviews = Resource::new(move || recorded.get(), |_| load_my_reviews());
     view! {
         <Title text="Access reviews · Tessera" />
-        <div class="page-header"><h1>"Access reviews"</h1></div>
-        <p class="lead">"Confirm who still needs access. Your decisions can change until the review ends; then denied access is removed."</p>
+        <div class="page-header">
+            <h1>"Access reviews"</h1>
+        </div>
+        <p class="lead">
+            "Confirm who still needs access. Your decisions can change until the review ends; then denied access is removed."
+        </p>
         <Show when=move || decide.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>"Your decision was recorded."</p></div>
+            <div class="alert alert-success" role="status">
+                <p>"Your decision was recorded."</p>
+            </div>
         </Show>
         <Show when=move || accept.value().get().is_some_and(|r| r.is_ok())>
-            <div class="alert alert-success" role="status"><p>{move || format!("{} recommendation(s) accepted.", accept.value().get().and_then(Result::ok).unwrap_or_default())}</p></div>
+            <div class="alert alert-success" role="status">
+                <p>
+                    {move || {
+                        format!(
+                            "{} recommendation(s) accepted.",
+                            accept.value().get().and_then(Result::ok).unwrap_or_default(),
+                        )
+                    }}
+                </p>
+            </div>
         </Show>
-        <Show when=move || decide.value().get().is_some_and(|r| matches!(r, Err(crate::error::AppError::Conflict(_)) | Err(crate::error::AppError::Forbidden)))>
-            <div class="alert alert-error" role="alert"><p>{move || decide.value().get().and_then(Result::err).map(|e| e.to_string())}</p></div>
+        <Show when=move || {
+            decide
+                .value()
+                .get()
+                .is_some_and(|r| {
+                    matches!(
+                        r,
+                        Err(crate::error::AppError::Conflict(_))
+                        | Err(crate::error::AppError::Forbidden)
+                    )
+                })
+        }>
+            <div class="alert alert-error" role="alert">
+                <p>{move || decide.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
+            </div>
         </Show>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match reviews.await {
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <EmptyState title="You have no access reviews to do" text="When a review asks you to confirm who still needs access, it appears here." />
-                    }.into_any(),
-                    Ok(list) => list.into_iter().map(|card| {
-                        let review = card.id.to_string();
-                        let accept_review = review.clone();
-                        let label = format!("Review of {}", card.package_name);
+                    Ok(list) if list.is_empty() => {
                         view! {
-                            <section class="panel" aria-label=label>
-                                <div class="page-header">
-                                    <h2>{format!("Review access to {}", card.package_name)}</h2>
-                                    {card.decision_helpers.then(|| view! {
-                                        <button type="button" class="secondary" disabled=move || accept.pending().get()
-                                            on:click=move |_| { accept.dispatch(AcceptRecommendations { review: accept_review.clone() }); }>
-                                            "Accept recommendations"
-                                        </button>
-                                    })}
-                                </div>
-                                <p>{format!("Ends {}", utc(card.ends_at))}</p>
-                                <p>
-                                    <progress max=card.total.max(1) value=card.decided aria-label="Reviewed"></progress>
-                                    " "{format!("{} of {} reviewed", card.decided, card.total)}
-                                </p>
-                                {card.items.into_iter().map(|item| view! {
-                                    <ReviewRow review=review.clone() item require_justification=card.require_justification decide last />
-                                }).collect_view()}
-                            </section>
+                            <EmptyState
+                                title="You have no access reviews to do"
+                                text="When a review asks you to confirm who still needs access, it appears here."
+                            />
                         }
-                    }).collect_view().into_any(),
+                            .into_any()
+                    }
+                    Ok(list) => {
+                        list.into_iter()
+                            .map(|card| {
+                                let review = card.id.to_string();
+                                let accept_review = review.clone();
+                                let label = format!("Review of {}", card.package_name);
+                                view! {
+                                    <section class="panel" aria-label=label>
+                                        <div class="page-header">
+                                            <h2>{format!("Review access to {}", card.package_name)}</h2>
+                                            {card
+                                                .decision_helpers
+                                                .then(|| {
+                                                    view! {
+                                                        <button
+                                                            type="button"
+                                                            class="secondary"
+                                                            disabled=move || accept.pending().get()
+                                                            on:click=move |_| {
+                                                                accept
+                                                                    .dispatch(AcceptRecommendations {
+                                                                        review: accept_review.clone(),
+                                                                    });
+                                                            }
+                                                        >
+                                                            "Accept recommendations"
+                                                        </button>
+                                                    }
+                                                })}
+                                        </div>
+                                        <p>{format!("Ends {}", utc(card.ends_at))}</p>
+                                        <p>
+                                            <progress
+                                                max=card.total.max(1)
+                                                value=card.decided
+                                                aria-label="Reviewed"
+                                            ></progress>
+                                            " "
+                                            {format!("{} of {} reviewed", card.decided, card.total)}
+                                        </p>
+                                        {card
+                                            .items
+                                            .into_iter()
+                                            .map(|item| {
+                                                view! {
+                                                    <ReviewRow
+                                                        review=review.clone()
+                                                        item
+                                                        require_justification=card.require_justification
+                                                        decide
+                                                        last
+                                                    />
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </section>
+                                }
+                            })
+                            .collect_view()
+                            .into_any()
+                    }
                 }
             })}
         </Transition>
@@ -278,16 +478,53 @@ fn ReviewRow(
                     None => view! { <Badge kind="info" text="Not reviewed" /> }.into_any(),
                 }}
             </div>
-            {item.recommendation.as_ref().map(|(r, why)| view! {
-                <p class="muted">{format!("Recommendation: {} — {why}", r.label())}</p>
-            })}
-            {item.decided.as_ref().map(|(who, at)| view! { <p class="muted">{format!("Decided by {who} at {}", utc(*at))}</p> })}
-            <BoundArea label=if require_justification { "Reason" } else { "Reason (optional)" } id=format!("review-reason-{assignment}")
-                value=reason on_input=Callback::new(move |v| reason.set(v)) error maxlength=domain::model::limits::MAX_REVIEW_JUSTIFICATION_CHARS />
+            {item
+                .recommendation
+                .as_ref()
+                .map(|(r, why)| {
+                    view! {
+                        <p class="muted">{format!("Recommendation: {} — {why}", r.label())}</p>
+                    }
+                })}
+            {item
+                .decided
+                .as_ref()
+                .map(|(who, at)| {
+                    view! { <p class="muted">{format!("Decided by {who} at {}", utc(*at))}</p> }
+                })}
+            <BoundArea
+                label=if require_justification { "Reason" } else { "Reason (optional)" }
+                id=format!("review-reason-{assignment}")
+                value=reason
+                on_input=Callback::new(move |v| reason.set(v))
+                error
+                maxlength=domain::model::limits::MAX_REVIEW_JUSTIFICATION_CHARS
+            />
             <div class="actions">
-                <button type="button" class="primary" disabled=move || decide.pending().get() on:click=move |_| approve(ReviewDecision::Approve)>"Approve"</button>
-                <button type="button" class="danger" disabled=move || decide.pending().get() on:click=move |_| deny(ReviewDecision::Deny)>"Deny"</button>
-                <button type="button" class="secondary" disabled=move || decide.pending().get() on:click=move |_| unsure(ReviewDecision::DontKnow)>"Don't know"</button>
+                <button
+                    type="button"
+                    class="primary"
+                    disabled=move || decide.pending().get()
+                    on:click=move |_| approve(ReviewDecision::Approve)
+                >
+                    "Approve"
+                </button>
+                <button
+                    type="button"
+                    class="danger"
+                    disabled=move || decide.pending().get()
+                    on:click=move |_| deny(ReviewDecision::Deny)
+                >
+                    "Deny"
+                </button>
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || decide.pending().get()
+                    on:click=move |_| unsure(ReviewDecision::DontKnow)
+                >
+                    "Don't know"
+                </button>
             </div>
         </article>
     }

@@ -17,7 +17,10 @@ pub fn grant_badges(sources: &[domain::rules::grants::GrantSource]) -> impl Into
                 GrantSource::Direct => "info",
                 GrantSource::Assignment(_) => "ok",
             };
-            view! { <Badge kind=kind text=s.label() />" " }
+            view! {
+                <Badge kind=kind text=s.label() />
+                " "
+            }
         })
         .collect_view()
 }

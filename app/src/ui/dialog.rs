@@ -22,13 +22,39 @@ pub fn ConfirmDialog(
     view! {
         <Show when=move || open.get()>
             <div class="modal-backdrop">
-                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" aria-describedby="confirm-message"
-                    on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+                <div
+                    class="modal"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-labelledby="confirm-title"
+                    aria-describedby="confirm-message"
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            open.set(false)
+                        }
+                    }
+                >
                     <h2 id="confirm-title">{move || title.get()}</h2>
                     <p id="confirm-message">{move || message.get()}</p>
                     <div class="actions">
-                        <button type="button" class="danger" on:click=move |_| { open.set(false); on_yes.run(()); }>"Yes"</button>
-                        <button type="button" class="secondary" node_ref=no_ref on:click=move |_| open.set(false)>"No"</button>
+                        <button
+                            type="button"
+                            class="danger"
+                            on:click=move |_| {
+                                open.set(false);
+                                on_yes.run(());
+                            }
+                        >
+                            "Yes"
+                        </button>
+                        <button
+                            type="button"
+                            class="secondary"
+                            node_ref=no_ref
+                            on:click=move |_| open.set(false)
+                        >
+                            "No"
+                        </button>
                     </div>
                 </div>
             </div>

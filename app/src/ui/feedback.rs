@@ -33,7 +33,9 @@ pub fn FormAlert(
 pub fn ActionError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     view! {
         <Show when=move || error.with(Option::is_some)>
-            <div class="alert alert-error" role="alert"><p>{move || error.get().map(|e| e.to_string())}</p></div>
+            <div class="alert alert-error" role="alert">
+                <p>{move || error.get().map(|e| e.to_string())}</p>
+            </div>
         </Show>
     }
 }
@@ -43,7 +45,9 @@ pub fn ActionError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoVi
 pub fn Done(#[prop(into)] when: Signal<bool>, children: ChildrenFn) -> impl IntoView {
     view! {
         <Show when=move || when.get()>
-            <div class="alert alert-success" role="status"><p>{children()}</p></div>
+            <div class="alert alert-success" role="status">
+                <p>{children()}</p>
+            </div>
         </Show>
     }
 }
@@ -52,7 +56,11 @@ pub fn Done(#[prop(into)] when: Signal<bool>, children: ChildrenFn) -> impl Into
 /// action succeeded.
 #[component]
 pub fn SavedNote(#[prop(into)] when: Signal<bool>, children: Children) -> impl IntoView {
-    view! { <p class="alert alert-success" role="status" hidden=move || !when.get()>{children()}</p> }
+    view! {
+        <p class="alert alert-success" role="status" hidden=move || !when.get()>
+            {children()}
+        </p>
+    }
 }
 
 /// A whole-page error (the data could not be loaded).
@@ -67,5 +75,9 @@ pub fn ErrorAlert(error: AppError) -> impl IntoView {
 }
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="muted" role="status">"Loading…"</p> }
+    view! {
+        <p class="muted" role="status">
+            "Loading…"
+        </p>
+    }
 }

@@ -34,7 +34,14 @@ pub fn TextField(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=describedby
             />
-            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="hint" id=format!("{id}-hint")>
+                            {h}
+                        </p>
+                    }
+                })}
             <FieldError id=id error />
         </div>
     }
@@ -53,8 +60,14 @@ pub fn YesNoField(
     view! {
         <fieldset class="radios radios-inline">
             <legend>{legend}</legend>
-            <div class="radio"><input type="radio" id=yes.clone() name=name value="yes" checked=value /><label for=yes>"Yes"</label></div>
-            <div class="radio"><input type="radio" id=no.clone() name=name value="no" checked=!value /><label for=no>"No"</label></div>
+            <div class="radio">
+                <input type="radio" id=yes.clone() name=name value="yes" checked=value />
+                <label for=yes>"Yes"</label>
+            </div>
+            <div class="radio">
+                <input type="radio" id=no.clone() name=name value="no" checked=!value />
+                <label for=no>"No"</label>
+            </div>
         </fieldset>
     }
 }
@@ -122,7 +135,14 @@ pub fn Bound(
                 />
                 {suffix.map(|s| view! { <span class="muted">{s}</span> })}
             </div>
-            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="hint" id=format!("{id}-hint")>
+                            {h}
+                        </p>
+                    }
+                })}
             <FieldError id=id error />
         </div>
     }
@@ -152,7 +172,14 @@ pub fn BoundArea(
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=describedby
             ></textarea>
-            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="hint" id=format!("{id}-hint")>
+                            {h}
+                        </p>
+                    }
+                })}
             <FieldError id=id error />
         </div>
     }
@@ -173,9 +200,19 @@ pub fn Radios(
     let error = error.unwrap_or_else(|| Signal::derive(|| None));
     let describedby = described(&name, hint.is_some(), error);
     view! {
-        <fieldset class=if inline { "radios radios-inline" } else { "radios" } aria-describedby=describedby>
+        <fieldset
+            class=if inline { "radios radios-inline" } else { "radios" }
+            aria-describedby=describedby
+        >
             <legend>{legend}</legend>
-            {hint.map(|h| view! { <p class="hint" id=format!("{name}-hint")>{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="hint" id=format!("{name}-hint")>
+                            {h}
+                        </p>
+                    }
+                })}
             {options
                 .into_iter()
                 .map(|(value, label)| {
@@ -269,7 +306,11 @@ pub fn Select(
                     .into_iter()
                     .map(|(value, label)| {
                         let v = value.clone();
-                        view! { <option value=value selected=move || selected.get() == v>{label}</option> }
+                        view! {
+                            <option value=value selected=move || selected.get() == v>
+                                {label}
+                            </option>
+                        }
                     })
                     .collect_view()}
             </select>

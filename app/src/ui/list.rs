@@ -48,8 +48,17 @@ pub fn SearchBar(
 ) -> impl IntoView {
     view! {
         <Form method="GET" action="" attr:class="searchbar" attr:role="search">
-            <label class="sr-only" for=id>{label}</label>
-            <input id=id type="search" name="q" value=q placeholder=placeholder maxlength=MAX_SEARCH_CHARS />
+            <label class="sr-only" for=id>
+                {label}
+            </label>
+            <input
+                id=id
+                type="search"
+                name="q"
+                value=q
+                placeholder=placeholder
+                maxlength=MAX_SEARCH_CHARS
+            />
             {children.map(|c| c())}
             <button type="submit">"Search"</button>
         </Form>
@@ -94,12 +103,26 @@ pub fn Pager(
     view! {
         <nav class="pager" aria-label="Pages">
             {match prev {
-                Some(href) => view! { <a href=href rel="prev">"Previous"</a> }.into_any(),
+                Some(href) => {
+                    view! {
+                        <a href=href rel="prev">
+                            "Previous"
+                        </a>
+                    }
+                        .into_any()
+                }
                 None => view! { <span class="muted">"Previous"</span> }.into_any(),
             }}
             <span>{format!("Page {page} of {page_count} · {total} {noun}")}</span>
             {match next {
-                Some(href) => view! { <a href=href rel="next">"Next"</a> }.into_any(),
+                Some(href) => {
+                    view! {
+                        <a href=href rel="next">
+                            "Next"
+                        </a>
+                    }
+                        .into_any()
+                }
                 None => view! { <span class="muted">"Next"</span> }.into_any(),
             }}
         </nav>

@@ -26,9 +26,20 @@ fn KindSelect(selected: GroupKind, #[prop(into)] error: Signal<Option<String>>) 
         <div class="field">
             <label for="field-kind">"Group type"</label>
             <select id="field-kind" name="kind">
-                {GroupKind::ALL.iter().map(|k| view! { <option value=k.code() selected=*k == selected>{k.label()}</option> }).collect_view()}
+                {GroupKind::ALL
+                    .iter()
+                    .map(|k| {
+                        view! {
+                            <option value=k.code() selected=*k == selected>
+                                {k.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
-            <p class="field-error" hidden=move || error.get().is_none()>{move || error.get()}</p>
+            <p class="field-error" hidden=move || error.get().is_none()>
+                {move || error.get()}
+            </p>
         </div>
     }
 }
@@ -42,43 +53,109 @@ fn GroupsList() -> impl IntoView {
     let error = error_of(create.value());
     let field = field_errors(error);
     view! {
-        <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
-        <div class="page-header"><h1>"Groups"</h1></div>
+        <div class="breadcrumbs">
+            <a href="/admin">"Administration"</a>
+        </div>
+        <div class="page-header">
+            <h1>"Groups"</h1>
+        </div>
         <details class="panel" open=move || error.get().is_some()>
             <summary>"New group"</summary>
             <FormAlert error=error fields=&["name", "description", "kind"] />
             <ActionForm action=create attr:class="form">
                 <div class="form-grid">
-                    <TextField label="Name" name="name" required=true maxlength=GroupName::MAX_CHARS error=field("name") />
+                    <TextField
+                        label="Name"
+                        name="name"
+                        required=true
+                        maxlength=GroupName::MAX_CHARS
+                        error=field("name")
+                    />
                     <KindSelect selected=GroupKind::Security error=field("kind") />
-                    <TextField label="Description" name="description" maxlength=Description::MAX_CHARS error=field("description") />
+                    <TextField
+                        label="Description"
+                        name="description"
+                        maxlength=Description::MAX_CHARS
+                        error=field("description")
+                    />
                 </div>
-                <div class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create group"</button></div>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>
+                        "Create group"
+                    </button>
+                </div>
             </ActionForm>
         </details>
-        <SearchBar id="group-search" label="Search groups" placeholder="Group name" q=Signal::derive(q) />
+        <SearchBar
+            id="group-search"
+            label="Search groups"
+            placeholder="Group name"
+            q=Signal::derive(q)
+        />
         <Loaded resource=groups let:p>
             {if p.items.is_empty() {
                 view! {
-                    <div class="empty-state"><p>{if q().is_empty() { "There are no groups yet. Create one with “New group”.".to_owned() } else { format!("No group matches “{}”.", q()) }}</p></div>
-                }.into_any()
+                    <div class="empty-state">
+                        <p>
+                            {if q().is_empty() {
+                                "There are no groups yet. Create one with “New group”."
+                                    .to_owned()
+                            } else {
+                                format!("No group matches “{}”.", q())
+                            }}
+                        </p>
+                    </div>
+                }
+                    .into_any()
             } else {
                 let (count, current, total) = (p.page_count(), p.page, p.total);
                 view! {
-                    <div class="table-wrap"><table class="data">
-                        <caption class="sr-only">"Groups"</caption>
-                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Members"</th><th scope="col">"Licenses"</th></tr></thead>
-                        <tbody>{p.items.into_iter().map(|g| view! {
-                            <tr>
-                                <td><a href=format!("/admin/directory/groups/{}", g.id)>{g.name}</a><br /><span class="muted">{g.description}</span></td>
-                                <td>{g.kind.label()}</td>
-                                <td class="num">{g.member_count}</td>
-                                <td>{g.licenses.join(", ")}</td>
-                            </tr>
-                        }).collect_view()}</tbody>
-                    </table></div>
-                    <Pager base="/admin/directory/groups".into() q=q() page=current page_count=count total=total noun="groups" />
-                }.into_any()
+                    <div class="table-wrap">
+                        <table class="data">
+                            <caption class="sr-only">"Groups"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Type"</th>
+                                    <th scope="col">"Members"</th>
+                                    <th scope="col">"Licenses"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {p
+                                    .items
+                                    .into_iter()
+                                    .map(|g| {
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <a href=format!(
+                                                        "/admin/directory/groups/{}",
+                                                        g.id,
+                                                    )>{g.name}</a>
+                                                    <br />
+                                                    <span class="muted">{g.description}</span>
+                                                </td>
+                                                <td>{g.kind.label()}</td>
+                                                <td class="num">{g.member_count}</td>
+                                                <td>{g.licenses.join(", ")}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <Pager
+                        base="/admin/directory/groups".into()
+                        q=q()
+                        page=current
+                        page_count=count
+                        total=total
+                        noun="groups"
+                    />
+                }
+                    .into_any()
             }}
         </Loaded>
     }
@@ -107,7 +184,10 @@ pub fn GroupDetailPage() -> impl IntoView {
     view! {
         <Title text="Group · Tessera" />
         <AdminOnly>
-            <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/directory/groups">"Groups"</a></div>
+            <div class="breadcrumbs">
+                <a href="/admin">"Administration"</a>
+                <a href="/admin/directory/groups">"Groups"</a>
+            </div>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     let all_licenses = licenses.await.unwrap_or_default();
@@ -133,11 +213,17 @@ fn RemovableChip(
     view! {
         <li class="chip">
             <a href=href>{name}</a>
-            <button type="button" aria-label=remove_label on:click=move |_| {
-                if confirm(&question) {
-                    on_remove.run(());
+            <button
+                type="button"
+                aria-label=remove_label
+                on:click=move |_| {
+                    if confirm(&question) {
+                        on_remove.run(());
+                    }
                 }
-            }>"×"</button>
+            >
+                "×"
+            </button>
         </li>
     }
 }
@@ -217,47 +303,78 @@ fn GroupView(
     view! {
         <div class="page-header">
             <h1>{g.name.clone()}</h1>
-            <div class="page-actions"><Badge kind="muted" text=g.kind.label() /></div>
+            <div class="page-actions">
+                <Badge kind="muted" text=g.kind.label() />
+            </div>
         </div>
         {(!g.description.is_empty()).then(|| view! { <p class="lead">{g.description.clone()}</p> })}
         <FormAlert error=other_error fields=&[] />
 
         <section class="card">
             <h2>{format!("Licenses ({})", detail.licenses.len())}</h2>
-            <p class="muted">"Every member of this group gets these licenses (one seat per person, however many groups carry it)."</p>
+            <p class="muted">
+                "Every member of this group gets these licenses (one seat per person, however many groups carry it)."
+            </p>
             {if detail.licenses.is_empty() {
                 view! { <p class="muted">"This group carries no licenses."</p> }.into_any()
             } else {
                 let gid = gid.clone();
                 view! {
-                    <ul class="chips">{detail.licenses.into_iter().map(|l| {
-                        let (gid, lid, name) = (gid.clone(), l.id.to_string(), l.name.clone());
-                        view! {
-                            <RemovableChip
-                                href=format!("/admin/licenses/{}", l.id)
-                                name=l.name
-                                remove_label=format!("Remove license {name}")
-                                question=format!("Remove the license {name} from this group? Its members lose the license unless another group gives it.")
-                                on_remove=Callback::new(move |()| { unassign.dispatch(RemoveGroupLicense { group_id: gid.clone(), license_id: lid.clone() }); })
-                            />
-                        }
-                    }).collect_view()}</ul>
-                }.into_any()
-            }}
-            {(!assignable.is_empty()).then(|| {
-                let gid = gid.clone();
-                view! {
-                    <FormAlert error=assign_error fields=&[] />
-                    <ActionForm action=assign attr:class="searchbar">
-                        <input type="hidden" name="group_id" value=gid />
-                        <label class="sr-only" for="assign-license">"License"</label>
-                        <select id="assign-license" name="license_id">
-                            {assignable.into_iter().map(|l| view! { <option value=l.id.to_string()>{l.name}</option> }).collect_view()}
-                        </select>
-                        <button type="submit">"Assign license"</button>
-                    </ActionForm>
+                    <ul class="chips">
+                        {detail
+                            .licenses
+                            .into_iter()
+                            .map(|l| {
+                                let (gid, lid, name) = (
+                                    gid.clone(),
+                                    l.id.to_string(),
+                                    l.name.clone(),
+                                );
+                                view! {
+                                    <RemovableChip
+                                        href=format!("/admin/licenses/{}", l.id)
+                                        name=l.name
+                                        remove_label=format!("Remove license {name}")
+                                        question=format!(
+                                            "Remove the license {name} from this group? Its members lose the license unless another group gives it.",
+                                        )
+                                        on_remove=Callback::new(move |()| {
+                                            unassign
+                                                .dispatch(RemoveGroupLicense {
+                                                    group_id: gid.clone(),
+                                                    license_id: lid.clone(),
+                                                });
+                                        })
+                                    />
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
                 }
-            })}
+                    .into_any()
+            }}
+            {(!assignable.is_empty())
+                .then(|| {
+                    let gid = gid.clone();
+                    view! {
+                        <FormAlert error=assign_error fields=&[] />
+                        <ActionForm action=assign attr:class="searchbar">
+                            <input type="hidden" name="group_id" value=gid />
+                            <label class="sr-only" for="assign-license">
+                                "License"
+                            </label>
+                            <select id="assign-license" name="license_id">
+                                {assignable
+                                    .into_iter()
+                                    .map(|l| {
+                                        view! { <option value=l.id.to_string()>{l.name}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                            <button type="submit">"Assign license"</button>
+                        </ActionForm>
+                    }
+                })}
         </section>
 
         <section class="card">
@@ -266,41 +383,103 @@ fn GroupView(
             <ActionForm action=add attr:class="form">
                 <input type="hidden" name="group_id" value=gid_add />
                 <div class="searchbar">
-                    <TextField label="Member email" id="member-email" name="email" input_type="email" maxlength=Email::MAX_LEN required=true error=email_field />
-                    <button type="submit" class="primary" disabled=move || add.pending().get()>"Add member"</button>
+                    <TextField
+                        label="Member email"
+                        id="member-email"
+                        name="email"
+                        input_type="email"
+                        maxlength=Email::MAX_LEN
+                        required=true
+                        error=email_field
+                    />
+                    <button type="submit" class="primary" disabled=move || add.pending().get()>
+                        "Add member"
+                    </button>
                 </div>
             </ActionForm>
             {if members.items.is_empty() {
-                view! { <p class="muted">"No members yet. Add people by email above."</p> }.into_any()
+                view! { <p class="muted">"No members yet. Add people by email above."</p> }
+                    .into_any()
             } else {
                 let gid = gid_members;
                 view! {
-                    <div class="table-wrap"><table class="data">
-                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Membership source"</th><th scope="col">"Member since"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                        <tbody>{members.items.into_iter().map(|m| {
-                            let direct = m.sources.contains(&GrantSource::Direct);
-                            let gid = gid.clone();
-                            let uid = m.user.id.to_string();
-                            let who = m.user.display_name.clone();
-                            view! {
+                    <div class="table-wrap">
+                        <table class="data">
+                            <thead>
                                 <tr>
-                                    <td><a href=format!("/admin/directory/users/{}", m.user.id)>{m.user.display_name.clone()}</a></td>
-                                    <td>{m.user.email.clone()}</td>
-                                    <td>{grant_badges(&m.sources)}</td>
-                                    <td>{utc(m.since)}</td>
-                                    <td>{direct.then(|| view! {
-                                        <button type="button" class="danger" aria-label=format!("Remove direct membership of {who}") on:click=move |_| {
-                                            if confirm(&format!("Remove the direct membership of {who}? Access granted by access packages stays.")) {
-                                                remove.dispatch(RemoveGroupMember { group_id: gid.clone(), user_id: uid.clone() });
-                                            }
-                                        }>"Remove"</button>
-                                    })}</td>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Email"</th>
+                                    <th scope="col">"Membership source"</th>
+                                    <th scope="col">"Member since"</th>
+                                    <th scope="col">
+                                        <span class="sr-only">"Actions"</span>
+                                    </th>
                                 </tr>
-                            }
-                        }).collect_view()}</tbody>
-                    </table></div>
-                    <Pager base=format!("/admin/directory/groups/{gid}") q=String::new() page=current page_count=count total=total noun="members" />
-                }.into_any()
+                            </thead>
+                            <tbody>
+                                {members
+                                    .items
+                                    .into_iter()
+                                    .map(|m| {
+                                        let direct = m.sources.contains(&GrantSource::Direct);
+                                        let gid = gid.clone();
+                                        let uid = m.user.id.to_string();
+                                        let who = m.user.display_name.clone();
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <a href=format!(
+                                                        "/admin/directory/users/{}",
+                                                        m.user.id,
+                                                    )>{m.user.display_name.clone()}</a>
+                                                </td>
+                                                <td>{m.user.email.clone()}</td>
+                                                <td>{grant_badges(&m.sources)}</td>
+                                                <td>{utc(m.since)}</td>
+                                                <td>
+                                                    {direct
+                                                        .then(|| {
+                                                            view! {
+                                                                <button
+                                                                    type="button"
+                                                                    class="danger"
+                                                                    aria-label=format!("Remove direct membership of {who}")
+                                                                    on:click=move |_| {
+                                                                        if confirm(
+                                                                            &format!(
+                                                                                "Remove the direct membership of {who}? Access granted by access packages stays.",
+                                                                            ),
+                                                                        ) {
+                                                                            remove
+                                                                                .dispatch(RemoveGroupMember {
+                                                                                    group_id: gid.clone(),
+                                                                                    user_id: uid.clone(),
+                                                                                });
+                                                                        }
+                                                                    }
+                                                                >
+                                                                    "Remove"
+                                                                </button>
+                                                            }
+                                                        })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <Pager
+                        base=format!("/admin/directory/groups/{gid}")
+                        q=String::new()
+                        page=current
+                        page_count=count
+                        total=total
+                        noun="members"
+                    />
+                }
+                    .into_any()
             }}
         </section>
 
@@ -310,26 +489,53 @@ fn GroupView(
                 view! { <p class="muted">"No owners yet."</p> }.into_any()
             } else {
                 view! {
-                    <ul class="chips">{detail.owners.into_iter().map(|o| {
-                        let (gid, uid, who) = (gid_owners.clone(), o.id.to_string(), o.display_name.clone());
-                        view! {
-                            <RemovableChip
-                                href=format!("/admin/directory/users/{}", o.id)
-                                name=o.display_name
-                                remove_label=format!("Remove owner {who}")
-                                question=format!("Remove {who} as an owner of this group?")
-                                on_remove=Callback::new(move |()| { remove_owner.dispatch(RemoveGroupOwner { group_id: gid.clone(), user_id: uid.clone() }); })
-                            />
-                        }
-                    }).collect_view()}</ul>
-                }.into_any()
+                    <ul class="chips">
+                        {detail
+                            .owners
+                            .into_iter()
+                            .map(|o| {
+                                let (gid, uid, who) = (
+                                    gid_owners.clone(),
+                                    o.id.to_string(),
+                                    o.display_name.clone(),
+                                );
+                                view! {
+                                    <RemovableChip
+                                        href=format!("/admin/directory/users/{}", o.id)
+                                        name=o.display_name
+                                        remove_label=format!("Remove owner {who}")
+                                        question=format!("Remove {who} as an owner of this group?")
+                                        on_remove=Callback::new(move |()| {
+                                            remove_owner
+                                                .dispatch(RemoveGroupOwner {
+                                                    group_id: gid.clone(),
+                                                    user_id: uid.clone(),
+                                                });
+                                        })
+                                    />
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
             }}
             <FormAlert error=owner_error fields=&["owner_email"] />
             <ActionForm action=add_owner attr:class="form">
                 <input type="hidden" name="group_id" value=gid_owner />
                 <div class="searchbar">
-                    <TextField label="Owner email" id="owner-email" name="owner_email" input_type="email" maxlength=Email::MAX_LEN required=true error=owner_field />
-                    <button type="submit" disabled=move || add_owner.pending().get()>"Add owner"</button>
+                    <TextField
+                        label="Owner email"
+                        id="owner-email"
+                        name="owner_email"
+                        input_type="email"
+                        maxlength=Email::MAX_LEN
+                        required=true
+                        error=owner_field
+                    />
+                    <button type="submit" disabled=move || add_owner.pending().get()>
+                        "Add owner"
+                    </button>
                 </div>
             </ActionForm>
         </section>
@@ -341,11 +547,30 @@ fn GroupView(
             <ActionForm action=update attr:class="form">
                 <input type="hidden" name="id" value=gid_edit />
                 <div class="form-grid">
-                    <TextField label="Name" id="edit-name" name="name" required=true maxlength=GroupName::MAX_CHARS value=g.name.clone() error=update_field("name") />
+                    <TextField
+                        label="Name"
+                        id="edit-name"
+                        name="name"
+                        required=true
+                        maxlength=GroupName::MAX_CHARS
+                        value=g.name.clone()
+                        error=update_field("name")
+                    />
                     <KindSelect selected=g.kind error=update_field("kind") />
-                    <TextField label="Description" id="edit-description" name="description" maxlength=Description::MAX_CHARS value=g.description.clone() error=update_field("description") />
+                    <TextField
+                        label="Description"
+                        id="edit-description"
+                        name="description"
+                        maxlength=Description::MAX_CHARS
+                        value=g.description.clone()
+                        error=update_field("description")
+                    />
                 </div>
-                <div class="actions"><button type="submit" class="primary">"Save changes"</button></div>
+                <div class="actions">
+                    <button type="submit" class="primary">
+                        "Save changes"
+                    </button>
+                </div>
             </ActionForm>
         </details>
     }

@@ -31,40 +31,102 @@ fn LicensesList() -> impl IntoView {
     let error = error_of(create.value());
     let field = field_errors(error);
     view! {
-        <div class="breadcrumbs"><a href="/admin">"Administration"</a></div>
-        <div class="page-header"><h1>"Licenses"</h1></div>
-        <p class="lead">"Licenses are assigned to groups; each member holding one uses a seat. People beyond the seat count are in error (CountViolation) until seats are added or others leave."</p>
+        <div class="breadcrumbs">
+            <a href="/admin">"Administration"</a>
+        </div>
+        <div class="page-header">
+            <h1>"Licenses"</h1>
+        </div>
+        <p class="lead">
+            "Licenses are assigned to groups; each member holding one uses a seat. People beyond the seat count are in error (CountViolation) until seats are added or others leave."
+        </p>
         <details class="panel" open=move || error.get().is_some()>
             <summary>"New license"</summary>
             <FormAlert error=error fields=&["name", "seats"] />
             <ActionForm action=create attr:class="form">
                 <div class="form-grid">
-                    <TextField label="Name" name="name" required=true maxlength=LicenseName::MAX_CHARS error=field("name") />
-                    <TextField label="Seats" name="seats" input_type="number" required=true error=field("seats") hint="How many people may hold it (0 – 1,000,000)." />
+                    <TextField
+                        label="Name"
+                        name="name"
+                        required=true
+                        maxlength=LicenseName::MAX_CHARS
+                        error=field("name")
+                    />
+                    <TextField
+                        label="Seats"
+                        name="seats"
+                        input_type="number"
+                        required=true
+                        error=field("seats")
+                        hint="How many people may hold it (0 – 1,000,000)."
+                    />
                 </div>
-                <div class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create license"</button></div>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>
+                        "Create license"
+                    </button>
+                </div>
             </ActionForm>
         </details>
         <Loaded resource=licenses let:list>
             {if list.is_empty() {
-                view! { <div class="empty-state"><p>"No licenses yet. Create one with “New license”, then assign it to a group."</p></div> }.into_any()
+                view! {
+                    <div class="empty-state">
+                        <p>
+                            "No licenses yet. Create one with “New license”, then assign it to a group."
+                        </p>
+                    </div>
+                }
+                    .into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table class="data">
-                        <caption class="sr-only">"Licenses"</caption>
-                        <thead><tr><th scope="col">"License"</th><th scope="col">"Seats"</th><th scope="col">"Used"</th><th scope="col">"Available"</th><th scope="col">"State"</th><th scope="col">"Assigned to groups"</th></tr></thead>
-                        <tbody>{list.into_iter().map(|l| view! {
-                            <tr>
-                                <td><a href=format!("/admin/licenses/{}", l.id)>{l.name}</a></td>
-                                <td class="num">{l.seats}</td>
-                                <td class="num">{l.usage.used}</td>
-                                <td class="num">{l.usage.available}</td>
-                                <td>{usage_badge(l.usage.violations)}</td>
-                                <td>{l.groups.into_iter().map(|(id, name)| view! { <a href=format!("/admin/directory/groups/{id}")>{name}</a>" " }).collect_view()}</td>
-                            </tr>
-                        }).collect_view()}</tbody>
-                    </table></div>
-                }.into_any()
+                    <div class="table-wrap">
+                        <table class="data">
+                            <caption class="sr-only">"Licenses"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"License"</th>
+                                    <th scope="col">"Seats"</th>
+                                    <th scope="col">"Used"</th>
+                                    <th scope="col">"Available"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Assigned to groups"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list
+                                    .into_iter()
+                                    .map(|l| {
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <a href=format!("/admin/licenses/{}", l.id)>{l.name}</a>
+                                                </td>
+                                                <td class="num">{l.seats}</td>
+                                                <td class="num">{l.usage.used}</td>
+                                                <td class="num">{l.usage.available}</td>
+                                                <td>{usage_badge(l.usage.violations)}</td>
+                                                <td>
+                                                    {l
+                                                        .groups
+                                                        .into_iter()
+                                                        .map(|(id, name)| {
+                                                            view! {
+                                                                <a href=format!("/admin/directory/groups/{id}")>{name}</a>
+                                                                " "
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
             }}
         </Loaded>
     }
@@ -82,7 +144,10 @@ pub fn LicenseDetailPage() -> impl IntoView {
     view! {
         <Title text="License · Tessera" />
         <AdminOnly>
-            <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/licenses">"Licenses"</a></div>
+            <div class="breadcrumbs">
+                <a href="/admin">"Administration"</a>
+                <a href="/admin/licenses">"Licenses"</a>
+            </div>
             <Loaded resource=license let:d>
                 <LicenseView detail=d update />
             </Loaded>
@@ -97,34 +162,88 @@ fn LicenseView(detail: LicenseDetail, update: ServerAction<UpdateLicense>) -> im
     let field = field_errors(error);
     let u = l.usage;
     view! {
-        <div class="page-header"><h1>{l.name.clone()}</h1><div class="page-actions">{usage_badge(u.violations)}</div></div>
+        <div class="page-header">
+            <h1>{l.name.clone()}</h1>
+            <div class="page-actions">{usage_badge(u.violations)}</div>
+        </div>
         <div class="cards">
-            <div class="card stat"><span class="stat-value">{l.seats}</span><span class="stat-label">"seats in total"</span></div>
-            <div class="card stat"><span class="stat-value">{u.used}</span><span class="stat-label">"used"</span></div>
-            <div class="card stat"><span class="stat-value">{u.available}</span><span class="stat-label">"available"</span></div>
-            <div class="card stat"><span class="stat-value">{u.violations}</span><span class="stat-label">"people without a seat"</span></div>
+            <div class="card stat">
+                <span class="stat-value">{l.seats}</span>
+                <span class="stat-label">"seats in total"</span>
+            </div>
+            <div class="card stat">
+                <span class="stat-value">{u.used}</span>
+                <span class="stat-label">"used"</span>
+            </div>
+            <div class="card stat">
+                <span class="stat-value">{u.available}</span>
+                <span class="stat-label">"available"</span>
+            </div>
+            <div class="card stat">
+                <span class="stat-value">{u.violations}</span>
+                <span class="stat-label">"people without a seat"</span>
+            </div>
         </div>
         <section class="card">
             <label for="seat-usage">{format!("{} of {} seats used", u.used, l.seats)}</label>
             <progress id="seat-usage" max=l.seats.max(1) value=u.used></progress>
             <h2>"Assigned to groups"</h2>
             {if l.groups.is_empty() {
-                view! { <p class="muted">"No group carries this license yet. Assign it from a group's page."</p> }.into_any()
+                view! {
+                    <p class="muted">
+                        "No group carries this license yet. Assign it from a group's page."
+                    </p>
+                }
+                    .into_any()
             } else {
-                view! { <ul>{l.groups.iter().map(|(id, name)| view! { <li><a href=format!("/admin/directory/groups/{id}")>{name.clone()}</a></li> }).collect_view()}</ul> }.into_any()
+                view! {
+                    <ul>
+                        {l
+                            .groups
+                            .iter()
+                            .map(|(id, name)| {
+                                view! {
+                                    <li>
+                                        <a href=format!(
+                                            "/admin/directory/groups/{id}",
+                                        )>{name.clone()}</a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
             }}
         </section>
         <section class="card">
             <h2>"People without a seat (CountViolation)"</h2>
             {if detail.violations.is_empty() {
-                view! { <p class="muted">"Everyone who holds this license has a seat."</p> }.into_any()
+                view! { <p class="muted">"Everyone who holds this license has a seat."</p> }
+                    .into_any()
             } else {
                 view! {
                     <p>"They get a seat, in this order, when seats are added or others leave:"</p>
-                    <ol>{detail.violations.into_iter().map(|v| view! {
-                        <li><a href=format!("/admin/directory/users/{}", v.id)>{v.display_name}</a>" "<span class="muted">{v.email}</span></li>
-                    }).collect_view()}</ol>
-                }.into_any()
+                    <ol>
+                        {detail
+                            .violations
+                            .into_iter()
+                            .map(|v| {
+                                view! {
+                                    <li>
+                                        <a href=format!(
+                                            "/admin/directory/users/{}",
+                                            v.id,
+                                        )>{v.display_name}</a>
+                                        " "
+                                        <span class="muted">{v.email}</span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+                    .into_any()
             }}
         </section>
         <details class="panel">
@@ -134,10 +253,28 @@ fn LicenseView(detail: LicenseDetail, update: ServerAction<UpdateLicense>) -> im
             <ActionForm action=update attr:class="form">
                 <input type="hidden" name="id" value=l.id.to_string() />
                 <div class="form-grid">
-                    <TextField label="Name" name="name" required=true maxlength=LicenseName::MAX_CHARS value=l.name.clone() error=field("name") />
-                    <TextField label="Seats" name="seats" input_type="number" required=true value=l.seats.to_string() error=field("seats") />
+                    <TextField
+                        label="Name"
+                        name="name"
+                        required=true
+                        maxlength=LicenseName::MAX_CHARS
+                        value=l.name.clone()
+                        error=field("name")
+                    />
+                    <TextField
+                        label="Seats"
+                        name="seats"
+                        input_type="number"
+                        required=true
+                        value=l.seats.to_string()
+                        error=field("seats")
+                    />
                 </div>
-                <div class="actions"><button type="submit" class="primary">"Save changes"</button></div>
+                <div class="actions">
+                    <button type="submit" class="primary">
+                        "Save changes"
+                    </button>
+                </div>
             </ActionForm>
         </details>
     }

@@ -36,46 +36,79 @@ fn AdminHomeInner() -> impl IntoView {
         }
     };
     view! {
-        <div class="page-header"><h1>"Administration"</h1></div>
+        <div class="page-header">
+            <h1>"Administration"</h1>
+        </div>
         <h2>"Entitlement management"</h2>
         <div class="cards">
             <section class="card">
-                <h3><a href="/admin/access-packages">"Access packages"</a></h3>
-                <p class="muted">"Bundles of resource roles people request in My Access, with their policies."</p>
-                <a class="button primary" href="/admin/access-packages/new">"New access package"</a>
+                <h3>
+                    <a href="/admin/access-packages">"Access packages"</a>
+                </h3>
+                <p class="muted">
+                    "Bundles of resource roles people request in My Access, with their policies."
+                </p>
+                <a class="button primary" href="/admin/access-packages/new">
+                    "New access package"
+                </a>
             </section>
             <section class="card">
-                <h3><a href="/admin/catalogs">"Catalogs"</a></h3>
-                <p class="muted">"Containers of access packages and resources, with delegated roles."</p>
+                <h3>
+                    <a href="/admin/catalogs">"Catalogs"</a>
+                </h3>
+                <p class="muted">
+                    "Containers of access packages and resources, with delegated roles."
+                </p>
             </section>
             <section class="card">
-                <h3><a href="/admin/audit">"Audit log"</a></h3>
-                <p class="muted">"Every change and decision, tamper-evident; how email and background jobs are doing."</p>
+                <h3>
+                    <a href="/admin/audit">"Audit log"</a>
+                </h3>
+                <p class="muted">
+                    "Every change and decision, tamper-evident; how email and background jobs are doing."
+                </p>
             </section>
         </div>
         <h2>"Directory"</h2>
-        <p class="lead">"Manage the directory that access packages act on: people, groups and the licenses groups carry."</p>
+        <p class="lead">
+            "Manage the directory that access packages act on: people, groups and the licenses groups carry."
+        </p>
         <Transition fallback=|| ()>
             <div class="cards">
                 <section class="card">
-                    <h2><a href="/admin/directory/users">"Users"</a></h2>
+                    <h2>
+                        <a href="/admin/directory/users">"Users"</a>
+                    </h2>
                     <div class="stat">
                         <span class="stat-value">{stat(|c| c.users)}</span>
-                        <span class="stat-label">{move || format!("people, {} guests", stat(|c| c.guests)())}</span>
+                        <span class="stat-label">
+                            {move || format!("people, {} guests", stat(|c| c.guests)())}
+                        </span>
                     </div>
                 </section>
                 <section class="card">
-                    <h2><a href="/admin/directory/groups">"Groups"</a></h2>
+                    <h2>
+                        <a href="/admin/directory/groups">"Groups"</a>
+                    </h2>
                     <div class="stat">
                         <span class="stat-value">{stat(|c| c.groups)}</span>
                         <span class="stat-label">"groups"</span>
                     </div>
                 </section>
                 <section class="card">
-                    <h2><a href="/admin/licenses">"Licenses"</a></h2>
+                    <h2>
+                        <a href="/admin/licenses">"Licenses"</a>
+                    </h2>
                     <div class="stat">
                         <span class="stat-value">{stat(|c| c.licenses)}</span>
-                        <span class="stat-label">{move || format!("licenses, {} people without a seat", stat(|c| c.license_errors)())}</span>
+                        <span class="stat-label">
+                            {move || {
+                                format!(
+                                    "licenses, {} people without a seat",
+                                    stat(|c| c.license_errors)(),
+                                )
+                            }}
+                        </span>
                     </div>
                 </section>
             </div>

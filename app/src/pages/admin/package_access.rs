@@ -133,16 +133,41 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
     };
     let can_assign = detail.can_assign;
     view! {
-        <Done when=succeeded(remove.value())>{move || format!("The assignment was removed; {} grant(s) withdrawn.", remove.value().get().and_then(Result::ok).unwrap_or(0))}</Done>
+        <Done when=succeeded(
+            remove.value(),
+        )>
+            {move || {
+                format!(
+                    "The assignment was removed; {} grant(s) withdrawn.",
+                    remove.value().get().and_then(Result::ok).unwrap_or(0),
+                )
+            }}
+        </Done>
         <ActionError error=error_of(remove.value()) />
-        <Done when=succeeded(assign.value())>{move || format!("Access assigned to {} person(s).", assign.value().get().and_then(Result::ok).unwrap_or(0))}</Done>
+        <Done when=succeeded(
+            assign.value(),
+        )>
+            {move || {
+                format!(
+                    "Access assigned to {} person(s).",
+                    assign.value().get().and_then(Result::ok).unwrap_or(0),
+                )
+            }}
+        </Done>
         <section class="panel">
             <div class="page-header">
                 <h2>"Assignments"</h2>
-                <a class="button secondary" href=csv rel="external" download="assignments.csv">"Download CSV"</a>
+                <a class="button secondary" href=csv rel="external" download="assignments.csv">
+                    "Download CSV"
+                </a>
             </div>
-            <ListFilter view="assignments" placeholder="Name or email" options=&ASSIGNMENT_FILTERS
-                q=Signal::derive(q) state=Signal::derive(state) />
+            <ListFilter
+                view="assignments"
+                placeholder="Name or email"
+                options=&ASSIGNMENT_FILTERS
+                q=Signal::derive(q)
+                state=Signal::derive(state)
+            />
             <Transition fallback=Loading>
                 {
                     let base = base.clone();
@@ -152,40 +177,99 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
                             match list.await {
                                 Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                                 Ok(None) => ().into_any(),
-                                Ok(Some(p)) if p.items.is_empty() => view! {
-                                    <div class="empty-state"><p>{if q().is_empty() {
-                                        if state() == "active" { "Nobody has this access package yet. People get it when their request is approved, or assign it below." } else { "No ended assignments." }
-                                    } else { "No assignment matches your search." }}</p></div>
-                                }.into_any(),
+                                Ok(Some(p)) if p.items.is_empty() => {
+                                    view! {
+                                        <div class="empty-state">
+                                            <p>
+                                                {if q().is_empty() {
+                                                    if state() == "active" {
+                                                        "Nobody has this access package yet. People get it when their request is approved, or assign it below."
+                                                    } else {
+                                                        "No ended assignments."
+                                                    }
+                                                } else {
+                                                    "No assignment matches your search."
+                                                }}
+                                            </p>
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
                                 Ok(Some(p)) => {
                                     let pages = p.page_count();
                                     view! {
-                                        <div class="table-wrap"><table class="data">
-                                            <caption class="sr-only">"Assignments"</caption>
-                                            <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"State"</th><th scope="col">"Policy"</th><th scope="col">"Starts"</th><th scope="col">"Ends"</th>{can_assign.then(|| view! { <th scope="col"><span class="sr-only">"Actions"</span></th> })}</tr></thead>
-                                            <tbody>{p.items.clone().into_iter().map(|a| {
-                                                let pick = (a.id.to_string(), a.user.display_name.clone());
-                                                let live = a.state.is_live();
-                                                let label = format!("Remove {}", a.user.display_name);
-                                                view! {
+                                        <div class="table-wrap">
+                                            <table class="data">
+                                                <caption class="sr-only">"Assignments"</caption>
+                                                <thead>
                                                     <tr>
-                                                        <th scope="row">{a.user.display_name.clone()}</th>
-                                                        <td>{a.user.email.clone()}</td>
-                                                        <td>{assignment_state_badge(a.state)}</td>
-                                                        <td>{a.policy.clone().unwrap_or_else(|| "—".into())}</td>
-                                                        <td>{day(a.starts_at)}</td>
-                                                        <td>{a.ends_at.map_or_else(|| "Never".to_owned(), day)}</td>
-                                                        {(can_assign && live).then(|| view! {
-                                                            <td><button type="button" class="danger" aria-label=label
-                                                                on:click=move |_| confirm.ask(pick.clone())>"Remove"</button></td>
-                                                        })}
-                                                        {(can_assign && !live).then(|| view! { <td></td> })}
+                                                        <th scope="col">"Name"</th>
+                                                        <th scope="col">"Email"</th>
+                                                        <th scope="col">"State"</th>
+                                                        <th scope="col">"Policy"</th>
+                                                        <th scope="col">"Starts"</th>
+                                                        <th scope="col">"Ends"</th>
+                                                        {can_assign
+                                                            .then(|| {
+                                                                view! {
+                                                                    <th scope="col">
+                                                                        <span class="sr-only">"Actions"</span>
+                                                                    </th>
+                                                                }
+                                                            })}
                                                     </tr>
-                                                }
-                                            }).collect_view()}</tbody>
-                                        </table></div>
-                                        <Pager base=base q=q() page=p.page page_count=pages total=p.total noun="assignments" extra=format!("view=assignments&state={}", state()) />
-                                    }.into_any()
+                                                </thead>
+                                                <tbody>
+                                                    {p
+                                                        .items
+                                                        .clone()
+                                                        .into_iter()
+                                                        .map(|a| {
+                                                            let pick = (a.id.to_string(), a.user.display_name.clone());
+                                                            let live = a.state.is_live();
+                                                            let label = format!("Remove {}", a.user.display_name);
+                                                            view! {
+                                                                <tr>
+                                                                    <th scope="row">{a.user.display_name.clone()}</th>
+                                                                    <td>{a.user.email.clone()}</td>
+                                                                    <td>{assignment_state_badge(a.state)}</td>
+                                                                    <td>{a.policy.clone().unwrap_or_else(|| "—".into())}</td>
+                                                                    <td>{day(a.starts_at)}</td>
+                                                                    <td>{a.ends_at.map_or_else(|| "Never".to_owned(), day)}</td>
+                                                                    {(can_assign && live)
+                                                                        .then(|| {
+                                                                            view! {
+                                                                                <td>
+                                                                                    <button
+                                                                                        type="button"
+                                                                                        class="danger"
+                                                                                        aria-label=label
+                                                                                        on:click=move |_| confirm.ask(pick.clone())
+                                                                                    >
+                                                                                        "Remove"
+                                                                                    </button>
+                                                                                </td>
+                                                                            }
+                                                                        })}
+                                                                    {(can_assign && !live).then(|| view! { <td></td> })}
+                                                                </tr>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </tbody>
+                                            </table>
+                                        </div>
+                                        <Pager
+                                            base=base
+                                            q=q()
+                                            page=p.page
+                                            page_count=pages
+                                            total=p.total
+                                            noun="assignments"
+                                            extra=format!("view=assignments&state={}", state())
+                                        />
+                                    }
+                                        .into_any()
                                 }
                             }
                         })
@@ -197,10 +281,16 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
         <ConfirmDialog
             open=confirm.open
             title="Remove assignment"
-            message=confirm.message(|(_, name)| format!(
-                "Remove {name}'s assignment? Their access ends now and the group memberships it gave are withdrawn (memberships from elsewhere stay)."
-            ))
-            on_yes=confirm.on_yes(move |(id, _)| { remove.dispatch(RemoveAssignment { id }); })
+            message=confirm
+                .message(|(_, name)| {
+                    format!(
+                        "Remove {name}'s assignment? Their access ends now and the group memberships it gave are withdrawn (memberships from elsewhere stay).",
+                    )
+                })
+            on_yes=confirm
+                .on_yes(move |(id, _)| {
+                    remove.dispatch(RemoveAssignment { id });
+                })
         />
     }
 }
@@ -243,42 +333,95 @@ fn NewAssignment(
     view! {
         <section class="panel">
             <h2>"New assignment"</h2>
-            <p class="muted">"Assign this access package directly, without approval. People must be within the chosen policy's scope (anyone for a policy of direct assignments only) and hold nothing incompatible with it."</p>
+            <p class="muted">
+                "Assign this access package directly, without approval. People must be within the chosen policy's scope (anyone for a policy of direct assignments only) and hold nothing incompatible with it."
+            </p>
             <FormAlert error=error fields=&["users", "policy", "justification", "start", "end"] />
-            <PrincipalPicker label="Users" id="assign-users" users=true groups=false selected=people
+            <PrincipalPicker
+                label="Users"
+                id="assign-users"
+                users=true
+                groups=false
+                selected=people
                 on_change=Callback::new(move |list: Vec<Principal>| people.set(list))
-                error=Signal::derive(move || { let p = people_problems.get(); (!p.is_empty()).then(|| p.join(" ")) })
-                hint=format!("Search by name or email; up to {} people at a time.", limits::MAX_DIRECT_ASSIGNEES) />
-            <Select label="Policy" id="assign-policy" options=policies selected=policy
-                on_change=Callback::new(move |v| policy.set(v)) error=field("policy") />
-            <BoundArea label="Justification (optional)" id="assign-justification" value=justification
-                on_input=Callback::new(move |v| justification.set(v)) error=field("justification") maxlength=limits::MAX_JUSTIFICATION_CHARS
-                hint="Recorded on each assignment's request and in the audit log." />
-            <YesNo legend="Assign for a specific period?" name="assign_period" value=specific
+                error=Signal::derive(move || {
+                    let p = people_problems.get();
+                    (!p.is_empty()).then(|| p.join(" "))
+                })
+                hint=format!(
+                    "Search by name or email; up to {} people at a time.",
+                    limits::MAX_DIRECT_ASSIGNEES,
+                )
+            />
+            <Select
+                label="Policy"
+                id="assign-policy"
+                options=policies
+                selected=policy
+                on_change=Callback::new(move |v| policy.set(v))
+                error=field("policy")
+            />
+            <BoundArea
+                label="Justification (optional)"
+                id="assign-justification"
+                value=justification
+                on_input=Callback::new(move |v| justification.set(v))
+                error=field("justification")
+                maxlength=limits::MAX_JUSTIFICATION_CHARS
+                hint="Recorded on each assignment's request and in the audit log."
+            />
+            <YesNo
+                legend="Assign for a specific period?"
+                name="assign_period"
+                value=specific
                 on_change=Callback::new(move |v| specific.set(v))
-                hint="Without a period, access starts now and lasts as long as the policy grants." />
+                hint="Without a period, access starts now and lasts as long as the policy grants."
+            />
             <Show when=move || specific.get()>
                 <div class="field-row">
-                    <Bound label="Start date" id="assign-start" input_type="date" value=start
-                        on_input=Callback::new(move |v| start.set(v)) error=field("start") required=true />
-                    <Bound label="End date" id="assign-end" input_type="date" value=end
-                        on_input=Callback::new(move |v| end.set(v)) error=field("end") required=true />
+                    <Bound
+                        label="Start date"
+                        id="assign-start"
+                        input_type="date"
+                        value=start
+                        on_input=Callback::new(move |v| start.set(v))
+                        error=field("start")
+                        required=true
+                    />
+                    <Bound
+                        label="End date"
+                        id="assign-end"
+                        input_type="date"
+                        value=end
+                        on_input=Callback::new(move |v| end.set(v))
+                        error=field("end")
+                        required=true
+                    />
                 </div>
             </Show>
             <div class="actions">
-                <button type="button" class="primary" disabled=move || people.with(Vec::is_empty) || assign.pending().get()
+                <button
+                    type="button"
+                    class="primary"
+                    disabled=move || people.with(Vec::is_empty) || assign.pending().get()
                     on:click=move |_| {
                         let custom = specific.get_untracked();
-                        assign.dispatch(AssignInput {
-                            package: package.clone(),
-                            users: people.get_untracked().iter().map(|p| p.id.to_string()).collect(),
-                            policy: Some(policy.get_untracked()).filter(|p| !p.is_empty()),
-                            justification: justification.get_untracked(),
-                            specific_period: custom,
-                            start: if custom { start.get_untracked() } else { String::new() },
-                            end: if custom { end.get_untracked() } else { String::new() },
-                        });
-                    }>
+                        assign
+                            .dispatch(AssignInput {
+                                package: package.clone(),
+                                users: people
+                                    .get_untracked()
+                                    .iter()
+                                    .map(|p| p.id.to_string())
+                                    .collect(),
+                                policy: Some(policy.get_untracked()).filter(|p| !p.is_empty()),
+                                justification: justification.get_untracked(),
+                                specific_period: custom,
+                                start: if custom { start.get_untracked() } else { String::new() },
+                                end: if custom { end.get_untracked() } else { String::new() },
+                            });
+                    }
+                >
                     {move || if assign.pending().get() { "Assigning…" } else { "Assign" }}
                 </button>
             </div>
@@ -300,15 +443,33 @@ fn ListFilter(
     view! {
         <Form method="GET" action="" attr:class="searchbar" attr:role="search">
             <input type="hidden" name="view" value=view />
-            <label class="sr-only" for=search_id.clone()>{format!("Search {view}")}</label>
-            <input id=search_id type="search" name="q" value=q placeholder=placeholder maxlength=limits::MAX_SEARCH_CHARS />
+            <label class="sr-only" for=search_id.clone()>
+                {format!("Search {view}")}
+            </label>
+            <input
+                id=search_id
+                type="search"
+                name="q"
+                value=q
+                placeholder=placeholder
+                maxlength=limits::MAX_SEARCH_CHARS
+            />
             <label for=state_id.clone()>"State"</label>
             <select id=state_id name="state">
-                {options.iter().map(|&(code, label)| view! {
-                    <option value=code selected=move || state.get() == code>{label}</option>
-                }).collect_view()}
+                {options
+                    .iter()
+                    .map(|&(code, label)| {
+                        view! {
+                            <option value=code selected=move || state.get() == code>
+                                {label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
-            <button type="submit" class="secondary">"Search"</button>
+            <button type="submit" class="secondary">
+                "Search"
+            </button>
         </Form>
     }
 }
@@ -336,12 +497,19 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
     let base = format!("/admin/access-packages/{id}");
     let can_assign = detail.can_assign;
     view! {
-        <Done when=succeeded(cancel.value())>"The request was canceled; the requestor was told."</Done>
+        <Done when=succeeded(
+            cancel.value(),
+        )>"The request was canceled; the requestor was told."</Done>
         <ActionError error=error_of(cancel.value()) />
         <section class="panel">
             <h2>"Requests"</h2>
-            <ListFilter view="requests" placeholder="Requestor name or email" options=&REQUEST_FILTERS
-                q=Signal::derive(q) state=Signal::derive(state) />
+            <ListFilter
+                view="requests"
+                placeholder="Requestor name or email"
+                options=&REQUEST_FILTERS
+                q=Signal::derive(q)
+                state=Signal::derive(state)
+            />
             <Transition fallback=Loading>
                 {
                     let base = base.clone();
@@ -351,64 +519,198 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                             match list.await {
                                 Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                                 Ok(None) => ().into_any(),
-                                Ok(Some(p)) if p.items.is_empty() => view! {
-                                    <div class="empty-state"><p>{if q().is_empty() && state() == "all" {
-                                        "No requests yet. Share the package's My Access link so people can request it."
-                                    } else { "No request matches these filters." }}</p></div>
-                                }.into_any(),
+                                Ok(Some(p)) if p.items.is_empty() => {
+                                    view! {
+                                        <div class="empty-state">
+                                            <p>
+                                                {if q().is_empty() && state() == "all" {
+                                                    "No requests yet. Share the package's My Access link so people can request it."
+                                                } else {
+                                                    "No request matches these filters."
+                                                }}
+                                            </p>
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
                                 Ok(Some(p)) => {
                                     let pages = p.page_count();
                                     let items = StoredValue::new(p.items.clone());
                                     view! {
-                                        <div class="table-wrap"><table class="data">
-                                            <caption class="sr-only">"Requests"</caption>
-                                            <thead><tr><th scope="col">"Requestor"</th><th scope="col">"Submitted"</th><th scope="col">"Type"</th><th scope="col">"State"</th><th scope="col">"Details"</th></tr></thead>
-                                            <tbody>{p.items.clone().into_iter().map(|r| {
-                                                let rid = r.summary.id.to_string();
-                                                let shown = { let rid = rid.clone(); move || open_details.get().as_deref() == Some(rid.as_str()) };
-                                                let toggle = { let rid = rid.clone(); move |_| open_details.update(|o| *o = if o.as_deref() == Some(rid.as_str()) { None } else { Some(rid.clone()) }) };
-                                                let open = r.summary.state.is_open();
-                                                let pick = (rid.clone(), r.requestor.display_name.clone());
-                                                let name = r.requestor.display_name.clone();
-                                                let s = r.summary.clone();
-                                                view! {
+                                        <div class="table-wrap">
+                                            <table class="data">
+                                                <caption class="sr-only">"Requests"</caption>
+                                                <thead>
                                                     <tr>
-                                                        <th scope="row">{format!("{} ({})", r.requestor.display_name, r.requestor.email)}</th>
-                                                        <td>{utc(s.created_at)}</td>
-                                                        <td>{if r.direct { "Direct assignment" } else { "Request" }}</td>
-                                                        <td>{request_state_badge(s.state)}
-                                                            {(s.state == RequestState::PendingApproval).then(|| view! { <span class="muted">{format!(" stage {} of {}", s.stage_no, s.stage_count)}</span> })}</td>
-                                                        <td>
-                                                            <button type="button" class="link-button" aria-expanded=move || if shown() { "true" } else { "false" }
-                                                                aria-controls="request-details" aria-label=format!("Details of {name}'s request") on:click=toggle>"Details"</button>
-                                                            {(can_assign && open).then(|| view! {
-                                                                <button type="button" class="danger" aria-label=format!("Cancel {}'s request", pick.1)
-                                                                    on:click=move |_| confirm.ask(pick.clone())>"Cancel request"</button>
-                                                            })}
-                                                        </td>
+                                                        <th scope="col">"Requestor"</th>
+                                                        <th scope="col">"Submitted"</th>
+                                                        <th scope="col">"Type"</th>
+                                                        <th scope="col">"State"</th>
+                                                        <th scope="col">"Details"</th>
                                                     </tr>
-                                                }
-                                            }).collect_view()}</tbody>
-                                        </table></div>
-                                        <div id="request-details">
-                                            {move || open_details.get().and_then(|id| items.with_value(|list| list.iter().find(|r| r.summary.id.to_string() == id).cloned())).map(|r| {
-                                                let s = r.summary;
-                                                view! {
-                                                    <section class="panel details-pane" aria-label=format!("Request from {}", r.requestor.display_name)>
-                                                        <h3>{format!("Request from {}", r.requestor.display_name)}</h3>
-                                                        {s.period.map(|(a, b)| view! { <p>{format!("Requested period: {}", period(a, b))}</p> })}
-                                                        {(!s.justification.is_empty()).then(|| view! { <p>{format!("Justification: {}", s.justification)}</p> })}
-                                                        {(!s.outcome.is_empty()).then(|| view! { <p>{s.outcome.clone()}</p> })}
-                                                        <ol class="timeline" aria-label="Timeline">
-                                                            {s.timeline.into_iter().map(|t| view! { <li><time>{utc(t.at)}</time>" — "{t.text}</li> }).collect_view()}
-                                                        </ol>
-                                                        <button type="button" class="secondary" on:click=move |_| open_details.set(None)>"Close"</button>
-                                                    </section>
-                                                }
-                                            })}
+                                                </thead>
+                                                <tbody>
+                                                    {p
+                                                        .items
+                                                        .clone()
+                                                        .into_iter()
+                                                        .map(|r| {
+                                                            let rid = r.summary.id.to_string();
+                                                            let shown = {
+                                                                let rid = rid.clone();
+                                                                move || open_details.get().as_deref() == Some(rid.as_str())
+                                                            };
+                                                            let toggle = {
+                                                                let rid = rid.clone();
+                                                                move |_| {
+                                                                    open_details
+                                                                        .update(|o| {
+                                                                            *o = if o.as_deref() == Some(rid.as_str()) {
+                                                                                None
+                                                                            } else {
+                                                                                Some(rid.clone())
+                                                                            };
+                                                                        })
+                                                                }
+                                                            };
+                                                            let open = r.summary.state.is_open();
+                                                            let pick = (rid.clone(), r.requestor.display_name.clone());
+                                                            let name = r.requestor.display_name.clone();
+                                                            let s = r.summary.clone();
+                                                            view! {
+                                                                <tr>
+                                                                    <th scope="row">
+                                                                        {format!(
+                                                                            "{} ({})",
+                                                                            r.requestor.display_name,
+                                                                            r.requestor.email,
+                                                                        )}
+                                                                    </th>
+                                                                    <td>{utc(s.created_at)}</td>
+                                                                    <td>
+                                                                        {if r.direct { "Direct assignment" } else { "Request" }}
+                                                                    </td>
+                                                                    <td>
+                                                                        {request_state_badge(s.state)}
+                                                                        {(s.state == RequestState::PendingApproval)
+                                                                            .then(|| {
+                                                                                view! {
+                                                                                    <span class="muted">
+                                                                                        {format!(" stage {} of {}", s.stage_no, s.stage_count)}
+                                                                                    </span>
+                                                                                }
+                                                                            })}
+                                                                    </td>
+                                                                    <td>
+                                                                        <button
+                                                                            type="button"
+                                                                            class="link-button"
+                                                                            aria-expanded=move || if shown() { "true" } else { "false" }
+                                                                            aria-controls="request-details"
+                                                                            aria-label=format!("Details of {name}'s request")
+                                                                            on:click=toggle
+                                                                        >
+                                                                            "Details"
+                                                                        </button>
+                                                                        {(can_assign && open)
+                                                                            .then(|| {
+                                                                                view! {
+                                                                                    <button
+                                                                                        type="button"
+                                                                                        class="danger"
+                                                                                        aria-label=format!("Cancel {}'s request", pick.1)
+                                                                                        on:click=move |_| confirm.ask(pick.clone())
+                                                                                    >
+                                                                                        "Cancel request"
+                                                                                    </button>
+                                                                                }
+                                                                            })}
+                                                                    </td>
+                                                                </tr>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </tbody>
+                                            </table>
                                         </div>
-                                        <Pager base=base q=q() page=p.page page_count=pages total=p.total noun="requests" extra=format!("view=requests&state={}", state()) />
-                                    }.into_any()
+                                        <div id="request-details">
+                                            {move || {
+                                                open_details
+                                                    .get()
+                                                    .and_then(|id| {
+                                                        items
+                                                            .with_value(|list| {
+                                                                list.iter()
+                                                                    .find(|r| r.summary.id.to_string() == id)
+                                                                    .cloned()
+                                                            })
+                                                    })
+                                                    .map(|r| {
+                                                        let s = r.summary;
+                                                        view! {
+                                                            <section
+                                                                class="panel details-pane"
+                                                                aria-label=format!(
+                                                                    "Request from {}",
+                                                                    r.requestor.display_name,
+                                                                )
+                                                            >
+                                                                <h3>
+                                                                    {format!("Request from {}", r.requestor.display_name)}
+                                                                </h3>
+                                                                {s
+                                                                    .period
+                                                                    .map(|(a, b)| {
+                                                                        view! {
+                                                                            <p>{format!("Requested period: {}", period(a, b))}</p>
+                                                                        }
+                                                                    })}
+                                                                {(!s.justification.is_empty())
+                                                                    .then(|| {
+                                                                        view! {
+                                                                            <p>{format!("Justification: {}", s.justification)}</p>
+                                                                        }
+                                                                    })}
+                                                                {(!s.outcome.is_empty())
+                                                                    .then(|| view! { <p>{s.outcome.clone()}</p> })}
+                                                                <ol class="timeline" aria-label="Timeline">
+                                                                    {s
+                                                                        .timeline
+                                                                        .into_iter()
+                                                                        .map(|t| {
+                                                                            view! {
+                                                                                <li>
+                                                                                    <time>{utc(t.at)}</time>
+                                                                                    " — "
+                                                                                    {t.text}
+                                                                                </li>
+                                                                            }
+                                                                        })
+                                                                        .collect_view()}
+                                                                </ol>
+                                                                <button
+                                                                    type="button"
+                                                                    class="secondary"
+                                                                    on:click=move |_| open_details.set(None)
+                                                                >
+                                                                    "Close"
+                                                                </button>
+                                                            </section>
+                                                        }
+                                                    })
+                                            }}
+                                        </div>
+                                        <Pager
+                                            base=base
+                                            q=q()
+                                            page=p.page
+                                            page_count=pages
+                                            total=p.total
+                                            noun="requests"
+                                            extra=format!("view=requests&state={}", state())
+                                        />
+                                    }
+                                        .into_any()
                                 }
                             }
                         })
@@ -419,10 +721,16 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
         <ConfirmDialog
             open=confirm.open
             title="Cancel request"
-            message=confirm.message(|(_, name)| format!(
-                "Cancel {name}'s request? Approvers can no longer decide it, and {name} is told."
-            ))
-            on_yes=confirm.on_yes(move |(id, _)| { cancel.dispatch(CancelRequest { id }); })
+            message=confirm
+                .message(|(_, name)| {
+                    format!(
+                        "Cancel {name}'s request? Approvers can no longer decide it, and {name} is told.",
+                    )
+                })
+            on_yes=confirm
+                .on_yes(move |(id, _)| {
+                    cancel.dispatch(CancelRequest { id });
+                })
         />
     }
 }
@@ -436,10 +744,18 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
     let can_stop = detail.can_assign;
     let reviewed = detail.policies.iter().any(|p| p.spec.review.is_some());
     view! {
-        <Done when=succeeded(stop.value())>{move || match stop.value().get() {
-            Some(Ok((kept, removed))) => format!("The review was stopped and its results applied: {removed} removed, {kept} kept."),
-            _ => String::new(),
-        }}</Done>
+        <Done when=succeeded(
+            stop.value(),
+        )>
+            {move || match stop.value().get() {
+                Some(Ok((kept, removed))) => {
+                    format!(
+                        "The review was stopped and its results applied: {removed} removed, {kept} kept.",
+                    )
+                }
+                _ => String::new(),
+            }}
+        </Done>
         <ActionError error=error_of(stop.value()) />
         <section class="panel">
             <h2>"Access reviews"</h2>
@@ -448,60 +764,123 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
                     match list.await {
                         Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                         Ok(None) => ().into_any(),
-                        Ok(Some(v)) if v.is_empty() => view! {
-                            <div class="empty-state"><p>{if reviewed {
-                                "No review has started yet. Each one starts on its policy's schedule (Starting on, Review frequency)."
-                            } else {
-                                "No policy of this package requires access reviews. Turn on \"Require access reviews\" in a policy's Lifecycle tab."
-                            }}</p></div>
-                        }.into_any(),
-                        Ok(Some(v)) => v.into_iter().map(|r| {
-                            let id = r.id.to_string();
-                            let state_badge = if r.state == ReviewState::Active { ("info", "Active") } else { ("ok", "Completed") };
-                            let label = format!("Review from {}", period(r.starts_at, r.ends_at));
-                            let progress = r.progress();
-                            let heading = label.clone();
+                        Ok(Some(v)) if v.is_empty() => {
                             view! {
-                                <article class="review-instance" aria-label=label>
-                                    <div class="page-header">
-                                        <h3>{heading}</h3>
-                                        <Badge kind=state_badge.0 text=state_badge.1 />
-                                    </div>
+                                <div class="empty-state">
                                     <p>
-                                        <progress max="100" value=progress aria-label="Decided"></progress>
-                                        " "{format!("{progress}% decided · {} people", r.total)}
+                                        {if reviewed {
+                                            "No review has started yet. Each one starts on its policy's schedule (Starting on, Review frequency)."
+                                        } else {
+                                            "No policy of this package requires access reviews. Turn on \"Require access reviews\" in a policy's Lifecycle tab."
+                                        }}
                                     </p>
-                                    <dl class="kv">
-                                        <dt>"Policy"</dt><dd>{r.policy_name.clone()}</dd>
-                                        <dt>"Approved"</dt><dd>{r.approved}</dd>
-                                        <dt>"Denied"</dt><dd>{r.denied}</dd>
-                                        <dt>"Don't know"</dt><dd>{r.dont_know}</dd>
-                                        <dt>"Not reviewed"</dt><dd>{r.undecided()}</dd>
-                                        <dt>"If reviewers don't respond"</dt><dd>{r.if_no_response.clone()}</dd>
-                                        {(r.state == ReviewState::Completed).then(|| view! {
-                                            <dt>"Results applied"</dt><dd>{format!("{} removed, {} kept", r.removed, r.kept)}</dd>
-                                        })}
-                                        {r.stopped_by.clone().map(|who| view! { <dt>"Stopped by"</dt><dd>{who}</dd> })}
-                                    </dl>
-                                    <div class="actions">
-                                        <button type="button" class="secondary" on:click={
-                                            let id = id.clone();
-                                            move |_| { decisions.dispatch(id.clone()); }
-                                        }>"Show decisions"</button>
-                                        {(can_stop && r.state == ReviewState::Active).then(|| {
-                                            let id = id.clone();
-                                            view! {
-                                                <button type="button" class="danger" on:click=move |_| confirm.ask(id.clone())>"Stop"</button>
-                                            }
-                                        })}
-                                    </div>
-                                    {move || decisions.value().get().filter(|(shown, _)| *shown == id).map(|(_, items)| match items {
-                                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                                        Ok(items) => view! { <DecisionsTable items /> }.into_any(),
-                                    })}
-                                </article>
+                                </div>
                             }
-                        }).collect_view().into_any(),
+                                .into_any()
+                        }
+                        Ok(Some(v)) => {
+                            v.into_iter()
+                                .map(|r| {
+                                    let id = r.id.to_string();
+                                    let state_badge = if r.state == ReviewState::Active {
+                                        ("info", "Active")
+                                    } else {
+                                        ("ok", "Completed")
+                                    };
+                                    let label = format!(
+                                        "Review from {}",
+                                        period(r.starts_at, r.ends_at),
+                                    );
+                                    let progress = r.progress();
+                                    let heading = label.clone();
+                                    view! {
+                                        <article class="review-instance" aria-label=label>
+                                            <div class="page-header">
+                                                <h3>{heading}</h3>
+                                                <Badge kind=state_badge.0 text=state_badge.1 />
+                                            </div>
+                                            <p>
+                                                <progress
+                                                    max="100"
+                                                    value=progress
+                                                    aria-label="Decided"
+                                                ></progress>
+                                                " "
+                                                {format!("{progress}% decided · {} people", r.total)}
+                                            </p>
+                                            <dl class="kv">
+                                                <dt>"Policy"</dt>
+                                                <dd>{r.policy_name.clone()}</dd>
+                                                <dt>"Approved"</dt>
+                                                <dd>{r.approved}</dd>
+                                                <dt>"Denied"</dt>
+                                                <dd>{r.denied}</dd>
+                                                <dt>"Don't know"</dt>
+                                                <dd>{r.dont_know}</dd>
+                                                <dt>"Not reviewed"</dt>
+                                                <dd>{r.undecided()}</dd>
+                                                <dt>"If reviewers don't respond"</dt>
+                                                <dd>{r.if_no_response.clone()}</dd>
+                                                {(r.state == ReviewState::Completed)
+                                                    .then(|| {
+                                                        view! {
+                                                            <dt>"Results applied"</dt>
+                                                            <dd>{format!("{} removed, {} kept", r.removed, r.kept)}</dd>
+                                                        }
+                                                    })}
+                                                {r
+                                                    .stopped_by
+                                                    .clone()
+                                                    .map(|who| {
+                                                        view! {
+                                                            <dt>"Stopped by"</dt>
+                                                            <dd>{who}</dd>
+                                                        }
+                                                    })}
+                                            </dl>
+                                            <div class="actions">
+                                                <button
+                                                    type="button"
+                                                    class="secondary"
+                                                    on:click={
+                                                        let id = id.clone();
+                                                        move |_| {
+                                                            decisions.dispatch(id.clone());
+                                                        }
+                                                    }
+                                                >
+                                                    "Show decisions"
+                                                </button>
+                                                {(can_stop && r.state == ReviewState::Active)
+                                                    .then(|| {
+                                                        let id = id.clone();
+                                                        view! {
+                                                            <button
+                                                                type="button"
+                                                                class="danger"
+                                                                on:click=move |_| confirm.ask(id.clone())
+                                                            >
+                                                                "Stop"
+                                                            </button>
+                                                        }
+                                                    })}
+                                            </div>
+                                            {move || {
+                                                decisions
+                                                    .value()
+                                                    .get()
+                                                    .filter(|(shown, _)| *shown == id)
+                                                    .map(|(_, items)| match items {
+                                                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                                                        Ok(items) => view! { <DecisionsTable items /> }.into_any(),
+                                                    })
+                                            }}
+                                        </article>
+                                    }
+                                })
+                                .collect_view()
+                                .into_any()
+                        }
                     }
                 })}
             </Transition>
@@ -510,7 +889,12 @@ pub fn ReviewsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView {
             open=confirm.open
             title="Stop the review"
             message="Stop this review now? Decisions so far are applied at once: denied access is removed, and undecided access follows the policy's \"If reviewers don't respond\"."
-            on_yes=confirm.on_yes(move |review| { stop.dispatch(crate::api::lifecycle::StopReview { review }); })
+            on_yes=confirm
+                .on_yes(move |review| {
+                    stop.dispatch(crate::api::lifecycle::StopReview {
+                        review,
+                    });
+                })
         />
     }
 }
@@ -524,34 +908,59 @@ fn DecisionsTable(items: Vec<ReviewItemView>) -> impl IntoView {
     view! {
         <table class="table">
             <caption>"Decisions"</caption>
-            <thead><tr>
-                <th scope="col">"Person"</th><th scope="col">"Decision"</th><th scope="col">"Reason"</th>
-                <th scope="col">"Decided by"</th><th scope="col">"Recommendation"</th><th scope="col">"Result"</th>
-            </tr></thead>
+            <thead>
+                <tr>
+                    <th scope="col">"Person"</th>
+                    <th scope="col">"Decision"</th>
+                    <th scope="col">"Reason"</th>
+                    <th scope="col">"Decided by"</th>
+                    <th scope="col">"Recommendation"</th>
+                    <th scope="col">"Result"</th>
+                </tr>
+            </thead>
             <tbody>
-                {items.into_iter().map(|i| {
-                    let decision = match i.decision {
-                        Some(ReviewDecision::Approve) => "Approved",
-                        Some(ReviewDecision::Deny) => "Denied",
-                        Some(ReviewDecision::DontKnow) => "Don't know",
-                        None => "Not reviewed",
-                    };
-                    let result = match i.result {
-                        Some(ReviewResult::Removed) => "Access removed",
-                        Some(ReviewResult::Kept) => "Access kept",
-                        None => "—",
-                    };
-                    view! {
-                        <tr>
-                            <td>{format!("{} ({})", i.person.display_name, i.person.email)}</td>
-                            <td>{decision}</td>
-                            <td>{if i.justification.is_empty() { "—".to_owned() } else { i.justification.clone() }}</td>
-                            <td>{i.decided.map(|(who, at)| format!("{who}, {}", utc(at))).unwrap_or_else(|| "—".into())}</td>
-                            <td>{i.recommendation.map(|(r, why)| format!("{} — {why}", r.label())).unwrap_or_default()}</td>
-                            <td>{result}</td>
-                        </tr>
-                    }
-                }).collect_view()}
+                {items
+                    .into_iter()
+                    .map(|i| {
+                        let decision = match i.decision {
+                            Some(ReviewDecision::Approve) => "Approved",
+                            Some(ReviewDecision::Deny) => "Denied",
+                            Some(ReviewDecision::DontKnow) => "Don't know",
+                            None => "Not reviewed",
+                        };
+                        let result = match i.result {
+                            Some(ReviewResult::Removed) => "Access removed",
+                            Some(ReviewResult::Kept) => "Access kept",
+                            None => "—",
+                        };
+                        view! {
+                            <tr>
+                                <td>{format!("{} ({})", i.person.display_name, i.person.email)}</td>
+                                <td>{decision}</td>
+                                <td>
+                                    {if i.justification.is_empty() {
+                                        "—".to_owned()
+                                    } else {
+                                        i.justification.clone()
+                                    }}
+                                </td>
+                                <td>
+                                    {i
+                                        .decided
+                                        .map(|(who, at)| format!("{who}, {}", utc(at)))
+                                        .unwrap_or_else(|| "—".into())}
+                                </td>
+                                <td>
+                                    {i
+                                        .recommendation
+                                        .map(|(r, why)| format!("{} — {why}", r.label()))
+                                        .unwrap_or_default()}
+                                </td>
+                                <td>{result}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
             </tbody>
         </table>
     }

@@ -18,15 +18,27 @@ pub fn NewPackagePage() -> impl IntoView {
     view! {
         <Title text="New access package · Tessera" />
         <AdminOnly>
-            <div class="breadcrumbs"><a href="/admin">"Administration"</a><a href="/admin/access-packages">"Access packages"</a></div>
-            <div class="page-header"><h1>"New access package"</h1></div>
+            <div class="breadcrumbs">
+                <a href="/admin">"Administration"</a>
+                <a href="/admin/access-packages">"Access packages"</a>
+            </div>
+            <div class="page-header">
+                <h1>"New access package"</h1>
+            </div>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match context.await {
                         Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                        Ok(c) if c.catalogs.is_empty() => view! {
-                            <div class="empty-state"><p>"You can't create access packages in any catalog. Ask a catalog owner to make you an access package manager."</p></div>
-                        }.into_any(),
+                        Ok(c) if c.catalogs.is_empty() => {
+                            view! {
+                                <div class="empty-state">
+                                    <p>
+                                        "You can't create access packages in any catalog. Ask a catalog owner to make you an access package manager."
+                                    </p>
+                                </div>
+                            }
+                                .into_any()
+                        }
                         Ok(c) => view! { <Wizard context=c /> }.into_any(),
                     }
                 })}
@@ -125,19 +137,60 @@ fn Wizard(context: WizardContext) -> impl IntoView {
         .map(|c| (c.id.to_string(), c.name.clone()))
         .collect();
     view! {
-        <TabStrip label="New access package" tabs=WizardTab::ALL.to_vec() current=tab on_select=go last_label="Review + Create" />
-        <section class="panel tab-panel" role="tabpanel" id="editor-panel" aria-labelledby=move || format!("tab-{}", tab.get().code())>
+        <TabStrip
+            label="New access package"
+            tabs=WizardTab::ALL.to_vec()
+            current=tab
+            on_select=go
+            last_label="Review + Create"
+        />
+        <section
+            class="panel tab-panel"
+            role="tabpanel"
+            id="editor-panel"
+            aria-labelledby=move || format!("tab-{}", tab.get().code())
+        >
             <h2>{move || tab.get().label()}</h2>
             {move || match tab.get() {
-                WizardTab::Basics => view! {
-                    <Bound label="Name" id="name" value=name on_input=Callback::new(move |v| name.set(v)) error=problem("name") maxlength=PackageName::MAX_CHARS required=true />
-                    <Bound label="Description" id="description" value=description on_input=Callback::new(move |v| description.set(v))
-                        error=problem("description") maxlength=PackageDescription::MAX_CHARS required=true hint="Requestors read this in My Access: say what the package gives and who it is for." />
-                    <Select label="Catalog" id="catalog" options=catalog_options.clone() selected=catalog
-                        on_change=Callback::new(move |v| catalog.set(v)) error=problem("catalog") />
-                    <YesNo legend="Hidden" name="hidden" value=hidden on_change=Callback::new(move |v| hidden.set(v))
-                        hint="Hidden packages are not listed in My Access; people with the link can still request them." />
-                }.into_any(),
+                WizardTab::Basics => {
+                    view! {
+                        <Bound
+                            label="Name"
+                            id="name"
+                            value=name
+                            on_input=Callback::new(move |v| name.set(v))
+                            error=problem("name")
+                            maxlength=PackageName::MAX_CHARS
+                            required=true
+                        />
+                        <Bound
+                            label="Description"
+                            id="description"
+                            value=description
+                            on_input=Callback::new(move |v| description.set(v))
+                            error=problem("description")
+                            maxlength=PackageDescription::MAX_CHARS
+                            required=true
+                            hint="Requestors read this in My Access: say what the package gives and who it is for."
+                        />
+                        <Select
+                            label="Catalog"
+                            id="catalog"
+                            options=catalog_options.clone()
+                            selected=catalog
+                            on_change=Callback::new(move |v| catalog.set(v))
+                            error=problem("catalog")
+                        />
+                        <YesNo
+                            legend="Hidden"
+                            name="hidden"
+                            value=hidden
+                            on_change=Callback::new(move |v| hidden.set(v))
+                            hint="Hidden packages are not listed in My Access; people with the link can still request them."
+                        />
+                    }
+                        .into_any()
+                }
                 WizardTab::ResourceRoles => view! { <ResourcesTab resources /> }.into_any(),
                 WizardTab::Requests => view! { <RequestsTab policy /> }.into_any(),
                 WizardTab::RequestorInformation => view! { <RequestorTab policy /> }.into_any(),
@@ -145,28 +198,59 @@ fn Wizard(context: WizardContext) -> impl IntoView {
                 WizardTab::Review => {
                     let sections = draft().describe(&catalog_name());
                     view! {
-                        <Show when=move || check.pending().get()><p class="muted" role="status">"Checking the access package…"</p></Show>
+                        <Show when=move || check.pending().get()>
+                            <p class="muted" role="status">
+                                "Checking the access package…"
+                            </p>
+                        </Show>
                         <CheckResults problems warnings on_select=go />
                         <Summary sections on_select=go />
                         <div class="actions">
-                            <button type="button" class="primary" disabled=move || !ready()
-                                on:click=move |_| { create.dispatch(draft()); }>
-                                {move || if create.pending().get() { "Creating…" } else { "Create" }}
+                            <button
+                                type="button"
+                                class="primary"
+                                disabled=move || !ready()
+                                on:click=move |_| {
+                                    create.dispatch(draft());
+                                }
+                            >
+                                {move || {
+                                    if create.pending().get() { "Creating…" } else { "Create" }
+                                }}
                             </button>
                         </div>
-                    }.into_any()
+                    }
+                        .into_any()
                 }
             }}
             <Show when=move || failure.get().is_some()>
-                <div class="alert alert-error" role="alert"><p>{move || failure.get()}</p></div>
+                <div class="alert alert-error" role="alert">
+                    <p>{move || failure.get()}</p>
+                </div>
             </Show>
             <div class="wizard-nav">
-                {move || tab.get().previous().map(|p| view! {
-                    <button type="button" class="secondary" on:click=move |_| go.run(p)>{format!("Previous: {}", p.label())}</button>
-                })}
-                {move || tab.get().next().map(|n| view! {
-                    <button type="button" class="primary" on:click=move |_| go.run(n)>{format!("Next: {}", n.label())}</button>
-                })}
+                {move || {
+                    tab.get()
+                        .previous()
+                        .map(|p| {
+                            view! {
+                                <button type="button" class="secondary" on:click=move |_| go.run(p)>
+                                    {format!("Previous: {}", p.label())}
+                                </button>
+                            }
+                        })
+                }}
+                {move || {
+                    tab.get()
+                        .next()
+                        .map(|n| {
+                            view! {
+                                <button type="button" class="primary" on:click=move |_| go.run(n)>
+                                    {format!("Next: {}", n.label())}
+                                </button>
+                            }
+                        })
+                }}
             </div>
         </section>
     }
@@ -206,51 +290,120 @@ fn ResourcesTab(resources: RwSignal<Vec<ResourceRoleDraft>>) -> impl IntoView {
     view! {
         <p>"Choose the resources people get with this access package, and their role in each."</p>
         <div class="resource-types">
-            <button type="button" class="secondary" aria-expanded=move || if picking.get() { "true" } else { "false" }
-                on:click=move |_| picking.update(|p| *p = !*p)>"Groups and Teams"</button>
+            <button
+                type="button"
+                class="secondary"
+                aria-expanded=move || if picking.get() { "true" } else { "false" }
+                on:click=move |_| picking.update(|p| *p = !*p)
+            >
+                "Groups and Teams"
+            </button>
         </div>
         <Show when=move || picking.get()>
-            <PrincipalPicker label="Search groups" id="group-search" users=false groups=true resources=true selected=chosen on_change=add
-                error=problem("resources") no_chips=true hint="Groups not yet in the catalog are added to it when you create the package." />
+            <PrincipalPicker
+                label="Search groups"
+                id="group-search"
+                users=false
+                groups=true
+                resources=true
+                selected=chosen
+                on_change=add
+                error=problem("resources")
+                no_chips=true
+                hint="Groups not yet in the catalog are added to it when you create the package."
+            />
         </Show>
-        <p class="field-error" hidden=move || problem("resources").get().is_none() || picking.get()>{move || problem("resources").get()}</p>
-        <Show when=move || !keys.get().is_empty()
-            fallback=|| view! { <div class="empty-state"><p>"No resource roles yet. Select “Groups and Teams” to add a group."</p></div> }>
-            <div class="table-wrap"><table class="data">
-                <caption class="sr-only">"Resource roles"</caption>
-                <thead><tr><th scope="col">"Resource"</th><th scope="col">"Type"</th><th scope="col">"Role"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                <tbody>
-                    <For each=move || keys.get() key=|k| *k let:k>
-                        {
-                            let (group, role) = k;
-                            let name = resources.with_untracked(|rs| rs.iter().find(|r| r.group_id == group).map(|r| r.group_name.clone()).unwrap_or_default());
-                            let remove_label = format!("Remove {name}");
-                            view! {
-                                <tr>
-                                    <th scope="row">{name}</th>
-                                    <td>"Group"</td>
-                                    <td>
-                                        <Select label="Role" id=format!("role-{group}-{}", role.code())
-                                            options=options(ResourceRole::ALL, ResourceRole::code, ResourceRole::label)
-                                            selected=Signal::derive(move || role.code().to_owned())
-                                            on_change=Callback::new(move |v: String| {
-                                                if let Ok(new_role) = ResourceRole::parse(&v) {
-                                                    resources.update(|rs| {
-                                                        if let Some(r) = rs.iter_mut().find(|r| r.group_id == group && r.role == role) {
-                                                            r.role = new_role;
-                                                        }
-                                                    });
+        <p class="field-error" hidden=move || problem("resources").get().is_none() || picking.get()>
+            {move || problem("resources").get()}
+        </p>
+        <Show
+            when=move || !keys.get().is_empty()
+            fallback=|| {
+                view! {
+                    <div class="empty-state">
+                        <p>
+                            "No resource roles yet. Select “Groups and Teams” to add a group."
+                        </p>
+                    </div>
+                }
+            }
+        >
+            <div class="table-wrap">
+                <table class="data">
+                    <caption class="sr-only">"Resource roles"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Resource"</th>
+                            <th scope="col">"Type"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">
+                                <span class="sr-only">"Actions"</span>
+                            </th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || keys.get() key=|k| *k let:k>
+                            {
+                                let (group, role) = k;
+                                let name = resources
+                                    .with_untracked(|rs| {
+                                        rs.iter()
+                                            .find(|r| r.group_id == group)
+                                            .map(|r| r.group_name.clone())
+                                            .unwrap_or_default()
+                                    });
+                                let remove_label = format!("Remove {name}");
+                                view! {
+                                    <tr>
+                                        <th scope="row">{name}</th>
+                                        <td>"Group"</td>
+                                        <td>
+                                            <Select
+                                                label="Role"
+                                                id=format!("role-{group}-{}", role.code())
+                                                options=options(
+                                                    ResourceRole::ALL,
+                                                    ResourceRole::code,
+                                                    ResourceRole::label,
+                                                )
+                                                selected=Signal::derive(move || role.code().to_owned())
+                                                on_change=Callback::new(move |v: String| {
+                                                    if let Ok(new_role) = ResourceRole::parse(&v) {
+                                                        resources
+                                                            .update(|rs| {
+                                                                if let Some(r) = rs
+                                                                    .iter_mut()
+                                                                    .find(|r| r.group_id == group && r.role == role)
+                                                                {
+                                                                    r.role = new_role;
+                                                                }
+                                                            });
+                                                    }
+                                                })
+                                            />
+                                        </td>
+                                        <td>
+                                            <button
+                                                type="button"
+                                                class="secondary"
+                                                aria-label=remove_label
+                                                on:click=move |_| {
+                                                    resources
+                                                        .update(|rs| {
+                                                            rs.retain(|r| !(r.group_id == group && r.role == role))
+                                                        })
                                                 }
-                                            }) />
-                                    </td>
-                                    <td><button type="button" class="secondary" aria-label=remove_label
-                                        on:click=move |_| resources.update(|rs| rs.retain(|r| !(r.group_id == group && r.role == role)))>"Remove"</button></td>
-                                </tr>
+                                            >
+                                                "Remove"
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
                             }
-                        }
-                    </For>
-                </tbody>
-            </table></div>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
         </Show>
     }
 }
@@ -271,26 +424,48 @@ pub fn PolicyEditorPage() -> impl IntoView {
                         Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                         Ok(o) => {
                             let d = o.detail;
-                            let existing = policy_id().and_then(|p| d.policies.iter().find(|x| x.id.to_string() == p).cloned());
+                            let existing = policy_id()
+                                .and_then(|p| {
+                                    d.policies.iter().find(|x| x.id.to_string() == p).cloned()
+                                });
                             if policy_id().is_some() && existing.is_none() {
-                                return view! { <ErrorAlert error=AppError::NotFound("policy".into()) /> }.into_any();
+                                return view! {
+                                    <ErrorAlert error=AppError::NotFound("policy".into()) />
+                                }
+                                    .into_any();
                             }
-                            let draft = existing.as_ref().map(|p| p.draft.clone()).unwrap_or_else(|| {
-                                let mut fresh = PolicyDraft::new(d.today);
-                                fresh.name = String::new();
-                                fresh
-                            });
-                            let title = if existing.is_some() { "Edit policy" } else { "Add policy" };
+                            let draft = existing
+                                .as_ref()
+                                .map(|p| p.draft.clone())
+                                .unwrap_or_else(|| {
+                                    let mut fresh = PolicyDraft::new(d.today);
+                                    fresh.name = String::new();
+                                    fresh
+                                });
+                            let title = if existing.is_some() {
+                                "Edit policy"
+                            } else {
+                                "Add policy"
+                            };
                             let package_id = d.summary.id.to_string();
                             view! {
                                 <div class="breadcrumbs">
                                     <a href="/admin">"Administration"</a>
                                     <a href="/admin/access-packages">"Access packages"</a>
-                                    <a href=format!("/admin/access-packages/{package_id}?view=policies")>{d.summary.name.clone()}</a>
+                                    <a href=format!(
+                                        "/admin/access-packages/{package_id}?view=policies",
+                                    )>{d.summary.name.clone()}</a>
                                 </div>
-                                <div class="page-header"><h1>{title}</h1></div>
-                                <PolicyEditor package=package_id policy=existing.map(|p| p.id.to_string()) draft />
-                            }.into_any()
+                                <div class="page-header">
+                                    <h1>{title}</h1>
+                                </div>
+                                <PolicyEditor
+                                    package=package_id
+                                    policy=existing.map(|p| p.id.to_string())
+                                    draft
+                                />
+                            }
+                                .into_any()
                         }
                     }
                 })}
@@ -372,11 +547,28 @@ fn PolicyEditor(package: String, policy: Option<String>, draft: PolicyDraft) -> 
     let step = StoredValue::new(step);
     view! {
         <TabStrip label="Policy" tabs current=tab on_select=go last_label="Review + Save" />
-        <section class="panel tab-panel" role="tabpanel" id="editor-panel" aria-labelledby=move || format!("tab-{}", tab.get().code())>
-            <h2>{move || if tab.get() == WizardTab::Review { "Review + Save" } else { tab.get().label() }}</h2>
+        <section
+            class="panel tab-panel"
+            role="tabpanel"
+            id="editor-panel"
+            aria-labelledby=move || format!("tab-{}", tab.get().code())
+        >
+            <h2>
+                {move || {
+                    if tab.get() == WizardTab::Review { "Review + Save" } else { tab.get().label() }
+                }}
+            </h2>
             {move || match tab.get() {
-                WizardTab::Requests => view! { <PolicyNameFields policy=state /> <RequestsTab policy=state /> }.into_any(),
-                WizardTab::RequestorInformation => view! { <RequestorTab policy=state /> }.into_any(),
+                WizardTab::Requests => {
+                    view! {
+                        <PolicyNameFields policy=state />
+                        <RequestsTab policy=state />
+                    }
+                        .into_any()
+                }
+                WizardTab::RequestorInformation => {
+                    view! { <RequestorTab policy=state /> }.into_any()
+                }
                 WizardTab::Lifecycle => view! { <LifecycleTab policy=state /> }.into_any(),
                 _ => {
                     let d = state.get_untracked();
@@ -385,28 +577,60 @@ fn PolicyEditor(package: String, policy: Option<String>, draft: PolicyDraft) -> 
                         first.1.insert(0, format!("Policy name: {}", d.name.trim()));
                     }
                     view! {
-                        <Show when=move || check.pending().get()><p class="muted" role="status">"Checking the policy…"</p></Show>
+                        <Show when=move || check.pending().get()>
+                            <p class="muted" role="status">
+                                "Checking the policy…"
+                            </p>
+                        </Show>
                         <CheckResults problems warnings on_select=go />
                         <Summary sections on_select=go />
                         <div class="actions">
-                            <button type="button" class="primary" disabled=move || !ready() on:click=move |_| { save.dispatch(state.get_untracked()); }>
+                            <button
+                                type="button"
+                                class="primary"
+                                disabled=move || !ready()
+                                on:click=move |_| {
+                                    save.dispatch(state.get_untracked());
+                                }
+                            >
                                 {move || if save.pending().get() { "Saving…" } else { "Save" }}
                             </button>
                         </div>
-                    }.into_any()
+                    }
+                        .into_any()
                 }
             }}
             <Show when=move || failure.get().is_some()>
-                <div class="alert alert-error" role="alert"><p>{move || failure.get()}</p></div>
+                <div class="alert alert-error" role="alert">
+                    <p>{move || failure.get()}</p>
+                </div>
             </Show>
             <div class="wizard-nav">
-                {move || step.with_value(|s| s(-1)).map(|p| view! {
-                    <button type="button" class="secondary" on:click=move |_| go.run(p)>{format!("Previous: {}", p.label())}</button>
-                })}
-                {move || step.with_value(|s| s(1)).map(|n| {
-                    let label = if n == WizardTab::Review { "Review + Save".to_owned() } else { n.label().to_owned() };
-                    view! { <button type="button" class="primary" on:click=move |_| go.run(n)>{format!("Next: {label}")}</button> }
-                })}
+                {move || {
+                    step.with_value(|s| s(-1))
+                        .map(|p| {
+                            view! {
+                                <button type="button" class="secondary" on:click=move |_| go.run(p)>
+                                    {format!("Previous: {}", p.label())}
+                                </button>
+                            }
+                        })
+                }}
+                {move || {
+                    step.with_value(|s| s(1))
+                        .map(|n| {
+                            let label = if n == WizardTab::Review {
+                                "Review + Save".to_owned()
+                            } else {
+                                n.label().to_owned()
+                            };
+                            view! {
+                                <button type="button" class="primary" on:click=move |_| go.run(n)>
+                                    {format!("Next: {label}")}
+                                </button>
+                            }
+                        })
+                }}
             </div>
         </section>
     }

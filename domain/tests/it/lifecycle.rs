@@ -1,7 +1,6 @@
 //! The lifecycle engine against real databases with a controlled clock: expiry and its
 //! reminders, approval deadlines, forwarding, concurrent runs, email to a real SMTP server,
 //! and the audit chain.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
 use domain::DomainError;
@@ -11,99 +10,21 @@ use domain::model::*;
 use domain::on_both_databases;
 use domain::service::audit as audit_log;
 use domain::service::directory as dir;
-use domain::service::packages as pkg;
 use domain::service::requests::{self as req, MyAccessTab, RequestForm, RequestOutcome};
-use domain::store::groups;
-use domain::testing::{SmtpServer, TestEnv};
+use domain::testing::*;
 
-struct World {
-    admin: Actor,
-    maria: Actor,
-    eric: Actor,
-    fiona: Actor,
-    office: GroupId,
-}
-
-async fn person(env: &TestEnv, admin: &Actor, email: &str, manager: &str) -> Actor {
-    let form = UserForm {
-        email: email.into(),
-        display_name: email.split('@').next().unwrap().into(),
-        user_type: "member".into(),
-        manager_email: manager.into(),
-        enabled: true,
-        ..Default::default()
-    };
-    let id = dir::create_user(&env.ctx, admin, &form).await.unwrap();
-    domain::service::auth::resolve_actor(&env.ctx, id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn world(env: &TestEnv) -> World {
-    let admin = env.admin().await;
-    let maria = person(env, &admin, "maria@woodgrove.example", "").await;
-    let eric = person(
-        env,
-        &admin,
-        "eric@woodgrove.example",
-        "maria@woodgrove.example",
-    )
-    .await;
-    let fiona = person(env, &admin, "fiona@woodgrove.example", "").await;
-    let office = env.group(&admin, "Office Licenses").await;
-    World {
-        admin,
-        maria,
-        eric,
-        fiona,
-        office,
-    }
-}
-
-fn principal(a: &Actor) -> Principal {
-    Principal {
-        kind: PrincipalKind::User,
-        id: a.user_id.0,
-        name: a.display_name.clone(),
-        detail: a.email.clone(),
-    }
-}
-
-/// The tutorial's package: Member of Office Licenses, manager approval decided within 14
-/// days, access for 365 days.
-async fn package(
+/// The world's package with Fiona as the first stage's fallback approver.
+async fn package_with_fallback(
     env: &TestEnv,
     w: &World,
     name: &str,
     edit: impl FnOnce(&mut PolicyDraft),
 ) -> AccessPackageId {
-    let mut d = PackageDraft::new(env.clock.now().date_naive());
-    d.name = name.into();
-    d.description = "Access to licenses for Office applications".into();
-    d.resources = vec![ResourceRoleDraft {
-        group_id: w.office,
-        group_name: "Office Licenses".into(),
-        role: ResourceRole::Member,
-    }];
-    d.policy.scope = TargetScope::AllMemberUsers;
-    d.policy.stages[0].fallback = vec![principal(&w.fiona)];
-    edit(&mut d.policy);
-    pkg::create_package(&env.ctx, &w.admin, &d).await.unwrap()
-}
-
-fn ask(justification: &str) -> RequestForm {
-    RequestForm {
-        justification: justification.into(),
-        ..Default::default()
-    }
-}
-
-async fn run_at(env: &TestEnv, at: chrono::DateTime<chrono::Utc>) -> JobReport {
-    env.clock.set(at);
-    let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;
-    assert!(report.failures.is_empty(), "{:?}", report.failures);
-    report
+    package(env, w, name, |p| {
+        p.stages[0].fallback = vec![principal(&w.fiona)];
+        edit(p);
+    })
+    .await
 }
 
 async fn titles(env: &TestEnv, who: &Actor) -> Vec<String> {
@@ -120,13 +41,6 @@ fn count(list: &[String], title: &str) -> usize {
     list.iter().filter(|t| t.as_str() == title).count()
 }
 
-async fn member_of(env: &TestEnv, group: GroupId, user: UserId) -> bool {
-    !groups::grants(&mut env.ctx.read().await.unwrap(), group, user)
-        .await
-        .unwrap()
-        .is_empty()
-}
-
 async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEnv) {
     let w = world(&env).await;
     let e3 = dir::create_license(&env.ctx, &w.admin, "Office 365 E3", "25")
@@ -135,7 +49,7 @@ async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEn
     dir::assign_license(&env.ctx, &w.admin, w.office, e3)
         .await
         .unwrap();
-    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let id = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let start = env.clock.now();
     let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("I write reports"))
         .await
@@ -252,7 +166,7 @@ async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEn
 
 async fn an_undecided_request_expires_after_its_deadline(env: TestEnv) {
     let w = world(&env).await;
-    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let id = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let start = env.clock.now();
     let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("reports"))
         .await
@@ -322,7 +236,7 @@ async fn an_undecided_request_expires_after_its_deadline(env: TestEnv) {
 
 async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
     let w = world(&env).await;
-    let id = package(&env, &w, "Office Licenses", |p| {
+    let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
         p.stages[0].forward = true;
         p.stages[0].alternates = vec![principal(&w.fiona)];
         p.stages[0].forward_after_days = "7".into();
@@ -379,14 +293,14 @@ async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
 /// transition and each notification once.
 async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
     let w = world(&env).await;
-    let short = package(&env, &w, "Printers", |p| {
+    let short = package_with_fallback(&env, &w, "Printers", |p| {
         p.require_approval = false;
         p.require_requestor_justification = false;
         p.expiry_kind = ExpiryKind::Days;
         p.expiry_days = "20".into();
     })
     .await;
-    let approved = package(&env, &w, "Office Licenses", |_| {}).await;
+    let approved = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let start = env.clock.now();
     let mut people = Vec::new();
     for i in 0..12 {
@@ -454,7 +368,7 @@ async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
 
 async fn the_audit_log_filters_exports_and_shows_tampering(env: TestEnv) {
     let w = world(&env).await;
-    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let id = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("reports"))
         .await
         .unwrap();
@@ -589,7 +503,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
     .unwrap();
     let w = world(&env).await;
     let today = env.clock.now().date_naive();
-    let id = package(&env, &w, "Office Licenses", |p| {
+    let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
         p.stages[0].forward = true;
         p.stages[0].alternates = vec![principal(&w.fiona)];
         p.stages[0].forward_after_days = "7".into();
@@ -775,7 +689,7 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
     )
     .await;
     let today = env.clock.now().date_naive();
-    let id = package(&env, &w, "Office Licenses", |p| {
+    let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
         review(p, today, |r| {
             r.fallback = vec![principal(&w.fiona)];
             r.if_no_response = NoResponse::NoChange;
@@ -986,7 +900,7 @@ async fn without_responses_remove_access_removes_and_admins_stop_early(env: Test
     use domain::service::reviews as rev;
     let w = world(&env).await;
     let today = env.clock.now().date_naive();
-    let id = package(&env, &w, "Office Licenses", |p| {
+    let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
         review(p, today, |r| {
             r.reviewers = ReviewerKind::Specific;
             r.specific = vec![principal(&w.fiona)];
@@ -1044,12 +958,12 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
     dir::add_member(&env.ctx, &w.admin, finance, "eric@woodgrove.example")
         .await
         .unwrap();
-    let direct = package(&env, &w, "Office Licenses", |p| {
+    let direct = package_with_fallback(&env, &w, "Office Licenses", |p| {
         p.allow_extension = true;
         p.extension_requires_approval = false;
     })
     .await;
-    let approved = package(&env, &w, "Printers", |p| {
+    let approved = package_with_fallback(&env, &w, "Printers", |p| {
         p.allow_extension = true;
         p.extension_requires_approval = true;
         p.scope = TargetScope::SpecificDirectoryUsers;
@@ -1061,7 +975,7 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
         }];
     })
     .await;
-    let fixed = package(&env, &w, "Badges", |_| {}).await;
+    let fixed = package_with_fallback(&env, &w, "Badges", |_| {}).await;
     for id in [direct, approved, fixed] {
         delivered(&env, &w, &w.eric, id).await;
     }

@@ -1,5 +1,4 @@
 //! Catalogs and access packages against real databases: SQLite and Postgres, fresh each.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::DomainError;
 use domain::model::*;
@@ -9,34 +8,10 @@ use domain::service::catalogs::{self as cat, CatalogInput};
 use domain::service::directory as dir;
 use domain::service::packages::{self as pkg, Incompatible};
 use domain::store::{self, groups};
-use domain::testing::TestEnv;
+use domain::testing::*;
 
-fn fields(e: &DomainError) -> Vec<String> {
-    match e {
-        DomainError::Invalid(f) => f.iter().map(|f| f.field.clone()).collect(),
-        other => panic!("expected field errors, got {other:?}"),
-    }
-}
-
-fn conflict(e: &DomainError) -> String {
-    match e {
-        DomainError::Conflict(m) => m.clone(),
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-}
-
-fn forbidden<T: std::fmt::Debug>(r: Result<T, DomainError>) {
-    assert!(
-        matches!(r, Err(DomainError::Forbidden(_))),
-        "expected Forbidden, got {r:?}"
-    );
-}
-
-async fn group(env: &TestEnv, admin: &Actor, name: &str) -> GroupId {
-    env.group(admin, name).await
-}
-
-fn person(a: &Actor) -> Principal {
+/// A user as the browser names them, with a stale name the server must not trust.
+fn stale_principal(a: &Actor) -> Principal {
     Principal {
         kind: PrincipalKind::User,
         id: a.user_id.0,
@@ -47,32 +22,12 @@ fn person(a: &Actor) -> Principal {
 
 /// The tutorial's package, with `fallback` as fallback approver and fallback reviewer.
 fn tutorial(env: &TestEnv, office: GroupId, fallback: &Actor) -> PackageDraft {
-    let today = env.clock_today();
-    let mut d = PackageDraft::new(today);
-    d.name = "Office Licenses".into();
-    d.description = "Access to licenses for Office applications".into();
-    d.resources = vec![ResourceRoleDraft {
-        group_id: office,
-        group_name: "Office Licenses".into(),
-        role: ResourceRole::Member,
-    }];
-    d.policy.scope = TargetScope::AllMemberUsers;
-    d.policy.stages[0].fallback = vec![person(fallback)];
+    let mut d = package_draft(env, "Office Licenses", office, "Office Licenses");
+    d.policy.stages[0].fallback = vec![stale_principal(fallback)];
     d.policy.review.required = true;
     d.policy.review.reviewers = ReviewerKind::Manager;
-    d.policy.review.fallback = vec![person(fallback)];
+    d.policy.review.fallback = vec![stale_principal(fallback)];
     d
-}
-
-trait Today {
-    fn clock_today(&self) -> chrono::NaiveDate;
-}
-
-impl Today for TestEnv {
-    fn clock_today(&self) -> chrono::NaiveDate {
-        use domain::clock::Clock;
-        self.clock.now().date_naive()
-    }
 }
 
 async fn audit_count(env: &TestEnv, target_type: &str, id: impl ToString) -> i64 {
@@ -129,7 +84,7 @@ async fn live_assignment(
 async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
+    let office = env.group(&admin, "Office Licenses").await;
 
     let draft = tutorial(&env, office, &fiona);
     let check = pkg::check_package(&env.ctx, &admin, &draft).await.unwrap();
@@ -170,7 +125,7 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     let e = pkg::create_package(&env.ctx, &admin, &draft)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["name"]);
+    assert_eq!(field_names(&e), vec!["name"]);
 
     // Edit basics.
     pkg::update_basics(&env.ctx, &admin, id, "Office Licenses", "Office apps", true)
@@ -179,7 +134,7 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     let e = pkg::update_basics(&env.ctx, &admin, id, "", "x", true)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["name"]);
+    assert_eq!(field_names(&e), vec!["name"]);
     let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
     assert_eq!(
         (d.summary.description.as_str(), d.summary.hidden),
@@ -196,8 +151,8 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     let e = pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["review_starting_on"]);
-    let mut extra = PolicyDraft::new(env.clock_today());
+    assert_eq!(field_names(&e), vec!["review_starting_on"]);
+    let mut extra = PolicyDraft::new(env.today());
     extra.name = "Admin only".into();
     extra.scope = TargetScope::NotSpecified;
     for _ in 1..limits::MAX_POLICIES {
@@ -248,12 +203,12 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
 async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
+    let office = env.group(&admin, "Office Licenses").await;
     let mut draft = tutorial(&env, office, &fiona);
     draft.name = String::new();
     draft.policy.expiry_days = "0".into();
     draft.policy.stages[0].forward = true;
-    draft.policy.stages[0].alternates = vec![person(&fiona)];
+    draft.policy.stages[0].alternates = vec![stale_principal(&fiona)];
     draft.policy.stages[0].forward_after_days = "15".into();
     let check = pkg::check_package(&env.ctx, &admin, &draft).await.unwrap();
     let got: Vec<(String, WizardTab)> = check
@@ -275,7 +230,7 @@ async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
     let e = pkg::create_package(&env.ctx, &admin, &draft)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e).len(), 3);
+    assert_eq!(field_names(&e).len(), 3);
     assert_eq!(package_rows(&env).await, 0);
 
     // People and groups that no longer exist are refused on their field.
@@ -285,13 +240,13 @@ async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
     let e = pkg::create_package(&env.ctx, &admin, &draft)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["stages.0.fallback", "resources"]);
+    assert_eq!(field_names(&e), vec!["stages.0.fallback", "resources"]);
     // A catalog that does not exist.
     let mut draft = tutorial(&env, office, &fiona);
     draft.catalog_id = uuid::Uuid::now_v7().to_string();
     assert_eq!(
-        fields(
-            &pkg::create_package(&env.ctx, &admin, &draft)
+        field_names(
+            pkg::create_package(&env.ctx, &admin, &draft)
                 .await
                 .unwrap_err()
         ),
@@ -310,7 +265,7 @@ async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
 async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
+    let office = env.group(&admin, "Office Licenses").await;
     let input = CatalogInput {
         name: "Marketing",
         description: "Campaign tools",
@@ -327,7 +282,7 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&e), vec!["name"]);
+    assert_eq!(field_names(&e), vec!["name"]);
     let e = cat::create(
         &env.ctx,
         &admin,
@@ -338,7 +293,7 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&e), vec!["name"]);
+    assert_eq!(field_names(&e), vec!["name"]);
     cat::update(
         &env.ctx,
         &admin,
@@ -363,8 +318,8 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
         .await
         .unwrap();
     assert_eq!(
-        fields(
-            &cat::add_resource(&env.ctx, &admin, id, office)
+        field_names(
+            cat::add_resource(&env.ctx, &admin, id, office)
                 .await
                 .unwrap_err()
         ),
@@ -399,8 +354,8 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
 async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
-    let other_group = group(&env, &admin, "Finance").await;
+    let office = env.group(&admin, "Office Licenses").await;
+    let other_group = env.group(&admin, "Finance").await;
     let a = cat::create(
         &env.ctx,
         &admin,
@@ -465,7 +420,7 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&e), vec!["email"]);
+    assert_eq!(field_names(&e), vec!["email"]);
 
     let mut in_a = tutorial(&env, office, &fiona);
     in_a.catalog_id = a.to_string();
@@ -488,7 +443,7 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     let e = cat::add_resource(&env.ctx, &owner, a, other_group)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["group"]);
+    assert_eq!(field_names(&e), vec!["group"]);
     dir::add_owner(&env.ctx, &admin, other_group, "owner@woodgrove.example")
         .await
         .unwrap();
@@ -514,8 +469,8 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     owner_in_b.catalog_id = b.to_string();
     owner_in_b.name = "Other".into();
     assert_eq!(
-        fields(
-            &pkg::create_package(&env.ctx, &owner, &owner_in_b)
+        field_names(
+            pkg::create_package(&env.ctx, &owner, &owner_in_b)
                 .await
                 .unwrap_err()
         ),
@@ -558,8 +513,8 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     let mut reader_draft = in_a.clone();
     reader_draft.name = "Reader's".into();
     assert_eq!(
-        fields(
-            &pkg::create_package(&env.ctx, &reader, &reader_draft)
+        field_names(
+            pkg::create_package(&env.ctx, &reader, &reader_draft)
                 .await
                 .unwrap_err()
         ),
@@ -573,21 +528,21 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     pkg::update_basics(&env.ctx, &manager, managed, "Manager's", "edited", false)
         .await
         .unwrap();
-    let outside = group(&env, &admin, "Not in A").await;
+    let outside = env.group(&admin, "Not in A").await;
     let mut m2 = in_a.clone();
     m2.name = "Manager's second".into();
     m2.resources[0].group_id = outside;
     assert_eq!(
-        fields(
-            &pkg::create_package(&env.ctx, &manager, &m2)
+        field_names(
+            pkg::create_package(&env.ctx, &manager, &m2)
                 .await
                 .unwrap_err()
         ),
         vec!["resources"]
     );
     assert_eq!(
-        fields(
-            &pkg::add_resource_role(&env.ctx, &manager, managed, outside, ResourceRole::Member)
+        field_names(
+            pkg::add_resource_role(&env.ctx, &manager, managed, outside, ResourceRole::Member)
                 .await
                 .unwrap_err()
         ),
@@ -675,8 +630,8 @@ async fn assignments_block_deletion_and_follow_resource_roles(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
     let eric = env.member(&admin, "eric.employee@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
-    let teams = group(&env, &admin, "Teams Rooms").await;
+    let office = env.group(&admin, "Office Licenses").await;
+    let teams = env.group(&admin, "Teams Rooms").await;
     let id = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona))
         .await
         .unwrap();
@@ -755,8 +710,8 @@ async fn assignments_block_deletion_and_follow_resource_roles(env: TestEnv) {
 async fn separation_of_duties_is_kept_and_shown_both_ways(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
-    let finance = group(&env, &admin, "Finance").await;
+    let office = env.group(&admin, "Office Licenses").await;
+    let finance = env.group(&admin, "Finance").await;
     let first = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona))
         .await
         .unwrap();
@@ -774,11 +729,11 @@ async fn separation_of_duties_is_kept_and_shown_both_ways(env: TestEnv) {
     let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance))
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["group"]);
+    assert_eq!(field_names(&e), vec!["group"]);
     let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Package(first))
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["package"]);
+    assert_eq!(field_names(&e), vec!["package"]);
     let d = pkg::detail(&env.ctx, &admin, first).await.unwrap();
     assert_eq!(d.incompatible_packages.len(), 1);
     assert_eq!(d.incompatible_groups[0].name, "Finance");
@@ -796,7 +751,7 @@ async fn separation_of_duties_is_kept_and_shown_both_ways(env: TestEnv) {
 async fn pickers_find_people_and_groups(env: TestEnv) {
     let admin = env.admin().await;
     env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    group(&env, &admin, "Fin_ance").await;
+    env.group(&admin, "Fin_ance").await;
     let found = pkg::search_principals(&env.ctx, &admin, "FIONA", true, true, false)
         .await
         .unwrap();
@@ -818,7 +773,7 @@ async fn pickers_find_people_and_groups(env: TestEnv) {
     let e = pkg::search_principals(&env.ctx, &admin, &"x".repeat(201), true, true, false)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["q"]);
+    assert_eq!(field_names(&e), vec!["q"]);
 }
 
 async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
@@ -842,7 +797,7 @@ async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
         .await
         .unwrap()
         .unwrap();
-    let office = group(&env, &admin, "Office Licenses").await;
+    let office = env.group(&admin, "Office Licenses").await;
     let e3 = dir::create_license(&env.ctx, &admin, "Office 365 E3", "25")
         .await
         .unwrap();
@@ -879,7 +834,7 @@ async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
     specific.name = "Finance team".into();
     specific.scope = TargetScope::SpecificDirectoryUsers;
     specific.review.required = false;
-    specific.specific = vec![person(&eric)];
+    specific.specific = vec![stale_principal(&eric)];
     pkg::add_policy(&env.ctx, &admin, id, &specific)
         .await
         .unwrap();

@@ -678,32 +678,91 @@ async fn delivered(env: &TestEnv, w: &World, who: &Actor, package: AccessPackage
     assert!(matches!(outcome, RequestOutcome::Delivered(_)));
 }
 
-async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: TestEnv) {
-    use domain::service::reviews as rev;
-    let w = world(&env).await;
+/// An annual review of Office Licenses by managers, due today: Maria reviews Eric, who never
+/// signed in, and Emma, who signed in three days ago; Fiona is the fallback reviewer.
+struct AnnualReview {
+    w: World,
+    emma: Actor,
+    package: AccessPackageId,
+    start: chrono::DateTime<chrono::Utc>,
+}
+
+async fn annual_review(env: &TestEnv) -> AnnualReview {
+    let w = world(env).await;
     let emma = person(
-        &env,
+        env,
         &w.admin,
         "emma@woodgrove.example",
         "maria@woodgrove.example",
     )
     .await;
-    let today = env.clock.now().date_naive();
-    let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
+    let today = env.today();
+    let package = package_with_fallback(env, &w, "Office Licenses", |p| {
         review(p, today, |r| {
             r.fallback = vec![principal(&w.fiona)];
             r.if_no_response = NoResponse::NoChange;
         })
     })
     .await;
-    delivered(&env, &w, &w.eric, id).await;
-    delivered(&env, &w, &emma, id).await;
+    delivered(env, &w, &w.eric, package).await;
+    delivered(env, &w, &emma, package).await;
     let start = env.clock.now();
     sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE email = 'emma@woodgrove.example'")
         .bind((start - Duration::days(3)).timestamp_millis())
         .execute(env.ctx.db.pool())
         .await
         .unwrap();
+    AnnualReview {
+        w,
+        emma,
+        package,
+        start,
+    }
+}
+
+/// The jobs start the review on its day (and run again an hour later); Maria's review card.
+async fn started(env: &TestEnv, r: &AnnualReview) -> ReviewCard {
+    run_at(env, r.start).await;
+    run_at(env, r.start + Duration::hours(1)).await;
+    domain::service::reviews::my_reviews(&env.ctx, &r.w.maria)
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+/// Eric's line on a review card.
+fn erics(card: &ReviewCard) -> AssignmentId {
+    card.items
+        .iter()
+        .find(|i| i.person.email == "eric@woodgrove.example")
+        .unwrap()
+        .assignment_id
+}
+
+/// Maria approves Eric, then denies him (the last decision counts), and accepts the
+/// recommendation for Emma. Answers Eric's assignment.
+async fn decided(env: &TestEnv, r: &AnnualReview) -> AssignmentId {
+    use domain::service::reviews as rev;
+    let card = started(env, r).await;
+    let eric = erics(&card);
+    for (decision, reason) in [
+        ("approve", "Still in finance"),
+        ("deny", "Moved to another team"),
+    ] {
+        rev::decide_review(&env.ctx, &r.w.maria, card.id, eric, decision, reason)
+            .await
+            .unwrap();
+    }
+    rev::accept_recommendations(&env.ctx, &r.w.maria, card.id)
+        .await
+        .unwrap();
+    eric
+}
+
+async fn an_annual_review_starts_once_on_its_day_and_asks_the_manager(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    let (w, start) = (&r.w, r.start);
     assert!(
         rev::my_reviews(&env.ctx, &w.maria)
             .await
@@ -726,7 +785,13 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         ),
         1
     );
-    let cards = rev::my_reviews(&env.ctx, &w.maria).await.unwrap();
+}
+
+async fn a_review_recommends_denying_who_never_signed_in(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    started(&env, &r).await;
+    let cards = rev::my_reviews(&env.ctx, &r.w.maria).await.unwrap();
     assert_eq!(cards.len(), 1);
     let card = &cards[0];
     assert_eq!((card.decided, card.total), (0, 2));
@@ -745,59 +810,38 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         .find(|i| i.person.email == "emma@woodgrove.example")
         .unwrap();
     assert_eq!(emma_item.recommendation.as_ref().unwrap().0, "approve");
-    // Reviewers only; a reason is required; the last decision counts.
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.fiona,
-        card.id,
-        eric_item.assignment_id,
-        "deny",
-        "x",
-    )
-    .await
-    .unwrap_err();
+}
+
+async fn only_reviewers_decide_with_a_reason_and_the_last_decision_counts(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    let w = &r.w;
+    let card = started(&env, &r).await;
+    let eric = erics(&card);
+    let e = rev::decide_review(&env.ctx, &w.fiona, card.id, eric, "deny", "x")
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, DomainError::Forbidden(_)),
         "the fallback is not needed: {e:?}"
     );
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.eric,
-        card.id,
-        eric_item.assignment_id,
-        "approve",
-        "mine",
-    )
-    .await
-    .unwrap_err();
+    let e = rev::decide_review(&env.ctx, &w.eric, card.id, eric, "approve", "mine")
+        .await
+        .unwrap_err();
     assert!(matches!(e, DomainError::Forbidden(_)));
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.maria,
-        card.id,
-        eric_item.assignment_id,
-        "deny",
-        " ",
-    )
-    .await
-    .unwrap_err();
+    let e = rev::decide_review(&env.ctx, &w.maria, card.id, eric, "deny", " ")
+        .await
+        .unwrap_err();
     assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "justification"));
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.maria,
-        card.id,
-        eric_item.assignment_id,
-        "maybe",
-        "x",
-    )
-    .await
-    .unwrap_err();
+    let e = rev::decide_review(&env.ctx, &w.maria, card.id, eric, "maybe", "x")
+        .await
+        .unwrap_err();
     assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "decision"));
     rev::decide_review(
         &env.ctx,
         &w.maria,
         card.id,
-        eric_item.assignment_id,
+        eric,
         "approve",
         "Still in finance",
     )
@@ -807,7 +851,7 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         &env.ctx,
         &w.maria,
         card.id,
-        eric_item.assignment_id,
+        eric,
         "deny",
         "Moved to another team",
     )
@@ -828,20 +872,33 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         .collect();
     assert!(decisions.contains(&("eric@woodgrove.example".into(), Some("deny".into()))));
     assert!(decisions.contains(&("emma@woodgrove.example".into(), Some("approve".into()))));
-    let report = run_at(&env, start + Duration::days(13)).await;
+}
+
+async fn a_decided_review_sends_no_reminder_and_removes_nothing_before_its_end(env: TestEnv) {
+    let r = annual_review(&env).await;
+    decided(&env, &r).await;
+    let report = run_at(&env, r.start + Duration::days(13)).await;
     assert_eq!(report.reviews_reminded, 1);
     assert_eq!(
         count(
-            &titles(&env, &w.maria).await,
+            &titles(&env, &r.w.maria).await,
             "Reminder: review access to Office Licenses by 2026-12-21 00:00 UTC"
         ),
         0,
         "nothing left to decide: no reminder"
     );
     assert!(
-        member_of(&env, w.office, w.eric.user_id).await,
+        member_of(&env, r.w.office, r.w.eric.user_id).await,
         "removed only at the end"
     );
+}
+
+async fn denied_access_goes_at_the_review_end_and_next_year_is_reviewed_again(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    let (w, start) = (&r.w, r.start);
+    let eric = decided(&env, &r).await;
+    run_at(&env, start + Duration::days(13)).await;
 
     let report = run_at(&env, start + Duration::days(25)).await;
     assert_eq!(
@@ -850,7 +907,7 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         "{report:?}"
     );
     assert!(!member_of(&env, w.office, w.eric.user_id).await);
-    assert!(member_of(&env, w.office, emma.user_id).await);
+    assert!(member_of(&env, w.office, r.emma.user_id).await);
     let expired = req::my_access(&env.ctx, &w.eric, MyAccessTab::Expired, "")
         .await
         .unwrap();
@@ -862,7 +919,9 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         ),
         1
     );
-    let instances = rev::package_reviews(&env.ctx, &w.admin, id).await.unwrap();
+    let instances = rev::package_reviews(&env.ctx, &w.admin, r.package)
+        .await
+        .unwrap();
     assert_eq!(instances.len(), 1);
     let i = &instances[0];
     assert_eq!(
@@ -876,16 +935,9 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         ),
         ("completed", 2, 1, 1, 1, 1)
     );
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.maria,
-        i.id,
-        eric_item.assignment_id,
-        "approve",
-        "undo",
-    )
-    .await
-    .unwrap_err();
+    let e = rev::decide_review(&env.ctx, &w.maria, i.id, eric, "approve", "undo")
+        .await
+        .unwrap_err();
     assert!(matches!(e, DomainError::Conflict(_)));
     assert_eq!(
         run_at(&env, start + Duration::days(26)).await,
@@ -1094,7 +1146,11 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
 
 on_both_databases!(
     people_extend_their_access_within_the_policy,
-    an_annual_manager_review_denies_and_the_access_goes_at_its_end,
+    an_annual_review_starts_once_on_its_day_and_asks_the_manager,
+    a_review_recommends_denying_who_never_signed_in,
+    only_reviewers_decide_with_a_reason_and_the_last_decision_counts,
+    a_decided_review_sends_no_reminder_and_removes_nothing_before_its_end,
+    denied_access_goes_at_the_review_end_and_next_year_is_reviewed_again,
     without_responses_remove_access_removes_and_admins_stop_early,
     the_tutorial_package_reminds_once_then_expires_after_a_year,
     an_undecided_request_expires_after_its_deadline,

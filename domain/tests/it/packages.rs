@@ -351,7 +351,27 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
     assert_eq!(audit_count(&env, "catalog", id).await, 5);
 }
 
-async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
+/// Catalogs A and B; Office Licenses in A; Finance, a group nobody owns yet; the tutorial's
+/// package in B; and in A a Catalog owner, a Catalog reader, an Access package manager and an
+/// Access package assignment manager — each of whom may open the admin console — and someone
+/// with no role at all.
+struct CatalogRoles {
+    admin: Actor,
+    office: GroupId,
+    other_group: GroupId,
+    a: CatalogId,
+    b: CatalogId,
+    package_b: AccessPackageId,
+    owner: Actor,
+    reader: Actor,
+    manager: Actor,
+    assigner: Actor,
+    nobody: Actor,
+    /// The tutorial's package, in A.
+    in_a: PackageDraft,
+}
+
+async fn catalog_roles(env: &TestEnv) -> CatalogRoles {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
     let office = env.group(&admin, "Office Licenses").await;
@@ -381,7 +401,7 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     cat::add_resource(&env.ctx, &admin, a, office)
         .await
         .unwrap();
-    let mut in_b = tutorial(&env, office, &fiona);
+    let mut in_b = tutorial(env, office, &fiona);
     in_b.catalog_id = b.to_string();
     let package_b = pkg::create_package(&env.ctx, &admin, &in_b).await.unwrap();
 
@@ -402,34 +422,78 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
         let user = cat::add_role(&env.ctx, &admin, a, email, role)
             .await
             .unwrap();
-        let actor = domain::service::auth::resolve_actor(&env.ctx, user)
-            .await
-            .unwrap()
-            .unwrap();
+        let actor = actor(env, user).await;
         assert!(actor.can_open_admin());
         people.push(actor);
     }
     let [owner, reader, manager, assigner] = <[Actor; 4]>::try_from(people).unwrap();
     let nobody = env.member(&admin, "nobody@woodgrove.example").await;
+    let mut in_a = tutorial(env, office, &fiona);
+    in_a.catalog_id = a.to_string();
+    CatalogRoles {
+        admin,
+        office,
+        other_group,
+        a,
+        b,
+        package_b,
+        owner,
+        reader,
+        manager,
+        assigner,
+        nobody,
+        in_a,
+    }
+}
+
+/// What the owner does in A: creates the tutorial's package there (answered), edits A, and,
+/// once made an owner of Finance, adds it to A.
+async fn the_owner_has_worked(env: &TestEnv, c: &CatalogRoles) -> AccessPackageId {
+    let owned = pkg::create_package(&env.ctx, &c.owner, &c.in_a)
+        .await
+        .unwrap();
+    cat::update(
+        &env.ctx,
+        &c.owner,
+        c.a,
+        &CatalogInput {
+            name: "A",
+            description: "owned",
+            enabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    dir::add_owner(&env.ctx, &c.admin, c.other_group, "owner@woodgrove.example")
+        .await
+        .unwrap();
+    cat::add_resource(&env.ctx, &c.owner, c.a, c.other_group)
+        .await
+        .unwrap();
+    owned
+}
+
+async fn a_catalog_role_is_given_once_and_opens_the_admin_console(env: TestEnv) {
+    let c = catalog_roles(&env).await;
     let e = cat::add_role(
         &env.ctx,
-        &admin,
-        a,
+        &c.admin,
+        c.a,
         "owner@woodgrove.example",
         CatalogRole::CatalogOwner,
     )
     .await
     .unwrap_err();
     assert_eq!(field_names(&e), vec!["email"]);
+}
 
-    let mut in_a = tutorial(&env, office, &fiona);
-    in_a.catalog_id = a.to_string();
-
-    // Catalog owner: everything inside A, nothing in B.
-    let owned = pkg::create_package(&env.ctx, &owner, &in_a).await.unwrap();
+async fn a_catalog_owner_does_everything_inside_their_catalog_and_nothing_in_another(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let (owner, a, b, in_a) = (&c.owner, c.a, c.b, &c.in_a);
+    let owned = pkg::create_package(&env.ctx, owner, in_a).await.unwrap();
     cat::update(
         &env.ctx,
-        &owner,
+        owner,
         a,
         &CatalogInput {
             name: "A",
@@ -440,20 +504,20 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     .await
     .unwrap();
     // Only a group they own (security review, hole 1).
-    let e = cat::add_resource(&env.ctx, &owner, a, other_group)
+    let e = cat::add_resource(&env.ctx, owner, a, c.other_group)
         .await
         .unwrap_err();
     assert_eq!(field_names(&e), vec!["group"]);
-    dir::add_owner(&env.ctx, &admin, other_group, "owner@woodgrove.example")
+    dir::add_owner(&env.ctx, &c.admin, c.other_group, "owner@woodgrove.example")
         .await
         .unwrap();
-    cat::add_resource(&env.ctx, &owner, a, other_group)
+    cat::add_resource(&env.ctx, owner, a, c.other_group)
         .await
         .unwrap();
     forbidden(
         cat::update(
             &env.ctx,
-            &owner,
+            owner,
             b,
             &CatalogInput {
                 name: "B",
@@ -463,34 +527,34 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
         )
         .await,
     );
-    forbidden(pkg::detail(&env.ctx, &owner, package_b).await);
-    forbidden(pkg::delete(&env.ctx, &owner, package_b).await);
+    forbidden(pkg::detail(&env.ctx, owner, c.package_b).await);
+    forbidden(pkg::delete(&env.ctx, owner, c.package_b).await);
     let mut owner_in_b = in_a.clone();
     owner_in_b.catalog_id = b.to_string();
     owner_in_b.name = "Other".into();
     assert_eq!(
         field_names(
-            pkg::create_package(&env.ctx, &owner, &owner_in_b)
+            pkg::create_package(&env.ctx, owner, &owner_in_b)
                 .await
                 .unwrap_err()
         ),
         vec!["catalog"]
     );
-    let listed = pkg::list(&env.ctx, &owner, "", None, PageRequest::first())
+    let listed = pkg::list(&env.ctx, owner, "", None, PageRequest::first())
         .await
         .unwrap();
     assert_eq!(
         listed.items.iter().map(|p| p.id).collect::<Vec<_>>(),
         vec![owned]
     );
-    let catalogs = cat::list(&env.ctx, &owner, "", PageRequest::first())
+    let catalogs = cat::list(&env.ctx, owner, "", PageRequest::first())
         .await
         .unwrap();
     assert_eq!(
         catalogs.items.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![a]
     );
-    let ctx_for_owner = pkg::wizard_context(&env.ctx, &owner).await.unwrap();
+    let ctx_for_owner = pkg::wizard_context(&env.ctx, owner).await.unwrap();
     assert_eq!(
         ctx_for_owner
             .catalogs
@@ -499,42 +563,50 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
             .collect::<Vec<_>>(),
         vec![a.0]
     );
+}
 
-    // Catalog reader: reads A, changes nothing.
+async fn a_catalog_reader_reads_their_catalog_and_changes_nothing(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let owned = the_owner_has_worked(&env, &c).await;
+    let reader = &c.reader;
     assert!(
-        !pkg::detail(&env.ctx, &reader, owned)
+        !pkg::detail(&env.ctx, reader, owned)
             .await
             .unwrap()
             .can_manage
     );
-    cat::detail(&env.ctx, &reader, a).await.unwrap();
-    forbidden(pkg::update_basics(&env.ctx, &reader, owned, "X", "Y", false).await);
-    forbidden(cat::add_resource(&env.ctx, &reader, a, office).await);
-    let mut reader_draft = in_a.clone();
+    cat::detail(&env.ctx, reader, c.a).await.unwrap();
+    forbidden(pkg::update_basics(&env.ctx, reader, owned, "X", "Y", false).await);
+    forbidden(cat::add_resource(&env.ctx, reader, c.a, c.office).await);
+    let mut reader_draft = c.in_a.clone();
     reader_draft.name = "Reader's".into();
     assert_eq!(
         field_names(
-            pkg::create_package(&env.ctx, &reader, &reader_draft)
+            pkg::create_package(&env.ctx, reader, &reader_draft)
                 .await
                 .unwrap_err()
         ),
         vec!["catalog"]
     );
+}
 
-    // Access package manager: packages in A from A's resources, but no new resources.
-    let mut m = in_a.clone();
+async fn an_access_package_manager_builds_packages_from_the_catalogs_resources_only(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    the_owner_has_worked(&env, &c).await;
+    let (manager, a) = (&c.manager, c.a);
+    let mut m = c.in_a.clone();
     m.name = "Manager's".into();
-    let managed = pkg::create_package(&env.ctx, &manager, &m).await.unwrap();
-    pkg::update_basics(&env.ctx, &manager, managed, "Manager's", "edited", false)
+    let managed = pkg::create_package(&env.ctx, manager, &m).await.unwrap();
+    pkg::update_basics(&env.ctx, manager, managed, "Manager's", "edited", false)
         .await
         .unwrap();
-    let outside = env.group(&admin, "Not in A").await;
-    let mut m2 = in_a.clone();
+    let outside = env.group(&c.admin, "Not in A").await;
+    let mut m2 = c.in_a.clone();
     m2.name = "Manager's second".into();
     m2.resources[0].group_id = outside;
     assert_eq!(
         field_names(
-            pkg::create_package(&env.ctx, &manager, &m2)
+            pkg::create_package(&env.ctx, manager, &m2)
                 .await
                 .unwrap_err()
         ),
@@ -542,7 +614,7 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     );
     assert_eq!(
         field_names(
-            pkg::add_resource_role(&env.ctx, &manager, managed, outside, ResourceRole::Member)
+            pkg::add_resource_role(&env.ctx, manager, managed, outside, ResourceRole::Member)
                 .await
                 .unwrap_err()
         ),
@@ -550,18 +622,18 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     );
     pkg::add_resource_role(
         &env.ctx,
-        &manager,
+        manager,
         managed,
-        other_group,
+        c.other_group,
         ResourceRole::Member,
     )
     .await
     .unwrap();
-    forbidden(cat::add_resource(&env.ctx, &manager, a, outside).await);
+    forbidden(cat::add_resource(&env.ctx, manager, a, outside).await);
     forbidden(
         cat::update(
             &env.ctx,
-            &manager,
+            manager,
             a,
             &CatalogInput {
                 name: "A",
@@ -574,32 +646,40 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     forbidden(
         cat::add_role(
             &env.ctx,
-            &manager,
+            manager,
             a,
             "nobody@woodgrove.example",
             CatalogRole::CatalogReader,
         )
         .await,
     );
-    pkg::delete(&env.ctx, &manager, managed).await.unwrap();
+    pkg::delete(&env.ctx, manager, managed).await.unwrap();
+}
 
-    // Access package assignment manager: sees A's packages, cannot change them.
-    pkg::detail(&env.ctx, &assigner, owned).await.unwrap();
-    forbidden(pkg::update_basics(&env.ctx, &assigner, owned, "X", "Y", false).await);
+async fn an_assignment_manager_sees_the_catalogs_packages_but_cannot_change_them(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let owned = the_owner_has_worked(&env, &c).await;
+    let assigner = &c.assigner;
+    pkg::detail(&env.ctx, assigner, owned).await.unwrap();
+    forbidden(pkg::update_basics(&env.ctx, assigner, owned, "X", "Y", false).await);
     forbidden(
-        pkg::remove_resource_role(&env.ctx, &assigner, owned, office, ResourceRole::Member).await,
+        pkg::remove_resource_role(&env.ctx, assigner, owned, c.office, ResourceRole::Member).await,
     );
-    forbidden(pkg::delete(&env.ctx, &assigner, owned).await);
+    forbidden(pkg::delete(&env.ctx, assigner, owned).await);
+}
 
-    // No role at all: no admin console, nothing listed or read.
+async fn someone_without_a_catalog_role_has_no_admin_console_and_reads_nothing(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let owned = the_owner_has_worked(&env, &c).await;
+    let nobody = &c.nobody;
     assert!(!nobody.can_open_admin());
-    forbidden(pkg::list(&env.ctx, &nobody, "", None, PageRequest::first()).await);
-    forbidden(cat::list(&env.ctx, &nobody, "", PageRequest::first()).await);
-    forbidden(pkg::detail(&env.ctx, &nobody, owned).await);
+    forbidden(pkg::list(&env.ctx, nobody, "", None, PageRequest::first()).await);
+    forbidden(cat::list(&env.ctx, nobody, "", PageRequest::first()).await);
+    forbidden(pkg::detail(&env.ctx, nobody, owned).await);
     forbidden(
         cat::create(
             &env.ctx,
-            &nobody,
+            nobody,
             &CatalogInput {
                 name: "Mine",
                 description: "",
@@ -608,21 +688,21 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
         )
         .await,
     );
+}
 
-    // Removing the role takes the rights away.
+async fn removing_a_catalog_role_takes_its_rights_away(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let owned = the_owner_has_worked(&env, &c).await;
     cat::remove_role(
         &env.ctx,
-        &admin,
-        a,
-        owner.user_id,
+        &c.admin,
+        c.a,
+        c.owner.user_id,
         CatalogRole::CatalogOwner,
     )
     .await
     .unwrap();
-    let owner = domain::service::auth::resolve_actor(&env.ctx, owner.user_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let owner = actor(&env, c.owner.user_id).await;
     forbidden(pkg::delete(&env.ctx, &owner, owned).await);
 }
 
@@ -870,7 +950,13 @@ on_both_databases!(
     the_tutorial_package_is_created_edited_and_cleaned_up,
     an_invalid_wizard_creates_nothing,
     catalogs_are_created_renamed_and_deleted_only_when_empty,
-    catalog_roles_act_only_inside_their_catalog,
+    a_catalog_role_is_given_once_and_opens_the_admin_console,
+    a_catalog_owner_does_everything_inside_their_catalog_and_nothing_in_another,
+    a_catalog_reader_reads_their_catalog_and_changes_nothing,
+    an_access_package_manager_builds_packages_from_the_catalogs_resources_only,
+    an_assignment_manager_sees_the_catalogs_packages_but_cannot_change_them,
+    someone_without_a_catalog_role_has_no_admin_console_and_reads_nothing,
+    removing_a_catalog_role_takes_its_rights_away,
     assignments_block_deletion_and_follow_resource_roles,
     separation_of_duties_is_kept_and_shown_both_ways,
     pickers_find_people_and_groups,

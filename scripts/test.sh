@@ -140,11 +140,12 @@ else
 fi
 
 # --- c. cargo tests ---------------------------------------------------------------------------
-announce "c. cargo test --release -p domain -p app -p tessera"
+announce "c. cargo test --release --no-fail-fast -p domain -p app -p tessera"
 # --release on purpose: shares dependency builds with `cargo leptos build --release`.
+# --no-fail-fast: a failing binary must not stop the others, whose counts would read 0.
 CARGO_LOG="${LOG_DIR}/cargo-test.log"
-run_step "c. cargo test --release -p domain -p app -p tessera" \
-    bash -c 'set -o pipefail; cargo test --release -p domain -p app -p tessera 2>&1 | tee "$1"' _ "${CARGO_LOG}" || true
+run_step "c. cargo test --release --no-fail-fast -p domain -p app -p tessera" \
+    bash -c 'set -o pipefail; cargo test --release --no-fail-fast -p domain -p app -p tessera 2>&1 | tee "$1"' _ "${CARGO_LOG}" || true
 for step in "unit" "integration (SQLite)" "integration (PostgreSQL)" "integration (other)" \
             "http (SQLite)" "http (PostgreSQL)" "http (other)" "cli"; do
     read -r passed failed ignored < <(awk -f "${REPO}/scripts/lib/count-tests.awk" "${CARGO_LOG}" \

@@ -1,23 +1,29 @@
-# Counts the tests in a `cargo test` log by step: unit (unittests and doc-tests), integration
-# per database (domain/tests: cases named `…::sqlite` / `…::postgres`, and the rest), HTTP
-# (server/tests/http.rs and the authorization matrix in authz.rs)
-# and CLI (server/tests). Prints "step<TAB>passed<TAB>failed<TAB>ignored" per step.
+# Counts the tests in a `cargo test` log by step. Each crate has one integration-test binary
+# (`tests/it/main.rs`), so a test's step is read from its path, not from its binary:
+#   unit         unittests and doc-tests
+#   http         `http::…` and `authz::…` (server/tests/it: the HTTP cases, the matrix)
+#   cli          `cli::…` (server/tests/it: the `tessera` binary)
+#   integration  every other module of an integration binary (domain/tests/it)
+# integration and http are split by database: `…::sqlite`, `…::postgres`, and the rest.
+# Prints "step<TAB>passed<TAB>failed<TAB>ignored" per step.
 #   awk -f scripts/lib/count-tests.awk cargo-test.log
-/^ *Running unittests / { step = "unit"; next }
-/^ *Doc-tests /         { step = "unit"; next }
-/^ *Running tests\/(http|authz)\.rs/ { step = "http"; next }
-/^ *Running tests\/cli\.rs/  { step = "cli"; next }
-/^ *Running tests\//    { step = "integration"; next }
+/^ *Running unittests / { section = "unit"; next }
+/^ *Doc-tests /         { section = "unit"; next }
+/^ *Running /           { section = "integration"; next }
 /^test .* \.\.\. / {
-    s = step
-    if (step == "integration" || step == "http") {
-        if ($2 ~ /::sqlite$/) s = step " (SQLite)"
-        else if ($2 ~ /::postgres$/) s = step " (PostgreSQL)"
-        else s = step " (other)"
+    s = section
+    if (section == "integration") {
+        if ($2 ~ /^(http|authz)::/) s = "http"
+        else if ($2 ~ /^cli::/) s = "cli"
+    }
+    if (s == "integration" || s == "http") {
+        if ($2 ~ /::sqlite$/) s = s " (SQLite)"
+        else if ($2 ~ /::postgres$/) s = s " (PostgreSQL)"
+        else s = s " (other)"
     }
     if ($NF == "ok") pass[s]++
     else if ($NF == "FAILED") fail[s]++
-    else if ($NF == "ignored") ign[s]++
+    else if ($NF == "ignored" || $(NF-1) ~ /^ignored,/) ign[s]++
     seen[s] = 1
 }
 END {

@@ -1,5 +1,4 @@
 //! Catalogs and access packages against real databases: SQLite and Postgres, fresh each.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::DomainError;
 use domain::model::*;
@@ -9,34 +8,10 @@ use domain::service::catalogs::{self as cat, CatalogInput};
 use domain::service::directory as dir;
 use domain::service::packages::{self as pkg, Incompatible};
 use domain::store::{self, groups};
-use domain::testing::TestEnv;
+use domain::testing::*;
 
-fn fields(e: &DomainError) -> Vec<String> {
-    match e {
-        DomainError::Invalid(f) => f.iter().map(|f| f.field.clone()).collect(),
-        other => panic!("expected field errors, got {other:?}"),
-    }
-}
-
-fn conflict(e: &DomainError) -> String {
-    match e {
-        DomainError::Conflict(m) => m.clone(),
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-}
-
-fn forbidden<T: std::fmt::Debug>(r: Result<T, DomainError>) {
-    assert!(
-        matches!(r, Err(DomainError::Forbidden(_))),
-        "expected Forbidden, got {r:?}"
-    );
-}
-
-async fn group(env: &TestEnv, admin: &Actor, name: &str) -> GroupId {
-    env.group(admin, name).await
-}
-
-fn person(a: &Actor) -> Principal {
+/// A user as the browser names them, with a stale name the server must not trust.
+fn stale_principal(a: &Actor) -> Principal {
     Principal {
         kind: PrincipalKind::User,
         id: a.user_id.0,
@@ -47,32 +22,12 @@ fn person(a: &Actor) -> Principal {
 
 /// The tutorial's package, with `fallback` as fallback approver and fallback reviewer.
 fn tutorial(env: &TestEnv, office: GroupId, fallback: &Actor) -> PackageDraft {
-    let today = env.clock_today();
-    let mut d = PackageDraft::new(today);
-    d.name = "Office Licenses".into();
-    d.description = "Access to licenses for Office applications".into();
-    d.resources = vec![ResourceRoleDraft {
-        group_id: office,
-        group_name: "Office Licenses".into(),
-        role: ResourceRole::Member,
-    }];
-    d.policy.scope = TargetScope::AllMemberUsers;
-    d.policy.stages[0].fallback = vec![person(fallback)];
+    let mut d = package_draft(env, "Office Licenses", office, "Office Licenses");
+    d.policy.stages[0].fallback = vec![stale_principal(fallback)];
     d.policy.review.required = true;
     d.policy.review.reviewers = ReviewerKind::Manager;
-    d.policy.review.fallback = vec![person(fallback)];
+    d.policy.review.fallback = vec![stale_principal(fallback)];
     d
-}
-
-trait Today {
-    fn clock_today(&self) -> chrono::NaiveDate;
-}
-
-impl Today for TestEnv {
-    fn clock_today(&self) -> chrono::NaiveDate {
-        use domain::clock::Clock;
-        self.clock.now().date_naive()
-    }
 }
 
 async fn audit_count(env: &TestEnv, target_type: &str, id: impl ToString) -> i64 {
@@ -129,7 +84,7 @@ async fn live_assignment(
 async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
+    let office = env.group(&admin, "Office Licenses").await;
 
     let draft = tutorial(&env, office, &fiona);
     let check = pkg::check_package(&env.ctx, &admin, &draft).await.unwrap();
@@ -170,7 +125,7 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     let e = pkg::create_package(&env.ctx, &admin, &draft)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["name"]);
+    assert_eq!(field_names(&e), vec!["name"]);
 
     // Edit basics.
     pkg::update_basics(&env.ctx, &admin, id, "Office Licenses", "Office apps", true)
@@ -179,7 +134,7 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     let e = pkg::update_basics(&env.ctx, &admin, id, "", "x", true)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["name"]);
+    assert_eq!(field_names(&e), vec!["name"]);
     let d = pkg::detail(&env.ctx, &admin, id).await.unwrap();
     assert_eq!(
         (d.summary.description.as_str(), d.summary.hidden),
@@ -196,8 +151,8 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     let e = pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["review_starting_on"]);
-    let mut extra = PolicyDraft::new(env.clock_today());
+    assert_eq!(field_names(&e), vec!["review_starting_on"]);
+    let mut extra = PolicyDraft::new(env.today());
     extra.name = "Admin only".into();
     extra.scope = TargetScope::NotSpecified;
     for _ in 1..limits::MAX_POLICIES {
@@ -248,12 +203,12 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
 async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
+    let office = env.group(&admin, "Office Licenses").await;
     let mut draft = tutorial(&env, office, &fiona);
     draft.name = String::new();
     draft.policy.expiry_days = "0".into();
     draft.policy.stages[0].forward = true;
-    draft.policy.stages[0].alternates = vec![person(&fiona)];
+    draft.policy.stages[0].alternates = vec![stale_principal(&fiona)];
     draft.policy.stages[0].forward_after_days = "15".into();
     let check = pkg::check_package(&env.ctx, &admin, &draft).await.unwrap();
     let got: Vec<(String, WizardTab)> = check
@@ -275,7 +230,7 @@ async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
     let e = pkg::create_package(&env.ctx, &admin, &draft)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e).len(), 3);
+    assert_eq!(field_names(&e).len(), 3);
     assert_eq!(package_rows(&env).await, 0);
 
     // People and groups that no longer exist are refused on their field.
@@ -285,13 +240,13 @@ async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
     let e = pkg::create_package(&env.ctx, &admin, &draft)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["stages.0.fallback", "resources"]);
+    assert_eq!(field_names(&e), vec!["stages.0.fallback", "resources"]);
     // A catalog that does not exist.
     let mut draft = tutorial(&env, office, &fiona);
     draft.catalog_id = uuid::Uuid::now_v7().to_string();
     assert_eq!(
-        fields(
-            &pkg::create_package(&env.ctx, &admin, &draft)
+        field_names(
+            pkg::create_package(&env.ctx, &admin, &draft)
                 .await
                 .unwrap_err()
         ),
@@ -310,7 +265,7 @@ async fn an_invalid_wizard_creates_nothing(env: TestEnv) {
 async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
+    let office = env.group(&admin, "Office Licenses").await;
     let input = CatalogInput {
         name: "Marketing",
         description: "Campaign tools",
@@ -327,7 +282,7 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&e), vec!["name"]);
+    assert_eq!(field_names(&e), vec!["name"]);
     let e = cat::create(
         &env.ctx,
         &admin,
@@ -338,7 +293,7 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&e), vec!["name"]);
+    assert_eq!(field_names(&e), vec!["name"]);
     cat::update(
         &env.ctx,
         &admin,
@@ -363,8 +318,8 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
         .await
         .unwrap();
     assert_eq!(
-        fields(
-            &cat::add_resource(&env.ctx, &admin, id, office)
+        field_names(
+            cat::add_resource(&env.ctx, &admin, id, office)
                 .await
                 .unwrap_err()
         ),
@@ -396,11 +351,31 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
     assert_eq!(audit_count(&env, "catalog", id).await, 5);
 }
 
-async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
+/// Catalogs A and B; Office Licenses in A; Finance, a group nobody owns yet; the tutorial's
+/// package in B; and in A a Catalog owner, a Catalog reader, an Access package manager and an
+/// Access package assignment manager — each of whom may open the admin console — and someone
+/// with no role at all.
+struct CatalogRoles {
+    admin: Actor,
+    office: GroupId,
+    other_group: GroupId,
+    a: CatalogId,
+    b: CatalogId,
+    package_b: AccessPackageId,
+    owner: Actor,
+    reader: Actor,
+    manager: Actor,
+    assigner: Actor,
+    nobody: Actor,
+    /// The tutorial's package, in A.
+    in_a: PackageDraft,
+}
+
+async fn catalog_roles(env: &TestEnv) -> CatalogRoles {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
-    let other_group = group(&env, &admin, "Finance").await;
+    let office = env.group(&admin, "Office Licenses").await;
+    let other_group = env.group(&admin, "Finance").await;
     let a = cat::create(
         &env.ctx,
         &admin,
@@ -426,7 +401,7 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     cat::add_resource(&env.ctx, &admin, a, office)
         .await
         .unwrap();
-    let mut in_b = tutorial(&env, office, &fiona);
+    let mut in_b = tutorial(env, office, &fiona);
     in_b.catalog_id = b.to_string();
     let package_b = pkg::create_package(&env.ctx, &admin, &in_b).await.unwrap();
 
@@ -447,34 +422,78 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
         let user = cat::add_role(&env.ctx, &admin, a, email, role)
             .await
             .unwrap();
-        let actor = domain::service::auth::resolve_actor(&env.ctx, user)
-            .await
-            .unwrap()
-            .unwrap();
+        let actor = actor(env, user).await;
         assert!(actor.can_open_admin());
         people.push(actor);
     }
     let [owner, reader, manager, assigner] = <[Actor; 4]>::try_from(people).unwrap();
     let nobody = env.member(&admin, "nobody@woodgrove.example").await;
+    let mut in_a = tutorial(env, office, &fiona);
+    in_a.catalog_id = a.to_string();
+    CatalogRoles {
+        admin,
+        office,
+        other_group,
+        a,
+        b,
+        package_b,
+        owner,
+        reader,
+        manager,
+        assigner,
+        nobody,
+        in_a,
+    }
+}
+
+/// What the owner does in A: creates the tutorial's package there (answered), edits A, and,
+/// once made an owner of Finance, adds it to A.
+async fn the_owner_has_worked(env: &TestEnv, c: &CatalogRoles) -> AccessPackageId {
+    let owned = pkg::create_package(&env.ctx, &c.owner, &c.in_a)
+        .await
+        .unwrap();
+    cat::update(
+        &env.ctx,
+        &c.owner,
+        c.a,
+        &CatalogInput {
+            name: "A",
+            description: "owned",
+            enabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    dir::add_owner(&env.ctx, &c.admin, c.other_group, "owner@woodgrove.example")
+        .await
+        .unwrap();
+    cat::add_resource(&env.ctx, &c.owner, c.a, c.other_group)
+        .await
+        .unwrap();
+    owned
+}
+
+async fn a_catalog_role_is_given_once_and_opens_the_admin_console(env: TestEnv) {
+    let c = catalog_roles(&env).await;
     let e = cat::add_role(
         &env.ctx,
-        &admin,
-        a,
+        &c.admin,
+        c.a,
         "owner@woodgrove.example",
         CatalogRole::CatalogOwner,
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&e), vec!["email"]);
+    assert_eq!(field_names(&e), vec!["email"]);
+}
 
-    let mut in_a = tutorial(&env, office, &fiona);
-    in_a.catalog_id = a.to_string();
-
-    // Catalog owner: everything inside A, nothing in B.
-    let owned = pkg::create_package(&env.ctx, &owner, &in_a).await.unwrap();
+async fn a_catalog_owner_does_everything_inside_their_catalog_and_nothing_in_another(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let (owner, a, b, in_a) = (&c.owner, c.a, c.b, &c.in_a);
+    let owned = pkg::create_package(&env.ctx, owner, in_a).await.unwrap();
     cat::update(
         &env.ctx,
-        &owner,
+        owner,
         a,
         &CatalogInput {
             name: "A",
@@ -485,20 +504,20 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     .await
     .unwrap();
     // Only a group they own (security review, hole 1).
-    let e = cat::add_resource(&env.ctx, &owner, a, other_group)
+    let e = cat::add_resource(&env.ctx, owner, a, c.other_group)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["group"]);
-    dir::add_owner(&env.ctx, &admin, other_group, "owner@woodgrove.example")
+    assert_eq!(field_names(&e), vec!["group"]);
+    dir::add_owner(&env.ctx, &c.admin, c.other_group, "owner@woodgrove.example")
         .await
         .unwrap();
-    cat::add_resource(&env.ctx, &owner, a, other_group)
+    cat::add_resource(&env.ctx, owner, a, c.other_group)
         .await
         .unwrap();
     forbidden(
         cat::update(
             &env.ctx,
-            &owner,
+            owner,
             b,
             &CatalogInput {
                 name: "B",
@@ -508,34 +527,34 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
         )
         .await,
     );
-    forbidden(pkg::detail(&env.ctx, &owner, package_b).await);
-    forbidden(pkg::delete(&env.ctx, &owner, package_b).await);
+    forbidden(pkg::detail(&env.ctx, owner, c.package_b).await);
+    forbidden(pkg::delete(&env.ctx, owner, c.package_b).await);
     let mut owner_in_b = in_a.clone();
     owner_in_b.catalog_id = b.to_string();
     owner_in_b.name = "Other".into();
     assert_eq!(
-        fields(
-            &pkg::create_package(&env.ctx, &owner, &owner_in_b)
+        field_names(
+            pkg::create_package(&env.ctx, owner, &owner_in_b)
                 .await
                 .unwrap_err()
         ),
         vec!["catalog"]
     );
-    let listed = pkg::list(&env.ctx, &owner, "", None, PageRequest::first())
+    let listed = pkg::list(&env.ctx, owner, "", None, PageRequest::first())
         .await
         .unwrap();
     assert_eq!(
         listed.items.iter().map(|p| p.id).collect::<Vec<_>>(),
         vec![owned]
     );
-    let catalogs = cat::list(&env.ctx, &owner, "", PageRequest::first())
+    let catalogs = cat::list(&env.ctx, owner, "", PageRequest::first())
         .await
         .unwrap();
     assert_eq!(
         catalogs.items.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![a]
     );
-    let ctx_for_owner = pkg::wizard_context(&env.ctx, &owner).await.unwrap();
+    let ctx_for_owner = pkg::wizard_context(&env.ctx, owner).await.unwrap();
     assert_eq!(
         ctx_for_owner
             .catalogs
@@ -544,50 +563,58 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
             .collect::<Vec<_>>(),
         vec![a.0]
     );
+}
 
-    // Catalog reader: reads A, changes nothing.
+async fn a_catalog_reader_reads_their_catalog_and_changes_nothing(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let owned = the_owner_has_worked(&env, &c).await;
+    let reader = &c.reader;
     assert!(
-        !pkg::detail(&env.ctx, &reader, owned)
+        !pkg::detail(&env.ctx, reader, owned)
             .await
             .unwrap()
             .can_manage
     );
-    cat::detail(&env.ctx, &reader, a).await.unwrap();
-    forbidden(pkg::update_basics(&env.ctx, &reader, owned, "X", "Y", false).await);
-    forbidden(cat::add_resource(&env.ctx, &reader, a, office).await);
-    let mut reader_draft = in_a.clone();
+    cat::detail(&env.ctx, reader, c.a).await.unwrap();
+    forbidden(pkg::update_basics(&env.ctx, reader, owned, "X", "Y", false).await);
+    forbidden(cat::add_resource(&env.ctx, reader, c.a, c.office).await);
+    let mut reader_draft = c.in_a.clone();
     reader_draft.name = "Reader's".into();
     assert_eq!(
-        fields(
-            &pkg::create_package(&env.ctx, &reader, &reader_draft)
+        field_names(
+            pkg::create_package(&env.ctx, reader, &reader_draft)
                 .await
                 .unwrap_err()
         ),
         vec!["catalog"]
     );
+}
 
-    // Access package manager: packages in A from A's resources, but no new resources.
-    let mut m = in_a.clone();
+async fn an_access_package_manager_builds_packages_from_the_catalogs_resources_only(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    the_owner_has_worked(&env, &c).await;
+    let (manager, a) = (&c.manager, c.a);
+    let mut m = c.in_a.clone();
     m.name = "Manager's".into();
-    let managed = pkg::create_package(&env.ctx, &manager, &m).await.unwrap();
-    pkg::update_basics(&env.ctx, &manager, managed, "Manager's", "edited", false)
+    let managed = pkg::create_package(&env.ctx, manager, &m).await.unwrap();
+    pkg::update_basics(&env.ctx, manager, managed, "Manager's", "edited", false)
         .await
         .unwrap();
-    let outside = group(&env, &admin, "Not in A").await;
-    let mut m2 = in_a.clone();
+    let outside = env.group(&c.admin, "Not in A").await;
+    let mut m2 = c.in_a.clone();
     m2.name = "Manager's second".into();
     m2.resources[0].group_id = outside;
     assert_eq!(
-        fields(
-            &pkg::create_package(&env.ctx, &manager, &m2)
+        field_names(
+            pkg::create_package(&env.ctx, manager, &m2)
                 .await
                 .unwrap_err()
         ),
         vec!["resources"]
     );
     assert_eq!(
-        fields(
-            &pkg::add_resource_role(&env.ctx, &manager, managed, outside, ResourceRole::Member)
+        field_names(
+            pkg::add_resource_role(&env.ctx, manager, managed, outside, ResourceRole::Member)
                 .await
                 .unwrap_err()
         ),
@@ -595,18 +622,18 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     );
     pkg::add_resource_role(
         &env.ctx,
-        &manager,
+        manager,
         managed,
-        other_group,
+        c.other_group,
         ResourceRole::Member,
     )
     .await
     .unwrap();
-    forbidden(cat::add_resource(&env.ctx, &manager, a, outside).await);
+    forbidden(cat::add_resource(&env.ctx, manager, a, outside).await);
     forbidden(
         cat::update(
             &env.ctx,
-            &manager,
+            manager,
             a,
             &CatalogInput {
                 name: "A",
@@ -619,32 +646,40 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
     forbidden(
         cat::add_role(
             &env.ctx,
-            &manager,
+            manager,
             a,
             "nobody@woodgrove.example",
             CatalogRole::CatalogReader,
         )
         .await,
     );
-    pkg::delete(&env.ctx, &manager, managed).await.unwrap();
+    pkg::delete(&env.ctx, manager, managed).await.unwrap();
+}
 
-    // Access package assignment manager: sees A's packages, cannot change them.
-    pkg::detail(&env.ctx, &assigner, owned).await.unwrap();
-    forbidden(pkg::update_basics(&env.ctx, &assigner, owned, "X", "Y", false).await);
+async fn an_assignment_manager_sees_the_catalogs_packages_but_cannot_change_them(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let owned = the_owner_has_worked(&env, &c).await;
+    let assigner = &c.assigner;
+    pkg::detail(&env.ctx, assigner, owned).await.unwrap();
+    forbidden(pkg::update_basics(&env.ctx, assigner, owned, "X", "Y", false).await);
     forbidden(
-        pkg::remove_resource_role(&env.ctx, &assigner, owned, office, ResourceRole::Member).await,
+        pkg::remove_resource_role(&env.ctx, assigner, owned, c.office, ResourceRole::Member).await,
     );
-    forbidden(pkg::delete(&env.ctx, &assigner, owned).await);
+    forbidden(pkg::delete(&env.ctx, assigner, owned).await);
+}
 
-    // No role at all: no admin console, nothing listed or read.
+async fn someone_without_a_catalog_role_has_no_admin_console_and_reads_nothing(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let owned = the_owner_has_worked(&env, &c).await;
+    let nobody = &c.nobody;
     assert!(!nobody.can_open_admin());
-    forbidden(pkg::list(&env.ctx, &nobody, "", None, PageRequest::first()).await);
-    forbidden(cat::list(&env.ctx, &nobody, "", PageRequest::first()).await);
-    forbidden(pkg::detail(&env.ctx, &nobody, owned).await);
+    forbidden(pkg::list(&env.ctx, nobody, "", None, PageRequest::first()).await);
+    forbidden(cat::list(&env.ctx, nobody, "", PageRequest::first()).await);
+    forbidden(pkg::detail(&env.ctx, nobody, owned).await);
     forbidden(
         cat::create(
             &env.ctx,
-            &nobody,
+            nobody,
             &CatalogInput {
                 name: "Mine",
                 description: "",
@@ -653,21 +688,21 @@ async fn catalog_roles_act_only_inside_their_catalog(env: TestEnv) {
         )
         .await,
     );
+}
 
-    // Removing the role takes the rights away.
+async fn removing_a_catalog_role_takes_its_rights_away(env: TestEnv) {
+    let c = catalog_roles(&env).await;
+    let owned = the_owner_has_worked(&env, &c).await;
     cat::remove_role(
         &env.ctx,
-        &admin,
-        a,
-        owner.user_id,
+        &c.admin,
+        c.a,
+        c.owner.user_id,
         CatalogRole::CatalogOwner,
     )
     .await
     .unwrap();
-    let owner = domain::service::auth::resolve_actor(&env.ctx, owner.user_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let owner = actor(&env, c.owner.user_id).await;
     forbidden(pkg::delete(&env.ctx, &owner, owned).await);
 }
 
@@ -675,8 +710,8 @@ async fn assignments_block_deletion_and_follow_resource_roles(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
     let eric = env.member(&admin, "eric.employee@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
-    let teams = group(&env, &admin, "Teams Rooms").await;
+    let office = env.group(&admin, "Office Licenses").await;
+    let teams = env.group(&admin, "Teams Rooms").await;
     let id = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona))
         .await
         .unwrap();
@@ -755,8 +790,8 @@ async fn assignments_block_deletion_and_follow_resource_roles(env: TestEnv) {
 async fn separation_of_duties_is_kept_and_shown_both_ways(env: TestEnv) {
     let admin = env.admin().await;
     let fiona = env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    let office = group(&env, &admin, "Office Licenses").await;
-    let finance = group(&env, &admin, "Finance").await;
+    let office = env.group(&admin, "Office Licenses").await;
+    let finance = env.group(&admin, "Finance").await;
     let first = pkg::create_package(&env.ctx, &admin, &tutorial(&env, office, &fiona))
         .await
         .unwrap();
@@ -774,11 +809,11 @@ async fn separation_of_duties_is_kept_and_shown_both_ways(env: TestEnv) {
     let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Group(finance))
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["group"]);
+    assert_eq!(field_names(&e), vec!["group"]);
     let e = pkg::add_incompatible(&env.ctx, &admin, first, Incompatible::Package(first))
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["package"]);
+    assert_eq!(field_names(&e), vec!["package"]);
     let d = pkg::detail(&env.ctx, &admin, first).await.unwrap();
     assert_eq!(d.incompatible_packages.len(), 1);
     assert_eq!(d.incompatible_groups[0].name, "Finance");
@@ -796,7 +831,7 @@ async fn separation_of_duties_is_kept_and_shown_both_ways(env: TestEnv) {
 async fn pickers_find_people_and_groups(env: TestEnv) {
     let admin = env.admin().await;
     env.member(&admin, "fiona.fallback@woodgrove.example").await;
-    group(&env, &admin, "Fin_ance").await;
+    env.group(&admin, "Fin_ance").await;
     let found = pkg::search_principals(&env.ctx, &admin, "FIONA", true, true, false)
         .await
         .unwrap();
@@ -818,7 +853,7 @@ async fn pickers_find_people_and_groups(env: TestEnv) {
     let e = pkg::search_principals(&env.ctx, &admin, &"x".repeat(201), true, true, false)
         .await
         .unwrap_err();
-    assert_eq!(fields(&e), vec!["q"]);
+    assert_eq!(field_names(&e), vec!["q"]);
 }
 
 async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
@@ -842,7 +877,7 @@ async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
         .await
         .unwrap()
         .unwrap();
-    let office = group(&env, &admin, "Office Licenses").await;
+    let office = env.group(&admin, "Office Licenses").await;
     let e3 = dir::create_license(&env.ctx, &admin, "Office 365 E3", "25")
         .await
         .unwrap();
@@ -879,7 +914,7 @@ async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
     specific.name = "Finance team".into();
     specific.scope = TargetScope::SpecificDirectoryUsers;
     specific.review.required = false;
-    specific.specific = vec![person(&eric)];
+    specific.specific = vec![stale_principal(&eric)];
     pkg::add_policy(&env.ctx, &admin, id, &specific)
         .await
         .unwrap();
@@ -915,7 +950,13 @@ on_both_databases!(
     the_tutorial_package_is_created_edited_and_cleaned_up,
     an_invalid_wizard_creates_nothing,
     catalogs_are_created_renamed_and_deleted_only_when_empty,
-    catalog_roles_act_only_inside_their_catalog,
+    a_catalog_role_is_given_once_and_opens_the_admin_console,
+    a_catalog_owner_does_everything_inside_their_catalog_and_nothing_in_another,
+    a_catalog_reader_reads_their_catalog_and_changes_nothing,
+    an_access_package_manager_builds_packages_from_the_catalogs_resources_only,
+    an_assignment_manager_sees_the_catalogs_packages_but_cannot_change_them,
+    someone_without_a_catalog_role_has_no_admin_console_and_reads_nothing,
+    removing_a_catalog_role_takes_its_rights_away,
     assignments_block_deletion_and_follow_resource_roles,
     separation_of_duties_is_kept_and_shown_both_ways,
     pickers_find_people_and_groups,

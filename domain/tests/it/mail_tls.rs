@@ -1,11 +1,10 @@
 //! Email over TLS against a real SMTP server (aiosmtpd with a fresh self-signed certificate):
 //! implicit TLS (smtps://) and required STARTTLS, both with AUTH; credentials never go over
 //! a connection without TLS.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::jobs::Mailer;
 use domain::rules::lifecycle::Email;
-use domain::testing::{SmtpServer, SmtpTls};
+use domain::testing::*;
 
 fn email(subject: &str) -> Email {
     Email {

@@ -1,5 +1,4 @@
 //! The request flow against real databases: submit, decide, deliver, cancel.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::DomainError;
 use domain::clock::Clock;
@@ -12,103 +11,7 @@ use domain::service::requests::{
     self as req, AssignForm, MyAccessTab, RequestForm, RequestOutcome,
 };
 use domain::store::groups;
-use domain::testing::TestEnv;
-
-struct World {
-    admin: Actor,
-    maria: Actor,
-    eric: Actor,
-    nora: Actor,
-    fiona: Actor,
-    office: GroupId,
-}
-
-async fn person(env: &TestEnv, admin: &Actor, email: &str, manager: &str) -> Actor {
-    let form = UserForm {
-        email: email.into(),
-        display_name: email.split('@').next().unwrap().into(),
-        user_type: "member".into(),
-        manager_email: manager.into(),
-        enabled: true,
-        ..Default::default()
-    };
-    let id = dir::create_user(&env.ctx, admin, &form).await.unwrap();
-    domain::service::auth::resolve_actor(&env.ctx, id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn world(env: &TestEnv) -> World {
-    let admin = env.admin().await;
-    let maria = person(env, &admin, "maria@woodgrove.example", "").await;
-    let eric = person(
-        env,
-        &admin,
-        "eric@woodgrove.example",
-        "maria@woodgrove.example",
-    )
-    .await;
-    let nora = person(env, &admin, "nora@woodgrove.example", "").await;
-    let fiona = person(env, &admin, "fiona@woodgrove.example", "").await;
-    let office = env.group(&admin, "Office Licenses").await;
-    World {
-        admin,
-        maria,
-        eric,
-        nora,
-        fiona,
-        office,
-    }
-}
-
-fn principal(a: &Actor) -> Principal {
-    Principal {
-        kind: PrincipalKind::User,
-        id: a.user_id.0,
-        name: a.display_name.clone(),
-        detail: a.email.clone(),
-    }
-}
-
-async fn package(
-    env: &TestEnv,
-    w: &World,
-    name: &str,
-    edit: impl FnOnce(&mut PolicyDraft),
-) -> AccessPackageId {
-    let mut d = PackageDraft::new(env.clock.now().date_naive());
-    d.name = name.into();
-    d.description = "Access to licenses for Office applications".into();
-    d.resources = vec![ResourceRoleDraft {
-        group_id: w.office,
-        group_name: "Office Licenses".into(),
-        role: ResourceRole::Member,
-    }];
-    d.policy.scope = TargetScope::AllMemberUsers;
-    edit(&mut d.policy);
-    pkg::create_package(&env.ctx, &w.admin, &d).await.unwrap()
-}
-
-fn ask(justification: &str) -> RequestForm {
-    RequestForm {
-        justification: justification.into(),
-        ..Default::default()
-    }
-}
-
-async fn membership(env: &TestEnv, group: GroupId, user: UserId) -> Vec<GrantSource> {
-    groups::grants(&mut env.ctx.read().await.unwrap(), group, user)
-        .await
-        .unwrap()
-}
-
-fn conflict(e: DomainError) -> String {
-    match e {
-        DomainError::Conflict(m) => m,
-        other => panic!("expected a conflict, got {other:?}"),
-    }
-}
+use domain::testing::*;
 
 async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
     let w = world(&env).await;
@@ -188,7 +91,7 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
         panic!("{outcome:?}")
     };
     assert_eq!(
-        membership(&env, w.office, w.eric.user_id).await,
+        grants(&env, w.office, w.eric.user_id).await,
         vec![GrantSource::Assignment(assignment.0)]
     );
     let detail = pkg::detail(&env.ctx, &w.admin, id).await.unwrap();
@@ -262,7 +165,7 @@ async fn without_manager_the_fallback_decides_and_without_anyone_it_is_denied_at
             .unwrap(),
         RequestOutcome::Denied(_)
     ));
-    assert!(membership(&env, w.office, w.nora.user_id).await.is_empty());
+    assert!(grants(&env, w.office, w.nora.user_id).await.is_empty());
     // Denied requests free the slot: Nora may ask again.
     req::submit_request(&env.ctx, &w.nora, with_fallback, &ask("second try"))
         .await
@@ -509,7 +412,7 @@ async fn admins_list_and_remove_assignments_keeping_other_grants(env: TestEnv) {
     );
     // Nora keeps the direct membership she had before.
     assert_eq!(
-        membership(&env, w.office, w.nora.user_id).await,
+        grants(&env, w.office, w.nora.user_id).await,
         vec![GrantSource::Direct]
     );
     assert!(
@@ -540,22 +443,8 @@ async fn admins_list_and_remove_assignments_keeping_other_grants(env: TestEnv) {
     req::remove_assignment(&env.ctx, &w.admin, eric)
         .await
         .unwrap();
-    assert!(membership(&env, w.office, w.eric.user_id).await.is_empty());
+    assert!(grants(&env, w.office, w.eric.user_id).await.is_empty());
     pkg::delete(&env.ctx, &w.admin, id).await.unwrap();
-}
-
-fn field_errors(e: DomainError) -> Vec<(String, String)> {
-    match e {
-        DomainError::Invalid(f) => f.into_iter().map(|f| (f.field, f.message)).collect(),
-        other => panic!("expected field errors, got {other:?}"),
-    }
-}
-
-async fn count(env: &TestEnv, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(env.ctx.db.pool())
-        .await
-        .unwrap()
 }
 
 async fn twenty_concurrent_decisions_give_one_outcome(env: TestEnv) {
@@ -585,10 +474,10 @@ async fn twenty_concurrent_decisions_give_one_outcome(env: TestEnv) {
         assert!(conflict(r.unwrap_err()).starts_with("This request was already approved by"));
     }
     assert_eq!(
-        count(&env, "SELECT COUNT(*) FROM access_package_assignments").await,
+        count_rows(&env, "SELECT COUNT(*) FROM access_package_assignments").await,
         1
     );
-    assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1);
+    assert_eq!(grants(&env, w.office, w.eric.user_id).await.len(), 1);
     let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
     assert_eq!(state, "delivered");
     assert_eq!(timeline.iter().filter(|t| t.1 == "approved").count(), 1);
@@ -618,11 +507,11 @@ async fn twenty_concurrent_submissions_leave_one_open_request(env: TestEnv) {
         );
     }
     assert_eq!(
-        count(&env, "SELECT COUNT(*) FROM access_package_requests").await,
+        count_rows(&env, "SELECT COUNT(*) FROM access_package_requests").await,
         1
     );
     assert_eq!(
-        count(
+        count_rows(
             &env,
             "SELECT COUNT(*) FROM notifications WHERE kind = 'approvalRequired'"
         )
@@ -745,7 +634,7 @@ async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv)
     let e = req::submit_request(&env.ctx, &w.eric, fixed, &form(day(1), day(5)))
         .await
         .unwrap_err();
-    assert_eq!(field_errors(e)[0].0, "specific_period");
+    assert_eq!(field_messages(e)[0].0, "specific_period");
     let e = req::submit_request(
         &env.ctx,
         &w.eric,
@@ -754,7 +643,7 @@ async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv)
     )
     .await
     .unwrap_err();
-    let fields = field_errors(e);
+    let fields = field_messages(e);
     assert_eq!(
         fields[0],
         (
@@ -766,7 +655,7 @@ async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv)
     let e = req::submit_request(&env.ctx, &w.eric, id, &form(day(2), day(40)))
         .await
         .unwrap_err();
-    let fields = field_errors(e);
+    let fields = field_messages(e);
     assert_eq!(fields[0].0, "end");
     assert!(
         fields[0]
@@ -775,7 +664,7 @@ async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv)
         "{fields:?}"
     );
     assert_eq!(
-        count(&env, "SELECT COUNT(*) FROM access_package_requests").await,
+        count_rows(&env, "SELECT COUNT(*) FROM access_package_requests").await,
         0
     );
 
@@ -784,7 +673,7 @@ async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv)
         .unwrap();
     assert!(matches!(outcome, RequestOutcome::Delivered(_)));
     assert!(
-        membership(&env, w.office, w.eric.user_id).await.is_empty(),
+        grants(&env, w.office, w.eric.user_id).await.is_empty(),
         "not before the start"
     );
     let history = req::my_requests(&env.ctx, &w.eric).await.unwrap();
@@ -807,7 +696,7 @@ async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv)
     let (a, b) = tokio::join!(start_scheduled(&env), start_scheduled(&env));
     assert_eq!(a + b, 1, "started once");
     assert_eq!(start_scheduled(&env).await, 0);
-    assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1);
+    assert_eq!(grants(&env, w.office, w.eric.user_id).await.len(), 1);
     let page = req::package_assignments(&env.ctx, &w.admin, id, true, "", PageRequest::first())
         .await
         .unwrap();
@@ -826,7 +715,7 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
         p.stages[0].fallback = vec![principal(&w.fiona)];
     })
     .await;
-    let policy = pkg::detail(&env.ctx, &w.admin, id).await.unwrap().policies[0].id;
+    let policy = first_policy(&env, &w.admin, id).await;
     let form = |users: Vec<UserId>| AssignForm {
         users,
         policy: Some(policy),
@@ -850,20 +739,20 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
     .await
     .unwrap_err();
     assert_eq!(
-        field_errors(e),
+        field_messages(e),
         vec![(
             "users.1".to_owned(),
             "fiona isn't one of the users who can request under Initial policy.".to_owned()
         )]
     );
     assert!(
-        membership(&env, w.office, w.eric.user_id).await.is_empty(),
+        grants(&env, w.office, w.eric.user_id).await.is_empty(),
         "all or nothing"
     );
     let e = req::assign_directly(&env.ctx, &w.admin, id, &AssignForm::default())
         .await
         .unwrap_err();
-    let fields: Vec<String> = field_errors(e).into_iter().map(|f| f.0).collect();
+    let fields: Vec<String> = field_messages(e).into_iter().map(|f| f.0).collect();
     assert_eq!(fields, vec!["policy", "users"]);
 
     let done = req::assign_directly(
@@ -875,7 +764,7 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
     .await
     .unwrap();
     assert_eq!(done.len(), 2);
-    assert_eq!(membership(&env, w.office, w.nora.user_id).await.len(), 1);
+    assert_eq!(grants(&env, w.office, w.nora.user_id).await.len(), 1);
     let (state, timeline) = req::timeline(&env.ctx, &w.nora, noras).await.unwrap();
     assert_eq!(state, "canceled");
     assert_eq!(
@@ -885,7 +774,7 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
     let e = req::assign_directly(&env.ctx, &w.admin, id, &form(vec![w.eric.user_id]))
         .await
         .unwrap_err();
-    assert_eq!(field_errors(e)[0].1, "eric already has Office Licenses.");
+    assert_eq!(field_messages(e)[0].1, "eric already has Office Licenses.");
     let eric_inbox = domain::service::notifications::my_notifications(&env.ctx, &w.eric)
         .await
         .unwrap();
@@ -903,11 +792,7 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
     pkg::add_incompatible(&env.ctx, &w.admin, other, pkg::Incompatible::Package(id))
         .await
         .unwrap();
-    let other_policy = pkg::detail(&env.ctx, &w.admin, other)
-        .await
-        .unwrap()
-        .policies[0]
-        .id;
+    let other_policy = first_policy(&env, &w.admin, other).await;
     let e = req::assign_directly(
         &env.ctx,
         &w.admin,
@@ -921,7 +806,7 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
     .await
     .unwrap_err();
     assert_eq!(
-        field_errors(e),
+        field_messages(e),
         vec![(
             "users.1".to_owned(),
             "eric has Office Licenses, which is incompatible with Contractor tools.".to_owned()
@@ -1026,7 +911,7 @@ async fn the_owner_role_is_granted_and_withdrawn_with_the_assignment(env: TestEn
         panic!("{outcome:?}")
     };
     assert_eq!(owners(&env, team).await, vec!["eric", "maria"]);
-    assert_eq!(membership(&env, w.office, w.eric.user_id).await.len(), 1);
+    assert_eq!(grants(&env, w.office, w.eric.user_id).await.len(), 1);
 
     // Removing the Owner role withdraws it from the assignee; adding it back grants it again.
     assert_eq!(
@@ -1052,7 +937,7 @@ async fn the_owner_role_is_granted_and_withdrawn_with_the_assignment(env: TestEn
         2
     );
     assert_eq!(owners(&env, team).await, vec!["maria"]);
-    assert!(membership(&env, w.office, w.eric.user_id).await.is_empty());
+    assert!(grants(&env, w.office, w.eric.user_id).await.is_empty());
 }
 
 async fn a_license_beyond_its_seats_is_named_on_the_active_card(env: TestEnv) {
@@ -1080,7 +965,7 @@ async fn a_license_beyond_its_seats_is_named_on_the_active_card(env: TestEnv) {
         .await
         .unwrap();
     assert_eq!(
-        membership(&env, w.office, w.eric.user_id).await.len(),
+        grants(&env, w.office, w.eric.user_id).await.len(),
         1,
         "the membership is granted"
     );

@@ -1,6 +1,5 @@
 //! The `tessera` binary's lifecycle commands against a real SQLite file: `jobs run --at`
 //! prints what it did, `audit verify` finds a tampered event and exits non-zero.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output};
 

@@ -1,10 +1,9 @@
 //! Sign-in against real databases.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::DomainError;
 use domain::on_both_databases;
 use domain::service::auth::{WRONG_CREDENTIALS, create_administrator, resolve_actor, sign_in};
-use domain::testing::TestEnv;
+use domain::testing::*;
 
 fn message(r: Result<domain::model::UserId, DomainError>) -> String {
     match r {
@@ -119,15 +118,7 @@ async fn disabled_accounts_cannot_sign_in_or_keep_a_session(env: TestEnv) {
     let id = domain::service::directory::create_user(&env.ctx, &admin, &form)
         .await
         .unwrap();
-    let password = domain::model::NewPassword::parse("another long password").unwrap();
-    let hash = domain::service::auth::hash_password(&env.ctx, &password)
-        .await
-        .unwrap();
-    let mut tx = env.ctx.db.begin().await.unwrap();
-    domain::store::users::set_password_hash(&mut tx, id, &hash, env.ctx.clock.now())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    set_password(&env, id, "another long password").await;
     assert!(
         sign_in(&env.ctx, "off@woodgrove.example", "another long password")
             .await

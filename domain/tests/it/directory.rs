@@ -1,5 +1,4 @@
 //! Directory use cases against real databases: SQLite and Postgres, fresh each.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::DomainError;
 use domain::model::*;
@@ -7,25 +6,7 @@ use domain::on_both_databases;
 use domain::rules::grants::GrantSource;
 use domain::service::directory::{self as dir, GroupInput};
 use domain::store::{self, groups};
-use domain::testing::TestEnv;
-
-fn fields(e: &DomainError) -> Vec<String> {
-    match e {
-        DomainError::Invalid(f) => f.iter().map(|f| f.field.clone()).collect(),
-        other => panic!("expected field errors, got {other:?}"),
-    }
-}
-
-fn user(email: &str, name: &str, manager: &str) -> UserForm {
-    UserForm {
-        email: email.into(),
-        display_name: name.into(),
-        user_type: "member".into(),
-        manager_email: manager.into(),
-        enabled: true,
-        ..Default::default()
-    }
-}
+use domain::testing::*;
 
 async fn migrations_create_the_schema_and_the_general_catalog(env: TestEnv) {
     let name: String = sqlx::query_scalar("SELECT name FROM catalogs WHERE id = $1")
@@ -43,14 +24,14 @@ async fn users_are_created_edited_and_searched(env: TestEnv) {
     let maria = dir::create_user(
         &env.ctx,
         &admin,
-        &user("Maria.Manager@Woodgrove.example", "Maria Manager", ""),
+        &user_form("Maria.Manager@Woodgrove.example", "Maria Manager", ""),
     )
     .await
     .unwrap();
     let eric = dir::create_user(
         &env.ctx,
         &admin,
-        &user(
+        &user_form(
             "eric@woodgrove.example",
             "Eric Employee",
             "maria.manager@woodgrove.example",
@@ -74,26 +55,26 @@ async fn users_are_created_edited_and_searched(env: TestEnv) {
     let dup = dir::create_user(
         &env.ctx,
         &admin,
-        &user("ERIC@woodgrove.example", "Other Eric", ""),
+        &user_form("ERIC@woodgrove.example", "Other Eric", ""),
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&dup), ["email"]);
+    assert_eq!(field_names(&dup), ["email"]);
 
     // Unknown manager and manager loops are refused on the manager field, nothing changes.
     let err = dir::create_user(
         &env.ctx,
         &admin,
-        &user("x@woodgrove.example", "X", "nobody@woodgrove.example"),
+        &user_form("x@woodgrove.example", "X", "nobody@woodgrove.example"),
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&err), ["manager_email"]);
+    assert_eq!(field_names(&err), ["manager_email"]);
     let err = dir::update_user(
         &env.ctx,
         &admin,
         maria,
-        &user(
+        &user_form(
             "maria.manager@woodgrove.example",
             "Maria Manager",
             "eric@woodgrove.example",
@@ -101,9 +82,9 @@ async fn users_are_created_edited_and_searched(env: TestEnv) {
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&err), ["manager_email"]);
+    assert_eq!(field_names(&err), ["manager_email"]);
 
-    let mut edit = user(
+    let mut edit = user_form(
         "eric@woodgrove.example",
         "Eric Employee",
         "maria.manager@woodgrove.example",
@@ -152,7 +133,7 @@ async fn memberships_keep_each_grant_source(env: TestEnv) {
     let eric = dir::create_user(
         &env.ctx,
         &admin,
-        &user("eric@woodgrove.example", "Eric", ""),
+        &user_form("eric@woodgrove.example", "Eric", ""),
     )
     .await
     .unwrap();
@@ -173,7 +154,7 @@ async fn memberships_keep_each_grant_source(env: TestEnv) {
     let again = dir::add_member(&env.ctx, &admin, g, "eric@woodgrove.example")
         .await
         .unwrap_err();
-    assert_eq!(fields(&again), ["email"]);
+    assert_eq!(field_names(&again), ["email"]);
 
     // An access package assignment also grants the membership.
     let assignment = GrantSource::Assignment(uuid::Uuid::now_v7());
@@ -219,7 +200,7 @@ async fn memberships_keep_each_grant_source(env: TestEnv) {
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&dup), ["name"]);
+    assert_eq!(field_names(&dup), ["name"]);
     let bad = dir::create_group(
         &env.ctx,
         &admin,
@@ -231,7 +212,7 @@ async fn memberships_keep_each_grant_source(env: TestEnv) {
     )
     .await
     .unwrap_err();
-    assert_eq!(fields(&bad), ["name", "kind"]);
+    assert_eq!(field_names(&bad), ["name", "kind"]);
 }
 
 async fn large_groups_page_their_members_in_name_order(env: TestEnv) {
@@ -252,7 +233,7 @@ async fn large_groups_page_their_members_in_name_order(env: TestEnv) {
     let mut tx = env.ctx.db.begin().await.unwrap();
     // Inserted out of name order, so the order must come from the query.
     for i in (0..n).rev() {
-        let form = user(
+        let form = user_form(
             &format!("p{i:05}@woodgrove.example"),
             &format!("Person {i:05}"),
             "",
@@ -349,7 +330,7 @@ async fn license_seats_go_to_the_earliest_members(env: TestEnv) {
         let id = dir::create_user(
             &env.ctx,
             &admin,
-            &user(&format!("{name}@woodgrove.example"), name, ""),
+            &user_form(&format!("{name}@woodgrove.example"), name, ""),
         )
         .await
         .unwrap();
@@ -417,7 +398,7 @@ async fn license_seats_go_to_the_earliest_members(env: TestEnv) {
     let err = dir::update_license(&env.ctx, &admin, lic, "Office 365 E3", "-4")
         .await
         .unwrap_err();
-    assert_eq!(fields(&err), ["seats"]);
+    assert_eq!(field_names(&err), ["seats"]);
     let counts = dir::counts(&env.ctx, &admin).await.unwrap();
     assert_eq!(
         (counts.licenses, counts.license_errors, counts.groups),
@@ -491,9 +472,9 @@ async fn csv_import_writes_everything_or_nothing(env: TestEnv) {
     let err = dir::import_users(&env.ctx, &admin, "name\nfoo\n")
         .await
         .unwrap_err();
-    assert_eq!(fields(&err), ["csv"]);
+    assert_eq!(field_names(&err), ["csv"]);
     assert_eq!(
-        fields(&dir::import_users(&env.ctx, &admin, "  ").await.unwrap_err()),
+        field_names(dir::import_users(&env.ctx, &admin, "  ").await.unwrap_err()),
         ["csv"]
     );
 }
@@ -513,9 +494,13 @@ async fn only_directory_administrators_may_read_or_change_it(env: TestEnv) {
             .map(|_| ())
     ));
     assert!(forbidden(
-        dir::create_user(&env.ctx, &member, &user("z@woodgrove.example", "Z", ""))
-            .await
-            .map(|_| ())
+        dir::create_user(
+            &env.ctx,
+            &member,
+            &user_form("z@woodgrove.example", "Z", "")
+        )
+        .await
+        .map(|_| ())
     ));
     assert!(forbidden(
         dir::import_users(&env.ctx, &member, "email,display_name\na@b.example,A\n")
@@ -574,7 +559,7 @@ async fn concurrent_writers_all_succeed(env: TestEnv) {
             dir::create_user(
                 &ctx,
                 &admin,
-                &user(&format!("u{i}@woodgrove.example"), "U", ""),
+                &user_form(&format!("u{i}@woodgrove.example"), "U", ""),
             )
             .await?;
             dir::add_member(&ctx, &admin, g, &format!("u{i}@woodgrove.example")).await

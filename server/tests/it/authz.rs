@@ -6,8 +6,8 @@
 //!
 //! Each role runs against a world of its own (fresh database), so what one role changes
 //! can't hide what another may do; within a role the rows run in table order.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::helpers::*;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -17,13 +17,10 @@ use domain::service::catalogs::{self as cat, CatalogInput};
 use domain::service::directory as dir;
 use domain::service::packages as pkg;
 use domain::service::requests::{self as req, AssignForm, RequestForm};
-use domain::testing::TestEnv;
+use domain::testing::*;
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-
-const PASSWORD: &str = "tessera-demo";
-const ORIGIN: &str = "http://127.0.0.1:3000";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -162,50 +159,24 @@ struct World {
     license: String,
 }
 
+/// A member named after their email, with the demo's password.
 async fn user(env: &TestEnv, admin: &Actor, email: &str, manager: &str) -> UserId {
-    let form = UserForm {
-        email: email.into(),
-        display_name: email.split('@').next().unwrap().replace('.', " "),
-        user_type: "member".into(),
-        manager_email: manager.into(),
-        enabled: true,
-        ..Default::default()
-    };
-    let id = dir::create_user(&env.ctx, admin, &form).await.unwrap();
-    let hash =
-        domain::service::auth::hash_password(&env.ctx, &NewPassword::parse(PASSWORD).unwrap())
-            .await
-            .unwrap();
-    let mut tx = env.ctx.db.begin().await.unwrap();
-    domain::store::users::set_password_hash(&mut tx, id, &hash, env.ctx.clock.now())
+    let name = email.split('@').next().unwrap().replace('.', " ");
+    let id = dir::create_user(&env.ctx, admin, &user_form(email, &name, manager))
         .await
         .unwrap();
-    tx.commit().await.unwrap();
+    set_password(env, id, PASSWORD).await;
     id
 }
 
-async fn actor(env: &TestEnv, id: UserId) -> Actor {
-    domain::service::auth::resolve_actor(&env.ctx, id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn id_of(env: &TestEnv, email: &str) -> UserId {
-    let mut conn = env.ctx.read().await.unwrap();
-    domain::store::users::id_by_email(&mut conn, &Email::parse(email).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-fn principal(id: UserId) -> Principal {
-    Principal {
-        kind: PrincipalKind::User,
-        id: id.0,
-        name: String::new(),
-        detail: String::new(),
-    }
+/// Signs in as `email` with the demo's password; answers the session cookie.
+async fn session(app: &Router, email: &str) -> String {
+    let (status, cookie, _) = sign_in(app, email, PASSWORD).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{email}: {status}"
+    );
+    cookie.unwrap()
 }
 
 async fn world(env: &TestEnv) -> World {
@@ -214,27 +185,14 @@ async fn world(env: &TestEnv) -> World {
     let alex = actor(env, id_of(env, "alex.admin@woodgrove.example").await).await;
     let global = user(env, &alex, "gloria.global@woodgrove.example", "").await;
     let other_global = user(env, &alex, "gabe.global@woodgrove.example", "").await;
-    let mut tx = env.ctx.db.begin().await.unwrap();
-    for (who, role) in [
-        (global, DirectoryRole::GlobalAdministrator),
-        (other_global, DirectoryRole::GlobalAdministrator),
-    ] {
-        domain::store::users::grant_role(&mut tx, who, role)
-            .await
-            .unwrap();
+    for who in [global, other_global] {
+        grant_role(env, who, DirectoryRole::GlobalAdministrator).await;
     }
-    tx.commit().await.unwrap();
     let root = actor(env, global).await;
     let uma = user(env, &root, "uma.users@woodgrove.example", "").await;
     let carl = user(env, &root, "carl.creator@woodgrove.example", "").await;
-    let mut tx = env.ctx.db.begin().await.unwrap();
-    domain::store::users::grant_role(&mut tx, uma, DirectoryRole::UserAdministrator)
-        .await
-        .unwrap();
-    domain::store::users::grant_role(&mut tx, carl, DirectoryRole::CatalogCreator)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    grant_role(env, uma, DirectoryRole::UserAdministrator).await;
+    grant_role(env, carl, DirectoryRole::CatalogCreator).await;
     let olga = user(env, &root, "olga.owner@woodgrove.example", "").await;
     for email in [
         "paul.packages@woodgrove.example",
@@ -323,12 +281,12 @@ async fn world(env: &TestEnv) -> World {
         // Stage 1: the manager; stage 2: Fiona.
         let mut second = d.policy.stages[0].clone();
         second.manager_as_approver = false;
-        second.approvers = vec![principal(fiona)];
+        second.approvers = vec![principal_id(fiona)];
         d.policy.stages.push(second);
-        d.policy.stages[0].fallback = vec![principal(fiona)];
+        d.policy.stages[0].fallback = vec![principal_id(fiona)];
         d.policy.review.required = true;
         d.policy.review.reviewers = ReviewerKind::Manager;
-        d.policy.review.fallback = vec![principal(fiona)];
+        d.policy.review.fallback = vec![principal_id(fiona)];
         d.policy.review.decision_helpers = true;
         d
     };
@@ -1043,80 +1001,12 @@ async fn call(app: &Router, row: &Row, cookie: Option<&str>) -> (StatusCode, Str
     )
 }
 
-fn urlencode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-async fn sign_in(app: &Router, email: &str) -> String {
-    let row = row(
-        app::api::auth::SignIn::PATH,
-        form(&[("email", email), ("password", PASSWORD), ("next", "/")]),
-        EVERYONE,
-    );
-    let req = Request::post(row.path)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::ACCEPT, "application/json")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    let Body_::Form(fields) = row.body else {
-        unreachable!()
-    };
-    let body = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let req = req.body(Body::from(body)).unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    assert!(
-        resp.status().is_success() || resp.status().is_redirection(),
-        "{email}: {}",
-        resp.status()
-    );
-    resp.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("tessera.sid="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .unwrap()
-}
-
-fn config() -> server::Config {
-    server::Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: String::new(),
-        demo: true,
-        session_limits: domain::rules::sign_in::SessionLimits {
-            idle_secs: 30 * 60,
-            absolute_secs: 8 * 3600,
-        },
-        secure_cookies: false,
-        site_root: "target/site".into(),
-        max_body_bytes: 1024 * 1024,
-        smtp_url: None,
-        mail_from: "Tessera <tessera@localhost>".into(),
-        public_url: ORIGIN.into(),
-        public_url_set: true,
-        jobs_interval_secs: 60,
-        sign_in_per_minute: std::num::NonZeroU32::new(1000).unwrap(),
-    }
-}
-
 /// Pairs checked, over every role (reported by the whole-table test).
 async fn matrix_for(env: TestEnv, me: Role) {
     let w = world(&env).await;
-    let mut ctx = env.ctx.clone();
-    ctx.sessions = config().session_limits;
-    let app = server::router(&config(), ctx);
+    let app = router(&env);
     let cookie = match me.email() {
-        Some(email) => Some(sign_in(&app, email).await),
+        Some(email) => Some(session(&app, email).await),
         None => None,
     };
     let mut wrong = Vec::new();
@@ -1230,6 +1120,7 @@ async fn global_administrator(env: TestEnv) {
 }
 
 on_both_databases!(
+    with crate::helpers::server_fn_turn();
     anonymous,
     guest,
     employee,
@@ -1247,7 +1138,7 @@ on_both_databases!(
 
 /// Random and hostile bodies, as form fields and as JSON, sent to every server function as
 /// a Global Administrator (who gets furthest): none answers 500. Bounded here; a longer run:
-///   PROPTEST_CASES=200 cargo test --release -p tessera --test authz hostile
+///   PROPTEST_CASES=200 cargo test --release -p tessera --test it authz::hostile
 async fn hostile_bodies_never_answer_500(env: TestEnv) {
     use proptest::prelude::*;
     use proptest::strategy::ValueTree;
@@ -1258,7 +1149,7 @@ async fn hostile_bodies_never_answer_500(env: TestEnv) {
         .unwrap_or(6);
     let _w = world(&env).await;
     let app = server::router(&config(), env.ctx.clone());
-    let cookie = sign_in(&app, GlobalAdministrator.email().unwrap()).await;
+    let cookie = session(&app, GlobalAdministrator.email().unwrap()).await;
     let bodies: Vec<(bool, String)> = {
         let mut runner = TestRunner::deterministic();
         let field = prop_oneof![
@@ -1327,4 +1218,4 @@ async fn hostile_bodies_never_answer_500(env: TestEnv) {
     );
 }
 
-on_both_databases!(hostile_bodies_never_answer_500);
+on_both_databases!(with crate::helpers::server_fn_turn(); hostile_bodies_never_answer_500);

@@ -1,8 +1,7 @@
 //! Random and hostile values thrown at every parser and validator that takes outside input:
 //! none may panic, and each answers either a value or field-level problems on fields it
 //! names. Bounded case counts here; a longer run:
-//!   PROPTEST_CASES=100000 cargo test --release -p domain --test hostile_input
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//!   PROPTEST_CASES=100000 cargo test --release -p domain --test it hostile_input::
 
 use chrono::NaiveDate;
 use domain::model::*;

@@ -1,7 +1,6 @@
 //! The lifecycle engine against real databases with a controlled clock: expiry and its
 //! reminders, approval deadlines, forwarding, concurrent runs, email to a real SMTP server,
 //! and the audit chain.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
 use domain::DomainError;
@@ -11,99 +10,21 @@ use domain::model::*;
 use domain::on_both_databases;
 use domain::service::audit as audit_log;
 use domain::service::directory as dir;
-use domain::service::packages as pkg;
 use domain::service::requests::{self as req, MyAccessTab, RequestForm, RequestOutcome};
-use domain::store::groups;
-use domain::testing::{SmtpServer, TestEnv};
+use domain::testing::*;
 
-struct World {
-    admin: Actor,
-    maria: Actor,
-    eric: Actor,
-    fiona: Actor,
-    office: GroupId,
-}
-
-async fn person(env: &TestEnv, admin: &Actor, email: &str, manager: &str) -> Actor {
-    let form = UserForm {
-        email: email.into(),
-        display_name: email.split('@').next().unwrap().into(),
-        user_type: "member".into(),
-        manager_email: manager.into(),
-        enabled: true,
-        ..Default::default()
-    };
-    let id = dir::create_user(&env.ctx, admin, &form).await.unwrap();
-    domain::service::auth::resolve_actor(&env.ctx, id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn world(env: &TestEnv) -> World {
-    let admin = env.admin().await;
-    let maria = person(env, &admin, "maria@woodgrove.example", "").await;
-    let eric = person(
-        env,
-        &admin,
-        "eric@woodgrove.example",
-        "maria@woodgrove.example",
-    )
-    .await;
-    let fiona = person(env, &admin, "fiona@woodgrove.example", "").await;
-    let office = env.group(&admin, "Office Licenses").await;
-    World {
-        admin,
-        maria,
-        eric,
-        fiona,
-        office,
-    }
-}
-
-fn principal(a: &Actor) -> Principal {
-    Principal {
-        kind: PrincipalKind::User,
-        id: a.user_id.0,
-        name: a.display_name.clone(),
-        detail: a.email.clone(),
-    }
-}
-
-/// The tutorial's package: Member of Office Licenses, manager approval decided within 14
-/// days, access for 365 days.
-async fn package(
+/// The world's package with Fiona as the first stage's fallback approver.
+async fn package_with_fallback(
     env: &TestEnv,
     w: &World,
     name: &str,
     edit: impl FnOnce(&mut PolicyDraft),
 ) -> AccessPackageId {
-    let mut d = PackageDraft::new(env.clock.now().date_naive());
-    d.name = name.into();
-    d.description = "Access to licenses for Office applications".into();
-    d.resources = vec![ResourceRoleDraft {
-        group_id: w.office,
-        group_name: "Office Licenses".into(),
-        role: ResourceRole::Member,
-    }];
-    d.policy.scope = TargetScope::AllMemberUsers;
-    d.policy.stages[0].fallback = vec![principal(&w.fiona)];
-    edit(&mut d.policy);
-    pkg::create_package(&env.ctx, &w.admin, &d).await.unwrap()
-}
-
-fn ask(justification: &str) -> RequestForm {
-    RequestForm {
-        justification: justification.into(),
-        ..Default::default()
-    }
-}
-
-async fn run_at(env: &TestEnv, at: chrono::DateTime<chrono::Utc>) -> JobReport {
-    env.clock.set(at);
-    let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;
-    assert!(report.failures.is_empty(), "{:?}", report.failures);
-    report
+    package(env, w, name, |p| {
+        p.stages[0].fallback = vec![principal(&w.fiona)];
+        edit(p);
+    })
+    .await
 }
 
 async fn titles(env: &TestEnv, who: &Actor) -> Vec<String> {
@@ -120,13 +41,6 @@ fn count(list: &[String], title: &str) -> usize {
     list.iter().filter(|t| t.as_str() == title).count()
 }
 
-async fn member_of(env: &TestEnv, group: GroupId, user: UserId) -> bool {
-    !groups::grants(&mut env.ctx.read().await.unwrap(), group, user)
-        .await
-        .unwrap()
-        .is_empty()
-}
-
 async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEnv) {
     let w = world(&env).await;
     let e3 = dir::create_license(&env.ctx, &w.admin, "Office 365 E3", "25")
@@ -135,7 +49,7 @@ async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEn
     dir::assign_license(&env.ctx, &w.admin, w.office, e3)
         .await
         .unwrap();
-    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let id = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let start = env.clock.now();
     let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("I write reports"))
         .await
@@ -252,7 +166,7 @@ async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEn
 
 async fn an_undecided_request_expires_after_its_deadline(env: TestEnv) {
     let w = world(&env).await;
-    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let id = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let start = env.clock.now();
     let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("reports"))
         .await
@@ -322,7 +236,7 @@ async fn an_undecided_request_expires_after_its_deadline(env: TestEnv) {
 
 async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
     let w = world(&env).await;
-    let id = package(&env, &w, "Office Licenses", |p| {
+    let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
         p.stages[0].forward = true;
         p.stages[0].alternates = vec![principal(&w.fiona)];
         p.stages[0].forward_after_days = "7".into();
@@ -379,14 +293,14 @@ async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
 /// transition and each notification once.
 async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
     let w = world(&env).await;
-    let short = package(&env, &w, "Printers", |p| {
+    let short = package_with_fallback(&env, &w, "Printers", |p| {
         p.require_approval = false;
         p.require_requestor_justification = false;
         p.expiry_kind = ExpiryKind::Days;
         p.expiry_days = "20".into();
     })
     .await;
-    let approved = package(&env, &w, "Office Licenses", |_| {}).await;
+    let approved = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let start = env.clock.now();
     let mut people = Vec::new();
     for i in 0..12 {
@@ -454,7 +368,7 @@ async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
 
 async fn the_audit_log_filters_exports_and_shows_tampering(env: TestEnv) {
     let w = world(&env).await;
-    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let id = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask("reports"))
         .await
         .unwrap();
@@ -589,7 +503,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
     .unwrap();
     let w = world(&env).await;
     let today = env.clock.now().date_naive();
-    let id = package(&env, &w, "Office Licenses", |p| {
+    let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
         p.stages[0].forward = true;
         p.stages[0].alternates = vec![principal(&w.fiona)];
         p.stages[0].forward_after_days = "7".into();
@@ -764,32 +678,91 @@ async fn delivered(env: &TestEnv, w: &World, who: &Actor, package: AccessPackage
     assert!(matches!(outcome, RequestOutcome::Delivered(_)));
 }
 
-async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: TestEnv) {
-    use domain::service::reviews as rev;
-    let w = world(&env).await;
+/// An annual review of Office Licenses by managers, due today: Maria reviews Eric, who never
+/// signed in, and Emma, who signed in three days ago; Fiona is the fallback reviewer.
+struct AnnualReview {
+    w: World,
+    emma: Actor,
+    package: AccessPackageId,
+    start: chrono::DateTime<chrono::Utc>,
+}
+
+async fn annual_review(env: &TestEnv) -> AnnualReview {
+    let w = world(env).await;
     let emma = person(
-        &env,
+        env,
         &w.admin,
         "emma@woodgrove.example",
         "maria@woodgrove.example",
     )
     .await;
-    let today = env.clock.now().date_naive();
-    let id = package(&env, &w, "Office Licenses", |p| {
+    let today = env.today();
+    let package = package_with_fallback(env, &w, "Office Licenses", |p| {
         review(p, today, |r| {
             r.fallback = vec![principal(&w.fiona)];
             r.if_no_response = NoResponse::NoChange;
         })
     })
     .await;
-    delivered(&env, &w, &w.eric, id).await;
-    delivered(&env, &w, &emma, id).await;
+    delivered(env, &w, &w.eric, package).await;
+    delivered(env, &w, &emma, package).await;
     let start = env.clock.now();
     sqlx::query("UPDATE users SET last_sign_in_at = $1 WHERE email = 'emma@woodgrove.example'")
         .bind((start - Duration::days(3)).timestamp_millis())
         .execute(env.ctx.db.pool())
         .await
         .unwrap();
+    AnnualReview {
+        w,
+        emma,
+        package,
+        start,
+    }
+}
+
+/// The jobs start the review on its day (and run again an hour later); Maria's review card.
+async fn started(env: &TestEnv, r: &AnnualReview) -> ReviewCard {
+    run_at(env, r.start).await;
+    run_at(env, r.start + Duration::hours(1)).await;
+    domain::service::reviews::my_reviews(&env.ctx, &r.w.maria)
+        .await
+        .unwrap()
+        .remove(0)
+}
+
+/// Eric's line on a review card.
+fn erics(card: &ReviewCard) -> AssignmentId {
+    card.items
+        .iter()
+        .find(|i| i.person.email == "eric@woodgrove.example")
+        .unwrap()
+        .assignment_id
+}
+
+/// Maria approves Eric, then denies him (the last decision counts), and accepts the
+/// recommendation for Emma. Answers Eric's assignment.
+async fn decided(env: &TestEnv, r: &AnnualReview) -> AssignmentId {
+    use domain::service::reviews as rev;
+    let card = started(env, r).await;
+    let eric = erics(&card);
+    for (decision, reason) in [
+        ("approve", "Still in finance"),
+        ("deny", "Moved to another team"),
+    ] {
+        rev::decide_review(&env.ctx, &r.w.maria, card.id, eric, decision, reason)
+            .await
+            .unwrap();
+    }
+    rev::accept_recommendations(&env.ctx, &r.w.maria, card.id)
+        .await
+        .unwrap();
+    eric
+}
+
+async fn an_annual_review_starts_once_on_its_day_and_asks_the_manager(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    let (w, start) = (&r.w, r.start);
     assert!(
         rev::my_reviews(&env.ctx, &w.maria)
             .await
@@ -812,7 +785,13 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         ),
         1
     );
-    let cards = rev::my_reviews(&env.ctx, &w.maria).await.unwrap();
+}
+
+async fn a_review_recommends_denying_who_never_signed_in(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    started(&env, &r).await;
+    let cards = rev::my_reviews(&env.ctx, &r.w.maria).await.unwrap();
     assert_eq!(cards.len(), 1);
     let card = &cards[0];
     assert_eq!((card.decided, card.total), (0, 2));
@@ -831,59 +810,38 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         .find(|i| i.person.email == "emma@woodgrove.example")
         .unwrap();
     assert_eq!(emma_item.recommendation.as_ref().unwrap().0, "approve");
-    // Reviewers only; a reason is required; the last decision counts.
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.fiona,
-        card.id,
-        eric_item.assignment_id,
-        "deny",
-        "x",
-    )
-    .await
-    .unwrap_err();
+}
+
+async fn only_reviewers_decide_with_a_reason_and_the_last_decision_counts(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    let w = &r.w;
+    let card = started(&env, &r).await;
+    let eric = erics(&card);
+    let e = rev::decide_review(&env.ctx, &w.fiona, card.id, eric, "deny", "x")
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, DomainError::Forbidden(_)),
         "the fallback is not needed: {e:?}"
     );
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.eric,
-        card.id,
-        eric_item.assignment_id,
-        "approve",
-        "mine",
-    )
-    .await
-    .unwrap_err();
+    let e = rev::decide_review(&env.ctx, &w.eric, card.id, eric, "approve", "mine")
+        .await
+        .unwrap_err();
     assert!(matches!(e, DomainError::Forbidden(_)));
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.maria,
-        card.id,
-        eric_item.assignment_id,
-        "deny",
-        " ",
-    )
-    .await
-    .unwrap_err();
+    let e = rev::decide_review(&env.ctx, &w.maria, card.id, eric, "deny", " ")
+        .await
+        .unwrap_err();
     assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "justification"));
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.maria,
-        card.id,
-        eric_item.assignment_id,
-        "maybe",
-        "x",
-    )
-    .await
-    .unwrap_err();
+    let e = rev::decide_review(&env.ctx, &w.maria, card.id, eric, "maybe", "x")
+        .await
+        .unwrap_err();
     assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "decision"));
     rev::decide_review(
         &env.ctx,
         &w.maria,
         card.id,
-        eric_item.assignment_id,
+        eric,
         "approve",
         "Still in finance",
     )
@@ -893,7 +851,7 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         &env.ctx,
         &w.maria,
         card.id,
-        eric_item.assignment_id,
+        eric,
         "deny",
         "Moved to another team",
     )
@@ -914,20 +872,33 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         .collect();
     assert!(decisions.contains(&("eric@woodgrove.example".into(), Some("deny".into()))));
     assert!(decisions.contains(&("emma@woodgrove.example".into(), Some("approve".into()))));
-    let report = run_at(&env, start + Duration::days(13)).await;
+}
+
+async fn a_decided_review_sends_no_reminder_and_removes_nothing_before_its_end(env: TestEnv) {
+    let r = annual_review(&env).await;
+    decided(&env, &r).await;
+    let report = run_at(&env, r.start + Duration::days(13)).await;
     assert_eq!(report.reviews_reminded, 1);
     assert_eq!(
         count(
-            &titles(&env, &w.maria).await,
+            &titles(&env, &r.w.maria).await,
             "Reminder: review access to Office Licenses by 2026-12-21 00:00 UTC"
         ),
         0,
         "nothing left to decide: no reminder"
     );
     assert!(
-        member_of(&env, w.office, w.eric.user_id).await,
+        member_of(&env, r.w.office, r.w.eric.user_id).await,
         "removed only at the end"
     );
+}
+
+async fn denied_access_goes_at_the_review_end_and_next_year_is_reviewed_again(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    let (w, start) = (&r.w, r.start);
+    let eric = decided(&env, &r).await;
+    run_at(&env, start + Duration::days(13)).await;
 
     let report = run_at(&env, start + Duration::days(25)).await;
     assert_eq!(
@@ -936,7 +907,7 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         "{report:?}"
     );
     assert!(!member_of(&env, w.office, w.eric.user_id).await);
-    assert!(member_of(&env, w.office, emma.user_id).await);
+    assert!(member_of(&env, w.office, r.emma.user_id).await);
     let expired = req::my_access(&env.ctx, &w.eric, MyAccessTab::Expired, "")
         .await
         .unwrap();
@@ -948,7 +919,9 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         ),
         1
     );
-    let instances = rev::package_reviews(&env.ctx, &w.admin, id).await.unwrap();
+    let instances = rev::package_reviews(&env.ctx, &w.admin, r.package)
+        .await
+        .unwrap();
     assert_eq!(instances.len(), 1);
     let i = &instances[0];
     assert_eq!(
@@ -962,16 +935,9 @@ async fn an_annual_manager_review_denies_and_the_access_goes_at_its_end(env: Tes
         ),
         ("completed", 2, 1, 1, 1, 1)
     );
-    let e = rev::decide_review(
-        &env.ctx,
-        &w.maria,
-        i.id,
-        eric_item.assignment_id,
-        "approve",
-        "undo",
-    )
-    .await
-    .unwrap_err();
+    let e = rev::decide_review(&env.ctx, &w.maria, i.id, eric, "approve", "undo")
+        .await
+        .unwrap_err();
     assert!(matches!(e, DomainError::Conflict(_)));
     assert_eq!(
         run_at(&env, start + Duration::days(26)).await,
@@ -986,7 +952,7 @@ async fn without_responses_remove_access_removes_and_admins_stop_early(env: Test
     use domain::service::reviews as rev;
     let w = world(&env).await;
     let today = env.clock.now().date_naive();
-    let id = package(&env, &w, "Office Licenses", |p| {
+    let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
         review(p, today, |r| {
             r.reviewers = ReviewerKind::Specific;
             r.specific = vec![principal(&w.fiona)];
@@ -1044,12 +1010,12 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
     dir::add_member(&env.ctx, &w.admin, finance, "eric@woodgrove.example")
         .await
         .unwrap();
-    let direct = package(&env, &w, "Office Licenses", |p| {
+    let direct = package_with_fallback(&env, &w, "Office Licenses", |p| {
         p.allow_extension = true;
         p.extension_requires_approval = false;
     })
     .await;
-    let approved = package(&env, &w, "Printers", |p| {
+    let approved = package_with_fallback(&env, &w, "Printers", |p| {
         p.allow_extension = true;
         p.extension_requires_approval = true;
         p.scope = TargetScope::SpecificDirectoryUsers;
@@ -1061,7 +1027,7 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
         }];
     })
     .await;
-    let fixed = package(&env, &w, "Badges", |_| {}).await;
+    let fixed = package_with_fallback(&env, &w, "Badges", |_| {}).await;
     for id in [direct, approved, fixed] {
         delivered(&env, &w, &w.eric, id).await;
     }
@@ -1182,7 +1148,11 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
 
 on_both_databases!(
     people_extend_their_access_within_the_policy,
-    an_annual_manager_review_denies_and_the_access_goes_at_its_end,
+    an_annual_review_starts_once_on_its_day_and_asks_the_manager,
+    a_review_recommends_denying_who_never_signed_in,
+    only_reviewers_decide_with_a_reason_and_the_last_decision_counts,
+    a_decided_review_sends_no_reminder_and_removes_nothing_before_its_end,
+    denied_access_goes_at_the_review_end_and_next_year_is_reviewed_again,
     without_responses_remove_access_removes_and_admins_stop_early,
     the_tutorial_package_reminds_once_then_expires_after_a_year,
     an_undecided_request_expires_after_its_deadline,

@@ -1,75 +1,21 @@
 //! The holes a security review found (issue 11), each reproduced against real databases:
 //! every case failed before its fix.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::DomainError;
-use domain::clock::Clock;
 use domain::model::*;
 use domain::on_both_databases;
 use domain::service::catalogs::{self as cat, CatalogInput};
 use domain::service::directory as dir;
 use domain::service::packages as pkg;
 use domain::service::requests::{self as req, AssignForm, RequestForm, RequestOutcome};
-use domain::testing::TestEnv;
+use domain::testing::*;
 
-async fn person(env: &TestEnv, admin: &Actor, email: &str, manager: &str) -> Actor {
-    let form = UserForm {
-        email: email.into(),
-        display_name: email.split('@').next().unwrap().into(),
-        user_type: "member".into(),
-        manager_email: manager.into(),
-        enabled: true,
-        ..Default::default()
-    };
-    let id = dir::create_user(&env.ctx, admin, &form).await.unwrap();
-    actor(env, id).await
-}
-
-async fn actor(env: &TestEnv, id: UserId) -> Actor {
-    domain::service::auth::resolve_actor(&env.ctx, id)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
-async fn give_role(env: &TestEnv, who: &Actor, role: DirectoryRole) -> Actor {
-    let mut tx = env.ctx.db.begin().await.unwrap();
-    domain::store::users::grant_role(&mut tx, who.user_id, role)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    actor(env, who.user_id).await
-}
-
+/// A package in `catalog` granting Member of `group`.
 fn draft(env: &TestEnv, catalog: CatalogId, group: GroupId, name: &str) -> PackageDraft {
-    let mut d = PackageDraft::new(env.clock.now().date_naive());
+    let mut d = package_draft(env, name, group, "group");
     d.catalog_id = catalog.to_string();
-    d.name = name.into();
     d.description = "Bundle".into();
-    d.resources = vec![ResourceRoleDraft {
-        group_id: group,
-        group_name: "group".into(),
-        role: ResourceRole::Member,
-    }];
-    d.policy.scope = TargetScope::AllMemberUsers;
     d
-}
-
-fn field_messages(e: &DomainError) -> Vec<(String, String)> {
-    match e {
-        DomainError::Invalid(f) => f
-            .iter()
-            .map(|f| (f.field.clone(), f.message.clone()))
-            .collect(),
-        other => panic!("expected field errors, got {other:?}"),
-    }
-}
-
-fn conflict(e: DomainError) -> String {
-    match e {
-        DomainError::Conflict(m) => m,
-        other => panic!("expected a conflict, got {other:?}"),
-    }
 }
 
 async fn members(env: &TestEnv, group: GroupId) -> i64 {
@@ -151,11 +97,7 @@ async fn a_delegated_admin_cannot_grant_themselves_a_group_they_do_not_own(env: 
     .await
     .unwrap_err();
     assert!(field_messages(&e)[0].1.contains("only if you own it"));
-    let policy = pkg::detail(&env.ctx, &mallory, package)
-        .await
-        .unwrap()
-        .policies[0]
-        .id;
+    let policy = first_policy(&env, &mallory, package).await;
     let e = req::assign_directly(
         &env.ctx,
         &mallory,
@@ -211,11 +153,7 @@ async fn access_is_never_delivered_on_terms_that_cannot_be_read(env: TestEnv) {
     let mut d = draft(&env, general, office, "Office");
     d.policy.require_requestor_justification = false;
     let package = pkg::create_package(&env.ctx, &admin, &d).await.unwrap();
-    let policy = pkg::detail(&env.ctx, &admin, package)
-        .await
-        .unwrap()
-        .policies[0]
-        .id;
+    let policy = first_policy(&env, &admin, package).await;
     let (request, outcome) = req::submit_request(&env.ctx, &eric, package, &RequestForm::default())
         .await
         .unwrap();

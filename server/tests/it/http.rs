@@ -1,63 +1,18 @@
 //! The HTTP surface, end to end in-process: sign-in, sessions, redirects, 403, health.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::helpers::*;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use domain::on_both_databases;
-use domain::rules::sign_in::SessionLimits;
-use domain::testing::TestEnv;
+use domain::testing::*;
 use leptos::server_fn::ServerFn;
-use server::Config;
 use tower::ServiceExt;
 
-const PASSWORD: &str = "tessera-demo";
-/// The origin Tessera's own pages have in these tests (the configured public URL).
-const ORIGIN: &str = "http://127.0.0.1:3000";
-
-fn config() -> Config {
-    Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: String::new(),
-        demo: true,
-        session_limits: SessionLimits {
-            idle_secs: 30 * 60,
-            absolute_secs: 8 * 3600,
-        },
-        secure_cookies: false,
-        site_root: "target/site".into(),
-        max_body_bytes: 1024 * 1024,
-        smtp_url: None,
-        mail_from: "Tessera <tessera@localhost>".into(),
-        public_url: "http://127.0.0.1:3000".into(),
-        public_url_set: true,
-        jobs_interval_secs: 60,
-        sign_in_per_minute: std::num::NonZeroU32::new(1000).unwrap(),
-    }
-}
-
-/// One HTTP case at a time. Each case has its own tokio runtime while Leptos keeps
-/// process-wide state (its executor, the server-function registry). Once, in a release build,
-/// a case hung while others ran in parallel on their own runtimes (cause not yet found; a
-/// production server has one runtime). Serializing keeps the cases independent, and
-/// `domain::testing` fails any case that runs past its timeout instead of hanging CI.
-/// `TESSERA_HTTP_TESTS_PARALLEL=1` lifts the serialization, to hunt that hang (docs/TESTING.md).
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn turn() -> tokio::sync::MutexGuard<'static, ()> {
-    if std::env::var("TESSERA_HTTP_TESTS_PARALLEL").is_ok_and(|v| v == "1") {
-        let own: &'static tokio::sync::Mutex<()> = Box::leak(Box::default());
-        return own.lock().await;
-    }
-    ONE_AT_A_TIME.lock().await
-}
-
-async fn app(env: &TestEnv) -> (Router, tokio::sync::MutexGuard<'static, ()>) {
-    let turn = turn().await;
+/// The server over the demo's people and packages.
+async fn app(env: &TestEnv) -> Router {
     domain::service::demo::seed(&env.ctx).await.unwrap();
-    let mut ctx = env.ctx.clone();
-    ctx.sessions = config().session_limits;
-    (server::router(&config(), ctx), turn)
+    router(env)
 }
 
 async fn get(
@@ -94,40 +49,6 @@ async fn get(
     )
 }
 
-/// Posts to a server function as the browser's hydrated app does; returns status, the
-/// session cookie if one was set, and the body.
-async fn call(
-    app: &Router,
-    path: &str,
-    form: &str,
-    cookie: Option<&str>,
-) -> (StatusCode, Option<String>, String) {
-    let mut req = Request::post(path)
-        .header(header::ORIGIN, ORIGIN)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json");
-    if let Some(c) = cookie {
-        req = req.header(header::COOKIE, c);
-    }
-    let resp = app
-        .clone()
-        .oneshot(req.body(Body::from(form.to_owned())).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let cookie = resp
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("tessera.sid="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned());
-    let body = axum::body::to_bytes(resp.into_body(), 1024 * 1024)
-        .await
-        .unwrap();
-    (status, cookie, String::from_utf8_lossy(&body).into_owned())
-}
-
 /// Posts JSON to a server function that takes its arguments as JSON (the wizard's drafts).
 async fn call_json(
     app: &Router,
@@ -152,21 +73,8 @@ async fn call_json(
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
-async fn sign_in(
-    app: &Router,
-    email: &str,
-    password: &str,
-) -> (StatusCode, Option<String>, String) {
-    let form = format!(
-        "email={}&password={}&next=%2Fadmin",
-        email.replace('@', "%40"),
-        password
-    );
-    call(app, app::api::auth::SignIn::PATH, &form, None).await
-}
-
 async fn health_reports_the_database(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (status, _, body) = get(&app, "/healthz", None).await;
     assert_eq!(status, StatusCode::OK);
     let expected = format!(
@@ -181,7 +89,7 @@ async fn health_reports_the_database(env: TestEnv) {
 }
 
 async fn signed_out_people_are_sent_to_sign_in(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (status, location, _) = get(&app, "/admin/directory/users?q=eric", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -204,7 +112,7 @@ async fn signed_out_people_are_sent_to_sign_in(env: TestEnv) {
 }
 
 async fn an_admin_signs_in_and_reads_the_directory(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (status, cookie, body) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
     assert!(
         status.is_success() || status.is_redirection(),
@@ -228,7 +136,7 @@ async fn an_admin_signs_in_and_reads_the_directory(env: TestEnv) {
 }
 
 async fn wrong_credentials_fail_alike_and_are_throttled(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (status, cookie, wrong_password) =
         sign_in(&app, "eric.employee@woodgrove.example", "nope").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -249,7 +157,7 @@ async fn wrong_credentials_fail_alike_and_are_throttled(env: TestEnv) {
 }
 
 async fn people_without_an_admin_role_get_403_on_admin_pages(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     for email in [
         "gus.guest@partner.example",
         "eric.employee@woodgrove.example",
@@ -275,24 +183,14 @@ async fn people_without_an_admin_role_get_403_on_admin_pages(env: TestEnv) {
 }
 
 async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
-    use domain::model::*;
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let mut conn = env.ctx.read().await.unwrap();
     let office = domain::store::groups::id_by_name(&mut conn, "Office Licenses")
         .await
         .unwrap()
         .unwrap();
     drop(conn);
-    let today = env.ctx.clock.now().date_naive();
-    let mut draft = PackageDraft::new(today);
-    draft.name = "Office Licenses".into();
-    draft.description = "Access to licenses for Office applications".into();
-    draft.resources = vec![ResourceRoleDraft {
-        group_id: office,
-        group_name: "Office Licenses".into(),
-        role: ResourceRole::Member,
-    }];
-    draft.policy.scope = TargetScope::AllMemberUsers;
+    let draft = package_draft(&env, "Office Licenses", office, "Office Licenses");
     let body = serde_json::json!({ "draft": draft });
 
     let (_, eric, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
@@ -426,7 +324,7 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
 }
 
 async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (_, cookie, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
     let cookie = cookie.unwrap();
     // Activity every 20 minutes keeps the session alive past the 30-minute idle limit...
@@ -462,7 +360,7 @@ async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {
 }
 
 async fn sign_out_ends_the_session_on_the_server(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (_, cookie, _) = sign_in(&app, "maria.manager@woodgrove.example", PASSWORD).await;
     let cookie = cookie.unwrap();
     assert_eq!(
@@ -483,7 +381,7 @@ async fn sign_out_ends_the_session_on_the_server(env: TestEnv) {
 }
 
 async fn the_session_id_changes_at_sign_in(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (_, first, _) = sign_in(&app, "emma.employee@woodgrove.example", PASSWORD).await;
     let first = first.unwrap();
     let form = "email=emma.employee%40woodgrove.example&password=tessera-demo&next=%2F";
@@ -536,7 +434,7 @@ async fn catalogs_named(env: &TestEnv, name: &str) -> i64 {
 /// Security review, hole 3: `next=/%09/evil.example` became `//evil.example` in the browser,
 /// and `next=/%01` made the redirect panic and drop the connection.
 async fn sign_in_never_sends_anyone_to_another_site(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     for next in [
         "%2F%09%2Fevil.example",
         "%2F%0A%2Fevil.example",
@@ -570,7 +468,7 @@ async fn sign_in_never_sends_anyone_to_another_site(env: TestEnv) {
 
 /// Hole 5: state-changing requests were protected by SameSite=Lax alone.
 async fn cross_site_requests_are_refused_and_change_nothing(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (_, admin, _) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
     let admin = admin.unwrap();
     let create = app::api::catalogs::CreateCatalog::PATH;
@@ -635,7 +533,7 @@ async fn cross_site_requests_are_refused_and_change_nothing(env: TestEnv) {
 
 /// Hole 6: no security headers were sent.
 async fn every_response_carries_security_headers_and_pages_their_nonce(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let page = || Request::get("/login").body(Body::empty()).unwrap();
     let (status, headers, body) = raw(&app, page()).await;
     assert_eq!(status, StatusCode::OK);
@@ -692,7 +590,7 @@ async fn every_response_carries_security_headers_and_pages_their_nonce(env: Test
 
 /// Bad input never answers 500: malformed bodies 400, oversized ones 413.
 async fn malformed_and_oversized_bodies_are_refused_cleanly(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (_, admin, _) = sign_in(&app, "alex.admin@woodgrove.example", PASSWORD).await;
     let admin = admin.unwrap();
     for (path, kind, body) in [
@@ -747,7 +645,6 @@ async fn malformed_and_oversized_bodies_are_refused_cleanly(env: TestEnv) {
 /// Hole 4: there was no limit per client address, so password spraying across accounts was
 /// unlimited. The per-address limit answers before any password is checked.
 async fn sign_in_attempts_are_limited_per_client_address(env: TestEnv) {
-    let _turn = turn().await;
     domain::service::demo::seed(&env.ctx).await.unwrap();
     let mut cfg = config();
     cfg.sign_in_per_minute = std::num::NonZeroU32::new(3).unwrap();
@@ -775,7 +672,7 @@ async fn sign_in_attempts_are_limited_per_client_address(env: TestEnv) {
 
 /// Hole 7: the session id was stored as it is, and the cookie was Secure only on request.
 async fn sessions_are_stored_hashed_and_cookies_are_secure_over_https(env: TestEnv) {
-    let (app, _turn) = app(&env).await;
+    let app = app(&env).await;
     let (_, cookie, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
     let id = cookie
         .unwrap()
@@ -815,6 +712,7 @@ async fn sessions_are_stored_hashed_and_cookies_are_secure_over_https(env: TestE
 }
 
 on_both_databases!(
+    with crate::helpers::page_turn();
     sign_in_never_sends_anyone_to_another_site,
     cross_site_requests_are_refused_and_change_nothing,
     every_response_carries_security_headers_and_pages_their_nonce,
@@ -824,6 +722,7 @@ on_both_databases!(
 );
 
 on_both_databases!(
+    with crate::helpers::page_turn();
     health_reports_the_database,
     signed_out_people_are_sent_to_sign_in,
     an_admin_signs_in_and_reads_the_directory,

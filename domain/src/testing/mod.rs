@@ -1,0 +1,52 @@
+//! Test harness (feature `testing`), shared by the domain's and the server's integration
+//! tests: a fresh database per case on SQLite and on PostgreSQL ([`db`]), the fixtures the
+//! cases build their world from ([`fixtures`]), and real SMTP servers ([`smtp`]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod db;
+pub mod fixtures;
+pub mod smtp;
+
+pub use db::{
+    CASE_TIMEOUT, TestEnv, postgres_admin_url, run_postgres, run_sqlite, set_case_timeout,
+    start_instant,
+};
+pub use fixtures::*;
+pub use smtp::{SmtpServer, SmtpTls, TlsSmtpServer};
+
+/// What a case holds while it runs when nothing else has to stand still for it.
+pub struct NoTurn;
+
+/// The turn of a case that needs none (see [`on_both_databases!`]'s `with`).
+pub async fn no_turn() -> NoTurn {
+    NoTurn
+}
+
+/// Runs one async test case on a fresh SQLite database and a fresh Postgres database.
+///
+/// `on_both_databases!(with some_turn(); a, b)` first awaits `some_turn()` and holds what it
+/// returns while the case runs, databases and all: the HTTP tests take their turn this way,
+/// before the case's database is made and its timeout starts.
+#[macro_export]
+macro_rules! on_both_databases {
+    (with $turn:expr; $($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let _turn = $turn.await;
+                    $crate::testing::run_sqlite(super::$case).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let _turn = $turn.await;
+                    $crate::testing::run_postgres(super::$case).await;
+                }
+            }
+        )+
+    };
+    ($($case:ident),+ $(,)?) => {
+        $crate::on_both_databases!(with $crate::testing::no_turn(); $($case),+);
+    };
+}

@@ -4,8 +4,8 @@
 //! people without an admin role.
 
 use crate::AppState;
-use app::components::encode;
 use app::session::{CurrentActor, current};
+use app::ui::encode;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;

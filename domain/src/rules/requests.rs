@@ -500,7 +500,7 @@ mod tests {
 
 #[cfg(test)]
 mod lifecycle_tests {
-    use super::{Lifecycle, Step};
+    use super::{Lifecycle, RequestState, Step};
 
     /// A small deterministic generator (xorshift), so every run checks the same sequences.
     struct Rng(u64);

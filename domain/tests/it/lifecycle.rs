@@ -198,7 +198,7 @@ async fn an_undecided_request_expires_after_its_deadline(env: TestEnv) {
     let report = run_at(&env, start + Duration::days(14) + Duration::minutes(5)).await;
     assert_eq!(report.requests_expired, 1, "{report:?}");
     let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
-    assert_eq!(state, "expired");
+    assert_eq!(state.code(), "expired");
     assert!(
         timeline
             .last()
@@ -802,14 +802,17 @@ async fn a_review_recommends_denying_who_never_signed_in(env: TestEnv) {
         .unwrap();
     assert_eq!(
         eric_item.recommendation,
-        Some(("deny".to_owned(), "Never signed in.".to_owned()))
+        Some((ReviewDecision::Deny, "Never signed in.".to_owned()))
     );
     let emma_item = card
         .items
         .iter()
         .find(|i| i.person.email == "emma@woodgrove.example")
         .unwrap();
-    assert_eq!(emma_item.recommendation.as_ref().unwrap().0, "approve");
+    assert_eq!(
+        emma_item.recommendation.as_ref().unwrap().0,
+        ReviewDecision::Approve
+    );
 }
 
 async fn only_reviewers_decide_with_a_reason_and_the_last_decision_counts(env: TestEnv) {
@@ -868,7 +871,12 @@ async fn only_reviewers_decide_with_a_reason_and_the_last_decision_counts(env: T
     let decisions: Vec<(String, Option<String>)> = card
         .items
         .iter()
-        .map(|i| (i.person.email.clone(), i.decision.clone()))
+        .map(|i| {
+            (
+                i.person.email.clone(),
+                i.decision.map(|d| d.code().to_owned()),
+            )
+        })
         .collect();
     assert!(decisions.contains(&("eric@woodgrove.example".into(), Some("deny".into()))));
     assert!(decisions.contains(&("emma@woodgrove.example".into(), Some("approve".into()))));
@@ -926,7 +934,7 @@ async fn denied_access_goes_at_the_review_end_and_next_year_is_reviewed_again(en
     let i = &instances[0];
     assert_eq!(
         (
-            i.state.as_str(),
+            i.state.code(),
             i.total,
             i.approved,
             i.denied,
@@ -991,7 +999,7 @@ async fn without_responses_remove_access_removes_and_admins_stop_early(env: Test
     );
     let i = &rev::package_reviews(&env.ctx, &w.admin, id).await.unwrap()[0];
     assert_eq!(
-        (i.state.as_str(), i.stopped_by.as_deref()),
+        (i.state.code(), i.stopped_by.as_deref()),
         ("completed", Some("Root Admin"))
     );
     assert!(matches!(

@@ -7,6 +7,7 @@ mod directory;
 mod hostile_input;
 mod lifecycle;
 mod mail_tls;
+mod migrations;
 mod packages;
 mod requests;
 mod security;

@@ -112,7 +112,7 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
     let (pending, history) = req::my_approvals(&env.ctx, &w.maria).await.unwrap();
     assert!(pending.is_empty());
     assert_eq!(
-        history[0].decision.as_ref().map(|d| d.0.as_str()),
+        history[0].decision.as_ref().map(|d| d.0.code()),
         Some("approved")
     );
     assert!(
@@ -139,11 +139,11 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
     );
     let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
     assert_eq!(
-        (mine.len(), mine[0].state.as_str(), mine[0].timeline.len()),
+        (mine.len(), mine[0].state.code(), mine[0].timeline.len()),
         (1, "delivered", 4)
     );
     let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
-    assert_eq!(state, "delivered");
+    assert_eq!(state.code(), "delivered");
     let kinds: Vec<&str> = timeline.iter().map(|(_, k, _)| k.as_str()).collect();
     assert_eq!(kinds, vec!["submitted", "pending", "approved", "delivered"]);
 }
@@ -426,7 +426,7 @@ async fn admins_list_and_remove_assignments_keeping_other_grants(env: TestEnv) {
     let ended = req::package_assignments(&env.ctx, &w.admin, id, false, "", PageRequest::first())
         .await
         .unwrap();
-    assert_eq!((ended.total, ended.items[0].state.as_str()), (1, "removed"));
+    assert_eq!((ended.total, ended.items[0].state.code()), (1, "removed"));
     assert_eq!(
         req::my_access(&env.ctx, &w.nora, MyAccessTab::Expired, "")
             .await
@@ -479,7 +479,7 @@ async fn twenty_concurrent_decisions_give_one_outcome(env: TestEnv) {
     );
     assert_eq!(grants(&env, w.office, w.eric.user_id).await.len(), 1);
     let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
-    assert_eq!(state, "delivered");
+    assert_eq!(state.code(), "delivered");
     assert_eq!(timeline.iter().filter(|t| t.1 == "approved").count(), 1);
 }
 
@@ -531,14 +531,14 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
         .await
         .unwrap();
     assert_eq!(inbox.unread, 1);
-    assert_eq!(inbox.items[0].kind, "approvalRequired");
+    assert_eq!(inbox.items[0].kind.code(), "approvalRequired");
     assert_eq!(inbox.items[0].title, "Approval required: Office Licenses");
     assert!(
         inbox.items[0]
             .body
             .starts_with("eric requests Office Licenses. Approve or deny by ")
     );
-    assert_eq!(inbox.items[0].link, "/myaccess/approvals");
+    assert_eq!(inbox.items[0].link.path(), "/myaccess/approvals");
 
     req::decide(&env.ctx, &w.maria, first, false, "Not this quarter")
         .await
@@ -552,7 +552,7 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
         "maria denied your request for Office Licenses: Not this quarter"
     );
     let history = req::my_requests(&env.ctx, &w.eric).await.unwrap();
-    assert_eq!(history[0].state, "denied");
+    assert_eq!(history[0].state.code(), "denied");
     assert_eq!(history[0].outcome, "Denied by maria: Not this quarter");
 
     // Resubmit starts from the earlier answers; only the requestor may read them.
@@ -579,7 +579,7 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
     let eric_inbox = domain::service::notifications::my_notifications(&env.ctx, &w.eric)
         .await
         .unwrap();
-    let kinds: Vec<&str> = eric_inbox.items.iter().map(|n| n.kind.as_str()).collect();
+    let kinds: Vec<&str> = eric_inbox.items.iter().map(|n| n.kind.code()).collect();
     assert_eq!(kinds.len(), 3, "{kinds:?}");
     assert!(
         kinds.contains(&"approved") && kinds.contains(&"delivered") && kinds.contains(&"denied")
@@ -700,7 +700,7 @@ async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv)
     let page = req::package_assignments(&env.ctx, &w.admin, id, true, "", PageRequest::first())
         .await
         .unwrap();
-    assert_eq!(page.items[0].state, "delivered");
+    assert_eq!(page.items[0].state.code(), "delivered");
     assert_eq!(
         page.items[0].ends_at.unwrap().date_naive().to_string(),
         day(20)
@@ -766,7 +766,7 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
     assert_eq!(done.len(), 2);
     assert_eq!(grants(&env, w.office, w.nora.user_id).await.len(), 1);
     let (state, timeline) = req::timeline(&env.ctx, &w.nora, noras).await.unwrap();
-    assert_eq!(state, "canceled");
+    assert_eq!(state.code(), "canceled");
     assert_eq!(
         timeline.last().unwrap().2,
         "Canceled: assigned directly by Root Admin"

@@ -1,0 +1,131 @@
+//! Migration 0008 rebuilds tables that others point at (requests, assignments) to add CHECK
+//! constraints. On SQLite a careless rebuild empties the children (DROP TABLE on a parent
+//! cascades); these cases migrate a database holding a row in every affected table up to 0007,
+//! run the rest, and check that every row, every foreign key and the new checks are there.
+
+use domain::db::{Db, MIGRATOR};
+
+/// One row in each table 0008 rebuilds, and the rows they hang from.
+const SEED: &[&str] = &[
+    "INSERT INTO users(id,email,display_name,user_type,created_at,updated_at) VALUES('u','e@x','E','member',0,0)",
+    "INSERT INTO catalogs(id,name,name_key,created_at,updated_at) VALUES('c','C','c',0,0)",
+    "INSERT INTO access_packages(id,catalog_id,name,name_key,description,created_at,updated_at) VALUES('p','c','P','p','',0,0)",
+    "INSERT INTO access_package_policies(id,package_id,name,scope,enabled,spec,created_at,updated_at) VALUES('x','p','X','{}',1,'{}',0,0)",
+    "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,created_at,updated_at) VALUES('r','p','x','u','userAdd','pendingApproval',0,0)",
+    "INSERT INTO request_stages(request_id,stage_no,started_at,due_at) VALUES('r',1,0,1)",
+    "INSERT INTO request_approvers(request_id,stage_no,user_id,source) VALUES('r',1,'u','manager')",
+    "INSERT INTO request_events(id,request_id,at,kind,text) VALUES('ev','r',0,'submitted','t')",
+    "INSERT INTO access_package_assignments(id,package_id,policy_id,user_id,state,starts_at,created_at,updated_at) VALUES('a','p','x','u','delivered',0,0,0)",
+    "INSERT INTO access_reviews(id,policy_id,package_id,period_no,starts_at,ends_at,remind_at,state,settings,created_at) VALUES('rv','x','p',1,0,1,0,'active','{}',0)",
+    "INSERT INTO review_items(review_id,assignment_id,user_id,recommendation) VALUES('rv','a','u','approve')",
+    "INSERT INTO review_reviewers(review_id,assignment_id,reviewer_id) VALUES('rv','a','u')",
+    "INSERT INTO notifications(id,user_id,kind,title,body,link,dedupe_key,created_at) VALUES('n','u','approved','t','b','/myaccess/requests','d',0)",
+];
+
+const REBUILT: &[&str] = &[
+    "access_package_requests",
+    "request_stages",
+    "request_approvers",
+    "request_events",
+    "access_package_assignments",
+    "review_items",
+    "review_reviewers",
+    "notifications",
+];
+
+async fn count(db: &Db, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
+    // Migrations 0001–0007 as shipped (same text, so the same checksums), from a copy.
+    let dir = std::env::temp_dir().join(format!("tessera-mig-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+    for entry in std::fs::read_dir(source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0008" {
+            std::fs::copy(&path, dir.join(&name)).unwrap();
+        }
+    }
+    let db = Db::connect(url).await.unwrap();
+    let before = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
+    assert_eq!(before.iter().count(), 7);
+    before.run(db.pool()).await.unwrap();
+    for statement in SEED {
+        sqlx::query(statement).execute(db.pool()).await.unwrap();
+    }
+
+    MIGRATOR.run(db.pool()).await.unwrap();
+    for table in REBUILT {
+        assert_eq!(count(&db, table).await, 1, "{table} kept its row");
+    }
+    // The children point at the rebuilt parents: deleting a request takes its stages,
+    // approvers and events; deleting an assignment takes its review item and reviewers.
+    sqlx::query("DELETE FROM access_package_requests")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM access_package_assignments")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    for table in REBUILT.iter().filter(|t| **t != "notifications") {
+        assert_eq!(count(&db, table).await, 0, "{table} followed its parent");
+    }
+    // The new checks refuse what no code writes.
+    for bad in [
+        "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,created_at,updated_at) VALUES('r2','p','x','u','userAdd','delivering',0,0)",
+        "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,created_at,updated_at) VALUES('r3','p','x','u','selfAdd','submitted',0,0)",
+        "INSERT INTO access_package_assignments(id,package_id,policy_id,user_id,state,starts_at,created_at,updated_at) VALUES('a2','p','x','u','Delivered',0,0,0)",
+        "INSERT INTO notifications(id,user_id,kind,title,body,link,dedupe_key,created_at) VALUES('n2','u','assigned','t','b','/myaccess/requests','d2',0)",
+        "INSERT INTO notifications(id,user_id,kind,title,body,link,dedupe_key,created_at) VALUES('n3','u','approved','t','b','https://evil.example','d3',0)",
+    ] {
+        let e = sqlx::query(bad).execute(db.pool()).await.unwrap_err();
+        assert!(e.to_string().to_lowercase().contains("check"), "{bad}: {e}");
+    }
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+mod rebuilt_tables_keep_their_rows_and_children {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let dir =
+            std::env::temp_dir().join(format!("tessera-mig-db-{}", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}/tessera.db", dir.display());
+        super::rebuild_keeps_rows_children_and_adds_checks(&url).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        use sqlx::Connection;
+        let admin_url = domain::testing::postgres_admin_url();
+        let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+            Ok(c) => c,
+            Err(e) if std::env::var("CI").is_err() => {
+                eprintln!("SKIPPED: Postgres at {admin_url} is unreachable ({e})");
+                return;
+            }
+            Err(e) => panic!("Postgres at {admin_url} is required: {e}"),
+        };
+        let name = format!("tessera_mig_{}", uuid::Uuid::now_v7().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        super::rebuild_keeps_rows_children_and_adds_checks(&format!("{base}/{name}")).await;
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}

@@ -182,6 +182,24 @@ async fn people_without_an_admin_role_get_403_on_admin_pages(env: TestEnv) {
     }
 }
 
+/// Notifications and e-mails lead to `Link` paths the domain names; each must be a page.
+async fn every_notification_link_opens_a_page(env: TestEnv) {
+    let app = app(&env).await;
+    let (_, cookie, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
+    let cookie = cookie.expect("signed in");
+    let (status, _, _) = get(&app, "/myaccess/no-such-page", Some(&cookie)).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "an unknown path is not a page"
+    );
+    for link in domain::model::Link::ALL {
+        let (status, _, body) = get(&app, link.path(), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{link:?} at {}", link.path());
+        assert!(body.contains("My Access"), "{link:?}");
+    }
+}
+
 async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     let app = app(&env).await;
     let mut conn = env.ctx.read().await.unwrap();
@@ -728,6 +746,7 @@ on_both_databases!(
     an_admin_signs_in_and_reads_the_directory,
     wrong_credentials_fail_alike_and_are_throttled,
     people_without_an_admin_role_get_403_on_admin_pages,
+    every_notification_link_opens_a_page,
     the_wizard_creates_a_package_over_http_for_admins_only,
     sessions_end_when_idle_too_long_or_too_old,
     sign_out_ends_the_session_on_the_server,

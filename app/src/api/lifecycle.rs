@@ -61,14 +61,17 @@ pub async fn stop_review(review: String) -> Result<(u64, u64), AppError> {
     Ok((o.kept, o.removed))
 }
 
-/// Extends the signed-in person's access; answers "extended" or "pending".
+/// Extends the signed-in person's access, at once or through approval.
 #[server]
-pub async fn extend_access(package: String, justification: String) -> Result<String, AppError> {
+pub async fn extend_access(
+    package: String,
+    justification: String,
+) -> Result<domain::model::ExtendOutcome, AppError> {
     let package = parse_id(AccessPackageId::parse, &package, "access package")?;
     let (_, outcome) = req::extend_access(&ctx()?, &actor()?, package, &justification).await?;
     Ok(match outcome {
-        req::RequestOutcome::Pending { .. } => "pending".into(),
-        _ => "extended".into(),
+        req::RequestOutcome::Pending { .. } => domain::model::ExtendOutcome::Pending,
+        _ => domain::model::ExtendOutcome::Extended,
     })
 }
 

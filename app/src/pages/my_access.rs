@@ -1,7 +1,7 @@
 //! The employee's portal: the access packages they may request, hold (and extend), or held,
 //! and the access reviews they take part in.
 
-use domain::model::ReviewDecision;
+use domain::model::{CardStatus, ExtendOutcome, ReviewDecision};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -84,7 +84,7 @@ pub fn MyAccessPage() -> impl IntoView {
                     {move || {
                         let name = extending.get().map(|(_, n)| n).unwrap_or_default();
                         match extend.value().get() {
-                            Some(Ok(s)) if s == "pending" => {
+                            Some(Ok(ExtendOutcome::Pending)) => {
                                 format!("Your request to extend {name} waits for approval.")
                             }
                             _ => format!("Your access to {name} was extended."),
@@ -145,23 +145,23 @@ pub fn MyAccessPage() -> impl IntoView {
                                 {list
                                     .into_iter()
                                     .map(|c| {
-                                        let kind = match c.status.as_str() {
-                                            "Active" => "ok",
-                                            "Request pending" => "info",
-                                            "Expired" => "muted",
-                                            _ => "info",
+                                        let kind = match c.status {
+                                            CardStatus::Active => "ok",
+                                            CardStatus::Pending | CardStatus::Available => "info",
+                                            CardStatus::Expired => "muted",
                                         };
                                         let when = c
                                             .ends_at
                                             .map(|at| {
-                                                if c.status == "Expired" {
+                                                if c.status == CardStatus::Expired {
                                                     format!("Ended {}", utc(at))
                                                 } else {
                                                     format!("Ends {}", utc(at))
                                                 }
                                             })
                                             .or_else(|| {
-                                                (c.status == "Active").then(|| "No end date".to_owned())
+                                                (c.status == CardStatus::Active)
+                                                    .then(|| "No end date".to_owned())
                                             });
                                         view! {
                                             <section class="card" aria-label=c.name.clone()>
@@ -172,7 +172,7 @@ pub fn MyAccessPage() -> impl IntoView {
                                                     )>{c.name.clone()}</a>
                                                 </h2>
                                                 <p>
-                                                    <Badge kind=kind text=c.status.clone() />
+                                                    <Badge kind=kind text=c.status.label() />
                                                 </p>
                                                 <p class="muted">{c.description.clone()}</p>
                                                 {(!c.grants.is_empty())

@@ -73,7 +73,7 @@ pub struct MyAccessCard {
     /// What it grants, in words ("Member of Office Licenses").
     pub grants: Vec<String>,
     /// "Available", "Request pending", "Active", "Expired".
-    pub status: String,
+    pub status: CardStatus,
     /// Active: when the access ends (None: never). Expired: when it ended.
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Problems with what it grants, e.g. a license waiting for a free seat.

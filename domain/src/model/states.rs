@@ -90,6 +90,26 @@ impl AssignmentState {
 
 str_enum!(
     #[codes]
+    /// A package's card in My Access, from the person's side.
+    CardStatus {
+        Available = "available" / "Available",
+        Pending = "pending" / "Request pending",
+        Active = "active" / "Active",
+        Expired = "expired" / "Expired",
+    }
+);
+
+str_enum!(
+    #[codes]
+    /// What asking for an extension did: extended at once, or a request waiting for approval.
+    ExtendOutcome {
+        Extended = "extended" / "Extended",
+        Pending = "pending" / "Waiting for approval",
+    }
+);
+
+str_enum!(
+    #[codes]
     /// How an approval stage closed.
     StageDecision {
         Approved = "approved" / "Approved",

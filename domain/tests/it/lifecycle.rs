@@ -120,7 +120,7 @@ async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEn
         .await
         .unwrap();
     assert_eq!(
-        (expired[0].name.as_str(), expired[0].status.as_str()),
+        (expired[0].name.as_str(), expired[0].status.label()),
         ("Office Licenses", "Expired")
     );
     assert_eq!(

@@ -28,7 +28,7 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
         .unwrap();
     assert_eq!(available.len(), 1);
     assert_eq!(
-        (available[0].status.as_str(), available[0].grants.clone()),
+        (available[0].status.label(), available[0].grants.clone()),
         ("Available", vec!["Member of Office Licenses".to_owned()])
     );
     assert!(
@@ -130,7 +130,7 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
     let listed = req::my_access(&env.ctx, &w.eric, MyAccessTab::Available, "")
         .await
         .unwrap();
-    assert_eq!(listed[0].status, "Active");
+    assert_eq!(listed[0].status, CardStatus::Active);
     assert!(
         req::my_access(&env.ctx, &w.eric, MyAccessTab::Expired, "")
             .await

@@ -112,11 +112,11 @@ pub async fn my_access(
                     continue;
                 }
                 let status = if held.contains(&id) {
-                    "Active"
+                    CardStatus::Active
                 } else if open.contains(&id) {
-                    "Request pending"
+                    CardStatus::Pending
                 } else {
-                    "Available"
+                    CardStatus::Available
                 };
                 let package_id = AccessPackageId(crate::store::uuid(&id)?);
                 cards.push(MyAccessCard {
@@ -124,7 +124,7 @@ pub async fn my_access(
                     name,
                     description,
                     grants: vec![],
-                    status: status.into(),
+                    status,
                     ends_at: None,
                     warnings: vec![],
                     extension: None,
@@ -155,9 +155,9 @@ pub async fn my_access(
                     description,
                     grants: vec![],
                     status: if live {
-                        "Active".into()
+                        CardStatus::Active
                     } else {
-                        "Expired".into()
+                        CardStatus::Expired
                     },
                     ends_at: if live {
                         ends_at.map(crate::store::from_ms).transpose()?

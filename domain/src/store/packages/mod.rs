@@ -12,25 +12,37 @@ pub use incompatible::*;
 pub use policies::*;
 pub use resources::*;
 
-type SummaryRow = (String, String, String, String, String, i64, i64, i64, i64);
+/// A package with its catalog's name and its counts.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    name: String,
+    description: String,
+    catalog_id: String,
+    catalog_name: String,
+    hidden: i64,
+    policies: i64,
+    assignments: i64,
+    updated_at: i64,
+}
 
-const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.description, p.catalog_id, c.name, p.hidden,
-        (SELECT COUNT(*) FROM access_package_policies x WHERE x.package_id = p.id),
-        (SELECT COUNT(*) FROM access_package_assignments a WHERE a.package_id = p.id AND a.active_key IS NOT NULL),
+const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.description, p.catalog_id, c.name AS catalog_name, p.hidden,
+        (SELECT COUNT(*) FROM access_package_policies x WHERE x.package_id = p.id) AS policies,
+        (SELECT COUNT(*) FROM access_package_assignments a WHERE a.package_id = p.id AND a.active_key IS NOT NULL) AS assignments,
         p.updated_at
      FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id";
 
 fn summary_of(r: SummaryRow) -> DomainResult<PackageSummary> {
     Ok(PackageSummary {
-        id: AccessPackageId(uuid(&r.0)?),
-        name: r.1,
-        description: r.2,
-        catalog_id: CatalogId(uuid(&r.3)?),
-        catalog_name: r.4,
-        hidden: r.5 != 0,
-        policies: r.6,
-        assignments: r.7,
-        updated_at: from_ms(r.8)?,
+        id: AccessPackageId(uuid(&r.id)?),
+        name: r.name,
+        description: r.description,
+        catalog_id: CatalogId(uuid(&r.catalog_id)?),
+        catalog_name: r.catalog_name,
+        hidden: super::flag_of(r.hidden)?,
+        policies: r.policies,
+        assignments: r.assignments,
+        updated_at: from_ms(r.updated_at)?,
     })
 }
 

@@ -2,19 +2,21 @@
 
 use super::*;
 
-pub(super) type ItemRow = (
-    String,
-    String,
-    String,
-    String,
-    ReviewDecision,
-    Option<i64>,
-    Option<ReviewDecision>,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<ReviewResult>,
-);
+/// One review item with the person and who decided it.
+#[derive(sqlx::FromRow)]
+pub(super) struct ItemRow {
+    assignment_id: String,
+    user_id: String,
+    display_name: String,
+    email: String,
+    recommendation: ReviewDecision,
+    signed_in_at: Option<i64>,
+    decision: Option<ReviewDecision>,
+    justification: String,
+    decided_by_name: Option<String>,
+    decided_at: Option<i64>,
+    result: Option<ReviewResult>,
+}
 
 /// Items of a review (all, or those `reviewer` decides), people by name, at most `limit`.
 pub async fn items(
@@ -29,8 +31,9 @@ pub async fn items(
         ""
     };
     let sql = format!(
-        "SELECT i.assignment_id, u.id, u.display_name, u.email, i.recommendation, i.signed_in_at, i.decision,
-                i.justification, d.display_name, i.decided_at, i.result
+        "SELECT i.assignment_id, u.id AS user_id, u.display_name, u.email, i.recommendation,
+                i.signed_in_at, i.decision, i.justification, d.display_name AS decided_by_name,
+                i.decided_at, i.result
          FROM review_items i JOIN users u ON u.id = i.user_id LEFT JOIN users d ON d.id = i.decided_by
          WHERE i.review_id = $1 {mine} ORDER BY u.display_name, i.assignment_id LIMIT $2"
     );
@@ -49,23 +52,23 @@ pub async fn items(
     let at = from_ms(started.ok_or(crate::DomainError::NotFound("access review"))?)?;
     rows.into_iter()
         .map(|r| {
-            let last_sign_in = r.5.map(from_ms).transpose()?;
+            let last_sign_in = r.signed_in_at.map(from_ms).transpose()?;
             let (_, reason) = crate::rules::reviews::recommend(last_sign_in, at);
             Ok(ReviewItemView {
-                assignment_id: AssignmentId(uuid(&r.0)?),
+                assignment_id: AssignmentId(uuid(&r.assignment_id)?),
                 person: UserRef {
-                    id: UserId(uuid(&r.1)?),
-                    display_name: r.2,
-                    email: r.3,
+                    id: UserId(uuid(&r.user_id)?),
+                    display_name: r.display_name,
+                    email: r.email,
                 },
-                recommendation: Some((r.4, reason)),
-                decision: r.6,
-                justification: r.7,
-                decided: match (r.8, r.9) {
+                recommendation: Some((r.recommendation, reason)),
+                decision: r.decision,
+                justification: r.justification,
+                decided: match (r.decided_by_name, r.decided_at) {
                     (Some(name), Some(at)) => Some((name, from_ms(at)?)),
                     _ => None,
                 },
-                result: r.10,
+                result: r.result,
             })
         })
         .collect()

@@ -214,31 +214,33 @@ pub struct ReviewHead {
     pub settings: ReviewSpec,
 }
 
-type HeadRow = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    ReviewState,
-    String,
-);
+/// A review with its package's name.
+#[derive(sqlx::FromRow)]
+struct HeadRow {
+    id: String,
+    policy_id: String,
+    package_id: String,
+    package_name: String,
+    starts_at: i64,
+    ends_at: i64,
+    state: ReviewState,
+    settings: String,
+}
 
-const HEAD_SELECT: &str =
-    "SELECT r.id, r.policy_id, r.package_id, p.name, r.starts_at, r.ends_at, r.state, r.settings
+const HEAD_SELECT: &str = "SELECT r.id, r.policy_id, r.package_id, p.name AS package_name,
+        r.starts_at, r.ends_at, r.state, r.settings
      FROM access_reviews r JOIN access_packages p ON p.id = r.package_id";
 
 fn head_of(r: HeadRow) -> DomainResult<ReviewHead> {
     Ok(ReviewHead {
-        id: ReviewId(uuid(&r.0)?),
-        policy: PolicyId(uuid(&r.1)?),
-        package: AccessPackageId(uuid(&r.2)?),
-        package_name: r.3,
-        starts_at: from_ms(r.4)?,
-        ends_at: from_ms(r.5)?,
-        state: r.6,
-        settings: serde_json::from_str(&r.7).map_err(corrupt)?,
+        id: ReviewId(uuid(&r.id)?),
+        policy: PolicyId(uuid(&r.policy_id)?),
+        package: AccessPackageId(uuid(&r.package_id)?),
+        package_name: r.package_name,
+        starts_at: from_ms(r.starts_at)?,
+        ends_at: from_ms(r.ends_at)?,
+        state: r.state,
+        settings: serde_json::from_str(&r.settings).map_err(corrupt)?,
     })
 }
 

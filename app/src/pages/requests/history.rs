@@ -1,0 +1,140 @@
+use super::*;
+
+/// `/myaccess/requests`: every request with its state and timeline.
+#[component]
+pub fn RequestsPage() -> impl IntoView {
+    let query = use_query_map();
+    let submitted = move || query.read().get("submitted").is_some();
+    let cancel = ServerAction::<CancelRequest>::new();
+    let requests = Resource::new(move || cancel.version().get(), |_| load_my_requests());
+    let cancel_error = error_of(cancel.value());
+    view! {
+        <Title text="Request history · Tessera" />
+        <div class="breadcrumbs">
+            <a href="/myaccess">"My Access"</a>
+        </div>
+        <div class="page-header">
+            <h1>"Request history"</h1>
+        </div>
+        <Show when=submitted>
+            <div class="alert alert-success" role="status">
+                <p>"Your request was submitted."</p>
+            </div>
+        </Show>
+        <FormAlert error=cancel_error fields=&[] />
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match requests.await {
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => {
+                        view! {
+                            <div class="empty-state">
+                                <h2>"You have not requested anything yet"</h2>
+                                <p>
+                                    "Open an access package's My Access link to request it; your requests appear here with their status."
+                                </p>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Ok(list) => {
+                        list.into_iter()
+                            .map(|r| {
+                                let id = r.id.to_string();
+                                let can_cancel = r.state == RequestState::PendingApproval;
+                                let stage = (r.state == RequestState::PendingApproval)
+                                    .then(|| format!("Stage {} of {}", r.stage_no, r.stage_count));
+                                let label = format!("Request for {}", r.package_name);
+                                view! {
+                                    <article class="panel request" aria-label=label>
+                                        <div class="page-header">
+                                            <h2>
+                                                <a href=format!(
+                                                    "/myaccess/access-packages/{}",
+                                                    r.package_id,
+                                                )>{r.package_name.clone()}</a>
+                                            </h2>
+                                            {request_state_badge(r.state)}
+                                            {stage.map(|s| view! { <span class="muted">{s}</span> })}
+                                        </div>
+                                        <p class="muted">
+                                            {format!("Submitted {}", utc(r.created_at))}
+                                        </p>
+                                        {r
+                                            .period
+                                            .map(|(s, e)| {
+                                                view! {
+                                                    <p>{format!("Requested period: {}", period(s, e))}</p>
+                                                }
+                                            })}
+                                        {(!r.justification.is_empty())
+                                            .then(|| {
+                                                view! {
+                                                    <p>
+                                                        {format!("Business justification: {}", r.justification)}
+                                                    </p>
+                                                }
+                                            })}
+                                        {(!r.outcome.is_empty())
+                                            .then(|| view! { <p>{r.outcome.clone()}</p> })}
+                                        <ol class="timeline" aria-label="Timeline">
+                                            {r
+                                                .timeline
+                                                .into_iter()
+                                                .map(|t| {
+                                                    view! {
+                                                        <li>
+                                                            <time>{utc(t.at)}</time>
+                                                            " — "
+                                                            {t.text}
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ol>
+                                        {matches!(
+                                            r.state,
+                                            RequestState::Denied
+                                            | RequestState::Expired
+                                            | RequestState::Canceled
+                                        )
+                                            .then(|| {
+                                                view! {
+                                                    <a
+                                                        class="button secondary"
+                                                        href=format!(
+                                                            "/myaccess/access-packages/{}?resubmit={id}",
+                                                            r.package_id,
+                                                        )
+                                                    >
+                                                        "Resubmit"
+                                                    </a>
+                                                }
+                                            })}
+                                        {can_cancel
+                                            .then(|| {
+                                                view! {
+                                                    <button
+                                                        type="button"
+                                                        class="secondary"
+                                                        on:click=move |_| {
+                                                            if crate::ui::confirm("Cancel this request?") {
+                                                                cancel.dispatch(CancelRequest { id: id.clone() });
+                                                            }
+                                                        }
+                                                    >
+                                                        "Cancel request"
+                                                    </button>
+                                                }
+                                            })}
+                                    </article>
+                                }
+                            })
+                            .collect_view()
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

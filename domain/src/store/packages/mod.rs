@@ -81,15 +81,11 @@ pub async fn search(
         page,
     )
     .await?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(summary_of)
-            .collect::<DomainResult<_>>()?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let items = rows
+        .into_iter()
+        .map(summary_of)
+        .collect::<DomainResult<_>>()?;
+    Ok(Page::of(items, total, page))
 }
 
 pub async fn summary(conn: &mut Conn, id: AccessPackageId) -> DomainResult<PackageSummary> {

@@ -304,20 +304,22 @@ fn day_ms(d: chrono::NaiveDate) -> i64 {
         .unwrap_or_default()
 }
 
-type EntryRow = (
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    i64,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
+/// One audit event with its actor's name and email.
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    request_id: Option<String>,
+    caller_request_id: Option<String>,
+    seq: Option<i64>,
+    at: i64,
+    display_name: Option<String>,
+    email: Option<String>,
+    action: String,
+    target_type: String,
+    target_id: String,
+    summary: String,
+    before_json: Option<String>,
+    after_json: Option<String>,
+}
 
 /// Totals beyond this are shown as "more than".
 pub const COUNT_CAP: i64 = crate::model::AUDIT_COUNT_CAP;
@@ -367,39 +369,24 @@ pub async fn list(
     let rows = q.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
     let items = rows
         .into_iter()
-        .map(
-            |(
-                request_id,
-                caller_request_id,
-                seq,
-                at,
-                name,
-                email,
-                action,
-                target_type,
-                target_id,
-                summary,
-                before,
-                after,
-            )| {
-                Ok(AuditEntry {
-                    seq: seq.unwrap_or_default(),
-                    at: from_ms(at)?,
-                    actor: match (name, email) {
-                        (Some(name), Some(email)) => Some((name, email)),
-                        _ => None,
-                    },
-                    action,
-                    target_type,
-                    target_id,
-                    summary,
-                    before: before.unwrap_or_default(),
-                    after: after.unwrap_or_default(),
-                    request_id: request_id.unwrap_or_default(),
-                    caller_request_id: caller_request_id.unwrap_or_default(),
-                })
-            },
-        )
+        .map(|r| {
+            Ok(AuditEntry {
+                seq: r.seq.unwrap_or_default(),
+                at: from_ms(r.at)?,
+                actor: match (r.display_name, r.email) {
+                    (Some(name), Some(email)) => Some((name, email)),
+                    _ => None,
+                },
+                action: r.action,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                summary: r.summary,
+                before: r.before_json.unwrap_or_default(),
+                after: r.after_json.unwrap_or_default(),
+                request_id: r.request_id.unwrap_or_default(),
+                caller_request_id: r.caller_request_id.unwrap_or_default(),
+            })
+        })
         .collect::<DomainResult<_>>()?;
     Ok((items, total))
 }

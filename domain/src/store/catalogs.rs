@@ -3,22 +3,32 @@ use crate::model::*;
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 
-type SummaryRow = (String, String, String, i64, i64, i64, i64);
+/// A catalog with its counts.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    name: String,
+    description: String,
+    enabled: i64,
+    built_in: i64,
+    packages: i64,
+    resources: i64,
+}
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.name, c.description, c.enabled, c.built_in,
-        (SELECT COUNT(*) FROM access_packages p WHERE p.catalog_id = c.id),
-        (SELECT COUNT(*) FROM catalog_resources r WHERE r.catalog_id = c.id)
+        (SELECT COUNT(*) FROM access_packages p WHERE p.catalog_id = c.id) AS packages,
+        (SELECT COUNT(*) FROM catalog_resources r WHERE r.catalog_id = c.id) AS resources
      FROM catalogs c";
 
 fn summary_of(r: SummaryRow) -> DomainResult<CatalogSummary> {
     Ok(CatalogSummary {
-        id: CatalogId(uuid(&r.0)?),
-        name: r.1,
-        description: r.2,
-        enabled: r.3 != 0,
-        built_in: r.4 != 0,
-        packages: r.5,
-        resources: r.6,
+        id: CatalogId(uuid(&r.id)?),
+        name: r.name,
+        description: r.description,
+        enabled: super::flag_of(r.enabled)?,
+        built_in: super::flag_of(r.built_in)?,
+        packages: r.packages,
+        resources: r.resources,
     })
 }
 

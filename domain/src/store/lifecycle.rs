@@ -178,16 +178,25 @@ pub struct DueAssignment {
     pub reminders_sent: i64,
 }
 
-type AssignmentTuple = (String, String, String, Option<String>, i64, i64);
+/// A live assignment as the expiry and reminder queries read it.
+#[derive(sqlx::FromRow)]
+struct AssignmentRow {
+    id: String,
+    package_id: String,
+    user_id: String,
+    policy_id: Option<String>,
+    ends_at: i64,
+    reminders_sent: i64,
+}
 
-fn due_assignment(r: AssignmentTuple) -> DomainResult<DueAssignment> {
+fn due_assignment(r: AssignmentRow) -> DomainResult<DueAssignment> {
     Ok(DueAssignment {
-        id: AssignmentId(uuid(&r.0)?),
-        package: AccessPackageId(uuid(&r.1)?),
-        user: UserId(uuid(&r.2)?),
-        policy: r.3.map(|p| uuid(&p).map(PolicyId)).transpose()?,
-        ends_at: from_ms(r.4)?,
-        reminders_sent: r.5,
+        id: AssignmentId(uuid(&r.id)?),
+        package: AccessPackageId(uuid(&r.package_id)?),
+        user: UserId(uuid(&r.user_id)?),
+        policy: r.policy_id.map(|p| uuid(&p).map(PolicyId)).transpose()?,
+        ends_at: from_ms(r.ends_at)?,
+        reminders_sent: r.reminders_sent,
     })
 }
 
@@ -234,7 +243,7 @@ pub async fn ended_assignments(
 ) -> DomainResult<Vec<DueAssignment>> {
     let mut out = Vec::new();
     for state in [AssignmentState::Delivered, AssignmentState::Scheduled] {
-        let rows: Vec<AssignmentTuple> = sqlx::query_as(&format!(
+        let rows: Vec<AssignmentRow> = sqlx::query_as(&format!(
             "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
              FROM access_package_assignments a
              WHERE a.state = '{state}' AND a.ends_at <= $1 AND {}
@@ -263,7 +272,7 @@ pub async fn assignments_to_remind(
 ) -> DomainResult<Vec<DueAssignment>> {
     let mut out = Vec::new();
     for sent in 0..level {
-        let rows: Vec<AssignmentTuple> = sqlx::query_as(&format!(
+        let rows: Vec<AssignmentRow> = sqlx::query_as(&format!(
             "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
              FROM access_package_assignments a
              WHERE a.reminders_sent = $3 AND a.ends_at <= $4 AND a.ends_at > $1 AND a.state = 'delivered'

@@ -349,15 +349,17 @@ pub async fn stop(
     Ok(done.rows_affected() == 1)
 }
 
-type InstanceRow = (
-    String,
-    String,
-    i64,
-    i64,
-    ReviewState,
-    String,
-    Option<String>,
-);
+/// A review of a package with its policy's name and who stopped it.
+#[derive(sqlx::FromRow)]
+struct InstanceRow {
+    id: String,
+    policy_name: String,
+    starts_at: i64,
+    ends_at: i64,
+    state: ReviewState,
+    settings: String,
+    stopped_by: Option<String>,
+}
 
 /// A package's reviews, newest first, with their counts.
 pub async fn of_package(
@@ -366,7 +368,8 @@ pub async fn of_package(
     limit: i64,
 ) -> DomainResult<Vec<ReviewInstance>> {
     let rows: Vec<InstanceRow> = sqlx::query_as(
-        "SELECT r.id, p.name, r.starts_at, r.ends_at, r.state, r.settings, s.display_name
+        "SELECT r.id, p.name AS policy_name, r.starts_at, r.ends_at, r.state, r.settings,
+            s.display_name AS stopped_by
          FROM access_reviews r JOIN access_package_policies p ON p.id = r.policy_id
          LEFT JOIN users s ON s.id = r.stopped_by
          WHERE r.package_id = $1 ORDER BY r.starts_at DESC, r.id LIMIT $2",
@@ -378,7 +381,7 @@ pub async fn of_package(
     if rows.is_empty() {
         return Ok(vec![]);
     }
-    let ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
+    let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
     let sql = format!(
         "SELECT review_id, decision, result, COUNT(*) FROM review_items
          WHERE review_id IN ({}) GROUP BY review_id, decision, result",
@@ -392,13 +395,13 @@ pub async fn of_package(
     let counts = q.fetch_all(&mut *conn).await?;
     rows.into_iter()
         .map(|r| {
-            let settings: ReviewSpec = serde_json::from_str(&r.5).map_err(corrupt)?;
+            let settings: ReviewSpec = serde_json::from_str(&r.settings).map_err(corrupt)?;
             let mut v = ReviewInstance {
-                id: ReviewId(uuid(&r.0)?),
-                policy_name: r.1,
-                starts_at: from_ms(r.2)?,
-                ends_at: from_ms(r.3)?,
-                state: r.4,
+                id: ReviewId(uuid(&r.id)?),
+                policy_name: r.policy_name,
+                starts_at: from_ms(r.starts_at)?,
+                ends_at: from_ms(r.ends_at)?,
+                state: r.state,
                 if_no_response: settings.if_no_response.label().to_owned(),
                 total: 0,
                 approved: 0,
@@ -406,9 +409,9 @@ pub async fn of_package(
                 dont_know: 0,
                 kept: 0,
                 removed: 0,
-                stopped_by: r.6,
+                stopped_by: r.stopped_by,
             };
-            for (review, decision, result, n) in counts.iter().filter(|c| c.0 == r.0) {
+            for (review, decision, result, n) in counts.iter().filter(|c| c.0 == r.id) {
                 let _ = review;
                 v.total += n;
                 match decision {

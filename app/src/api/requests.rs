@@ -198,11 +198,6 @@ pub async fn load_my_approvals() -> Result<(Vec<ApprovalItem>, Vec<ApprovalItem>
 }
 
 #[server]
-pub async fn load_my_access(tab: String, q: String) -> Result<Vec<MyAccessCard>, AppError> {
-    let tab = match tab.as_str() {
-        "active" => req::MyAccessTab::Active,
-        "expired" => req::MyAccessTab::Expired,
-        _ => req::MyAccessTab::Available,
-    };
+pub async fn load_my_access(tab: MyAccessTab, q: String) -> Result<Vec<MyAccessCard>, AppError> {
     Ok(req::my_access(&ctx()?, &actor()?, tab, &q).await?)
 }

@@ -1,7 +1,7 @@
 //! The employee's portal: the access packages they may request, hold (and extend), or held,
 //! and the access reviews they take part in.
 
-use domain::model::{CardStatus, ExtendOutcome, ReviewDecision};
+use domain::model::{CardStatus, ExtendOutcome, MyAccessTab, ReviewDecision};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,12 +21,7 @@ pub fn MyAccessPage() -> impl IntoView {
     use leptos_router::components::Form;
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
-    let tab = move || {
-        query
-            .read()
-            .get("tab")
-            .unwrap_or_else(|| "available".into())
-    };
+    let tab = move || MyAccessTab::of_query(query.read().get("tab").as_deref());
     let q = move || query.read().get("q").unwrap_or_default();
     let extend = ServerAction::<crate::api::lifecycle::ExtendAccess>::new();
     // Reload after an extension only: a refused one keeps its form (and its message).
@@ -36,11 +31,6 @@ pub fn MyAccessPage() -> impl IntoView {
         |(t, q, _)| crate::api::requests::load_my_access(t, q),
     );
     let extending = RwSignal::new(None::<(String, String)>);
-    let tabs = [
-        ("available", "Available"),
-        ("active", "Active"),
-        ("expired", "Expired"),
-    ];
     view! {
         <Title text="My Access · Tessera" />
         <div class="page-header">
@@ -51,20 +41,21 @@ pub fn MyAccessPage() -> impl IntoView {
         </div>
         <p class="lead">"Find access packages you can request, and see the access you have."</p>
         <nav class="subnav" aria-label="Access packages">
-            {tabs
-                .into_iter()
-                .map(|(code, label)| {
-                    let href = move || format!("/myaccess?tab={code}&q={}", encode(&q()));
+            {MyAccessTab::ALL
+                .iter()
+                .copied()
+                .map(|t| {
+                    let href = move || format!("/myaccess?tab={t}&q={}", encode(&q()));
                     view! {
-                        <a href=href aria-current=move || (tab() == code).then_some("page")>
-                            {label}
+                        <a href=href aria-current=move || (tab() == t).then_some("page")>
+                            {t.label()}
                         </a>
                     }
                 })
                 .collect_view()}
         </nav>
         <Form method="GET" action="" attr:class="searchbar" attr:role="search">
-            <input type="hidden" name="tab" value=tab />
+            <input type="hidden" name="tab" value=move || tab().code() />
             <label class="sr-only" for="my-access-search">
                 "Search access packages"
             </label>
@@ -114,20 +105,20 @@ pub fn MyAccessPage() -> impl IntoView {
                 match cards.await {
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     Ok(list) if list.is_empty() => {
-                        let (title, text) = match (tab().as_str(), q().is_empty()) {
+                        let (title, text) = match (tab(), q().is_empty()) {
                             (_, false) => {
                                 (
                                     "Nothing matches your search",
                                     "Try other words, or clear the search.",
                                 )
                             }
-                            ("active", _) => {
+                            (MyAccessTab::Active, _) => {
                                 (
                                     "You have no access packages yet",
                                     "Request one from the Available tab; what you get appears here.",
                                 )
                             }
-                            ("expired", _) => {
+                            (MyAccessTab::Expired, _) => {
                                 ("Nothing has expired", "Access that ends appears here.")
                             }
                             _ => {

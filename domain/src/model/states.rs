@@ -101,6 +101,24 @@ str_enum!(
 
 str_enum!(
     #[codes]
+    /// The tabs of My Access (`/myaccess?tab=…`).
+    MyAccessTab {
+        Available = "available" / "Available",
+        Active = "active" / "Active",
+        Expired = "expired" / "Expired",
+    }
+);
+
+impl MyAccessTab {
+    /// The tab a link names; an unknown or missing one is the first tab.
+    pub fn of_query(tab: Option<&str>) -> Self {
+        tab.and_then(|t| Self::parse(t).ok())
+            .unwrap_or(Self::Available)
+    }
+}
+
+str_enum!(
+    #[codes]
     /// What asking for an extension did: extended at once, or a request waiting for approval.
     ExtendOutcome {
         Extended = "extended" / "Extended",

@@ -62,13 +62,7 @@ pub async fn my_approvals(
     Ok((pending, history))
 }
 
-/// The My Access tabs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MyAccessTab {
-    Available,
-    Active,
-    Expired,
-}
+pub use crate::model::MyAccessTab;
 
 /// How many cards a My Access tab shows; a search narrows the rest.
 pub const CARDS_LIMIT: i64 = 100;

@@ -7,7 +7,9 @@
 -- its rows first and ON DELETE CASCADE would empty the children. So the children are rebuilt
 -- too, pointing at the new parent (`…_v2`); the old children go first, then the old parent
 -- (nothing refers to it any more), and the renames make SQLite rewrite the children's
--- references to the parent's final name. PostgreSQL runs the same statements.
+-- references to the parent's final name. PostgreSQL runs the same statements; there the
+-- rebuilt tables keep their `…_v2`/`…_v3` constraint and index names (as request_stages did
+-- after 0005): nothing names them, and `ON CONFLICT (column)` finds its index by column.
 
 -- Requests and their children ------------------------------------------------------------
 CREATE TABLE access_package_requests_v2 (

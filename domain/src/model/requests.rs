@@ -72,7 +72,7 @@ pub struct MyAccessCard {
     pub description: String,
     /// What it grants, in words ("Member of Office Licenses").
     pub grants: Vec<String>,
-    /// "Available", "Request pending", "Active", "Expired".
+    /// Available, request pending, active or expired (the page shows `label()`).
     pub status: CardStatus,
     /// Active: when the access ends (None: never). Expired: when it ended.
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,

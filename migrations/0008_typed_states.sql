@@ -1,6 +1,8 @@
 -- States and kinds are checked by the database too (issue 12): a request's state and kind,
 -- an assignment's state, a notification's kind, link and e-mail state. The codes are those of
--- domain::model::states; the application refuses to read any other value.
+-- domain::model::states; the application refuses to read any other value. A notification's
+-- link becomes the name of the place (`approvals`) instead of its path: the web layer owns
+-- the paths.
 --
 -- SQLite cannot add a CHECK constraint to a table, so each table is rebuilt (as 0005 did for
 -- request_stages). A parent cannot simply be dropped: with foreign keys on, DROP TABLE deletes
@@ -213,13 +215,22 @@ CREATE TABLE notifications_v2 (
     CONSTRAINT notifications_kind_check CHECK (kind IN ('approvalRequired', 'approvalReminder', 'forwarded',
         'approved', 'denied', 'canceled', 'delivered', 'expired', 'requestExpired', 'expiring', 'accessEnded',
         'reviewStarted', 'reviewReminder')),
-    CONSTRAINT notifications_link_check CHECK (link IN ('/myaccess?tab=active', '/myaccess?tab=expired',
-        '/myaccess/requests', '/myaccess/approvals', '/myaccess/reviews')),
+    CONSTRAINT notifications_link_check CHECK (link IN ('activeAccess', 'expiredAccess', 'requests',
+        'approvals', 'reviews')),
     CONSTRAINT notifications_email_state_check CHECK (email_state IN ('pending', 'sending', 'sent', 'failed', 'stale'))
 );
 INSERT INTO notifications_v2 (id, user_id, kind, title, body, link, dedupe_key, created_at, read_at,
         email_state, email_attempts, email_next_at, email_claimed_until, email_sent_at, email_error)
-    SELECT id, user_id, kind, title, body, link, dedupe_key, created_at, read_at,
+    SELECT id, user_id, kind, title, body,
+        CASE link
+            WHEN '/myaccess?tab=active' THEN 'activeAccess'
+            WHEN '/myaccess?tab=expired' THEN 'expiredAccess'
+            WHEN '/myaccess/requests' THEN 'requests'
+            WHEN '/myaccess/approvals' THEN 'approvals'
+            WHEN '/myaccess/reviews' THEN 'reviews'
+            ELSE link
+        END,
+        dedupe_key, created_at, read_at,
         email_state, email_attempts, email_next_at, email_claimed_until, email_sent_at, email_error
     FROM notifications;
 DROP TABLE notifications;

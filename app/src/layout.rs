@@ -164,7 +164,10 @@ fn NotificationBell() -> impl IntoView {
                                         .map(|n| {
                                             view! {
                                                 <li class:unread=!n.read>
-                                                    <a href=n.link.path() on:click=move |_| open.set(false)>
+                                                    <a
+                                                        href=crate::links::href(n.link)
+                                                        on:click=move |_| open.set(false)
+                                                    >
                                                         {n.title.clone()}
                                                     </a>
                                                     <p>{n.body.clone()}</p>

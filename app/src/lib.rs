@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 mod layout;
+pub mod links;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;

@@ -138,15 +138,21 @@ impl Config {
         self.smtp_url
             .as_deref()
             .map(|url| {
-                domain::jobs::Mailer::new(url, &self.mail_from, &self.public_url, ca_pem.as_deref())
-                    .map_err(|e| match e {
-                        domain::DomainError::Invalid(fields) => fields
-                            .iter()
-                            .map(|f| format!("{}: {}", f.field, f.message))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        other => format!("{other:?}"),
-                    })
+                domain::jobs::Mailer::new(
+                    url,
+                    &self.mail_from,
+                    &self.public_url,
+                    ca_pem.as_deref(),
+                    app::links::href,
+                )
+                .map_err(|e| match e {
+                    domain::DomainError::Invalid(fields) => fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    other => format!("{other:?}"),
+                })
             })
             .transpose()
     }

@@ -20,7 +20,12 @@ pub struct Mailer {
     from: Mailbox,
     /// Where deep links point: "https://tessera.example.com".
     pub base_url: String,
+    /// The path of each place a notification leads to (the web layer's routes).
+    pub paths: LinkPaths,
 }
+
+/// The web layer's path for a notification's `Link`.
+pub type LinkPaths = fn(crate::model::Link) -> &'static str;
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -112,6 +117,7 @@ impl Mailer {
         from: &str,
         base_url: &str,
         ca_pem: Option<&str>,
+        paths: LinkPaths,
     ) -> DomainResult<Self> {
         let url = parse_smtp_url(smtp_url).map_err(|m| DomainError::invalid("SMTP_URL", m))?;
         let from: Mailbox = from.parse().map_err(|_| {
@@ -153,6 +159,7 @@ impl Mailer {
             transport: builder.build(),
             from,
             base_url: base_url.trim_end_matches('/').to_owned(),
+            paths,
         })
     }
 

@@ -24,7 +24,7 @@ use crate::store::{Conn, packages, requests, users};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-pub use mail::{Mailer, redact_smtp_url};
+pub use mail::{LinkPaths, Mailer, redact_smtp_url};
 
 mod approvals;
 mod assignments;

@@ -40,6 +40,7 @@ pub(super) async fn send_emails(
                 &email.title,
                 &email.body,
                 email.link,
+                (mailer.paths)(email.link),
                 &mailer.base_url,
             );
             match mailer

@@ -199,24 +199,20 @@ str_enum!(
 
 str_enum!(
     #[codes]
-    /// Where a notification takes its reader. Stored as its path; the bell links to the path
-    /// and the e-mail's button reads `action()`. A route renamed in the app must be renamed
-    /// here (the HTTP tests open every link).
+    /// Where a notification takes its reader: a page, named, not a URL. The web layer owns the
+    /// paths (`app::links::href`, matched exhaustively, so a new place or a renamed route is a
+    /// compile error there) and hands them to the mailer; the e-mail's button reads
+    /// `action()`.
     Link {
-        ActiveAccess = "/myaccess?tab=active" / "Open My Access",
-        ExpiredAccess = "/myaccess?tab=expired" / "Open My Access",
-        Requests = "/myaccess/requests" / "Open your requests",
-        Approvals = "/myaccess/approvals" / "Open your approvals",
-        Reviews = "/myaccess/reviews" / "Open your access reviews",
+        ActiveAccess = "activeAccess" / "Open My Access",
+        ExpiredAccess = "expiredAccess" / "Open My Access",
+        Requests = "requests" / "Open your requests",
+        Approvals = "approvals" / "Open your approvals",
+        Reviews = "reviews" / "Open your access reviews",
     }
 );
 
 impl Link {
-    /// The path inside Tessera.
-    pub fn path(self) -> &'static str {
-        self.code()
-    }
-
     /// The e-mail button's text.
     pub fn action(self) -> &'static str {
         self.label()
@@ -240,7 +236,7 @@ mod tests {
         }
         assert!(RequestState::parse("delivering").is_err());
         assert!(AssignmentState::parse("Delivered").is_err());
-        assert!(Link::parse("/admin").is_err());
+        assert!(Link::parse("/myaccess/approvals").is_err());
     }
 
     #[test]

@@ -92,9 +92,10 @@ pub fn compose_email(
     title: &str,
     body: &str,
     link: Link,
+    path: &str,
     base_url: &str,
 ) -> Email {
-    let url = format!("{}{}", base_url.trim_end_matches('/'), link.path());
+    let url = format!("{}{}", base_url.trim_end_matches('/'), path);
     let action = link.action();
     let text = format!(
         "Hello {recipient},\n\n{body}\n\n{action}: {url}\n\n-- \nTessera, your organization's access portal. You get this email because of your access or your approvals."
@@ -197,6 +198,7 @@ mod tests {
             "Request denied: A&B",
             "Maria said \"no\" <script>",
             Link::Requests,
+            "/myaccess/requests",
             "https://tessera.example/",
         );
         assert_eq!(e.subject, "Request denied: A&B");

@@ -499,6 +499,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
         "Tessera <tessera@woodgrove.example>",
         "https://tessera.example",
         None,
+        crate::href,
     )
     .unwrap();
     let w = world(&env).await;
@@ -639,6 +640,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
         "Tessera <tessera@woodgrove.example>",
         "https://tessera.example",
         None,
+        crate::href,
     )
     .unwrap();
     env.clock.set(at + Duration::seconds(30));

@@ -39,6 +39,7 @@ async fn implicit_tls_with_credentials_delivers() {
         "Tessera <t@woodgrove.example>",
         "https://t.example",
         Some(&tls.ca_pem),
+        crate::href,
     )
     .unwrap();
     send(&mailer, "Over smtps").await.unwrap();
@@ -61,6 +62,7 @@ async fn starttls_is_required_with_credentials_and_delivers() {
         "Tessera <t@woodgrove.example>",
         "https://t.example",
         Some(&tls.ca_pem),
+        crate::href,
     )
     .unwrap();
     send(&mailer, "Over STARTTLS").await.unwrap();
@@ -82,6 +84,7 @@ async fn a_certificate_nobody_vouches_for_is_refused() {
         "Tessera <t@woodgrove.example>",
         "https://t.example",
         None,
+        crate::href,
     )
     .unwrap();
     let e = send(&mailer, "Never").await.unwrap_err();
@@ -100,6 +103,7 @@ async fn credentials_are_never_sent_where_tls_is_not_offered() {
         "Tessera <t@woodgrove.example>",
         "https://t.example",
         None,
+        crate::href,
     )
     .unwrap();
     let e = send(&mailer, "Never").await.unwrap_err();
@@ -114,6 +118,7 @@ async fn credentials_are_never_sent_where_tls_is_not_offered() {
         "Tessera <t@woodgrove.example>",
         "https://t.example",
         None,
+        crate::href,
     )
     .unwrap();
     send(&relay, "Plain relay").await.unwrap();

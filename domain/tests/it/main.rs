@@ -12,3 +12,16 @@ mod packages;
 mod requests;
 mod security;
 mod sign_in;
+
+/// The app's path for each notification link (`app::links::href`, which the domain cannot
+/// depend on): the e-mails the tests read link to them.
+pub fn href(link: domain::model::Link) -> &'static str {
+    use domain::model::Link;
+    match link {
+        Link::ActiveAccess => "/myaccess?tab=active",
+        Link::ExpiredAccess => "/myaccess?tab=expired",
+        Link::Requests => "/myaccess/requests",
+        Link::Approvals => "/myaccess/approvals",
+        Link::Reviews => "/myaccess/reviews",
+    }
+}

@@ -64,6 +64,12 @@ async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
     for table in REBUILT {
         assert_eq!(count(&db, table).await, 1, "{table} kept its row");
     }
+    // A notification's link now names the place; the path it held is translated.
+    let link: String = sqlx::query_scalar("SELECT link FROM notifications")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(link, "requests");
     // The children point at the rebuilt parents: deleting a request takes its stages,
     // approvers and events; deleting an assignment takes its review item and reviewers.
     sqlx::query("DELETE FROM access_package_requests")
@@ -82,8 +88,8 @@ async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
         "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,created_at,updated_at) VALUES('r2','p','x','u','userAdd','delivering',0,0)",
         "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,created_at,updated_at) VALUES('r3','p','x','u','selfAdd','submitted',0,0)",
         "INSERT INTO access_package_assignments(id,package_id,policy_id,user_id,state,starts_at,created_at,updated_at) VALUES('a2','p','x','u','Delivered',0,0,0)",
-        "INSERT INTO notifications(id,user_id,kind,title,body,link,dedupe_key,created_at) VALUES('n2','u','assigned','t','b','/myaccess/requests','d2',0)",
-        "INSERT INTO notifications(id,user_id,kind,title,body,link,dedupe_key,created_at) VALUES('n3','u','approved','t','b','https://evil.example','d3',0)",
+        "INSERT INTO notifications(id,user_id,kind,title,body,link,dedupe_key,created_at) VALUES('n2','u','assigned','t','b','requests','d2',0)",
+        "INSERT INTO notifications(id,user_id,kind,title,body,link,dedupe_key,created_at) VALUES('n3','u','approved','t','b','/myaccess/requests','d3',0)",
     ] {
         let e = sqlx::query(bad).execute(db.pool()).await.unwrap_err();
         assert!(e.to_string().to_lowercase().contains("check"), "{bad}: {e}");

@@ -538,7 +538,7 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
             .body
             .starts_with("eric requests Office Licenses. Approve or deny by ")
     );
-    assert_eq!(inbox.items[0].link.path(), "/myaccess/approvals");
+    assert_eq!(inbox.items[0].link, Link::Approvals);
 
     req::decide(&env.ctx, &w.maria, first, false, "Not this quarter")
         .await

@@ -194,8 +194,9 @@ async fn every_notification_link_opens_a_page(env: TestEnv) {
         "an unknown path is not a page"
     );
     for link in domain::model::Link::ALL {
-        let (status, _, body) = get(&app, link.path(), Some(&cookie)).await;
-        assert_eq!(status, StatusCode::OK, "{link:?} at {}", link.path());
+        let path = app::links::href(*link);
+        let (status, _, body) = get(&app, path, Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{link:?} at {path}");
         assert!(body.contains("My Access"), "{link:?}");
     }
 }

@@ -235,7 +235,7 @@ impl Lifecycle {
     }
 
     pub fn is_open(self) -> bool {
-        matches!(self, Self::Submitted { .. } | Self::PendingApproval { .. })
+        self.state().is_open()
     }
 
     /// The state after `step`, or why the step can't happen now.

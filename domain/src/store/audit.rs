@@ -1,4 +1,4 @@
-use super::{Conn, from_ms, ms};
+use super::{Arg, Conn, from_ms, ms};
 use crate::DomainResult;
 use crate::model::{AuditEntry, AuditFilter, AuditId, UserId};
 use chrono::{DateTime, Utc};
@@ -292,10 +292,19 @@ fn filter_sql(f: &AuditFilter) -> (String, Vec<Value>) {
     (clauses.join(" AND "), values)
 }
 
-/// A value bound to a filter's placeholder.
+/// A value bound to a filter's placeholder (owned: the filter builds it).
 enum Value {
     Text(String),
     Int(i64),
+}
+
+impl Value {
+    fn arg(&self) -> Arg<'_> {
+        match self {
+            Value::Text(t) => Arg::Text(t),
+            Value::Int(i) => Arg::Int(*i),
+        }
+    }
 }
 
 fn day_ms(d: chrono::NaiveDate) -> i64 {
@@ -334,6 +343,7 @@ pub async fn list(
     with_total: bool,
 ) -> DomainResult<(Vec<AuditEntry>, i64)> {
     let (filter, values) = filter_sql(f);
+    let args: Vec<Arg> = values.iter().map(Value::arg).collect();
     let from = "FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id";
     let total = if with_total {
         // Counting stops past COUNT_CAP: "10,000+" is as useful as the exact figure.
@@ -341,14 +351,9 @@ pub async fn list(
             "SELECT COUNT(*) FROM (SELECT 1 AS one {from} WHERE {filter} LIMIT {}) capped",
             COUNT_CAP + 1
         );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
-        for v in &values {
-            q = match v {
-                Value::Text(t) => q.bind(t),
-                Value::Int(i) => q.bind(i),
-            };
-        }
-        q.fetch_one(&mut *conn).await?
+        sqlx::query_scalar_with(&sql, super::arguments(&args, &[])?)
+            .fetch_one(&mut *conn)
+            .await?
     } else {
         0
     };
@@ -359,14 +364,9 @@ pub async fn list(
         n + 1,
         n + 2
     );
-    let mut q = sqlx::query_as::<_, EntryRow>(&sql);
-    for v in &values {
-        q = match v {
-            Value::Text(t) => q.bind(t),
-            Value::Int(i) => q.bind(i),
-        };
-    }
-    let rows = q.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let rows: Vec<EntryRow> = sqlx::query_as_with(&sql, super::arguments(&args, &[limit, offset])?)
+        .fetch_all(&mut *conn)
+        .await?;
     let items = rows
         .into_iter()
         .map(|r| {

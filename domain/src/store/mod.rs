@@ -115,6 +115,23 @@ pub enum Arg<'a> {
     Int(i64),
 }
 
+/// A query's arguments: `args` in order, then `more` integers (a page's LIMIT and OFFSET).
+pub fn arguments<'q>(args: &[Arg<'q>], more: &[i64]) -> DomainResult<sqlx::any::AnyArguments<'q>> {
+    use sqlx::Arguments;
+    let mut out = sqlx::any::AnyArguments::default();
+    for a in args {
+        match *a {
+            Arg::Text(t) => out.add(t),
+            Arg::Int(i) => out.add(i),
+        }
+        .map_err(DomainError::Internal)?;
+    }
+    for i in more {
+        out.add(*i).map_err(DomainError::Internal)?;
+    }
+    Ok(out)
+}
+
 /// The rows of one page of a filtered list and how many match in all. `count_sql` and
 /// `page_sql` use the same filter with the same `$1 … $n` (`args`); `page_sql` ends with its
 /// ORDER BY, and gets `LIMIT $n+1 OFFSET $n+2` here.
@@ -128,26 +145,12 @@ pub async fn paged<R>(
 where
     R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
-    let mut count = sqlx::query_scalar::<_, i64>(count_sql);
-    for a in args {
-        count = match *a {
-            Arg::Text(t) => count.bind(t),
-            Arg::Int(i) => count.bind(i),
-        };
-    }
-    let total = count.fetch_one(&mut *conn).await?;
+    let total: i64 = sqlx::query_scalar_with(count_sql, arguments(args, &[])?)
+        .fetch_one(&mut *conn)
+        .await?;
     let n = args.len();
     let sql = format!("{page_sql} LIMIT ${} OFFSET ${}", n + 1, n + 2);
-    let mut rows = sqlx::query_as::<_, R>(&sql);
-    for a in args {
-        rows = match *a {
-            Arg::Text(t) => rows.bind(t),
-            Arg::Int(i) => rows.bind(i),
-        };
-    }
-    let rows = rows
-        .bind(page.limit())
-        .bind(page.offset())
+    let rows = sqlx::query_as_with(&sql, arguments(args, &[page.limit(), page.offset()])?)
         .fetch_all(&mut *conn)
         .await?;
     Ok((total, rows))

@@ -1,7 +1,12 @@
 //! Test harness (feature `testing`), shared by the domain's and the server's integration
 //! tests: a fresh database per case on SQLite and on PostgreSQL ([`db`]), the fixtures the
 //! cases build their world from ([`fixtures`]), and real SMTP servers ([`smtp`]).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod db;
 pub mod fixtures;

@@ -455,10 +455,13 @@ fn ReviewRow(
         }
     };
     let (approve, deny, unsure) = (send.clone(), send.clone(), send);
-    let decision = item.decision.map(|d| match d {
-        ReviewDecision::Approve => ("ok", "Approved"),
-        ReviewDecision::Deny => ("error", "Denied"),
-        ReviewDecision::DontKnow => ("grey", "Don't know"),
+    let decision = item.decision.map(|d| {
+        let kind = match d {
+            ReviewDecision::Approve => "ok",
+            ReviewDecision::Deny => "error",
+            ReviewDecision::DontKnow => "grey",
+        };
+        (kind, d.decided())
     });
     view! {
         <article class="review-item" aria-label=item.person.display_name.clone()>

@@ -146,11 +146,22 @@ str_enum!(
     }
 );
 
+impl ReviewDecision {
+    /// The decision once made, as a review's history shows it.
+    pub fn decided(self) -> &'static str {
+        match self {
+            Self::Approve => "Approved",
+            Self::Deny => "Denied",
+            Self::DontKnow => "Don't know",
+        }
+    }
+}
+
 str_enum!(
     #[codes]
     /// What a finished review did to one person's access.
     ReviewResult {
-        Kept = "kept" / "Kept",
+        Kept = "kept" / "Access kept",
         Removed = "removed" / "Access removed",
     }
 );

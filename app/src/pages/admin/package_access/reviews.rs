@@ -187,15 +187,9 @@ fn DecisionsTable(items: Vec<ReviewItemView>) -> impl IntoView {
                 {items
                     .into_iter()
                     .map(|i| {
-                        let decision = match i.decision {
-                            Some(ReviewDecision::Approve) => "Approved",
-                            Some(ReviewDecision::Deny) => "Denied",
-                            Some(ReviewDecision::DontKnow) => "Don't know",
-                            None => "Not reviewed",
-                        };
+                        let decision = i.decision.map_or("Not reviewed", ReviewDecision::decided);
                         let result = match i.result {
-                            Some(ReviewResult::Removed) => "Access removed",
-                            Some(ReviewResult::Kept) => "Access kept",
+                            Some(r) => r.label(),
                             None => "—",
                         };
                         view! {

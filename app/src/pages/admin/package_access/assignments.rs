@@ -58,7 +58,7 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
             <ListFilter
                 view="assignments"
                 placeholder="Name or email"
-                options=&ASSIGNMENT_FILTERS
+                options=ASSIGNMENT_FILTERS.to_vec()
                 q=Signal::derive(q)
                 state=Signal::derive(state)
             />

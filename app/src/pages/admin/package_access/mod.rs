@@ -120,7 +120,7 @@ impl AccessLists {
 fn ListFilter(
     view: &'static str,
     placeholder: &'static str,
-    options: &'static [(&'static str, &'static str)],
+    options: Vec<(&'static str, &'static str)>,
     q: Signal<String>,
     state: Signal<String>,
 ) -> impl IntoView {
@@ -142,8 +142,8 @@ fn ListFilter(
             <label for=state_id.clone()>"State"</label>
             <select id=state_id name="state">
                 {options
-                    .iter()
-                    .map(|&(code, label)| {
+                    .into_iter()
+                    .map(|(code, label)| {
                         view! {
                             <option value=code selected=move || state.get() == code>
                                 {label}
@@ -161,11 +161,10 @@ fn ListFilter(
 
 const ASSIGNMENT_FILTERS: [(&str, &str); 2] = [("active", "Active"), ("ended", "Ended")];
 
-const REQUEST_FILTERS: [(&str, &str); 6] = [
-    ("all", "All"),
-    ("pending", "Pending approval"),
-    ("delivered", "Delivered"),
-    ("denied", "Denied"),
-    ("canceled", "Canceled"),
-    ("expired", "Expired"),
-];
+/// The request list's state filter: the domain's `RequestFilter`, by code and label.
+fn request_filters() -> Vec<(&'static str, &'static str)> {
+    RequestFilter::ALL
+        .iter()
+        .map(|f| (f.code(), f.label()))
+        .collect()
+}

@@ -21,7 +21,7 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
             <ListFilter
                 view="requests"
                 placeholder="Requestor name or email"
-                options=&REQUEST_FILTERS
+                options=request_filters()
                 q=Signal::derive(q)
                 state=Signal::derive(state)
             />

@@ -80,6 +80,15 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl AppError {
+    /// A field-level problem a server function finds itself (a choice that is not one of
+    /// the options): answered 422 like the domain's, never the 500 of a bare `Invalid`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::from(domain::DomainError::invalid(field, message))
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<domain::DomainError> for AppError {
     fn from(e: domain::DomainError) -> Self {
         use domain::DomainError as D;

@@ -72,8 +72,8 @@ pub async fn delete_catalog(id: String) -> Result<(), AppError> {
 #[server]
 pub async fn add_catalog_resource(id: String, group_id: String) -> Result<(), AppError> {
     let id = parse_id(CatalogId::parse, &id, "catalog")?;
-    let group = GroupId::parse(&group_id)
-        .map_err(|_| AppError::Invalid(vec![FieldError::new("group", "Choose a group.")]))?;
+    let group =
+        GroupId::parse(&group_id).map_err(|_| AppError::invalid("group", "Choose a group."))?;
     Ok(cat::add_resource(&ctx()?, &actor()?, id, group).await?)
 }
 
@@ -87,8 +87,8 @@ pub async fn remove_catalog_resource(id: String, group_id: String) -> Result<(),
 #[server]
 pub async fn add_catalog_role(id: String, email: String, role: String) -> Result<(), AppError> {
     let id = parse_id(CatalogId::parse, &id, "catalog")?;
-    let role = CatalogRole::parse(&role)
-        .map_err(|_| AppError::Invalid(vec![FieldError::new("role", "Choose a role.")]))?;
+    let role =
+        CatalogRole::parse(&role).map_err(|_| AppError::invalid("role", "Choose a role."))?;
     cat::add_role(&ctx()?, &actor()?, id, &email, role).await?;
     Ok(())
 }

@@ -35,10 +35,7 @@ fn user_form(
         "yes" | "" => true,
         "no" => false,
         _ => {
-            return Err(AppError::Invalid(vec![FieldError::new(
-                "enabled",
-                "Choose Yes or No.",
-            )]));
+            return Err(AppError::invalid("enabled", "Choose Yes or No."));
         }
     };
     Ok(UserForm {
@@ -230,7 +227,7 @@ pub async fn remove_group_owner(group_id: String, user_id: String) -> Result<(),
 pub async fn assign_group_license(group_id: String, license_id: String) -> Result<(), AppError> {
     let group = parse_id(GroupId::parse, &group_id, "group")?;
     let license = LicenseId::parse(&license_id)
-        .map_err(|_| AppError::Invalid(vec![FieldError::new("license_id", "Choose a license.")]))?;
+        .map_err(|_| AppError::invalid("license_id", "Choose a license."))?;
     Ok(dir::assign_license(&ctx()?, &actor()?, group, license).await?)
 }
 

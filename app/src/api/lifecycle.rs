@@ -84,12 +84,7 @@ pub fn filter_date(field: &str, text: &str) -> Result<Option<chrono::NaiveDate>,
     }
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| {
-            AppError::Invalid(vec![FieldError::new(
-                field,
-                "Enter a date like 2026-12-31.",
-            )])
-        })
+        .map_err(|_| AppError::invalid(field, "Enter a date like 2026-12-31."))
 }
 
 #[server]

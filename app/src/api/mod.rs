@@ -20,10 +20,7 @@ pub(crate) mod ssr {
         match raw {
             "yes" => Ok(true),
             "no" => Ok(false),
-            _ => Err(AppError::Invalid(vec![domain::model::FieldError::new(
-                field,
-                "Choose Yes or No.",
-            )])),
+            _ => Err(AppError::invalid(field, "Choose Yes or No.")),
         }
     }
 

@@ -143,10 +143,10 @@ pub async fn add_resource_role(
     role: String,
 ) -> Result<u64, AppError> {
     let id = parse_id(AccessPackageId::parse, &id, "access package")?;
-    let group = GroupId::parse(&group_id)
-        .map_err(|_| AppError::Invalid(vec![FieldError::new("group", "Choose a group.")]))?;
-    let role = ResourceRole::parse(&role)
-        .map_err(|_| AppError::Invalid(vec![FieldError::new("role", "Choose a role.")]))?;
+    let group =
+        GroupId::parse(&group_id).map_err(|_| AppError::invalid("group", "Choose a group."))?;
+    let role =
+        ResourceRole::parse(&role).map_err(|_| AppError::invalid("role", "Choose a role."))?;
     Ok(pkg::add_resource_role(&ctx()?, &actor()?, id, group, role).await?)
 }
 
@@ -202,8 +202,7 @@ pub async fn remove_policy(policy: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 fn incompatible(kind: &str, target: &str) -> Result<pkg::Incompatible, AppError> {
-    let invalid =
-        |f: &str| AppError::Invalid(vec![FieldError::new(f, "Choose one from the list.")]);
+    let invalid = |f: &str| AppError::invalid(f, "Choose one from the list.");
     match kind {
         "package" => AccessPackageId::parse(target)
             .map(pkg::Incompatible::Package)

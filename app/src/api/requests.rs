@@ -28,9 +28,11 @@ pub struct RequestInput {
 #[cfg(feature = "ssr")]
 fn optional_policy(policy: Option<String>) -> Result<Option<PolicyId>, AppError> {
     match policy.filter(|p| !p.is_empty()) {
-        Some(p) => Ok(Some(PolicyId::parse(&p).map_err(|_| {
-            AppError::Invalid(vec![FieldError::new("policy", "Choose a policy.")])
-        })?)),
+        Some(p) => {
+            Ok(Some(PolicyId::parse(&p).map_err(|_| {
+                AppError::invalid("policy", "Choose a policy.")
+            })?))
+        }
         None => Ok(None),
     }
 }
@@ -39,10 +41,7 @@ fn optional_policy(policy: Option<String>) -> Result<Option<PolicyId>, AppError>
 pub async fn submit_request(input: RequestInput) -> Result<String, AppError> {
     let package = parse_id(AccessPackageId::parse, &input.package, "access package")?;
     if input.answers.len() > limits::MAX_QUESTIONS {
-        return Err(AppError::Invalid(vec![FieldError::new(
-            "answers",
-            "Too many answers.",
-        )]));
+        return Err(AppError::invalid("answers", "Too many answers."));
     }
     let form = req::RequestForm {
         policy: optional_policy(input.policy)?,
@@ -115,13 +114,13 @@ pub struct AssignInput {
 pub async fn assign_directly(input: AssignInput) -> Result<usize, AppError> {
     let package = parse_id(AccessPackageId::parse, &input.package, "access package")?;
     if input.users.len() > req::MAX_DIRECT_ASSIGNEES {
-        return Err(AppError::Invalid(vec![FieldError::new(
+        return Err(AppError::invalid(
             "users",
             format!(
                 "Assign at most {} people at a time.",
                 req::MAX_DIRECT_ASSIGNEES
             ),
-        )]));
+        ));
     }
     let users = input
         .users
@@ -177,10 +176,7 @@ pub async fn decide_request(
         "approve" => true,
         "deny" => false,
         _ => {
-            return Err(AppError::Invalid(vec![FieldError::new(
-                "decision",
-                "Choose Approve or Deny.",
-            )]));
+            return Err(AppError::invalid("decision", "Choose Approve or Deny."));
         }
     };
     req::decide(&ctx()?, &actor()?, id, approve, &justification).await?;
@@ -198,6 +194,12 @@ pub async fn load_my_approvals() -> Result<(Vec<ApprovalItem>, Vec<ApprovalItem>
 }
 
 #[server]
-pub async fn load_my_access(tab: MyAccessTab, q: String) -> Result<Vec<MyAccessCard>, AppError> {
+pub async fn load_my_access(tab: String, q: String) -> Result<Vec<MyAccessCard>, AppError> {
+    let Ok(tab) = MyAccessTab::parse(&tab) else {
+        return Err(AppError::invalid(
+            "tab",
+            "Choose Available, Active or Expired.",
+        ));
+    };
     Ok(req::my_access(&ctx()?, &actor()?, tab, &q).await?)
 }

@@ -28,7 +28,7 @@ pub fn MyAccessPage() -> impl IntoView {
     let extended = successes(&[succeeded(extend.value())]);
     let cards = Resource::new(
         move || (tab(), q(), extended.get()),
-        |(t, q, _)| crate::api::requests::load_my_access(t, q),
+        |(t, q, _)| crate::api::requests::load_my_access(t.code().into(), q),
     );
     let extending = RwSignal::new(None::<(String, String)>);
     view! {

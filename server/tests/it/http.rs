@@ -201,6 +201,22 @@ async fn every_notification_link_opens_a_page(env: TestEnv) {
     }
 }
 
+/// My Access names its tabs; a tab that isn't one is a field error, not another tab.
+async fn an_unknown_my_access_tab_is_refused_by_name(env: TestEnv) {
+    let app = app(&env).await;
+    let (_, cookie, _) = sign_in(&app, "eric.employee@woodgrove.example", PASSWORD).await;
+    let cookie = cookie.expect("signed in");
+    let path = app::api::requests::LoadMyAccess::PATH;
+    let (status, _, body) = call(&app, path, "tab=active&q=", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = call(&app, path, "tab=admin&q=", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.contains("Choose Available, Active or Expired."),
+        "{body}"
+    );
+}
+
 async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     let app = app(&env).await;
     let mut conn = env.ctx.read().await.unwrap();
@@ -748,6 +764,7 @@ on_both_databases!(
     wrong_credentials_fail_alike_and_are_throttled,
     people_without_an_admin_role_get_403_on_admin_pages,
     every_notification_link_opens_a_page,
+    an_unknown_my_access_tab_is_refused_by_name,
     the_wizard_creates_a_package_over_http_for_admins_only,
     sessions_end_when_idle_too_long_or_too_old,
     sign_out_ends_the_session_on_the_server,

@@ -160,9 +160,10 @@ for step in "unit" "integration (SQLite)" "integration (PostgreSQL)" "integratio
 done
 
 # --- d. release build -------------------------------------------------------------------------
-announce "d. cargo leptos build --release"
+announce "d. cargo leptos build --release --precompress"
 BUILD_OK=0
-if run_step "d. cargo leptos build --release" cargo leptos build --release; then
+# --precompress: gzip and brotli copies of the site's files, served to browsers that take them.
+if run_step "d. cargo leptos build --release --precompress" cargo leptos build --release --precompress; then
     BUILD_OK=1
 fi
 

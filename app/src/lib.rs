@@ -11,7 +11,7 @@ pub mod session;
 pub mod ui;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
 
@@ -28,6 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -44,7 +45,6 @@ pub fn App() -> impl IntoView {
     let me: Me = Resource::new(|| (), |_| api::auth::me());
     provide_context(me);
     view! {
-        <Stylesheet id="leptos" href="/pkg/tessera.css" />
         <Title text="Tessera" />
         <Router>
             <layout::Shell>

@@ -11,9 +11,15 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 pub type Tx = Transaction<'static, Any>;
 
+/// The database. On SQLite, where only one writer can hold the file at a time, writes go
+/// through a pool of **one** connection of their own: writers wait their turn in the pool's
+/// first-come-first-served queue instead of retrying in SQLite's busy handler (sleeps that grow
+/// to 100 ms, so under contention the unlucky ones waited a second), and reads run beside them
+/// on the other pool (WAL). On Postgres both are the same pool.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -33,26 +39,45 @@ impl Db {
             ));
         };
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
-        let options = match backend {
-            Backend::Sqlite => options.max_connections(8).after_connect(|conn, _| {
-                Box::pin(async move {
-                    // WAL lets readers run beside the one writer; writers queue on the lock.
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    Ok(())
+        match backend {
+            Backend::Sqlite => {
+                let pool = sqlite_options(options.clone(), 8)
+                    .connect(&url)
+                    .await
+                    .map_err(DomainError::internal)?;
+                // An in-memory database is one per connection: writes must see the reads'.
+                let writer = if url.contains(":memory:") || url.contains("mode=memory") {
+                    pool.clone()
+                } else {
+                    sqlite_options(options, 1)
+                        .connect(&url)
+                        .await
+                        .map_err(DomainError::internal)?
+                };
+                Ok(Self {
+                    pool,
+                    writer,
+                    backend,
                 })
-            }),
-            Backend::Postgres => options.max_connections(16),
-        };
-        let pool = options.connect(&url).await.map_err(DomainError::internal)?;
-        Ok(Self { pool, backend })
+            }
+            Backend::Postgres => {
+                let pool = options
+                    .max_connections(16)
+                    .connect(&url)
+                    .await
+                    .map_err(DomainError::internal)?;
+                Ok(Self {
+                    writer: pool.clone(),
+                    pool,
+                    backend,
+                })
+            }
+        }
     }
 
     pub async fn migrate(&self) -> DomainResult<()> {
         MIGRATOR
-            .run(&self.pool)
+            .run(&self.writer)
             .await
             .map_err(DomainError::internal)
     }
@@ -65,15 +90,22 @@ impl Db {
         self.backend
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front
-    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads then writes fails with
-    /// "database is locked" when another writer committed in between.
+    /// Starts a write transaction; on SQLite it waits for the write connection. It also takes
+    /// the file's write lock up front (`BEGIN IMMEDIATE`), for another process on the same
+    /// file (`tessera jobs run` beside the server): a deferred transaction that reads then
+    /// writes fails with "database is locked" when another writer committed in between.
     pub async fn begin(&self) -> DomainResult<Tx> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         };
         tx.map_err(DomainError::internal)
+    }
+
+    /// A connection for one write outside a transaction (a session's row), in the writers'
+    /// queue on SQLite.
+    pub async fn writer(&self) -> DomainResult<sqlx::pool::PoolConnection<Any>> {
+        self.writer.acquire().await.map_err(DomainError::internal)
     }
 
     /// Whether the database answers; for `/healthz`.
@@ -86,8 +118,25 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+fn sqlite_options(options: AnyPoolOptions, connections: u32) -> AnyPoolOptions {
+    options
+        .max_connections(connections)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // WAL lets readers run beside the one writer.
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                // Only another process's writer (the queue orders this one's) waits here.
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                Ok(())
+            })
+        })
 }
 
 /// Creates the database's folder (owner only: 0700) and an empty database file (0600) when

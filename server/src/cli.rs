@@ -11,6 +11,7 @@ USAGE:
     tessera admin create --email EMAIL [--name \"Display Name\"]
     tessera jobs run [--at 2027-11-26T09:00:00Z]
     tessera audit verify
+    tessera seed-synthetic [--users N] [--packages M] [--assignments K] [--seed S]
     tessera --help
 
 COMMANDS:
@@ -24,6 +25,10 @@ COMMANDS:
                     expiry and its reminders, email. Prints counts per job and exits.
     audit verify    Check the audit log's hash chain; names the first broken link and
                     exits non-zero when there is one.
+    seed-synthetic  Fill an EMPTY database with a synthetic organisation for benchmarks
+                    (deterministic for a seed; defaults: 10000 people, 100 packages,
+                    50000 assignments, seed 1). Everyone's password is 'tessera-bench';
+                    the administrator is admin@woodgrove.example.
 
 OPTIONS:
     --addr HOST:PORT   Listen address (env TESSERA_ADDR, default 127.0.0.1:3000)
@@ -61,6 +66,7 @@ pub enum Command {
         at: Option<chrono::DateTime<chrono::Utc>>,
     },
     AuditVerify,
+    SeedSynthetic(domain::service::synthetic::Shape),
     Help,
 }
 
@@ -70,6 +76,13 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
     let mut email = None;
     let mut name = None;
     let mut at = None;
+    let mut shape = domain::service::synthetic::Shape {
+        users: 10_000,
+        packages: 100,
+        assignments: 50_000,
+        seed: 1,
+    };
+    let mut sized = false;
     let mut i = 0;
     let value = |i: usize, flag: &str| {
         args.get(i + 1)
@@ -113,6 +126,23 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                 );
                 i += 1;
             }
+            "seed-synthetic" if command.is_none() => command = Some("seed-synthetic"),
+            flag @ ("--users" | "--packages" | "--assignments" | "--seed") => {
+                let v = value(i, flag)?;
+                let n: u64 = v
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|_| format!("{flag} must be a whole number, got {v:?}"))?;
+                let size = usize::try_from(n).map_err(|_| format!("{flag} is too large"))?;
+                match flag {
+                    "--users" => shape.users = size,
+                    "--packages" => shape.packages = size,
+                    "--assignments" => shape.assignments = size,
+                    _ => shape.seed = n,
+                }
+                sized = true;
+                i += 1;
+            }
             "--demo" => config.demo = true,
             "--addr" => {
                 let v = value(i, "--addr")?;
@@ -136,10 +166,27 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
     if at.is_some() && command != Some("jobs run") {
         return Err("--at only goes with `tessera jobs run`".into());
     }
+    if sized && command != Some("seed-synthetic") {
+        return Err(
+            "--users, --packages, --assignments and --seed only go with `tessera seed-synthetic`"
+                .into(),
+        );
+    }
     match command.unwrap_or("serve") {
         "migrate" => Ok(Command::Migrate),
         "jobs run" => Ok(Command::JobsRun { at }),
         "audit verify" => Ok(Command::AuditVerify),
+        "seed-synthetic" => {
+            shape.check().map_err(|e| match e {
+                domain::DomainError::Invalid(fields) => fields
+                    .iter()
+                    .map(|f| format!("--{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => format!("{other:?}"),
+            })?;
+            Ok(Command::SeedSynthetic(shape))
+        }
         "admin create" => {
             let email = email.ok_or("admin create needs --email EMAIL")?;
             let name = name.unwrap_or_else(|| {
@@ -193,6 +240,33 @@ mod tests {
         );
         assert!(c.demo);
         assert_eq!(c.addr.port(), 3100);
+    }
+
+    #[test]
+    fn seed_synthetic_takes_its_sizes_and_refuses_them_elsewhere() {
+        let mut c = cfg();
+        assert_eq!(
+            parse(
+                &args(
+                    "seed-synthetic --users 100_000 --packages 1000 --assignments 1000000 --seed 7"
+                ),
+                &mut c
+            ),
+            Ok(Command::SeedSynthetic(domain::service::synthetic::Shape {
+                users: 100_000,
+                packages: 1_000,
+                assignments: 1_000_000,
+                seed: 7,
+            }))
+        );
+        assert!(matches!(
+            parse(&args("seed-synthetic"), &mut c),
+            Ok(Command::SeedSynthetic(s)) if s.users == 10_000 && s.packages == 100
+        ));
+        let too_few = parse(&args("seed-synthetic --users 5"), &mut c).unwrap_err();
+        assert!(too_few.contains("--users"), "{too_few}");
+        assert!(parse(&args("seed-synthetic --users many"), &mut c).is_err());
+        assert!(parse(&args("serve --users 100"), &mut c).is_err());
     }
 
     #[test]

@@ -157,12 +157,16 @@ impl Config {
             .transpose()
     }
 
+    /// Leptos's options. Asset names carry a content hash when the build wrote its hash file
+    /// (cargo-leptos with `hash-files`, beside the binary: where Leptos reads it); a binary
+    /// built by plain cargo (the tests) uses the plain names.
     pub fn leptos_options(&self) -> LeptosOptions {
         LeptosOptions::builder()
             .output_name("tessera")
             .site_root(self.site_root.as_str())
             .site_pkg_dir(env_or("LEPTOS_SITE_PKG_DIR", "pkg"))
             .site_addr(self.addr)
+            .hash_files(hash_file_beside_binary())
             .env(
                 if std::env::var("LEPTOS_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("dev")) {
                     Env::DEV
@@ -172,4 +176,12 @@ impl Config {
             )
             .build()
     }
+}
+
+/// Whether cargo-leptos left `hash.txt` beside this binary.
+fn hash_file_beside_binary() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+        .unwrap_or(false)
 }

@@ -93,7 +93,16 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
         config.public_url_set.then_some(config.public_url.as_str()),
     );
     let https = middleware::Https(config.public_url.starts_with("https://"));
-    Router::new()
+    // The built bundle (/pkg): straight from the files (brotli or gzip copies when the browser
+    // takes them), without the session and sign-in lookups a page needs.
+    let pkg = std::path::Path::new(&config.site_root).join(leptos_options.site_pkg_dir.as_ref());
+    let assets = Router::new().nest_service(
+        &format!("/{}", leptos_options.site_pkg_dir),
+        tower_http::services::ServeDir::new(pkg)
+            .precompressed_br()
+            .precompressed_gzip(),
+    );
+    let pages = Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/admin/access-packages/{id}/assignments.csv",
@@ -116,18 +125,23 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             allowed_origin,
             middleware::same_origin,
-        ))
+        ));
+    pages
+        .with_state(state)
+        .merge(assets)
         .layer(axum::middleware::from_fn_with_state(
             https,
             middleware::security_headers,
         ))
+        // Pages and answers compressed on the fly (the bundle has its precompressed copies,
+        // which this leaves alone).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(middleware::request_id))
         // Over the limit: 413 before anything reads the body.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             config.max_body_bytes,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
-        .with_state(state)
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

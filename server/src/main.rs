@@ -135,6 +135,46 @@ async fn run() -> Result<(), String> {
                 }
             }
         }
+        Command::SeedSynthetic(shape) => {
+            let ctx = server::prepare(
+                &Config {
+                    demo: false,
+                    ..config
+                },
+                clock,
+            )
+            .await
+            .map_err(|e| format!("cannot open the database: {e:?}"))?;
+            let started = std::time::Instant::now();
+            let progress = |what: &str| eprintln!("[seed] {what} …");
+            let seeded = domain::service::synthetic::seed(&ctx, &shape, &progress)
+                .await
+                .map_err(|e| match e {
+                    domain::DomainError::Conflict(m) => m,
+                    other => format!("{other:?}"),
+                })?;
+            for (phase, took) in &seeded.phases {
+                println!("  {phase:<22} {:>8.1?}", took);
+            }
+            println!(
+                "Seeded {} people, {} catalogs, {} groups, {} licenses, {} access packages, {} live and {} ended assignments, {} open requests in {:.1?}.",
+                seeded.users,
+                seeded.catalogs,
+                seeded.groups,
+                seeded.licenses,
+                seeded.packages,
+                seeded.live_assignments,
+                seeded.ended_assignments,
+                seeded.open_requests,
+                started.elapsed()
+            );
+            println!(
+                "Sign in as {} (or any personNNNNNN@woodgrove.example) with the password '{}'.",
+                domain::service::synthetic::ADMIN_EMAIL,
+                domain::service::synthetic::PASSWORD
+            );
+            Ok(())
+        }
         Command::Serve => serve(config, clock).await,
     }
 }

@@ -196,6 +196,17 @@ mod tests {
         assert!(!allowed.allows("http://evil.example", Some("127.0.0.1:3000")));
         assert!(!allowed.allows("http://127.0.0.1:3000", None));
     }
+
+    #[test]
+    fn only_names_with_a_content_hash_are_cached_for_good() {
+        assert!(is_hashed_asset("/pkg/tessera.QnAd0kyx3uyPXOJ7KqnNBw.wasm"));
+        assert!(is_hashed_asset("/pkg/tessera.a-b_cdefghijklmnopqrstu.js"));
+        assert!(!is_hashed_asset("/pkg/tessera.wasm"));
+        assert!(!is_hashed_asset("/pkg/tessera.css"));
+        assert!(!is_hashed_asset("/pkg/.QnAd0kyx3uyPXOJ7KqnNBw.wasm"));
+        assert!(!is_hashed_asset("/pkg/tessera.QnAd0kyx3uyPXOJ7KqnN/w.wasm"));
+        assert!(!is_hashed_asset("/pkg/tessera.QnAd0kyx3uyPXOJ7KqnNB.wasm"));
+    }
 }
 
 /// Whether responses carry HSTS (only when Tessera is reached over HTTPS).
@@ -215,6 +226,20 @@ pub fn content_security_policy(nonce: &str) -> String {
 
 /// Security headers on every response, and a fresh CSP nonce for every page: the nonce is
 /// put in the request's extensions, where the Leptos context picks it up (see `router`).
+/// Whether `path`'s file name carries cargo-leptos's content hash: `name.<hash>.ext`, the hash
+/// 22 characters of unpadded base64url (MD5).
+fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = file.rsplit('.');
+    let (_ext, hash, name) = (parts.next(), parts.next(), parts.next());
+    name.is_some_and(|n| !n.is_empty())
+        && hash.is_some_and(|h| {
+            h.len() == 22
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
 pub async fn security_headers(
     State(https): State<Https>,
     mut req: Request,
@@ -224,7 +249,8 @@ pub async fn security_headers(
     use axum::http::header;
     let nonce = leptos::nonce::Nonce::new();
     req.extensions_mut().insert(nonce.clone());
-    let asset = req.uri().path().starts_with("/pkg/");
+    let path = req.uri().path().to_owned();
+    let asset = path.starts_with("/pkg/");
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
@@ -249,7 +275,20 @@ pub async fn security_headers(
         axum::http::HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    if !asset {
+    if asset {
+        // A name with its content's hash never changes content: cached for a year. Another
+        // (a build without hashing) is checked each time.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if is_hashed_asset(&path) {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            }),
+        );
+        // The bundle comes as brotli, gzip or plain after the browser's Accept-Encoding.
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    } else {
         // Pages, server function answers and exports hold people's data: never cached.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

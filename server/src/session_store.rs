@@ -20,8 +20,14 @@ impl DbSessionStore {
         Self { ctx }
     }
 
+    /// A connection for reading a session.
     async fn conn(&self) -> session_store::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         self.ctx.db.pool().acquire().await.map_err(backend)
+    }
+
+    /// A connection for writing one (in the writers' queue on SQLite).
+    async fn write_conn(&self) -> session_store::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        self.ctx.db.writer().await.map_err(backend)
     }
 }
 
@@ -46,7 +52,7 @@ fn encode(record: &Record) -> session_store::Result<String> {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         let data = encode(record)?;
-        let mut conn = self.conn().await?;
+        let mut conn = self.write_conn().await?;
         // A random 128-bit id practically never collides; if it does, pick another.
         while !sessions::create(&mut conn, &key(&record.id), &data, expiry_ms(record))
             .await
@@ -60,7 +66,7 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = encode(record)?;
         sessions::save(
-            &mut *self.conn().await?,
+            &mut *self.write_conn().await?,
             &key(&record.id),
             &data,
             expiry_ms(record),
@@ -90,7 +96,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sessions::delete(&mut *self.conn().await?, &key(id))
+        sessions::delete(&mut *self.write_conn().await?, &key(id))
             .await
             .map_err(backend)
     }

@@ -5,9 +5,7 @@ use crate::model::*;
 use crate::rules::sign_in::{locked_until, next_failure_count, retry_after_secs};
 use crate::store::{audit, throttle, users};
 use crate::{DomainError, DomainResult};
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
 
@@ -15,39 +13,106 @@ pub const WRONG_CREDENTIALS: &str = "Email or password is incorrect.";
 
 /// Argon2id with OWASP's minimum: 19 MiB, 2 passes, 1 lane. Explicit so an upgrade of the
 /// crate never silently changes the cost.
-fn argon2() -> DomainResult<Argon2<'static>> {
-    let params =
-        Params::new(19_456, 2, 1, None).map_err(|e| DomainError::Internal(e.to_string().into()))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+fn params() -> DomainResult<Params> {
+    Params::new(19_456, 2, 1, None).map_err(internal)
+}
+
+/// The most working memory a stored hash may ask for (KiB): a stored hash asking for more is
+/// refused rather than allowed to take the hashing threads' memory.
+const MAX_STORED_M_COST: u32 = 65_536;
+
+fn internal(e: impl std::fmt::Display) -> DomainError {
+    DomainError::Internal(e.to_string().into())
+}
+
+/// Argon2 over the hashing thread's own working memory ([`super::hashing::with_blocks`]),
+/// allocated once per thread and reused, instead of a fresh 19 MiB buffer per hash that the
+/// C allocator keeps after it is freed.
+fn argon2_output(
+    argon: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    len: usize,
+) -> DomainResult<Output> {
+    if params.m_cost() > MAX_STORED_M_COST {
+        return Err(DomainError::Internal(
+            "a stored password hash asks for more memory than allowed".into(),
+        ));
+    }
+    super::hashing::with_blocks(params.block_count(), |blocks| {
+        Output::init_with(len, |out| {
+            argon
+                .hash_password_into_with_memory(password, salt, out, blocks)
+                .map_err(|_| argon2::password_hash::Error::Crypto)
+        })
+        .map_err(internal)
+    })
+}
+
+/// A new PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for `password`.
+fn phc_hash(password: &[u8]) -> DomainResult<String> {
+    let params = params()?;
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_bytes = [0u8; 64];
+    let salt_raw = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(internal)?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let output = argon2_output(
+        &argon,
+        &params,
+        password,
+        salt_raw,
+        Params::DEFAULT_OUTPUT_LEN,
+    )?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(internal)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the PHC string `stored`, under the stored hash's own algorithm,
+/// version and parameters. A stored value that cannot be read matches nothing.
+fn phc_matches(password: &[u8], stored: &str) -> DomainResult<bool> {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return Ok(false);
+    };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        parsed.version.map_or(Ok(Version::V0x13), Version::try_from),
+        Params::try_from(&parsed),
+    ) else {
+        return Ok(false);
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Ok(false);
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_raw) = salt.decode_b64(&mut salt_bytes) else {
+        return Ok(false);
+    };
+    let argon = Argon2::new(algorithm, version, params.clone());
+    let computed = argon2_output(&argon, &params, password, salt_raw, expected.len())?;
+    // `Output`'s equality is constant-time.
+    Ok(computed == expected)
 }
 
 pub async fn hash_password(ctx: &Ctx, password: &NewPassword) -> DomainResult<String> {
     let password = password.expose().to_owned();
-    ctx.hashing
-        .run(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            argon2()?
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| DomainError::Internal(e.to_string().into()))
-        })
-        .await
+    ctx.hashing.run(move || phc_hash(password.as_bytes())).await
 }
 
 /// A hash to verify against when the account does not exist, so that a wrong email costs
 /// the same time as a wrong password.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .and_then(|a| {
-                a.hash_password(b"no such account, no such password", &salt)
-                    .map(|h| h.to_string())
-                    .map_err(|e| DomainError::Internal(e.to_string().into()))
-            })
-            .unwrap_or_default()
-    })
+    DUMMY.get_or_init(|| phc_hash(b"no such account, no such password").unwrap_or_default())
 }
 
 async fn verify(ctx: &Ctx, password: String, hash: Option<String>) -> DomainResult<bool> {
@@ -55,12 +120,7 @@ async fn verify(ctx: &Ctx, password: String, hash: Option<String>) -> DomainResu
         .run(move || {
             let real = hash.is_some();
             let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
-            let ok = match PasswordHash::new(&hash) {
-                Ok(parsed) => argon2()?
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok(),
-                Err(_) => false,
-            };
+            let ok = phc_matches(password.as_bytes(), &hash)?;
             Ok(real && ok)
         })
         .await
@@ -165,7 +225,7 @@ async fn verify_credentials(
 pub async fn purge_stale(ctx: &Ctx) -> DomainResult<(u64, u64)> {
     let now = ctx.clock.now_ms();
     let forgotten = now - crate::rules::sign_in::FAILURE_WINDOW_SECS * 1000;
-    let mut conn = ctx.read().await?;
+    let mut conn = ctx.db.writer().await?;
     let sessions = crate::store::sessions::delete_expired(&mut conn, now).await?;
     let rows = throttle::purge(&mut conn, forgotten, now).await?;
     Ok((sessions, rows))
@@ -384,4 +444,68 @@ pub async fn create_administrator(
 /// Whether any account can sign in yet (first start explains how to create one if not).
 pub async fn any_administrator(ctx: &Ctx) -> DomainResult<bool> {
     Ok(users::role_holders(&mut *ctx.read().await?).await? > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    #[test]
+    fn our_hashes_and_the_crates_verify_each_other() {
+        let ours = phc_hash(b"correct horse").unwrap();
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let parsed = PasswordHash::new(&ours).unwrap();
+        Argon2::default()
+            .verify_password(b"correct horse", &parsed)
+            .unwrap();
+        assert!(phc_matches(b"correct horse", &ours).unwrap());
+        assert!(!phc_matches(b"correct horsf", &ours).unwrap());
+
+        // A hash made by the crate (other parameters: m=4096) is checked under its own.
+        let salt = SaltString::generate(&mut OsRng);
+        let crate_made = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 3, 1, None).unwrap(),
+        )
+        .hash_password(b"battery staple", &salt)
+        .unwrap()
+        .to_string();
+        assert!(phc_matches(b"battery staple", &crate_made).unwrap());
+        assert!(!phc_matches(b"battery stapler", &crate_made).unwrap());
+    }
+
+    #[test]
+    fn a_stored_hash_that_cannot_be_read_matches_nothing() {
+        for stored in [
+            "",
+            "plain",
+            "$argon2id$v=19$m=19456,t=2,p=1$",
+            "$md5$abc$def",
+        ] {
+            assert!(!phc_matches(b"", stored).unwrap(), "{stored}");
+            assert!(!phc_matches(b"anything", stored).unwrap(), "{stored}");
+        }
+    }
+
+    #[test]
+    fn a_stored_hash_asking_for_too_much_memory_is_refused() {
+        let ours = phc_hash(b"x").unwrap();
+        let greedy = ours.replace("m=19456", "m=1048576");
+        assert!(phc_matches(b"x", &greedy).is_err());
+    }
+
+    #[test]
+    fn the_working_memory_is_kept_and_reused_on_the_thread() {
+        phc_hash(b"one").unwrap();
+        let first = super::super::hashing::with_blocks(0, |b| (b.as_ptr(), b.len()));
+        phc_hash(b"two").unwrap();
+        let second = super::super::hashing::with_blocks(0, |b| (b.as_ptr(), b.len()));
+        assert_eq!(first, second);
+        assert_eq!(first.1, 19_456);
+    }
 }

@@ -12,6 +12,7 @@ pub mod packages;
 pub mod passwords;
 pub mod requests;
 pub mod reviews;
+pub mod synthetic;
 
 use crate::clock::SharedClock;
 use crate::db::Db;

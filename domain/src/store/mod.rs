@@ -2,6 +2,7 @@
 //! transaction; nothing here decides business rules.
 
 pub mod audit;
+pub mod bulk;
 pub mod catalogs;
 pub mod groups;
 pub mod licenses;

@@ -68,6 +68,18 @@ async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEn
         }
     };
     assert_eq!(seats(&env).await.len(), 1, "the seat is taken");
+    // The package list's kept count of live assignments follows the delivery and the expiry.
+    let listed = |env: &TestEnv| {
+        let (ctx, admin) = (env.ctx.clone(), w.admin.clone());
+        async move {
+            domain::service::packages::list(&ctx, &admin, "Office", None, PageRequest::first())
+                .await
+                .unwrap()
+                .items[0]
+                .assignments
+        }
+    };
+    assert_eq!(listed(&env).await, 1);
 
     assert_eq!(
         run_at(&env, start + Duration::days(350))
@@ -110,6 +122,7 @@ async fn the_tutorial_package_reminds_once_then_expires_after_a_year(env: TestEn
         "membership withdrawn"
     );
     assert!(seats(&env).await.is_empty(), "the seat is free");
+    assert_eq!(listed(&env).await, 0, "the count followed the expiry");
     assert!(
         req::my_access(&env.ctx, &w.eric, MyAccessTab::Active, "")
             .await

@@ -12,6 +12,7 @@ mod packages;
 mod requests;
 mod security;
 mod sign_in;
+mod synthetic;
 
 /// The app's path for each notification link (`app::links::href`, which the domain cannot
 /// depend on): the e-mails the tests read link to them.

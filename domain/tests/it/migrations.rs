@@ -16,6 +16,7 @@ const SEED: &[&str] = &[
     "INSERT INTO request_approvers(request_id,stage_no,user_id,source) VALUES('r',1,'u','manager')",
     "INSERT INTO request_events(id,request_id,at,kind,text) VALUES('ev','r',0,'submitted','t')",
     "INSERT INTO access_package_assignments(id,package_id,policy_id,user_id,state,starts_at,created_at,updated_at) VALUES('a','p','x','u','delivered',0,0,0)",
+    "INSERT INTO access_package_assignments(id,package_id,policy_id,user_id,state,active_key,starts_at,created_at,updated_at) VALUES('a-live','p','x','u','delivered','p/u',0,0,0)",
     "INSERT INTO access_reviews(id,policy_id,package_id,period_no,starts_at,ends_at,remind_at,state,settings,created_at) VALUES('rv','x','p',1,0,1,0,'active','{}',0)",
     "INSERT INTO review_items(review_id,assignment_id,user_id,recommendation) VALUES('rv','a','u','approve')",
     "INSERT INTO review_reviewers(review_id,assignment_id,reviewer_id) VALUES('rv','a','u')",
@@ -62,8 +63,20 @@ async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
 
     MIGRATOR.run(db.pool()).await.unwrap();
     for table in REBUILT {
-        assert_eq!(count(&db, table).await, 1, "{table} kept its row");
+        let expected = if *table == "access_package_assignments" {
+            2
+        } else {
+            1
+        };
+        assert_eq!(count(&db, table).await, expected, "{table} kept its rows");
     }
+    // 0009 counted each package's live assignments (one of the two is live).
+    let live: i64 =
+        sqlx::query_scalar("SELECT live_assignments FROM access_packages WHERE id = 'p'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(live, 1);
     // A notification's link now names the place; the path it held is translated.
     let link: String = sqlx::query_scalar("SELECT link FROM notifications")
         .fetch_one(db.pool())

@@ -623,6 +623,96 @@ async fn every_response_carries_security_headers_and_pages_their_nonce(env: Test
     assert_eq!(headers["cache-control"], "no-store");
 }
 
+/// The bundle: its hashed names cached for a year, its brotli or gzip copy to a browser that
+/// takes it, no session looked up for it; pages compressed on the fly and never cached.
+async fn the_bundle_is_served_precompressed_and_cached_for_good(env: TestEnv) {
+    domain::service::demo::seed(&env.ctx).await.unwrap();
+    let site = std::env::temp_dir().join(format!(
+        "tessera-site-{}-{}",
+        std::process::id(),
+        env.ctx.db.backend().code()
+    ));
+    let pkg = site.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let wasm = "tessera.QnAd0kyx3uyPXOJ7KqnNBw.wasm";
+    let plain = "wasm bytes ".repeat(500);
+    std::fs::write(pkg.join(wasm), &plain).unwrap();
+    std::fs::write(pkg.join(format!("{wasm}.br")), "brotli copy").unwrap();
+    std::fs::write(pkg.join(format!("{wasm}.gz")), "gzip copy").unwrap();
+    std::fs::write(pkg.join("tessera.css"), "body {}").unwrap();
+    let mut config = config();
+    config.site_root = site.to_string_lossy().into_owned();
+    let mut ctx = env.ctx.clone();
+    ctx.sessions = config.session_limits;
+    let app = server::router(&config, ctx);
+    let asset = |path: &str, encoding: Option<&str>| {
+        let mut req = Request::get(path);
+        if let Some(e) = encoding {
+            req = req.header(header::ACCEPT_ENCODING, e);
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    let path = format!("/pkg/{wasm}");
+    for (accepts, body, encoding) in [
+        (Some("gzip, deflate, br"), "brotli copy", Some("br")),
+        (Some("gzip"), "gzip copy", Some("gzip")),
+        (None, plain.as_str(), None),
+    ] {
+        let (status, headers, got) = raw(&app, asset(&path, accepts)).await;
+        assert_eq!(status, StatusCode::OK, "{accepts:?}");
+        assert_eq!(got, body, "{accepts:?}");
+        assert_eq!(
+            headers
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accepts:?}"
+        );
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(
+            headers
+                .get_all(header::VARY)
+                .iter()
+                .any(|v| v.to_str().unwrap().contains("accept-encoding")),
+            "{headers:?}"
+        );
+        assert!(!headers.contains_key(header::SET_COOKIE));
+    }
+    let (status, headers, _) = raw(&app, asset("/pkg/tessera.css", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(
+        raw(&app, asset("/pkg/missing.js", None)).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let bytes = |req: Request<Body>| async {
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let body = axum::body::to_bytes(resp.into_body(), 4 * 1024 * 1024)
+            .await
+            .unwrap();
+        (status, headers, body)
+    };
+    let (_, plain_page, plain_body) = bytes(asset("/login", None)).await;
+    assert!(!plain_page.contains_key(header::CONTENT_ENCODING));
+    let (status, page, compressed) = bytes(asset("/login", Some("gzip"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(page[header::CACHE_CONTROL], "no-store");
+    assert_eq!(&compressed[..2], &[0x1f, 0x8b], "a gzip stream");
+    assert!(
+        compressed.len() * 2 < plain_body.len(),
+        "{} of {}",
+        compressed.len(),
+        plain_body.len()
+    );
+    std::fs::remove_dir_all(&site).unwrap();
+}
+
 /// Bad input never answers 500: malformed bodies 400, oversized ones 413.
 async fn malformed_and_oversized_bodies_are_refused_cleanly(env: TestEnv) {
     let app = app(&env).await;
@@ -751,6 +841,7 @@ on_both_databases!(
     sign_in_never_sends_anyone_to_another_site,
     cross_site_requests_are_refused_and_change_nothing,
     every_response_carries_security_headers_and_pages_their_nonce,
+    the_bundle_is_served_precompressed_and_cached_for_good,
     malformed_and_oversized_bodies_are_refused_cleanly,
     sign_in_attempts_are_limited_per_client_address,
     sessions_are_stored_hashed_and_cookies_are_secure_over_https,

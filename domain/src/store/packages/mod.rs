@@ -26,9 +26,10 @@ struct SummaryRow {
     updated_at: i64,
 }
 
-const SUMMARY_SELECT: &str = "SELECT p.id, p.name, p.description, p.catalog_id, c.name AS catalog_name, p.hidden,
+const SUMMARY_SELECT: &str =
+    "SELECT p.id, p.name, p.description, p.catalog_id, c.name AS catalog_name, p.hidden,
         (SELECT COUNT(*) FROM access_package_policies x WHERE x.package_id = p.id) AS policies,
-        (SELECT COUNT(*) FROM access_package_assignments a WHERE a.package_id = p.id AND a.active_key IS NOT NULL) AS assignments,
+        p.live_assignments AS assignments,
         p.updated_at
      FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id";
 
@@ -168,14 +169,38 @@ pub async fn delete(conn: &mut Conn, id: AccessPackageId) -> DomainResult<()> {
     Ok(())
 }
 
-/// Live assignments of the package (or of one policy).
+/// Live assignments of the package (its kept count).
 pub async fn active_assignments(conn: &mut Conn, id: AccessPackageId) -> DomainResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM access_package_assignments WHERE package_id = $1 AND active_key IS NOT NULL",
+    Ok(
+        sqlx::query_scalar("SELECT live_assignments FROM access_packages WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// Moves the package's count of live assignments by `by` (an assignment made live: 1).
+pub async fn count_live(conn: &mut Conn, id: AccessPackageId, by: i64) -> DomainResult<()> {
+    sqlx::query(
+        "UPDATE access_packages SET live_assignments = live_assignments + $2 WHERE id = $1",
     )
     .bind(id.to_string())
-    .fetch_one(&mut *conn)
-    .await?)
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Counts every package's live assignments again (after a bulk load).
+pub async fn recount_live(conn: &mut Conn) -> DomainResult<()> {
+    sqlx::query(
+        "UPDATE access_packages SET live_assignments = (
+            SELECT COUNT(*) FROM access_package_assignments a
+            WHERE a.package_id = access_packages.id AND a.active_key IS NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn policy_active_assignments(conn: &mut Conn, id: PolicyId) -> DomainResult<i64> {

@@ -44,6 +44,7 @@ pub async fn deliver(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
+    super::super::packages::count_live(conn, d.package, 1).await?;
     if !scheduled {
         grant(conn, id, d.package, d.user, now).await?;
     }
@@ -145,6 +146,13 @@ pub async fn end_assignment(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
+    sqlx::query(
+        "UPDATE access_packages SET live_assignments = live_assignments - 1
+         WHERE id = (SELECT package_id FROM access_package_assignments WHERE id = $1)",
+    )
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
     let mut revoked = 0;
     for role in ResourceRole::ALL.iter().copied() {
         revoked += sqlx::query(&format!(

@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn only_names_with_a_content_hash_are_cached_for_good() {
         assert!(is_hashed_asset("/pkg/tessera.QnAd0kyx3uyPXOJ7KqnNBw.wasm"));
-        assert!(is_hashed_asset("/pkg/tessera.a-b_cdefghijklmnopqrstu.js"));
+        assert!(is_hashed_asset("/pkg/tessera.a-b_cdefghijklmnopqrst.js"));
         assert!(!is_hashed_asset("/pkg/tessera.wasm"));
         assert!(!is_hashed_asset("/pkg/tessera.css"));
         assert!(!is_hashed_asset("/pkg/.QnAd0kyx3uyPXOJ7KqnNBw.wasm"));

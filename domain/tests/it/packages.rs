@@ -66,6 +66,10 @@ async fn live_assignment(
     .execute(env.ctx.db.pool())
     .await
     .unwrap();
+    // As delivery does: the package's kept count of live assignments moves with it.
+    store::packages::count_live(&mut *env.ctx.read().await.unwrap(), package, 1)
+        .await
+        .unwrap();
     if let Some(g) = grant_in {
         let mut conn = env.ctx.read().await.unwrap();
         groups::add_grant(
@@ -775,12 +779,13 @@ async fn assignments_block_deletion_and_follow_resource_roles(env: TestEnv) {
     );
     drop(conn);
 
-    // Once the assignment has ended, the package can go.
-    sqlx::query(
-        "UPDATE access_package_assignments SET state = 'expired', active_key = NULL WHERE id = $1",
+    // Once the assignment has ended (as expiry ends it), the package can go.
+    store::requests::end_assignment(
+        &mut *env.ctx.read().await.unwrap(),
+        assignment,
+        AssignmentState::Expired,
+        store::from_ms(0).unwrap(),
     )
-    .bind(assignment.to_string())
-    .execute(env.ctx.db.pool())
     .await
     .unwrap();
     pkg::delete(&env.ctx, &admin, id).await.unwrap();

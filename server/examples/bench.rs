@@ -467,11 +467,8 @@ async fn first_visit_bytes(http: &Http, base: &str, cookie: &str) -> (u64, Vec<(
         if name.is_empty() || !seen.insert(name.clone()) {
             continue;
         }
-        let mut names = vec![name.clone()];
-        if name.ends_with(".js") {
-            names.push(name.replace(".js", ".wasm").replace("tessera.", "tessera."));
-        }
-        for n in names {
+        // The wasm file is not named on the page (the script imports it): found below.
+        for n in [name] {
             let mut req = get(base, &format!("/pkg/{n}"), None);
             req.headers_mut()
                 .insert(header::ACCEPT_ENCODING, "br, gzip".parse().unwrap());

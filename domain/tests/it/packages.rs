@@ -67,7 +67,7 @@ async fn live_assignment(
     .await
     .unwrap();
     // As delivery does: the package's kept count of live assignments moves with it.
-    store::packages::count_live(&mut *env.ctx.read().await.unwrap(), package, 1)
+    store::packages::count_live(&mut env.ctx.read().await.unwrap(), package, 1)
         .await
         .unwrap();
     if let Some(g) = grant_in {
@@ -781,7 +781,7 @@ async fn assignments_block_deletion_and_follow_resource_roles(env: TestEnv) {
 
     // Once the assignment has ended (as expiry ends it), the package can go.
     store::requests::end_assignment(
-        &mut *env.ctx.read().await.unwrap(),
+        &mut env.ctx.read().await.unwrap(),
         assignment,
         AssignmentState::Expired,
         store::from_ms(0).unwrap(),

@@ -54,6 +54,19 @@ ENVIRONMENT:
     RUST_LOG                        log filter (default info)
 ";
 
+/// A domain error as one line for the terminal: each field's message (`{prefix}field: message`,
+/// joined by "; ") when the input was refused, else the error itself.
+pub fn error_line(e: domain::DomainError, prefix: &str) -> String {
+    match e {
+        domain::DomainError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{prefix}{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => format!("{other:?}"),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Serve,
@@ -177,14 +190,7 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         "jobs run" => Ok(Command::JobsRun { at }),
         "audit verify" => Ok(Command::AuditVerify),
         "seed-synthetic" => {
-            shape.check().map_err(|e| match e {
-                domain::DomainError::Invalid(fields) => fields
-                    .iter()
-                    .map(|f| format!("--{}: {}", f.field, f.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => format!("{other:?}"),
-            })?;
+            shape.check().map_err(|e| error_line(e, "--"))?;
             Ok(Command::SeedSynthetic(shape))
         }
         "admin create" => {

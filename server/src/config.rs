@@ -145,14 +145,7 @@ impl Config {
                     ca_pem.as_deref(),
                     app::links::href,
                 )
-                .map_err(|e| match e {
-                    domain::DomainError::Invalid(fields) => fields
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    other => format!("{other:?}"),
-                })
+                .map_err(|e| crate::cli::error_line(e, ""))
             })
             .transpose()
     }

@@ -22,6 +22,22 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The database for a one-off command (migrated; never the demo's seed).
+async fn open(
+    config: Config,
+    clock: domain::clock::SharedClock,
+) -> Result<domain::service::Ctx, String> {
+    server::prepare(
+        &Config {
+            demo: false,
+            ..config
+        },
+        clock,
+    )
+    .await
+    .map_err(|e| format!("cannot open the database: {e:?}"))
+}
+
 async fn run() -> Result<(), String> {
     let mut config = Config::from_env()?;
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,15 +59,7 @@ async fn run() -> Result<(), String> {
             Ok(())
         }
         Command::AdminCreate { email, name } => {
-            let ctx = server::prepare(
-                &Config {
-                    demo: false,
-                    ..config
-                },
-                clock,
-            )
-            .await
-            .map_err(|e| format!("cannot open the database: {e:?}"))?;
+            let ctx = open(config, clock).await?;
             let password = match std::env::var("TESSERA_ADMIN_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
                 _ => prompt_password()?,
@@ -62,12 +70,7 @@ async fn run() -> Result<(), String> {
                     println!("{email} is a Global Administrator and can sign in.");
                     Ok(())
                 }
-                Err(domain::DomainError::Invalid(fields)) => Err(fields
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")),
-                Err(e) => Err(format!("{e:?}")),
+                Err(e) => Err(cli::error_line(e, "")),
             }
         }
         Command::JobsRun { at } => {
@@ -76,15 +79,7 @@ async fn run() -> Result<(), String> {
                 Some(at) => Arc::new(domain::clock::ManualClock::new(at)),
                 None => clock,
             };
-            let ctx = server::prepare(
-                &Config {
-                    demo: false,
-                    ..config
-                },
-                clock,
-            )
-            .await
-            .map_err(|e| format!("cannot open the database: {e:?}"))?;
+            let ctx = open(config, clock).await?;
             println!(
                 "Running the jobs due at {}{}",
                 ctx.clock.now().to_rfc3339(),
@@ -113,15 +108,7 @@ async fn run() -> Result<(), String> {
             }
         }
         Command::AuditVerify => {
-            let ctx = server::prepare(
-                &Config {
-                    demo: false,
-                    ..config
-                },
-                clock,
-            )
-            .await
-            .map_err(|e| format!("cannot open the database: {e:?}"))?;
+            let ctx = open(config, clock).await?;
             match domain::service::audit::verify_chain(&ctx)
                 .await
                 .map_err(|e| format!("{e:?}"))?
@@ -136,15 +123,7 @@ async fn run() -> Result<(), String> {
             }
         }
         Command::SeedSynthetic(shape) => {
-            let ctx = server::prepare(
-                &Config {
-                    demo: false,
-                    ..config
-                },
-                clock,
-            )
-            .await
-            .map_err(|e| format!("cannot open the database: {e:?}"))?;
+            let ctx = open(config, clock).await?;
             let started = std::time::Instant::now();
             let progress = |what: &str| eprintln!("[seed] {what} …");
             let seeded = domain::service::synthetic::seed(&ctx, &shape, &progress)

@@ -11,18 +11,17 @@ impl JobItem for DueStage {
 /// A stage nobody decided in time: the request ends as expired ("no approver action
 /// taken"); the requestor and the stage's approvers are told.
 pub(super) async fn expire_request(
-    ctx: &Ctx,
+    tx: &mut Conn,
     s: &DueStage,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let mut tx = item_tx(ctx, "request_deadline", &s.request.to_string()).await?;
-    let r = requests::get(&mut tx, s.request).await?;
+    let r = requests::get(&mut *tx, s.request).await?;
     let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
     let legal =
         Lifecycle::of(r.state, r.stage_no, of).is_some_and(|l| l.after(Step::Expire).is_ok());
     if !legal
         || r.stage_no != s.stage_no
-        || !store::expire_stage(&mut tx, s.request, s.stage_no, now).await?
+        || !store::expire_stage(&mut *tx, s.request, s.stage_no, now).await?
     {
         return Ok(false);
     }
@@ -32,7 +31,7 @@ pub(super) async fn expire_request(
         when(s.due_at)
     );
     requests::set_state(
-        &mut tx,
+        &mut *tx,
         s.request,
         RequestState::Expired,
         s.stage_no,
@@ -40,11 +39,11 @@ pub(super) async fn expire_request(
         now,
     )
     .await?;
-    requests::event(&mut tx, s.request, "expired", None, &reason, now).await?;
-    let package = store::package_name(&mut tx, r.package).await?;
-    let requestor = users::summary(&mut tx, r.requestor).await?;
+    requests::event(&mut *tx, s.request, "expired", None, &reason, now).await?;
+    let package = store::package_name(&mut *tx, r.package).await?;
+    let requestor = users::summary(&mut *tx, r.requestor).await?;
     notify(
-        &mut tx,
+        &mut *tx,
         NewNotification {
             user: r.requestor,
             kind: NotificationKind::Expired,
@@ -59,9 +58,9 @@ pub(super) async fn expire_request(
         now,
     )
     .await?;
-    for approver in store::stage_approvers(&mut tx, s.request, s.stage_no).await? {
+    for approver in store::stage_approvers(&mut *tx, s.request, s.stage_no).await? {
         notify(
-            &mut tx,
+            &mut *tx,
             NewNotification {
                 user: approver,
                 kind: NotificationKind::RequestExpired,
@@ -79,7 +78,7 @@ pub(super) async fn expire_request(
         .await?;
     }
     audit::record(
-        &mut tx,
+        &mut *tx,
         NewEvent::new(
             now,
             None,
@@ -95,28 +94,25 @@ pub(super) async fn expire_request(
         .after(json!({"state": "expired", "package": package, "user": requestor.email})),
     )
     .await?;
-    crate::service::commit(tx).await?;
     Ok(true)
 }
 
 /// The forward day: the stage's alternate approvers may decide too, and are told; the
 /// primary approvers keep their say.
 pub(super) async fn forward_stage(
-    ctx: &Ctx,
+    tx: &mut Conn,
     s: &DueStage,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let mut tx = item_tx(ctx, "request_forward", &s.request.to_string()).await?;
-    if !store::mark_stage(&mut tx, s.request, s.stage_no, "forwarded_at", now).await? {
+    if !store::mark_stage(&mut *tx, s.request, s.stage_no, "forwarded_at", now).await? {
         return Ok(false);
     }
-    let r = requests::get(&mut tx, s.request).await?;
+    let r = requests::get(&mut *tx, s.request).await?;
     let Some(forward) = r
         .stages
         .get((s.stage_no as usize).saturating_sub(1))
         .and_then(|stage| stage.forward.clone())
     else {
-        crate::service::commit(tx).await?;
         return Ok(false);
     };
     let mut alternates = Vec::new();
@@ -124,25 +120,25 @@ pub(super) async fn forward_stage(
         match p.kind {
             PrincipalKind::User => alternates.push(UserId(p.id)),
             PrincipalKind::Group => {
-                alternates.extend(requests::group_member_ids(&mut tx, GroupId(p.id), 500).await?)
+                alternates.extend(requests::group_member_ids(&mut *tx, GroupId(p.id), 500).await?)
             }
         }
     }
     alternates.retain(|u| *u != r.requestor);
     alternates.sort();
     alternates.dedup();
-    requests::add_approvers(&mut tx, s.request, s.stage_no, &alternates, "alternate").await?;
+    requests::add_approvers(&mut *tx, s.request, s.stage_no, &alternates, "alternate").await?;
     let text = format!(
         "Forwarded to {} alternate approver(s); decide by {}",
         alternates.len(),
         when(s.due_at)
     );
-    requests::event(&mut tx, s.request, "forwarded", None, &text, now).await?;
-    let package = store::package_name(&mut tx, r.package).await?;
-    let requestor = users::summary(&mut tx, r.requestor).await?;
+    requests::event(&mut *tx, s.request, "forwarded", None, &text, now).await?;
+    let package = store::package_name(&mut *tx, r.package).await?;
+    let requestor = users::summary(&mut *tx, r.requestor).await?;
     for user in &alternates {
         notify(
-        &mut tx,
+        &mut *tx,
         NewNotification {
             user: *user,
             kind: NotificationKind::Forwarded,
@@ -160,7 +156,7 @@ pub(super) async fn forward_stage(
         .await?;
     }
     audit::record(
-        &mut tx,
+        &mut *tx,
         NewEvent::new(
             now,
             None,
@@ -175,26 +171,24 @@ pub(super) async fn forward_stage(
         .after(json!({"stage": s.stage_no, "alternates": alternates.len()})),
     )
     .await?;
-    crate::service::commit(tx).await?;
     Ok(true)
 }
 
 /// Halfway through a stage, its approvers are reminded once.
 pub(super) async fn remind_approvers(
-    ctx: &Ctx,
+    tx: &mut Conn,
     s: &DueStage,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let mut tx = item_tx(ctx, "request_reminder", &s.request.to_string()).await?;
-    if !store::mark_stage(&mut tx, s.request, s.stage_no, "reminded_at", now).await? {
+    if !store::mark_stage(&mut *tx, s.request, s.stage_no, "reminded_at", now).await? {
         return Ok(false);
     }
-    let r = requests::get(&mut tx, s.request).await?;
-    let package = store::package_name(&mut tx, r.package).await?;
-    let requestor = users::summary(&mut tx, r.requestor).await?;
-    for approver in store::stage_approvers(&mut tx, s.request, s.stage_no).await? {
+    let r = requests::get(&mut *tx, s.request).await?;
+    let package = store::package_name(&mut *tx, r.package).await?;
+    let requestor = users::summary(&mut *tx, r.requestor).await?;
+    for approver in store::stage_approvers(&mut *tx, s.request, s.stage_no).await? {
         notify(
-        &mut tx,
+        &mut *tx,
         NewNotification {
             user: approver,
             kind: NotificationKind::ApprovalReminder,
@@ -211,6 +205,5 @@ pub(super) async fn remind_approvers(
     )
         .await?;
     }
-    crate::service::commit(tx).await?;
     Ok(true)
 }

@@ -11,17 +11,16 @@ impl JobItem for DueStart {
 /// The start of a scheduled assignment: it becomes delivered, its grants are given, and
 /// the person is told. `false` when another run started it first.
 pub(super) async fn start_assignment(
-    ctx: &Ctx,
+    tx: &mut Conn,
     a: &DueStart,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let mut tx = item_tx(ctx, "assignment_start", &a.id.to_string()).await?;
-    if !requests::start_scheduled(&mut tx, a.id, a.package, a.user, now).await? {
+    if !requests::start_scheduled(&mut *tx, a.id, a.package, a.user, now).await? {
         return Ok(false);
     }
-    let name = store::package_name(&mut tx, a.package).await?;
+    let name = store::package_name(&mut *tx, a.package).await?;
     notify(
-        &mut tx,
+        &mut *tx,
         NewNotification {
             user: a.user,
             kind: NotificationKind::Delivered,
@@ -34,7 +33,7 @@ pub(super) async fn start_assignment(
     )
     .await?;
     audit::record(
-        &mut tx,
+        &mut *tx,
         NewEvent::new(
             now,
             None,
@@ -46,7 +45,6 @@ pub(super) async fn start_assignment(
         .after(json!({"assignment": a.id.to_string(), "user": a.user.to_string()})),
     )
     .await?;
-    crate::service::commit(tx).await?;
     Ok(true)
 }
 
@@ -59,20 +57,19 @@ impl JobItem for DueAssignment {
 /// The end of an assignment: its grants are withdrawn (other grants stay), its seats free,
 /// and the person is told.
 pub(super) async fn expire_assignment(
-    ctx: &Ctx,
+    tx: &mut Conn,
     a: &DueAssignment,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let mut tx = item_tx(ctx, "assignment_expiry", &a.id.to_string()).await?;
     let Some(revoked) =
-        requests::end_assignment(&mut tx, a.id, AssignmentState::Expired, now).await?
+        requests::end_assignment(&mut *tx, a.id, AssignmentState::Expired, now).await?
     else {
         return Ok(false);
     };
-    let package = store::package_name(&mut tx, a.package).await?;
-    let who = users::summary(&mut tx, a.user).await?;
+    let package = store::package_name(&mut *tx, a.package).await?;
+    let who = users::summary(&mut *tx, a.user).await?;
     notify(
-        &mut tx,
+        &mut *tx,
         NewNotification {
             user: a.user,
             kind: NotificationKind::AccessEnded,
@@ -88,7 +85,7 @@ pub(super) async fn expire_assignment(
     )
     .await?;
     audit::record(
-        &mut tx,
+        &mut *tx,
         NewEvent::new(
             now,
             None,
@@ -101,27 +98,25 @@ pub(super) async fn expire_assignment(
         .after(json!({"state": "expired", "grants_withdrawn": revoked})),
     )
     .await?;
-    crate::service::commit(tx).await?;
     Ok(true)
 }
 
 /// 14 days and 1 day before the end, the person is reminded (with the way to extend when
 /// the policy allows it).
 pub(super) async fn remind_expiring(
-    ctx: &Ctx,
+    tx: &mut Conn,
     a: &DueAssignment,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let Some(reminder) = expiry_reminder_due(a.ends_at, a.reminders_sent, now) else {
         return Ok(false);
     };
-    let mut tx = item_tx(ctx, "assignment_reminder", &a.id.to_string()).await?;
-    if !store::mark_reminded(&mut tx, a.id, a.reminders_sent, reminder.level()).await? {
+    if !store::mark_reminded(&mut *tx, a.id, a.reminders_sent, reminder.level()).await? {
         return Ok(false);
     }
-    let package = store::package_name(&mut tx, a.package).await?;
+    let package = store::package_name(&mut *tx, a.package).await?;
     let extendable = match a.policy {
-        Some(p) => packages::policy(&mut tx, p)
+        Some(p) => packages::policy(&mut *tx, p)
             .await
             .map(|p| p.spec.extension.is_some())
             .unwrap_or(false),
@@ -143,7 +138,7 @@ pub(super) async fn remind_expiring(
         )
     };
     notify(
-        &mut tx,
+        &mut *tx,
         NewNotification {
             user: a.user,
             kind: NotificationKind::Expiring,
@@ -155,6 +150,5 @@ pub(super) async fn remind_expiring(
         now,
     )
     .await?;
-    crate::service::commit(tx).await?;
     Ok(true)
 }

@@ -3,9 +3,10 @@
 //!
 //! Every transition is a guarded update (`… WHERE decision IS NULL`, `… AND reminders_sent =
 //! n`, a claimed email), so running a tick twice, or on two instances at once, makes each
-//! happen once. Work goes in bounded batches, each item in its own transaction; an item that
-//! fails is recorded in `job_failures`, skipped until its backoff ends, and never stops the
-//! others.
+//! happen once. Work goes in bounded batches, each batch in one transaction (one commit for
+//! up to `BATCH` items, not one each); when any item of a batch fails, the batch is undone and
+//! its items are worked again one transaction each, so an item that fails is recorded in
+//! `job_failures`, skipped until its backoff ends, and never stops the others.
 
 pub mod mail;
 
@@ -131,7 +132,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::overdue_stages(c, now, BATCH)),
-        |ctx, s| Box::pin(expire_request(ctx, s, now)),
+        |tx, s| Box::pin(expire_request(tx, s, now)),
     )
     .await;
     report.requests_forwarded += drain(
@@ -141,7 +142,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::stages_to_forward(c, now, BATCH)),
-        |ctx, s| Box::pin(forward_stage(ctx, s, now)),
+        |tx, s| Box::pin(forward_stage(tx, s, now)),
     )
     .await;
     report.approvers_reminded += drain(
@@ -151,7 +152,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::stages_to_remind(c, now, BATCH)),
-        |ctx, s| Box::pin(remind_approvers(ctx, s, now)),
+        |tx, s| Box::pin(remind_approvers(tx, s, now)),
     )
     .await;
     report.assignments_expired += drain(
@@ -161,7 +162,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::ended_assignments(c, now, BATCH)),
-        |ctx, a| Box::pin(expire_assignment(ctx, a, now)),
+        |tx, a| Box::pin(expire_assignment(tx, a, now)),
     )
     .await;
     report.scheduled_started += drain(
@@ -171,7 +172,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::due_scheduled(c, now, BATCH)),
-        |ctx, a| Box::pin(start_assignment(ctx, a, now)),
+        |tx, a| Box::pin(start_assignment(tx, a, now)),
     )
     .await;
     for reminder in [ExpiryReminder::OneDay, ExpiryReminder::FourteenDays] {
@@ -190,7 +191,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
                     BATCH,
                 ))
             },
-            |ctx, a| Box::pin(remind_expiring(ctx, a, now)),
+            |tx, a| Box::pin(remind_expiring(tx, a, now)),
         )
         .await;
     }
@@ -217,9 +218,9 @@ trait JobItem {
 
 type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
-/// One job, up to `batches` batches: each finds due items and works each in its own
-/// transaction, recording failures; it stops early once a batch is short or changed nothing.
-/// Returns how many items changed something.
+/// One job, up to `batches` batches: each finds due items and works them (see `batch`); it
+/// stops early once a batch is short or changed nothing. Returns how many items changed
+/// something.
 async fn drain<T: JobItem + Send + Sync + 'static>(
     ctx: &Ctx,
     report: &mut JobReport,
@@ -227,7 +228,7 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
     now: DateTime<Utc>,
     batches: u32,
     find: impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
-    work: impl for<'a> Fn(&'a Ctx, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+    work: impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
 ) -> u64 {
     let mut total = 0;
     for _ in 0..batches {
@@ -240,15 +241,16 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
     total
 }
 
-/// One batch of one job. Returns how many items changed something and whether a full batch
-/// was found.
+/// One batch of one job: all its items in one transaction; if any fails, that transaction is
+/// undone and each item is worked alone, a failure recorded against its item. Returns how
+/// many items changed something and whether a full batch was found.
 async fn batch<T: JobItem + Send + Sync + 'static>(
     ctx: &Ctx,
     report: &mut JobReport,
     job: &str,
     now: DateTime<Utc>,
     find: &impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
-    work: &impl for<'a> Fn(&'a Ctx, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+    work: &impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
 ) -> (u64, bool) {
     let items = match ctx.read().await {
         Ok(mut conn) => find(&mut conn).await,
@@ -264,9 +266,15 @@ async fn batch<T: JobItem + Send + Sync + 'static>(
         }
     };
     let full = items.len() as i64 >= BATCH;
+    match together(ctx, job, &items, work).await {
+        Ok(changed) => return (changed, full && changed > 0),
+        Err(e) => {
+            tracing::info!(job, error = %e, "a batch failed; its items are worked one by one")
+        }
+    }
     let mut changed = 0;
     for item in &items {
-        match work(ctx, item).await {
+        match alone(ctx, job, item, work).await {
             Ok(true) => changed += 1,
             Ok(false) => {}
             Err(e) => {
@@ -299,11 +307,40 @@ async fn batch<T: JobItem + Send + Sync + 'static>(
     (changed, full && changed > 0)
 }
 
-/// Starts a write transaction for one item; clears its earlier failure inside it.
-async fn item_tx(ctx: &Ctx, job: &str, item: &str) -> DomainResult<crate::db::Tx> {
+/// Every item of a batch in one transaction (each item's earlier failure cleared in it).
+async fn together<T: JobItem>(
+    ctx: &Ctx,
+    job: &str,
+    items: &[T],
+    work: &impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+) -> DomainResult<u64> {
+    if items.is_empty() {
+        return Ok(0);
+    }
     let mut tx = ctx.db.begin().await?;
-    store::clear_failure(&mut tx, job, item).await?;
-    Ok(tx)
+    let mut changed = 0;
+    for item in items {
+        store::clear_failure(&mut *tx, job, &item.key()).await?;
+        if work(&mut *tx, item).await? {
+            changed += 1;
+        }
+    }
+    crate::service::commit(tx).await?;
+    Ok(changed)
+}
+
+/// One item in its own transaction (its earlier failure cleared in it).
+async fn alone<T: JobItem>(
+    ctx: &Ctx,
+    job: &str,
+    item: &T,
+    work: &impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+) -> DomainResult<bool> {
+    let mut tx = ctx.db.begin().await?;
+    store::clear_failure(&mut *tx, job, &item.key()).await?;
+    let changed = work(&mut *tx, item).await?;
+    crate::service::commit(tx).await?;
+    Ok(changed)
 }
 
 fn when(at: DateTime<Utc>) -> String {

@@ -302,6 +302,113 @@ async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
     );
 }
 
+/// A job works its batch in one transaction; one item that fails does not hold back the
+/// others: they are done, the failure is recorded against its item, and a later run retries
+/// it (and clears the record).
+async fn one_failing_item_leaves_the_rest_of_its_batch_done(env: TestEnv) {
+    let w = world(&env).await;
+    let short = package_with_fallback(&env, &w, "Printers", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+        p.expiry_kind = ExpiryKind::Days;
+        p.expiry_days = "20".into();
+    })
+    .await;
+    let start = env.clock.now();
+    let mut people = Vec::new();
+    for i in 0..5 {
+        let p = person(
+            &env,
+            &w.admin,
+            &format!("p{i}@woodgrove.example"),
+            "maria@woodgrove.example",
+        )
+        .await;
+        req::submit_request(&env.ctx, &p, short, &RequestForm::default())
+            .await
+            .unwrap();
+        people.push(p);
+    }
+    // The database refuses any notification for one person: a fault of one item.
+    let victim = people[2].user_id.to_string();
+    let statements = match env.ctx.db.backend() {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON notifications WHEN NEW.user_id = '{victim}'
+             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+        )],
+        Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN
+                 IF NEW.user_id = '{victim}' THEN RAISE EXCEPTION 'refused for the test'; END IF;
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION refuse_one()".into(),
+        ],
+    };
+    let run_sql = |sql: Vec<String>| async {
+        let mut conn = env.ctx.db.writer().await.unwrap();
+        for s in sql {
+            sqlx::query(&s).execute(&mut *conn).await.unwrap();
+        }
+    };
+    run_sql(statements).await;
+    let live = |who: usize| {
+        let (ctx, actor) = (env.ctx.clone(), people[who].clone());
+        async move {
+            req::my_access(&ctx, &actor, MyAccessTab::Active, "")
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let failures = || async {
+        let mut conn = env.ctx.read().await.unwrap();
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM job_failures WHERE job = 'assignment_expiry'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+    };
+
+    env.clock.set(start + Duration::days(20));
+    let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;
+    assert_eq!(report.assignments_expired, 4, "{report:?}");
+    assert_eq!(report.failures.len(), 1, "{report:?}");
+    assert!(
+        report.failures[0].starts_with("assignment_expiry ")
+            && report.failures[0].contains("(attempt 1)"),
+        "{report:?}"
+    );
+    assert_eq!(live(2).await, 1, "the failed item is left as it was");
+    for other in [0, 1, 3, 4] {
+        assert_eq!(live(other).await, 0);
+    }
+    assert_eq!(failures().await, 1);
+
+    // Mended, and past its backoff: the next run does it and clears the record.
+    run_sql(vec!["DROP TRIGGER refuse_one".to_owned()]
+        .into_iter()
+        .map(|s| match env.ctx.db.backend() {
+            Backend::Sqlite => s,
+            Backend::Postgres => format!("{s} ON notifications"),
+        })
+        .collect())
+    .await;
+    env.clock.set(start + Duration::days(21));
+    let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;
+    assert_eq!(report.assignments_expired, 1, "{report:?}");
+    assert!(report.failures.is_empty(), "{report:?}");
+    assert_eq!(live(2).await, 0);
+    assert_eq!(failures().await, 0);
+    let t = titles(&env, &people[2]).await;
+    assert_eq!(count(&t, "Access has ended: Printers"), 1);
+    assert!(matches!(
+        audit_log::verify_chain(&env.ctx).await.unwrap(),
+        ChainCheck::Intact { .. }
+    ));
+}
+
 /// Two runs at the same instant on one database (as two server instances would) make each
 /// transition and each notification once.
 async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
@@ -1181,6 +1288,7 @@ on_both_databases!(
     an_undecided_request_expires_after_its_deadline,
     alternates_get_the_request_on_the_forward_day,
     two_concurrent_runs_do_each_thing_once,
+    one_failing_item_leaves_the_rest_of_its_batch_done,
     the_audit_log_filters_exports_and_shows_tampering,
     every_email_goes_out_once_and_a_failed_send_is_retried,
 );

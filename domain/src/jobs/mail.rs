@@ -156,6 +156,8 @@ impl Mailer {
             builder = builder.credentials(Credentials::new(user, password));
         }
         Ok(Self {
+            // Pooled (lettre's `pool` feature): one connection carries message after message
+            // instead of a connection, greeting and TLS handshake each.
             transport: builder.build(),
             from,
             base_url: base_url.trim_end_matches('/').to_owned(),

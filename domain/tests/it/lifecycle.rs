@@ -387,13 +387,15 @@ async fn one_failing_item_leaves_the_rest_of_its_batch_done(env: TestEnv) {
     assert_eq!(failures().await, 1);
 
     // Mended, and past its backoff: the next run does it and clears the record.
-    run_sql(vec!["DROP TRIGGER refuse_one".to_owned()]
-        .into_iter()
-        .map(|s| match env.ctx.db.backend() {
-            Backend::Sqlite => s,
-            Backend::Postgres => format!("{s} ON notifications"),
-        })
-        .collect())
+    run_sql(
+        vec!["DROP TRIGGER refuse_one".to_owned()]
+            .into_iter()
+            .map(|s| match env.ctx.db.backend() {
+                Backend::Sqlite => s,
+                Backend::Postgres => format!("{s} ON notifications"),
+            })
+            .collect(),
+    )
     .await;
     env.clock.set(start + Duration::days(21));
     let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;

@@ -134,8 +134,10 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
             middleware::security_headers,
         ))
         // Pages and answers compressed on the fly (the bundle has its precompressed copies,
-        // which this leaves alone).
-        .layer(tower_http::compression::CompressionLayer::new())
+        // which this leaves alone): gzip. Not brotli: at its default level (its best, 11) it
+        // took the largest share of a page's CPU time, and it keeps megabytes of window per
+        // response in flight (measured in docs/BENCHMARKS.md).
+        .layer(tower_http::compression::CompressionLayer::new().no_br())
         .layer(axum::middleware::from_fn(middleware::request_id))
         // Over the limit: 413 before anything reads the body.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(

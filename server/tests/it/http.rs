@@ -699,6 +699,9 @@ async fn the_bundle_is_served_precompressed_and_cached_for_good(env: TestEnv) {
     };
     let (_, plain_page, plain_body) = bytes(asset("/login", None)).await;
     assert!(!plain_page.contains_key(header::CONTENT_ENCODING));
+    // As Chromium asks: pages come as gzip; brotli is only for the precompressed bundle.
+    let (_, chromium, _) = bytes(asset("/login", Some("gzip, deflate, br, zstd"))).await;
+    assert_eq!(chromium[header::CONTENT_ENCODING], "gzip");
     let (status, page, compressed) = bytes(asset("/login", Some("gzip"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page[header::CONTENT_ENCODING], "gzip");

@@ -9,4 +9,12 @@ pub fn hydrate() {
         let _ = leptos::prelude::window().location().set_href(location);
     });
     leptos::mount::hydrate_body(app::App);
+    // When the page became interactive (milliseconds since navigation began), for the
+    // benchmark's time to interactive and for tests that wait for hydration.
+    if let Some(window) = web_sys::window() {
+        let at = window.performance().map_or(0.0, |p| p.now());
+        if let Some(root) = window.document().and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("data-hydrated", &format!("{at:.0}"));
+        }
+    }
 }

@@ -29,6 +29,13 @@ if [[ ${BUILD} -eq 1 ]]; then
     echo "==> [bench] cargo build --release -p tessera --example bench"
     cargo build --release -p tessera --example bench
 fi
+# A real SMTP server that accepts and drops every message, for the scheduler's e-mail.
+if tessera_setup_smtp; then
+    "${TESSERA_SMTP_PYTHON}" -m aiosmtpd -n -l 127.0.0.1:2526 -c aiosmtpd.handlers.Sink &
+    SINK=$!
+    trap 'kill ${SINK} 2>/dev/null || true' EXIT
+    export TESSERA_BENCH_SMTP_URL=smtp://127.0.0.1:2526
+fi
 OUT="docs/benchmarks/${DB}-${USERS}.json"
 echo "==> [bench] running (results in ${OUT})"
 "${CARGO_TARGET_DIR:-target}/release/examples/bench" "${ARGS[@]}" --out "${OUT}"

@@ -320,8 +320,8 @@ async fn together<T: JobItem>(
     let mut tx = ctx.db.begin().await?;
     let mut changed = 0;
     for item in items {
-        store::clear_failure(&mut *tx, job, &item.key()).await?;
-        if work(&mut *tx, item).await? {
+        store::clear_failure(&mut tx, job, &item.key()).await?;
+        if work(&mut tx, item).await? {
             changed += 1;
         }
     }
@@ -337,8 +337,8 @@ async fn alone<T: JobItem>(
     work: &impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
 ) -> DomainResult<bool> {
     let mut tx = ctx.db.begin().await?;
-    store::clear_failure(&mut *tx, job, &item.key()).await?;
-    let changed = work(&mut *tx, item).await?;
+    store::clear_failure(&mut tx, job, &item.key()).await?;
+    let changed = work(&mut tx, item).await?;
     crate::service::commit(tx).await?;
     Ok(changed)
 }

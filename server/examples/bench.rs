@@ -823,18 +823,18 @@ async fn main() {
 
     let added = count_requests(&pool).await - requests_before;
     let grown = database_bytes(&pool, &a.db).await - size_before;
+    let per_request = if added > 0 {
+        grown as f64 / added as f64
+    } else {
+        0.0
+    };
     report.insert(
         "storage".into(),
-        json!({"requests_added": added, "bytes_added": grown, "bytes_per_request": if added > 0 { grown as f64 / added as f64 } else { 0.0 }}),
+        json!({"requests_added": added, "bytes_added": grown, "bytes_per_request": per_request}),
     );
     eprintln!(
-        "[bench] {added} requests added {:.1} MB: {:.0} bytes each (with their approvals, assignments, grants, notifications and audit)",
+        "[bench] {added} requests added {:.1} MB: {per_request:.0} bytes each (with their approvals, assignments, grants, notifications and audit)",
         grown as f64 / 1e6,
-        if added > 0 {
-            grown as f64 / added as f64
-        } else {
-            0.0
-        }
     );
 
     // A burst of 200 parallel sign-ins.
@@ -924,11 +924,15 @@ async fn main() {
         );
     }
     report.insert("scenarios".into(), serde_json::to_value(&all).unwrap());
-    let json = Value::Object(report.clone());
-    println!("{}", serde_json::to_string_pretty(&json).unwrap());
-    if let Some(out) = &a.out {
-        std::fs::write(out, serde_json::to_string_pretty(&json).unwrap()).unwrap();
-    }
+    let save = |report: &serde_json::Map<String, Value>| {
+        let text = serde_json::to_string_pretty(report).unwrap();
+        if let Some(out) = &a.out {
+            std::fs::write(out, &text).unwrap();
+        }
+        text
+    };
+    // Saved now, and again with the scheduler's figures, so a run cut short keeps these.
+    println!("{}", save(&report));
     drop(server);
 
     // The scheduler over the whole organisation, through `tessera jobs run --at`: first the
@@ -964,13 +968,7 @@ async fn main() {
         scheduler.push(json!({"run": label, "seconds": seconds, "ok": out.status.success(), "email": smtp.is_some(), "report": lines}));
     }
     report.insert("scheduler".into(), json!(scheduler));
-    if let Some(out) = &a.out {
-        std::fs::write(
-            out,
-            serde_json::to_string_pretty(&Value::Object(report.clone())).unwrap(),
-        )
-        .unwrap();
-    }
+    save(&report);
 
     pool.close().await;
     drop_database(&a, &url).await;

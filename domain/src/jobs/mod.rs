@@ -329,18 +329,14 @@ async fn together<T: JobItem>(
     Ok(changed)
 }
 
-/// One item in its own transaction (its earlier failure cleared in it).
+/// One item in its own transaction: a batch of one.
 async fn alone<T: JobItem>(
     ctx: &Ctx,
     job: &str,
     item: &T,
     work: &impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
 ) -> DomainResult<bool> {
-    let mut tx = ctx.db.begin().await?;
-    store::clear_failure(&mut tx, job, &item.key()).await?;
-    let changed = work(&mut tx, item).await?;
-    crate::service::commit(tx).await?;
-    Ok(changed)
+    Ok(together(ctx, job, std::slice::from_ref(item), work).await? > 0)
 }
 
 fn when(at: DateTime<Utc>) -> String {

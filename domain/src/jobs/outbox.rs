@@ -46,25 +46,11 @@ pub(super) async fn send_emails(
         }
         let mut tx = ctx.db.begin().await?;
         for (id, result) in &results {
-            let result = match result {
-                Outcome::Sent => EmailResult::Sent,
-                Outcome::Stale => EmailResult::Stale,
-                Outcome::Retry(at, e) => EmailResult::Retry(*at, e),
-                Outcome::Failed(e) => EmailResult::Failed(e),
-            };
             notifications::email_done(&mut tx, id, result, now).await?;
         }
         crate::service::commit(tx).await?;
     }
     Ok(full && progressed)
-}
-
-/// How sending one email ended (an owned [`EmailResult`]).
-enum Outcome {
-    Sent,
-    Stale,
-    Retry(DateTime<Utc>, String),
-    Failed(String),
 }
 
 /// Sends one claimed email, or finds it too old to send; counts it in the report.
@@ -73,13 +59,13 @@ async fn send_one(
     email: &notifications::OutgoingEmail,
     now: DateTime<Utc>,
     report: &mut JobReport,
-) -> Outcome {
+) -> EmailResult {
     // An email whose creation can't be read is not sent (as if it were stale).
     let stale =
         crate::store::from_ms(email.created_at).map_or(true, |at| at + email_stale_after() < now);
     if stale {
         report.emails_stale += 1;
-        return Outcome::Stale;
+        return EmailResult::Stale;
     }
     let composed = compose_email(
         &email.display_name,
@@ -95,7 +81,7 @@ async fn send_one(
     {
         Ok(()) => {
             report.emails_sent += 1;
-            Outcome::Sent
+            EmailResult::Sent
         }
         Err(e) => {
             let attempts = email.email_attempts + 1;
@@ -106,10 +92,10 @@ async fn send_one(
             ));
             if attempts >= MAX_EMAIL_ATTEMPTS {
                 report.emails_failed += 1;
-                Outcome::Failed(e)
+                EmailResult::Failed(e)
             } else {
                 report.emails_retrying += 1;
-                Outcome::Retry(now + retry_delay(attempts), e)
+                EmailResult::Retry(now + retry_delay(attempts), e)
             }
         }
     }

@@ -149,12 +149,12 @@ pub async fn claim_email(
 }
 
 /// How a send ended.
-pub enum EmailResult<'a> {
+pub enum EmailResult {
     Sent,
     /// Try again at this time.
-    Retry(DateTime<Utc>, &'a str),
+    Retry(DateTime<Utc>, String),
     /// Given up after the last attempt.
-    Failed(&'a str),
+    Failed(String),
     /// Too old to be worth sending.
     Stale,
 }
@@ -162,13 +162,13 @@ pub enum EmailResult<'a> {
 pub async fn email_done(
     conn: &mut Conn,
     id: &str,
-    result: EmailResult<'_>,
+    result: &EmailResult,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let (state, next, error, sent) = match result {
         EmailResult::Sent => (EmailState::Sent, 0, "", Some(ms(now))),
-        EmailResult::Retry(at, e) => (EmailState::Pending, ms(at), e, None),
-        EmailResult::Failed(e) => (EmailState::Failed, 0, e, None),
+        EmailResult::Retry(at, e) => (EmailState::Pending, ms(*at), e.as_str(), None),
+        EmailResult::Failed(e) => (EmailState::Failed, 0, e.as_str(), None),
         EmailResult::Stale => (EmailState::Stale, 0, "", None),
     };
     sqlx::query(

@@ -27,6 +27,34 @@ async fn package_with_fallback(
     .await
 }
 
+/// "Printers": no approval, no justification, access for 20 days.
+async fn printers_for_twenty_days(env: &TestEnv, w: &World) -> AccessPackageId {
+    package_with_fallback(env, w, "Printers", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+        p.expiry_kind = ExpiryKind::Days;
+        p.expiry_days = "20".into();
+    })
+    .await
+}
+
+/// `n` new people (p0@…, p1@…) whose manager is Maria.
+async fn reports_of_maria(env: &TestEnv, w: &World, n: usize) -> Vec<Actor> {
+    let mut people = Vec::new();
+    for i in 0..n {
+        people.push(
+            person(
+                env,
+                &w.admin,
+                &format!("p{i}@woodgrove.example"),
+                "maria@woodgrove.example",
+            )
+            .await,
+        );
+    }
+    people
+}
+
 async fn titles(env: &TestEnv, who: &Actor) -> Vec<String> {
     domain::service::notifications::my_notifications(&env.ctx, who)
         .await
@@ -307,27 +335,13 @@ async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
 /// it (and clears the record).
 async fn one_failing_item_leaves_the_rest_of_its_batch_done(env: TestEnv) {
     let w = world(&env).await;
-    let short = package_with_fallback(&env, &w, "Printers", |p| {
-        p.require_approval = false;
-        p.require_requestor_justification = false;
-        p.expiry_kind = ExpiryKind::Days;
-        p.expiry_days = "20".into();
-    })
-    .await;
+    let short = printers_for_twenty_days(&env, &w).await;
     let start = env.clock.now();
-    let mut people = Vec::new();
-    for i in 0..5 {
-        let p = person(
-            &env,
-            &w.admin,
-            &format!("p{i}@woodgrove.example"),
-            "maria@woodgrove.example",
-        )
-        .await;
-        req::submit_request(&env.ctx, &p, short, &RequestForm::default())
+    let people = reports_of_maria(&env, &w, 5).await;
+    for p in &people {
+        req::submit_request(&env.ctx, p, short, &RequestForm::default())
             .await
             .unwrap();
-        people.push(p);
     }
     // The database refuses any notification for one person: a fault of one item.
     let victim = people[2].user_id.to_string();
@@ -415,31 +429,17 @@ async fn one_failing_item_leaves_the_rest_of_its_batch_done(env: TestEnv) {
 /// transition and each notification once.
 async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
     let w = world(&env).await;
-    let short = package_with_fallback(&env, &w, "Printers", |p| {
-        p.require_approval = false;
-        p.require_requestor_justification = false;
-        p.expiry_kind = ExpiryKind::Days;
-        p.expiry_days = "20".into();
-    })
-    .await;
+    let short = printers_for_twenty_days(&env, &w).await;
     let approved = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
     let start = env.clock.now();
-    let mut people = Vec::new();
-    for i in 0..12 {
-        let p = person(
-            &env,
-            &w.admin,
-            &format!("p{i}@woodgrove.example"),
-            "maria@woodgrove.example",
-        )
-        .await;
-        req::submit_request(&env.ctx, &p, short, &RequestForm::default())
+    let people = reports_of_maria(&env, &w, 12).await;
+    for p in &people {
+        req::submit_request(&env.ctx, p, short, &RequestForm::default())
             .await
             .unwrap();
-        req::submit_request(&env.ctx, &p, approved, &ask("work"))
+        req::submit_request(&env.ctx, p, approved, &ask("work"))
             .await
             .unwrap();
-        people.push(p);
     }
     let runs = |at| {
         env.clock.set(at);

@@ -22,7 +22,7 @@ use hyper_util::rt::TokioExecutor;
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use sqlx::Row;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -401,6 +401,27 @@ async fn database_bytes(pool: &sqlx::AnyPool, db: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
+/// Bytes held by each table and index: what a scenario's writes add is read per object.
+async fn object_bytes(pool: &sqlx::AnyPool, db: &str) -> BTreeMap<String, i64> {
+    let sql = if db == "sqlite" {
+        // dbstat: the bundled SQLite is built with SQLITE_ENABLE_DBSTAT_VTAB.
+        "SELECT name, CAST(SUM(pgsize) AS BIGINT) FROM dbstat GROUP BY name"
+    } else {
+        "SELECT relname::text, pg_relation_size(oid)::bigint FROM pg_class
+         WHERE relkind IN ('r', 'i', 't') AND relnamespace = 'public'::regnamespace"
+    };
+    match sqlx::query_as::<_, (String, i64)>(sql)
+        .fetch_all(pool)
+        .await
+    {
+        Ok(rows) => rows.into_iter().collect(),
+        Err(e) => {
+            eprintln!("[bench] sizes of tables and indexes not read: {e}");
+            BTreeMap::new()
+        }
+    }
+}
+
 async fn count_requests(pool: &sqlx::AnyPool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM access_package_requests")
         .fetch_one(pool)
@@ -443,7 +464,19 @@ async fn drop_database(a: &Args, url: &str) {
 
 fn start(a: &Args, url: &str, site_root: &str) -> (Server, Duration) {
     let started = Instant::now();
-    let child = Command::new(binary())
+    // TESSERA_BENCH_WRAP runs the server under a profiler: "heaptrack -o /tmp/tessera" (the
+    // memory figures are then the profiler's, not the server's).
+    let wrap = std::env::var("TESSERA_BENCH_WRAP").unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(binary());
+            c
+        }
+        None => Command::new(binary()),
+    };
+    let child = command
         .args(["serve", "--addr", &format!("127.0.0.1:{}", a.port)])
         .env("DATABASE_URL", url)
         .env("LEPTOS_SITE_ROOT", site_root)
@@ -744,6 +777,18 @@ async fn main() {
         )
         .await,
     );
+    // The other admin lists that count: members per group, seats per license. Each row's
+    // count is read over its members, so these grow with the organisation.
+    for (name, path) in [
+        (
+            "GET /admin/directory/groups (list)",
+            "/admin/directory/groups",
+        ),
+        ("GET /admin/licenses (list)", "/admin/licenses"),
+    ] {
+        let (b, c) = (base.clone(), admin.clone());
+        all.push(run(name, each(move || Some(page(&b, path, &c)))).await);
+    }
     let (b, c) = (base.clone(), inbox_manager.clone());
     all.push(
         run(
@@ -756,6 +801,7 @@ async fn main() {
     // Writes: submit, then approve what was submitted, then whole cycles. What they add to
     // the database is measured around them (bytes per request).
     let size_before = database_bytes(&pool, &a.db).await;
+    let objects_before = object_bytes(&pool, &a.db).await;
     let requests_before = count_requests(&pool).await;
     let (b, ck, pr) = (base.clone(), cookies.clone(), pairs.clone());
     let mut submitted = run(
@@ -828,9 +874,24 @@ async fn main() {
     } else {
         0.0
     };
+    // Where the bytes went: each table's and index's growth per request, largest first.
+    let mut by_object: Vec<(String, f64)> = object_bytes(&pool, &a.db)
+        .await
+        .into_iter()
+        .map(|(name, bytes)| {
+            let grew = bytes - objects_before.get(&name).copied().unwrap_or(0);
+            (name, grew as f64 / added.max(1) as f64)
+        })
+        .filter(|(_, b)| *b > 0.0)
+        .collect();
+    by_object.sort_by(|x, y| y.1.total_cmp(&x.1));
+    for (name, b) in &by_object {
+        eprintln!("[bench]   {b:>8.0} bytes/request  {name}");
+    }
     report.insert(
         "storage".into(),
-        json!({"requests_added": added, "bytes_added": grown, "bytes_per_request": per_request}),
+        json!({"requests_added": added, "bytes_added": grown, "bytes_per_request": per_request,
+               "bytes_per_request_by_object": by_object.iter().map(|(n, b)| json!([n, b.round()])).collect::<Vec<_>>()}),
     );
     eprintln!(
         "[bench] {added} requests added {:.1} MB: {per_request:.0} bytes each (with their approvals, assignments, grants, notifications and audit)",
@@ -937,7 +998,9 @@ async fn main() {
 
     // The scheduler over the whole organisation, through `tessera jobs run --at`: first the
     // day the yearly reviews open (60 days on), then two years on, when every time-limited
-    // assignment has ended. E-mail goes to the SMTP sink run.sh starts, when there is one.
+    // assignment has ended. Each day runs twice: the jobs without a relay (their e-mails wait
+    // in the outbox), then again with the SMTP sink run.sh starts, when there is one, which
+    // finds no job left to do and sends the e-mails: so each is timed on its own.
     let smtp = std::env::var("TESSERA_BENCH_SMTP_URL").ok();
     let mut scheduler = Vec::new();
     for (label, days) in [
@@ -945,27 +1008,30 @@ async fn main() {
         ("everything time-limited ends (+800 days)", 800),
     ] {
         let at = (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
-        let t = Instant::now();
-        let mut cmd = Command::new(binary());
-        cmd.args(["jobs", "run", "--at", &at])
-            .env("DATABASE_URL", &url)
-            .env("RUST_LOG", "warn")
-            .env_remove("SMTP_URL");
-        if let Some(smtp) = &smtp {
-            cmd.env("SMTP_URL", smtp);
+        for relay in std::iter::once(None).chain(smtp.as_deref().map(Some)) {
+            let t = Instant::now();
+            let mut cmd = Command::new(binary());
+            cmd.args(["jobs", "run", "--at", &at])
+                .env("DATABASE_URL", &url)
+                .env("RUST_LOG", "warn")
+                .env_remove("SMTP_URL");
+            if let Some(relay) = relay {
+                cmd.env("SMTP_URL", relay);
+            }
+            let out = cmd.output().unwrap();
+            let seconds = t.elapsed().as_secs_f64();
+            let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect();
+            let part = if relay.is_some() { "e-mail" } else { "jobs" };
+            eprintln!("[bench] jobs run, {label}, {part}: {seconds:.1} s");
+            for l in &lines {
+                eprintln!("[bench]   {l}");
+            }
+            scheduler.push(json!({"run": label, "part": part, "seconds": seconds, "ok": out.status.success(), "report": lines}));
         }
-        let out = cmd.output().unwrap();
-        let seconds = t.elapsed().as_secs_f64();
-        let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| l.trim().to_owned())
-            .filter(|l| !l.is_empty())
-            .collect();
-        eprintln!("[bench] jobs run, {label}: {seconds:.1} s");
-        for l in &lines {
-            eprintln!("[bench]   {l}");
-        }
-        scheduler.push(json!({"run": label, "seconds": seconds, "ok": out.status.success(), "email": smtp.is_some(), "report": lines}));
     }
     report.insert("scheduler".into(), json!(scheduler));
     save(&report);

@@ -8,10 +8,16 @@
 use crate::rules::lifecycle::Email;
 use crate::{DomainError, DomainResult};
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
+
+/// How many SMTP connections the mailer keeps open, and so how many e-mails the outbox sends
+/// at once: each message waits on the relay's replies (and on the 40 ms delayed ACK that
+/// lettre's separate write of the final "." meets), so ten at a time go ten times faster.
+pub const CONNECTIONS: u32 = 10;
 
 /// Sends Tessera's emails.
 #[derive(Clone)]
@@ -151,7 +157,8 @@ impl Mailer {
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(url.host)
             .port(url.port)
             .tls(tls)
-            .timeout(Some(Duration::from_secs(20)));
+            .timeout(Some(Duration::from_secs(20)))
+            .pool_config(PoolConfig::new().max_size(CONNECTIONS));
         if let Some((user, password)) = url.credentials {
             builder = builder.credentials(Credentials::new(user, password));
         }

@@ -2,9 +2,10 @@
 
 use super::*;
 
-/// How many sent emails' results are recorded in one transaction: at most this many could be
-/// sent again after a crash between sending and recording.
-const RESULTS_PER_COMMIT: usize = 10;
+/// How many emails are sent at once (one per pooled connection) and have their results
+/// recorded in one transaction: at most this many could be sent again after a crash between
+/// sending and recording.
+const RESULTS_PER_COMMIT: usize = super::mail::CONNECTIONS as usize;
 
 /// How long one batch may spend sending: well inside the claim's lease (10 minutes), so no
 /// other sender can take a claimed email while this one may still send it. What is left
@@ -14,8 +15,9 @@ const SENDING_BUDGET: std::time::Duration = std::time::Duration::from_secs(300);
 /// Sends one batch of due emails; `true` when a full batch was found (more may wait).
 ///
 /// The batch is claimed in one transaction, before anything is sent, so another sender skips
-/// it; the results are recorded `RESULTS_PER_COMMIT` at a time. The mailer keeps its SMTP
-/// connection between messages.
+/// it; the results are recorded `RESULTS_PER_COMMIT` at a time. The emails of one such chunk
+/// are sent together, each on its own connection of the mailer's pool (which keeps them open
+/// between messages): one message waits on the relay's replies, not on the others.
 pub(super) async fn send_emails(
     ctx: &Ctx,
     mailer: &Mailer,
@@ -40,31 +42,29 @@ pub(super) async fn send_emails(
             tracing::warn!("the email batch ran out of time; the rest is sent after its lease");
             break;
         }
-        let mut results = Vec::with_capacity(chunk.len());
-        for email in chunk {
-            results.push((&email.id, send_one(mailer, email, now, report).await));
-        }
+        let results =
+            futures_util::future::join_all(chunk.iter().map(|email| send_one(mailer, email, now)))
+                .await;
         let mut tx = ctx.db.begin().await?;
-        for (id, result) in &results {
-            notifications::email_done(&mut tx, id, result, now).await?;
+        for (email, result) in chunk.iter().zip(&results) {
+            report.count_email(&email.email, email.email_attempts, result);
+            notifications::email_done(&mut tx, &email.id, result, now).await?;
         }
         crate::service::commit(tx).await?;
     }
     Ok(full && progressed)
 }
 
-/// Sends one claimed email, or finds it too old to send; counts it in the report.
+/// Sends one claimed email, or finds it too old to send.
 async fn send_one(
     mailer: &Mailer,
     email: &notifications::OutgoingEmail,
     now: DateTime<Utc>,
-    report: &mut JobReport,
 ) -> EmailResult {
     // An email whose creation can't be read is not sent (as if it were stale).
     let stale =
         crate::store::from_ms(email.created_at).map_or(true, |at| at + email_stale_after() < now);
     if stale {
-        report.emails_stale += 1;
         return EmailResult::Stale;
     }
     let composed = compose_email(
@@ -79,23 +79,34 @@ async fn send_one(
         .send(&email.id, &email.display_name, &email.email, composed)
         .await
     {
-        Ok(()) => {
-            report.emails_sent += 1;
-            EmailResult::Sent
-        }
+        Ok(()) => EmailResult::Sent,
         Err(e) => {
             let attempts = email.email_attempts + 1;
-            tracing::warn!(to = %email.email, attempts, error = %e, "email not sent");
-            report.failures.push(format!(
-                "email to {} (attempt {attempts}): {e}",
-                email.email
-            ));
             if attempts >= MAX_EMAIL_ATTEMPTS {
-                report.emails_failed += 1;
                 EmailResult::Failed(e)
             } else {
-                report.emails_retrying += 1;
                 EmailResult::Retry(now + retry_delay(attempts), e)
+            }
+        }
+    }
+}
+
+impl JobReport {
+    /// Counts one email's result; a failure also gets its line (`attempts` made before this one).
+    fn count_email(&mut self, to: &str, attempts: i64, result: &EmailResult) {
+        match result {
+            EmailResult::Sent => self.emails_sent += 1,
+            EmailResult::Stale => self.emails_stale += 1,
+            EmailResult::Retry(_, e) | EmailResult::Failed(e) => {
+                let attempts = attempts + 1;
+                tracing::warn!(to, attempts, error = %e, "email not sent");
+                self.failures
+                    .push(format!("email to {to} (attempt {attempts}): {e}"));
+                if matches!(result, EmailResult::Failed(_)) {
+                    self.emails_failed += 1;
+                } else {
+                    self.emails_retrying += 1;
+                }
             }
         }
     }

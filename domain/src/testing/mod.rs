@@ -1,4 +1,4 @@
-//! Test harness (feature `testing`), shared by the domain's and the server's integration
+//! Test harness (built with `server`; see `lib.rs`), shared by the domain's and the server's integration
 //! tests: a fresh database per case on SQLite and on PostgreSQL ([`db`]), the fixtures the
 //! cases build their world from ([`fixtures`]), and real SMTP servers ([`smtp`]).
 #![allow(

@@ -781,6 +781,103 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
     );
 }
 
+/// The outbox sends a chunk's e-mails at once over the mailer's pool: each still goes out
+/// exactly once, and one that fails is counted and retried alone while the rest of its chunk
+/// goes out.
+async fn a_batch_of_emails_goes_out_together_each_once(env: TestEnv) {
+    let Some(smtp) = SmtpServer::start().await else {
+        return;
+    };
+    let mailer = Mailer::new(
+        &smtp.url(),
+        "Tessera <tessera@woodgrove.example>",
+        "https://tessera.example",
+        None,
+        crate::href,
+    )
+    .unwrap();
+    let w = world(&env).await;
+    let printers = printers_for_twenty_days(&env, &w).await;
+    let people = reports_of_maria(&env, &w, 25).await;
+    for p in &people {
+        req::submit_request(&env.ctx, p, printers, &ask(""))
+            .await
+            .unwrap();
+    }
+    // An address no relay takes: its e-mails fail, the others of its chunk still go.
+    sqlx::query("UPDATE users SET email = 'p7 at woodgrove' WHERE email = 'p7@woodgrove.example'")
+        .execute(env.ctx.db.pool())
+        .await
+        .unwrap();
+    let due = count_rows(
+        &env,
+        "SELECT COUNT(*) FROM notifications WHERE email_state = 'pending'",
+    )
+    .await;
+    let broken = count_rows(
+        &env,
+        "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+         WHERE u.email = 'p7 at woodgrove' AND n.email_state = 'pending'",
+    )
+    .await;
+    assert!(due >= 25 && broken >= 1, "{due} due, {broken} to p7");
+
+    let report = jobs::run_due(&env.ctx, Some(&mailer), RunLimits::default()).await;
+    assert_eq!(
+        (
+            report.emails_sent,
+            report.emails_retrying,
+            report.emails_failed
+        ),
+        ((due - broken) as u64, broken as u64, 0),
+        "{report:?}"
+    );
+    assert_eq!(
+        report.failures.len() as i64,
+        broken,
+        "{:?}",
+        report.failures
+    );
+    assert!(
+        report
+            .failures
+            .iter()
+            .all(|f| f.contains("p7 at woodgrove"))
+    );
+
+    let messages = smtp.messages();
+    assert_eq!(messages.len() as i64, due - broken);
+    let ids: std::collections::HashSet<&str> = messages
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("Message-ID: ")))
+        .collect();
+    assert_eq!(ids.len(), messages.len(), "each notification sent once");
+    for i in (0..25).filter(|i| *i != 7) {
+        let to = format!("<p{i}@woodgrove.example>");
+        assert!(messages.iter().any(|m| m.contains(&to)), "nothing to {to}");
+    }
+    assert_eq!(
+        count_rows(
+            &env,
+            "SELECT COUNT(*) FROM notifications WHERE email_state = 'sent'"
+        )
+        .await,
+        due - broken
+    );
+    assert_eq!(
+        count_rows(
+            &env,
+            "SELECT COUNT(*) FROM notifications WHERE email_state = 'pending' AND email_attempts = 1"
+        )
+        .await,
+        broken,
+        "the failed ones wait for their retry"
+    );
+    let again = jobs::run_due(&env.ctx, Some(&mailer), RunLimits::default()).await;
+    assert_eq!(again.emails_sent, 0, "{again:?}");
+    assert_eq!(smtp.messages().len(), messages.len(), "nothing sent twice");
+}
+
 fn review(p: &mut PolicyDraft, today: chrono::NaiveDate, edit: impl FnOnce(&mut ReviewDraft)) {
     p.review.required = true;
     p.review.starting_on = today.format("%Y-%m-%d").to_string();
@@ -1293,4 +1390,5 @@ on_both_databases!(
     one_failing_item_leaves_the_rest_of_its_batch_done,
     the_audit_log_filters_exports_and_shows_tampering,
     every_email_goes_out_once_and_a_failed_send_is_retried,
+    a_batch_of_emails_goes_out_together_each_once,
 );

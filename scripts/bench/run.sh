@@ -2,7 +2,7 @@
 # The benchmark suite (docs/BENCHMARKS.md): builds the release server with its precompressed
 # bundle and the load generator, then runs every scenario on a fresh database:
 #   scripts/bench/run.sh [--db sqlite|postgres] [--users N] [--packages M] [--assignments K]
-#                        [--seconds S] [--runs R] [--connections C] [--no-build]
+#                        [--seconds S] [--runs R] [--connections C] [--no-build] [--no-scheduler]
 # Writes docs/benchmarks/<db>-<users>.json and prints a Markdown table. A benchmark, never a
 # test: it asserts nothing. Stop other work on the machine while it runs.
 set -euo pipefail

@@ -43,6 +43,8 @@ struct Args {
     requestors: usize,
     port: u16,
     out: Option<String>,
+    /// `--no-scheduler`: stop after the HTTP scenarios (the scheduler's part is the longest).
+    scheduler: bool,
 }
 
 fn args() -> Args {
@@ -58,10 +60,16 @@ fn args() -> Args {
         requestors: 256,
         port: 3290,
         out: None,
+        scheduler: true,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
+        if argv[i] == "--no-scheduler" {
+            a.scheduler = false;
+            i += 1;
+            continue;
+        }
         let v = argv.get(i + 1).cloned().unwrap_or_default();
         let n = || v.replace('_', "").parse::<u64>().expect("a number");
         match argv[i].as_str() {
@@ -1003,10 +1011,15 @@ async fn main() {
     // finds no job left to do and sends the e-mails: so each is timed on its own.
     let smtp = std::env::var("TESSERA_BENCH_SMTP_URL").ok();
     let mut scheduler = Vec::new();
-    for (label, days) in [
-        ("reviews open (+61 days)", 61),
-        ("everything time-limited ends (+800 days)", 800),
-    ] {
+    let runs: &[(&str, i64)] = if a.scheduler {
+        &[
+            ("reviews open (+61 days)", 61),
+            ("everything time-limited ends (+800 days)", 800),
+        ]
+    } else {
+        &[]
+    };
+    for &(label, days) in runs {
         let at = (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
         for relay in std::iter::once(None).chain(smtp.as_deref().map(Some)) {
             let t = Instant::now();

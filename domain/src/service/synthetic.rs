@@ -131,6 +131,13 @@ fn is_guest(i: usize) -> bool {
     i % 20 == 19
 }
 
+/// The owner of catalog `c`: one of the first managers, never a guest (guests hold no catalog
+/// role; person 19 is the first guest, so from 20 catalogs on a plain `1 + c` would hit one).
+fn catalog_owner(c: usize, users: usize) -> usize {
+    let owner = (1 + c % (FANOUT * FANOUT)).min(users.saturating_sub(2).max(1));
+    if is_guest(owner) { owner - 1 } else { owner }
+}
+
 /// The `m`-th member (not guest) of the directory's order.
 fn member_index(m: usize) -> usize {
     m / 19 * 20 + m % 19
@@ -415,7 +422,7 @@ pub async fn seed(
             },
         )
         .await?;
-        let owner = 1 + (c % (FANOUT * FANOUT)).min(shape.users - 2);
+        let owner = catalog_owner(c, shape.users);
         catalog_service::add_role(ctx, &admin, id, &email(owner), CatalogRole::CatalogOwner)
             .await?;
         catalogs.push(id);
@@ -728,6 +735,23 @@ mod tests {
         assert_eq!(manager_of(9), Some(1));
         assert_eq!(manager_of(16), Some(1));
         assert!(is_guest(19) && is_guest(39) && !is_guest(20));
+    }
+
+    #[test]
+    fn catalog_owners_are_never_guests_and_exist() {
+        for users in [3, 10, 20, 21, 100, 10_000, 100_000] {
+            for c in 0..200 {
+                let owner = catalog_owner(c, users);
+                assert!(
+                    !is_guest(owner),
+                    "catalog {c} of {users}: {owner} is a guest"
+                );
+                assert!(
+                    owner >= 1 && owner < users,
+                    "catalog {c} of {users}: {owner}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -55,6 +55,18 @@ async fn reports_of_maria(env: &TestEnv, w: &World, n: usize) -> Vec<Actor> {
     people
 }
 
+/// Tessera's mailer, sending through `smtp`.
+fn mailer_for(smtp: &SmtpServer) -> Mailer {
+    Mailer::new(
+        &smtp.url(),
+        "Tessera <tessera@woodgrove.example>",
+        "https://tessera.example",
+        None,
+        crate::href,
+    )
+    .unwrap()
+}
+
 async fn titles(env: &TestEnv, who: &Actor) -> Vec<String> {
     domain::service::notifications::my_notifications(&env.ctx, who)
         .await
@@ -616,14 +628,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
     let Some(mut smtp) = SmtpServer::start().await else {
         return;
     };
-    let mailer = Mailer::new(
-        &smtp.url(),
-        "Tessera <tessera@woodgrove.example>",
-        "https://tessera.example",
-        None,
-        crate::href,
-    )
-    .unwrap();
+    let mailer = mailer_for(&smtp);
     let w = world(&env).await;
     let today = env.clock.now().date_naive();
     let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
@@ -757,14 +762,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
     let Some(smtp2) = SmtpServer::start().await else {
         return;
     };
-    let mailer2 = Mailer::new(
-        &smtp2.url(),
-        "Tessera <tessera@woodgrove.example>",
-        "https://tessera.example",
-        None,
-        crate::href,
-    )
-    .unwrap();
+    let mailer2 = mailer_for(&smtp2);
     env.clock.set(at + Duration::seconds(30));
     let early = jobs::run_due(&env.ctx, Some(&mailer2), RunLimits::default()).await;
     assert_eq!(early.emails_sent, 0, "waits for its backoff");
@@ -788,14 +786,7 @@ async fn a_batch_of_emails_goes_out_together_each_once(env: TestEnv) {
     let Some(smtp) = SmtpServer::start().await else {
         return;
     };
-    let mailer = Mailer::new(
-        &smtp.url(),
-        "Tessera <tessera@woodgrove.example>",
-        "https://tessera.example",
-        None,
-        crate::href,
-    )
-    .unwrap();
+    let mailer = mailer_for(&smtp);
     let w = world(&env).await;
     let printers = printers_for_twenty_days(&env, &w).await;
     let people = reports_of_maria(&env, &w, 25).await;

@@ -132,7 +132,11 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::overdue_stages(c, now, BATCH)),
-        |tx, s| Box::pin(expire_request(tx, s, now)),
+        |tx, all| {
+            Box::pin(each(tx, all, move |tx, s| {
+                Box::pin(expire_request(tx, s, now))
+            }))
+        },
     )
     .await;
     report.requests_forwarded += drain(
@@ -142,7 +146,11 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::stages_to_forward(c, now, BATCH)),
-        |tx, s| Box::pin(forward_stage(tx, s, now)),
+        |tx, all| {
+            Box::pin(each(tx, all, move |tx, s| {
+                Box::pin(forward_stage(tx, s, now))
+            }))
+        },
     )
     .await;
     report.approvers_reminded += drain(
@@ -152,7 +160,11 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::stages_to_remind(c, now, BATCH)),
-        |tx, s| Box::pin(remind_approvers(tx, s, now)),
+        |tx, all| {
+            Box::pin(each(tx, all, move |tx, s| {
+                Box::pin(remind_approvers(tx, s, now))
+            }))
+        },
     )
     .await;
     report.assignments_expired += drain(
@@ -162,7 +174,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::ended_assignments(c, now, BATCH)),
-        |tx, a| Box::pin(expire_assignment(tx, a, now)),
+        |tx, all| Box::pin(expire_assignments(tx, all, now)),
     )
     .await;
     report.scheduled_started += drain(
@@ -172,7 +184,11 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         now,
         limits.batches,
         |c| Box::pin(store::due_scheduled(c, now, BATCH)),
-        |tx, a| Box::pin(start_assignment(tx, a, now)),
+        |tx, all| {
+            Box::pin(each(tx, all, move |tx, a| {
+                Box::pin(start_assignment(tx, a, now))
+            }))
+        },
     )
     .await;
     for reminder in [ExpiryReminder::OneDay, ExpiryReminder::FourteenDays] {
@@ -191,7 +207,11 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
                     BATCH,
                 ))
             },
-            |tx, a| Box::pin(remind_expiring(tx, a, now)),
+            |tx, all| {
+                Box::pin(each(tx, all, move |tx, a| {
+                    Box::pin(remind_expiring(tx, a, now))
+                }))
+            },
         )
         .await;
     }
@@ -228,7 +248,7 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
     now: DateTime<Utc>,
     batches: u32,
     find: impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
-    work: impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+    work: impl for<'a> Fn(&'a mut Conn, &'a [T]) -> BoxFuture<'a, DomainResult<u64>>,
 ) -> u64 {
     let mut total = 0;
     for _ in 0..batches {
@@ -250,7 +270,7 @@ async fn batch<T: JobItem + Send + Sync + 'static>(
     job: &str,
     now: DateTime<Utc>,
     find: &impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
-    work: &impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+    work: &impl for<'a> Fn(&'a mut Conn, &'a [T]) -> BoxFuture<'a, DomainResult<u64>>,
 ) -> (u64, bool) {
     let items = match ctx.read().await {
         Ok(mut conn) => find(&mut conn).await,
@@ -312,20 +332,32 @@ async fn together<T: JobItem>(
     ctx: &Ctx,
     job: &str,
     items: &[T],
-    work: &impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+    work: &impl for<'a> Fn(&'a mut Conn, &'a [T]) -> BoxFuture<'a, DomainResult<u64>>,
 ) -> DomainResult<u64> {
     if items.is_empty() {
         return Ok(0);
     }
     let mut tx = ctx.db.begin().await?;
+    let keys: Vec<String> = items.iter().map(JobItem::key).collect();
+    store::clear_failures(&mut tx, job, &keys).await?;
+    let changed = work(&mut tx, items).await?;
+    crate::service::commit(tx).await?;
+    Ok(changed)
+}
+
+/// Works a batch's items one after the other, for the jobs that have no statement for many
+/// at once; how many changed something.
+async fn each<T>(
+    tx: &mut Conn,
+    items: &[T],
+    work: impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+) -> DomainResult<u64> {
     let mut changed = 0;
     for item in items {
-        store::clear_failure(&mut tx, job, &item.key()).await?;
-        if work(&mut tx, item).await? {
+        if work(&mut *tx, item).await? {
             changed += 1;
         }
     }
-    crate::service::commit(tx).await?;
     Ok(changed)
 }
 
@@ -334,7 +366,7 @@ async fn alone<T: JobItem>(
     ctx: &Ctx,
     job: &str,
     item: &T,
-    work: &impl for<'a> Fn(&'a mut Conn, &'a T) -> BoxFuture<'a, DomainResult<bool>>,
+    work: &impl for<'a> Fn(&'a mut Conn, &'a [T]) -> BoxFuture<'a, DomainResult<u64>>,
 ) -> DomainResult<bool> {
     Ok(together(ctx, job, std::slice::from_ref(item), work).await? > 0)
 }

@@ -643,7 +643,7 @@ pub async fn seed(
         }
     }
     let mut tx = ctx.db.begin().await?;
-    crate::store::packages::recount_live(&mut tx).await?;
+    crate::store::counts::recount_all(&mut tx).await?;
     super::commit(tx).await?;
     done(&mut seeded, "assignments");
     bulk::analyze(&mut *ctx.db.writer().await?).await?;

@@ -14,9 +14,9 @@ struct GroupRow {
     member_count: i64,
 }
 
-const GROUP_SELECT: &str = "SELECT g.id, g.name, g.description, g.kind,
-        (SELECT COUNT(DISTINCT m.user_id) FROM group_members m WHERE m.group_id = g.id) AS member_count
-     FROM directory_groups g";
+/// The member count is kept on the row (see `store::counts`), not counted on each view.
+const GROUP_SELECT: &str =
+    "SELECT g.id, g.name, g.description, g.kind, g.member_count FROM directory_groups g";
 
 async fn into_summaries(conn: &mut Conn, rows: Vec<GroupRow>) -> DomainResult<Vec<GroupSummary>> {
     // One query for the licenses of the whole page, not one per group.
@@ -158,7 +158,12 @@ pub async fn add_grant(
     .bind(ms(now))
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    let added = done.rows_affected() == 1;
+    if added {
+        super::counts::memberships_changed(conn, &[(group.to_string(), user.to_string())], &[])
+            .await?;
+    }
+    Ok(added)
 }
 
 /// Withdraws one grant; other grants for the same person and group stay. Returns whether it existed.
@@ -176,7 +181,12 @@ pub async fn withdraw_grant(
     .bind(source.code())
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    let removed = done.rows_affected() == 1;
+    if removed {
+        super::counts::memberships_changed(conn, &[], &[(group.to_string(), user.to_string())])
+            .await?;
+    }
+    Ok(removed)
 }
 
 pub async fn grants(

@@ -1,11 +1,12 @@
 //! Licenses and their seats. Holders of a license are the distinct members of the groups
 //! carrying it; seats go to holders by (first membership in a licensed group, user id).
 
-use super::{Conn, ms, user_refs, uuid};
+use super::{Conn, ms, placeholders, user_refs, uuid};
 use crate::model::*;
 use crate::rules::licenses::{state_for_rank, usage};
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
 /// Distinct holders of license `$1` with the instant their claim to a seat began.
 const HOLDERS: &str = "SELECT m.user_id, MIN(m.created_at) AS since
@@ -20,29 +21,44 @@ struct LicenseRow {
     holders: i64,
 }
 
-const LICENSE_SELECT: &str = "SELECT l.id, l.name, l.seats,
-        (SELECT COUNT(DISTINCT m.user_id) FROM group_members m JOIN group_licenses gl ON gl.group_id = m.group_id
-          WHERE gl.license_id = l.id) AS holders
-     FROM licenses l";
+/// The holder count is kept on the row (see `store::counts`), not counted on each view.
+const LICENSE_SELECT: &str = "SELECT l.id, l.name, l.seats, l.holders FROM licenses l";
 
-async fn into_summary(conn: &mut Conn, r: LicenseRow) -> DomainResult<LicenseSummary> {
-    let groups: Vec<(String, String)> = sqlx::query_as(
-        "SELECT g.id, g.name FROM group_licenses gl JOIN directory_groups g ON g.id = gl.group_id
-         WHERE gl.license_id = $1 ORDER BY g.name_key",
-    )
-    .bind(&r.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(LicenseSummary {
-        id: LicenseId(uuid(&r.id)?),
-        name: r.name,
-        seats: r.seats,
-        usage: usage(r.holders, r.seats),
-        groups: groups
-            .into_iter()
-            .map(|(id, name)| Ok((GroupId(uuid(&id)?), name)))
-            .collect::<DomainResult<_>>()?,
-    })
+/// The licenses of `rows` with the groups carrying each: one query for all of them.
+async fn into_summaries(
+    conn: &mut Conn,
+    rows: Vec<LicenseRow>,
+) -> DomainResult<Vec<LicenseSummary>> {
+    let mut groups: BTreeMap<String, Vec<(GroupId, String)>> = BTreeMap::new();
+    if !rows.is_empty() {
+        let sql = format!(
+            "SELECT gl.license_id, g.id, g.name FROM group_licenses gl
+             JOIN directory_groups g ON g.id = gl.group_id
+             WHERE gl.license_id IN ({}) ORDER BY g.name_key, g.id",
+            placeholders(rows.len())
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+        for r in &rows {
+            q = q.bind(r.id.as_str());
+        }
+        for (license, id, name) in q.fetch_all(&mut *conn).await? {
+            groups
+                .entry(license)
+                .or_default()
+                .push((GroupId(uuid(&id)?), name));
+        }
+    }
+    rows.into_iter()
+        .map(|r| {
+            Ok(LicenseSummary {
+                id: LicenseId(uuid(&r.id)?),
+                groups: groups.remove(&r.id).unwrap_or_default(),
+                name: r.name,
+                seats: r.seats,
+                usage: usage(r.holders, r.seats),
+            })
+        })
+        .collect()
 }
 
 /// Every license (a tenant has few SKUs; bounded all the same).
@@ -51,11 +67,7 @@ pub async fn list(conn: &mut Conn) -> DomainResult<Vec<LicenseSummary>> {
         sqlx::query_as(&format!("{LICENSE_SELECT} ORDER BY l.name_key LIMIT 500"))
             .fetch_all(&mut *conn)
             .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(into_summary(conn, r).await?);
-    }
-    Ok(out)
+    into_summaries(conn, rows).await
 }
 
 pub async fn summary(conn: &mut Conn, id: LicenseId) -> DomainResult<LicenseSummary> {
@@ -63,7 +75,10 @@ pub async fn summary(conn: &mut Conn, id: LicenseId) -> DomainResult<LicenseSumm
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
-    into_summary(conn, row.ok_or(DomainError::NotFound("license"))?).await
+    into_summaries(conn, vec![row.ok_or(DomainError::NotFound("license"))?])
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("license"))
 }
 
 /// The holders beyond the seat count, in the order a freed seat would reach them.
@@ -182,11 +197,13 @@ pub async fn id_by_name(conn: &mut Conn, name: &str) -> DomainResult<Option<Lice
     id.map(|s| uuid(&s).map(LicenseId)).transpose()
 }
 
+/// Makes `group` carry `license`; false when it already did. Its members become holders.
 pub async fn assign_to_group(
     conn: &mut Conn,
     group: GroupId,
     license: LicenseId,
 ) -> DomainResult<bool> {
+    super::counts::lock_group(conn, &group.to_string()).await?;
     let done = sqlx::query(
         "INSERT INTO group_licenses (group_id, license_id) VALUES ($1, $2) ON CONFLICT (group_id, license_id) DO NOTHING",
     )
@@ -194,19 +211,23 @@ pub async fn assign_to_group(
     .bind(license.to_string())
     .execute(&mut *conn)
     .await?;
+    super::counts::recount_license(conn, &license.to_string()).await?;
     Ok(done.rows_affected() == 1)
 }
 
+/// Stops `group` carrying `license`; false when it did not. Holders only through it stop.
 pub async fn remove_from_group(
     conn: &mut Conn,
     group: GroupId,
     license: LicenseId,
 ) -> DomainResult<bool> {
+    super::counts::lock_group(conn, &group.to_string()).await?;
     let done = sqlx::query("DELETE FROM group_licenses WHERE group_id = $1 AND license_id = $2")
         .bind(group.to_string())
         .bind(license.to_string())
         .execute(&mut *conn)
         .await?;
+    super::counts::recount_license(conn, &license.to_string()).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -5,6 +5,7 @@ use super::{Conn, from_ms, ms, uuid};
 use crate::DomainResult;
 use crate::model::*;
 use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Skips items of `job` whose failure asked to wait (`$2` is now).
 fn not_waiting(job: &str, item: &str) -> String {
@@ -346,13 +347,20 @@ pub async fn record_failure(
     Ok(attempts)
 }
 
-/// Forgets an item's failures once it succeeded.
-pub async fn clear_failure(conn: &mut Conn, job: &str, item: &str) -> DomainResult<()> {
-    sqlx::query("DELETE FROM job_failures WHERE job = $1 AND item_id = $2")
-        .bind(job)
-        .bind(item)
-        .execute(&mut *conn)
-        .await?;
+/// Forgets the failures of a job's items once they succeeded, in one statement.
+pub async fn clear_failures(conn: &mut Conn, job: &str, items: &[String]) -> DomainResult<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM job_failures WHERE job = $1 AND item_id IN ({})",
+        super::placeholders_after(1, items.len())
+    );
+    let mut q = sqlx::query(&sql).bind(job);
+    for item in items {
+        q = q.bind(item.as_str());
+    }
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -379,4 +387,56 @@ pub async fn package_name(conn: &mut Conn, id: AccessPackageId) -> DomainResult<
         .fetch_optional(&mut *conn)
         .await?;
     name.ok_or(crate::DomainError::NotFound("access package"))
+}
+
+/// Names of packages and e-mail addresses of people, for a batch of notifications: every
+/// one asked for, or an error naming what is missing.
+pub async fn names_of(
+    conn: &mut Conn,
+    packages: &BTreeSet<AccessPackageId>,
+    people: &BTreeSet<UserId>,
+) -> DomainResult<(BTreeMap<AccessPackageId, String>, BTreeMap<UserId, String>)> {
+    async fn lookup(
+        conn: &mut Conn,
+        sql: &str,
+        ids: Vec<String>,
+        what: &'static str,
+    ) -> DomainResult<BTreeMap<String, String>> {
+        if ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let sql = format!("{sql} ({})", super::placeholders(ids.len()));
+        let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in &ids {
+            q = q.bind(id.as_str());
+        }
+        let found: BTreeMap<String, String> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+        if found.len() != ids.len() {
+            return Err(crate::DomainError::NotFound(what));
+        }
+        Ok(found)
+    }
+    let names = lookup(
+        conn,
+        "SELECT id, name FROM access_packages WHERE id IN",
+        packages.iter().map(ToString::to_string).collect(),
+        "access package",
+    )
+    .await?;
+    let emails = lookup(
+        conn,
+        "SELECT id, email FROM users WHERE id IN",
+        people.iter().map(ToString::to_string).collect(),
+        "user",
+    )
+    .await?;
+    let names = names
+        .into_iter()
+        .map(|(id, n)| Ok((AccessPackageId(uuid(&id)?), n)))
+        .collect::<DomainResult<_>>()?;
+    let emails = emails
+        .into_iter()
+        .map(|(id, e)| Ok((UserId(uuid(&id)?), e)))
+        .collect::<DomainResult<_>>()?;
+    Ok((names, emails))
 }

@@ -41,6 +41,50 @@ pub async fn notify(
     Ok(done.rows_affected() == 1)
 }
 
+/// Writes each notification once, as [`notify`] would one by one, in one multi-row insert;
+/// returns how many were new.
+pub async fn notify_all(
+    conn: &mut Conn,
+    all: &[NewNotification<'_>],
+    now: DateTime<Utc>,
+) -> DomainResult<u64> {
+    use super::bulk::{self, Val};
+    let rows: Vec<Vec<Val>> = all
+        .iter()
+        .map(|n| {
+            vec![
+                Val::from(NotificationId::new().to_string()),
+                Val::from(n.user.to_string()),
+                Val::from(n.kind.code()),
+                Val::from(n.title),
+                Val::from(n.body),
+                Val::from(n.link.code()),
+                Val::from(format!("{}:{}", n.event, n.user)),
+                Val::from(ms(now)),
+                Val::from(ms(now)),
+            ]
+        })
+        .collect();
+    bulk::insert(
+        conn,
+        "notifications",
+        &[
+            "id",
+            "user_id",
+            "kind",
+            "title",
+            "body",
+            "link",
+            "dedupe_key",
+            "created_at",
+            "email_next_at",
+        ],
+        &rows,
+        "ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .await
+}
+
 #[derive(sqlx::FromRow)]
 struct StoredNotification {
     id: String,

@@ -205,7 +205,9 @@ pub async fn recount_live(conn: &mut Conn) -> DomainResult<()> {
 
 pub async fn policy_active_assignments(conn: &mut Conn, id: PolicyId) -> DomainResult<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM access_package_assignments WHERE policy_id = $1 AND active_key IS NOT NULL",
+        // Live is "scheduled" or "delivered" (exactly when active_key is set): the count reads
+        // the (policy_id, state) index alone, not every row of a package's 10,000 assignments.
+        "SELECT COUNT(*) FROM access_package_assignments WHERE policy_id = $1 AND state IN ('scheduled', 'delivered')",
     )
     .bind(id.to_string())
     .fetch_one(&mut *conn)
@@ -224,7 +226,9 @@ pub async fn policy_open_requests(conn: &mut Conn, id: PolicyId) -> DomainResult
 
 pub async fn open_requests(conn: &mut Conn, id: AccessPackageId) -> DomainResult<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM access_package_requests WHERE package_id = $1 AND open_key IS NOT NULL",
+        // Open is "submitted" or "pendingApproval" (exactly when open_key is set): the count
+        // reads the (package_id, state) index alone.
+        "SELECT COUNT(*) FROM access_package_requests WHERE package_id = $1 AND state IN ('submitted', 'pendingApproval')",
     )
     .bind(id.to_string())
     .fetch_one(&mut *conn)

@@ -85,7 +85,7 @@ pub fn grant_table(role: ResourceRole) -> &'static str {
 }
 
 /// Grants `role` of `group` to every assignee of the package whose access has started
-/// (source: their assignment).
+/// (source: their assignment). Returns how many grants were given.
 pub async fn grant_role_to_assignees(
     conn: &mut Conn,
     id: AccessPackageId,
@@ -93,39 +93,52 @@ pub async fn grant_role_to_assignees(
     role: ResourceRole,
     now: DateTime<Utc>,
 ) -> DomainResult<u64> {
-    let done = sqlx::query(&format!(
+    let people: Vec<String> = sqlx::query_scalar(&format!(
         "INSERT INTO {} (group_id, user_id, source, created_at)
          SELECT $2, a.user_id, 'assignment:' || a.id, $3 FROM access_package_assignments a
          WHERE a.package_id = $1 AND a.active_key IS NOT NULL AND a.state = 'delivered'
-         ON CONFLICT (group_id, user_id, source) DO NOTHING",
+         ON CONFLICT (group_id, user_id, source) DO NOTHING RETURNING user_id",
         grant_table(role)
     ))
     .bind(id.to_string())
     .bind(group.to_string())
     .bind(ms(now))
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(done.rows_affected())
+    let granted = people.len() as u64;
+    if role == ResourceRole::Member {
+        let added: Vec<(String, String)> =
+            people.into_iter().map(|u| (group.to_string(), u)).collect();
+        crate::store::counts::memberships_changed(conn, &added, &[]).await?;
+    }
+    Ok(granted)
 }
 
 /// Withdraws the grants of `role` the package's assignments hold in `group`; grants from
-/// elsewhere (direct, other packages) stay.
+/// elsewhere (direct, other packages) stay. Returns how many were withdrawn.
 pub async fn revoke_role_from_assignees(
     conn: &mut Conn,
     id: AccessPackageId,
     group: GroupId,
     role: ResourceRole,
 ) -> DomainResult<u64> {
-    let done = sqlx::query(&format!(
+    let people: Vec<String> = sqlx::query_scalar(&format!(
         "DELETE FROM {} WHERE group_id = $2 AND source IN
-           (SELECT 'assignment:' || a.id FROM access_package_assignments a WHERE a.package_id = $1)",
+           (SELECT 'assignment:' || a.id FROM access_package_assignments a WHERE a.package_id = $1)
+         RETURNING user_id",
         grant_table(role)
     ))
     .bind(id.to_string())
     .bind(group.to_string())
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(done.rows_affected())
+    let revoked = people.len() as u64;
+    if role == ResourceRole::Member {
+        let removed: Vec<(String, String)> =
+            people.into_iter().map(|u| (group.to_string(), u)).collect();
+        crate::store::counts::memberships_changed(conn, &[], &removed).await?;
+    }
+    Ok(revoked)
 }
 
 // ---- policies ----

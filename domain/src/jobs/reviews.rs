@@ -93,24 +93,27 @@ pub(super) async fn start_review(
         return Ok(false);
     };
     let name = store::package_name(&mut tx, package).await?;
-    for reviewer in reviews_store::reviewers(&mut tx, id, false).await? {
-        notify(
-        &mut tx,
-        NewNotification {
+    // A review over 100,000 assignments has thousands of reviewers (their managers): one
+    // multi-row insert of their notifications, not a statement each.
+    let title = format!("Review access to {name} by {}", when(period.ends));
+    let body = format!(
+        "An access review of {name} has started. Approve or deny each person's access by {}.",
+        when(period.ends)
+    );
+    let event = format!("review:{id}:started");
+    let notes: Vec<NewNotification> = reviews_store::reviewers(&mut tx, id, false)
+        .await?
+        .into_iter()
+        .map(|reviewer| NewNotification {
             user: reviewer,
             kind: NotificationKind::ReviewStarted,
-            title: &format!("Review access to {name} by {}", when(period.ends)),
-            body: &format!(
-                "An access review of {name} has started. Approve or deny each person's access by {}.",
-                when(period.ends)
-            ),
+            title: &title,
+            body: &body,
             link: Link::Reviews,
-            event: &format!("review:{id}:started"),
-        },
-        now,
-    )
-        .await?;
-    }
+            event: &event,
+        })
+        .collect();
+    notifications::notify_all(&mut tx, &notes, now).await?;
     audit::record(
         &mut tx,
         NewEvent::new(

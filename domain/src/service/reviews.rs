@@ -357,9 +357,7 @@ pub async fn apply_results(
                 .after(json!({"state": "removed", "grants_withdrawn": revoked})),
             );
         }
-        for event in events {
-            audit::record(&mut tx, event).await?;
-        }
+        audit::record_all(&mut tx, events).await?;
         commit(tx).await?;
     }
 }

@@ -187,7 +187,7 @@ async fn one_round(
 }
 
 /// `UPDATE table SET column = column + CASE id … END` for each id's amount, one statement.
-async fn add_to(
+pub(crate) async fn add_to(
     conn: &mut Conn,
     table: &str,
     column: &str,

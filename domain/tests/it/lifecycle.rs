@@ -493,6 +493,8 @@ async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
             .await
             .unwrap();
     assert_eq!(expired_events, 12);
+    let wrong = domain::store::counts::mismatches(&mut conn).await.unwrap();
+    assert!(wrong.is_empty(), "kept counts after racing runs: {wrong:?}");
     drop(conn);
     assert!(matches!(
         audit_log::verify_chain(&env.ctx).await.unwrap(),

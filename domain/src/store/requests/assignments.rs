@@ -171,19 +171,15 @@ pub async fn end_assignments(
     if ended.is_empty() {
         return Ok(revoked);
     }
-    let mut per_package: BTreeMap<AccessPackageId, i64> = BTreeMap::new();
+    let mut per_package: BTreeMap<&str, i64> = BTreeMap::new();
     let mut sources: Vec<String> = Vec::with_capacity(ended.len());
     for (id, package) in &ended {
         let id = AssignmentId(uuid(id)?);
         revoked.insert(id, 0);
         sources.push(GrantSource::Assignment(id.0).code());
-        *per_package
-            .entry(AccessPackageId(uuid(package)?))
-            .or_default() += 1;
+        *per_package.entry(package.as_str()).or_default() -= 1;
     }
-    for (package, n) in per_package {
-        super::super::packages::count_live(conn, package, -n).await?;
-    }
+    super::super::counts::add_to(conn, "access_packages", "live_assignments", &per_package).await?;
     for role in ResourceRole::ALL.iter().copied() {
         let sql = format!(
             "DELETE FROM {} WHERE source IN ({}) RETURNING group_id, user_id, source",

@@ -1050,6 +1050,11 @@ async fn main() {
     save(&report);
 
     pool.close().await;
+    // TESSERA_BENCH_KEEP_DB=1 keeps the database to look into afterwards.
+    if std::env::var_os("TESSERA_BENCH_KEEP_DB").is_some() {
+        eprintln!("[bench] database kept: {url}");
+        return;
+    }
     drop_database(&a, &url).await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,7 +13,9 @@
 //! Concurrency: SQLite has one writer at a time. On Postgres (read committed) two
 //! transactions changing one person's grants could each miss the other's uncommitted row;
 //! [`memberships_changed`] therefore locks the people concerned (in id order) before it
-//! reads, so the second one reads after the first has committed. A change to which groups
+//! reads, so the second one reads after the first has committed. The lock is `FOR NO KEY
+//! UPDATE`: `FOR UPDATE` would also wait for the key-share locks that every insert
+//! referencing the person takes, and two approvals for one person deadlocked on it. A change to which groups
 //! carry a license locks the group's row first, the row [`memberships_changed`] updates
 //! before it reads the group's licenses, then the license's row, which
 //! [`memberships_changed`] locks before it reads who holds it. Rows are always locked in
@@ -63,7 +65,7 @@ async fn one_round(
 ) -> DomainResult<()> {
     if conn.backend_name() != "SQLite" {
         let sql = format!(
-            "SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR UPDATE",
+            "SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
             placeholders_after(0, people.len())
         );
         let mut q = sqlx::query(&sql);

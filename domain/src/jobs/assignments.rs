@@ -77,12 +77,19 @@ pub(super) async fn expire_assignments(
         &ended.iter().map(|(a, _)| a.user).collect(),
     )
     .await?;
-    // Both maps hold every key asked for (names_of says which is missing otherwise).
     let texts: Vec<(String, String, String, &str, &str)> = ended
         .iter()
         .map(|(a, _)| {
-            let package = names[&a.package].as_str();
-            (
+            // names_of returns every key asked for, or an error naming what is missing.
+            let package = names
+                .get(&a.package)
+                .ok_or(crate::DomainError::NotFound("access package"))?
+                .as_str();
+            let email = emails
+                .get(&a.user)
+                .ok_or(crate::DomainError::NotFound("user"))?
+                .as_str();
+            Ok((
                 format!("Access has ended: {package}"),
                 format!(
                     "Your access to {package} ended {}. Request it again from My Access if you still need it.",
@@ -90,10 +97,10 @@ pub(super) async fn expire_assignments(
                 ),
                 format!("assignment:{}:ended", a.id),
                 package,
-                emails[&a.user].as_str(),
-            )
+                email,
+            ))
         })
-        .collect();
+        .collect::<DomainResult<_>>()?;
     let notes: Vec<NewNotification> = ended
         .iter()
         .zip(&texts)

@@ -94,20 +94,28 @@ async fn send_one(
 impl JobReport {
     /// Counts one email's result; a failure also gets its line (`attempts` made before this one).
     fn count_email(&mut self, to: &str, attempts: i64, result: &EmailResult) {
-        match result {
-            EmailResult::Sent => self.emails_sent += 1,
-            EmailResult::Stale => self.emails_stale += 1,
-            EmailResult::Retry(_, e) | EmailResult::Failed(e) => {
-                let attempts = attempts + 1;
-                tracing::warn!(to, attempts, error = %e, "email not sent");
-                self.failures
-                    .push(format!("email to {to} (attempt {attempts}): {e}"));
-                if matches!(result, EmailResult::Failed(_)) {
-                    self.emails_failed += 1;
-                } else {
-                    self.emails_retrying += 1;
-                }
+        let error = match result {
+            EmailResult::Sent => {
+                self.emails_sent += 1;
+                return;
             }
-        }
+            EmailResult::Stale => {
+                self.emails_stale += 1;
+                return;
+            }
+            EmailResult::Retry(_, e) => {
+                self.emails_retrying += 1;
+                e
+            }
+            EmailResult::Failed(e) => {
+                self.emails_failed += 1;
+                e
+            }
+        };
+        // This send was attempt number `attempts + 1`.
+        let attempt = attempts + 1;
+        tracing::warn!(to, attempt, error = %error, "email not sent");
+        self.failures
+            .push(format!("email to {to} (attempt {attempt}): {error}"));
     }
 }

@@ -47,8 +47,9 @@ pub async fn memberships_changed(
         .collect();
     let people: Vec<&str> = people.into_iter().collect();
     for round in people.chunks(PEOPLE_PER_ROUND) {
-        let first = round[0];
-        let last = round[round.len() - 1];
+        let (Some(&first), Some(&last)) = (round.first(), round.last()) else {
+            continue;
+        };
         let inside = |(_, u): &&Pair| u.as_str() >= first && u.as_str() <= last;
         let added: Vec<&Pair> = added.iter().filter(inside).collect();
         let removed: Vec<&Pair> = removed.iter().filter(inside).collect();

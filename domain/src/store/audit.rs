@@ -66,6 +66,31 @@ pub struct ChainedRow {
     pub caller_request_id: Option<String>,
 }
 
+impl ChainedRow {
+    /// The stored form of a new event at place `seq` of the chain, with a fresh id.
+    fn of(
+        seq: i64,
+        e: NewEvent<'_>,
+        request_id: Option<String>,
+        caller_request_id: Option<String>,
+    ) -> Self {
+        Self {
+            seq,
+            id: AuditId::new().to_string(),
+            at: ms(e.at),
+            actor_id: e.actor.map(|a| a.to_string()),
+            action: e.action.to_owned(),
+            target_type: e.target_type.to_owned(),
+            target_id: e.target_id,
+            summary: e.summary,
+            before_json: e.before.map(|v| v.to_string()),
+            after_json: e.after.map(|v| v.to_string()),
+            request_id,
+            caller_request_id,
+        }
+    }
+}
+
 /// SHA-256 (hex) of the previous event's hash and this event's fields. The fields go in as a
 /// JSON array, so no separator inside a field can make two events hash alike.
 ///
@@ -115,20 +140,12 @@ async fn set_head(conn: &mut Conn, hash: &str) -> DomainResult<()> {
 
 pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
     let (seq, prev) = next_link(conn).await?;
-    let row = ChainedRow {
+    let row = ChainedRow::of(
         seq,
-        id: AuditId::new().to_string(),
-        at: ms(e.at),
-        actor_id: e.actor.map(|a| a.to_string()),
-        action: e.action.to_owned(),
-        target_type: e.target_type.to_owned(),
-        target_id: e.target_id,
-        summary: e.summary,
-        before_json: e.before.map(|v| v.to_string()),
-        after_json: e.after.map(|v| v.to_string()),
-        request_id: crate::correlation::current(),
-        caller_request_id: crate::correlation::caller(),
-    };
+        e,
+        crate::correlation::current(),
+        crate::correlation::caller(),
+    );
     let hash = chain_hash(&prev, &row);
     sqlx::query(
         "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, seq, prev_hash, hash, request_id, caller_request_id)
@@ -170,20 +187,7 @@ pub async fn record_all(conn: &mut Conn, events: Vec<NewEvent<'_>>) -> DomainRes
     let caller_request_id = crate::correlation::caller();
     let mut rows = Vec::with_capacity(events.len());
     for (seq, e) in (last - n + 1..).zip(events) {
-        let row = ChainedRow {
-            seq,
-            id: AuditId::new().to_string(),
-            at: ms(e.at),
-            actor_id: e.actor.map(|a| a.to_string()),
-            action: e.action.to_owned(),
-            target_type: e.target_type.to_owned(),
-            target_id: e.target_id,
-            summary: e.summary,
-            before_json: e.before.map(|v| v.to_string()),
-            after_json: e.after.map(|v| v.to_string()),
-            request_id: request_id.clone(),
-            caller_request_id: caller_request_id.clone(),
-        };
+        let row = ChainedRow::of(seq, e, request_id.clone(), caller_request_id.clone());
         let hash = chain_hash(&prev, &row);
         rows.push(vec![
             Val::from(row.id),

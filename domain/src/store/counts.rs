@@ -246,17 +246,26 @@ async fn lock_licenses(conn: &mut Conn, licenses: &BTreeSet<&str>) -> DomainResu
     Ok(())
 }
 
+/// A group's distinct members, counted from its grants (the row is `directory_groups`).
+const MEMBERS_COUNTED: &str = "(SELECT COUNT(DISTINCT m.user_id) FROM group_members m
+    WHERE m.group_id = directory_groups.id)";
+
+/// A license's distinct holders: members of any group carrying it (the row is `licenses`).
+const HOLDERS_COUNTED: &str = "(SELECT COUNT(DISTINCT m.user_id) FROM group_members m
+    JOIN group_licenses gl ON gl.group_id = m.group_id WHERE gl.license_id = licenses.id)";
+
+/// A package's live assignments (the row is `access_packages`).
+const LIVE_COUNTED: &str = "(SELECT COUNT(*) FROM access_package_assignments a
+    WHERE a.package_id = access_packages.id AND a.active_key IS NOT NULL)";
+
 /// Counts a license's holders again, after the groups carrying it changed (call
 /// [`lock_group`] on that group before changing them). The count is its own statement after
 /// the lock, so it sees every change committed before the lock was had.
 pub async fn recount_license(conn: &mut Conn, license: &str) -> DomainResult<()> {
     lock_licenses(conn, &BTreeSet::from([license])).await?;
-    sqlx::query(
-        "UPDATE licenses SET holders = (
-            SELECT COUNT(DISTINCT m.user_id) FROM group_members m
-            JOIN group_licenses gl ON gl.group_id = m.group_id WHERE gl.license_id = licenses.id)
-         WHERE id = $1",
-    )
+    sqlx::query(&format!(
+        "UPDATE licenses SET holders = {HOLDERS_COUNTED} WHERE id = $1"
+    ))
     .bind(license)
     .execute(&mut *conn)
     .await?;
@@ -265,20 +274,14 @@ pub async fn recount_license(conn: &mut Conn, license: &str) -> DomainResult<()>
 
 /// Counts every kept count again (after a bulk load that wrote rows directly).
 pub async fn recount_all(conn: &mut Conn) -> DomainResult<()> {
-    sqlx::query(
-        "UPDATE directory_groups SET member_count = (
-            SELECT COUNT(DISTINCT m.user_id) FROM group_members m WHERE m.group_id = directory_groups.id)",
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE licenses SET holders = (
-            SELECT COUNT(DISTINCT m.user_id) FROM group_members m
-            JOIN group_licenses gl ON gl.group_id = m.group_id WHERE gl.license_id = licenses.id)",
-    )
-    .execute(&mut *conn)
-    .await?;
-    super::packages::recount_live(conn).await
+    for sql in [
+        format!("UPDATE directory_groups SET member_count = {MEMBERS_COUNTED}"),
+        format!("UPDATE licenses SET holders = {HOLDERS_COUNTED}"),
+        format!("UPDATE access_packages SET live_assignments = {LIVE_COUNTED}"),
+    ] {
+        sqlx::query(&sql).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Every kept count that differs from a count of its rows, as "what: kept K, counted C".
@@ -287,24 +290,20 @@ pub async fn mismatches(conn: &mut Conn) -> DomainResult<Vec<String>> {
     let checks = [
         (
             "group",
-            "SELECT g.name, g.member_count, (SELECT COUNT(DISTINCT m.user_id) FROM group_members m
-                WHERE m.group_id = g.id) AS counted FROM directory_groups g",
+            format!("SELECT name, member_count, {MEMBERS_COUNTED} FROM directory_groups"),
         ),
         (
             "license",
-            "SELECT l.name, l.holders, (SELECT COUNT(DISTINCT m.user_id) FROM group_members m
-                JOIN group_licenses gl ON gl.group_id = m.group_id WHERE gl.license_id = l.id) AS counted
-             FROM licenses l",
+            format!("SELECT name, holders, {HOLDERS_COUNTED} FROM licenses"),
         ),
         (
             "access package",
-            "SELECT p.name, p.live_assignments, (SELECT COUNT(*) FROM access_package_assignments a
-                WHERE a.package_id = p.id AND a.active_key IS NOT NULL) AS counted FROM access_packages p",
+            format!("SELECT name, live_assignments, {LIVE_COUNTED} FROM access_packages"),
         ),
     ];
     let mut out = Vec::new();
     for (what, sql) in checks {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(sql).fetch_all(&mut *conn).await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql).fetch_all(&mut *conn).await?;
         for (name, kept, counted) in rows {
             if kept != counted {
                 out.push(format!("{what} {name}: kept {kept}, counted {counted}"));

@@ -211,8 +211,11 @@ pub async fn assign_to_group(
     .bind(license.to_string())
     .execute(&mut *conn)
     .await?;
-    super::counts::recount_license(conn, &license.to_string()).await?;
-    Ok(done.rows_affected() == 1)
+    let changed = done.rows_affected() == 1;
+    if changed {
+        super::counts::recount_license(conn, &license.to_string()).await?;
+    }
+    Ok(changed)
 }
 
 /// Stops `group` carrying `license`; false when it did not. Holders only through it stop.
@@ -227,8 +230,11 @@ pub async fn remove_from_group(
         .bind(license.to_string())
         .execute(&mut *conn)
         .await?;
-    super::counts::recount_license(conn, &license.to_string()).await?;
-    Ok(done.rows_affected() == 1)
+    let changed = done.rows_affected() == 1;
+    if changed {
+        super::counts::recount_license(conn, &license.to_string()).await?;
+    }
+    Ok(changed)
 }
 
 pub async fn of_group(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<LicenseRef>> {

@@ -396,21 +396,28 @@ pub async fn names_of(
     packages: &BTreeSet<AccessPackageId>,
     people: &BTreeSet<UserId>,
 ) -> DomainResult<(BTreeMap<AccessPackageId, String>, BTreeMap<UserId, String>)> {
-    async fn lookup(
+    /// `sql … IN (ids)` as id → text, every id found or an error naming `what`.
+    async fn lookup<K: Ord + ToString>(
         conn: &mut Conn,
         sql: &str,
-        ids: Vec<String>,
+        ids: &BTreeSet<K>,
+        key: fn(uuid::Uuid) -> K,
         what: &'static str,
-    ) -> DomainResult<BTreeMap<String, String>> {
+    ) -> DomainResult<BTreeMap<K, String>> {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
         let sql = format!("{sql} ({})", super::placeholders(ids.len()));
         let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-        for id in &ids {
-            q = q.bind(id.as_str());
+        for id in ids {
+            q = q.bind(id.to_string());
         }
-        let found: BTreeMap<String, String> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+        let found = q
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(id, text)| Ok((key(uuid(&id)?), text)))
+            .collect::<DomainResult<BTreeMap<K, String>>>()?;
         if found.len() != ids.len() {
             return Err(crate::DomainError::NotFound(what));
         }
@@ -419,24 +426,18 @@ pub async fn names_of(
     let names = lookup(
         conn,
         "SELECT id, name FROM access_packages WHERE id IN",
-        packages.iter().map(ToString::to_string).collect(),
+        packages,
+        AccessPackageId,
         "access package",
     )
     .await?;
     let emails = lookup(
         conn,
         "SELECT id, email FROM users WHERE id IN",
-        people.iter().map(ToString::to_string).collect(),
+        people,
+        UserId,
         "user",
     )
     .await?;
-    let names = names
-        .into_iter()
-        .map(|(id, n)| Ok((AccessPackageId(uuid(&id)?), n)))
-        .collect::<DomainResult<_>>()?;
-    let emails = emails
-        .into_iter()
-        .map(|(id, e)| Ok((UserId(uuid(&id)?), e)))
-        .collect::<DomainResult<_>>()?;
     Ok((names, emails))
 }

@@ -191,18 +191,6 @@ pub async fn count_live(conn: &mut Conn, id: AccessPackageId, by: i64) -> Domain
     Ok(())
 }
 
-/// Counts every package's live assignments again (after a bulk load).
-pub async fn recount_live(conn: &mut Conn) -> DomainResult<()> {
-    sqlx::query(
-        "UPDATE access_packages SET live_assignments = (
-            SELECT COUNT(*) FROM access_package_assignments a
-            WHERE a.package_id = access_packages.id AND a.active_key IS NOT NULL)",
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn policy_active_assignments(conn: &mut Conn, id: PolicyId) -> DomainResult<i64> {
     Ok(sqlx::query_scalar(
         // Live is "scheduled" or "delivered" (exactly when active_key is set): the count reads

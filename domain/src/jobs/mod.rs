@@ -215,7 +215,15 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         )
         .await;
     }
+    let started = std::time::Instant::now();
     reviews(ctx, now, &mut report).await;
+    tracing::info!(
+        job = "reviews",
+        started = report.reviews_started,
+        completed = report.reviews_completed,
+        ms = started.elapsed().as_millis() as u64,
+        "job done"
+    );
     if let Some(mailer) = mailer {
         for _ in 0..limits.batches {
             match send_emails(ctx, mailer, now, &mut report).await {
@@ -250,6 +258,7 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
     find: impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
     work: impl for<'a> Fn(&'a mut Conn, &'a [T]) -> BoxFuture<'a, DomainResult<u64>>,
 ) -> u64 {
+    let started = std::time::Instant::now();
     let mut total = 0;
     for _ in 0..batches {
         let (n, more) = batch(ctx, report, job, now, &find, &work).await;
@@ -257,6 +266,14 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
         if !more {
             break;
         }
+    }
+    if total > 0 {
+        tracing::info!(
+            job,
+            items = total,
+            ms = started.elapsed().as_millis() as u64,
+            "job done"
+        );
     }
     total
 }

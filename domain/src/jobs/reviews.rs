@@ -141,29 +141,30 @@ pub(super) async fn remind_reviewers(
     if !reviews_store::mark_reminded(&mut tx, h.id, now).await? {
         return Ok(false);
     }
-    for reviewer in reviews_store::reviewers(&mut tx, h.id, true).await? {
-        notify(
-            &mut tx,
-            NewNotification {
-                user: reviewer,
-                kind: NotificationKind::ReviewReminder,
-                title: &format!(
-                    "Reminder: review access to {} by {}",
-                    h.package_name,
-                    when(h.ends_at)
-                ),
-                body: &format!(
-                    "You still have decisions to make in the access review of {}. It ends {}.",
-                    h.package_name,
-                    when(h.ends_at)
-                ),
-                link: Link::Reviews,
-                event: &format!("review:{}:reminder", h.id),
-            },
-            now,
-        )
-        .await?;
-    }
+    let title = format!(
+        "Reminder: review access to {} by {}",
+        h.package_name,
+        when(h.ends_at)
+    );
+    let body = format!(
+        "You still have decisions to make in the access review of {}. It ends {}.",
+        h.package_name,
+        when(h.ends_at)
+    );
+    let event = format!("review:{}:reminder", h.id);
+    let notes: Vec<NewNotification> = reviews_store::reviewers(&mut tx, h.id, true)
+        .await?
+        .into_iter()
+        .map(|reviewer| NewNotification {
+            user: reviewer,
+            kind: NotificationKind::ReviewReminder,
+            title: &title,
+            body: &body,
+            link: Link::Reviews,
+            event: &event,
+        })
+        .collect();
+    notifications::notify_all(&mut tx, &notes, now).await?;
     crate::service::commit(tx).await?;
     Ok(true)
 }

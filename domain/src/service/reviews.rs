@@ -7,7 +7,7 @@ use crate::rules::reviews::{ReviewDecision, keeps_access};
 use crate::store::audit::{self, NewEvent};
 use crate::store::notifications::{self, NewNotification};
 use crate::store::reviews as store;
-use crate::store::{packages, requests, users};
+use crate::store::{lifecycle, packages, requests};
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -294,69 +294,91 @@ pub async fn apply_results(
             commit(tx).await?;
             return Ok(outcome);
         }
+        // Fail closed: a stored decision or recommendation that can't be read fails the
+        // batch's query (it is retried next tick and reported), it never means "approve".
+        let (kept, removed): (Vec<_>, Vec<_>) =
+            items
+                .into_iter()
+                .partition(|(_, _, decision, recommendation)| {
+                    keeps_access(*decision, *recommendation, h.settings.if_no_response)
+                });
+        let ids = |list: &[(AssignmentId, UserId, Option<ReviewDecision>, ReviewDecision)]| {
+            list.iter().map(|i| i.0).collect::<Vec<_>>()
+        };
+        outcome.kept += store::set_results(&mut tx, review, &ids(&kept), ReviewResult::Kept, now)
+            .await?
+            .len() as u64;
+        let set =
+            store::set_results(&mut tx, review, &ids(&removed), ReviewResult::Removed, now).await?;
+        let removed: Vec<_> = removed.into_iter().filter(|i| set.contains(&i.0)).collect();
+        let revoked =
+            requests::end_assignments(&mut tx, &ids(&removed), AssignmentState::Removed, now)
+                .await?;
+        let ended: Vec<_> = removed
+            .iter()
+            .filter_map(|i| revoked.get(&i.0).map(|r| (i, *r)))
+            .collect();
+        outcome.removed += ended.len() as u64;
+        let (_, emails) = lifecycle::names_of(
+            &mut tx,
+            &Default::default(),
+            &ended.iter().map(|(i, _)| i.1).collect(),
+        )
+        .await?;
+        let why_of = |decision: Option<ReviewDecision>| match decision {
+            Some(ReviewDecision::Deny) => "a reviewer denied it".to_owned(),
+            _ => format!(
+                "nobody approved it and the policy says \"{}\"",
+                h.settings.if_no_response.label()
+            ),
+        };
+        let title = format!("Access has ended: {}", h.package_name);
+        let texts: Vec<(String, String)> = ended
+            .iter()
+            .map(|((assignment, _, decision, _), _)| {
+                (
+                    format!(
+                        "Your access to {} was removed after an access review: {}.",
+                        h.package_name,
+                        why_of(*decision)
+                    ),
+                    format!("assignment:{assignment}:ended"),
+                )
+            })
+            .collect();
+        let notes: Vec<NewNotification> = ended
+            .iter()
+            .zip(&texts)
+            .map(|(((_, user, _, _), _), (body, event))| NewNotification {
+                user: *user,
+                kind: NotificationKind::AccessEnded,
+                title: &title,
+                body,
+                link: Link::ExpiredAccess,
+                event,
+            })
+            .collect();
+        notifications::notify_all(&mut tx, &notes, now).await?;
         // Audit events are written after the batch's changes, so this transaction takes the
         // audit chain's lock last, as every use case does (no lock-order deadlock on Postgres).
-        let mut events = Vec::new();
-        for (assignment, user, decision, recommendation) in items {
-            // Fail closed: a stored decision or recommendation that can't be read fails the
-            // batch's query (it is retried next tick and reported), it never means "approve".
-            let keep = keeps_access(decision, recommendation, h.settings.if_no_response);
-            let result = if keep {
-                ReviewResult::Kept
-            } else {
-                ReviewResult::Removed
-            };
-            if !store::set_result(&mut tx, review, assignment, result, now).await? {
-                continue;
-            }
-            if keep {
-                outcome.kept += 1;
-                continue;
-            }
-            let Some(revoked) =
-                requests::end_assignment(&mut tx, assignment, AssignmentState::Removed, now)
-                    .await?
-            else {
-                continue;
-            };
-            outcome.removed += 1;
-            let who = users::summary(&mut tx, user).await?;
-            let why = match decision {
-                Some(ReviewDecision::Deny) => "a reviewer denied it".to_owned(),
-                _ => format!(
-                    "nobody approved it and the policy says \"{}\"",
-                    h.settings.if_no_response.label()
-                ),
-            };
-            notifications::notify(
-                &mut tx,
-                &NewNotification {
-                    user,
-                    kind: NotificationKind::AccessEnded,
-                    title: &format!("Access has ended: {}", h.package_name),
-                    body: &format!(
-                        "Your access to {} was removed after an access review: {why}.",
-                        h.package_name
-                    ),
-                    link: Link::ExpiredAccess,
-                    event: &format!("assignment:{assignment}:ended"),
-                },
-                now,
-            )
-            .await?;
-            events.push(
-                NewEvent::new(
+        let events = ended
+            .iter()
+            .map(|((assignment, user, decision, _), revoked)| {
+                // names_of returns every person asked for, or an error naming who is missing.
+                let email = emails.get(user).ok_or(DomainError::NotFound("user"))?;
+                let why = why_of(*decision);
+                Ok(NewEvent::new(
                     now,
                     None,
                     "assignment.removed_by_review",
                     "access_package",
                     h.package,
-                    format!("Access of {} to {} removed by the access review ({why})", who.email, h.package_name),
+                    format!("Access of {email} to {} removed by the access review ({why})", h.package_name),
                 )
-                .before(json!({"assignment": assignment.to_string(), "user": who.email, "review": review.to_string()}))
-                .after(json!({"state": "removed", "grants_withdrawn": revoked})),
-            );
-        }
+                .before(json!({"assignment": assignment.to_string(), "user": email, "review": review.to_string()}))
+                .after(json!({"state": "removed", "grants_withdrawn": revoked})))
+            })
+            .collect::<DomainResult<Vec<_>>>()?;
         audit::record_all(&mut tx, events).await?;
         commit(tx).await?;
     }

@@ -207,21 +207,34 @@ pub async fn unapplied(
         .collect()
 }
 
-pub async fn set_result(
+/// Records `result` on the items of `assignments` that have none yet; returns those it set
+/// (an item already applied, by a racing run, is left out).
+pub async fn set_results(
     conn: &mut Conn,
     review: ReviewId,
-    assignment: AssignmentId,
+    assignments: &[AssignmentId],
     result: ReviewResult,
     now: DateTime<Utc>,
-) -> DomainResult<bool> {
-    let done = sqlx::query(
-        "UPDATE review_items SET result = $3, applied_at = $4 WHERE review_id = $1 AND assignment_id = $2 AND result IS NULL",
-    )
-    .bind(review.to_string())
-    .bind(assignment.to_string())
-    .bind(result)
-    .bind(ms(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+) -> DomainResult<std::collections::BTreeSet<AssignmentId>> {
+    if assignments.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "UPDATE review_items SET result = $2, applied_at = $3
+         WHERE review_id = $1 AND result IS NULL AND assignment_id IN ({})
+         RETURNING assignment_id",
+        placeholders_after(3, assignments.len())
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql)
+        .bind(review.to_string())
+        .bind(result)
+        .bind(ms(now));
+    for a in assignments {
+        q = q.bind(a.to_string());
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|id| Ok(AssignmentId(uuid(id)?)))
+        .collect()
 }

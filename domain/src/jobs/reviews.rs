@@ -93,27 +93,21 @@ pub(super) async fn start_review(
         return Ok(false);
     };
     let name = store::package_name(&mut tx, package).await?;
-    // A review over 100,000 assignments has thousands of reviewers (their managers): one
-    // multi-row insert of their notifications, not a statement each.
     let title = format!("Review access to {name} by {}", when(period.ends));
     let body = format!(
         "An access review of {name} has started. Approve or deny each person's access by {}.",
         when(period.ends)
     );
     let event = format!("review:{id}:started");
-    let notes: Vec<NewNotification> = reviews_store::reviewers(&mut tx, id, false)
-        .await?
-        .into_iter()
-        .map(|reviewer| NewNotification {
-            user: reviewer,
-            kind: NotificationKind::ReviewStarted,
-            title: &title,
-            body: &body,
-            link: Link::Reviews,
-            event: &event,
-        })
-        .collect();
-    notifications::notify_all(&mut tx, &notes, now).await?;
+    tell_reviewers(&mut tx, id, false, now, |user| NewNotification {
+        user,
+        kind: NotificationKind::ReviewStarted,
+        title: &title,
+        body: &body,
+        link: Link::Reviews,
+        event: &event,
+    })
+    .await?;
     audit::record(
         &mut tx,
         NewEvent::new(
@@ -152,19 +146,33 @@ pub(super) async fn remind_reviewers(
         when(h.ends_at)
     );
     let event = format!("review:{}:reminder", h.id);
-    let notes: Vec<NewNotification> = reviews_store::reviewers(&mut tx, h.id, true)
-        .await?
-        .into_iter()
-        .map(|reviewer| NewNotification {
-            user: reviewer,
-            kind: NotificationKind::ReviewReminder,
-            title: &title,
-            body: &body,
-            link: Link::Reviews,
-            event: &event,
-        })
-        .collect();
-    notifications::notify_all(&mut tx, &notes, now).await?;
+    tell_reviewers(&mut tx, h.id, true, now, |user| NewNotification {
+        user,
+        kind: NotificationKind::ReviewReminder,
+        title: &title,
+        body: &body,
+        link: Link::Reviews,
+        event: &event,
+    })
+    .await?;
     crate::service::commit(tx).await?;
     Ok(true)
+}
+
+/// Tells a review's reviewers (with `undecided`, only those with decisions left), one
+/// notification each in one multi-row insert: a review over 100,000 assignments has
+/// thousands of reviewers (their managers), so not a statement each.
+async fn tell_reviewers<'a>(
+    tx: &mut Conn,
+    review: ReviewId,
+    undecided: bool,
+    now: DateTime<Utc>,
+    note: impl Fn(UserId) -> NewNotification<'a>,
+) -> DomainResult<u64> {
+    let notes: Vec<NewNotification> = crate::store::reviews::reviewers(&mut *tx, review, undecided)
+        .await?
+        .into_iter()
+        .map(note)
+        .collect();
+    notifications::notify_all(tx, &notes, now).await
 }

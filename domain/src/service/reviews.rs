@@ -333,23 +333,21 @@ pub async fn apply_results(
             ),
         };
         let title = format!("Access has ended: {}", h.package_name);
-        let texts: Vec<(String, String)> = ended
+        let texts: Vec<(String, String, String)> = ended
             .iter()
             .map(|((assignment, _, decision, _), _)| {
-                (
-                    format!(
-                        "Your access to {} was removed after an access review: {}.",
-                        h.package_name,
-                        why_of(*decision)
-                    ),
-                    format!("assignment:{assignment}:ended"),
-                )
+                let why = why_of(*decision);
+                let body = format!(
+                    "Your access to {} was removed after an access review: {why}.",
+                    h.package_name
+                );
+                (why, body, format!("assignment:{assignment}:ended"))
             })
             .collect();
         let notes: Vec<NewNotification> = ended
             .iter()
             .zip(&texts)
-            .map(|(((_, user, _, _), _), (body, event))| NewNotification {
+            .map(|(((_, user, _, _), _), (_, body, event))| NewNotification {
                 user: *user,
                 kind: NotificationKind::AccessEnded,
                 title: &title,
@@ -363,10 +361,10 @@ pub async fn apply_results(
         // audit chain's lock last, as every use case does (no lock-order deadlock on Postgres).
         let events = ended
             .iter()
-            .map(|((assignment, user, decision, _), revoked)| {
+            .zip(&texts)
+            .map(|(((assignment, user, _, _), revoked), (why, _, _))| {
                 // names_of returns every person asked for, or an error naming who is missing.
                 let email = emails.get(user).ok_or(DomainError::NotFound("user"))?;
-                let why = why_of(*decision);
                 Ok(NewEvent::new(
                     now,
                     None,

@@ -62,6 +62,24 @@ pub async fn current(ctx: &Ctx, session: &Session) -> Option<Actor> {
     Some(actor)
 }
 
+/// Told of each refused sign-in (throttled, or refused by the domain): the server counts
+/// them for `/metrics`.
+#[derive(Clone)]
+pub struct SignInRefused(pub std::sync::Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for SignInRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignInRefused")
+    }
+}
+
+/// Tells the server's observer, if any, of a refused sign-in.
+pub fn sign_in_refused() {
+    if let Some(observer) = leptos::prelude::use_context::<SignInRefused>() {
+        (observer.0)();
+    }
+}
+
 /// Sign-in attempts allowed per client address and overall, before any password is checked:
 /// password spraying across many accounts from one address, and floods from many, are cut
 /// off here (each account also locks after repeated failures; see `domain::service::auth`).

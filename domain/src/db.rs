@@ -117,10 +117,60 @@ impl Db {
             .map_err(DomainError::internal)
     }
 
+    /// (pool, connections open, of which idle) for each pool: `read` and, on SQLite, `write`.
+    pub fn pool_usage(&self) -> Vec<(&'static str, u32, u32)> {
+        let usage = |p: &AnyPool| (p.size(), u32::try_from(p.num_idle()).unwrap_or(u32::MAX));
+        let (size, idle) = usage(&self.pool);
+        let mut out = vec![("read", size, idle)];
+        if self.backend == Backend::Sqlite {
+            let (size, idle) = usage(&self.writer);
+            out.push(("write", size, idle));
+        }
+        out
+    }
+
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
     }
+
+    /// A consistent copy of this SQLite database in the new file `to`, made while it is in
+    /// use: `VACUUM INTO` reads one snapshot and writes a compact, self-contained file (a
+    /// plain copy of a WAL database can miss what is still in its `-wal` file). PostgreSQL is
+    /// backed up with `pg_dump`.
+    pub async fn backup_into(&self, to: &std::path::Path) -> DomainResult<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(DomainError::invalid(
+                "DATABASE_URL",
+                "tessera backup copies SQLite databases; back up PostgreSQL with pg_dump (see the README)",
+            ));
+        }
+        if to.exists() {
+            return Err(DomainError::invalid(
+                "FILE",
+                "already exists; name a new file (nothing was written)",
+            ));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(to.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(DomainError::internal)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))
+                .map_err(DomainError::internal)?;
+        }
+        Ok(())
+    }
+}
+
+/// The file of a `sqlite:` URL (none for PostgreSQL and in-memory databases).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 fn sqlite_options(options: AnyPoolOptions, connections: u32) -> AnyPoolOptions {

@@ -11,6 +11,9 @@ USAGE:
     tessera admin create --email EMAIL [--name \"Display Name\"]
     tessera jobs run [--at 2027-11-26T09:00:00Z]
     tessera audit verify
+    tessera check
+    tessera backup FILE
+    tessera restore FILE [--force]
     tessera seed-synthetic [--users N] [--packages M] [--assignments K] [--seed S]
     tessera --help
 
@@ -25,6 +28,18 @@ COMMANDS:
                     expiry and its reminders, email. Prints counts per job and exits.
     audit verify    Check the audit log's hash chain; names the first broken link and
                     exits non-zero when there is one.
+    check           Prove the invariants: every live assignment has exactly the grants of
+                    its package's roles and no grant outlives its assignment, kept counts
+                    (license seats used among them) equal fresh counts, at most one open
+                    request and one live assignment per person and package, request states
+                    agree with their stages, e-mail states agree with their times, the audit
+                    chain is intact. Names what breaks each and exits non-zero on any.
+    backup FILE     Write a consistent copy of the SQLite database to the new FILE while
+                    Tessera runs (SQLite's VACUUM INTO; a plain copy of a WAL database is
+                    not safe). PostgreSQL: use pg_dump.
+    restore FILE    Replace the SQLite database with the backup FILE, checked first (it is
+                    migrated and must pass `tessera check`). Stop the server first; an
+                    existing database is only replaced with --force.
     seed-synthetic  Fill an EMPTY database with a synthetic organisation for benchmarks
                     (deterministic for a seed; defaults: 10000 people, 100 packages,
                     50000 assignments, seed 1). Everyone's password is 'tessera-bench';
@@ -49,7 +64,11 @@ ENVIRONMENT:
     TESSERA_MAIL_FROM               From of the emails (default \"Tessera <tessera@localhost>\")
     TESSERA_PUBLIC_URL              Tessera's address: email links, the one origin allowed to
                                     change anything (default http://ADDR / the request's Host)
-    TESSERA_JOBS_INTERVAL_SECONDS   how often serve runs the lifecycle jobs (default 60)
+    TESSERA_JOBS_INTERVAL_SECONDS   how often serve runs the lifecycle jobs and sends email (default 60)
+    TESSERA_SHUTDOWN_SECONDS        on SIGTERM or Ctrl-C, how long requests in flight may take
+                                    to finish before the server exits anyway (default 20)
+    TESSERA_METRICS_TOKEN           bearer token for GET /metrics (Prometheus); unset: /metrics is off
+                                    (or TESSERA_METRICS_TOKEN_FILE: a file holding it)
     LEPTOS_SITE_ROOT                where the built site assets are (default target/site)
     RUST_LOG                        log filter (default info)
 ";
@@ -79,6 +98,14 @@ pub enum Command {
         at: Option<chrono::DateTime<chrono::Utc>>,
     },
     AuditVerify,
+    Check,
+    Backup {
+        file: std::path::PathBuf,
+    },
+    Restore {
+        file: std::path::PathBuf,
+        force: bool,
+    },
     SeedSynthetic(domain::service::synthetic::Shape),
     Help,
 }
@@ -89,6 +116,8 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
     let mut email = None;
     let mut name = None;
     let mut at = None;
+    let mut file: Option<String> = None;
+    let mut force = false;
     let mut shape = domain::service::synthetic::Shape {
         users: 10_000,
         packages: 100,
@@ -140,6 +169,22 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                 i += 1;
             }
             "seed-synthetic" if command.is_none() => command = Some("seed-synthetic"),
+            "check" if command.is_none() => command = Some("check"),
+            verb @ ("backup" | "restore") if command.is_none() => {
+                command = Some(if verb == "backup" {
+                    "backup"
+                } else {
+                    "restore"
+                });
+                file = Some(
+                    args.get(i + 1)
+                        .filter(|f| !f.starts_with("--"))
+                        .cloned()
+                        .ok_or_else(|| format!("expected `tessera {verb} FILE`"))?,
+                );
+                i += 1;
+            }
+            "--force" => force = true,
             flag @ ("--users" | "--packages" | "--assignments" | "--seed") => {
                 let v = value(i, flag)?;
                 let n: u64 = v
@@ -176,6 +221,9 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         }
         i += 1;
     }
+    if force && command != Some("restore") {
+        return Err("--force only goes with `tessera restore FILE`".into());
+    }
     if at.is_some() && command != Some("jobs run") {
         return Err("--at only goes with `tessera jobs run`".into());
     }
@@ -189,6 +237,14 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         "migrate" => Ok(Command::Migrate),
         "jobs run" => Ok(Command::JobsRun { at }),
         "audit verify" => Ok(Command::AuditVerify),
+        "check" => Ok(Command::Check),
+        "backup" => Ok(Command::Backup {
+            file: file.unwrap_or_default().into(),
+        }),
+        "restore" => Ok(Command::Restore {
+            file: file.unwrap_or_default().into(),
+            force,
+        }),
         "seed-synthetic" => {
             shape.check().map_err(|e| error_line(e, "--"))?;
             Ok(Command::SeedSynthetic(shape))
@@ -229,6 +285,8 @@ mod tests {
             public_url: "http://127.0.0.1:3000".into(),
             public_url_set: false,
             jobs_interval_secs: 60,
+            shutdown_grace_secs: 20,
+            metrics_token: None,
             sign_in_per_minute: std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN),
         }
     }
@@ -303,6 +361,36 @@ mod tests {
         );
         assert_eq!(parse(&args("migrate"), &mut c), Ok(Command::Migrate));
         assert_eq!(parse(&args("serve --help"), &mut c), Ok(Command::Help));
+    }
+
+    #[test]
+    fn check_backup_and_restore_take_their_arguments() {
+        let mut c = cfg();
+        assert_eq!(parse(&args("check"), &mut c), Ok(Command::Check));
+        assert_eq!(
+            parse(&args("backup /tmp/b.db"), &mut c),
+            Ok(Command::Backup {
+                file: "/tmp/b.db".into()
+            })
+        );
+        assert_eq!(
+            parse(&args("restore /tmp/b.db --force"), &mut c),
+            Ok(Command::Restore {
+                file: "/tmp/b.db".into(),
+                force: true
+            })
+        );
+        assert!(
+            parse(&args("backup"), &mut c)
+                .unwrap_err()
+                .contains("tessera backup FILE")
+        );
+        assert!(parse(&args("restore --force"), &mut c).is_err());
+        assert!(
+            parse(&args("backup /tmp/b.db --force"), &mut c)
+                .unwrap_err()
+                .contains("--force only goes with")
+        );
     }
 
     #[test]

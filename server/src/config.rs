@@ -28,6 +28,11 @@ pub struct Config {
     pub public_url_set: bool,
     /// Seconds between two runs of the lifecycle jobs inside `serve`.
     pub jobs_interval_secs: u64,
+    /// The bearer token `/metrics` asks for; none: `/metrics` is off.
+    pub metrics_token: Option<String>,
+    /// On SIGTERM or Ctrl-C: how long requests in flight and the scheduler's batch may take
+    /// to finish before the server exits anyway.
+    pub shutdown_grace_secs: u64,
     /// Sign-in attempts a minute from one client address (before any password is checked).
     pub sign_in_per_minute: std::num::NonZeroU32,
 }
@@ -49,6 +54,11 @@ impl std::fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("public_url", &self.public_url)
             .field("jobs_interval_secs", &self.jobs_interval_secs)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "(set)"),
+            )
             .field("sign_in_per_minute", &self.sign_in_per_minute)
             .finish_non_exhaustive()
     }
@@ -74,6 +84,32 @@ fn env_number(name: &str, default: i64) -> Result<i64, String> {
             .filter(|n| *n > 0)
             .ok_or_else(|| format!("{name} must be a positive whole number, got {v:?}")),
         _ => Ok(default),
+    }
+}
+
+/// `TESSERA_METRICS_TOKEN`, or the first line of the file `TESSERA_METRICS_TOKEN_FILE`; at
+/// least 16 characters.
+fn metrics_token() -> Result<Option<String>, String> {
+    let token = match std::env::var("TESSERA_METRICS_TOKEN_FILE") {
+        Ok(path) if !path.trim().is_empty() => Some(
+            std::fs::read_to_string(path.trim())
+                .map_err(|e| format!("TESSERA_METRICS_TOKEN_FILE: cannot read {path:?}: {e}"))?
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_owned(),
+        ),
+        _ => std::env::var("TESSERA_METRICS_TOKEN")
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
+    };
+    match token {
+        Some(t) if t.chars().count() < 16 => {
+            Err("TESSERA_METRICS_TOKEN must be at least 16 characters".into())
+        }
+        other => Ok(other),
     }
 }
 
@@ -108,6 +144,8 @@ impl Config {
                 public_url
             },
             jobs_interval_secs: env_number("TESSERA_JOBS_INTERVAL_SECONDS", 60)? as u64,
+            shutdown_grace_secs: env_number("TESSERA_SHUTDOWN_SECONDS", 20)? as u64,
+            metrics_token: metrics_token()?,
             sign_in_per_minute: u32::try_from(env_number("TESSERA_SIGN_IN_PER_MINUTE", 20)?)
                 .ok()
                 .and_then(std::num::NonZeroU32::new)

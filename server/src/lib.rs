@@ -1,9 +1,12 @@
 //! Wires Tessera together: configuration, database, sessions, routes. Decides nothing.
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 mod export;
+pub mod metrics;
 mod middleware;
+pub mod scheduler;
 mod session_store;
 
 use axum::Router;
@@ -17,16 +20,20 @@ use domain::service::Ctx;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::time::Duration;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use config::Config;
+pub use scheduler::{JobsHealth, Scheduler};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub ctx: Ctx,
+    /// The scheduler's loops, for `/readyz` (none in a router built without a scheduler).
+    pub jobs: JobsHealth,
+    /// What `/metrics` serves.
+    pub metrics: metrics::Metrics,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -58,12 +65,19 @@ pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain:
     Ok(ctx)
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application, without a scheduler (`/readyz` then checks the database only).
 pub fn router(config: &Config, ctx: Ctx) -> Router {
+    router_with_jobs(config, ctx, JobsHealth::default())
+}
+
+/// The whole HTTP application; `/readyz` reports the scheduler's loops in `jobs`.
+pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
     let leptos_options = config.leptos_options();
     let state = AppState {
         leptos_options: leptos_options.clone(),
         ctx: ctx.clone(),
+        metrics: jobs.metrics(),
+        jobs,
     };
     let routes = generate_route_list(app::App);
     let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(ctx.clone()))
@@ -80,9 +94,14 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
     // Every page and server function gets the domain context, the sign-in limits, and the
     // CSP nonce the security-headers layer put on this response (Leptos made its own; ours
     // replaces it so the header and the page's scripts agree).
+    let refused = {
+        let metrics = state.metrics.clone();
+        app::session::SignInRefused(std::sync::Arc::new(move || metrics.sign_in_failed()))
+    };
     let context = move || {
         provide_context(ctx.clone());
         provide_context(limits.clone());
+        provide_context(refused.clone());
         if let Some(nonce) = leptos::prelude::use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned())
         {
@@ -104,6 +123,7 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
     );
     let pages = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route(
             "/admin/access-packages/{id}/assignments.csv",
             get(export::assignments_csv),
@@ -126,9 +146,24 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
             allowed_origin,
             middleware::same_origin,
         ));
+    let state_metrics = state.metrics.clone();
+    // /metrics: without the session lookups of a page; only with TESSERA_METRICS_TOKEN.
+    let scrape = Router::new()
+        .route("/metrics", get(metrics::endpoint))
+        .with_state(metrics::Scrape {
+            metrics: state.metrics.clone(),
+            ctx: state.ctx.clone(),
+            token: config.metrics_token.clone(),
+        });
     pages
         .with_state(state)
         .merge(assets)
+        .merge(scrape)
+        // Per route (a layer on the router sees the matched route pattern).
+        .layer(axum::middleware::from_fn_with_state(
+            state_metrics,
+            metrics::observe,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             https,
             middleware::security_headers,
@@ -165,41 +200,32 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Runs the lifecycle jobs every `interval` (deadlines, forwarding, reminders, scheduled
-/// starts, expiry, email) and removes expired session records hourly; both are safe on
-/// several instances at once.
-pub fn spawn_housekeeping(ctx: Ctx, mailer: Option<domain::jobs::Mailer>, interval: Duration) {
-    let jobs = ctx.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let report =
-                domain::jobs::run_due(&jobs, mailer.as_ref(), domain::jobs::RunLimits::default())
-                    .await;
-            if report != domain::jobs::JobReport::default() {
-                tracing::info!(?report, "lifecycle jobs ran");
-            }
+/// Ready to serve: the database answers and no scheduler loop is stuck (see
+/// [`scheduler::JobsHealth::report`]). 503 with the reasons otherwise. Each loop shows when
+/// it last ran, when it last ran without a failure, and its counts.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let database = state.ctx.db.backend().code();
+    let db_problem = match state.ctx.db.ping().await {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::error!(error = ?e, "readiness check: database unreachable");
+            Some("the database does not answer")
         }
-    });
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match domain::service::auth::purge_stale(&ctx).await {
-                Ok((sessions, throttles)) if sessions + throttles > 0 => {
-                    tracing::info!(
-                        sessions,
-                        throttles,
-                        "expired sessions and sign-in throttles removed"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = ?e, "cannot remove expired sessions and throttles")
-                }
-            }
-        }
-    });
+    };
+    let loops = state.jobs.report();
+    let ready = db_problem.is_none() && loops.iter().all(|l| l.ready);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(serde_json::json!({
+            "status": if ready { "ready" } else { "unavailable" },
+            "database": database,
+            "database_problem": db_problem,
+            "jobs": loops,
+        })),
+    )
 }

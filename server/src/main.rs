@@ -2,6 +2,7 @@ use axum::serve::ListenerExt;
 use domain::clock::SystemClock;
 use server::cli::{self, Command};
 use server::config::Config;
+use std::future::IntoFuture;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -93,7 +94,7 @@ async fn run() -> Result<(), String> {
             let report = domain::jobs::run_due(
                 &ctx,
                 mailer.as_ref(),
-                domain::jobs::RunLimits { batches: 1_000 },
+                domain::jobs::RunLimits::batches(1_000),
             )
             .await;
             for line in report.lines() {
@@ -122,6 +123,48 @@ async fn run() -> Result<(), String> {
                     Err(format!("audit chain BROKEN at event {seq}: {reason}"))
                 }
             }
+        }
+        Command::Check => {
+            let ctx = open(config, clock).await?;
+            let findings = domain::service::check::run(&ctx)
+                .await
+                .map_err(|e| format!("cannot check: {e:?}"))?;
+            ctx.db.close().await;
+            let broken = findings.iter().filter(|f| !f.holds()).count();
+            for f in &findings {
+                if f.holds() {
+                    println!("ok      {}", f.invariant);
+                } else {
+                    println!("BROKEN  {}", f.invariant);
+                    for row in &f.breaking {
+                        println!("          {row}");
+                    }
+                }
+            }
+            if broken == 0 {
+                println!("All {} invariants hold.", findings.len());
+                Ok(())
+            } else {
+                Err(format!(
+                    "{broken} of {} invariants broken (at most {} examples each)",
+                    findings.len(),
+                    domain::store::check::EXAMPLES
+                ))
+            }
+        }
+        Command::Backup { file } => {
+            println!(
+                "{}",
+                server::backup::backup(&config.database_url, &file).await?
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            println!(
+                "{}",
+                server::backup::restore(&config.database_url, &file, force).await?
+            );
+            Ok(())
         }
         Command::SeedSynthetic(shape) => {
             let ctx = open(config, clock).await?;
@@ -188,12 +231,12 @@ async fn serve(config: Config, clock: Arc<SystemClock>) -> Result<(), String> {
     if mailer.is_none() {
         tracing::info!("SMTP_URL is not set: notifications stay in the app, no email is sent");
     }
-    server::spawn_housekeeping(
+    let scheduler = server::Scheduler::start(
         ctx.clone(),
         mailer,
         std::time::Duration::from_secs(config.jobs_interval_secs),
     );
-    let app = server::router(&config, ctx);
+    let app = server::router_with_jobs(&config, ctx.clone(), scheduler.health());
     // TCP_NODELAY: a page goes out in several writes (headers, then the compressed body's
     // chunks). With Nagle's algorithm on, each write after the first waited for the browser's
     // delayed ACK: about half the pages on a kept-alive connection took 40 ms more (seen with
@@ -207,13 +250,77 @@ async fn serve(config: Config, clock: Arc<SystemClock>) -> Result<(), String> {
             }
         });
     tracing::info!(addr = %config.addr, database = backend.code(), "Tessera is listening on http://{}", config.addr);
-    axum::serve(
+    // SIGTERM (systemd, Docker, Kubernetes) or Ctrl-C: stop accepting, let requests in flight
+    // finish, stop the scheduler after its batch, close the database; all within the grace.
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_secs);
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let serving = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
+    .with_graceful_shutdown({
+        let mut on_signal = on_signal.clone();
+        async move {
+            let _ = on_signal.wait_for(|s| *s).await;
+        }
+    });
+    let stopper = scheduler.stopper();
+    let watcher = tokio::spawn(async move {
+        let signal = shutdown_signal().await;
+        stopper.raise();
+        tracing::info!(
+            signal,
+            grace_seconds = grace.as_secs(),
+            "shutting down: no new connections; finishing requests in flight"
+        );
+        let _ = signalled.send(true);
+    });
+    let outcome = tokio::select! {
+        served = serving.into_future() => served.map_err(|e| e.to_string()),
+        _ = async {
+            let _ = on_signal.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "requests still in flight after the grace; exiting anyway");
+            Ok(())
+        }
+    };
+    watcher.abort();
+    if scheduler.stop(grace).await {
+        tracing::info!("scheduler stopped");
+    } else {
+        tracing::warn!(
+            "the scheduler's batch did not finish within the grace; its transaction is undone"
+        );
+    }
+    if tokio::time::timeout(grace, ctx.db.close()).await.is_err() {
+        tracing::warn!(
+            "database connections still in use after the grace; exiting anyway (an open transaction is rolled back)"
+        );
+    }
+    tracing::info!("Tessera stopped");
+    outcome
+}
+
+/// The first of SIGTERM and Ctrl-C (SIGINT), by name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C still stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| e.to_string())
+        "Ctrl-C"
+    }
 }

@@ -36,10 +36,13 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
             .ok()
             .map(|info| info.0.ip());
         limits.check(peer).map_err(|retry_after_secs| {
+            crate::session::sign_in_refused();
             AppError::from(domain::DomainError::Throttled { retry_after_secs })
         })?;
     }
-    let user = domain::service::auth::sign_in(&ctx, &email, &password).await?;
+    let user = domain::service::auth::sign_in(&ctx, &email, &password)
+        .await
+        .inspect_err(|_| crate::session::sign_in_refused())?;
     crate::session::establish(&session, user, ctx.clock.now_ms())
         .await
         .map_err(|e| {

@@ -91,21 +91,7 @@ pub async fn list_packages(
 
 #[server]
 pub async fn list_catalog_names() -> Result<Vec<NamedRef>, AppError> {
-    let page = domain::service::catalogs::list(
-        &ctx()?,
-        &actor()?,
-        "",
-        PageRequest::new(1, PageRequest::MAX_PER_PAGE),
-    )
-    .await?;
-    Ok(page
-        .items
-        .into_iter()
-        .map(|c| NamedRef {
-            id: c.id.0,
-            name: c.name,
-        })
-        .collect())
+    Ok(domain::service::catalogs::names(&ctx()?, &actor()?).await?)
 }
 
 #[server]

@@ -103,15 +103,45 @@ impl JobReport {
 }
 
 /// How far one run goes: the scheduler takes a few batches per tick and leaves the rest for
-/// the next; `jobs run` takes up to `batches` of each job.
-#[derive(Debug, Clone, Copy)]
+/// the next; `jobs run` takes up to `batches` of each job. A run also ends, between batches,
+/// once `stop` is raised (the server is shutting down).
+#[derive(Debug, Clone)]
 pub struct RunLimits {
     pub batches: u32,
+    pub stop: Stop,
 }
 
 impl Default for RunLimits {
     fn default() -> Self {
-        Self { batches: 10 }
+        Self {
+            batches: 10,
+            stop: Stop::default(),
+        }
+    }
+}
+
+impl RunLimits {
+    /// Up to `batches` batches of each job.
+    pub fn batches(batches: u32) -> Self {
+        Self {
+            batches,
+            ..Self::default()
+        }
+    }
+}
+
+/// A flag a run reads between batches: once raised, the run finishes the batch it is in (one
+/// transaction, committed or undone as a whole) and starts no other.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Stop {
+    pub fn raise(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn raised(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -130,7 +160,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         &mut report,
         "request_deadline",
         now,
-        limits.batches,
+        &limits,
         |c| Box::pin(store::overdue_stages(c, now, BATCH)),
         |tx, all| {
             Box::pin(each(tx, all, move |tx, s| {
@@ -144,7 +174,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         &mut report,
         "request_forward",
         now,
-        limits.batches,
+        &limits,
         |c| Box::pin(store::stages_to_forward(c, now, BATCH)),
         |tx, all| {
             Box::pin(each(tx, all, move |tx, s| {
@@ -158,7 +188,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         &mut report,
         "request_reminder",
         now,
-        limits.batches,
+        &limits,
         |c| Box::pin(store::stages_to_remind(c, now, BATCH)),
         |tx, all| {
             Box::pin(each(tx, all, move |tx, s| {
@@ -172,7 +202,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         &mut report,
         "assignment_expiry",
         now,
-        limits.batches,
+        &limits,
         |c| Box::pin(store::ended_assignments(c, now, BATCH)),
         |tx, all| Box::pin(expire_assignments(tx, all, now)),
     )
@@ -182,7 +212,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         &mut report,
         "assignment_start",
         now,
-        limits.batches,
+        &limits,
         |c| Box::pin(store::due_scheduled(c, now, BATCH)),
         |tx, all| {
             Box::pin(each(tx, all, move |tx, a| {
@@ -197,7 +227,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
             &mut report,
             "assignment_reminder",
             now,
-            limits.batches,
+            &limits,
             |c| {
                 Box::pin(store::assignments_to_remind(
                     c,
@@ -215,28 +245,56 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         )
         .await;
     }
-    let started = std::time::Instant::now();
-    reviews(ctx, now, &mut report).await;
-    tracing::info!(
-        job = "reviews",
-        started = report.reviews_started,
-        completed = report.reviews_completed,
-        ms = started.elapsed().as_millis() as u64,
-        "job done"
-    );
+    if !limits.stop.raised() {
+        let started = std::time::Instant::now();
+        reviews(ctx, now, &mut report).await;
+        if report.reviews_started + report.reviews_reminded + report.reviews_completed > 0 {
+            tracing::info!(
+                job = "reviews",
+                started = report.reviews_started,
+                completed = report.reviews_completed,
+                ms = started.elapsed().as_millis() as u64,
+                "job done"
+            );
+        }
+    }
     if let Some(mailer) = mailer {
-        for _ in 0..limits.batches {
-            match send_emails(ctx, mailer, now, &mut report).await {
-                Ok(more) if more => {}
-                Ok(_) => break,
-                Err(e) => {
-                    report.failures.push(format!("email: {e}"));
-                    break;
-                }
+        send_mail(ctx, mailer, now, &limits, &mut report).await;
+    }
+    report
+}
+
+/// Sends the e-mail due at the context clock's now, up to `limits.batches` batches, and
+/// nothing else: the server runs it apart from the other jobs, so that a slow relay cannot
+/// delay deadlines and expiry.
+pub async fn send_due(ctx: &Ctx, mailer: &Mailer, limits: RunLimits) -> JobReport {
+    let id = format!("mail-{}", crate::correlation::new_id());
+    let mut report = JobReport::default();
+    let now = ctx.clock.now();
+    crate::correlation::scope(id, None, send_mail(ctx, mailer, now, &limits, &mut report)).await;
+    report
+}
+
+async fn send_mail(
+    ctx: &Ctx,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+    limits: &RunLimits,
+    report: &mut JobReport,
+) {
+    for _ in 0..limits.batches {
+        if limits.stop.raised() {
+            break;
+        }
+        match send_emails(ctx, mailer, now, report).await {
+            Ok(more) if more => {}
+            Ok(_) => break,
+            Err(e) => {
+                report.failures.push(format!("email: {e}"));
+                break;
             }
         }
     }
-    report
 }
 
 /// What a job's failure record names.
@@ -254,13 +312,16 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
     report: &mut JobReport,
     job: &str,
     now: DateTime<Utc>,
-    batches: u32,
+    limits: &RunLimits,
     find: impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
     work: impl for<'a> Fn(&'a mut Conn, &'a [T]) -> BoxFuture<'a, DomainResult<u64>>,
 ) -> u64 {
     let started = std::time::Instant::now();
     let mut total = 0;
-    for _ in 0..batches {
+    for _ in 0..limits.batches {
+        if limits.stop.raised() {
+            break;
+        }
         let (n, more) = batch(ctx, report, job, now, &find, &work).await;
         total += n;
         if !more {

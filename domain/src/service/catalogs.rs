@@ -57,6 +57,23 @@ pub async fn list(
     catalogs::search(&mut *ctx.read().await?, query, only, page).await
 }
 
+/// How many catalogs a picker lists (catalogs are few compared with people and packages).
+pub const NAMES_LIMIT: i64 = 1000;
+
+/// The catalogs the actor may read, by name, for the pickers and filters: no counts, so it
+/// costs the same however many packages and resources the catalogs hold.
+pub async fn names(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<NamedRef>> {
+    require(
+        actor.can_open_admin(),
+        "only administrators can see catalogs",
+    )?;
+    Ok(catalogs::all_names(&mut *ctx.read().await?, NAMES_LIMIT)
+        .await?
+        .into_iter()
+        .filter(|c| actor.can_read_catalog(CatalogId(c.id)))
+        .collect())
+}
+
 pub async fn detail(ctx: &Ctx, actor: &Actor, id: CatalogId) -> DomainResult<CatalogDetail> {
     require(
         actor.can_read_catalog(id),

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod catalogs;
+pub mod check;
 pub mod csv_export;
 pub mod demo;
 pub mod directory;

@@ -21,3 +21,9 @@ pub async fn mark_notifications_read(ctx: &Ctx, actor: &Actor) -> DomainResult<u
     commit(tx).await?;
     Ok(n)
 }
+
+/// How many notifications' e-mails wait (`pending`, `sending`) or gave up (`failed`), for
+/// the operators' metrics (no person acts).
+pub async fn email_backlog(ctx: &Ctx) -> DomainResult<Vec<(&'static str, i64)>> {
+    notifications::email_backlog(&mut *ctx.read().await?).await
+}

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod catalogs;
+pub mod check;
 pub mod counts;
 pub mod groups;
 pub mod licenses;

@@ -257,3 +257,17 @@ pub async fn email_problems(
         .map(|r| Ok((r.0, r.1, r.2, r.3, r.4, from_ms(r.5)?)))
         .collect()
 }
+
+/// The e-mail states operators watch, each with its count (read from `notifications_email_idx`).
+pub async fn email_backlog(conn: &mut Conn) -> DomainResult<Vec<(&'static str, i64)>> {
+    let mut out = Vec::with_capacity(3);
+    for state in ["pending", "sending", "failed"] {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE email_state = $1")
+                .bind(state)
+                .fetch_one(&mut *conn)
+                .await?;
+        out.push((state, n));
+    }
+    Ok(out)
+}

@@ -216,6 +216,17 @@ pub async fn first_policy(env: &TestEnv, who: &Actor, package: AccessPackageId) 
         .id
 }
 
+/// Every invariant of `tessera check` holds on the case's database.
+pub async fn assert_invariants(env: &TestEnv) {
+    let broken: Vec<_> = crate::service::check::run(&env.ctx)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| !f.holds())
+        .collect();
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
 /// A request's form with only a justification.
 pub fn ask(justification: &str) -> RequestForm {
     RequestForm {

@@ -285,6 +285,7 @@ async fn an_undecided_request_expires_after_its_deadline(env: TestEnv) {
     req::submit_request(&env.ctx, &w.eric, id, &ask("reports, again"))
         .await
         .unwrap();
+    assert_invariants(&env).await;
 }
 
 async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
@@ -340,6 +341,7 @@ async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
             .requests_expired,
         0
     );
+    assert_invariants(&env).await;
 }
 
 /// A job works its batch in one transaction; one item that fails does not hold back the
@@ -500,6 +502,7 @@ async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
         audit_log::verify_chain(&env.ctx).await.unwrap(),
         ChainCheck::Intact { .. }
     ));
+    assert_invariants(&env).await;
 }
 
 async fn the_audit_log_filters_exports_and_shows_tampering(env: TestEnv) {
@@ -779,6 +782,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
             .problems
             .is_empty()
     );
+    assert_invariants(&env).await;
 }
 
 /// The outbox sends a chunk's e-mails at once over the mailer's pool: each still goes out
@@ -1168,6 +1172,7 @@ async fn denied_access_goes_at_the_review_end_and_next_year_is_reviewed_again(en
     // The next year's review covers who has access then.
     let next = run_at(&env, start + Duration::days(365)).await;
     assert_eq!(next.reviews_started, 1);
+    assert_invariants(&env).await;
 }
 
 async fn without_responses_remove_access_removes_and_admins_stop_early(env: TestEnv) {
@@ -1224,6 +1229,7 @@ async fn without_responses_remove_access_removes_and_admins_stop_early(env: Test
         run_at(&env, start + Duration::days(25)).await,
         JobReport::default()
     );
+    assert_invariants(&env).await;
 }
 
 async fn people_extend_their_access_within_the_policy(env: TestEnv) {
@@ -1366,10 +1372,64 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
         matches!(e, DomainError::Conflict(ref m) if m.contains("no longer among")),
         "out of scope: {e:?}"
     );
+    assert_invariants(&env).await;
+}
+
+/// A raised stop (the server shutting down) ends a run before its next batch and leaves the
+/// work for the next run; e-mail goes out by `send_due`, apart from the other jobs.
+async fn a_raised_stop_ends_a_run_and_mail_goes_apart(env: TestEnv) {
+    let w = world(&env).await;
+    let short = printers_for_twenty_days(&env, &w).await;
+    let start = env.clock.now();
+    let people = reports_of_maria(&env, &w, 3).await;
+    for p in &people {
+        req::submit_request(&env.ctx, p, short, &RequestForm::default())
+            .await
+            .unwrap();
+    }
+    env.clock.set(start + Duration::days(20));
+    let stopped = RunLimits::default();
+    stopped.stop.raise();
+    assert_eq!(
+        jobs::run_due(&env.ctx, None, stopped).await,
+        JobReport::default()
+    );
+    let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;
+    assert_eq!(report.assignments_expired, 3, "{report:?}");
+    assert_eq!(report.emails_sent, 0);
+
+    let Some(smtp) = SmtpServer::start().await else {
+        return;
+    };
+    let mailer = mailer_for(&smtp);
+    let stopped = RunLimits::default();
+    stopped.stop.raise();
+    assert_eq!(
+        jobs::send_due(&env.ctx, &mailer, stopped).await,
+        JobReport::default()
+    );
+    let mail = jobs::send_due(&env.ctx, &mailer, RunLimits::default()).await;
+    assert!(mail.failures.is_empty(), "{mail:?}");
+    // "Access has ended" for each of the three; their "you now have access" of 20 days ago
+    // are too old to e-mail now.
+    assert_eq!((mail.emails_sent, mail.emails_stale), (3, 3), "{mail:?}");
+    assert_eq!(
+        JobReport {
+            emails_sent: 0,
+            emails_stale: 0,
+            ..mail
+        },
+        JobReport::default(),
+        "send_due runs no other job"
+    );
+    assert_eq!(smtp.messages().len(), 3);
+    let again = jobs::send_due(&env.ctx, &mailer, RunLimits::default()).await;
+    assert_eq!(again, JobReport::default());
 }
 
 on_both_databases!(
     people_extend_their_access_within_the_policy,
+    a_raised_stop_ends_a_run_and_mail_goes_apart,
     an_annual_review_starts_once_on_its_day_and_asks_the_manager,
     a_review_recommends_denying_who_never_signed_in,
     only_reviewers_decide_with_a_reason_and_the_last_decision_counts,

@@ -316,6 +316,14 @@ async fn catalogs_are_created_renamed_and_deleted_only_when_empty(env: TestEnv) 
     assert_eq!(page.total, 1);
     assert_eq!(page.items[0].name, "Marketing tools");
     assert!(!page.items[0].enabled);
+    // A governance administrator's catalog filter names every catalog, the built-in first.
+    let names: Vec<String> = cat::names(&env.ctx, &admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["General", "Marketing tools"]);
 
     // Resources: added, refused twice, removable while unused.
     cat::add_resource(&env.ctx, &admin, id, office)
@@ -558,6 +566,12 @@ async fn a_catalog_owner_does_everything_inside_their_catalog_and_nothing_in_ano
         catalogs.items.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![a]
     );
+    // The catalog filter of the package list names the same catalogs, and no other.
+    let names = cat::names(&env.ctx, owner).await.unwrap();
+    assert_eq!(
+        names.iter().map(|c| CatalogId(c.id)).collect::<Vec<_>>(),
+        vec![a]
+    );
     let ctx_for_owner = pkg::wizard_context(&env.ctx, owner).await.unwrap();
     assert_eq!(
         ctx_for_owner
@@ -679,6 +693,7 @@ async fn someone_without_a_catalog_role_has_no_admin_console_and_reads_nothing(e
     assert!(!nobody.can_open_admin());
     forbidden(pkg::list(&env.ctx, nobody, "", None, PageRequest::first()).await);
     forbidden(cat::list(&env.ctx, nobody, "", PageRequest::first()).await);
+    forbidden(cat::names(&env.ctx, nobody).await);
     forbidden(pkg::detail(&env.ctx, nobody, owned).await);
     forbidden(
         cat::create(

@@ -146,6 +146,7 @@ async fn the_manager_approves_and_access_is_delivered(env: TestEnv) {
     assert_eq!(state.code(), "delivered");
     let kinds: Vec<&str> = timeline.iter().map(|(_, k, _)| k.as_str()).collect();
     assert_eq!(kinds, vec!["submitted", "pending", "approved", "delivered"]);
+    assert_invariants(&env).await;
 }
 
 async fn without_manager_the_fallback_decides_and_without_anyone_it_is_denied_at_once(
@@ -179,6 +180,7 @@ async fn without_manager_the_fallback_decides_and_without_anyone_it_is_denied_at
         panic!("{outcome:?}")
     };
     assert!(reason.contains("nobody can decide"), "{reason}");
+    assert_invariants(&env).await;
 }
 
 async fn two_stages_then_delivery_and_no_approval_delivers_at_once(env: TestEnv) {
@@ -218,6 +220,7 @@ async fn two_stages_then_delivery_and_no_approval_delivers_at_once(env: TestEnv)
         .await
         .unwrap();
     assert!(matches!(outcome, RequestOutcome::Delivered(_)));
+    assert_invariants(&env).await;
 }
 
 async fn concurrent_decisions_produce_one_outcome(env: TestEnv) {
@@ -358,6 +361,7 @@ async fn requestors_cancel_and_separation_of_duties_refuses(env: TestEnv) {
             .reason
             .is_none()
     );
+    assert_invariants(&env).await;
 }
 
 async fn admins_list_and_remove_assignments_keeping_other_grants(env: TestEnv) {
@@ -481,6 +485,7 @@ async fn twenty_concurrent_decisions_give_one_outcome(env: TestEnv) {
     let (state, timeline) = req::timeline(&env.ctx, &w.eric, request).await.unwrap();
     assert_eq!(state.code(), "delivered");
     assert_eq!(timeline.iter().filter(|t| t.1 == "approved").count(), 1);
+    assert_invariants(&env).await;
 }
 
 async fn twenty_concurrent_submissions_leave_one_open_request(env: TestEnv) {
@@ -603,6 +608,7 @@ async fn denied_requests_are_resubmitted_prefilled_and_each_side_is_notified(env
             .unread,
         2
     );
+    assert_invariants(&env).await;
 }
 
 async fn a_requested_period_is_checked_then_starts_once_on_its_day(env: TestEnv) {
@@ -879,6 +885,7 @@ async fn admins_assign_directly_within_scope_and_separation_of_duties(env: TestE
         conflict(e),
         "Only a request waiting for approval can be canceled; this one is canceled."
     );
+    assert_invariants(&env).await;
 }
 
 async fn owners(env: &TestEnv, group: GroupId) -> Vec<String> {
@@ -938,6 +945,7 @@ async fn the_owner_role_is_granted_and_withdrawn_with_the_assignment(env: TestEn
     );
     assert_eq!(owners(&env, team).await, vec!["maria"]);
     assert!(grants(&env, w.office, w.eric.user_id).await.is_empty());
+    assert_invariants(&env).await;
 }
 
 async fn a_license_beyond_its_seats_is_named_on_the_active_card(env: TestEnv) {
@@ -984,8 +992,38 @@ async fn a_license_beyond_its_seats_is_named_on_the_active_card(env: TestEnv) {
     assert!(maria.is_empty());
 }
 
+/// The Available tab reads its candidates in rounds: packages past the first round are found
+/// when the first round's are out of the person's scope, and a page holds at most
+/// `CARDS_LIMIT` cards, in name order.
+async fn available_cards_fill_from_later_rounds_of_candidates(env: TestEnv) {
+    let w = world(&env).await;
+    let round = req::CARDS_LIMIT + req::CARDS_LIMIT / 2;
+    for i in 0..round {
+        package(&env, &w, &format!("Aa {i:03}"), |p| {
+            p.scope = TargetScope::SpecificDirectoryUsers;
+            p.specific = vec![principal(&w.nora)];
+        })
+        .await;
+    }
+    for i in 0..5 {
+        package(&env, &w, &format!("Zz {i}"), |_| {}).await;
+    }
+    let eric_sees = req::my_access(&env.ctx, &w.eric, MyAccessTab::Available, "")
+        .await
+        .unwrap();
+    let names: Vec<&str> = eric_sees.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Zz 0", "Zz 1", "Zz 2", "Zz 3", "Zz 4"]);
+    let nora_sees = req::my_access(&env.ctx, &w.nora, MyAccessTab::Available, "")
+        .await
+        .unwrap();
+    assert_eq!(nora_sees.len() as i64, req::CARDS_LIMIT);
+    assert_eq!(nora_sees[0].name, "Aa 000");
+    assert_eq!(nora_sees[99].name, "Aa 099");
+}
+
 on_both_databases!(
     admins_list_and_remove_assignments_keeping_other_grants,
+    available_cards_fill_from_later_rounds_of_candidates,
     the_manager_approves_and_access_is_delivered,
     without_manager_the_fallback_decides_and_without_anyone_it_is_denied_at_once,
     two_stages_then_delivery_and_no_approval_delivers_at_once,

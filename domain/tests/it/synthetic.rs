@@ -107,6 +107,7 @@ async fn a_small_organisation_is_consistent_and_only_fills_an_empty_database(env
         .unwrap_err();
     assert!(matches!(again, DomainError::Conflict(_)), "{again:?}");
     assert_eq!(rows("SELECT COUNT(*) FROM users").await, 400);
+    assert_invariants(&env).await;
 }
 
 on_both_databases!(a_small_organisation_is_consistent_and_only_fills_an_empty_database);

@@ -33,6 +33,8 @@ pub fn config() -> Config {
         public_url: ORIGIN.into(),
         public_url_set: true,
         jobs_interval_secs: 60,
+        shutdown_grace_secs: 20,
+        metrics_token: None,
         sign_in_per_minute: std::num::NonZeroU32::new(1000).unwrap(),
     }
 }

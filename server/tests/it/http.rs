@@ -852,9 +852,94 @@ on_both_databases!(
     sessions_are_stored_hashed_and_cookies_are_secure_over_https,
 );
 
+/// `/readyz` reports the scheduler's loops; `/metrics` is off without a token, asks for it,
+/// and counts requests by route pattern, refused sign-ins and the scheduler's ticks.
+async fn readiness_and_metrics_report_the_scheduler_and_requests(env: TestEnv) {
+    domain::service::demo::seed(&env.ctx).await.unwrap();
+    let mut ctx = env.ctx.clone();
+    ctx.sessions = config().session_limits;
+    // Without a scheduler: ready on the database alone; /metrics is off without a token.
+    let plain = server::router(&config(), ctx.clone());
+    let (status, _, body) = get(&plain, "/readyz", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"jobs\":[]"), "{body}");
+    let (status, _, _) = get(&plain, "/metrics", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let token = "a-scraper-token-of-some-length";
+    let cfg = server::Config {
+        metrics_token: Some(token.into()),
+        ..config()
+    };
+    let scheduler =
+        server::Scheduler::start(ctx.clone(), None, std::time::Duration::from_secs(3600));
+    let app = server::router_with_jobs(&cfg, ctx, scheduler.health());
+    let ready = async {
+        loop {
+            let (status, _, body) = get(&app, "/readyz", None).await;
+            if body.matches("\"ticks\":1}").count() == 2 {
+                return (status, body);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let (status, body) = tokio::time::timeout(std::time::Duration::from_secs(20), ready)
+        .await
+        .expect("the lifecycle loop ticks at once");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"status\":\"ready\""), "{body}");
+
+    let (status, _, _) = get(&app, "/metrics", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let wrong = Request::get("/metrics")
+        .header(header::AUTHORIZATION, "Bearer not-the-token-at-all")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(raw(&app, wrong).await.0, StatusCode::UNAUTHORIZED);
+
+    get(&app, "/healthz", None).await;
+    get(&app, "/no/such/page", None).await;
+    let (status, _, _) = sign_in(&app, "eric.employee@woodgrove.example", "nope").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let scrape = Request::get("/metrics")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, text) = raw(&app, scrape).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    for line in [
+        "tessera_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1",
+        "tessera_sign_in_failures_total 1",
+        "tessera_job_ticks_total{job_loop=\"lifecycle\",outcome=\"ok\"} 1",
+        "tessera_job_ticks_total{job_loop=\"cleanup\",outcome=\"ok\"} 1",
+        "tessera_email_backlog{state=\"failed\"} 0",
+        "tessera_db_connections{pool=\"read\",state=\"idle\"}",
+        "tessera_http_request_duration_seconds_count{route=\"/healthz\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} not in\n{text}");
+    }
+    // Unknown paths share one label, whatever was asked.
+    assert!(!text.contains("/no/such/page"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "tessera_http_requests_total{{route=\"{}\",method=\"POST\",status=\"422\"}} 1",
+            app::api::auth::SignIn::PATH
+        )),
+        "{text}"
+    );
+    assert!(scheduler.stop(std::time::Duration::from_secs(10)).await);
+}
+
 on_both_databases!(
     with crate::helpers::page_turn();
     health_reports_the_database,
+    readiness_and_metrics_report_the_scheduler_and_requests,
     signed_out_people_are_sent_to_sign_in,
     an_admin_signs_in_and_reads_the_directory,
     wrong_credentials_fail_alike_and_are_throttled,

@@ -52,7 +52,7 @@ pub async fn wizard_context(ctx: &Ctx, actor: &Actor) -> DomainResult<WizardCont
         "only administrators can create access packages",
     )?;
     let mut conn = ctx.read().await?;
-    let catalogs = catalogs::all_names(&mut conn, 1000)
+    let catalogs = catalogs::all_names(&mut conn, super::catalogs::NAMES_LIMIT)
         .await?
         .into_iter()
         .filter(|c| actor.can_manage_packages(CatalogId(c.id)))

@@ -52,6 +52,7 @@ pub(super) async fn extend_assignment(
         return Err(ended());
     }
     store::set_state(tx, r.id, RequestState::Delivered, stage_no, "", now).await?;
+    store::link_assignment(tx, r.id, assignment).await?;
     store::event(
         tx,
         r.id,

@@ -67,6 +67,10 @@ pub use crate::model::MyAccessTab;
 /// How many cards a My Access tab shows; a search narrows the rest.
 pub const CARDS_LIMIT: i64 = 100;
 
+/// How many requestable packages the Available tab looks through to fill its cards (most of
+/// them are usually in the person's scope; a search finds the rest).
+pub const CANDIDATES_LIMIT: i64 = CARDS_LIMIT * 5;
+
 /// The signed-in person's access packages: those they may request (hidden ones excluded),
 /// those they hold, and those that ended. Search covers names and descriptions.
 pub async fn my_access(
@@ -88,42 +92,55 @@ pub async fn my_access(
                 is_guest: actor.is_guest(),
                 groups: &my_groups,
             };
-            let candidates = store::requestable_candidates(
-                &mut conn,
-                actor.is_guest(),
-                &pattern,
-                CARDS_LIMIT * 5,
-            )
-            .await?;
-            let ids: Vec<String> = candidates.iter().map(|c| c.0.clone()).collect();
-            let specs = store::enabled_specs(&mut conn, &ids).await?;
             let (held, open) = store::my_package_states(&mut conn, actor.user_id).await?;
-            for (id, name, description) in candidates {
-                let eligible = specs
-                    .get(&id)
-                    .is_some_and(|list| list.iter().any(|spec| in_scope(spec, &subject)));
-                if !eligible {
-                    continue;
+            // Most packages a person can see are theirs to request, so the candidates are
+            // read in rounds a little larger than a page, not all at once: each round's
+            // policies are parsed and checked against the person before the next is read.
+            let round = CARDS_LIMIT + CARDS_LIMIT / 2;
+            let mut offset = 0;
+            while (cards.len() as i64) < CARDS_LIMIT && offset < CANDIDATES_LIMIT {
+                let candidates = store::requestable_candidates(
+                    &mut conn,
+                    actor.is_guest(),
+                    &pattern,
+                    round,
+                    offset,
+                )
+                .await?;
+                let last_round = (candidates.len() as i64) < round;
+                offset += round;
+                let ids: Vec<String> = candidates.iter().map(|c| c.0.clone()).collect();
+                let specs = store::enabled_specs(&mut conn, &ids).await?;
+                for (id, name, description) in candidates {
+                    let eligible = specs
+                        .get(&id)
+                        .is_some_and(|list| list.iter().any(|spec| in_scope(spec, &subject)));
+                    if !eligible {
+                        continue;
+                    }
+                    let status = if held.contains(&id) {
+                        CardStatus::Active
+                    } else if open.contains(&id) {
+                        CardStatus::Pending
+                    } else {
+                        CardStatus::Available
+                    };
+                    let package_id = AccessPackageId(crate::store::uuid(&id)?);
+                    cards.push(MyAccessCard {
+                        package_id,
+                        name,
+                        description,
+                        grants: vec![],
+                        status,
+                        ends_at: None,
+                        warnings: vec![],
+                        extension: None,
+                    });
+                    if cards.len() as i64 >= CARDS_LIMIT {
+                        break;
+                    }
                 }
-                let status = if held.contains(&id) {
-                    CardStatus::Active
-                } else if open.contains(&id) {
-                    CardStatus::Pending
-                } else {
-                    CardStatus::Available
-                };
-                let package_id = AccessPackageId(crate::store::uuid(&id)?);
-                cards.push(MyAccessCard {
-                    package_id,
-                    name,
-                    description,
-                    grants: vec![],
-                    status,
-                    ends_at: None,
-                    warnings: vec![],
-                    extension: None,
-                });
-                if cards.len() as i64 >= CARDS_LIMIT {
+                if last_round {
                     break;
                 }
             }

@@ -48,12 +48,22 @@ pub async fn deliver(
     if !scheduled {
         grant(conn, id, d.package, d.user, now).await?;
     }
+    link_assignment(conn, d.request, id).await?;
+    Ok(Some(id))
+}
+
+/// Records the assignment a request delivered (a new one, or the one it extended).
+pub async fn link_assignment(
+    conn: &mut Conn,
+    request: RequestId,
+    assignment: AssignmentId,
+) -> DomainResult<()> {
     sqlx::query("UPDATE access_package_requests SET assignment_id = $2 WHERE id = $1")
-        .bind(d.request.to_string())
-        .bind(id.to_string())
+        .bind(request.to_string())
+        .bind(assignment.to_string())
         .execute(&mut *conn)
         .await?;
-    Ok(Some(id))
+    Ok(())
 }
 
 /// Grants each of the package's resource roles (memberships and ownerships) with the

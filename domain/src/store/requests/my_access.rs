@@ -11,6 +11,7 @@ pub async fn requestable_candidates(
     is_guest: bool,
     pattern: &str,
     limit: i64,
+    offset: i64,
 ) -> DomainResult<Vec<CandidateRow>> {
     Ok(sqlx::query_as(
         "SELECT p.id, p.name, p.description FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id
@@ -18,11 +19,12 @@ pub async fn requestable_candidates(
            AND (p.name_key LIKE $2 ESCAPE '\\' OR lower(p.description) LIKE $2 ESCAPE '\\')
            AND EXISTS (SELECT 1 FROM access_package_policies x WHERE x.package_id = p.id AND x.enabled = 1
                  AND (x.scope = 'allDirectoryUsers' OR x.scope = 'specificDirectoryUsers' OR (x.scope = 'allMemberUsers' AND $1 = 0)))
-         ORDER BY p.name_key, p.id LIMIT $3",
+         ORDER BY p.name_key, p.id LIMIT $3 OFFSET $4",
     )
     .bind(i64::from(is_guest))
     .bind(pattern)
     .bind(limit)
+    .bind(offset)
     .fetch_all(&mut *conn)
     .await?)
 }

@@ -179,7 +179,7 @@ impl JobsHealth {
                         l.last_problem.clone()
                     };
                     LoopReport {
-                        name: *name,
+                        name,
                         ready: !stuck,
                         last_ok_at: l.last_ok_at.map(|t| t.to_rfc3339()),
                         last_run_at: l.last_run_at.map(|t| t.to_rfc3339()),

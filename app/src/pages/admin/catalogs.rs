@@ -1,6 +1,7 @@
 //! Catalogs: list and create; one catalog's settings, resources, roles and deletion.
 
 use crate::api::catalogs::*;
+use crate::error::AppError;
 use crate::layout::AdminOnly;
 use crate::ui::*;
 use domain::model::*;
@@ -10,19 +11,28 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 #[component]
 pub fn CatalogsPage() -> impl IntoView {
+    // The list's resources are made here, outside AdminOnly's Suspense: made inside it, they
+    // were made (and loaded) again each time the server re-ran the Suspense, three times a
+    // view (seen in sqlx's statement log, issue 13).
+    let list = ListQuery::from_url();
+    let catalogs = Resource::new(
+        move || (list.q(), list.page()),
+        |(q, p)| list_catalogs(q, p),
+    );
     view! {
         <Title text="Catalogs · Tessera" />
         <AdminOnly>
-            <CatalogsList />
+            <CatalogsList list catalogs />
         </AdminOnly>
     }
 }
 
 #[component]
-fn CatalogsList() -> impl IntoView {
-    let list = ListQuery::from_url();
+fn CatalogsList(
+    list: ListQuery,
+    catalogs: Resource<Result<Page<CatalogSummary>, AppError>>,
+) -> impl IntoView {
     let q = move || list.q();
-    let catalogs = Resource::new(move || (q(), list.page()), |(q, p)| list_catalogs(q, p));
     let create = ServerAction::<CreateCatalog>::new();
     let error = error_of(create.value());
     let field = field_errors(error);

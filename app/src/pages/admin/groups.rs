@@ -2,6 +2,7 @@ use crate::api::directory::{
     AddGroupMember, AddGroupOwner, AssignGroupLicense, CreateGroup, RemoveGroupLicense,
     RemoveGroupMember, RemoveGroupOwner, UpdateGroup, get_group, list_groups, list_licenses,
 };
+use crate::error::AppError;
 use crate::layout::AdminOnly;
 use crate::ui::*;
 use domain::model::*;
@@ -12,10 +13,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
+    // The list's resources are made here, outside AdminOnly's Suspense: made inside it, they
+    // were made (and loaded) again each time the server re-ran the Suspense, three times a
+    // view (seen in sqlx's statement log, issue 13).
+    let list = ListQuery::from_url();
+    let groups = Resource::new(move || (list.q(), list.page()), |(q, p)| list_groups(q, p));
     view! {
         <Title text="Groups · Tessera" />
         <AdminOnly>
-            <GroupsList />
+            <GroupsList list groups />
         </AdminOnly>
     }
 }
@@ -45,10 +51,11 @@ fn KindSelect(selected: GroupKind, #[prop(into)] error: Signal<Option<String>>) 
 }
 
 #[component]
-fn GroupsList() -> impl IntoView {
-    let list = ListQuery::from_url();
+fn GroupsList(
+    list: ListQuery,
+    groups: Resource<Result<Page<GroupSummary>, AppError>>,
+) -> impl IntoView {
     let q = move || list.q();
-    let groups = Resource::new(move || (q(), list.page()), |(q, p)| list_groups(q, p));
     let create = ServerAction::<CreateGroup>::new();
     let error = error_of(create.value());
     let field = field_errors(error);

@@ -2,25 +2,40 @@ use super::*;
 
 #[component]
 pub fn PackagesPage() -> impl IntoView {
+    // The list's resources are made here, outside AdminOnly's Suspense: made inside it, they
+    // were made (and loaded) again each time the server re-ran the Suspense, three times a
+    // view (seen in sqlx's statement log, issue 13).
+    let list = ListQuery::from_url();
+    let delete = ServerAction::<DeletePackage>::new();
+    let packages = Resource::new(
+        move || {
+            (
+                list.q(),
+                list.get("catalog"),
+                list.page(),
+                delete.version().get(),
+            )
+        },
+        |(q, c, p, _)| list_packages(q, c, p),
+    );
+    let catalogs = Resource::new(|| (), |_| list_catalog_names());
     view! {
         <Title text="Access packages · Tessera" />
         <AdminOnly>
-            <PackagesList />
+            <PackagesList list delete packages catalogs />
         </AdminOnly>
     }
 }
 
 #[component]
-fn PackagesList() -> impl IntoView {
-    let list = ListQuery::from_url();
+fn PackagesList(
+    list: ListQuery,
+    delete: ServerAction<DeletePackage>,
+    packages: Resource<Result<Page<PackageSummary>, AppError>>,
+    catalogs: Resource<Result<Vec<NamedRef>, AppError>>,
+) -> impl IntoView {
     let q = move || list.q();
     let catalog = move || list.get("catalog");
-    let delete = ServerAction::<DeletePackage>::new();
-    let packages = Resource::new(
-        move || (q(), catalog(), list.page(), delete.version().get()),
-        |(q, c, p, _)| list_packages(q, c, p),
-    );
-    let catalogs = Resource::new(|| (), |_| list_catalog_names());
     let confirm = Confirm::<(String, String)>::new();
     let menu = RwSignal::new(None::<String>);
     view! {

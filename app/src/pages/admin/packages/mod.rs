@@ -13,6 +13,7 @@ pub use list::PackagesPage;
 
 use super::{package_access, policy_tabs};
 use crate::api::packages::*;
+use crate::error::AppError;
 use crate::layout::AdminOnly;
 use crate::ui::*;
 use domain::model::*;

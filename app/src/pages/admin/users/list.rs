@@ -2,19 +2,25 @@ use super::*;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    // The list's resources are made here, outside AdminOnly's Suspense: made inside it, they
+    // were made (and loaded) again each time the server re-ran the Suspense, three times a
+    // view (seen in sqlx's statement log, issue 13).
+    let list = ListQuery::from_url();
+    let users = Resource::new(move || (list.q(), list.page()), |(q, p)| list_users(q, p));
     view! {
         <Title text="Users · Tessera" />
         <AdminOnly>
-            <UsersList />
+            <UsersList list users />
         </AdminOnly>
     }
 }
 
 #[component]
-fn UsersList() -> impl IntoView {
-    let list = ListQuery::from_url();
+fn UsersList(
+    list: ListQuery,
+    users: Resource<Result<Page<UserSummary>, AppError>>,
+) -> impl IntoView {
     let q = move || list.q();
-    let users = Resource::new(move || (q(), list.page()), |(q, p)| list_users(q, p));
     view! {
         <div class="breadcrumbs">
             <a href="/admin">"Administration"</a>

@@ -189,6 +189,11 @@ fn NotificationBell() -> impl IntoView {
 
 /// Renders `children` only for people who may open the admin console; others get a 403
 /// page (the server also answers with status 403 for admin URLs).
+///
+/// Make a page's resources before `AdminOnly`, never in its children: the server re-runs
+/// this `Suspense` while resolving it, and children built again make their resources again,
+/// each loading again (every admin list and the admin home loaded their data three times a
+/// view until issue 13 found it in sqlx's statement log).
 #[component]
 pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
     let me = use_me();

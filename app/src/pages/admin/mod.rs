@@ -15,17 +15,21 @@ use leptos_meta::Title;
 
 #[component]
 pub fn AdminHome() -> impl IntoView {
+    // Made here, outside AdminOnly's Suspense, which the server re-runs: made inside it, the
+    // counts were loaded three times a view (issue 13).
+    let counts = Resource::new(|| (), |_| load_directory_counts());
     view! {
         <Title text="Administration · Tessera" />
         <AdminOnly>
-            <AdminHomeInner />
+            <AdminHomeInner counts />
         </AdminOnly>
     }
 }
 
 #[component]
-fn AdminHomeInner() -> impl IntoView {
-    let counts = Resource::new(|| (), |_| load_directory_counts());
+fn AdminHomeInner(
+    counts: Resource<Result<domain::model::DirectoryCounts, crate::error::AppError>>,
+) -> impl IntoView {
     let stat = move |f: fn(&domain::model::DirectoryCounts) -> i64| {
         move || {
             counts

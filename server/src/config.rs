@@ -90,26 +90,31 @@ fn env_number(name: &str, default: i64) -> Result<i64, String> {
 /// `TESSERA_METRICS_TOKEN`, or the first line of the file `TESSERA_METRICS_TOKEN_FILE`; at
 /// least 16 characters.
 fn metrics_token() -> Result<Option<String>, String> {
-    let token = match std::env::var("TESSERA_METRICS_TOKEN_FILE") {
+    let file = match std::env::var("TESSERA_METRICS_TOKEN_FILE") {
         Ok(path) if !path.trim().is_empty() => Some(
             std::fs::read_to_string(path.trim())
-                .map_err(|e| format!("TESSERA_METRICS_TOKEN_FILE: cannot read {path:?}: {e}"))?
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_owned(),
+                .map_err(|e| format!("TESSERA_METRICS_TOKEN_FILE: cannot read {path:?}: {e}"))?,
         ),
-        _ => std::env::var("TESSERA_METRICS_TOKEN")
-            .ok()
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty()),
+        _ => None,
+    };
+    metrics_token_of(
+        file.as_deref(),
+        std::env::var("TESSERA_METRICS_TOKEN").ok().as_deref(),
+    )
+}
+
+/// The token from the file's first line (a file given but empty is an error), else from the
+/// variable (unset or blank: none).
+fn metrics_token_of(file: Option<&str>, value: Option<&str>) -> Result<Option<String>, String> {
+    let token = match file {
+        Some(text) => Some(text.lines().next().unwrap_or("").trim()),
+        None => value.map(str::trim).filter(|t| !t.is_empty()),
     };
     match token {
         Some(t) if t.chars().count() < 16 => {
             Err("TESSERA_METRICS_TOKEN must be at least 16 characters".into())
         }
-        other => Ok(other),
+        other => Ok(other.map(str::to_owned)),
     }
 }
 
@@ -215,4 +220,37 @@ fn hash_file_beside_binary() -> bool {
         .ok()
         .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metrics_token_of;
+
+    #[test]
+    fn a_metrics_token_is_long_enough_or_refused_by_name() {
+        let long = "0123456789abcdef";
+        assert_eq!(metrics_token_of(None, None), Ok(None));
+        assert_eq!(metrics_token_of(None, Some("  ")), Ok(None));
+        assert_eq!(
+            metrics_token_of(None, Some(&format!(" {long} "))),
+            Ok(Some(long.to_owned()))
+        );
+        assert_eq!(
+            metrics_token_of(
+                Some(&format!("{long}\nignored\n")),
+                Some("other-token-value-x")
+            ),
+            Ok(Some(long.to_owned())),
+            "the file wins"
+        );
+        for short in [
+            metrics_token_of(None, Some("short")),
+            metrics_token_of(Some(""), None),
+        ] {
+            assert_eq!(
+                short,
+                Err("TESSERA_METRICS_TOKEN must be at least 16 characters".to_owned())
+            );
+        }
+    }
 }

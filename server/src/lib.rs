@@ -181,22 +181,26 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(config.max_body_bytes))
 }
 
+/// Why the database is not usable, if it is not (logged as `check`'s finding).
+async fn database_problem(state: &AppState, check: &str) -> Option<&'static str> {
+    let e = state.ctx.db.ping().await.err()?;
+    tracing::error!(error = ?e, "{check}: database unreachable");
+    Some("the database does not answer")
+}
+
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.ctx.db.backend().code();
-    match state.ctx.db.ping().await {
-        Ok(()) => (
+    match database_problem(&state, "health check").await {
+        None => (
             StatusCode::OK,
             axum::Json(serde_json::json!({"status": "ok", "database": database})),
         ),
-        Err(e) => {
-            tracing::error!(error = ?e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(
-                    serde_json::json!({"status": "unavailable", "database": database, "reason": "the database does not answer"}),
-                ),
-            )
-        }
+        Some(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(
+                serde_json::json!({"status": "unavailable", "database": database, "reason": reason}),
+            ),
+        ),
     }
 }
 
@@ -205,13 +209,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 /// it last ran, when it last ran without a failure, and its counts.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.ctx.db.backend().code();
-    let db_problem = match state.ctx.db.ping().await {
-        Ok(()) => None,
-        Err(e) => {
-            tracing::error!(error = ?e, "readiness check: database unreachable");
-            Some("the database does not answer")
-        }
-    };
+    let db_problem = database_problem(&state, "readiness check").await;
     let loops = state.jobs.report();
     let ready = db_problem.is_none() && loops.iter().all(|l| l.ready);
     let status = if ready {

@@ -183,7 +183,7 @@ impl Metrics {
                 for (state, n) in states {
                     self.backlog
                         .get_or_create(&BacklogLabels {
-                            state: state.to_owned(),
+                            state: state.code().to_owned(),
                         })
                         .set(n);
                 }

@@ -400,6 +400,14 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 
+    /// Until a loop's tick has been called `n` times, 10 s at most.
+    async fn wait_for_calls(calls: &AtomicU32, n: u32) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while calls.load(Ordering::SeqCst) < n && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     #[tokio::test]
     async fn a_panicking_tick_is_reported_and_the_next_one_runs() {
         let mut s = Scheduler::empty();
@@ -415,10 +423,7 @@ mod tests {
             }
         });
         let health = s.health();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while calls.load(Ordering::SeqCst) < 3 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        wait_for_calls(&calls, 3).await;
         assert!(s.stop(Duration::from_secs(5)).await, "the loop stops");
         let report = health.report();
         assert_eq!(report.len(), 1);
@@ -495,10 +500,7 @@ mod tests {
             seen.fetch_add(1, Ordering::SeqCst);
             async { Tick::Done }
         });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while calls.load(Ordering::SeqCst) < 1 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        wait_for_calls(&calls, 1).await;
         let started = Instant::now();
         assert!(s.stop(Duration::from_secs(5)).await);
         assert!(started.elapsed() < Duration::from_secs(5));

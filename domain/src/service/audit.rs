@@ -198,7 +198,7 @@ pub async fn chain_unchained(ctx: &Ctx) -> DomainResult<u64> {
 pub async fn outbox_status(ctx: &Ctx, actor: &Actor) -> DomainResult<OutboxStatus> {
     check_reader(actor)?;
     let mut conn = ctx.read().await?;
-    let counts = crate::store::notifications::email_counts(&mut conn).await?;
+    let counts = crate::store::notifications::email_counts(&mut conn, EmailState::ALL).await?;
     let problems = crate::store::notifications::email_problems(&mut conn, 20)
         .await?
         .into_iter()

@@ -22,8 +22,15 @@ pub async fn mark_notifications_read(ctx: &Ctx, actor: &Actor) -> DomainResult<u
     Ok(n)
 }
 
-/// How many notifications' e-mails wait (`pending`, `sending`) or gave up (`failed`), for
-/// the operators' metrics (no person acts).
-pub async fn email_backlog(ctx: &Ctx) -> DomainResult<Vec<(&'static str, i64)>> {
-    notifications::email_backlog(&mut *ctx.read().await?).await
+/// The e-mail states operators watch: waiting (`pending`, `sending`) or given up (`failed`).
+pub const BACKLOG: [EmailState; 3] = [EmailState::Pending, EmailState::Sending, EmailState::Failed];
+
+/// How many notifications' e-mails are in each state of [`BACKLOG`] (0 included), for the
+/// operators' metrics (no person acts).
+pub async fn email_backlog(ctx: &Ctx) -> DomainResult<Vec<(EmailState, i64)>> {
+    let counts = notifications::email_counts(&mut *ctx.read().await?, &BACKLOG).await?;
+    Ok(BACKLOG
+        .iter()
+        .map(|s| (*s, counts.iter().find(|c| c.0 == *s).map_or(0, |c| c.1)))
+        .collect())
 }

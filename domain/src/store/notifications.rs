@@ -229,13 +229,25 @@ pub async fn email_done(
     Ok(())
 }
 
-/// Email counts by state: (state, count).
-pub async fn email_counts(conn: &mut Conn) -> DomainResult<Vec<(EmailState, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT email_state, COUNT(*) FROM notifications GROUP BY email_state ORDER BY email_state",
-    )
-    .fetch_all(&mut *conn)
-    .await?)
+/// Email counts of `states` (sought in `notifications_email_idx`): (state, count), states
+/// without e-mail left out.
+pub async fn email_counts(
+    conn: &mut Conn,
+    states: &[EmailState],
+) -> DomainResult<Vec<(EmailState, i64)>> {
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT email_state, COUNT(*) FROM notifications WHERE email_state IN ({})
+         GROUP BY email_state ORDER BY email_state",
+        super::placeholders(states.len())
+    );
+    let mut q = sqlx::query_as(&sql);
+    for state in states {
+        q = q.bind(*state);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
 }
 
 /// The newest emails that failed or wait for another attempt after an error:
@@ -256,18 +268,4 @@ pub async fn email_problems(
     rows.into_iter()
         .map(|r| Ok((r.0, r.1, r.2, r.3, r.4, from_ms(r.5)?)))
         .collect()
-}
-
-/// The e-mail states operators watch, each with its count (read from `notifications_email_idx`).
-pub async fn email_backlog(conn: &mut Conn) -> DomainResult<Vec<(&'static str, i64)>> {
-    let mut out = Vec::with_capacity(3);
-    for state in ["pending", "sending", "failed"] {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE email_state = $1")
-                .bind(state)
-                .fetch_one(&mut *conn)
-                .await?;
-        out.push((state, n));
-    }
-    Ok(out)
 }

@@ -51,8 +51,8 @@ pub async fn wizard_context(ctx: &Ctx, actor: &Actor) -> DomainResult<WizardCont
         actor.can_open_admin(),
         "only administrators can create access packages",
     )?;
-    let mut conn = ctx.read().await?;
-    let catalogs = catalogs::all_names(&mut conn, super::catalogs::NAMES_LIMIT)
+    // Managing a catalog's packages needs a role in it, so these are among the readable ones.
+    let catalogs = super::catalogs::names(ctx, actor)
         .await?
         .into_iter()
         .filter(|c| actor.can_manage_packages(CatalogId(c.id)))

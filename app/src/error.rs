@@ -25,6 +25,10 @@ pub enum AppError {
     Internal,
     #[error("The server could not read this request. Reload the page and try again.")]
     BadRequest,
+    #[error(
+        "Tessera cannot reach its database just now, so nothing was changed. Try again in a moment."
+    )]
+    Unavailable,
     #[error("The server could not be reached: {0}")]
     Transport(String),
 }
@@ -106,13 +110,27 @@ impl From<domain::DomainError> for AppError {
                 tracing::error!(error = ?source, "internal error");
                 AppError::Internal
             }
+            D::Unavailable(source) => {
+                tracing::warn!(error = %source, "the database is unavailable");
+                AppError::Unavailable
+            }
         };
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(error.status());
+            if error == AppError::Unavailable {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static(RETRY_AFTER_SECS),
+                );
+            }
         }
         error
     }
 }
+
+/// The `Retry-After` of an answer given while the database is unavailable, in seconds.
+#[cfg(feature = "ssr")]
+pub const RETRY_AFTER_SECS: &str = "5";
 
 #[cfg(feature = "ssr")]
 impl AppError {
@@ -128,6 +146,7 @@ impl AppError {
             AppError::Conflict(_) => S::CONFLICT,
             AppError::Throttled(_) => S::TOO_MANY_REQUESTS,
             AppError::BadRequest => S::BAD_REQUEST,
+            AppError::Unavailable => S::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,5 +1,6 @@
 //! The signed-in session: who, since when, last seen. Server-only.
 
+use domain::DomainError;
 use domain::model::{Actor, UserId};
 use domain::rules::sign_in::session_alive;
 use domain::service::{Ctx, auth};
@@ -35,31 +36,46 @@ pub async fn end(session: &Session) -> Result<(), tower_sessions::session::Error
 
 /// Resolves the session into an actor, ending it when idle or too old, when the account is
 /// gone or disabled, or when its sessions were ended since it signed in.
-pub async fn current(ctx: &Ctx, session: &Session) -> Option<Actor> {
-    let user: UserId = session.get(USER).await.ok().flatten()?;
-    let signed_in: i64 = session.get(SIGNED_IN_AT).await.ok().flatten().unwrap_or(0);
-    let last_seen: i64 = session.get(LAST_SEEN_AT).await.ok().flatten().unwrap_or(0);
+///
+/// An error only when the session or the person cannot be read (the database is away): the
+/// caller answers "try again" rather than treating the person as signed out.
+pub async fn current(ctx: &Ctx, session: &Session) -> Result<Option<Actor>, DomainError> {
+    let Some(user) = session.get::<UserId>(USER).await.map_err(unreadable)? else {
+        return Ok(None);
+    };
+    let signed_in: i64 = session
+        .get(SIGNED_IN_AT)
+        .await
+        .map_err(unreadable)?
+        .unwrap_or(0);
+    let last_seen: i64 = session
+        .get(LAST_SEEN_AT)
+        .await
+        .map_err(unreadable)?
+        .unwrap_or(0);
     let now = ctx.clock.now_ms();
     if !session_alive(ctx.sessions, signed_in, last_seen, now) {
         tracing::info!(%user, "session expired");
         let _ = end(session).await;
-        return None;
+        return Ok(None);
     }
-    let actor = match auth::resolve_session(ctx, user, signed_in).await {
-        Ok(Some(actor)) => actor,
-        Ok(None) => {
-            let _ = end(session).await;
-            return None;
-        }
-        Err(e) => {
-            tracing::error!(error = ?e, "cannot resolve the session's user");
-            return None;
-        }
+    let Some(actor) = auth::resolve_session(ctx, user, signed_in).await? else {
+        let _ = end(session).await;
+        return Ok(None);
     };
     if now - last_seen > TOUCH_EVERY_MS {
         let _ = session.insert(LAST_SEEN_AT, now).await;
     }
-    Some(actor)
+    Ok(Some(actor))
+}
+
+/// A session that cannot be read or stored: its store is the database, so the database is
+/// away ([`DomainError::Unavailable`]); a record that cannot be decoded is internal.
+pub fn unreadable(e: tower_sessions::session::Error) -> DomainError {
+    match e {
+        tower_sessions::session::Error::Store(e) => DomainError::Unavailable(Box::new(e)),
+        other => DomainError::internal(other),
+    }
 }
 
 /// Told of each refused sign-in (throttled, or refused by the domain): the server counts

@@ -23,10 +23,39 @@ pub struct Db {
     backend: Backend,
 }
 
+/// How the pools are sized and bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbOptions {
+    /// PostgreSQL: the pool's connections (each instance holds up to this many).
+    pub connections: u32,
+    /// How long a use case waits for a free connection (or for a connection to be made)
+    /// before it gives up with [`DomainError::Unavailable`]: the bound on a request's wait
+    /// while the database is away.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL: `statement_timeout` on every connection (None: the server's own). Not for
+    /// migrations and one-off commands, whose statements may rightly run for minutes.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            connections: 16,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: None,
+        }
+    }
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:` or `postgres://…`). For SQLite the
     /// file and its folder are created when missing.
     pub async fn connect(url: &str) -> DomainResult<Self> {
+        Self::connect_with(url, DbOptions::default()).await
+    }
+
+    /// [`Db::connect`] with the pools sized and bounded by `limits`.
+    pub async fn connect_with(url: &str, limits: DbOptions) -> DomainResult<Self> {
         install_default_drivers();
         let (backend, url) = if url.starts_with("sqlite:") {
             (Backend::Sqlite, prepare_sqlite_url(url)?)
@@ -38,7 +67,7 @@ impl Db {
                 "must start with sqlite: or postgres://",
             ));
         };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let options = AnyPoolOptions::new().acquire_timeout(limits.acquire_timeout);
         match backend {
             Backend::Sqlite => {
                 let pool = sqlite_options(options.clone(), 8)
@@ -61,8 +90,18 @@ impl Db {
                 })
             }
             Backend::Postgres => {
+                let statement_timeout = limits.statement_timeout.map(|d| d.as_millis());
                 let pool = options
-                    .max_connections(16)
+                    .max_connections(limits.connections.max(1))
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            if let Some(ms) = statement_timeout {
+                                conn.execute(format!("SET statement_timeout = {ms}").as_str())
+                                    .await?;
+                            }
+                            Ok(())
+                        })
+                    })
                     .connect(&url)
                     .await
                     .map_err(DomainError::internal)?;

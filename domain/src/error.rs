@@ -17,6 +17,11 @@ pub enum DomainError {
     Throttled { retry_after_secs: i64 },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database could not be reached or gave up (a connection refused or lost, no
+    /// connection free in time, a statement over its time limit, a lock held too long).
+    /// Nothing was changed: the use case's transaction did not commit. Worth trying again.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;
@@ -26,8 +31,30 @@ impl DomainError {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
 
+    /// An error that is not the caller's; one saying the database is unreachable becomes
+    /// [`DomainError::Unavailable`].
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Internal(Box::new(e))
+        let e: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
+        #[cfg(feature = "server")]
+        if e.downcast_ref::<sqlx::Error>().is_some_and(unavailable) {
+            return Self::Unavailable(e);
+        }
+        Self::Internal(e)
+    }
+}
+
+/// Whether a database error means "not now" rather than "wrong": the pool had no connection
+/// in time or was closed, the connection failed or was cut, the server is shutting down or
+/// starting (PostgreSQL class 08 and 57P01–57P03), a statement ran past
+/// `statement_timeout` (57014), too many connections (53300), or SQLite's file stayed locked
+/// past its busy timeout.
+#[cfg(feature = "server")]
+pub fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| unavailable_code(&code)),
+        _ => false,
     }
 }
 
@@ -43,5 +70,50 @@ impl From<sqlx::Error> for DomainError {
             return c;
         }
         Self::internal(e)
+    }
+}
+
+/// [`unavailable`] for a database's error code: PostgreSQL's are five characters (SQLSTATE),
+/// SQLite's are numbers whose low byte is the primary code (5: SQLITE_BUSY and its extended
+/// codes, "database is locked").
+#[cfg(feature = "server")]
+fn unavailable_code(code: &str) -> bool {
+    if code.len() == 5 {
+        code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "57014" | "53300")
+    } else {
+        code.parse::<u32>().is_ok_and(|c| c & 0xff == 5)
+    }
+}
+
+#[cfg(all(test, feature = "server"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_cannot_answer_now_is_unavailable_not_internal() {
+        for e in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        ] {
+            assert!(unavailable(&e), "{e}");
+            assert!(matches!(DomainError::from(e), DomainError::Unavailable(_)));
+        }
+        assert!(matches!(
+            DomainError::from(sqlx::Error::Protocol("garbled".into())),
+            DomainError::Internal(_)
+        ));
+        // Lost or refused connections, shutdown, a statement over its limit, too many
+        // connections; SQLite's locked file, plain and extended.
+        for code in [
+            "08006", "08001", "57P01", "57P03", "57014", "53300", "5", "517", "261",
+        ] {
+            assert!(unavailable_code(code), "{code}");
+        }
+        // A unique violation, a serialization failure, a syntax error; SQLite's constraint
+        // failure (19, 2067) and a read-only file (8).
+        for code in ["23505", "40001", "42601", "19", "2067", "8"] {
+            assert!(!unavailable_code(code), "{code}");
+        }
     }
 }

@@ -11,24 +11,18 @@
 //! Markdown table and writes every figure as JSON (`--out`). A benchmark: it asserts nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use app::api::auth::SignIn;
-use app::api::requests::{DecideRequest, SubmitRequest};
-use http_body_util::{BodyExt, Full};
+use domain::service::synthetic::PASSWORD;
+use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper::{Method, Request, StatusCode, header};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use leptos::server_fn::ServerFn;
+use hyper::{Request, StatusCode, header};
 use serde_json::{Value, json};
+use server::drive::{self, Http, decide, get, page, rss_mb, submit};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-type Http = Client<HttpConnector, Full<Bytes>>;
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -126,143 +120,28 @@ impl Drop for Server {
     }
 }
 
-fn rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn binary() -> std::path::PathBuf {
     // target/release/examples/bench → target/release/tessera
     let exe = std::env::current_exe().unwrap();
     exe.parent().unwrap().parent().unwrap().join("tessera")
 }
 
+/// An answer, which the server always gives while the benchmark runs.
 async fn send(http: &Http, req: Request<Full<Bytes>>) -> (StatusCode, hyper::HeaderMap, Bytes) {
-    let resp = http.request(req).await.expect("the server answers");
-    let (parts, body) = resp.into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    (parts.status, parts.headers, bytes)
-}
-
-fn get(base: &str, path: &str, cookie: Option<&str>) -> Request<Full<Bytes>> {
-    let mut r = Request::get(format!("{base}{path}"));
-    if let Some(c) = cookie {
-        r = r.header(header::COOKIE, c);
-    }
-    r.body(Full::new(Bytes::new())).unwrap()
-}
-
-/// A page as Chromium asks for it: with the encodings it accepts, so the figure includes the
-/// server's compression as a person's browser gets it.
-fn page(base: &str, path: &str, cookie: &str) -> Request<Full<Bytes>> {
-    let mut req = get(base, path, Some(cookie));
-    req.headers_mut().insert(
-        header::ACCEPT_ENCODING,
-        header::HeaderValue::from_static("gzip, deflate, br, zstd"),
-    );
-    req
-}
-
-fn post(base: &str, path: &str, cookie: &str, body: String, json: bool) -> Request<Full<Bytes>> {
-    Request::builder()
-        .method(Method::POST)
-        .uri(format!("{base}{path}"))
-        .header(header::ORIGIN, base)
-        .header(header::ACCEPT, "application/json")
-        .header(
-            header::CONTENT_TYPE,
-            if json {
-                "application/json"
-            } else {
-                "application/x-www-form-urlencoded"
-            },
-        )
-        .header(header::COOKIE, cookie)
-        .body(Full::new(Bytes::from(body)))
-        .unwrap()
-}
-
-/// A request for `package` with a justification (the My Access form's JSON).
-fn submit(base: &str, cookie: &str, package: &str) -> Request<Full<Bytes>> {
-    post(
-        base,
-        SubmitRequest::PATH,
-        cookie,
-        json!({"input": {"package": package, "policy": null, "justification": "Benchmark",
-            "answers": [], "specific_period": false, "start": "", "end": ""}})
-        .to_string(),
-        true,
-    )
-}
-
-/// An approval of request `id` (the inbox's form).
-fn decide(base: &str, cookie: &str, id: &str) -> Request<Full<Bytes>> {
-    post(
-        base,
-        DecideRequest::PATH,
-        cookie,
-        format!("id={id}&decision=approve&justification=Approved"),
-        false,
-    )
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    drive::send(http, req).await.expect("the server answers")
 }
 
 /// A sign-in's status only (the burst, where the rate limit may refuse some).
 async fn sign_in_status(http: &Http, base: &str, email: &str) -> StatusCode {
-    send(http, sign_in_request(base, email)).await.0
-}
-
-fn sign_in_request(base: &str, email: &str) -> Request<Full<Bytes>> {
-    let body = format!(
-        "email={}&password={}&next=%2F",
-        urlencode(email),
-        urlencode(domain::service::synthetic::PASSWORD)
-    );
-    Request::builder()
-        .method(Method::POST)
-        .uri(format!("{base}{}", SignIn::PATH))
-        .header(header::ORIGIN, base)
-        .header(header::ACCEPT, "application/json")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Full::new(Bytes::from(body)))
-        .unwrap()
+    send(http, drive::sign_in_request(base, email, PASSWORD))
+        .await
+        .0
 }
 
 async fn sign_in(http: &Http, base: &str, email: &str) -> String {
-    let (status, headers, body) = send(http, sign_in_request(base, email)).await;
-    assert!(
-        status.is_success(),
-        "sign-in of {email}: {status} {}",
-        String::from_utf8_lossy(&body)
-    );
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.contains("tessera.sid="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-        .expect("a session cookie")
+    drive::sign_in(http, base, email, PASSWORD)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -635,9 +514,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     report.insert("rss_idle_mb".into(), json!(server.rss_mb()));
 
-    let http: Http = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(1024)
-        .build_http();
+    let http: Http = drive::client(1024);
     let base = server.base.clone();
 
     // Who plays which part, from the database.
@@ -847,7 +724,7 @@ async fn main() {
         "POST decide_request (approve → delivered)",
         each(move || {
             let (cookie, id) = pe.lock().unwrap().pop_front()?;
-            Some(decide(&b, &cookie, &id))
+            Some(decide(&b, &cookie, &id, true))
         }),
     )
     .await;
@@ -867,7 +744,7 @@ async fn main() {
             }
             let id: String = serde_json::from_slice(&body).ok()?;
             let manager = (r - 1) / 8;
-            let (status, _, _) = send(&http, decide(&b, &ck[&manager], &id)).await;
+            let (status, _, _) = send(&http, decide(&b, &ck[&manager], &id, true)).await;
             Some(status.is_success())
         })
     });

@@ -288,6 +288,7 @@ mod tests {
             shutdown_grace_secs: 20,
             metrics_token: None,
             sign_in_per_minute: std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN),
+            database: domain::db::DbOptions::default(),
         }
     }
 

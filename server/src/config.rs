@@ -1,5 +1,6 @@
 //! Settings: flags over environment variables over defaults.
 
+use domain::db::DbOptions;
 use domain::rules::sign_in::SessionLimits;
 use leptos::config::{Env, LeptosOptions};
 use std::net::SocketAddr;
@@ -35,7 +36,14 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Sign-in attempts a minute from one client address (before any password is checked).
     pub sign_in_per_minute: std::num::NonZeroU32,
+    /// The pools' size and bounds while serving (`TESSERA_DB_CONNECTIONS`,
+    /// `TESSERA_STATEMENT_TIMEOUT_SECONDS`); one-off commands have no statement limit.
+    pub database: DbOptions,
 }
+
+/// How long a request waits for a database connection before it is answered 503 "try
+/// again": the bound on a request's wait while the database is away or restarting.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Every setting, but the SMTP password: it never reaches a log.
 impl std::fmt::Debug for Config {
@@ -60,6 +68,7 @@ impl std::fmt::Debug for Config {
                 &self.metrics_token.as_ref().map(|_| "(set)"),
             )
             .field("sign_in_per_minute", &self.sign_in_per_minute)
+            .field("database", &self.database)
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +164,15 @@ impl Config {
                 .ok()
                 .and_then(std::num::NonZeroU32::new)
                 .ok_or("TESSERA_SIGN_IN_PER_MINUTE is too large")?,
+            database: DbOptions {
+                connections: u32::try_from(env_number("TESSERA_DB_CONNECTIONS", 16)?)
+                    .map_err(|_| "TESSERA_DB_CONNECTIONS is too large")?,
+                acquire_timeout: ACQUIRE_TIMEOUT,
+                statement_timeout: Some(std::time::Duration::from_secs(env_number(
+                    "TESSERA_STATEMENT_TIMEOUT_SECONDS",
+                    30,
+                )? as u64)),
+            },
         })
     }
 

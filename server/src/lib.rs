@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod drive;
 mod export;
 pub mod metrics;
 mod middleware;
@@ -43,9 +44,21 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 /// Connects, migrates, seeds the demo when asked, and returns the context every use case gets.
+/// Migrations run on a connection of their own, without the statement time limit (one may
+/// rightly take minutes on a large database); the pools the server uses then have it.
 pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain::DomainError> {
-    let db = Db::connect(&config.database_url).await?;
+    let unlimited = domain::db::DbOptions {
+        statement_timeout: None,
+        ..config.database
+    };
+    let db = Db::connect_with(&config.database_url, unlimited).await?;
     db.migrate().await?;
+    let db = if config.database == unlimited {
+        db
+    } else {
+        db.close().await;
+        Db::connect_with(&config.database_url, config.database).await?
+    };
     let mut ctx = Ctx::new(db, clock);
     ctx.sessions = config.session_limits;
     let chained = domain::service::audit::chain_unchained(&ctx).await?;

@@ -32,6 +32,7 @@ async fn open(
     server::prepare(
         &Config {
             demo: false,
+            database: domain::db::DbOptions::default(),
             ..config
         },
         clock,

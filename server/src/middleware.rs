@@ -55,8 +55,14 @@ pub async fn current_actor(
     if is_asset(&path) {
         return next.run(req).await;
     }
-    let actor = current(&state.ctx, &session).await;
     let is_page = req.method() == Method::GET && !path.starts_with("/api/");
+    let actor = match current(&state.ctx, &session).await {
+        Ok(actor) => actor,
+        Err(e) => {
+            tracing::warn!(error = ?e, %path, "cannot resolve the session");
+            return unavailable(is_page);
+        }
+    };
     if is_page {
         if path == "/" {
             return Redirect::to(if actor.is_some() {
@@ -88,6 +94,45 @@ pub async fn current_actor(
         *response.status_mut() = StatusCode::FORBIDDEN;
     }
     response
+}
+
+/// The answer while the database is away: 503 with `Retry-After`, as a short page that tries
+/// again by itself for a browser's page, or as the server functions' error (which the
+/// hydrated app shows where the action was) for anything else.
+fn unavailable(is_page: bool) -> Response {
+    use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+    let retry = app::error::RETRY_AFTER_SECS;
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    if is_page {
+        let message = app::error::AppError::Unavailable.to_string();
+        let page = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <meta http-equiv=\"refresh\" content=\"{retry}\">\
+             <title>Try again in a moment · Tessera</title></head><body><main>\
+             <h1>Try again in a moment</h1><p>{message}</p>\
+             <p>This page tries again by itself every {retry} seconds.</p>\
+             <p><a href=\"\">Try again now</a></p></main></body></html>"
+        );
+        (
+            status,
+            [
+                (RETRY_AFTER, retry),
+                (CONTENT_TYPE, "text/html; charset=utf-8"),
+            ],
+            page,
+        )
+            .into_response()
+    } else {
+        let body = serde_json::to_string(&app::error::AppError::Unavailable)
+            .unwrap_or_else(|_| "\"Unavailable\"".to_owned());
+        (
+            status,
+            [(RETRY_AFTER, retry), (CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()
+    }
 }
 
 /// The origin state-changing requests must come from: `TESSERA_PUBLIC_URL`'s when it is set,

@@ -45,10 +45,7 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
         .inspect_err(|_| crate::session::sign_in_refused())?;
     crate::session::establish(&session, user, ctx.clock.now_ms())
         .await
-        .map_err(|e| {
-            tracing::error!(error = ?e, "cannot store the session");
-            AppError::Internal
-        })?;
+        .map_err(crate::session::unreadable)?;
     leptos_axum::redirect(&safe_next(&next));
     Ok(())
 }
@@ -74,20 +71,16 @@ pub async fn change_password(
     .await?;
     crate::session::establish(&session()?, actor.user_id, ctx.clock.now_ms())
         .await
-        .map_err(|e| {
-            tracing::error!(error = ?e, "cannot store the session");
-            AppError::Internal
-        })?;
+        .map_err(crate::session::unreadable)?;
     Ok(())
 }
 
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
     let session = super::ssr::session()?;
-    crate::session::end(&session).await.map_err(|e| {
-        tracing::error!(error = ?e, "cannot end the session");
-        AppError::Internal
-    })?;
+    crate::session::end(&session)
+        .await
+        .map_err(crate::session::unreadable)?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -161,6 +161,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         "request_deadline",
         now,
         &limits,
+        Batching::PerItem,
         |c| Box::pin(store::overdue_stages(c, now, BATCH)),
         |tx, all| {
             Box::pin(each(tx, all, move |tx, s| {
@@ -175,6 +176,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         "request_forward",
         now,
         &limits,
+        Batching::PerItem,
         |c| Box::pin(store::stages_to_forward(c, now, BATCH)),
         |tx, all| {
             Box::pin(each(tx, all, move |tx, s| {
@@ -189,6 +191,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         "request_reminder",
         now,
         &limits,
+        Batching::PerItem,
         |c| Box::pin(store::stages_to_remind(c, now, BATCH)),
         |tx, all| {
             Box::pin(each(tx, all, move |tx, s| {
@@ -203,6 +206,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         "assignment_expiry",
         now,
         &limits,
+        Batching::Whole,
         |c| Box::pin(store::ended_assignments(c, now, BATCH)),
         |tx, all| Box::pin(expire_assignments(tx, all, now)),
     )
@@ -213,6 +217,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         "assignment_start",
         now,
         &limits,
+        Batching::PerItem,
         |c| Box::pin(store::due_scheduled(c, now, BATCH)),
         |tx, all| {
             Box::pin(each(tx, all, move |tx, a| {
@@ -228,6 +233,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
             "assignment_reminder",
             now,
             &limits,
+            Batching::PerItem,
             |c| {
                 Box::pin(store::assignments_to_remind(
                     c,
@@ -313,6 +319,7 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
     job: &str,
     now: DateTime<Utc>,
     limits: &RunLimits,
+    batching: Batching,
     find: impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
     work: impl for<'a> Fn(&'a mut Conn, &'a [T]) -> BoxFuture<'a, DomainResult<u64>>,
 ) -> u64 {
@@ -322,7 +329,7 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
         if limits.stop.raised() {
             break;
         }
-        let (n, more) = batch(ctx, report, job, now, &find, &work).await;
+        let (n, more) = batch(ctx, report, job, now, batching, &find, &work).await;
         total += n;
         if !more {
             break;
@@ -339,14 +346,30 @@ async fn drain<T: JobItem + Send + Sync + 'static>(
     total
 }
 
-/// One batch of one job: all its items in one transaction; if any fails, that transaction is
-/// undone and each item is worked alone, a failure recorded against its item. Returns how
-/// many items changed something and whether a full batch was found.
+/// How a job's batch may be worked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Batching {
+    /// By statements over the whole batch, which take their locks in the order every use
+    /// case takes them (the rows, people → groups → licenses, the audit chain last): always
+    /// in one transaction.
+    Whole,
+    /// Item after item. On SQLite in one transaction (one writer: nothing to deadlock with);
+    /// on PostgreSQL one transaction per item: items of one transaction would hold the audit
+    /// chain (and rows) of the first items while taking the rows of the next, against the
+    /// order of the use cases running beside them. The two-instance drill found it: a manager's
+    /// denial deadlocked with a batch of approval deadlines and was answered 500.
+    PerItem,
+}
+
+/// One batch of one job: all its items in one transaction (see [`Batching`]); if any fails,
+/// that transaction is undone and each item is worked alone, a failure recorded against its
+/// item. Returns how many items changed something and whether a full batch was found.
 async fn batch<T: JobItem + Send + Sync + 'static>(
     ctx: &Ctx,
     report: &mut JobReport,
     job: &str,
     now: DateTime<Utc>,
+    batching: Batching,
     find: &impl for<'a> Fn(&'a mut Conn) -> BoxFuture<'a, DomainResult<Vec<T>>>,
     work: &impl for<'a> Fn(&'a mut Conn, &'a [T]) -> BoxFuture<'a, DomainResult<u64>>,
 ) -> (u64, bool) {
@@ -364,10 +387,13 @@ async fn batch<T: JobItem + Send + Sync + 'static>(
         }
     };
     let full = items.len() as i64 >= BATCH;
-    match together(ctx, job, &items, work).await {
-        Ok(changed) => return (changed, full && changed > 0),
-        Err(e) => {
-            tracing::info!(job, error = %e, "a batch failed; its items are worked one by one")
+    let alone_only = batching == Batching::PerItem && ctx.db.backend() == Backend::Postgres;
+    if !alone_only {
+        match together(ctx, job, &items, work).await {
+            Ok(changed) => return (changed, full && changed > 0),
+            Err(e) => {
+                tracing::info!(job, error = %e, "a batch failed; its items are worked one by one")
+            }
         }
     }
     let mut changed = 0;

@@ -10,6 +10,8 @@ use std::sync::Arc;
 pub struct TestEnv {
     pub ctx: Ctx,
     pub clock: Arc<ManualClock>,
+    /// The case's database, for a process the case starts (`tessera serve` in the drills).
+    pub url: String,
 }
 
 pub fn start_instant() -> chrono::DateTime<Utc> {
@@ -23,6 +25,7 @@ async fn env_for(url: &str) -> TestEnv {
     TestEnv {
         ctx: Ctx::new(db, clock.clone()),
         clock,
+        url: url.to_owned(),
     }
 }
 

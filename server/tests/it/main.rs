@@ -7,5 +7,6 @@
 
 mod authz;
 mod cli;
+mod drills;
 mod helpers;
 mod http;

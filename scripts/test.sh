@@ -147,7 +147,7 @@ CARGO_LOG="${LOG_DIR}/cargo-test.log"
 run_step "c. cargo test --release --no-fail-fast -p domain -p app -p tessera" \
     bash -c 'set -o pipefail; cargo test --release --no-fail-fast -p domain -p app -p tessera 2>&1 | tee "$1"' _ "${CARGO_LOG}" || true
 for step in "unit" "integration (SQLite)" "integration (PostgreSQL)" "integration (other)" \
-            "http (SQLite)" "http (PostgreSQL)" "http (other)" "cli"; do
+            "http (SQLite)" "http (PostgreSQL)" "http (other)" "cli" "drills"; do
     read -r passed failed ignored < <(awk -f "${REPO}/scripts/lib/count-tests.awk" "${CARGO_LOG}" \
         | awk -F '\t' -v s="${step}" '$1 == s { print $2, $3, $4; found = 1 } END { if (!found) print 0, 0, 0 }')
     count "cargo: ${step}" "${passed}" "${failed}" "${ignored}"

@@ -3,6 +3,8 @@
 #   unit         unittests and doc-tests
 #   http         `http::…` and `authz::…` (server/tests/it: the HTTP cases, the matrix)
 #   cli          `cli::…` (server/tests/it: the `tessera` binary)
+#   drills       `drills::…` (server/tests/it: real `tessera` processes killed, doubled, their
+#                database restarted; the soak is ignored)
 #   integration  every other module of an integration binary (domain/tests/it)
 # integration and http are split by database: `…::sqlite`, `…::postgres`, and the rest.
 # Prints "step<TAB>passed<TAB>failed<TAB>ignored" per step.
@@ -15,6 +17,7 @@
     if (section == "integration") {
         if ($2 ~ /^(http|authz)::/) s = "http"
         else if ($2 ~ /^cli::/) s = "cli"
+        else if ($2 ~ /^drills::/) s = "drills"
     }
     if (s == "integration" || s == "http") {
         if ($2 ~ /::sqlite$/) s = s " (SQLite)"

@@ -313,6 +313,7 @@ type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 
 /// One job, up to `batches` batches: each finds due items and works them (see `batch`); it
 /// stops early once a batch is short or changed nothing. Returns how many items changed
 /// something.
+#[allow(clippy::too_many_arguments)] // one job's name, clock, limits, batching and two steps
 async fn drain<T: JobItem + Send + Sync + 'static>(
     ctx: &Ctx,
     report: &mut JobReport,

@@ -36,6 +36,14 @@ pub async fn drill_turn() -> tokio::sync::MutexGuard<'static, ()> {
     DRILLS.lock().await
 }
 
+/// The `tessera` binary the drills run: the one cargo built for these tests, or
+/// `TESSERA_BIN` (a copy, so a long soak is not disturbed by a rebuild meanwhile).
+fn binary() -> PathBuf {
+    std::env::var("TESSERA_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_tessera")))
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -56,7 +64,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// `tessera ARGS` on `url`, to its end; (success, what it printed).
 fn tessera(url: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
+    let out = Command::new(binary())
         .args(args)
         .env("DATABASE_URL", url)
         .env("RUST_LOG", "warn")
@@ -118,7 +126,7 @@ impl Instance {
             .append(true)
             .open(&log)
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        let child = Command::new(binary())
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", url)
             .env("RUST_LOG", "warn")
@@ -202,7 +210,7 @@ struct JobsRun(Child);
 impl JobsRun {
     fn start(url: &str, at: chrono::DateTime<chrono::Utc>, env: &[(&str, &str)]) -> Self {
         Self(
-            Command::new(env!("CARGO_BIN_EXE_tessera"))
+            Command::new(binary())
                 .args(["jobs", "run", "--at", &at.to_rfc3339()])
                 .env("DATABASE_URL", url)
                 .env("RUST_LOG", "warn")
@@ -356,16 +364,13 @@ async fn exchange(
 /// canceled by the requestor; a denied or canceled pair goes back to the pool. `front`
 /// receives the requests, `back` the decisions (the same server, or the other instance).
 /// Stops at the first exchange without an answer, or when `until` passes.
-async fn driver(
-    http: Http,
-    front: String,
-    back: String,
-    cookies: Arc<std::collections::HashMap<usize, String>>,
-    pairs: Arc<Mutex<VecDeque<(usize, String)>>>,
-    ledger: Arc<Mutex<Ledger>>,
-    seed: u64,
-    until: Instant,
-) {
+async fn driver(crew: Crew, front: String, back: String, seed: u64, until: Instant) {
+    let Crew {
+        http,
+        cookies,
+        pairs,
+        ledger,
+    } = crew;
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     while Instant::now() < until {
         let Some((who, package)) = pairs.lock().unwrap().pop_front() else {
@@ -418,6 +423,27 @@ async fn driver(
     }
 }
 
+/// What the drivers of one drill share: the client, the sessions, the free pairs and what
+/// was acknowledged.
+#[derive(Clone)]
+struct Crew {
+    http: Http,
+    cookies: Arc<std::collections::HashMap<usize, String>>,
+    pairs: Arc<Mutex<VecDeque<(usize, String)>>>,
+    ledger: Arc<Mutex<Ledger>>,
+}
+
+impl Crew {
+    fn new(http: &Http, cast: Cast) -> Self {
+        Self {
+            http: http.clone(),
+            cookies: Arc::new(cast.cookies),
+            pairs: Arc::new(Mutex::new(cast.pairs)),
+            ledger: Arc::new(Mutex::new(Ledger::default())),
+        }
+    }
+}
+
 /// Everything acknowledged is in the database, in the state it was acknowledged in.
 async fn assert_acknowledged(pool: &sqlx::AnyPool, ledger: &Ledger, when: &str) {
     for (id, seen) in &ledger.seen {
@@ -465,24 +491,18 @@ async fn crash(env: TestEnv) {
     seed(&env.url, users, 28, 1_500);
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let http = drive::client(64);
-    let ledger = Arc::new(Mutex::new(Ledger::default()));
-    let mut cast_made: Option<(
-        Arc<std::collections::HashMap<usize, String>>,
-        Arc<Mutex<VecDeque<(usize, String)>>>,
-    )> = None;
+    let mut crew: Option<Crew> = None;
     let start = chrono::Utc::now();
     let mut jobs_finished = 0;
     for round in 0..rounds {
         let mut server = Instance::start(&env.url, &dir, "serve", &[]).await;
         // Sessions are rows in the database: signed in once, they outlive every crash.
-        let (cookies, pairs) = match &cast_made {
-            Some(made) => made.clone(),
-            None => {
-                let c = cast(env.ctx.db.pool(), &http, &server.base, users, 100).await;
-                let made = (Arc::new(c.cookies), Arc::new(Mutex::new(c.pairs)));
-                cast_made = Some(made.clone());
-                made
-            }
+        if crew.is_none() {
+            let c = cast(env.ctx.db.pool(), &http, &server.base, users, 100).await;
+            crew = Some(Crew::new(&http, c));
+        }
+        let Some(crew) = crew.clone() else {
+            unreachable!("made above")
         };
         // The lifecycle jobs at a later day each round (expiry, deadlines, reviews opening
         // and ending), in a process of their own beside the server's scheduler.
@@ -493,12 +513,9 @@ async fn crash(env: TestEnv) {
         let drivers: Vec<_> = (0..4)
             .map(|_| {
                 tokio::spawn(driver(
-                    http.clone(),
+                    crew.clone(),
                     server.base.clone(),
                     server.base.clone(),
-                    cookies.clone(),
-                    pairs.clone(),
-                    ledger.clone(),
                     rng.r#gen(),
                     until,
                 ))
@@ -521,11 +538,16 @@ async fn crash(env: TestEnv) {
             round + 1
         );
         assert_check(&env.url, &when);
-        let ledger = ledger.lock().unwrap().clone();
+        let ledger = crew.ledger.lock().unwrap().clone();
         assert!(ledger.errors.is_empty(), "{when}: {:?}", ledger.errors);
         assert_acknowledged(env.ctx.db.pool(), &ledger, &when).await;
     }
-    let ledger = ledger.lock().unwrap().clone();
+    let ledger = crew
+        .expect("at least one round")
+        .ledger
+        .lock()
+        .unwrap()
+        .clone();
     eprintln!(
         "crash drill: {rounds} rounds; acknowledged {} submitted, {} approved, {} denied, {} canceled; {} exchanges cut by a kill, {} answered 503; {jobs_finished} job runs finished before their kill",
         ledger.count(Seen::Submitted),
@@ -614,21 +636,17 @@ async fn two_instances(env: TestEnv) {
     let mut b = Instance::start(&env.url, &dir, "b", &common).await;
     let pool = env.ctx.db.pool();
     let http = drive::client(64);
-    let c = cast(pool, &http, &a.base, users, 100).await;
-    let (cookies, pairs) = (Arc::new(c.cookies), Arc::new(Mutex::new(c.pairs)));
-    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let crew = Crew::new(&http, cast(pool, &http, &a.base, users, 100).await);
+    let (cookies, pairs) = (crew.cookies.clone(), crew.pairs.clone());
     let until = Instant::now() + Duration::from_secs(6);
     // Requests on one instance, decisions on the other, both ways round.
     let drivers: Vec<_> = (0..4u64)
         .map(|d| {
             let (front, back) = if d % 2 == 0 { (&a, &b) } else { (&b, &a) };
             tokio::spawn(driver(
-                http.clone(),
+                crew.clone(),
                 front.base.clone(),
                 back.base.clone(),
-                cookies.clone(),
-                pairs.clone(),
-                ledger.clone(),
                 d,
                 until,
             ))
@@ -722,7 +740,7 @@ async fn two_instances(env: TestEnv) {
     one.wait();
     two.wait();
 
-    let ledger = ledger.lock().unwrap().clone();
+    let ledger = crew.ledger.lock().unwrap().clone();
     assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
     assert_eq!(ledger.lost, 0, "both instances answered every exchange");
     assert!(ledger.count(Seen::Approved) > 0, "no approval was driven");
@@ -769,7 +787,11 @@ async fn two_instances(env: TestEnv) {
     assert_eq!(ids.len(), messages.len(), "an e-mail without a Message-ID");
     let arrived: std::collections::HashSet<String> = ids
         .iter()
-        .map(|m| m.trim_matches(['<', '>']).trim_end_matches("@tessera").to_owned())
+        .map(|m| {
+            m.trim_matches(['<', '>'])
+                .trim_end_matches("@tessera")
+                .to_owned()
+        })
         .collect();
     assert_eq!(arrived.len(), ids.len(), "an e-mail arrived twice");
     let sent: std::collections::HashSet<String> =
@@ -1003,22 +1025,21 @@ async fn a_database_restart_is_answered_try_again_and_survived_without_a_restart
     let db = domain::db::Db::connect(&url).await.unwrap();
     let mut server = Instance::start(&url, &dir, "serve", &[]).await;
     let http = drive::client(64);
-    let c = cast(db.pool(), &http, &server.base, users, 120).await;
-    let (cookies, pairs) = (Arc::new(c.cookies), Arc::new(Mutex::new(c.pairs)));
+    let crew = Crew::new(
+        &http,
+        cast(db.pool(), &http, &server.base, users, 120).await,
+    );
+    let (cookies, pairs) = (crew.cookies.clone(), crew.pairs.clone());
     let reader = cookies.values().next().unwrap().clone();
-    let ledger = Arc::new(Mutex::new(Ledger::default()));
     let began = Instant::now();
     let until = began + Duration::from_secs(20);
     // Writers: request and decide, as people do, through the gap.
     let drivers: Vec<_> = (0..2u64)
         .map(|d| {
             tokio::spawn(driver(
-                http.clone(),
+                crew.clone(),
                 server.base.clone(),
                 server.base.clone(),
-                cookies.clone(),
-                pairs.clone(),
-                ledger.clone(),
                 d,
                 until,
             ))
@@ -1097,7 +1118,7 @@ async fn a_database_restart_is_answered_try_again_and_survived_without_a_restart
         last.iter().all(|p| p.status == Some(hyper::StatusCode::OK)),
         "not back after the restart: {last:?}"
     );
-    let ledger = ledger.lock().unwrap().clone();
+    let ledger = crew.ledger.lock().unwrap().clone();
     assert!(ledger.errors.is_empty(), "{:?}", ledger.errors);
     assert!(ledger.count(Seen::Submitted) > 0);
     assert_acknowledged(db.pool(), &ledger, "after the restart").await;
@@ -1168,6 +1189,20 @@ async fn a_database_restart_is_answered_try_again_and_survived_without_a_restart
 struct Minute {
     latencies: Vec<Duration>,
     failed: usize,
+}
+
+/// One minute's figures of the soak.
+#[derive(Debug, Clone)]
+struct Sample {
+    minute: usize,
+    requests: usize,
+    failed: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    rss_mb: f64,
+    handles: f64,
+    threads: f64,
+    connections: f64,
 }
 
 fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
@@ -1241,7 +1276,13 @@ async fn soak(env: TestEnv) {
     .await;
     let http = drive::client(64);
     let c = cast(env.ctx.db.pool(), &http, &server.base, users, 300).await;
-    let people: Vec<usize> = c.cookies.keys().copied().filter(|i| *i >= 100).collect();
+    // The requestors: the people signed in whose manager is signed in too.
+    let people: Vec<usize> = c
+        .cookies
+        .keys()
+        .copied()
+        .filter(|i| *i > 0 && c.cookies.contains_key(&manager_of(*i)))
+        .collect();
     let (cookies, pairs) = (Arc::new(c.cookies), Arc::new(Mutex::new(c.pairs)));
     let current = Arc::new(Mutex::new(Minute::default()));
     let in_flight = Arc::new(tokio::sync::Semaphore::new(64));
@@ -1251,7 +1292,7 @@ async fn soak(env: TestEnv) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(11);
     let began = Instant::now();
     let mut next_sample = began + Duration::from_secs(60);
-    let mut rows: Vec<(u64, usize, usize, f64, f64, f64, usize, usize, f64)> = Vec::new();
+    let mut rows: Vec<Sample> = Vec::new();
     eprintln!("minute requests failed p50_ms p99_ms rss_mb handles threads db_connections");
     while rows.len() < minutes as usize {
         ticker.tick().await;
@@ -1261,20 +1302,28 @@ async fn soak(env: TestEnv) {
             let mut sorted = minute.latencies;
             sorted.sort();
             let (fds, threads) = handles_and_threads(pid);
-            let row = (
-                rows.len() as u64 + 1,
-                sorted.len(),
-                minute.failed,
-                percentile_ms(&sorted, 0.5),
-                percentile_ms(&sorted, 0.99),
-                drive::rss_mb(pid),
-                fds,
-                threads,
-                pool_connections(&http, &server.base).await,
-            );
+            let row = Sample {
+                minute: rows.len() + 1,
+                requests: sorted.len(),
+                failed: minute.failed,
+                p50_ms: percentile_ms(&sorted, 0.5),
+                p99_ms: percentile_ms(&sorted, 0.99),
+                rss_mb: drive::rss_mb(pid),
+                handles: fds as f64,
+                threads: threads as f64,
+                connections: pool_connections(&http, &server.base).await,
+            };
             eprintln!(
                 "{:>6} {:>8} {:>6} {:>6.1} {:>6.1} {:>6.1} {:>7} {:>7} {:>14}",
-                row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8
+                row.minute,
+                row.requests,
+                row.failed,
+                row.p50_ms,
+                row.p99_ms,
+                row.rss_mb,
+                row.handles,
+                row.threads,
+                row.connections
             );
             rows.push(row);
         }
@@ -1358,8 +1407,8 @@ async fn soak(env: TestEnv) {
     }
     server.stop();
     assert_check(&env.url, "after the soak");
-    let failed: usize = rows.iter().map(|r| r.2).sum();
-    let served: usize = rows.iter().map(|r| r.1).sum();
+    let failed: usize = rows.iter().map(|r| r.failed).sum();
+    let served: usize = rows.iter().map(|r| r.requests).sum();
     eprintln!(
         "soak: {minutes} min at {rate}/s over {:?}: {served} exchanges, {failed} failed",
         began.elapsed()
@@ -1373,23 +1422,21 @@ async fn soak(env: TestEnv) {
     let warm = rows.len().min(5);
     let early = &rows[..warm];
     let late = &rows[rows.len() - 1];
-    let max_early = |f: fn(&(u64, usize, usize, f64, f64, f64, usize, usize, f64)) -> f64| {
-        early.iter().map(f).fold(0.0, f64::max)
-    };
+    let max_early = |f: fn(&Sample) -> f64| early.iter().map(f).fold(0.0, f64::max);
     assert!(
-        late.6 as f64 <= max_early(|r| r.6 as f64) + 16.0,
+        late.handles <= max_early(|r| r.handles) + 16.0,
         "handles grew: {rows:?}"
     );
     assert!(
-        late.7 as f64 <= max_early(|r| r.7 as f64) + 8.0,
+        late.threads <= max_early(|r| r.threads) + 8.0,
         "threads grew: {rows:?}"
     );
     assert!(
-        late.8 <= max_early(|r| r.8) + 2.0,
+        late.connections <= max_early(|r| r.connections) + 2.0,
         "connections grew: {rows:?}"
     );
     assert!(
-        late.5 <= max_early(|r| r.5) * 1.25 + 8.0,
+        late.rss_mb <= max_early(|r| r.rss_mb) * 1.25 + 8.0,
         "memory grew: {rows:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);

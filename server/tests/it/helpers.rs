@@ -93,16 +93,6 @@ pub async fn server_fn_turn() -> Turn {
     }
 }
 
-/// The session cookie (`tessera.sid=…`) a response sets, if it sets one.
-pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("tessera.sid="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-}
-
 /// Posts to a server function as the browser's hydrated app does; returns status, the
 /// session cookie if one was set, and the body.
 pub async fn call(
@@ -145,14 +135,4 @@ pub async fn sign_in(
     call(app, app::api::auth::SignIn::PATH, &form, None).await
 }
 
-/// Percent-encodes a form value.
-pub fn urlencode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use server::drive::{session_cookie, urlencode};

@@ -2,7 +2,7 @@
 //! the sign-in form, and submits, decides and cancels requests through the same server
 //! functions the hydrated app posts to, with the session cookie and the `Origin` a browser
 //! sends. The load generator (`examples/bench.rs`) and the process drills (crash, two
-//! instances, database restart, soak: `tests/it/drills.rs`) share it.
+//! instances, database restart, soak: `tests/it/drills/`) share it.
 
 use app::api::auth::SignIn;
 use app::api::requests::{CancelRequest, DecideRequest, SubmitRequest};

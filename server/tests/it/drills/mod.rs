@@ -355,6 +355,17 @@ impl Ledger {
     fn count(&self, what: Seen) -> usize {
         self.seen.iter().filter(|(_, s)| *s == what).count()
     }
+
+    /// "N submitted, N approved, N denied, N canceled", for a drill's closing line.
+    fn tally(&self) -> String {
+        format!(
+            "{} submitted, {} approved, {} denied, {} canceled",
+            self.count(Seen::Submitted),
+            self.count(Seen::Approved),
+            self.count(Seen::Denied),
+            self.count(Seen::Canceled)
+        )
+    }
 }
 
 /// The answer of one exchange: Some((status, body)) or None when none came (killed).

@@ -4,11 +4,7 @@
 use super::*;
 
 fn rounds() -> usize {
-    std::env::var("TESSERA_DRILL_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(4)
+    usize::try_from(env_number("TESSERA_DRILL_ROUNDS", 4)).unwrap()
 }
 
 /// A round's kill: after a random 0.4–2.0 s of load.

@@ -53,6 +53,15 @@ fn binary() -> PathBuf {
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_tessera")))
 }
 
+/// A positive number from the environment variable `name`, else `default`.
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -79,14 +79,6 @@ async fn pool_connections(http: &Http, base: &str) -> f64 {
         .sum()
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
-
 /// Steady mixed load for `TESSERA_SOAK_MINUTES` (60) at `TESSERA_SOAK_RATE` exchanges a
 /// second (40): My Access, the approval inbox, and request cycles (submitted, then mostly
 /// denied or canceled so the people can ask again; one in twenty approved). Each minute:
@@ -262,13 +254,11 @@ async fn soak(env: TestEnv) {
     // are the process's), so threads are counted net of the connections open and files net
     // of the most connections open so far.
     let sqlite = env.ctx.db.backend() == domain::model::Backend::Sqlite;
+    // The server reads its pool size from the environment it inherits from this process.
     let pool_max = if sqlite {
         9.0 // 8 readers and the writer
     } else {
-        std::env::var("TESSERA_DB_CONNECTIONS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(16.0)
+        f64::from(server::Config::from_env().unwrap().database.connections)
     };
     let (per_connection_files, per_connection_threads) =
         if sqlite { (2.0, 1.0) } else { (0.0, 0.0) };

@@ -19,10 +19,7 @@ pub(super) async fn expire_request(
     let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
     let legal =
         Lifecycle::of(r.state, r.stage_no, of).is_some_and(|l| l.after(Step::Expire).is_ok());
-    if !legal
-        || r.stage_no != s.stage_no
-        || !store::expire_stage(&mut *tx, s.request, s.stage_no, now).await?
-    {
+    if !legal || r.stage_no != s.stage_no {
         return Ok(false);
     }
     let reason = format!(
@@ -30,15 +27,26 @@ pub(super) async fn expire_request(
         s.stage_no,
         when(s.due_at)
     );
-    requests::set_state(
-        &mut *tx,
-        s.request,
-        RequestState::Expired,
-        s.stage_no,
-        &reason,
-        now,
-    )
-    .await?;
+    // The stage first, then the request: the order a decision takes them in. A decision
+    // that came first leaves the stage decided; a cancel leaves the stage alone and the
+    // request moved, so the stage's expiry is undone (a savepoint) and the cancel stands.
+    let mut both = sqlx::Connection::begin(&mut *tx).await?;
+    let expired = store::expire_stage(&mut both, s.request, s.stage_no, now).await?
+        && requests::try_set_state(
+            &mut both,
+            s.request,
+            (r.state, r.stage_no),
+            RequestState::Expired,
+            s.stage_no,
+            &reason,
+            now,
+        )
+        .await?;
+    if !expired {
+        both.rollback().await?;
+        return Ok(false);
+    }
+    both.commit().await?;
     requests::event(&mut *tx, s.request, "expired", None, &reason, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;

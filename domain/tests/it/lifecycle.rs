@@ -439,6 +439,194 @@ async fn one_failing_item_leaves_the_rest_of_its_batch_done(env: TestEnv) {
     ));
 }
 
+/// On PostgreSQL, holds `request`'s row so that the changes started next queue behind it in
+/// the order they are started (see [`queued`]); on SQLite writers take turns, nothing to hold.
+async fn hold(env: &TestEnv, request: RequestId) -> Option<domain::db::Tx> {
+    if env.ctx.db.backend() != Backend::Postgres {
+        return None;
+    }
+    let mut tx = env.ctx.db.begin().await.unwrap();
+    sqlx::query("SELECT id FROM access_package_requests WHERE id = $1 FOR UPDATE")
+        .bind(request.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    Some(tx)
+}
+
+/// Lets the held row go (a dropped transaction's rollback could wait for the connection's
+/// next use).
+async fn release(held: Option<domain::db::Tx>) {
+    if let Some(tx) = held {
+        tx.rollback().await.unwrap();
+    }
+}
+
+/// Waits until `n` transactions of the case's PostgreSQL database wait for a lock.
+async fn queued(env: &TestEnv, n: i64) {
+    if env.ctx.db.backend() != Backend::Postgres {
+        return;
+    }
+    for _ in 0..1000 {
+        let mut conn = env.ctx.read().await.unwrap();
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        drop(conn);
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{n} transactions never queued for the held request");
+}
+
+/// How a request ended: its state, its closing events, and its current stage's decision.
+async fn ending(env: &TestEnv, request: RequestId) -> (String, Vec<String>, Option<String>) {
+    let mut conn = env.ctx.read().await.unwrap();
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM access_package_requests WHERE id = $1")
+            .bind(request.to_string())
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM request_events WHERE request_id = $1
+         AND kind IN ('canceled', 'expired', 'approved', 'denied', 'delivered') ORDER BY at, kind",
+    )
+    .bind(request.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let stage: Option<String> = sqlx::query_scalar(
+        "SELECT decision FROM request_stages WHERE request_id = $1 AND stage_no = 1",
+    )
+    .bind(request.to_string())
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    (state, events, stage)
+}
+
+/// A requestor's cancel racing the deadline job, and racing an approval, for one request:
+/// one of them wins, the other is told (or, the job, passes) and changes nothing. On
+/// PostgreSQL the request's row is held while both start, so they race at the write; the
+/// deadline job once overwrote a committed cancel there (found by the crash drill).
+async fn a_cancel_racing_the_deadline_or_an_approval_leaves_one_outcome(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package_with_fallback(&env, &w, "Office Licenses", |_| {}).await;
+    let start = env.clock.now();
+    let people = reports_of_maria(&env, &w, 3).await;
+    let mut requests = Vec::new();
+    for (day, p) in people.iter().enumerate() {
+        env.clock.set(start + Duration::days(day as i64));
+        let (r, _) = req::submit_request(&env.ctx, p, id, &ask("reports"))
+            .await
+            .unwrap();
+        requests.push(r);
+    }
+    let pg = env.ctx.db.backend() == Backend::Postgres;
+    let cancel = |who: usize| {
+        let (ctx, actor, r) = (env.ctx.clone(), people[who].clone(), requests[who]);
+        tokio::spawn(async move { req::cancel_request(&ctx, &actor, r).await })
+    };
+    let deadline = |who: usize| {
+        env.clock
+            .set(start + Duration::days(who as i64 + 14) + Duration::minutes(5));
+        let ctx = env.ctx.clone();
+        tokio::spawn(async move { jobs::run_due(&ctx, None, RunLimits::default()).await })
+    };
+
+    // The cancel first, the deadline behind it: the cancel stands, the job passes over it.
+    let held = hold(&env, requests[0]).await;
+    env.clock
+        .set(start + Duration::days(14) + Duration::minutes(5));
+    let canceled = cancel(0);
+    queued(&env, 1).await;
+    let expiring = deadline(0);
+    queued(&env, 2).await;
+    release(held).await;
+    let (canceled, report) = (canceled.await.unwrap(), expiring.await.unwrap());
+    assert!(report.failures.is_empty(), "{report:?}");
+    match canceled {
+        Ok(()) => {
+            assert_eq!(report.requests_expired, 0, "{report:?}");
+            assert_eq!(
+                ending(&env, requests[0]).await,
+                ("canceled".into(), vec!["canceled".into()], None),
+                "the stage's expiry is undone with the request's"
+            );
+        }
+        Err(e) => {
+            assert!(!pg, "on PostgreSQL the cancel queued first: {e:?}");
+            assert_eq!(report.requests_expired, 1, "{report:?}");
+            assert_eq!(ending(&env, requests[0]).await.0, "expired");
+        }
+    }
+
+    // The deadline first, the cancel behind it: the request expired, the cancel is refused.
+    let held = hold(&env, requests[1]).await;
+    let expiring = deadline(1);
+    queued(&env, 1).await;
+    let canceled = cancel(1);
+    queued(&env, 2).await;
+    release(held).await;
+    let (report, canceled) = (expiring.await.unwrap(), canceled.await.unwrap());
+    assert!(report.failures.is_empty(), "{report:?}");
+    match canceled {
+        Err(DomainError::Conflict(m)) => {
+            assert!(m.contains("expired"), "{m}");
+            assert_eq!(report.requests_expired, 1, "{report:?}");
+            assert_eq!(
+                ending(&env, requests[1]).await,
+                (
+                    "expired".into(),
+                    vec!["expired".into()],
+                    Some("expired".into())
+                )
+            );
+        }
+        Ok(()) => {
+            assert!(!pg, "on PostgreSQL the deadline queued first");
+            assert_eq!(report.requests_expired, 0, "{report:?}");
+            assert_eq!(ending(&env, requests[1]).await.0, "canceled");
+        }
+        Err(e) => panic!("{e:?}"),
+    }
+
+    // The cancel first, Maria's approval behind it: nothing is delivered.
+    env.clock
+        .set(start + Duration::days(15) + Duration::minutes(10));
+    let held = hold(&env, requests[2]).await;
+    let canceled = cancel(2);
+    queued(&env, 1).await;
+    let (ctx, maria, r) = (env.ctx.clone(), w.maria.clone(), requests[2]);
+    let approved = tokio::spawn(async move { req::decide(&ctx, &maria, r, true, "ok").await });
+    queued(&env, 2).await;
+    release(held).await;
+    let (canceled, approved) = (canceled.await.unwrap(), approved.await.unwrap());
+    match (canceled, approved) {
+        (Ok(()), Err(DomainError::Conflict(m))) => {
+            assert!(!pg || m.contains("canceled"), "{m}");
+            assert_eq!(
+                ending(&env, requests[2]).await,
+                ("canceled".into(), vec!["canceled".into()], None)
+            );
+        }
+        (Err(DomainError::Conflict(_)), Ok(outcome)) if !pg => {
+            assert!(
+                matches!(outcome, RequestOutcome::Delivered(_)),
+                "{outcome:?}"
+            );
+        }
+        other => panic!("one of the cancel and the approval must win: {other:?}"),
+    }
+    assert_invariants(&env).await;
+}
+
 /// Two runs at the same instant on one database (as two server instances would) make each
 /// transition and each notification once.
 async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
@@ -1440,6 +1628,7 @@ on_both_databases!(
     an_undecided_request_expires_after_its_deadline,
     alternates_get_the_request_on_the_forward_day,
     two_concurrent_runs_do_each_thing_once,
+    a_cancel_racing_the_deadline_or_an_approval_leaves_one_outcome,
     one_failing_item_leaves_the_rest_of_its_batch_done,
     the_audit_log_filters_exports_and_shows_tampering,
     every_email_goes_out_once_and_a_failed_send_is_retried,

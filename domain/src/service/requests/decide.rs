@@ -125,7 +125,16 @@ pub async fn decide(
     };
     let outcome = if next == Lifecycle::Denied {
         let reason = format!("Denied by {}{said}", actor.display_name);
-        store::set_state(&mut tx, id, RequestState::Denied, stage_no, &reason, now).await?;
+        store::set_state(
+            &mut tx,
+            id,
+            (r.state, stage_no),
+            RequestState::Denied,
+            stage_no,
+            &reason,
+            now,
+        )
+        .await?;
         notify_requestor(
             &mut tx,
             id,
@@ -196,7 +205,16 @@ pub async fn cancel_request(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainRe
     } else {
         format!("Canceled by {} (administrator)", actor.display_name)
     };
-    store::set_state(&mut tx, id, RequestState::Canceled, r.stage_no, &text, now).await?;
+    store::set_state(
+        &mut tx,
+        id,
+        (r.state, r.stage_no),
+        RequestState::Canceled,
+        r.stage_no,
+        &text,
+        now,
+    )
+    .await?;
     store::event(&mut tx, id, "canceled", Some(actor.user_id), &text, now).await?;
     if !own {
         notify_requestor(

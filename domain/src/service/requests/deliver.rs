@@ -60,7 +60,16 @@ pub(super) async fn deliver(
             format!("You now have access to {}. {ends}", names.package),
         )
     };
-    store::set_state(tx, r.id, RequestState::Delivered, stage_no, "", now).await?;
+    store::set_state(
+        tx,
+        r.id,
+        (r.state, r.stage_no),
+        RequestState::Delivered,
+        stage_no,
+        "",
+        now,
+    )
+    .await?;
     store::event(tx, r.id, "delivered", None, &text, now).await?;
     notify_requestor(
         tx,

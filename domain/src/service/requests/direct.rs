@@ -150,7 +150,17 @@ pub async fn assign_directly(
     for who in &people {
         if let Some(open) = store::open_request(&mut tx, package, who.id).await? {
             let text = format!("Canceled: assigned directly by {}", actor.display_name);
-            store::set_state(&mut tx, open, RequestState::Canceled, 0, &text, now).await?;
+            let was = store::get(&mut tx, open).await?;
+            store::set_state(
+                &mut tx,
+                open,
+                (was.state, was.stage_no),
+                RequestState::Canceled,
+                0,
+                &text,
+                now,
+            )
+            .await?;
             store::event(&mut tx, open, "canceled", Some(actor.user_id), &text, now).await?;
         }
         let id = RequestId::new();

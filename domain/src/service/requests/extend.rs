@@ -51,7 +51,16 @@ pub(super) async fn extend_assignment(
     if !store::extend(tx, assignment, end, now).await? {
         return Err(ended());
     }
-    store::set_state(tx, r.id, RequestState::Delivered, stage_no, "", now).await?;
+    store::set_state(
+        tx,
+        r.id,
+        (r.state, r.stage_no),
+        RequestState::Delivered,
+        stage_no,
+        "",
+        now,
+    )
+    .await?;
     store::link_assignment(tx, r.id, assignment).await?;
     store::event(
         tx,

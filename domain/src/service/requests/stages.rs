@@ -3,7 +3,8 @@
 use super::*;
 
 /// Starts stage `no` (1-based) or, when nobody can decide it, denies the request at once.
-/// Everyone who may decide it is notified.
+/// Everyone who may decide it is notified. The request is just submitted (stage 1) or
+/// waiting at the stage before, which was just approved.
 pub(super) async fn start_stage(
     tx: &mut Conn,
     request: RequestId,
@@ -19,6 +20,11 @@ pub(super) async fn start_stage(
         .ok_or_else(|| {
             DomainError::Internal(format!("request {request} has no stage {no}").into())
         })?;
+    let from = if no == 1 {
+        (RequestState::Submitted, 0)
+    } else {
+        (RequestState::PendingApproval, no - 1)
+    };
     let manager = users::summary(tx, requestor).await?.manager.map(|m| m.id);
     let mut expanded = std::collections::HashMap::new();
     for p in stage_groups(stage) {
@@ -33,7 +39,7 @@ pub(super) async fn start_stage(
         let reason = format!(
             "Denied: nobody can decide approval stage {no} (no manager and no fallback approvers)."
         );
-        store::set_state(tx, request, RequestState::Denied, no, &reason, now).await?;
+        store::set_state(tx, request, from, RequestState::Denied, no, &reason, now).await?;
         store::event(tx, request, "denied", None, &reason, now).await?;
         notify_requestor(
             tx,
@@ -57,7 +63,16 @@ pub(super) async fn start_stage(
         source: source_code(source),
     };
     store::start_stage(tx, request, &start).await?;
-    store::set_state(tx, request, RequestState::PendingApproval, no, "", now).await?;
+    store::set_state(
+        tx,
+        request,
+        from,
+        RequestState::PendingApproval,
+        no,
+        "",
+        now,
+    )
+    .await?;
     let of = stages.len();
     store::event(
         tx,

@@ -153,31 +153,64 @@ fn period(
     }
 }
 
-/// Moves a request to `state`; closed states free the "one open request" slot.
+/// Moves a request from `from` (its state and stage as read) to `state`; closed states free
+/// the "one open request" slot. Whoever changed the request since it was read wins: then
+/// nothing changes and the answer is a conflict naming the state it is in now. (On
+/// PostgreSQL's read committed, a check on a read row is no guard: the deadline job read a
+/// request as pending while its requestor's cancel committed, and overwrote the cancel.)
 pub async fn set_state(
     conn: &mut Conn,
     id: RequestId,
+    from: (RequestState, u32),
     state: RequestState,
     stage_no: u32,
     outcome: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let open = state.is_open();
-    sqlx::query(
-        &format!(
-            "UPDATE access_package_requests SET state = $2, stage_no = $3, outcome = $4, updated_at = $5{}
-             WHERE id = $1",
-            if open { "" } else { ", open_key = NULL" }
+    if try_set_state(&mut *conn, id, from, state, stage_no, outcome, now).await? {
+        return Ok(());
+    }
+    let now_in: Option<RequestState> =
+        sqlx::query_scalar("SELECT state FROM access_package_requests WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Err(DomainError::Conflict(match now_in {
+        Some(s) => format!(
+            "This request changed at the same moment: it is now {}. Nothing was changed.",
+            s.label().to_lowercase()
         ),
-    )
+        None => "This request no longer exists. Nothing was changed.".to_owned(),
+    }))
+}
+
+/// [`set_state`] for the jobs, which pass over a request another change got to first:
+/// whether the request was still in `from` and moved.
+pub async fn try_set_state(
+    conn: &mut Conn,
+    id: RequestId,
+    from: (RequestState, u32),
+    state: RequestState,
+    stage_no: u32,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let open = state.is_open();
+    let done = sqlx::query(&format!(
+        "UPDATE access_package_requests SET state = $2, stage_no = $3, outcome = $4, updated_at = $5{}
+         WHERE id = $1 AND state = $6 AND stage_no = $7",
+        if open { "" } else { ", open_key = NULL" }
+    ))
     .bind(id.to_string())
     .bind(state)
     .bind(i64::from(stage_no))
     .bind(outcome)
     .bind(ms(now))
+    .bind(from.0)
+    .bind(i64::from(from.1))
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn event(

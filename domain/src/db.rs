@@ -147,6 +147,23 @@ impl Db {
         self.writer.acquire().await.map_err(DomainError::internal)
     }
 
+    /// Refreshes SQLite's planner statistics from a bounded sample of each index
+    /// (`analysis_limit`: milliseconds, however large the tables). Run at start and hourly:
+    /// the hour soak found a manager's inbox three times slower on statistics taken when the
+    /// database was a fifth of its size (`PRAGMA optimize` would not have run: it waits for
+    /// a table to grow many times over). PostgreSQL's autovacuum analyzes by itself.
+    pub async fn refresh_statistics(&self) -> DomainResult<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let mut conn = self.writer().await?;
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("ANALYZE").execute(&mut *conn).await?;
+        Ok(())
+    }
+
     /// Whether the database answers; for `/healthz`.
     pub async fn ping(&self) -> DomainResult<()> {
         sqlx::query("SELECT 1")

@@ -222,7 +222,8 @@ impl Stopper {
 
 impl Scheduler {
     /// Starts the lifecycle jobs every `every`, the outbox (when there is a mailer) every
-    /// `every`, and the removal of expired sessions and sign-in throttles hourly.
+    /// `every`, and hourly the removal of expired sessions and sign-in throttles and a
+    /// refresh of SQLite's planner statistics.
     pub fn start(ctx: Ctx, mailer: Option<Mailer>, every: Duration) -> Self {
         let mut s = Self::empty();
         let jobs = ctx.clone();
@@ -266,6 +267,11 @@ impl Scheduler {
         s.spawn("cleanup", Duration::from_secs(3600), move |_| {
             let ctx = ctx.clone();
             async move {
+                if let Err(e) = ctx.db.refresh_statistics().await {
+                    return Tick::Failed(vec![format!(
+                        "cannot refresh the planner's statistics: {e}"
+                    )]);
+                }
                 match domain::service::auth::purge_stale(&ctx).await {
                     Ok((sessions, throttles)) => {
                         if sessions + throttles > 0 {

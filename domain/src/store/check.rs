@@ -79,6 +79,12 @@ pub const INVARIANTS: &[Invariant] = &[
                     WHERE s.request_id = r.id AND s.stage_no = r.stage_no AND s.decision IS NULL)",
     },
     Invariant {
+        name: "every approver of a pending request's current stage finds it in their inbox",
+        sql: "SELECT 'request ' || r.id || ', approver ' || a.user_id FROM access_package_requests r
+              JOIN request_approvers a ON a.request_id = r.id AND a.stage_no = r.stage_no
+              WHERE r.state = 'pendingApproval' AND a.awaiting <> 1",
+    },
+    Invariant {
         name: "only a pending request's current stage, or a canceled request's last, is undecided",
         sql: "SELECT 'request ' || r.id || ' (' || r.state || '), stage ' || s.stage_no
               FROM request_stages s JOIN access_package_requests r ON r.id = s.request_id

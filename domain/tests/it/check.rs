@@ -35,11 +35,21 @@ async fn each_kind_of_damage_is_named_by_its_invariant(env: TestEnv) {
     req::submit_request(&env.ctx, &w.nora, printers, &ask("print"))
         .await
         .unwrap();
+    let pat = person(
+        &env,
+        &w.admin,
+        "pat@woodgrove.example",
+        "maria@woodgrove.example",
+    )
+    .await;
+    let (pending, _) = req::submit_request(&env.ctx, &pat, office, &ask("reports"))
+        .await
+        .unwrap();
     assert!(broken(&env).await.is_empty(), "{:?}", broken(&env).await);
     let findings = check::run(&env.ctx).await.unwrap();
     assert_eq!(
         findings.len(),
-        13,
+        14,
         "every invariant is reported, held or not"
     );
 
@@ -63,6 +73,17 @@ async fn each_kind_of_damage_is_named_by_its_invariant(env: TestEnv) {
             &"kept counts (group members, license seats used, live assignments) equal fresh counts"
         ),
         "{now:?}"
+    );
+    // A pending request missing from its approver's inbox.
+    execute(
+        &env,
+        &format!("UPDATE request_approvers SET awaiting = 0 WHERE request_id = '{pending}'"),
+    )
+    .await;
+    assert!(
+        broken(&env).await.contains(
+            &"every approver of a pending request's current stage finds it in their inbox"
+        )
     );
     // A grant that names an assignment of someone else.
     let fiona = w.fiona.user_id;

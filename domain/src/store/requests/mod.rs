@@ -210,7 +210,24 @@ pub async fn try_set_state(
     .bind(i64::from(from.1))
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // Only the approvers of the stage it now waits at (if any) still await a decision.
+    let waits = state == RequestState::PendingApproval;
+    let done = sqlx::query(if waits {
+        "UPDATE request_approvers SET awaiting = 0 WHERE request_id = $1 AND awaiting = 1 AND stage_no <> $2"
+    } else {
+        "UPDATE request_approvers SET awaiting = 0 WHERE request_id = $1 AND awaiting = 1"
+    })
+    .bind(id.to_string());
+    let done = if waits {
+        done.bind(i64::from(stage_no))
+    } else {
+        done
+    };
+    done.execute(&mut *conn).await?;
+    Ok(true)
 }
 
 pub async fn event(

@@ -35,7 +35,8 @@ pub async fn start_stage(conn: &mut Conn, id: RequestId, s: &StageStart<'_>) -> 
     add_approvers(conn, id, stage_no, approvers, source).await
 }
 
-/// Adds approvers to a stage (already present ones stay as they were).
+/// Adds approvers to a stage the request waits at (already present ones stay as they were),
+/// marked awaited: their inbox shows it.
 pub async fn add_approvers(
     conn: &mut Conn,
     request: RequestId,
@@ -45,7 +46,7 @@ pub async fn add_approvers(
 ) -> DomainResult<()> {
     for user in users {
         sqlx::query(
-            "INSERT INTO request_approvers (request_id, stage_no, user_id, source) VALUES ($1, $2, $3, $4)
+            "INSERT INTO request_approvers (request_id, stage_no, user_id, source, awaiting) VALUES ($1, $2, $3, $4, 1)
              ON CONFLICT (request_id, stage_no, user_id) DO NOTHING",
         )
         .bind(request.to_string())

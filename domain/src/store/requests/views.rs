@@ -276,7 +276,7 @@ pub async fn pending_for(
     limit: i64,
 ) -> DomainResult<Vec<ApprovalItem>> {
     let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
-        "{APPROVAL_SELECT} WHERE a.user_id = $1 AND r.state = 'pendingApproval' AND a.stage_no = r.stage_no AND s.decision IS NULL
+        "{APPROVAL_SELECT} WHERE a.user_id = $1 AND a.awaiting = 1 AND r.state = 'pendingApproval' AND a.stage_no = r.stage_no AND s.decision IS NULL
          ORDER BY s.due_at, r.id LIMIT $2"
     ))
     .bind(me.to_string())
@@ -286,7 +286,9 @@ pub async fn pending_for(
     approval_items(conn, me, rows).await
 }
 
-/// Stages `me` could decide that are decided (by anyone) or closed, newest first.
+/// Stages `me` could decide that are decided (by anyone) or closed, newest request first:
+/// request ids are time-ordered (UUIDv7), so the page is read off `me`'s index in order
+/// and costs the same however many requests `me` decided.
 pub async fn history_for(
     conn: &mut Conn,
     me: UserId,
@@ -294,7 +296,7 @@ pub async fn history_for(
 ) -> DomainResult<Vec<ApprovalItem>> {
     let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
         "{APPROVAL_SELECT} WHERE a.user_id = $1 AND (s.decision IS NOT NULL OR r.state <> 'pendingApproval' OR a.stage_no <> r.stage_no)
-         ORDER BY r.updated_at DESC, r.id LIMIT $2"
+         ORDER BY a.request_id DESC, a.stage_no DESC LIMIT $2"
     ))
     .bind(me.to_string())
     .bind(limit)

@@ -1,7 +1,8 @@
 //! Migration 0008 rebuilds tables that others point at (requests, assignments) to add CHECK
 //! constraints. On SQLite a careless rebuild empties the children (DROP TABLE on a parent
 //! cascades); these cases migrate a database holding a row in every affected table up to 0007,
-//! run the rest, and check that every row, every foreign key and the new checks are there.
+//! run the rest, and check that every row, every foreign key and the new checks are there,
+//! and what the later migrations derive from those rows (0009's counts, 0013's inbox marks).
 
 use domain::db::{Db, MIGRATOR};
 
@@ -11,9 +12,12 @@ const SEED: &[&str] = &[
     "INSERT INTO catalogs(id,name,name_key,created_at,updated_at) VALUES('c','C','c',0,0)",
     "INSERT INTO access_packages(id,catalog_id,name,name_key,description,created_at,updated_at) VALUES('p','c','P','p','',0,0)",
     "INSERT INTO access_package_policies(id,package_id,name,scope,enabled,spec,created_at,updated_at) VALUES('x','p','X','{}',1,'{}',0,0)",
-    "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,created_at,updated_at) VALUES('r','p','x','u','userAdd','pendingApproval',0,0)",
+    "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,stage_no,created_at,updated_at) VALUES('r','p','x','u','userAdd','pendingApproval',1,0,0)",
     "INSERT INTO request_stages(request_id,stage_no,started_at,due_at) VALUES('r',1,0,1)",
     "INSERT INTO request_approvers(request_id,stage_no,user_id,source) VALUES('r',1,'u','manager')",
+    "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,stage_no,created_at,updated_at) VALUES('r-old','p','x','u','userAdd','denied',1,0,0)",
+    "INSERT INTO request_stages(request_id,stage_no,started_at,due_at,decision,decided_at) VALUES('r-old',1,0,1,'denied',0)",
+    "INSERT INTO request_approvers(request_id,stage_no,user_id,source) VALUES('r-old',1,'u','manager')",
     "INSERT INTO request_events(id,request_id,at,kind,text) VALUES('ev','r',0,'submitted','t')",
     "INSERT INTO access_package_assignments(id,package_id,policy_id,user_id,state,starts_at,created_at,updated_at) VALUES('a','p','x','u','delivered',0,0,0)",
     "INSERT INTO access_package_assignments(id,package_id,policy_id,user_id,state,active_key,starts_at,created_at,updated_at) VALUES('a-live','p','x','u','delivered','p/u',0,0,0)",
@@ -63,10 +67,12 @@ async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
 
     MIGRATOR.run(db.pool()).await.unwrap();
     for table in REBUILT {
-        let expected = if *table == "access_package_assignments" {
-            2
-        } else {
-            1
+        let expected = match *table {
+            "access_package_assignments"
+            | "access_package_requests"
+            | "request_stages"
+            | "request_approvers" => 2,
+            _ => 1,
         };
         assert_eq!(count(&db, table).await, expected, "{table} kept its rows");
     }
@@ -83,6 +89,13 @@ async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
         .await
         .unwrap();
     assert_eq!(link, "requests");
+    // 0013 marked the approvers a request waits on, and only those.
+    let marks: Vec<(String, i64)> =
+        sqlx::query_as("SELECT request_id, awaiting FROM request_approvers ORDER BY request_id")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(marks, vec![("r".into(), 1), ("r-old".into(), 0)]);
     // The children point at the rebuilt parents: deleting a request takes its stages,
     // approvers and events; deleting an assignment takes its review item and reviewers.
     sqlx::query("DELETE FROM access_package_requests")

@@ -53,7 +53,6 @@ pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain:
     };
     let db = Db::connect_with(&config.database_url, unlimited).await?;
     db.migrate().await?;
-    db.refresh_statistics().await?;
     // SQLite has no statement limit: the pools just made are the ones to keep.
     let db = if config.database == unlimited || db.backend() == domain::model::Backend::Sqlite {
         db

@@ -222,8 +222,8 @@ impl Stopper {
 
 impl Scheduler {
     /// Starts the lifecycle jobs every `every`, the outbox (when there is a mailer) every
-    /// `every`, and hourly the removal of expired sessions and sign-in throttles and a
-    /// refresh of SQLite's planner statistics.
+    /// `every`, and hourly (the first at start) the removal of expired sessions and sign-in
+    /// throttles and a refresh of SQLite's planner statistics.
     pub fn start(ctx: Ctx, mailer: Option<Mailer>, every: Duration) -> Self {
         let mut s = Self::empty();
         let jobs = ctx.clone();

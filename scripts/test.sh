@@ -97,6 +97,16 @@ else
     record PASS "a. setup SMTP server (aiosmtpd in .tools/smtp)"
 fi
 
+if ! tessera_setup_scim_checker; then
+    if is_ci; then
+        abort "the SCIM checker (scim2-cli) is required under CI=true and could not be installed"
+    fi
+    warn "the SCIM checker could not be installed; its test will be skipped"
+    record WARN "a. setup SCIM checker: scim2-cli unavailable"
+else
+    record PASS "a. setup SCIM checker (scim2-cli in .tools/scim)"
+fi
+
 # --- b. PostgreSQL ----------------------------------------------------------------------------
 announce "b. PostgreSQL at 127.0.0.1:5432"
 pg_ready() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }

@@ -114,6 +114,7 @@ pub fn App() -> impl IntoView {
                         view=pages::admin::licenses::LicensesPage
                     />
                     <Route path=path!("/admin/audit") view=pages::admin::audit::AuditPage />
+                    <Route path=path!("/admin/directory-sync") view=pages::admin::sync::SyncPage />
                     <Route
                         path=path!("/admin/licenses/:id")
                         view=pages::admin::licenses::LicenseDetailPage

@@ -11,6 +11,7 @@ USAGE:
     tessera admin create --email EMAIL [--name \"Display Name\"]
     tessera jobs run [--at 2027-11-26T09:00:00Z]
     tessera audit verify
+    tessera sync token create --name \"Client name\"
     tessera check
     tessera backup FILE
     tessera restore FILE [--force]
@@ -28,6 +29,10 @@ COMMANDS:
                     expiry and its reminders, email. Prints counts per job and exits.
     audit verify    Check the audit log's hash chain; names the first broken link and
                     exits non-zero when there is one.
+    sync token create
+                    Create a bearer token for a directory sync (SCIM) client and print it
+                    (once; Tessera keeps only its hash). Tokens are listed and revoked on
+                    Administration → Directory sync.
     check           Prove the invariants: every live assignment has exactly the grants of
                     its package's roles and no grant outlives its assignment, kept counts
                     (license seats used among them) equal fresh counts, at most one open
@@ -98,6 +103,9 @@ pub enum Command {
         at: Option<chrono::DateTime<chrono::Utc>>,
     },
     AuditVerify,
+    SyncTokenCreate {
+        name: String,
+    },
     Check,
     Backup {
         file: std::path::PathBuf,
@@ -149,6 +157,16 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                     _ => return Err("expected `tessera jobs run [--at INSTANT]`".into()),
                 }
                 i += 1;
+            }
+            "sync" if command.is_none() => {
+                match (
+                    args.get(i + 1).map(String::as_str),
+                    args.get(i + 2).map(String::as_str),
+                ) {
+                    (Some("token"), Some("create")) => command = Some("sync token create"),
+                    _ => return Err("expected `tessera sync token create --name NAME`".into()),
+                }
+                i += 2;
             }
             "audit" if command.is_none() => {
                 match args.get(i + 1).map(String::as_str) {
@@ -237,6 +255,9 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         "migrate" => Ok(Command::Migrate),
         "jobs run" => Ok(Command::JobsRun { at }),
         "audit verify" => Ok(Command::AuditVerify),
+        "sync token create" => Ok(Command::SyncTokenCreate {
+            name: name.ok_or("sync token create needs --name NAME (the client, e.g. \"Okta\")")?,
+        }),
         "check" => Ok(Command::Check),
         "backup" => Ok(Command::Backup {
             file: file.unwrap_or_default().into(),

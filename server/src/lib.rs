@@ -8,6 +8,7 @@ mod export;
 pub mod metrics;
 mod middleware;
 pub mod scheduler;
+mod scim;
 mod session_store;
 
 use axum::Router;
@@ -169,10 +170,17 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
             ctx: state.ctx.clone(),
             token: config.metrics_token.clone(),
         });
+    // /scim/v2: provisioning clients, with a bearer token and without the pages' session and
+    // same-origin layers (a client has neither a cookie nor an Origin).
+    let provisioning = Router::new().nest(
+        "/scim/v2",
+        scim::router(state.ctx.clone(), &config.public_url),
+    );
     pages
         .with_state(state)
         .merge(assets)
         .merge(scrape)
+        .merge(provisioning)
         // Per route (a layer on the router sees the matched route pattern).
         .layer(axum::middleware::from_fn_with_state(
             state_metrics,

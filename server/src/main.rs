@@ -76,6 +76,20 @@ async fn run() -> Result<(), String> {
                 Err(e) => Err(cli::error_line(e, "")),
             }
         }
+        Command::SyncTokenCreate { name } => {
+            let ctx = open(config, clock).await?;
+            match domain::service::scim::create_token_as_operator(&ctx, &name).await {
+                Ok(token) => {
+                    eprintln!(
+                        "Token for {:?} created. It is shown this once: Tessera keeps only its hash.",
+                        token.name
+                    );
+                    println!("{}", token.secret);
+                    Ok(())
+                }
+                Err(e) => Err(cli::error_line(e, "--")),
+            }
+        }
         Command::JobsRun { at } => {
             let mailer = config.mailer()?;
             let clock: domain::clock::SharedClock = match at {

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod lifecycle;
 pub mod packages;
 pub mod requests;
+pub mod sync;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -16,6 +16,7 @@ pub fn grant_badges(sources: &[domain::rules::grants::GrantSource]) -> impl Into
             let kind = match s {
                 GrantSource::Direct => "info",
                 GrantSource::Assignment(_) => "ok",
+                GrantSource::Scim => "muted",
             };
             view! {
                 <Badge kind=kind text=s.label() />

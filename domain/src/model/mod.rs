@@ -12,6 +12,7 @@ mod packages;
 mod requests;
 mod reviews;
 mod states;
+mod sync;
 
 pub use audit::*;
 pub use catalogs::*;
@@ -22,6 +23,7 @@ pub use packages::*;
 pub use requests::*;
 pub use reviews::*;
 pub use states::*;
+pub use sync::*;
 pub use values::*;
 
 use serde::{Deserialize, Serialize};

@@ -11,6 +11,8 @@ pub enum GrantSource {
     Direct,
     /// Delivered by an access package assignment.
     Assignment(Uuid),
+    /// Pushed by the organisation's directory through SCIM; only SCIM removes it.
+    Scim,
 }
 
 impl GrantSource {
@@ -18,12 +20,14 @@ impl GrantSource {
         match self {
             GrantSource::Direct => "direct".into(),
             GrantSource::Assignment(id) => format!("assignment:{id}"),
+            GrantSource::Scim => "scim".into(),
         }
     }
 
     pub fn parse(code: &str) -> Result<Self, String> {
         match code.split_once(':') {
             None if code == "direct" => Ok(GrantSource::Direct),
+            None if code == "scim" => Ok(GrantSource::Scim),
             Some(("assignment", id)) => Uuid::parse_str(id)
                 .map(GrantSource::Assignment)
                 .map_err(|_| format!("bad assignment id in grant source {code:?}")),
@@ -37,6 +41,7 @@ impl GrantSource {
             GrantSource::Assignment(id) => {
                 format!("Access package assignment {}", &id.to_string()[..8])
             }
+            GrantSource::Scim => "Directory sync (SCIM)".into(),
         }
     }
 }
@@ -60,6 +65,7 @@ mod tests {
         let a = GrantSource::Assignment(Uuid::from_u128(42));
         assert_eq!(GrantSource::parse(&a.code()), Ok(a));
         assert_eq!(GrantSource::parse("direct"), Ok(GrantSource::Direct));
+        assert_eq!(GrantSource::parse("scim"), Ok(GrantSource::Scim));
         assert!(GrantSource::parse("assignment:nope").is_err());
         assert!(GrantSource::parse("friend").is_err());
     }

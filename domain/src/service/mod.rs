@@ -13,6 +13,7 @@ pub mod packages;
 pub mod passwords;
 pub mod requests;
 pub mod reviews;
+pub mod scim;
 pub mod synthetic;
 
 use crate::clock::SharedClock;

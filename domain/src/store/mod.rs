@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod packages;
 pub mod requests;
 pub mod reviews;
+pub mod scim;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
@@ -31,6 +32,12 @@ const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         "users.email",
         "email",
         "A user with this email already exists.",
+    ),
+    (
+        "users_user_name_key",
+        "index 'users_user_name_key'",
+        "user_name",
+        "A user with this userName already exists.",
     ),
     (
         "directory_groups_name_key",

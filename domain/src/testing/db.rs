@@ -106,7 +106,7 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-pub(super) fn postgres_required() -> bool {
+pub fn postgres_required() -> bool {
     std::env::var("TESSERA_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
         || std::env::var("CI").is_ok_and(|v| v == "true")
 }

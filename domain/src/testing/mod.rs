@@ -13,8 +13,8 @@ pub mod fixtures;
 pub mod smtp;
 
 pub use db::{
-    CASE_TIMEOUT, TestEnv, postgres_admin_url, run_postgres, run_sqlite, set_case_timeout,
-    start_instant,
+    CASE_TIMEOUT, TestEnv, postgres_admin_url, postgres_required, run_postgres, run_sqlite,
+    set_case_timeout, start_instant,
 };
 pub use fixtures::*;
 pub use smtp::{SmtpServer, SmtpTls, TlsSmtpServer};

@@ -10,3 +10,4 @@ mod cli;
 mod drills;
 mod helpers;
 mod http;
+mod scim;

@@ -5,6 +5,7 @@ pub mod licenses;
 pub mod package_access;
 pub mod packages;
 pub mod policy_tabs;
+pub mod sync;
 pub mod users;
 pub mod wizard;
 
@@ -114,6 +115,14 @@ fn AdminHomeInner(
                             }}
                         </span>
                     </div>
+                </section>
+                <section class="card">
+                    <h2>
+                        <a href="/admin/directory-sync">"Directory sync"</a>
+                    </h2>
+                    <p class="muted">
+                        "Tokens for the identity provider that pushes people and groups (SCIM), and how its pushes go."
+                    </p>
                 </section>
             </div>
         </Transition>

@@ -36,8 +36,10 @@ const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
     (
         "users_user_name_key",
         "index 'users_user_name_key'",
-        "user_name",
-        "A user with this userName already exists.",
+        // A person without a SCIM userName holds their e-mail as one, so on SQLite (which
+        // checks this index before the e-mail's) a repeated e-mail fails here first.
+        "email",
+        "A user with this email already exists.",
     ),
     (
         "directory_groups_name_key",

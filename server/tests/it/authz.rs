@@ -408,6 +408,7 @@ const PUBLIC: &[&str] = &[];
 fn table(w: &World, me: Role) -> Vec<Row> {
     use app::api::{
         auth, catalogs as c, directory as d, lifecycle as l, packages as p, requests as r,
+        sync as y,
     };
     let s = |v: &dyn ToString| v.to_string();
     let (ca, cb, pa, pb) = (
@@ -765,6 +766,21 @@ fn table(w: &World, me: Role) -> Vec<Row> {
         ),
         // The directory: directory administrators; a Global Administrator only by another.
         row(d::LoadDirectoryCounts::PATH, form(&[]), DIRECTORY),
+        // Directory sync tokens: directory administrators.
+        row(y::LoadSyncStatus::PATH, form(&[]), DIRECTORY),
+        row(
+            y::CreateSyncToken::PATH,
+            form(&[("name", &format!("Matrix {tag}"))]),
+            DIRECTORY,
+        ),
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                y::RevokeSyncToken::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                DIRECTORY,
+            )
+        },
         row(
             d::ListUsers::PATH,
             form(&[("q", ""), ("page", "1")]),

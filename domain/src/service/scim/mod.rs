@@ -1,9 +1,9 @@
 //! Directory sync in (SCIM 2.0): the provisioning clients' tokens, and the use cases a
-//! client's requests run. A client is authorized by its token ([`authenticate`]) and may
-//! change people and groups, never roles; it cannot disable or delete a Global
-//! Administrator (that role is managed in Tessera, and a provider's mistake must not lock
-//! everyone out). Every change is one transaction with its audit event, which names the
-//! client.
+//! client's requests run. Directory administrators make and revoke tokens. A client is
+//! authorized by its token ([`authenticate`]) and reaches what a User Administrator reaches:
+//! people and groups, never roles, and of a Global Administrator nothing that would let
+//! someone take the account over or lock it out (userName, e-mail, disabling, deleting).
+//! Every change is one transaction with its audit event, which names the client.
 
 mod groups;
 mod users;
@@ -11,7 +11,7 @@ mod users;
 pub use groups::*;
 pub use users::*;
 
-use super::{Ctx, commit, require};
+use super::{Ctx, commit, require_directory_admin};
 use crate::model::*;
 use crate::scim::ScimError;
 use crate::store::audit::{self, NewEvent};
@@ -70,17 +70,10 @@ pub async fn record_error(ctx: &Ctx, client: &ScimClient, what: &str, error: &Sc
     }
 }
 
-fn require_global_admin(actor: &Actor) -> DomainResult<()> {
-    require(
-        actor.has_role(DirectoryRole::GlobalAdministrator),
-        "only a Global Administrator manages directory sync tokens",
-    )
-}
-
 /// Creates a token for a provisioning client; its secret is returned this once.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn create_token(ctx: &Ctx, actor: &Actor, name: &str) -> DomainResult<NewScimToken> {
-    require_global_admin(actor)?;
+    require_directory_admin(actor)?;
     make_token(ctx, Some(actor), name).await
 }
 
@@ -136,7 +129,7 @@ async fn make_token(ctx: &Ctx, actor: Option<&Actor>, name: &str) -> DomainResul
 /// Revokes a token: its client's next request is refused.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn revoke_token(ctx: &Ctx, actor: &Actor, id: &str) -> DomainResult<()> {
-    require_global_admin(actor)?;
+    require_directory_admin(actor)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let name = tokens::revoke(&mut tx, id, now)
@@ -159,6 +152,6 @@ pub async fn revoke_token(ctx: &Ctx, actor: &Actor, id: &str) -> DomainResult<()
 
 /// The sync page: tokens, counts, last push, last errors.
 pub async fn status(ctx: &Ctx, actor: &Actor) -> DomainResult<SyncStatus> {
-    require_global_admin(actor)?;
+    require_directory_admin(actor)?;
     tokens::status(&mut *ctx.read().await?).await
 }

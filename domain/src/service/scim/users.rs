@@ -56,14 +56,18 @@ async fn check_manager(tx: &mut Tx, id: &str, u: &ScimUser) -> Result<(), ScimEr
     Ok(())
 }
 
-/// A client may not disable or delete a Global Administrator.
-async fn check_may_disable(
+/// Of a Global Administrator, a client may not change what signs them in or keeps them in:
+/// userName, e-mail, `active`, or delete them (`after` None). The role is managed in Tessera.
+async fn check_may_change(
     tx: &mut Tx,
     id: &str,
     before: &ScimUser,
-    after_active: bool,
+    after: Option<&ScimUser>,
 ) -> Result<(), ScimError> {
-    if !before.active || after_active {
+    let touches = after.is_none_or(|a| {
+        a.user_name != before.user_name || a.email != before.email || a.active != before.active
+    });
+    if !touches {
         return Ok(());
     }
     let Ok(person) = uuid::Uuid::parse_str(id) else {
@@ -77,8 +81,8 @@ async fn check_may_disable(
             403,
             None,
             format!(
-                "{} is a Global Administrator in Tessera: directory sync cannot disable or delete them. \
-                 Remove the role in Tessera first.",
+                "{} is a Global Administrator in Tessera: directory sync cannot change their userName, \
+                 e-mail or active state, nor delete them. Remove the role in Tessera first.",
                 before.email
             ),
         ));
@@ -156,7 +160,7 @@ async fn save(
         )));
     }
     check_manager(&mut tx, id, &after).await?;
-    check_may_disable(&mut tx, id, &before, after.active).await?;
+    check_may_change(&mut tx, id, &before, Some(&after)).await?;
     if after != before {
         scim_users::update(&mut tx, id, &after, now).await?;
         let what = if before.active && !after.active {
@@ -215,15 +219,7 @@ pub async fn delete_user(ctx: &Ctx, client: &ScimClient, id: &str) -> Result<(),
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let before = record(&mut tx, id).await?.user;
-    check_may_disable(&mut tx, id, &before, false).await?;
-    // An already-disabled Global Administrator is still one: deleting them is refused too.
-    if !before.active {
-        let as_active = ScimUser {
-            active: true,
-            ..before.clone()
-        };
-        check_may_disable(&mut tx, id, &as_active, false).await?;
-    }
+    check_may_change(&mut tx, id, &before, None).await?;
     scim_users::mark_deleted(&mut tx, id, now).await?;
     let event = NewEvent::new(
         now,

@@ -9,12 +9,12 @@
 # never a test; stop other work on the machine while it runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-DB=sqlite; USERS=10000; GROUPS=200; WORKERS=8
+DB=sqlite; USERS=10000; NGROUPS=200; WORKERS=8
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --db) DB="$2"; shift ;;
         --users) USERS="$2"; shift ;;
-        --groups) GROUPS="$2"; shift ;;
+        --groups) NGROUPS="$2"; shift ;;
         --workers) WORKERS="$2"; shift ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
@@ -47,10 +47,10 @@ TOKEN="$("${BIN}" sync token create --name "scim-push benchmark" 2>/dev/null)"
 PID=$!
 for _ in $(seq 1 100); do curl -sf "${BASE}/healthz" >/dev/null && break; sleep 0.2; done
 rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/${PID}/status"; }
-echo "==> [scim-push] ${DB}: ${USERS} people, ${GROUPS} groups, ${WORKERS} parallel requests; server ${BIN}"
+echo "==> [scim-push] ${DB}: ${USERS} people, ${NGROUPS} groups, ${WORKERS} parallel requests; server ${BIN}"
 echo "    resident memory before: $(rss) MB"
 START=${SECONDS}
-.tools/scim/bin/python scripts/bench/scim_push.py "${BASE}/scim/v2" "${TOKEN}" "${USERS}" "${GROUPS}" "${WORKERS}" \
+.tools/scim/bin/python scripts/bench/scim_push.py "${BASE}/scim/v2" "${TOKEN}" "${USERS}" "${NGROUPS}" "${WORKERS}" \
     > "${DIR}/result.json"
 echo "    total: $((SECONDS - START)) s; resident memory after: $(rss) MB"
 cat "${DIR}/result.json"

@@ -265,8 +265,13 @@ pub async fn replace_group(
     Ok(out)
 }
 
-/// PATCH /Groups/{id}. Answers without the members when the request changed them (a group of
-/// 100,000 is not sent back for each one added); `with_members` says what the client asked.
+/// Most members a PATCH answer sends back.
+pub const MAX_MEMBERS_ECHOED: i64 = 1_000;
+
+/// PATCH /Groups/{id}. The group as it is after the change, with its members when the
+/// client wants them (`with_members`); `None` when it wants them and the group has more than
+/// [`MAX_MEMBERS_ECHOED`]: the server then answers 204 (RFC 7644 §3.5.2 allows it), so that a
+/// group of 100,000 is not sent back for each member added.
 #[tracing::instrument(skip_all, fields(client = %client.name, id))]
 pub async fn patch_group(
     ctx: &Ctx,
@@ -274,7 +279,7 @@ pub async fn patch_group(
     id: &str,
     ops: &[PatchOperation],
     with_members: bool,
-) -> Result<GroupRecord, ScimError> {
+) -> Result<Option<GroupRecord>, ScimError> {
     let patch = GroupPatch::from_operations(ops)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
@@ -293,7 +298,12 @@ pub async fn patch_group(
         apply(&mut tx, id, change, &mut moved, now).await?;
     }
     audit_members(&mut tx, client, id, &name, &moved, now).await?;
-    let out = record(&mut tx, id, with_members).await?;
+    let out =
+        if with_members && scim_groups::more_members_than(&mut tx, id, MAX_MEMBERS_ECHOED).await? {
+            None
+        } else {
+            Some(record(&mut tx, id, with_members).await?)
+        };
     commit(tx).await?;
     Ok(out)
 }

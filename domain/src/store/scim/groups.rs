@@ -269,6 +269,18 @@ pub async fn members(conn: &mut Conn, group: &str) -> DomainResult<Vec<String>> 
         .unwrap_or_default())
 }
 
+/// Whether the group has more than `n` SCIM members (counting at most `n + 1`).
+pub async fn more_members_than(conn: &mut Conn, group: &str, n: i64) -> DomainResult<bool> {
+    let counted: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM group_members WHERE group_id = $1 AND source = 'scim' LIMIT $2) t",
+    )
+    .bind(group)
+    .bind(n + 1)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(counted > n)
+}
+
 /// Gives SCIM grants to `people` (all known); returns those who did not have one.
 pub async fn add_members(
     conn: &mut Conn,

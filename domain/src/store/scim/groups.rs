@@ -1,10 +1,10 @@
 //! Directory groups as SCIM groups, with the memberships SCIM gave (grant source `scim`).
 
-use super::{Bound, Column, Window, condition};
+use super::{Column, Window, windowed};
 use crate::scim::ScimError;
 use crate::scim::filter::{AttrPath, Filter};
 use crate::scim::group::GroupRecord;
-use crate::store::{Conn, arguments, counts, from_ms, ms, placeholders_after};
+use crate::store::{Conn, counts, from_ms, ms, placeholders_after};
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashSet};
@@ -114,33 +114,13 @@ pub async fn list(
     window: Window,
     with_members: bool,
 ) -> Result<(i64, Vec<GroupRecord>), ScimError> {
-    let mut bound = Bound::default();
-    let cond = match filter {
-        Some(f) => condition(f, &column, &mut bound)?,
-        None => "1 = 1".into(),
-    };
-    let refs = bound.refs();
-    let total: i64 = sqlx::query_scalar_with(
-        &format!("SELECT COUNT(*) FROM directory_groups g WHERE {cond}"),
-        arguments(&refs, &[])?,
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(DomainError::from)?;
-    if window.limit == 0 || total <= window.offset {
-        return Ok((total, Vec::new()));
-    }
-    let n = refs.len();
-    let sql = format!(
-        "{SELECT} WHERE {cond} ORDER BY g.id LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
+    let queries = (
+        SELECT,
+        "SELECT COUNT(*) FROM directory_groups g",
+        "1 = 1",
+        "g.id",
     );
-    let rows: Vec<Row> =
-        sqlx::query_as_with(&sql, arguments(&refs, &[window.limit, window.offset])?)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(DomainError::from)?;
+    let (total, rows): (i64, Vec<Row>) = windowed(conn, queries, filter, column, window).await?;
     let mut members = if with_members {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         Some(members_of(conn, &ids).await?)

@@ -161,6 +161,50 @@ fn compare(col: Column, op: Op, value: &Value, bound: &mut Bound) -> Result<Stri
     })
 }
 
+/// How many rows match `filter` (within `scope`) and one window of them in `order`:
+/// `select` and `count` are the two queries up to their FROM clause.
+pub(crate) async fn windowed<R>(
+    conn: &mut super::Conn,
+    (select, count, scope, order): (&str, &str, &str, &str),
+    filter: Option<&Filter>,
+    column: fn(&AttrPath) -> Result<Column, ScimError>,
+    window: Window,
+) -> Result<(i64, Vec<R>), ScimError>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut bound = Bound::default();
+    let cond = match filter {
+        Some(f) => condition(f, &column, &mut bound)?,
+        None => "1 = 1".into(),
+    };
+    let refs = bound.refs();
+    let total: i64 = sqlx::query_scalar_with(
+        &format!("{count} WHERE {scope} AND {cond}"),
+        super::arguments(&refs, &[])?,
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(crate::DomainError::from)?;
+    if window.limit == 0 || total <= window.offset {
+        return Ok((total, Vec::new()));
+    }
+    let n = refs.len();
+    let sql = format!(
+        "{select} WHERE {scope} AND {cond} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let rows: Vec<R> = sqlx::query_as_with(
+        &sql,
+        super::arguments(&refs, &[window.limit, window.offset])?,
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(crate::DomainError::from)?;
+    Ok((total, rows))
+}
+
 /// `startIndex` (1-based) and `count` as OFFSET and LIMIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {

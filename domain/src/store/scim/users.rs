@@ -1,12 +1,12 @@
 //! People as SCIM users. A person the provider deleted keeps their row (disabled, with
 //! `deleted_at`) and is no longer shown.
 
-use super::{Bound, Column, Window, condition};
+use super::{Column, Window, windowed};
 use crate::DomainResult;
 use crate::scim::filter::{AttrPath, Filter};
 use crate::scim::user::{ScimUser, UserRecord};
 use crate::scim::{ENTERPRISE_SCHEMA, ScimError};
-use crate::store::{Conn, arguments, flag, flag_of, from_ms, ms};
+use crate::store::{Conn, flag, flag_of, from_ms, ms};
 use chrono::{DateTime, Utc};
 
 #[derive(sqlx::FromRow)]
@@ -96,33 +96,13 @@ pub async fn list(
     filter: Option<&Filter>,
     window: Window,
 ) -> Result<(i64, Vec<UserRecord>), ScimError> {
-    let mut bound = Bound::default();
-    let cond = match filter {
-        Some(f) => condition(f, &column, &mut bound)?,
-        None => "1 = 1".into(),
-    };
-    let refs = bound.refs();
-    let total: i64 = sqlx::query_scalar_with(
-        &format!("SELECT COUNT(*) FROM users u WHERE u.deleted_at IS NULL AND {cond}"),
-        arguments(&refs, &[])?,
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(crate::DomainError::from)?;
-    if window.limit == 0 || total <= window.offset {
-        return Ok((total, Vec::new()));
-    }
-    let n = refs.len();
-    let sql = format!(
-        "{SELECT} WHERE u.deleted_at IS NULL AND {cond} ORDER BY u.id LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
+    let queries = (
+        SELECT,
+        "SELECT COUNT(*) FROM users u",
+        "u.deleted_at IS NULL",
+        "u.id",
     );
-    let rows: Vec<Row> =
-        sqlx::query_as_with(&sql, arguments(&refs, &[window.limit, window.offset])?)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(crate::DomainError::from)?;
+    let (total, rows): (i64, Vec<Row>) = windowed(conn, queries, filter, column, window).await?;
     let records = rows
         .into_iter()
         .map(Row::record)

@@ -7,7 +7,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -116,6 +116,8 @@ impl IntoResponse for Failure {
         let status =
             StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = answer(status, &self.0.body());
+        // For `authenticate`, which keeps a client's last error.
+        r.extensions_mut().insert(self.0.clone());
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -183,32 +185,13 @@ async fn authenticate(State(state): State<ScimState>, mut req: Request, next: Ne
     req.extensions_mut().insert(client.clone());
     let response = next.run(req).await;
     let status = response.status();
-    if (status.is_client_error() && !(quiet_miss && status == StatusCode::NOT_FOUND))
-        || status.is_server_error()
-    {
-        let (parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, 64 * 1024)
-            .await
-            .unwrap_or_default();
-        let detail = serde_json::from_slice::<Value>(&bytes)
-            .ok()
-            .and_then(|v| v.get("detail").and_then(Value::as_str).map(str::to_owned))
-            .unwrap_or_default();
-        let error = ScimError::new(status.as_u16(), None, detail);
-        sync::record_error(&state.ctx, &client, &what, &error).await;
-        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    let kept = status.is_server_error()
+        || (status.is_client_error() && !(quiet_miss && status == StatusCode::NOT_FOUND));
+    // Every answer of ours that is an error carries its `ScimError` (see `Failure`).
+    if kept && let Some(error) = response.extensions().get::<ScimError>() {
+        sync::record_error(&state.ctx, &client, &what, error).await;
     }
     response
-}
-
-fn client_of(req_ext: &axum::http::Extensions) -> Result<ScimClient, Failure> {
-    req_ext.get::<ScimClient>().cloned().ok_or_else(|| {
-        Failure(ScimError::new(
-            401,
-            None,
-            "A valid bearer token is required.",
-        ))
-    })
 }
 
 /// The JSON body of a request (`application/scim+json` or `application/json`).
@@ -270,10 +253,7 @@ impl Listing {
                 number(q.start_index.as_deref(), "startIndex")?,
                 number(q.count.as_deref(), "count")?,
             ),
-            projection: Projection::parse(
-                q.attributes.as_deref(),
-                q.excluded_attributes.as_deref(),
-            )?,
+            projection: projection(q)?,
         })
     }
 
@@ -318,19 +298,9 @@ impl Listing {
     }
 }
 
-/// The client and the listing of a POST …/.search.
-async fn search_request(req: Request) -> Result<(ScimClient, Listing), Failure> {
-    let client = client_of(req.extensions())?;
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| {
-        Failure(ScimError::new(
-            413,
-            None,
-            "The body is larger than Tessera accepts.",
-        ))
-    })?;
-    let listing = Listing::of_search(&json_body(&parts.headers, &bytes)?)?;
-    Ok((client, listing))
+/// The listing a POST …/.search body asks for.
+async fn search_request(req: Request) -> Result<Listing, Failure> {
+    Listing::of_search(&write(req).await?)
 }
 
 fn projection(q: &ListQuery) -> Result<Projection, Failure> {
@@ -404,36 +374,37 @@ fn created(resource: Value) -> Response {
 
 async fn list_users(
     State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
     Query(q): Query<ListQuery>,
-    req: Request,
 ) -> Answer {
-    let client = client_of(req.extensions())?;
     let l = Listing::of(&q)?;
     let (total, users) = sync::list_users(&s.ctx, &client, l.filter.as_ref(), l.window).await?;
     Ok(l.answer(total, users.iter().map(|u| u.resource(&s.base)).collect()))
 }
 
-async fn search_users(State(s): State<ScimState>, req: Request) -> Answer {
-    let (client, l) = search_request(req).await?;
+async fn search_users(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    req: Request,
+) -> Answer {
+    let l = search_request(req).await?;
     let (total, users) = sync::list_users(&s.ctx, &client, l.filter.as_ref(), l.window).await?;
     Ok(l.answer(total, users.iter().map(|u| u.resource(&s.base)).collect()))
 }
 
 async fn get_user(
     State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
-    req: Request,
 ) -> Answer {
-    let client = client_of(req.extensions())?;
     let p = projection(&q)?;
     let user = sync::get_user(&s.ctx, &client, &id).await?;
     Ok(answer(StatusCode::OK, &p.apply(user.resource(&s.base))))
 }
 
-/// The client and JSON body of a write.
-async fn write(req: Request) -> Result<(ScimClient, Value), Failure> {
-    let client = client_of(req.extensions())?;
+/// The JSON body of a write (or of a search).
+async fn write(req: Request) -> Result<Value, Failure> {
     let (parts, body) = req.into_parts();
     // The whole server's body limit already applies (413 before this reads it).
     let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| {
@@ -443,30 +414,44 @@ async fn write(req: Request) -> Result<(ScimClient, Value), Failure> {
             "The body is larger than Tessera accepts.",
         ))
     })?;
-    Ok((client, json_body(&parts.headers, &bytes)?))
+    json_body(&parts.headers, &bytes)
 }
 
-async fn create_user(State(s): State<ScimState>, req: Request) -> Answer {
-    let (client, body) = write(req).await?;
-    let user = sync::create_user(&s.ctx, &client, &body).await?;
+async fn create_user(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    req: Request,
+) -> Answer {
+    let user = sync::create_user(&s.ctx, &client, &write(req).await?).await?;
     Ok(created(user.resource(&s.base)))
 }
 
-async fn replace_user(State(s): State<ScimState>, Path(id): Path<String>, req: Request) -> Answer {
-    let (client, body) = write(req).await?;
-    let user = sync::replace_user(&s.ctx, &client, &id, &body).await?;
+async fn replace_user(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Answer {
+    let user = sync::replace_user(&s.ctx, &client, &id, &write(req).await?).await?;
     Ok(answer(StatusCode::OK, &user.resource(&s.base)))
 }
 
-async fn patch_user(State(s): State<ScimState>, Path(id): Path<String>, req: Request) -> Answer {
-    let (client, body) = write(req).await?;
-    let ops = scim::patch_operations(&body)?;
+async fn patch_user(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Answer {
+    let ops = scim::patch_operations(&write(req).await?)?;
     let user = sync::patch_user(&s.ctx, &client, &id, &ops).await?;
     Ok(answer(StatusCode::OK, &user.resource(&s.base)))
 }
 
-async fn delete_user(State(s): State<ScimState>, Path(id): Path<String>, req: Request) -> Answer {
-    let client = client_of(req.extensions())?;
+async fn delete_user(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    Path(id): Path<String>,
+) -> Answer {
     sync::delete_user(&s.ctx, &client, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -475,10 +460,9 @@ async fn delete_user(State(s): State<ScimState>, Path(id): Path<String>, req: Re
 
 async fn list_groups(
     State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
     Query(q): Query<ListQuery>,
-    req: Request,
 ) -> Answer {
-    let client = client_of(req.extensions())?;
     let l = Listing::of(&q)?;
     let with_members = l.projection.shows("members");
     let (total, groups) =
@@ -486,8 +470,12 @@ async fn list_groups(
     Ok(l.answer(total, groups.iter().map(|g| g.resource(&s.base)).collect()))
 }
 
-async fn search_groups(State(s): State<ScimState>, req: Request) -> Answer {
-    let (client, l) = search_request(req).await?;
+async fn search_groups(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    req: Request,
+) -> Answer {
+    let l = search_request(req).await?;
     let with_members = l.projection.shows("members");
     let (total, groups) =
         sync::list_groups(&s.ctx, &client, l.filter.as_ref(), l.window, with_members).await?;
@@ -496,57 +484,64 @@ async fn search_groups(State(s): State<ScimState>, req: Request) -> Answer {
 
 /// POST /.search at the root: users, then groups, in one window (RFC 7644 §3.4.3). A filter
 /// naming an attribute only one of them has finds nothing of the other.
-async fn search_all(State(s): State<ScimState>, req: Request) -> Answer {
-    let (client, l) = search_request(req).await?;
-    let counted = Window::new(Some(1), Some(0));
-    let users = sync::list_users(&s.ctx, &client, l.filter.as_ref(), counted).await;
-    let groups = sync::list_groups(&s.ctx, &client, l.filter.as_ref(), counted, false).await;
-    let (user_total, group_total) = match (users, groups) {
-        (Err(e), Err(_)) => return Err(e.into()),
-        (u, g) => (u.map_or(0, |(t, _)| t), g.map_or(0, |(t, _)| t)),
-    };
-    let mut found = Vec::new();
+async fn search_all(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    req: Request,
+) -> Answer {
+    let l = search_request(req).await?;
     let Window { offset, limit } = l.window;
-    if offset < user_total && limit > 0 {
-        let w = Window { offset, limit };
-        let (_, page) = sync::list_users(&s.ctx, &client, l.filter.as_ref(), w).await?;
-        found.extend(page.iter().map(|u| u.resource(&s.base)));
-    }
-    let room = limit - i64::try_from(found.len()).unwrap_or(limit);
-    if room > 0 && group_total > 0 && offset + limit > user_total {
-        let w = Window {
-            offset: (offset - user_total).max(0),
-            limit: room,
-        };
-        let with_members = l.projection.shows("members");
-        let (_, page) =
-            sync::list_groups(&s.ctx, &client, l.filter.as_ref(), w, with_members).await?;
-        found.extend(page.iter().map(|g| g.resource(&s.base)));
-    }
+    let users = sync::list_users(&s.ctx, &client, l.filter.as_ref(), l.window).await;
+    let (user_total, mut found): (i64, Vec<Value>) = match &users {
+        Ok((total, page)) => (*total, page.iter().map(|u| u.resource(&s.base)).collect()),
+        Err(_) => (0, Vec::new()),
+    };
+    // The groups come after the users: from where the window is past them, in the room left.
+    let shown = i64::try_from(found.len()).unwrap_or(limit);
+    let rest = Window {
+        offset: (offset - user_total).max(0),
+        limit: limit - shown,
+    };
+    let with_members = l.projection.shows("members");
+    let groups = sync::list_groups(&s.ctx, &client, l.filter.as_ref(), rest, with_members).await;
+    let group_total = match (users, groups) {
+        (Err(e), Err(_)) => return Err(e.into()),
+        (_, Ok((total, page))) => {
+            found.extend(page.iter().map(|g| g.resource(&s.base)));
+            total
+        }
+        (Ok(_), Err(_)) => 0,
+    };
     Ok(l.answer(user_total + group_total, found))
 }
 
 async fn get_group(
     State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
-    req: Request,
 ) -> Answer {
-    let client = client_of(req.extensions())?;
     let p = projection(&q)?;
     let group = sync::get_group(&s.ctx, &client, &id, p.shows("members")).await?;
     Ok(answer(StatusCode::OK, &p.apply(group.resource(&s.base))))
 }
 
-async fn create_group(State(s): State<ScimState>, req: Request) -> Answer {
-    let (client, body) = write(req).await?;
-    let group = sync::create_group(&s.ctx, &client, &body).await?;
+async fn create_group(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    req: Request,
+) -> Answer {
+    let group = sync::create_group(&s.ctx, &client, &write(req).await?).await?;
     Ok(created(group.resource(&s.base)))
 }
 
-async fn replace_group(State(s): State<ScimState>, Path(id): Path<String>, req: Request) -> Answer {
-    let (client, body) = write(req).await?;
-    let group = sync::replace_group(&s.ctx, &client, &id, &body).await?;
+async fn replace_group(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Answer {
+    let group = sync::replace_group(&s.ctx, &client, &id, &write(req).await?).await?;
     Ok(answer(StatusCode::OK, &group.resource(&s.base)))
 }
 
@@ -554,12 +549,12 @@ async fn replace_group(State(s): State<ScimState>, Path(id): Path<String>, req: 
 /// (`sync::MAX_MEMBERS_ECHOED` members) unless the client leaves the members out.
 async fn patch_group(
     State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
     req: Request,
 ) -> Answer {
-    let (client, body) = write(req).await?;
-    let ops = scim::patch_operations(&body)?;
+    let ops = scim::patch_operations(&write(req).await?)?;
     let p = projection(&q)?;
     match sync::patch_group(&s.ctx, &client, &id, &ops, p.shows("members")).await? {
         Some(group) => Ok(answer(StatusCode::OK, &p.apply(group.resource(&s.base)))),
@@ -567,8 +562,11 @@ async fn patch_group(
     }
 }
 
-async fn delete_group(State(s): State<ScimState>, Path(id): Path<String>, req: Request) -> Answer {
-    let client = client_of(req.extensions())?;
+async fn delete_group(
+    State(s): State<ScimState>,
+    Extension(client): Extension<ScimClient>,
+    Path(id): Path<String>,
+) -> Answer {
     sync::delete_group(&s.ctx, &client, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -24,6 +24,8 @@ pub use requests::*;
 pub use reviews::*;
 pub use states::*;
 pub use sync::*;
+#[cfg(feature = "server")]
+pub(crate) use values::bounded_text;
 pub use values::*;
 
 use serde::{Deserialize, Serialize};

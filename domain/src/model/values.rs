@@ -2,7 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-fn bounded_text(raw: &str, what: &str, max_chars: usize, required: bool) -> Result<String, String> {
+pub(crate) fn bounded_text(
+    raw: &str,
+    what: &str,
+    max_chars: usize,
+    required: bool,
+) -> Result<String, String> {
     let text = raw.trim();
     if required && text.is_empty() {
         return Err(format!("{what} is required."));

@@ -151,13 +151,7 @@ impl GroupPatch {
                                 "An operation without a path needs an object value.",
                             )
                         })?;
-                    for (k, v) in obj {
-                        if ["schemas", "id", "meta"]
-                            .iter()
-                            .any(|s| k.eq_ignore_ascii_case(s))
-                        {
-                            continue;
-                        }
+                    for (k, v) in super::settable(obj) {
                         p.set(
                             &PatchPath {
                                 path: AttrPath::parse(k)?,

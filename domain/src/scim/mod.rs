@@ -180,6 +180,38 @@ pub(crate) fn member<'a>(obj: &'a serde_json::Map<String, Value>, name: &str) ->
         .map(|(_, v)| v)
 }
 
+/// The attributes an object sets, without `schemas`, `id` and `meta`: a PATCH without a path
+/// (or of a whole extension) may carry the resource back whole, as Okta sends it.
+pub(crate) fn settable(
+    obj: &serde_json::Map<String, Value>,
+) -> impl Iterator<Item = (&String, &Value)> {
+    obj.iter().filter(|(k, _)| {
+        !["schemas", "id", "meta"]
+            .iter()
+            .any(|s| k.eq_ignore_ascii_case(s))
+    })
+}
+
+/// Text as Tessera keeps every text field: trimmed, at most `max` characters, no control
+/// characters; the message names the SCIM attribute.
+pub(crate) fn bounded(
+    v: &str,
+    attr: &str,
+    max: usize,
+    required: bool,
+) -> Result<String, ScimError> {
+    crate::model::bounded_text(v, &format!("\"{attr}\""), max, required)
+        .map_err(ScimError::invalid_value)
+}
+
+/// An externalId as kept: `None` when absent or blank.
+pub(crate) fn external_id(raw: Option<&str>) -> Result<Option<String>, ScimError> {
+    Ok(raw
+        .map(|x| bounded(x, "externalId", user::MAX_EXTERNAL_ID_CHARS, false))
+        .transpose()?
+        .filter(|x| !x.is_empty()))
+}
+
 /// One PATCH operation as sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchOperation {

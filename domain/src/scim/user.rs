@@ -3,7 +3,8 @@
 
 use super::filter::{AttrPath, PatchPath};
 use super::{
-    ENTERPRISE_SCHEMA, PatchOp, PatchOperation, ScimError, USER_SCHEMA, bool_of, member, text_of,
+    ENTERPRISE_SCHEMA, PatchOp, PatchOperation, ScimError, USER_SCHEMA, bool_of, bounded, member,
+    text_of,
 };
 use crate::model::{Department, DisplayName, Email, JobTitle};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -189,13 +190,7 @@ impl ScimUser {
                                 "An operation without a path needs an object value.",
                             )
                         })?;
-                    for (k, v) in obj {
-                        if ["schemas", "id", "meta"]
-                            .iter()
-                            .any(|s| k.eq_ignore_ascii_case(s))
-                        {
-                            continue;
-                        }
+                    for (k, v) in super::settable(obj) {
                         self.set(&AttrPath::parse(k)?, op.op, Some(v))?;
                     }
                 }
@@ -263,13 +258,7 @@ impl ScimUser {
                         let obj = value.as_object().ok_or_else(|| {
                             ScimError::invalid_value("The enterprise extension must be an object.")
                         })?;
-                        for (k, v) in obj {
-                            if ["schemas", "id", "meta"]
-                                .iter()
-                                .any(|s| k.eq_ignore_ascii_case(s))
-                            {
-                                continue;
-                            }
+                        for (k, v) in super::settable(obj) {
                             let inner = AttrPath {
                                 schema: Some(urn.to_owned()),
                                 attr: k.to_ascii_lowercase(),
@@ -314,33 +303,10 @@ impl ScimUser {
 
     /// Checks every value and returns them as stored: trimmed, the e-mail lower-cased.
     pub fn checked(&self) -> Result<ScimUser, ScimError> {
-        let bounded = |v: &str, attr: &str, max: usize| -> Result<String, ScimError> {
-            let v = v.trim();
-            if v.chars().count() > max {
-                return Err(ScimError::invalid_value(format!(
-                    "\"{attr}\" must be at most {max} characters."
-                )));
-            }
-            if v.chars().any(char::is_control) {
-                return Err(ScimError::invalid_value(format!(
-                    "\"{attr}\" must not contain control characters."
-                )));
-            }
-            Ok(v.to_owned())
-        };
         let invalid = |attr: &str, e: String| ScimError::invalid_value(format!("\"{attr}\": {e}"));
-        let user_name = bounded(&self.user_name, "userName", MAX_USER_NAME_CHARS)?;
-        if user_name.is_empty() {
-            return Err(ScimError::invalid_value("\"userName\" is required."));
-        }
         Ok(ScimUser {
-            user_name,
-            external_id: self
-                .external_id
-                .as_deref()
-                .map(|x| bounded(x, "externalId", MAX_EXTERNAL_ID_CHARS))
-                .transpose()?
-                .filter(|x| !x.is_empty()),
+            user_name: bounded(&self.user_name, "userName", MAX_USER_NAME_CHARS, true)?,
+            external_id: super::external_id(self.external_id.as_deref())?,
             display_name: DisplayName::parse(&self.display_name)
                 .map_err(|e| invalid("displayName", e))?
                 .as_str()
@@ -362,6 +328,7 @@ impl ScimUser {
                 &self.employee_number,
                 "employeeNumber",
                 MAX_EMPLOYEE_NUMBER_CHARS,
+                false,
             )?,
             manager: self.manager.as_deref().map(str::trim).map(str::to_owned),
         })

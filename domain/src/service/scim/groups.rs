@@ -6,7 +6,6 @@ use crate::db::Tx;
 use crate::model::{GroupId, GroupName};
 use crate::scim::filter::Filter;
 use crate::scim::group::{GroupPatch, GroupRecord, MemberChange, ScimGroup};
-use crate::scim::user::MAX_EXTERNAL_ID_CHARS;
 use crate::scim::{PatchOperation, ScimError};
 use crate::store::audit::{self, NewEvent};
 use crate::store::scim::{Window, groups as scim_groups};
@@ -41,18 +40,6 @@ fn checked_name(raw: &str) -> Result<String, ScimError> {
     GroupName::parse(raw)
         .map(|n| n.as_str().to_owned())
         .map_err(|e| ScimError::invalid_value(format!("\"displayName\": {e}")))
-}
-
-fn checked_external_id(raw: Option<&str>) -> Result<Option<String>, ScimError> {
-    let Some(x) = raw.map(str::trim).filter(|x| !x.is_empty()) else {
-        return Ok(None);
-    };
-    if x.chars().count() > MAX_EXTERNAL_ID_CHARS || x.chars().any(char::is_control) {
-        return Err(ScimError::invalid_value(format!(
-            "\"externalId\" must be at most {MAX_EXTERNAL_ID_CHARS} characters, without control characters."
-        )));
-    }
-    Ok(Some(x.to_owned()))
 }
 
 async fn require_people(tx: &mut Tx, ids: &[String]) -> Result<(), ScimError> {
@@ -113,17 +100,22 @@ async fn apply(
         MemberChange::Replace(ids) => {
             require_people(tx, ids).await?;
             let wanted: HashSet<&String> = ids.iter().collect();
-            let gone: Vec<String> = scim_groups::members(tx, group)
-                .await?
-                .into_iter()
+            // In id order, so that removals take their locks in a stable order.
+            let current = scim_groups::members(tx, group).await?;
+            let have: HashSet<&String> = current.iter().collect();
+            let gone: Vec<String> = current
+                .iter()
                 .filter(|m| !wanted.contains(m))
+                .cloned()
                 .collect();
+            // Only the new ones: a PUT of 10,000 unchanged members writes nothing.
+            let new: Vec<String> = ids.iter().filter(|i| !have.contains(i)).cloned().collect();
             moved
                 .removed
                 .extend(scim_groups::remove_members(tx, group, &gone).await?);
             moved
                 .added
-                .extend(scim_groups::add_members(tx, group, ids, now).await?);
+                .extend(scim_groups::add_members(tx, group, &new, now).await?);
         }
     }
     Ok(())
@@ -173,7 +165,7 @@ pub async fn create_group(
 ) -> Result<GroupRecord, ScimError> {
     let g = ScimGroup::from_resource(body)?;
     let name = checked_name(&g.display_name)?;
-    let external_id = checked_external_id(g.external_id.as_deref())?;
+    let external_id = crate::scim::external_id(g.external_id.as_deref())?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let id = GroupId::new().to_string();
@@ -209,7 +201,7 @@ async fn rename(
         None => before.display_name.clone(),
     };
     let external_id = match external_id {
-        Some(x) => checked_external_id(x)?,
+        Some(x) => crate::scim::external_id(x)?,
         None => before.external_id.clone(),
     };
     if name != before.display_name || external_id != before.external_id {

@@ -11,6 +11,9 @@ const targetDir = path.resolve(repoRoot, process.env.CARGO_TARGET_DIR || 'target
 const siteRoot = process.env.TESSERA_E2E_SITE_ROOT || path.join(repoRoot, 'target', 'site');
 const port = 3100;
 const baseURL = `http://127.0.0.1:${port}`;
+// The OpenID provider the single sign-on tests sign in with (end2end/oidc/provider.mjs).
+const OIDC_PORT = 3101;
+const oidcClient = { id: 'tessera-e2e', secret: 'e2e-client-secret-not-for-production' };
 
 // A fresh SQLite database per test run. The config file is evaluated again in every worker
 // process; workers inherit the environment, so they reuse the directory the runner created.
@@ -60,7 +63,24 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
+  webServer: [
+  {
+    command: `node ${path.join(__dirname, 'oidc', 'provider.mjs')}`,
+    cwd: __dirname,
+    env: {
+      ...(process.env as Record<string, string>),
+      OIDC_PORT: String(OIDC_PORT),
+      OIDC_CLIENT_ID: oidcClient.id,
+      OIDC_CLIENT_SECRET: oidcClient.secret,
+      TESSERA_URL: baseURL,
+    },
+    url: `http://127.0.0.1:${OIDC_PORT}/_test/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  {
     command: `${path.join(targetDir, 'release', 'tessera')} serve --demo --addr 127.0.0.1:${port}`,
     cwd: repoRoot,
     env: {
@@ -75,6 +95,11 @@ export default defineConfig({
       // Every test signs in from 127.0.0.1; the per-address limit is tested over HTTP.
       TESSERA_SIGN_IN_PER_MINUTE: '1000',
       TESSERA_JOBS_INTERVAL_SECONDS: process.env.TESSERA_E2E_JOBS_INTERVAL_SECONDS || '1',
+      // Single sign-on with the provider above; passwords stay on (the other tests use them).
+      TESSERA_OIDC_ISSUER: `http://127.0.0.1:${OIDC_PORT}`,
+      TESSERA_OIDC_CLIENT_ID: oidcClient.id,
+      TESSERA_OIDC_CLIENT_SECRET: oidcClient.secret,
+      TESSERA_OIDC_NAME: 'Woodgrove ID',
     },
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
@@ -82,4 +107,5 @@ export default defineConfig({
     stdout: 'ignore',
     stderr: 'pipe',
   },
+  ],
 });

@@ -1,6 +1,6 @@
 //! The app shell: brand, main navigation, the signed-in person, sign-out.
 
-use crate::api::auth::{SignOut, me};
+use crate::api::auth::me;
 use crate::error::AppError;
 use domain::model::Actor;
 use leptos::prelude::*;
@@ -16,7 +16,6 @@ pub fn use_me() -> Me {
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
     let me = use_me();
-    let sign_out = ServerAction::<SignOut>::new();
     view! {
         <div class="shell">
             <a class="sr-only" href="#main">
@@ -50,11 +49,14 @@ pub fn Shell(children: Children) -> impl IntoView {
                                         >
                                             {actor.display_name.clone()}
                                         </a>
-                                        <ActionForm action=sign_out>
+                                        // A plain form: the server ends the session, then
+                                        // sends a person who signed in with single sign-on
+                                        // on to the provider's sign-out.
+                                        <form method="post" action="/auth/sign-out">
                                             <button type="submit" class="secondary">
                                                 "Sign out"
                                             </button>
-                                        </ActionForm>
+                                        </form>
                                     </div>
                                 }
                             })

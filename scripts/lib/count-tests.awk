@@ -1,8 +1,8 @@
 # Counts the tests in a `cargo test` log by step. Each crate has one integration-test binary
 # (`tests/it/main.rs`), so a test's step is read from its path, not from its binary:
 #   unit         unittests and doc-tests
-#   http         `http::…`, `authz::…` and `scim::…` (server/tests/it: the HTTP cases, the
-#                matrix, the SCIM service)
+#   http         `http::…`, `authz::…`, `scim::…` and `oidc::…` (server/tests/it: the HTTP
+#                cases, the matrix, the SCIM service, single sign-on's routes)
 #   cli          `cli::…` (server/tests/it: the `tessera` binary)
 #   drills       `drills::…` (server/tests/it: real `tessera` processes killed, doubled, their
 #                database restarted; the soak is ignored)
@@ -16,7 +16,7 @@
 /^test .* \.\.\. / {
     s = section
     if (section == "integration") {
-        if ($2 ~ /^(http|authz|scim)::/) s = "http"
+        if ($2 ~ /^(http|authz|scim|oidc)::/) s = "http"
         else if ($2 ~ /^cli::/) s = "cli"
         else if ($2 ~ /^drills::/) s = "drills"
     }

@@ -63,6 +63,10 @@ ENVIRONMENT:
     TESSERA_SESSION_ABSOLUTE_HOURS  sign out this long after sign-in at the latest (default 168)
     TESSERA_SECURE_COOKIES          1 to mark the session cookie Secure (on when the public URL is https)
     TESSERA_SIGN_IN_PER_MINUTE      sign-in attempts a minute per client address (default 20)
+    TESSERA_OIDC_ISSUER             single sign-on (OpenID Connect): the provider's issuer; with
+                                    TESSERA_OIDC_CLIENT_ID, TESSERA_OIDC_CLIENT_SECRET[_FILE],
+                                    _SCOPES, _EMAIL_CLAIM, _NAME, _CREATE_USERS, _CA_FILE
+    TESSERA_PASSWORD_SIGN_IN        off: passwords only for TESSERA_BREAK_GLASS_ADMINS (e-mails)
     SMTP_URL                        smtps://[user:password@]host[:port] (TLS) or smtp://… (STARTTLS,
                                     required with credentials): send email (none without)
     TESSERA_SMTP_CA_FILE            PEM certificate to trust for the SMTP relay
@@ -222,9 +226,10 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
             "--demo" => config.demo = true,
             "--addr" => {
                 let v = value(i, "--addr")?;
-                config.addr = v
-                    .parse()
-                    .map_err(|_| format!("--addr must be HOST:PORT, got {v:?}"))?;
+                config.listen_on(
+                    v.parse()
+                        .map_err(|_| format!("--addr must be HOST:PORT, got {v:?}"))?,
+                )?;
                 i += 1;
             }
             "--email" => {
@@ -310,6 +315,8 @@ mod tests {
             metrics_token: None,
             sign_in_per_minute: std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN),
             database: domain::db::DbOptions::default(),
+            sso: None,
+            password_sign_in: domain::rules::sso::PasswordSignIn::Everyone,
         }
     }
 
@@ -326,6 +333,10 @@ mod tests {
         );
         assert!(c.demo);
         assert_eq!(c.addr.port(), 3100);
+        assert_eq!(
+            c.public_url, "http://127.0.0.1:3100",
+            "links and the single sign-on callback follow the address when no public URL is set"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use domain::db::DbOptions;
 use domain::rules::sign_in::SessionLimits;
+use domain::rules::sso::PasswordSignIn;
 use leptos::config::{Env, LeptosOptions};
 use std::net::SocketAddr;
 
@@ -39,6 +40,11 @@ pub struct Config {
     /// The pools' size and bounds while serving (`TESSERA_DB_CONNECTIONS`,
     /// `TESSERA_STATEMENT_TIMEOUT_SECONDS`); one-off commands have no statement limit.
     pub database: DbOptions,
+    /// Single sign-on with OpenID Connect (`TESSERA_OIDC_*`), when configured.
+    pub sso: Option<std::sync::Arc<crate::oidc::Sso>>,
+    /// Who may sign in with a password (`TESSERA_PASSWORD_SIGN_IN`,
+    /// `TESSERA_BREAK_GLASS_ADMINS`).
+    pub password_sign_in: PasswordSignIn,
 }
 
 /// How long a request waits for a database connection before it is answered 503 "try
@@ -69,6 +75,8 @@ impl std::fmt::Debug for Config {
             )
             .field("sign_in_per_minute", &self.sign_in_per_minute)
             .field("database", &self.database)
+            .field("sso", &self.sso)
+            .field("password_sign_in", &self.password_sign_in)
             .finish_non_exhaustive()
     }
 }
@@ -127,12 +135,57 @@ fn metrics_token_of(file: Option<&str>, value: Option<&str>) -> Result<Option<St
     }
 }
 
+/// `TESSERA_PASSWORD_SIGN_IN` (`on`, the default, or `off`) and, when off, the break-glass
+/// administrators' e-mails in `TESSERA_BREAK_GLASS_ADMINS` (comma-separated). Off needs
+/// single sign-on, or nobody but them could sign in.
+fn password_sign_in_of(
+    mode: Option<&str>,
+    break_glass: Option<&str>,
+    sso: bool,
+) -> Result<PasswordSignIn, String> {
+    match mode.map(str::trim).unwrap_or("") {
+        "" | "on" => Ok(PasswordSignIn::Everyone),
+        "off" if !sso => Err(
+            "TESSERA_PASSWORD_SIGN_IN=off needs single sign-on (TESSERA_OIDC_ISSUER): otherwise only the break-glass administrators could sign in".into(),
+        ),
+        "off" => break_glass
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                domain::model::Email::parse(e)
+                    .map_err(|why| format!("TESSERA_BREAK_GLASS_ADMINS: {e:?}: {why}"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(PasswordSignIn::BreakGlassOnly),
+        other => Err(format!(
+            "TESSERA_PASSWORD_SIGN_IN must be on or off, got {other:?}"
+        )),
+    }
+}
+
 impl Config {
     /// Reads the environment; `addr` and `demo` may be overridden by flags afterwards.
     pub fn from_env() -> Result<Self, String> {
         let addr = env_or("TESSERA_ADDR", DEFAULT_ADDR);
         let public_url = env_or("TESSERA_PUBLIC_URL", "");
+        let reachable_at = if public_url.is_empty() {
+            format!("http://{addr}")
+        } else {
+            public_url.clone()
+        };
+        let sso = crate::oidc::OidcSettings::from_env()?
+            .map(|settings| crate::oidc::Sso::new(settings, &reachable_at).map(std::sync::Arc::new))
+            .transpose()?;
+        let password_sign_in = password_sign_in_of(
+            std::env::var("TESSERA_PASSWORD_SIGN_IN").ok().as_deref(),
+            std::env::var("TESSERA_BREAK_GLASS_ADMINS").ok().as_deref(),
+            sso.is_some(),
+        )?;
         Ok(Self {
+            sso,
+            password_sign_in,
             addr: addr
                 .parse()
                 .map_err(|_| format!("TESSERA_ADDR must be host:port, got {addr:?}"))?,
@@ -152,11 +205,7 @@ impl Config {
                 .filter(|v| !v.trim().is_empty()),
             mail_from: env_or("TESSERA_MAIL_FROM", "Tessera <tessera@localhost>"),
             public_url_set: !public_url.is_empty(),
-            public_url: if public_url.is_empty() {
-                format!("http://{addr}")
-            } else {
-                public_url
-            },
+            public_url: reachable_at,
             jobs_interval_secs: env_number("TESSERA_JOBS_INTERVAL_SECONDS", 60)? as u64,
             shutdown_grace_secs: env_number("TESSERA_SHUTDOWN_SECONDS", 20)? as u64,
             metrics_token: metrics_token()?,
@@ -174,6 +223,19 @@ impl Config {
                 )? as u64)),
             },
         })
+    }
+
+    /// Listens on `addr` (the `--addr` flag): without `TESSERA_PUBLIC_URL`, the address in links
+    /// and the single sign-on callback follow it.
+    pub fn listen_on(&mut self, addr: SocketAddr) -> Result<(), String> {
+        self.addr = addr;
+        if !self.public_url_set {
+            self.public_url = format!("http://{addr}");
+            if let Some(sso) = &self.sso {
+                self.sso = Some(std::sync::Arc::new(sso.at(&self.public_url)?));
+            }
+        }
+        Ok(())
     }
 
     /// The session cookie's name: with the `__Host-` prefix when it is Secure, so the browser
@@ -242,7 +304,36 @@ fn hash_file_beside_binary() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::metrics_token_of;
+    use super::{PasswordSignIn, metrics_token_of, password_sign_in_of};
+
+    #[test]
+    fn passwords_are_turned_off_only_with_single_sign_on() {
+        assert_eq!(
+            password_sign_in_of(None, None, false),
+            Ok(PasswordSignIn::Everyone)
+        );
+        assert_eq!(
+            password_sign_in_of(Some("on"), Some("x"), true),
+            Ok(PasswordSignIn::Everyone)
+        );
+        assert!(password_sign_in_of(Some("off"), Some("a@example.com"), false).is_err());
+        assert!(password_sign_in_of(Some("maybe"), None, true).is_err());
+        let off = password_sign_in_of(Some("off"), Some(" A@example.com, b@example.com ,"), true);
+        let named = |s: &str| domain::model::Email::parse(s).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            off,
+            Ok(PasswordSignIn::BreakGlassOnly(vec![
+                named("a@example.com"),
+                named("b@example.com")
+            ]))
+        );
+        assert_eq!(
+            password_sign_in_of(Some("off"), None, true),
+            Ok(PasswordSignIn::BreakGlassOnly(vec![]))
+        );
+        let bad = password_sign_in_of(Some("off"), Some("not-an-email"), true);
+        assert!(bad.is_err_and(|e| e.contains("not-an-email")));
+    }
 
     #[test]
     fn a_metrics_token_is_long_enough_or_refused_by_name() {

@@ -7,6 +7,7 @@ pub mod drive;
 mod export;
 pub mod metrics;
 mod middleware;
+pub mod oidc;
 pub mod scheduler;
 mod scim;
 mod session_store;
@@ -36,6 +37,10 @@ pub struct AppState {
     pub jobs: JobsHealth,
     /// What `/metrics` serves.
     pub metrics: metrics::Metrics,
+    /// Single sign-on, when `TESSERA_OIDC_ISSUER` is set.
+    pub sso: Option<std::sync::Arc<oidc::Sso>>,
+    /// Sign-in attempts allowed per client address and overall (passwords and single sign-on).
+    pub sign_in_limits: app::session::SignInLimits,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -63,6 +68,7 @@ pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain:
     };
     let mut ctx = Ctx::new(db, clock);
     ctx.sessions = config.session_limits;
+    ctx.password_sign_in = config.password_sign_in.clone();
     let chained = domain::service::audit::chain_unchained(&ctx).await?;
     if chained > 0 {
         tracing::info!(
@@ -88,12 +94,19 @@ pub fn router(config: &Config, ctx: Ctx) -> Router {
 /// The whole HTTP application; `/readyz` reports the scheduler's loops in `jobs`.
 pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
     let leptos_options = config.leptos_options();
+    let limits = app::session::SignInLimits::new(
+        config.sign_in_per_minute,
+        std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
+    );
     let state = AppState {
         leptos_options: leptos_options.clone(),
         ctx: ctx.clone(),
         metrics: jobs.metrics(),
         jobs,
+        sso: config.sso.clone(),
+        sign_in_limits: limits.clone(),
     };
+    let offer = oidc::offer(state.sso.as_ref(), config.password_sign_in.is_restricted());
     let routes = generate_route_list(app::App);
     let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(ctx.clone()))
         .with_name(config.cookie_name())
@@ -102,10 +115,6 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnSessionEnd);
-    let limits = app::session::SignInLimits::new(
-        config.sign_in_per_minute,
-        std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
-    );
     // Every page and server function gets the domain context, the sign-in limits, and the
     // CSP nonce the security-headers layer put on this response (Leptos made its own; ours
     // replaces it so the header and the page's scripts agree).
@@ -117,6 +126,7 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
         provide_context(ctx.clone());
         provide_context(limits.clone());
         provide_context(refused.clone());
+        provide_context(offer.clone());
         if let Some(nonce) = leptos::prelude::use_context::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned())
         {
@@ -126,7 +136,15 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
     let allowed_origin = middleware::AllowedOrigin::from_public_url(
         config.public_url_set.then_some(config.public_url.as_str()),
     );
-    let https = middleware::Https(config.public_url.starts_with("https://"));
+    let headers = middleware::SecurityHeaders {
+        https: config.public_url.starts_with("https://"),
+        provider_origin: config
+            .sso
+            .as_ref()
+            .map(|sso| sso.origin())
+            .unwrap_or_default()
+            .into(),
+    };
     // The built bundle (/pkg): straight from the files (brotli or gzip copies when the browser
     // takes them), without the session and sign-in lookups a page needs.
     let pkg = std::path::Path::new(&config.site_root).join(leptos_options.site_pkg_dir.as_ref());
@@ -144,6 +162,9 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
             get(export::assignments_csv),
         )
         .route("/admin/audit.csv", get(export::audit_csv))
+        .route("/auth/oidc/start", get(oidc::start))
+        .route("/auth/oidc/callback", get(oidc::callback))
+        .route("/auth/sign-out", axum::routing::post(oidc::sign_out))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
@@ -187,7 +208,7 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
             metrics::observe,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            https,
+            headers,
             middleware::security_headers,
         ))
         // Pages and answers compressed on the fly (the bundle has its precompressed copies,

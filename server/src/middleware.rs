@@ -254,18 +254,29 @@ mod tests {
     }
 }
 
-/// Whether responses carry HSTS (only when Tessera is reached over HTTPS).
-#[derive(Debug, Clone, Copy)]
-pub struct Https(pub bool);
+/// What the security headers depend on: whether responses carry HSTS (only when Tessera is
+/// reached over HTTPS), and the origin forms may also go to (the single sign-on provider,
+/// where sign-out continues; empty without one).
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders {
+    pub https: bool,
+    pub provider_origin: std::sync::Arc<str>,
+}
 
 /// The Content-Security-Policy for one response: scripts only from this origin or carrying
 /// this response's nonce (Leptos puts it on its hydration scripts), WebAssembly compiled
-/// from our own bundle, nothing framed, no plug-ins, forms only to ourselves.
-pub fn content_security_policy(nonce: &str) -> String {
+/// from our own bundle, nothing framed, no plug-ins, forms only to ourselves (and, with
+/// single sign-on, to the provider: the browser checks the sign-out form's redirect to it).
+pub fn content_security_policy(nonce: &str, provider_origin: &str) -> String {
+    let provider = if provider_origin.is_empty() {
+        String::new()
+    } else {
+        format!(" {provider_origin}")
+    };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'{provider}; frame-ancestors 'none'"
     )
 }
 
@@ -286,7 +297,7 @@ fn is_hashed_asset(path: &str) -> bool {
 }
 
 pub async fn security_headers(
-    State(https): State<Https>,
+    State(settings): State<SecurityHeaders>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -298,7 +309,9 @@ pub async fn security_headers(
     let asset = path.starts_with("/pkg/");
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+    if let Ok(csp) =
+        HeaderValue::from_str(&content_security_policy(&nonce, &settings.provider_origin))
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     headers.insert(
@@ -337,7 +350,7 @@ pub async fn security_headers(
         // Pages, server function answers and exports hold people's data: never cached.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if https.0 {
+    if settings.https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),

@@ -8,6 +8,33 @@ pub async fn me() -> Result<Option<Actor>, AppError> {
     super::ssr::optional_actor()
 }
 
+/// What the sign-in page offers: a provider to sign in with (its display name), and whether
+/// passwords are kept for break-glass administrators only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignInChoices {
+    pub provider: Option<String>,
+    pub passwords_restricted: bool,
+}
+
+/// The sign-in page's choices (anyone may ask: the page is public).
+#[server]
+pub async fn sign_in_offer() -> Result<SignInChoices, AppError> {
+    Ok(use_context::<SignInChoices>().unwrap_or_default())
+}
+
+/// Percent-encodes a path for a query value (everything but unreserved characters and `/`).
+pub fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// Where to go after sign-in: only a path on this site, never another one.
 ///
 /// Only printable ASCII without spaces or backslashes is followed: browsers drop tabs and
@@ -88,6 +115,16 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+
+    #[test]
+    fn a_next_path_survives_the_trip_through_a_query() {
+        use super::encode_query_value;
+        assert_eq!(encode_query_value("/admin/licenses"), "/admin/licenses");
+        assert_eq!(
+            encode_query_value("/myaccess?tab=active&x=é"),
+            "/myaccess%3Ftab%3Dactive%26x%3D%C3%A9"
+        );
+    }
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {

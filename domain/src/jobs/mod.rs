@@ -1,5 +1,7 @@
 //! The lifecycle engine: what happens when time passes. Approval stages expire, go to their
-//! alternate approvers and remind; assignments start, remind and expire; the outbox emails.
+//! alternate approvers and remind; assignments start, remind and expire; leavers lose their
+//! access and open requests, and stages waiting on a leaver or a former manager go to who
+//! decides now; the outbox emails.
 //!
 //! Every transition is a guarded update (`… WHERE decision IS NULL`, `… AND reminders_sent =
 //! n`, a claimed email), so running a tick twice, or on two instances at once, makes each
@@ -29,11 +31,13 @@ pub use mail::{LinkPaths, Mailer, redact_smtp_url};
 
 mod approvals;
 mod assignments;
+mod leavers;
 mod outbox;
 mod reviews;
 
 use approvals::*;
 use assignments::*;
+use leavers::*;
 use outbox::*;
 use reviews::*;
 
@@ -57,6 +61,14 @@ pub struct JobReport {
     pub emails_retrying: u64,
     pub emails_failed: u64,
     pub emails_stale: u64,
+    /// Live assignments of disabled people removed.
+    pub leavers_access_removed: u64,
+    /// Open requests of disabled people canceled.
+    pub leavers_requests_canceled: u64,
+    /// Approval stages given to the new manager or the fallback approvers.
+    pub requests_rerouted: u64,
+    /// Review items of reviewers who left, given to who reviews them now.
+    pub review_items_rerouted: u64,
     /// One line per item that failed this run (it is retried later).
     pub failures: Vec<String>,
 }
@@ -89,6 +101,18 @@ impl JobReport {
                 self.reviews_reminded,
                 self.reviews_completed,
                 self.review_removals
+            ),
+            format!(
+                "leavers: {} assignment(s) removed, {} request(s) canceled",
+                self.leavers_access_removed, self.leavers_requests_canceled
+            ),
+            format!(
+                "approvers who left or moved: {} request(s) rerouted",
+                self.requests_rerouted
+            ),
+            format!(
+                "reviewers who left: {} review item(s) rerouted",
+                self.review_items_rerouted
             ),
             format!(
                 "email: {} sent, {} to retry, {} failed, {} too old",
@@ -155,6 +179,37 @@ pub async fn run_due(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> J
 async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobReport {
     let mut report = JobReport::default();
     let now = ctx.clock.now();
+    // Leavers first: a disabled person's requests are canceled, not expired or forwarded.
+    report.leavers_requests_canceled += drain(
+        ctx,
+        &mut report,
+        "leaver_request",
+        now,
+        &limits,
+        Batching::PerItem,
+        |c| Box::pin(store::leavers_requests(c, now, BATCH)),
+        |tx, all| {
+            Box::pin(each(tx, all, move |tx, r| {
+                Box::pin(cancel_leavers_request(tx, r, now))
+            }))
+        },
+    )
+    .await;
+    report.requests_rerouted += drain(
+        ctx,
+        &mut report,
+        "request_reroute",
+        now,
+        &limits,
+        Batching::PerItem,
+        |c| Box::pin(store::stages_to_reroute(c, now, BATCH)),
+        |tx, all| {
+            Box::pin(each(tx, all, move |tx, s| {
+                Box::pin(reroute_stage(tx, s, now))
+            }))
+        },
+    )
+    .await;
     report.requests_expired += drain(
         ctx,
         &mut report,
@@ -209,6 +264,28 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         Batching::Whole,
         |c| Box::pin(store::ended_assignments(c, now, BATCH)),
         |tx, all| Box::pin(expire_assignments(tx, all, now)),
+    )
+    .await;
+    report.leavers_access_removed += drain(
+        ctx,
+        &mut report,
+        "leaver_access",
+        now,
+        &limits,
+        Batching::Whole,
+        |c| Box::pin(store::leavers_assignments(c, now, BATCH)),
+        |tx, all| Box::pin(remove_leavers_access(tx, all, now)),
+    )
+    .await;
+    report.review_items_rerouted += drain(
+        ctx,
+        &mut report,
+        "review_reroute",
+        now,
+        &limits,
+        Batching::Whole,
+        |c| Box::pin(crate::store::reviews::leaving_reviewers(c, now, BATCH)),
+        |tx, all| Box::pin(reroute_reviews(tx, all, now)),
     )
     .await;
     report.scheduled_started += drain(

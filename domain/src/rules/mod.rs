@@ -7,3 +7,4 @@ pub mod policies;
 pub mod requests;
 pub mod reviews;
 pub mod sign_in;
+pub mod sso;

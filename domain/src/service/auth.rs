@@ -10,6 +10,9 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
 
 pub const WRONG_CREDENTIALS: &str = "Email or password is incorrect.";
+/// When passwords are kept for break-glass administrators only.
+pub const PASSWORDS_OFF: &str =
+    "Sign-in with a password is turned off. Use your organisation's single sign-on.";
 
 /// Argon2id with OWASP's minimum: 19 MiB, 2 passes, 1 lane. Explicit so an upgrade of the
 /// crate never silently changes the cost.
@@ -136,6 +139,17 @@ async fn verify(ctx: &Ctx, password: String, hash: Option<String>) -> DomainResu
 #[cfg_attr(feature = "server", tracing::instrument(skip_all))]
 pub async fn sign_in(ctx: &Ctx, email_raw: &str, password: &str) -> DomainResult<UserId> {
     let (key, c) = verify_credentials(ctx, email_raw, password).await?;
+    // A named break-glass account still needs an administrator role: a name left in the
+    // settings after the person changed jobs opens nothing.
+    if ctx.password_sign_in.is_restricted() {
+        let admin = users::actor(&mut *ctx.read().await?, c.id)
+            .await?
+            .is_some_and(|a| a.can_manage_directory());
+        if !admin {
+            tracing::info!(email = %key, "password sign-in refused: not an administrator");
+            return Err(DomainError::invalid("form", PASSWORDS_OFF));
+        }
+    }
     let mut tx = ctx.db.begin().await?;
     throttle::clear(&mut tx, &key).await?;
     users::record_sign_in(&mut tx, c.id, ctx.clock.now()).await?;
@@ -172,6 +186,9 @@ async fn verify_credentials(
     let Some(email) = email else {
         return Err(DomainError::invalid("email", "Email is required."));
     };
+    if !ctx.password_sign_in.may_try(&email) {
+        return Err(DomainError::invalid("form", PASSWORDS_OFF));
+    }
     if password.len() > crate::model::limits::MAX_SIGN_IN_PASSWORD_BYTES {
         return Err(DomainError::invalid("form", WRONG_CREDENTIALS));
     }

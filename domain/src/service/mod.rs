@@ -14,6 +14,7 @@ pub mod passwords;
 pub mod requests;
 pub mod reviews;
 pub mod scim;
+pub mod sso;
 pub mod synthetic;
 
 use crate::clock::SharedClock;
@@ -30,6 +31,8 @@ pub struct Ctx {
     pub sessions: SessionLimits,
     /// Where passwords are hashed (a few fixed threads; see [`hashing`]).
     pub hashing: hashing::Hashing,
+    /// Who may sign in with a password (everyone, unless single sign-on took over).
+    pub password_sign_in: crate::rules::sso::PasswordSignIn,
 }
 
 impl Ctx {
@@ -42,6 +45,7 @@ impl Ctx {
                 absolute_secs: 7 * 24 * 3600,
             },
             hashing: hashing::Hashing::per_core(),
+            password_sign_in: crate::rules::sso::PasswordSignIn::Everyone,
         }
     }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Skips items of `job` whose failure asked to wait (`$2` is now).
-fn not_waiting(job: &str, item: &str) -> String {
+pub(super) fn not_waiting(job: &str, item: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM job_failures f WHERE f.job = '{job}' AND f.item_id = {item} AND f.next_at > $1)"
     )
@@ -440,4 +440,196 @@ pub async fn names_of(
     )
     .await?;
     Ok((names, emails))
+}
+
+/// A live assignment of a person who is disabled: the leaver job removes it.
+#[derive(Debug, Clone)]
+pub struct LeaverAssignment {
+    pub id: AssignmentId,
+    pub package: AccessPackageId,
+    pub user: UserId,
+}
+
+/// Live (or scheduled) assignments of disabled people, except those waiting out a failure.
+/// Found from the disabled people (a partial index), then their assignments (by person).
+pub async fn leavers_assignments(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<LeaverAssignment>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        "SELECT a.id, a.package_id, a.user_id
+         FROM users u JOIN access_package_assignments a ON a.user_id = u.id
+         WHERE u.enabled = 0 AND a.state IN ('delivered', 'scheduled') AND {}
+         ORDER BY a.id LIMIT $2",
+        not_waiting("leaver_access", "a.id")
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(a, p, u)| {
+            Ok(LeaverAssignment {
+                id: AssignmentId(uuid(&a)?),
+                package: AccessPackageId(uuid(&p)?),
+                user: UserId(uuid(&u)?),
+            })
+        })
+        .collect()
+}
+
+/// An open request of a person who is disabled: the leaver job cancels it.
+#[derive(Debug, Clone)]
+pub struct LeaverRequest {
+    pub id: RequestId,
+}
+
+/// Open requests of disabled people, except those waiting out a failure.
+pub async fn leavers_requests(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<LeaverRequest>> {
+    let ids: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT r.id FROM users u JOIN access_package_requests r ON r.requestor_id = u.id
+         WHERE u.enabled = 0 AND r.open_key IS NOT NULL AND {}
+         ORDER BY r.id LIMIT $2",
+        not_waiting("leaver_request", "r.id")
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.iter()
+        .map(|id| {
+            Ok(LeaverRequest {
+                id: RequestId(uuid(id)?),
+            })
+        })
+        .collect()
+}
+
+/// Approval stages waiting on someone who can no longer decide them: an approver who is
+/// disabled, or a manager-stage approver who is no longer the requestor's manager. The
+/// re-route job gives them to whoever decides now.
+pub async fn stages_to_reroute(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<DueStage>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT s.request_id, s.stage_no, s.due_at
+         FROM request_approvers ra
+         JOIN access_package_requests r ON r.id = ra.request_id AND r.stage_no = ra.stage_no
+         JOIN request_stages s ON s.request_id = ra.request_id AND s.stage_no = ra.stage_no
+         JOIN users approver ON approver.id = ra.user_id
+         JOIN users requestor ON requestor.id = r.requestor_id
+         WHERE ra.awaiting = 1 AND ra.retired_at IS NULL
+           AND r.state = 'pendingApproval' AND s.decision IS NULL
+           AND (approver.enabled = 0
+                OR (ra.source = 'manager'
+                    AND (requestor.manager_id IS NULL OR requestor.manager_id <> ra.user_id)))
+           AND {}
+         ORDER BY s.request_id LIMIT $2",
+        not_waiting("request_reroute", "s.request_id")
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(request, stage_no, due_at)| {
+            Ok(DueStage {
+                request: RequestId(uuid(&request)?),
+                stage_no: u32::try_from(stage_no).map_err(super::corrupt)?,
+                due_at: from_ms(due_at)?,
+            })
+        })
+        .collect()
+}
+
+/// One approver a stage waits on, as the re-route job reads them.
+#[derive(Debug, Clone)]
+pub struct StageApprover {
+    pub user: UserId,
+    pub email: String,
+    /// `manager`, `specific`, `fallback` or `alternate`.
+    pub source: String,
+    pub enabled: bool,
+}
+
+/// The approvers stage `stage_no` of the request still waits on (not retired).
+pub async fn awaiting_approvers(
+    conn: &mut Conn,
+    request: RequestId,
+    stage_no: u32,
+) -> DomainResult<Vec<StageApprover>> {
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT ra.user_id, u.email, ra.source, u.enabled
+         FROM request_approvers ra JOIN users u ON u.id = ra.user_id
+         WHERE ra.request_id = $1 AND ra.stage_no = $2 AND ra.awaiting = 1 AND ra.retired_at IS NULL
+         ORDER BY ra.user_id",
+    )
+    .bind(request.to_string())
+    .bind(i64::from(stage_no))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(user, email, source, enabled)| {
+            Ok(StageApprover {
+                user: UserId(uuid(&user)?),
+                email,
+                source,
+                enabled: super::flag_of(enabled)?,
+            })
+        })
+        .collect()
+}
+
+/// The approvers who can no longer decide the stage stop being its approvers (their rows
+/// stay, retired, for the history). Returns how many were still current.
+pub async fn retire_approvers(
+    conn: &mut Conn,
+    request: RequestId,
+    stage_no: u32,
+    users: &[UserId],
+    now: DateTime<Utc>,
+) -> DomainResult<u64> {
+    if users.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE request_approvers SET retired_at = $3, awaiting = 0
+         WHERE request_id = $1 AND stage_no = $2 AND retired_at IS NULL AND user_id IN ({})",
+        super::placeholders_after(3, users.len())
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(request.to_string())
+        .bind(i64::from(stage_no))
+        .bind(ms(now));
+    for u in users {
+        q = q.bind(u.to_string());
+    }
+    Ok(q.execute(&mut *conn).await?.rows_affected())
+}
+
+/// Those of `people` who are enabled (and not deleted by directory sync).
+pub async fn enabled_among(conn: &mut Conn, people: &[UserId]) -> DomainResult<Vec<UserId>> {
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM users WHERE enabled = 1 AND deleted_at IS NULL AND id IN ({}) ORDER BY id",
+        super::placeholders(people.len())
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql);
+    for p in people {
+        q = q.bind(p.to_string());
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|id| Ok(UserId(uuid(id)?)))
+        .collect()
 }

@@ -112,6 +112,8 @@ pub async fn insert(
     Ok(())
 }
 
+/// Replaces a person's record. A new manager takes over the person's undecided
+/// manager-review items (pending manager approval stages follow in the lifecycle jobs).
 pub async fn update(
     conn: &mut Conn,
     id: UserId,
@@ -119,6 +121,7 @@ pub async fn update(
     manager: Option<UserId>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
+    let before = manager_of(&mut *conn, &id.to_string()).await?;
     let done = sqlx::query(
         "UPDATE users SET email = $2, display_name = $3, user_type = $4, manager_id = $5, department = $6,
                 job_title = $7, enabled = $8, updated_at = $9
@@ -138,7 +141,20 @@ pub async fn update(
     if done.rows_affected() == 0 {
         return Err(DomainError::NotFound("user"));
     }
+    if before != manager.map(|m| m.to_string()) {
+        super::reviews::follow_new_manager(&mut *conn, id).await?;
+    }
     Ok(())
+}
+
+/// The person's manager (id), if any.
+pub async fn manager_of(conn: &mut Conn, id: &str) -> DomainResult<Option<String>> {
+    let manager: Option<Option<String>> =
+        sqlx::query_scalar("SELECT manager_id FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(manager.flatten())
 }
 
 /// Whether making `manager` the manager of `user` would close a loop (A manages B manages A).
@@ -350,5 +366,77 @@ pub async fn set_manager_if_unset(
         .bind(manager.to_string())
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+type CandidateRow = (String, i64, Option<i64>, Option<String>);
+
+const CANDIDATE_SELECT: &str = "SELECT id, enabled, deleted_at, oidc_subject FROM users";
+
+/// A person single sign-on could match (found by the provider identity or by e-mail):
+/// enabled only when neither disabled nor deleted by directory sync.
+fn sso_candidate(row: Option<CandidateRow>) -> DomainResult<Option<crate::rules::sso::Candidate>> {
+    row.map(|(id, enabled, deleted_at, subject)| {
+        Ok(crate::rules::sso::Candidate {
+            id: UserId(uuid(&id)?),
+            enabled: super::flag_of(enabled)? && deleted_at.is_none(),
+            linked: subject.is_some(),
+        })
+    })
+    .transpose()
+}
+
+/// The person linked to the identity `subject` at the provider `issuer`.
+pub async fn by_identity(
+    conn: &mut Conn,
+    issuer: &str,
+    subject: &str,
+) -> DomainResult<Option<crate::rules::sso::Candidate>> {
+    sso_candidate(
+        sqlx::query_as(&format!(
+            "{CANDIDATE_SELECT} WHERE oidc_issuer = $1 AND oidc_subject = $2"
+        ))
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&mut *conn)
+        .await?,
+    )
+}
+
+/// The person with this e-mail, as single sign-on sees them.
+pub async fn by_email_for_sso(
+    conn: &mut Conn,
+    email: &Email,
+) -> DomainResult<Option<crate::rules::sso::Candidate>> {
+    sso_candidate(
+        sqlx::query_as(&format!("{CANDIDATE_SELECT} WHERE email = $1"))
+            .bind(email.as_str())
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+/// Links the person to the identity `subject` at `issuer` (unique: one identity, one person).
+pub async fn link_identity(
+    conn: &mut Conn,
+    id: UserId,
+    issuer: &str,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let done = sqlx::query(
+        "UPDATE users SET oidc_issuer = $2, oidc_subject = $3, updated_at = $4
+         WHERE id = $1 AND oidc_subject IS NULL",
+    )
+    .bind(id.to_string())
+    .bind(issuer)
+    .bind(subject)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::Conflict(
+            "this person was linked to another identity at the same moment".into(),
+        ));
+    }
     Ok(())
 }

@@ -1615,10 +1615,83 @@ async fn a_raised_stop_ends_a_run_and_mail_goes_apart(env: TestEnv) {
     assert_eq!(again, JobReport::default());
 }
 
+/// Movers and leavers in a review: Eric's new manager reviews his access at once; when
+/// Maria leaves, what she had left to review goes to the fallback reviewer.
+async fn review_items_follow_a_new_manager_and_leave_with_a_reviewer(env: TestEnv) {
+    use domain::service::reviews as rev;
+    let r = annual_review(&env).await;
+    started(&env, &r).await;
+    let w = &r.w;
+    let reviews_of = |who: Actor| {
+        let ctx = env.ctx.clone();
+        async move {
+            rev::my_reviews(&ctx, &who)
+                .await
+                .unwrap()
+                .into_iter()
+                .flat_map(|c| c.items.into_iter().map(|i| i.person.email))
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut both = reviews_of(w.maria.clone()).await;
+    both.sort();
+    assert_eq!(both, ["emma@woodgrove.example", "eric@woodgrove.example"]);
+
+    // Eric moves to Nora's team: Nora reviews him from now on, Maria no longer does.
+    let moved = UserForm {
+        enabled: true,
+        ..user_form("eric@woodgrove.example", "Eric", "nora@woodgrove.example")
+    };
+    dir::update_user(&env.ctx, &w.admin, w.eric.user_id, &moved)
+        .await
+        .unwrap();
+    assert_eq!(reviews_of(w.nora.clone()).await, ["eric@woodgrove.example"]);
+    assert_eq!(
+        reviews_of(w.maria.clone()).await,
+        ["emma@woodgrove.example"]
+    );
+
+    // Maria leaves: Emma's item goes to Fiona, the fallback reviewer, once.
+    let gone = UserForm {
+        enabled: false,
+        ..user_form("maria@woodgrove.example", "Maria", "")
+    };
+    dir::update_user(&env.ctx, &w.admin, w.maria.user_id, &gone)
+        .await
+        .unwrap();
+    let report = run_at(&env, r.start + Duration::hours(2)).await;
+    assert_eq!(report.review_items_rerouted, 1, "{report:?}");
+    assert_eq!(
+        reviews_of(w.fiona.clone()).await,
+        ["emma@woodgrove.example"]
+    );
+    assert_eq!(
+        run_at(&env, r.start + Duration::hours(3))
+            .await
+            .review_items_rerouted,
+        0
+    );
+    assert_eq!(
+        count_rows(
+            &env,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'review.rerouted' AND summary LIKE '%maria@woodgrove.example left (account disabled)'"
+        )
+        .await,
+        1
+    );
+    let card = rev::my_reviews(&env.ctx, &w.fiona).await.unwrap().remove(0);
+    let emma = card.items[0].assignment_id;
+    rev::decide_review(&env.ctx, &w.fiona, card.id, emma, "approve", "Still needed")
+        .await
+        .unwrap();
+    assert_invariants(&env).await;
+}
+
 on_both_databases!(
     people_extend_their_access_within_the_policy,
     a_raised_stop_ends_a_run_and_mail_goes_apart,
     an_annual_review_starts_once_on_its_day_and_asks_the_manager,
+    review_items_follow_a_new_manager_and_leave_with_a_reviewer,
     a_review_recommends_denying_who_never_signed_in,
     only_reviewers_decide_with_a_reason_and_the_last_decision_counts,
     a_decided_review_sends_no_reminder_and_removes_nothing_before_its_end,

@@ -7,6 +7,7 @@ mod check;
 mod counts;
 mod directory;
 mod hostile_input;
+mod leavers;
 mod lifecycle;
 mod mail_tls;
 mod migrations;
@@ -14,6 +15,7 @@ mod packages;
 mod requests;
 mod security;
 mod sign_in;
+mod sso;
 mod synthetic;
 
 /// The app's path for each notification link (`app::links::href`, which the domain cannot

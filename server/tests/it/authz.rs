@@ -962,6 +962,7 @@ fn table(w: &World, me: Role) -> Vec<Row> {
             form(&[("id", &s(&w.package_spare))]),
             GOVERNANCE,
         ),
+        row(auth::SignInOffer::PATH, form(&[]), EVERYONE),
         // Last: these end or change the caller's own session.
         row(
             auth::ChangePassword::PATH,

@@ -37,6 +37,8 @@ pub fn config() -> Config {
         metrics_token: None,
         sign_in_per_minute: std::num::NonZeroU32::new(1000).unwrap(),
         database: domain::db::DbOptions::default(),
+        sso: None,
+        password_sign_in: domain::rules::sso::PasswordSignIn::Everyone,
     }
 }
 

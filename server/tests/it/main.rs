@@ -10,4 +10,5 @@ mod cli;
 mod drills;
 mod helpers;
 mod http;
+mod oidc;
 mod scim;

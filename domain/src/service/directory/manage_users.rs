@@ -57,7 +57,7 @@ pub(super) async fn resolve_manager(
     Ok(Some(manager))
 }
 
-pub(super) fn user_json(v: &ValidUser) -> serde_json::Value {
+pub(crate) fn user_json(v: &ValidUser) -> serde_json::Value {
     json!({
         "email": v.email.as_str(), "display_name": v.display_name.as_str(), "user_type": v.user_type.code(),
         "manager_email": v.manager_email.as_ref().map(Email::as_str), "department": v.department.as_str(),

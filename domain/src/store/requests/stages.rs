@@ -66,7 +66,8 @@ pub async fn is_approver(
     user: UserId,
 ) -> DomainResult<bool> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM request_approvers WHERE request_id = $1 AND stage_no = $2 AND user_id = $3",
+        "SELECT COUNT(*) FROM request_approvers
+         WHERE request_id = $1 AND stage_no = $2 AND user_id = $3 AND retired_at IS NULL",
     )
     .bind(id.to_string())
     .bind(i64::from(stage_no))

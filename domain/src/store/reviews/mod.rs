@@ -114,34 +114,120 @@ async fn add_reviewers(conn: &mut Conn, review: ReviewId, spec: &ReviewSpec) -> 
             .bind(review.to_string())
             .execute(&mut *conn)
             .await?;
-            add_principals(conn, review, &spec.fallback, true).await?;
+            add_principals(conn, review, &spec.fallback, true, None).await?;
         }
-        ReviewerKind::Specific => add_principals(conn, review, &spec.specific, false).await?,
+        ReviewerKind::Specific => add_principals(conn, review, &spec.specific, false, None).await?,
     }
     Ok(())
 }
 
+/// Gives undecided `items` of a review to whoever reviews them now, after a reviewer left or
+/// a person's manager changed: their reviewers are replaced by the person (self-review),
+/// their manager now (else the fallback reviewers), or the specific reviewers, enabled people
+/// only. Returns the reviewers the items have afterwards.
+pub async fn reassign(
+    conn: &mut Conn,
+    review: ReviewId,
+    spec: &ReviewSpec,
+    items: &[AssignmentId],
+) -> DomainResult<Vec<UserId>> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = items.iter().map(ToString::to_string).collect();
+    let within = |sql: &str| {
+        format!(
+            "{sql} AND i.assignment_id IN ({})",
+            placeholders_after(1, ids.len())
+        )
+    };
+    let delete = format!(
+        "DELETE FROM review_reviewers WHERE review_id = $1 AND assignment_id IN ({})",
+        placeholders_after(1, ids.len())
+    );
+    let mut q = sqlx::query(&delete).bind(review.to_string());
+    for id in &ids {
+        q = q.bind(id.clone());
+    }
+    q.execute(&mut *conn).await?;
+    let insert = "INSERT INTO review_reviewers (review_id, assignment_id, reviewer_id)";
+    let first = match spec.reviewers {
+        ReviewerKind::SelfReview => Some(within(&format!(
+            "{insert} SELECT i.review_id, i.assignment_id, i.user_id FROM review_items i
+             JOIN users u ON u.id = i.user_id WHERE i.review_id = $1 AND u.enabled = 1"
+        ))),
+        ReviewerKind::Manager => Some(within(&format!(
+            "{insert} SELECT i.review_id, i.assignment_id, u.manager_id FROM review_items i
+             JOIN users u ON u.id = i.user_id JOIN users m ON m.id = u.manager_id
+             WHERE i.review_id = $1 AND m.enabled = 1 AND u.manager_id <> i.user_id"
+        ))),
+        ReviewerKind::Specific => None,
+    };
+    if let Some(sql) = first {
+        let mut q = sqlx::query(&sql).bind(review.to_string());
+        for id in &ids {
+            q = q.bind(id.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    match spec.reviewers {
+        ReviewerKind::SelfReview => {}
+        ReviewerKind::Manager => {
+            add_principals(conn, review, &spec.fallback, true, Some(&ids)).await?
+        }
+        ReviewerKind::Specific => {
+            add_principals(conn, review, &spec.specific, false, Some(&ids)).await?
+        }
+    }
+    let sql = within(
+        "SELECT DISTINCT r.reviewer_id FROM review_reviewers r
+         JOIN review_items i ON i.review_id = r.review_id AND i.assignment_id = r.assignment_id
+         WHERE r.review_id = $1",
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(review.to_string());
+    for id in &ids {
+        q = q.bind(id.clone());
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|id| Ok(UserId(uuid(id)?)))
+        .collect()
+}
+
 /// Adds users and group members as reviewers of every item (`only_unreviewed`: only items
 /// without a reviewer yet, for fallback reviewers).
+/// With `only`, just those items, and only enabled people (a re-assignment).
 async fn add_principals(
     conn: &mut Conn,
     review: ReviewId,
     principals: &[Principal],
     only_unreviewed: bool,
+    only: Option<&[String]>,
 ) -> DomainResult<()> {
     let unreviewed = if only_unreviewed {
         "AND NOT EXISTS (SELECT 1 FROM review_reviewers r WHERE r.review_id = i.review_id AND r.assignment_id = i.assignment_id)"
     } else {
         ""
     };
+    let within = only
+        .map(|ids| {
+            format!(
+                "AND i.assignment_id IN ({})",
+                placeholders_after(1, ids.len())
+            )
+        })
+        .unwrap_or_default();
     // Fallback reviewers apply to the items without a manager, all of them at once: the
     // candidates are chosen first, then inserted.
-    let targets: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT i.assignment_id FROM review_items i WHERE i.review_id = $1 {unreviewed}"
-    ))
-    .bind(review.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    let sql = format!(
+        "SELECT i.assignment_id FROM review_items i WHERE i.review_id = $1 {unreviewed} {within}"
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(review.to_string());
+    for id in only.unwrap_or_default() {
+        q = q.bind(id.clone());
+    }
+    let targets: Vec<String> = q.fetch_all(&mut *conn).await?;
     if targets.is_empty() {
         return Ok(());
     }
@@ -163,6 +249,17 @@ async fn add_principals(
     }
     people.sort();
     people.dedup();
+    if only.is_some() {
+        let ids: Vec<UserId> = people
+            .iter()
+            .map(|p| uuid(p).map(UserId))
+            .collect::<DomainResult<_>>()?;
+        people = super::lifecycle::enabled_among(conn, &ids)
+            .await?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+    }
     for chunk in targets.chunks(500) {
         for person in &people {
             let sql = format!(
@@ -429,4 +526,81 @@ pub async fn of_package(
             Ok(v)
         })
         .collect()
+}
+
+/// An undecided item of an active review that a disabled person reviews.
+#[derive(Debug, Clone)]
+pub struct LeavingReviewer {
+    pub review: ReviewId,
+    pub item: AssignmentId,
+    pub reviewer: UserId,
+}
+
+/// Undecided items of active reviews reviewed by disabled people, found from the disabled
+/// people (a partial index), except those waiting out a failure.
+pub async fn leaving_reviewers(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<LeavingReviewer>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+        "SELECT rr.review_id, rr.assignment_id, rr.reviewer_id
+         FROM users u
+         JOIN review_reviewers rr ON rr.reviewer_id = u.id
+         JOIN review_items i ON i.review_id = rr.review_id AND i.assignment_id = rr.assignment_id
+         JOIN access_reviews r ON r.id = rr.review_id
+         WHERE u.enabled = 0 AND r.state = 'active' AND i.decision IS NULL AND {}
+         ORDER BY rr.review_id, rr.assignment_id LIMIT $2",
+        super::lifecycle::not_waiting("review_reroute", "rr.assignment_id")
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(review, item, reviewer)| {
+            Ok(LeavingReviewer {
+                review: ReviewId(uuid(&review)?),
+                item: AssignmentId(uuid(&item)?),
+                reviewer: UserId(uuid(&reviewer)?),
+            })
+        })
+        .collect()
+}
+
+/// A person's manager changed: their undecided items in active manager reviews go to the
+/// new manager (else the fallback reviewers). Returns how many items moved.
+pub async fn follow_new_manager(conn: &mut Conn, person: UserId) -> DomainResult<u64> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT i.review_id, i.assignment_id, r.settings FROM review_items i
+         JOIN access_reviews r ON r.id = i.review_id
+         WHERE i.user_id = $1 AND i.decision IS NULL AND r.state = 'active'
+         ORDER BY i.review_id, i.assignment_id",
+    )
+    .bind(person.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    // Per review: its items, or None when it is not a manager review.
+    let mut per_review: std::collections::BTreeMap<&str, Option<(ReviewSpec, Vec<AssignmentId>)>> =
+        std::collections::BTreeMap::new();
+    let mut moved = 0;
+    for (review, item, settings) in &rows {
+        if !per_review.contains_key(review.as_str()) {
+            let spec: ReviewSpec = serde_json::from_str(settings).map_err(corrupt)?;
+            let manager = spec.reviewers == ReviewerKind::Manager;
+            per_review.insert(review, manager.then(|| (spec, Vec::new())));
+        }
+        if let Some(Some((_, items))) = per_review.get_mut(review.as_str()) {
+            items.push(AssignmentId(uuid(item)?));
+            moved += 1;
+        }
+    }
+    for (review, entry) in per_review {
+        let Some((spec, items)) = entry else { continue };
+        let review = ReviewId(uuid(review)?);
+        for chunk in items.chunks(200) {
+            reassign(conn, review, &spec, chunk).await?;
+        }
+    }
+    Ok(moved)
 }

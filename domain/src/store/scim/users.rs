@@ -162,13 +162,15 @@ pub async fn insert(
     Ok(())
 }
 
-/// Replaces what SCIM keeps of a person; brings back a person the provider deleted.
+/// Replaces what SCIM keeps of a person; brings back a person the provider deleted. A new
+/// manager takes over the person's undecided manager-review items.
 pub async fn update(
     conn: &mut Conn,
     id: &str,
     u: &ScimUser,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
+    let before = crate::store::users::manager_of(&mut *conn, id).await?;
     let done = sqlx::query(
         "UPDATE users SET email = $2, display_name = $3, manager_id = $4, department = $5, job_title = $6,
                 enabled = $7, user_name = $8, external_id = $9, employee_number = $10, deleted_at = NULL,
@@ -190,6 +192,10 @@ pub async fn update(
     .await?;
     if done.rows_affected() == 0 {
         return Err(crate::DomainError::NotFound("user"));
+    }
+    if before.as_deref() != u.manager.as_deref() {
+        let person = crate::model::UserId(crate::store::uuid(id)?);
+        crate::store::reviews::follow_new_manager(&mut *conn, person).await?;
     }
     Ok(())
 }

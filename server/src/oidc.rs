@@ -255,10 +255,10 @@ impl Sso {
 
     /// The provider's metadata and keys: cached, fetched again when stale.
     async fn provider(&self) -> Result<Discovered, String> {
-        if let Some(d) = self.discovered.read().await.as_ref() {
-            if d.at.elapsed() < METADATA_TTL {
-                return Ok(d.clone());
-            }
+        if let Some(d) = self.discovered.read().await.as_ref()
+            && d.at.elapsed() < METADATA_TTL
+        {
+            return Ok(d.clone());
         }
         let issuer = IssuerUrl::new(self.settings.issuer.clone()).map_err(|e| e.to_string())?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
@@ -554,40 +554,40 @@ async fn identity(
     // Providers that follow the core spec to the letter put the profile and e-mail claims in
     // the UserInfo answer rather than the ID token of a code flow: ask it for what is missing,
     // with the access token, for the same subject.
-    if email.is_none() || name.is_none() {
-        if let Ok(request) = provider.client.user_info(
+    if (email.is_none() || name.is_none())
+        && let Ok(request) = provider.client.user_info(
             tokens.access_token().clone(),
             Some(claims.subject().clone()),
-        ) {
-            match request.request_async(&sso.http).await {
-                Ok(info) => {
-                    let info: openidconnect::core::CoreUserInfoClaims = info;
-                    if email.is_none() {
-                        (email, email_verified) = match sso.settings.email_claim {
-                            EmailClaim::Email => (
-                                info.email().map(|e| e.as_str().to_owned()),
-                                info.email_verified() == Some(true),
-                            ),
-                            EmailClaim::PreferredUsername => (
-                                info.preferred_username().map(|u| u.as_str().to_owned()),
-                                true,
-                            ),
-                        };
-                    }
-                    if name.is_none() {
-                        name = info
-                            .name()
-                            .and_then(|n| n.get(None))
-                            .map(|n| n.as_str().to_owned());
-                    }
+        )
+    {
+        match request.request_async(&sso.http).await {
+            Ok(info) => {
+                let info: openidconnect::core::CoreUserInfoClaims = info;
+                if email.is_none() {
+                    (email, email_verified) = match sso.settings.email_claim {
+                        EmailClaim::Email => (
+                            info.email().map(|e| e.as_str().to_owned()),
+                            info.email_verified() == Some(true),
+                        ),
+                        EmailClaim::PreferredUsername => (
+                            info.preferred_username().map(|u| u.as_str().to_owned()),
+                            true,
+                        ),
+                    };
                 }
-                Err(e) if email.is_none() => {
-                    tracing::warn!(error = %error_chain(&e), "single sign-on: the UserInfo endpoint failed");
-                    return Err(SsoRefusal::Unavailable);
+                if name.is_none() {
+                    name = info
+                        .name()
+                        .and_then(|n| n.get(None))
+                        .map(|n| n.as_str().to_owned());
                 }
-                Err(e) => {
-                    tracing::info!(error = %error_chain(&e), "single sign-on: no name from UserInfo");
-                }
+            }
+            Err(e) if email.is_none() => {
+                tracing::warn!(error = %error_chain(&e), "single sign-on: the UserInfo endpoint failed");
+                return Err(SsoRefusal::Unavailable);
+            }
+            Err(e) => {
+                tracing::info!(error = %error_chain(&e), "single sign-on: no name from UserInfo");
             }
         }
     }

@@ -149,10 +149,11 @@ pub(super) async fn reroute_stage(
 
     let mut added: Vec<UserId> = Vec::new();
     let mut source = "manager";
-    if matches!(stage.approver, ApproverSpec::Manager) {
-        if let Some(m) = manager.filter(|m| *m != r.requestor && !gone_ids.contains(m)) {
-            added = store::enabled_among(&mut *tx, &[m]).await?;
-        }
+    if let (ApproverSpec::Manager, Some(m)) = (
+        &stage.approver,
+        manager.filter(|m| *m != r.requestor && !gone_ids.contains(m)),
+    ) {
+        added = store::enabled_among(&mut *tx, &[m]).await?;
     }
     if added.is_empty() && staying.is_empty() {
         source = "fallback";
@@ -281,9 +282,10 @@ pub(super) async fn reroute_reviews(
             head.package_name,
             when(head.ends_at)
         );
+        let first = ids.first().map(ToString::to_string).unwrap_or_default();
         let events: Vec<String> = now_reviewing
             .iter()
-            .map(|u| format!("review:{review}:rerouted:{}:{u}", ids[0]))
+            .map(|u| format!("review:{review}:rerouted:{first}:{u}"))
             .collect();
         let notes: Vec<NewNotification> = now_reviewing
             .iter()

@@ -50,6 +50,20 @@ pub enum EmailClaim {
 }
 
 impl EmailClaim {
+    /// The person's e-mail from a set of claims (an ID token's or UserInfo's), and whether the
+    /// provider vouches for it.
+    fn pick(
+        self,
+        email: Option<&str>,
+        email_verified: Option<bool>,
+        preferred_username: Option<&str>,
+    ) -> (Option<String>, bool) {
+        match self {
+            Self::Email => (email.map(str::to_owned), email_verified == Some(true)),
+            Self::PreferredUsername => (preferred_username.map(str::to_owned), true),
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         match raw.trim() {
             "" | "email" => Ok(Self::Email),
@@ -280,6 +294,14 @@ impl Sso {
         Ok(d)
     }
 
+    /// [`Self::provider`], or the refusal that says the provider is away (logged).
+    async fn reachable(&self) -> Result<Discovered, SsoRefusal> {
+        self.provider().await.map_err(|e| {
+            tracing::warn!(error = %e, "single sign-on: the provider cannot be discovered");
+            SsoRefusal::Unavailable
+        })
+    }
+
     /// Forgets what discovery found (after an ID token failed its checks: the keys may have
     /// been rotated).
     async fn forget(&self) {
@@ -382,12 +404,9 @@ pub async fn start(
     let next = axum::extract::Query::<StartQuery>::try_from_uri(req.uri())
         .map(|q| q.0.next)
         .unwrap_or_default();
-    let provider = match sso.provider().await {
+    let provider = match sso.reachable().await {
         Ok(p) => p,
-        Err(e) => {
-            tracing::warn!(error = %e, "single sign-on: the provider cannot be discovered");
-            return refused(&state, SsoRefusal::Unavailable);
-        }
+        Err(why) => return refused(&state, why),
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = provider
@@ -495,10 +514,7 @@ async fn identity(
     verifier: String,
     nonce: String,
 ) -> Result<(ProviderIdentity, String), SsoRefusal> {
-    let provider = sso.provider().await.map_err(|e| {
-        tracing::warn!(error = %e, "single sign-on: the provider cannot be discovered");
-        SsoRefusal::Unavailable
-    })?;
+    let provider = sso.reachable().await?;
     let request = provider
         .client
         .exchange_code(AuthorizationCode::new(code))
@@ -537,16 +553,11 @@ async fn identity(
             return Err(SsoRefusal::Token);
         }
     };
-    let (mut email, mut email_verified) = match sso.settings.email_claim {
-        EmailClaim::Email => (
-            claims.email().map(|e| e.as_str().to_owned()),
-            claims.email_verified() == Some(true),
-        ),
-        EmailClaim::PreferredUsername => (
-            claims.preferred_username().map(|u| u.as_str().to_owned()),
-            true,
-        ),
-    };
+    let (mut email, mut email_verified) = sso.settings.email_claim.pick(
+        claims.email().map(|e| e.as_str()),
+        claims.email_verified(),
+        claims.preferred_username().map(|u| u.as_str()),
+    );
     let mut name = claims
         .name()
         .and_then(|n| n.get(None))
@@ -564,16 +575,11 @@ async fn identity(
             Ok(info) => {
                 let info: openidconnect::core::CoreUserInfoClaims = info;
                 if email.is_none() {
-                    (email, email_verified) = match sso.settings.email_claim {
-                        EmailClaim::Email => (
-                            info.email().map(|e| e.as_str().to_owned()),
-                            info.email_verified() == Some(true),
-                        ),
-                        EmailClaim::PreferredUsername => (
-                            info.preferred_username().map(|u| u.as_str().to_owned()),
-                            true,
-                        ),
-                    };
+                    (email, email_verified) = sso.settings.email_claim.pick(
+                        info.email().map(|e| e.as_str()),
+                        info.email_verified(),
+                        info.preferred_username().map(|u| u.as_str()),
+                    );
                 }
                 if name.is_none() {
                     name = info

@@ -123,18 +123,7 @@ pub(super) async fn forward_stage(
     else {
         return Ok(false);
     };
-    let mut alternates = Vec::new();
-    for p in &forward.alternates {
-        match p.kind {
-            PrincipalKind::User => alternates.push(UserId(p.id)),
-            PrincipalKind::Group => {
-                alternates.extend(requests::group_member_ids(&mut *tx, GroupId(p.id), 500).await?)
-            }
-        }
-    }
-    alternates.retain(|u| *u != r.requestor);
-    alternates.sort();
-    alternates.dedup();
+    let alternates = people_of(&mut *tx, &forward.alternates, r.requestor).await?;
     requests::add_approvers(&mut *tx, s.request, s.stage_no, &alternates, "alternate").await?;
     let text = format!(
         "Forwarded to {} alternate approver(s); decide by {}",

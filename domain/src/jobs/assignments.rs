@@ -62,50 +62,29 @@ pub(super) async fn expire_assignments(
     all: &[DueAssignment],
     now: DateTime<Utc>,
 ) -> DomainResult<u64> {
-    let ids: Vec<AssignmentId> = all.iter().map(|a| a.id).collect();
-    let revoked = requests::end_assignments(&mut *tx, &ids, AssignmentState::Expired, now).await?;
-    let ended: Vec<(&DueAssignment, u64)> = all
-        .iter()
-        .filter_map(|a| revoked.get(&a.id).map(|r| (a, *r)))
-        .collect();
+    let ended = end_and_name(&mut *tx, all, AssignmentState::Expired, now).await?;
     if ended.is_empty() {
         return Ok(0);
     }
-    let (names, emails) = store::names_of(
-        &mut *tx,
-        &ended.iter().map(|(a, _)| a.package).collect(),
-        &ended.iter().map(|(a, _)| a.user).collect(),
-    )
-    .await?;
-    let texts: Vec<(String, String, String, &str, &str)> = ended
+    let texts: Vec<(String, String, String)> = ended
         .iter()
-        .map(|(a, _)| {
-            // names_of returns every key asked for, or an error naming what is missing.
-            let package = names
-                .get(&a.package)
-                .ok_or(crate::DomainError::NotFound("access package"))?
-                .as_str();
-            let email = emails
-                .get(&a.user)
-                .ok_or(crate::DomainError::NotFound("user"))?
-                .as_str();
-            Ok((
+        .map(|e| {
+            let package = &e.package;
+            (
                 format!("Access has ended: {package}"),
                 format!(
                     "Your access to {package} ended {}. Request it again from My Access if you still need it.",
-                    when(a.ends_at)
+                    when(e.item.ends_at)
                 ),
-                format!("assignment:{}:ended", a.id),
-                package,
-                email,
-            ))
+                format!("assignment:{}:ended", e.item.id),
+            )
         })
-        .collect::<DomainResult<_>>()?;
+        .collect();
     let notes: Vec<NewNotification> = ended
         .iter()
         .zip(&texts)
-        .map(|((a, _), (title, body, event, _, _))| NewNotification {
-            user: a.user,
+        .map(|(e, (title, body, event))| NewNotification {
+            user: e.item.user,
             kind: NotificationKind::AccessEnded,
             title,
             body,
@@ -116,18 +95,18 @@ pub(super) async fn expire_assignments(
     notifications::notify_all(&mut *tx, &notes, now).await?;
     let events: Vec<NewEvent> = ended
         .iter()
-        .zip(&texts)
-        .map(|((a, revoked), (_, _, _, package, email))| {
+        .map(|e| {
+            let a = e.item;
             NewEvent::new(
                 now,
                 None,
                 "assignment.expired",
                 "access_package",
                 a.package,
-                format!("Access of {email} to {package} expired"),
+                format!("Access of {} to {} expired", e.email, e.package),
             )
-            .before(json!({"assignment": a.id.to_string(), "user": email, "ends_at": a.ends_at.to_rfc3339()}))
-            .after(json!({"state": "expired", "grants_withdrawn": revoked}))
+            .before(json!({"assignment": a.id.to_string(), "user": e.email, "ends_at": a.ends_at.to_rfc3339()}))
+            .after(json!({"state": "expired", "grants_withdrawn": e.revoked}))
         })
         .collect();
     audit::record_all(&mut *tx, events).await?;

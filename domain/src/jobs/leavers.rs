@@ -9,12 +9,6 @@
 use super::*;
 use crate::store::lifecycle::{LeaverAssignment, LeaverRequest};
 
-impl JobItem for LeaverAssignment {
-    fn key(&self) -> String {
-        self.id.to_string()
-    }
-}
-
 impl JobItem for LeaverRequest {
     fn key(&self) -> String {
         self.id.to_string()
@@ -29,42 +23,28 @@ pub(super) async fn remove_leavers_access(
     all: &[LeaverAssignment],
     now: DateTime<Utc>,
 ) -> DomainResult<u64> {
-    let ids: Vec<AssignmentId> = all.iter().map(|a| a.id).collect();
-    let revoked = requests::end_assignments(&mut *tx, &ids, AssignmentState::Removed, now).await?;
-    let ended: Vec<(&LeaverAssignment, u64)> = all
-        .iter()
-        .filter_map(|a| revoked.get(&a.id).map(|r| (a, *r)))
-        .collect();
+    let ended = end_and_name(&mut *tx, all, AssignmentState::Removed, now).await?;
     if ended.is_empty() {
         return Ok(0);
     }
-    let (names, emails) = store::names_of(
-        &mut *tx,
-        &ended.iter().map(|(a, _)| a.package).collect(),
-        &ended.iter().map(|(a, _)| a.user).collect(),
-    )
-    .await?;
     let events: Vec<NewEvent> = ended
         .iter()
-        .map(|(a, revoked)| {
-            let package = names
-                .get(&a.package)
-                .ok_or(crate::DomainError::NotFound("access package"))?;
-            let email = emails
-                .get(&a.user)
-                .ok_or(crate::DomainError::NotFound("user"))?;
-            Ok(NewEvent::new(
+        .map(|e| {
+            NewEvent::new(
                 now,
                 None,
                 "assignment.removed",
                 "access_package",
-                a.package,
-                format!("Access of {email} to {package} removed: the account is disabled (leaver)"),
+                e.item.package,
+                format!(
+                    "Access of {} to {} removed: the account is disabled (leaver)",
+                    e.email, e.package
+                ),
             )
-            .before(json!({"assignment": a.id.to_string(), "user": email}))
-            .after(json!({"state": "removed", "grants_withdrawn": revoked, "cause": "leaver"})))
+            .before(json!({"assignment": e.item.id.to_string(), "user": e.email}))
+            .after(json!({"state": "removed", "grants_withdrawn": e.revoked, "cause": "leaver"}))
         })
-        .collect::<DomainResult<_>>()?;
+        .collect();
     audit::record_all(&mut *tx, events).await?;
     Ok(ended.len() as u64)
 }
@@ -157,18 +137,7 @@ pub(super) async fn reroute_stage(
     }
     if added.is_empty() && staying.is_empty() {
         source = "fallback";
-        let mut fallback = Vec::new();
-        for p in &stage.fallback {
-            match p.kind {
-                PrincipalKind::User => fallback.push(UserId(p.id)),
-                PrincipalKind::Group => {
-                    fallback.extend(requests::group_member_ids(&mut *tx, GroupId(p.id), 500).await?)
-                }
-            }
-        }
-        fallback.retain(|u| *u != r.requestor);
-        fallback.sort();
-        fallback.dedup();
+        let fallback = people_of(&mut *tx, &stage.fallback, r.requestor).await?;
         added = store::enabled_among(&mut *tx, &fallback).await?;
     }
     added.retain(|u| !staying.iter().any(|a| a.user == *u));

@@ -553,6 +553,98 @@ async fn alone<T: JobItem>(
     Ok(together(ctx, job, std::slice::from_ref(item), work).await? > 0)
 }
 
+/// The people `principals` name (a group by its members, up to 500), but `except` (the
+/// requestor), sorted, each once.
+async fn people_of(
+    tx: &mut Conn,
+    principals: &[Principal],
+    except: UserId,
+) -> DomainResult<Vec<UserId>> {
+    let mut people = Vec::new();
+    for p in principals {
+        match p.kind {
+            PrincipalKind::User => people.push(UserId(p.id)),
+            PrincipalKind::Group => {
+                people.extend(requests::group_member_ids(&mut *tx, GroupId(p.id), 500).await?)
+            }
+        }
+    }
+    people.retain(|u| *u != except);
+    people.sort();
+    people.dedup();
+    Ok(people)
+}
+
+/// An assignment a job ends.
+trait EndsAssignment {
+    fn assignment(&self) -> (AssignmentId, AccessPackageId, UserId);
+}
+
+impl EndsAssignment for DueAssignment {
+    fn assignment(&self) -> (AssignmentId, AccessPackageId, UserId) {
+        (self.id, self.package, self.user)
+    }
+}
+
+impl EndsAssignment for DueStart {
+    fn assignment(&self) -> (AssignmentId, AccessPackageId, UserId) {
+        (self.id, self.package, self.user)
+    }
+}
+
+/// One assignment a job ended: how many grants were withdrawn, its package's name and its
+/// person's e-mail.
+struct Ended<'a, T> {
+    item: &'a T,
+    revoked: u64,
+    package: String,
+    email: String,
+}
+
+/// Ends the live ones of `all` as `state` (grants withdrawn, seats freed: a few statements for
+/// the whole batch) and names them; those no longer live are left out.
+async fn end_and_name<'a, T: EndsAssignment>(
+    tx: &mut Conn,
+    all: &'a [T],
+    state: AssignmentState,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<Ended<'a, T>>> {
+    let ids: Vec<AssignmentId> = all.iter().map(|a| a.assignment().0).collect();
+    let revoked = requests::end_assignments(&mut *tx, &ids, state, now).await?;
+    let ended: Vec<(&T, u64)> = all
+        .iter()
+        .filter_map(|a| revoked.get(&a.assignment().0).map(|r| (a, *r)))
+        .collect();
+    if ended.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (names, emails) = store::names_of(
+        &mut *tx,
+        &ended.iter().map(|(a, _)| a.assignment().1).collect(),
+        &ended.iter().map(|(a, _)| a.assignment().2).collect(),
+    )
+    .await?;
+    // names_of returns every key asked for, or an error naming what is missing.
+    ended
+        .into_iter()
+        .map(|(item, revoked)| {
+            let (_, package, user) = item.assignment();
+            Ok(Ended {
+                item,
+                revoked,
+                package: names
+                    .get(&package)
+                    .ok_or(crate::DomainError::NotFound("access package"))?
+                    .clone(),
+                email: emails
+                    .get(&user)
+                    .ok_or(crate::DomainError::NotFound("user"))?
+                    .clone(),
+            })
+        })
+        .collect()
+}
+
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -225,6 +225,11 @@ pub async fn due_scheduled(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
+    assignment_refs(rows)
+}
+
+/// (assignment, package, person) rows as [`DueStart`]s.
+fn assignment_refs(rows: Vec<(String, String, String)>) -> DomainResult<Vec<DueStart>> {
     rows.into_iter()
         .map(|(a, p, u)| {
             Ok(DueStart {
@@ -443,12 +448,7 @@ pub async fn names_of(
 }
 
 /// A live assignment of a person who is disabled: the leaver job removes it.
-#[derive(Debug, Clone)]
-pub struct LeaverAssignment {
-    pub id: AssignmentId,
-    pub package: AccessPackageId,
-    pub user: UserId,
-}
+pub type LeaverAssignment = DueStart;
 
 /// Live (or scheduled) assignments of disabled people, except those waiting out a failure.
 /// Found from the disabled people (a partial index), then their assignments (by person).
@@ -468,15 +468,7 @@ pub async fn leavers_assignments(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
-        .map(|(a, p, u)| {
-            Ok(LeaverAssignment {
-                id: AssignmentId(uuid(&a)?),
-                package: AccessPackageId(uuid(&p)?),
-                user: UserId(uuid(&u)?),
-            })
-        })
-        .collect()
+    assignment_refs(rows)
 }
 
 /// An open request of a person who is disabled: the leaver job cancels it.

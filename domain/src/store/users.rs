@@ -415,6 +415,7 @@ pub async fn by_email_for_sso(
             .await?,
     )
 }
+
 /// Links the person to the identity `subject` at `issuer` (unique: one identity, one person).
 pub async fn link_identity(
     conn: &mut Conn,

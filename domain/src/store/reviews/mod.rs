@@ -88,37 +88,64 @@ pub async fn create(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    add_reviewers(conn, id, spec).await?;
+    add_reviewers(conn, id, spec, None).await?;
     Ok(Some((id, items)))
 }
 
 /// Who decides each item: the person (self-review), their manager (else the fallback
 /// reviewers), or the specific reviewers. Nobody but a self-reviewer reviews their own access.
-async fn add_reviewers(conn: &mut Conn, review: ReviewId, spec: &ReviewSpec) -> DomainResult<()> {
+/// With `only`, just those items, and only enabled people (a re-assignment).
+async fn add_reviewers(
+    conn: &mut Conn,
+    review: ReviewId,
+    spec: &ReviewSpec,
+    only: Option<&[String]>,
+) -> DomainResult<()> {
     let insert = "INSERT INTO review_reviewers (review_id, assignment_id, reviewer_id)";
+    let (within, enabled) = match only {
+        Some(ids) => (
+            format!(
+                "AND i.assignment_id IN ({})",
+                placeholders_after(1, ids.len())
+            ),
+            "AND u.enabled = 1",
+        ),
+        None => (String::new(), ""),
+    };
+    let first = match spec.reviewers {
+        ReviewerKind::SelfReview => Some(format!(
+            "{insert} SELECT i.review_id, i.assignment_id, i.user_id FROM review_items i
+             JOIN users u ON u.id = i.user_id WHERE i.review_id = $1 {enabled} {within}"
+        )),
+        ReviewerKind::Manager => Some(format!(
+            "{insert} SELECT i.review_id, i.assignment_id, u.manager_id FROM review_items i
+             JOIN users u ON u.id = i.user_id JOIN users m ON m.id = u.manager_id
+             WHERE i.review_id = $1 AND m.enabled = 1 AND u.manager_id <> i.user_id {within}"
+        )),
+        ReviewerKind::Specific => None,
+    };
+    if let Some(sql) = first {
+        bind_ids(sqlx::query(&sql).bind(review.to_string()), only)
+            .execute(&mut *conn)
+            .await?;
+    }
     match spec.reviewers {
-        ReviewerKind::SelfReview => {
-            sqlx::query(&format!(
-                "{insert} SELECT review_id, assignment_id, user_id FROM review_items WHERE review_id = $1"
-            ))
-            .bind(review.to_string())
-            .execute(&mut *conn)
-            .await?;
-        }
-        ReviewerKind::Manager => {
-            sqlx::query(&format!(
-                "{insert} SELECT i.review_id, i.assignment_id, u.manager_id FROM review_items i
-                 JOIN users u ON u.id = i.user_id JOIN users m ON m.id = u.manager_id
-                 WHERE i.review_id = $1 AND m.enabled = 1 AND u.manager_id <> i.user_id"
-            ))
-            .bind(review.to_string())
-            .execute(&mut *conn)
-            .await?;
-            add_principals(conn, review, &spec.fallback, true, None).await?;
-        }
-        ReviewerKind::Specific => add_principals(conn, review, &spec.specific, false, None).await?,
+        ReviewerKind::SelfReview => {}
+        ReviewerKind::Manager => add_principals(conn, review, &spec.fallback, true, only).await?,
+        ReviewerKind::Specific => add_principals(conn, review, &spec.specific, false, only).await?,
     }
     Ok(())
+}
+
+/// Binds the ids of an `IN` list after the query's other parameters.
+fn bind_ids<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ids: Option<&[String]>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for id in ids.unwrap_or_default() {
+        q = q.bind(id.clone());
+    }
+    q
 }
 
 /// Gives undecided `items` of a review to whoever reviews them now, after a reviewer left or
@@ -135,54 +162,16 @@ pub async fn reassign(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = items.iter().map(ToString::to_string).collect();
-    let within = |sql: &str| {
-        format!(
-            "{sql} AND i.assignment_id IN ({})",
-            placeholders_after(1, ids.len())
-        )
-    };
-    let delete = format!(
-        "DELETE FROM review_reviewers WHERE review_id = $1 AND assignment_id IN ({})",
-        placeholders_after(1, ids.len())
-    );
-    let mut q = sqlx::query(&delete).bind(review.to_string());
-    for id in &ids {
-        q = q.bind(id.clone());
-    }
-    q.execute(&mut *conn).await?;
-    let insert = "INSERT INTO review_reviewers (review_id, assignment_id, reviewer_id)";
-    let first = match spec.reviewers {
-        ReviewerKind::SelfReview => Some(within(&format!(
-            "{insert} SELECT i.review_id, i.assignment_id, i.user_id FROM review_items i
-             JOIN users u ON u.id = i.user_id WHERE i.review_id = $1 AND u.enabled = 1"
-        ))),
-        ReviewerKind::Manager => Some(within(&format!(
-            "{insert} SELECT i.review_id, i.assignment_id, u.manager_id FROM review_items i
-             JOIN users u ON u.id = i.user_id JOIN users m ON m.id = u.manager_id
-             WHERE i.review_id = $1 AND m.enabled = 1 AND u.manager_id <> i.user_id"
-        ))),
-        ReviewerKind::Specific => None,
-    };
-    if let Some(sql) = first {
-        let mut q = sqlx::query(&sql).bind(review.to_string());
-        for id in &ids {
-            q = q.bind(id.clone());
-        }
-        q.execute(&mut *conn).await?;
-    }
-    match spec.reviewers {
-        ReviewerKind::SelfReview => {}
-        ReviewerKind::Manager => {
-            add_principals(conn, review, &spec.fallback, true, Some(&ids)).await?
-        }
-        ReviewerKind::Specific => {
-            add_principals(conn, review, &spec.specific, false, Some(&ids)).await?
-        }
-    }
-    let sql = within(
+    let list = placeholders_after(1, ids.len());
+    let delete =
+        format!("DELETE FROM review_reviewers WHERE review_id = $1 AND assignment_id IN ({list})");
+    bind_ids(sqlx::query(&delete).bind(review.to_string()), Some(&ids))
+        .execute(&mut *conn)
+        .await?;
+    add_reviewers(conn, review, spec, Some(&ids)).await?;
+    let sql = format!(
         "SELECT DISTINCT r.reviewer_id FROM review_reviewers r
-         JOIN review_items i ON i.review_id = r.review_id AND i.assignment_id = r.assignment_id
-         WHERE r.review_id = $1",
+         WHERE r.review_id = $1 AND r.assignment_id IN ({list})"
     );
     let mut q = sqlx::query_scalar::<_, String>(&sql).bind(review.to_string());
     for id in &ids {
@@ -196,8 +185,8 @@ pub async fn reassign(
 }
 
 /// Adds users and group members as reviewers of every item (`only_unreviewed`: only items
-/// without a reviewer yet, for fallback reviewers).
-/// With `only`, just those items, and only enabled people (a re-assignment).
+/// without a reviewer yet, for fallback reviewers). With `only`, just those items, and only
+/// enabled people (a re-assignment).
 async fn add_principals(
     conn: &mut Conn,
     review: ReviewId,

@@ -367,11 +367,19 @@ fn start(a: &Args, url: &str, site_root: &str) -> (Server, Duration) {
         .args(["serve", "--addr", &format!("127.0.0.1:{}", a.port)])
         .env("DATABASE_URL", url)
         .env("LEPTOS_SITE_ROOT", site_root)
-        .env("RUST_LOG", "warn")
+        // TESSERA_BENCH_RUST_LOG, e.g. "warn,sqlx::query=debug", to see every statement.
+        .env(
+            "RUST_LOG",
+            std::env::var("TESSERA_BENCH_RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .env("TESSERA_JOBS_INTERVAL_SECONDS", "86400")
         .env("TESSERA_SIGN_IN_PER_MINUTE", "1000000")
         .env("TESSERA_PUBLIC_URL", format!("http://127.0.0.1:{}", a.port))
-        .stdout(Stdio::null())
+        // TESSERA_BENCH_SERVER_LOG: a file for the server's log (else it is dropped).
+        .stdout(match std::env::var("TESSERA_BENCH_SERVER_LOG") {
+            Ok(path) => Stdio::from(std::fs::File::create(path).expect("the server log file")),
+            Err(_) => Stdio::null(),
+        })
         .spawn()
         .expect("target/release/tessera (cargo leptos build --release first)");
     let server = Server {
@@ -903,7 +911,11 @@ async fn main() {
             let mut cmd = Command::new(binary());
             cmd.args(["jobs", "run", "--at", &at])
                 .env("DATABASE_URL", &url)
-                .env("RUST_LOG", "warn")
+                // TESSERA_BENCH_RUST_LOG, e.g. "warn,sqlx::query=debug", to see every statement.
+                .env(
+                    "RUST_LOG",
+                    std::env::var("TESSERA_BENCH_RUST_LOG").unwrap_or_else(|_| "warn".into()),
+                )
                 .env_remove("SMTP_URL");
             if let Some(relay) = relay {
                 cmd.env("SMTP_URL", relay);

@@ -35,6 +35,14 @@ pub fn in_scope(spec: &PolicySpec, s: &Subject<'_>) -> bool {
     }
 }
 
+/// Whether deciding [`in_scope`] needs the person's groups: the policy is enabled and names
+/// a group among its "specific users and groups". (Submitting reads the groups only then.)
+pub fn names_groups(spec: &PolicySpec) -> bool {
+    spec.enabled
+        && spec.scope == TargetScope::SpecificDirectoryUsers
+        && spec.specific.iter().any(|p| p.kind == PrincipalKind::Group)
+}
+
 /// The policies a person may request under: enabled, in scope, and of the strongest
 /// priority among those (the person chooses when several share it). Keeps the input order.
 pub fn applicable<K: Copy>(policies: &[(K, &PolicySpec)], s: &Subject<'_>) -> Vec<K> {
@@ -106,6 +114,47 @@ mod tests {
         assert_eq!(applicable(&all, &subject), vec![3]);
         assert_eq!(applicable(&all[..2], &subject), vec![2]);
         assert_eq!(applicable(&all[..1], &subject), vec![1]);
+    }
+
+    #[test]
+    fn groups_are_needed_only_by_an_enabled_policy_that_names_one() {
+        let me = UserId(Uuid::now_v7());
+        let group = GroupId(Uuid::now_v7());
+        let by_group = spec(
+            TargetScope::SpecificDirectoryUsers,
+            vec![principal(PrincipalKind::Group, group.0)],
+            true,
+        );
+        let by_user = spec(
+            TargetScope::SpecificDirectoryUsers,
+            vec![principal(PrincipalKind::User, me.0)],
+            true,
+        );
+        let group_off = spec(
+            TargetScope::SpecificDirectoryUsers,
+            vec![principal(PrincipalKind::Group, group.0)],
+            false,
+        );
+        let members = spec(TargetScope::AllMemberUsers, vec![], true);
+        assert!(names_groups(&by_group));
+        assert!(!names_groups(&by_user) && !names_groups(&group_off) && !names_groups(&members));
+        // Where no policy names a group, the answer is the same without the person's groups.
+        let groups = [group];
+        let with = Subject {
+            user: me,
+            is_guest: false,
+            groups: &groups,
+        };
+        let without = Subject {
+            groups: &[],
+            ..with
+        };
+        let all = [(1, &by_user), (2, &group_off), (3, &members)];
+        assert_eq!(applicable(&all, &with), applicable(&all, &without));
+        assert_eq!(applicable(&all, &with), vec![1]);
+        // And where one does, they change it.
+        let all = [(1, &by_group), (2, &members)];
+        assert_ne!(applicable(&all, &with), applicable(&all, &without));
     }
 
     #[test]

@@ -83,6 +83,21 @@ pub async fn of_package(conn: &mut Conn, package: AccessPackageId) -> DomainResu
     Ok((name, super::flag_of(enabled)?))
 }
 
+/// A package's name, its catalog's name, and whether the catalog is enabled.
+pub async fn package_and_catalog(
+    conn: &mut Conn,
+    package: AccessPackageId,
+) -> DomainResult<(String, String, bool)> {
+    let row: Option<(String, String, i64)> = sqlx::query_as(
+        "SELECT p.name, c.name, c.enabled FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id WHERE p.id = $1",
+    )
+    .bind(package.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (package, catalog, enabled) = row.ok_or(DomainError::NotFound("access package"))?;
+    Ok((package, catalog, super::flag_of(enabled)?))
+}
+
 /// Every catalog by name (for pickers; catalogs are few compared with people).
 pub async fn all_names(conn: &mut Conn, limit: i64) -> DomainResult<Vec<NamedRef>> {
     let rows: Vec<(String, String)> = sqlx::query_as(

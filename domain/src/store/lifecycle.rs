@@ -152,22 +152,6 @@ pub async fn stage_approvers(
     ids.iter().map(|i| Ok(UserId(uuid(i)?))).collect()
 }
 
-/// The deadline of a stage (`None`: no such stage).
-pub async fn stage_due(
-    conn: &mut Conn,
-    request: RequestId,
-    stage_no: u32,
-) -> DomainResult<Option<DateTime<Utc>>> {
-    let due: Option<i64> = sqlx::query_scalar(
-        "SELECT due_at FROM request_stages WHERE request_id = $1 AND stage_no = $2",
-    )
-    .bind(request.to_string())
-    .bind(i64::from(stage_no))
-    .fetch_optional(&mut *conn)
-    .await?;
-    due.map(from_ms).transpose()
-}
-
 /// A live assignment the expiry or reminder job works on.
 #[derive(Debug, Clone)]
 pub struct DueAssignment {

@@ -14,14 +14,20 @@ pub async fn decide(
 ) -> DomainResult<RequestOutcome> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let r = store::get(&mut tx, id).await?;
+    let store::ForDecision {
+        request: r,
+        package_name,
+        requestor_name,
+        may_decide,
+        due,
+    } = store::for_decision(&mut tx, id, actor.user_id).await?;
     require(
         r.requestor != actor.user_id,
         "nobody decides their own request",
     )?;
     let stage_no = r.stage_no;
     require(
-        stage_no > 0 && store::is_approver(&mut tx, id, stage_no, actor.user_id).await?,
+        stage_no > 0 && may_decide,
         "you are not an approver of this request",
     )?;
     let earlier = || async {
@@ -55,7 +61,7 @@ pub async fn decide(
         .get((stage_no - 1) as usize)
         .ok_or(DomainError::NotFound("stage"))?;
     // Past the deadline the request is expiring (the deadline job closes it): no decision.
-    if let Some(due) = crate::store::lifecycle::stage_due(&mut tx, id, stage_no).await?
+    if let Some(due) = due
         && now >= due
     {
         return Err(DomainError::Conflict(format!(
@@ -112,8 +118,6 @@ pub async fn decide(
         now,
     )
     .await?;
-    let package_name = packages::summary(&mut tx, r.package).await?.name;
-    let requestor_name = users::summary(&mut tx, r.requestor).await?.display_name;
     let names = Names {
         package: &package_name,
         requestor: &requestor_name,

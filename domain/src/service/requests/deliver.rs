@@ -28,7 +28,6 @@ pub(super) async fn deliver(
         None => (now, assignment_end(expiry, now)),
     };
     let delivery = store::Delivery {
-        request: r.id,
         package: r.package,
         policy: r.policy,
         user: r.requestor,
@@ -60,16 +59,7 @@ pub(super) async fn deliver(
             format!("You now have access to {}. {ends}", names.package),
         )
     };
-    store::set_state(
-        tx,
-        r.id,
-        (r.state, r.stage_no),
-        RequestState::Delivered,
-        stage_no,
-        "",
-        now,
-    )
-    .await?;
+    store::set_delivered(tx, r.id, (r.state, r.stage_no), stage_no, assignment, now).await?;
     store::event(tx, r.id, "delivered", None, &text, now).await?;
     notify_requestor(
         tx,

@@ -4,7 +4,7 @@
 
 use super::{Ctx, check_search, commit, require};
 use crate::model::*;
-use crate::rules::policies::{Subject, applicable};
+use crate::rules::policies::{Subject, applicable, names_groups};
 use crate::rules::requests::{
     ApproverSource, Lifecycle, Step, assignment_end, check_answers, check_period,
     resolve_approvers, stage_deadlines,

@@ -56,10 +56,20 @@ pub async fn submit_request(
 ) -> DomainResult<(RequestId, RequestOutcome)> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let summary = packages::summary(&mut tx, package).await?;
-    require_catalog_enabled(&mut tx, package, &summary.name).await?;
+    let (name, catalog, catalog_enabled) =
+        crate::store::catalogs::package_and_catalog(&mut tx, package).await?;
+    if !catalog_enabled {
+        return Err(DomainError::Conflict(catalog_disabled_reason(
+            &name, &catalog,
+        )));
+    }
     let policies = packages::policies(&mut tx, package).await?;
-    let my_groups = groups::group_ids_of(&mut tx, actor.user_id).await?;
+    // A person's groups matter only to a policy that names groups.
+    let my_groups = if policies.iter().any(|p| names_groups(&p.spec)) {
+        groups::group_ids_of(&mut tx, actor.user_id).await?
+    } else {
+        Vec::new()
+    };
     let subject = Subject {
         user: actor.user_id,
         is_guest: actor.is_guest(),
@@ -113,16 +123,13 @@ pub async fn submit_request(
     if !problems.is_empty() {
         return Err(DomainError::Invalid(problems));
     }
-    if store::holds_package(&mut tx, package, actor.user_id).await? {
-        return Err(DomainError::Conflict(format!(
-            "You already have {}.",
-            summary.name
-        )));
+    let (holds, incompatible) = store::obstacles(&mut tx, package, actor.user_id).await?;
+    if holds {
+        return Err(DomainError::Conflict(format!("You already have {name}.")));
     }
-    if let Some(held) = store::incompatibility_held(&mut tx, package, actor.user_id).await? {
+    if let Some(held) = incompatible {
         return Err(DomainError::Conflict(format!(
-            "You can't request {} because you have {held}, which is incompatible with it.",
-            summary.name
+            "You can't request {name} because you have {held}, which is incompatible with it."
         )));
     }
     let id = RequestId::new();
@@ -143,8 +150,7 @@ pub async fn submit_request(
     };
     if !store::insert(&mut tx, &new).await? {
         return Err(DomainError::Conflict(format!(
-            "You already have a pending request for {}.",
-            summary.name
+            "You already have a pending request for {name}."
         )));
     }
     store::event(
@@ -165,7 +171,7 @@ pub async fn submit_request(
     )
     .await?;
     let names = Names {
-        package: &summary.name,
+        package: &name,
         requestor: &actor.display_name,
     };
     let outcome = if stages.is_empty() {
@@ -175,8 +181,8 @@ pub async fn submit_request(
     };
     audit::record(
         &mut tx,
-        NewEvent::new(now, Some(actor.user_id), "request.submitted", "request", id, format!("{} requested {}", actor.email, summary.name))
-            .after(json!({"package": summary.name, "policy": policy.name, "justification": justification, "outcome": format!("{outcome:?}")})),
+        NewEvent::new(now, Some(actor.user_id), "request.submitted", "request", id, format!("{} requested {name}", actor.email))
+            .after(json!({"package": name, "policy": policy.name, "justification": justification, "outcome": format!("{outcome:?}")})),
     )
     .await?;
     commit(tx).await?;

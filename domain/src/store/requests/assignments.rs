@@ -4,7 +4,6 @@ use super::*;
 
 /// What an assignment is made of as it is delivered.
 pub struct Delivery {
-    pub request: RequestId,
     pub package: AccessPackageId,
     pub policy: Option<PolicyId>,
     pub user: UserId,
@@ -14,6 +13,7 @@ pub struct Delivery {
 
 /// Creates the live assignment and, unless it starts later ("scheduled"), grants every
 /// resource role with it as grant source. `None` when the person already holds the package.
+/// The request is linked to it as it moves to delivered ([`super::set_delivered`]).
 pub async fn deliver(
     conn: &mut Conn,
     d: &Delivery,
@@ -48,7 +48,6 @@ pub async fn deliver(
     if !scheduled {
         grant(conn, id, d.package, d.user, now).await?;
     }
-    link_assignment(conn, d.request, id).await?;
     Ok(Some(id))
 }
 

@@ -116,28 +116,88 @@ struct StoredRequest {
     request_type: RequestKind,
 }
 
+const REQUEST_COLUMNS: &str =
+    "r.id, r.package_id, r.policy_id, r.requestor_id, r.state, r.stage_no, r.stages_json,
+    r.justification, r.answers_json, r.starts_at, r.ends_at, r.request_type";
+
 pub async fn get(conn: &mut Conn, id: RequestId) -> DomainResult<RequestRow> {
-    let row: Option<StoredRequest> = sqlx::query_as(
-        "SELECT id, package_id, policy_id, requestor_id, state, stage_no, stages_json, justification, answers_json,
-            starts_at, ends_at, request_type
-         FROM access_package_requests WHERE id = $1",
-    )
+    let row: Option<StoredRequest> = sqlx::query_as(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM access_package_requests r WHERE r.id = $1"
+    ))
     .bind(id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    let r = row.ok_or(DomainError::NotFound("request"))?;
-    Ok(RequestRow {
-        id: RequestId(uuid(&r.id)?),
-        package: AccessPackageId(uuid(&r.package_id)?),
-        policy: r.policy_id.map(|p| uuid(&p).map(PolicyId)).transpose()?,
-        requestor: UserId(uuid(&r.requestor_id)?),
-        state: r.state,
-        stage_no: u32::try_from(r.stage_no).map_err(corrupt)?,
-        stages: serde_json::from_str(&r.stages_json).map_err(corrupt)?,
-        justification: r.justification,
-        answers: serde_json::from_str(&r.answers_json).map_err(corrupt)?,
-        period: period(r.starts_at, r.ends_at)?,
-        kind: r.request_type,
+    row.ok_or(DomainError::NotFound("request"))?.into_row()
+}
+
+impl StoredRequest {
+    fn into_row(self) -> DomainResult<RequestRow> {
+        let r = self;
+        Ok(RequestRow {
+            id: RequestId(uuid(&r.id)?),
+            package: AccessPackageId(uuid(&r.package_id)?),
+            policy: r.policy_id.map(|p| uuid(&p).map(PolicyId)).transpose()?,
+            requestor: UserId(uuid(&r.requestor_id)?),
+            state: r.state,
+            stage_no: u32::try_from(r.stage_no).map_err(corrupt)?,
+            stages: serde_json::from_str(&r.stages_json).map_err(corrupt)?,
+            justification: r.justification,
+            answers: serde_json::from_str(&r.answers_json).map_err(corrupt)?,
+            period: period(r.starts_at, r.ends_at)?,
+            kind: r.request_type,
+        })
+    }
+}
+
+/// A request as an approver is about to decide it: the request, the names the decision's
+/// messages use, whether `approver` may decide its current stage, and that stage's deadline.
+pub struct ForDecision {
+    pub request: RequestRow,
+    pub package_name: String,
+    pub requestor_name: String,
+    pub may_decide: bool,
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// [`ForDecision`] in one statement (it was five: the request, the approver, the deadline,
+/// the package's and the requestor's names).
+pub async fn for_decision(
+    conn: &mut Conn,
+    id: RequestId,
+    approver: UserId,
+) -> DomainResult<ForDecision> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        request: StoredRequest,
+        package_name: String,
+        requestor_name: String,
+        approvers: i64,
+        due_at: Option<i64>,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {REQUEST_COLUMNS}, p.name AS package_name, u.display_name AS requestor_name,
+            (SELECT COUNT(*) FROM request_approvers a
+              WHERE a.request_id = r.id AND a.stage_no = r.stage_no AND a.user_id = $2
+                AND a.retired_at IS NULL) AS approvers,
+            s.due_at
+         FROM access_package_requests r
+         JOIN access_packages p ON p.id = r.package_id
+         JOIN users u ON u.id = r.requestor_id
+         LEFT JOIN request_stages s ON s.request_id = r.id AND s.stage_no = r.stage_no
+         WHERE r.id = $1"
+    ))
+    .bind(id.to_string())
+    .bind(approver.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = row.ok_or(DomainError::NotFound("request"))?;
+    Ok(ForDecision {
+        request: row.request.into_row()?,
+        package_name: row.package_name,
+        requestor_name: row.requestor_name,
+        may_decide: row.approvers > 0,
+        due: row.due_at.map(from_ms).transpose()?,
     })
 }
 
@@ -170,12 +230,17 @@ pub async fn set_state(
     if try_set_state(&mut *conn, id, from, state, stage_no, outcome, now).await? {
         return Ok(());
     }
+    Err(changed_meanwhile(conn, id).await?)
+}
+
+/// The conflict of a request another change moved first, naming the state it is in now.
+async fn changed_meanwhile(conn: &mut Conn, id: RequestId) -> DomainResult<DomainError> {
     let now_in: Option<RequestState> =
         sqlx::query_scalar("SELECT state FROM access_package_requests WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&mut *conn)
             .await?;
-    Err(DomainError::Conflict(match now_in {
+    Ok(DomainError::Conflict(match now_in {
         Some(s) => format!(
             "This request changed at the same moment: it is now {}. Nothing was changed.",
             s.label().to_lowercase()
@@ -195,19 +260,71 @@ pub async fn try_set_state(
     outcome: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
+    move_state(conn, id, from, state, stage_no, outcome, None, now).await
+}
+
+/// Moves a delivered request to `Delivered` and records the assignment it delivered (a new
+/// one, or the one it extended), as [`set_state`] does.
+pub async fn set_delivered(
+    conn: &mut Conn,
+    id: RequestId,
+    from: (RequestState, u32),
+    stage_no: u32,
+    assignment: AssignmentId,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let state = RequestState::Delivered;
+    if move_state(
+        &mut *conn,
+        id,
+        from,
+        state,
+        stage_no,
+        "",
+        Some(assignment),
+        now,
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    Err(changed_meanwhile(conn, id).await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn move_state(
+    conn: &mut Conn,
+    id: RequestId,
+    from: (RequestState, u32),
+    state: RequestState,
+    stage_no: u32,
+    outcome: &str,
+    assignment: Option<AssignmentId>,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
     let open = state.is_open();
-    let done = sqlx::query(&format!(
-        "UPDATE access_package_requests SET state = $2, stage_no = $3, outcome = $4, updated_at = $5{}
+    let sql = format!(
+        "UPDATE access_package_requests SET state = $2, stage_no = $3, outcome = $4, updated_at = $5{}{}
          WHERE id = $1 AND state = $6 AND stage_no = $7",
-        if open { "" } else { ", open_key = NULL" }
-    ))
-    .bind(id.to_string())
-    .bind(state)
-    .bind(i64::from(stage_no))
-    .bind(outcome)
-    .bind(ms(now))
-    .bind(from.0)
-    .bind(i64::from(from.1))
+        if open { "" } else { ", open_key = NULL" },
+        if assignment.is_some() {
+            ", assignment_id = $8"
+        } else {
+            ""
+        }
+    );
+    let done = sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(state)
+        .bind(i64::from(stage_no))
+        .bind(outcome)
+        .bind(ms(now))
+        .bind(from.0)
+        .bind(i64::from(from.1));
+    let done = match assignment {
+        Some(a) => done.bind(a.to_string()),
+        None => done,
+    }
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
@@ -279,29 +396,50 @@ pub async fn holds_package(
     Ok(n > 0)
 }
 
+/// The name of the first incompatible package or group the person ($2) holds with the
+/// package ($1).
+const INCOMPATIBLE_HELD: &str = "SELECT p.name FROM access_package_incompatibilities i
+       JOIN access_package_assignments a ON a.package_id = i.target_id AND a.user_id = $2 AND a.active_key IS NOT NULL
+       JOIN access_packages p ON p.id = i.target_id
+     WHERE i.package_id = $1 AND i.kind = 'package'
+     UNION ALL
+     SELECT g.name FROM access_package_incompatibilities i
+       JOIN group_members m ON m.group_id = i.target_id AND m.user_id = $2
+       JOIN directory_groups g ON g.id = i.target_id
+     WHERE i.package_id = $1 AND i.kind = 'group'";
+
 /// The first incompatible package or group the person holds, by name.
 pub async fn incompatibility_held(
     conn: &mut Conn,
     package: AccessPackageId,
     user: UserId,
 ) -> DomainResult<Option<String>> {
-    let held: Option<String> = sqlx::query_scalar(
-        "SELECT p.name FROM access_package_incompatibilities i
-           JOIN access_package_assignments a ON a.package_id = i.target_id AND a.user_id = $2 AND a.active_key IS NOT NULL
-           JOIN access_packages p ON p.id = i.target_id
-         WHERE i.package_id = $1 AND i.kind = 'package'
-         UNION ALL
-         SELECT g.name FROM access_package_incompatibilities i
-           JOIN group_members m ON m.group_id = i.target_id AND m.user_id = $2
-           JOIN directory_groups g ON g.id = i.target_id
-         WHERE i.package_id = $1 AND i.kind = 'group'
-         LIMIT 1",
-    )
+    let held: Option<String> = sqlx::query_scalar(&format!("{INCOMPATIBLE_HELD} LIMIT 1"))
+        .bind(package.to_string())
+        .bind(user.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(held)
+}
+
+/// What stands in the way of a person's request for a package, in one statement: whether
+/// they already hold it ([`holds_package`]), and the first incompatible package or group
+/// they hold ([`incompatibility_held`]).
+pub async fn obstacles(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    user: UserId,
+) -> DomainResult<(bool, Option<String>)> {
+    let (held, incompatible): (i64, Option<String>) = sqlx::query_as(&format!(
+        "SELECT (SELECT COUNT(*) FROM access_package_assignments WHERE active_key = $3),
+                (SELECT x.name FROM ({INCOMPATIBLE_HELD}) x LIMIT 1)"
+    ))
     .bind(package.to_string())
     .bind(user.to_string())
-    .fetch_optional(&mut *conn)
+    .bind(open_key(package, user))
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(held)
+    Ok((held > 0, incompatible))
 }
 
 /// Members of a group, for approver resolution (bounded: a stage is decided by one person).

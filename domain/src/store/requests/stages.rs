@@ -36,7 +36,7 @@ pub async fn start_stage(conn: &mut Conn, id: RequestId, s: &StageStart<'_>) -> 
 }
 
 /// Adds approvers to a stage the request waits at (already present ones stay as they were),
-/// marked awaited: their inbox shows it.
+/// marked awaited: their inbox shows it. One statement for all of them.
 pub async fn add_approvers(
     conn: &mut Conn,
     request: RequestId,
@@ -44,18 +44,27 @@ pub async fn add_approvers(
     users: &[UserId],
     source: &str,
 ) -> DomainResult<()> {
-    for user in users {
-        sqlx::query(
-            "INSERT INTO request_approvers (request_id, stage_no, user_id, source, awaiting) VALUES ($1, $2, $3, $4, 1)
-             ON CONFLICT (request_id, stage_no, user_id) DO NOTHING",
-        )
-        .bind(request.to_string())
-        .bind(i64::from(stage_no))
-        .bind(user.to_string())
-        .bind(source)
-        .execute(&mut *conn)
-        .await?;
-    }
+    use crate::store::bulk::{self, Val};
+    let rows: Vec<Vec<Val>> = users
+        .iter()
+        .map(|user| {
+            vec![
+                Val::from(request.to_string()),
+                Val::from(i64::from(stage_no)),
+                Val::from(user.to_string()),
+                Val::from(source),
+                Val::from(1),
+            ]
+        })
+        .collect();
+    bulk::insert(
+        conn,
+        "request_approvers",
+        &["request_id", "stage_no", "user_id", "source", "awaiting"],
+        &rows,
+        "ON CONFLICT (request_id, stage_no, user_id) DO NOTHING",
+    )
+    .await?;
     Ok(())
 }
 

@@ -66,25 +66,24 @@ pub(super) async fn expire_request(
         now,
     )
     .await?;
-    for approver in store::stage_approvers(&mut *tx, s.request, s.stage_no).await? {
-        notify(
-            &mut *tx,
-            NewNotification {
-                user: approver,
-                kind: NotificationKind::RequestExpired,
-                title: &format!("Request has expired: {package}"),
-                body: &format!(
-                    "The request of {} for {package} expired because nobody decided it by {}.",
-                    requestor.display_name,
-                    when(s.due_at)
-                ),
-                link: Link::Approvals,
-                event: &format!("request:{}:expired", s.request),
-            },
-            now,
-        )
-        .await?;
-    }
+    let approvers = store::stage_approvers(&mut *tx, s.request, s.stage_no).await?;
+    notifications::notify_each(
+        &mut *tx,
+        &approvers,
+        &Message {
+            kind: NotificationKind::RequestExpired,
+            title: &format!("Request has expired: {package}"),
+            body: &format!(
+                "The request of {} for {package} expired because nobody decided it by {}.",
+                requestor.display_name,
+                when(s.due_at)
+            ),
+            link: Link::Approvals,
+            event: &format!("request:{}:expired", s.request),
+        },
+        now,
+    )
+    .await?;
     audit::record(
         &mut *tx,
         NewEvent::new(
@@ -133,11 +132,10 @@ pub(super) async fn forward_stage(
     requests::event(&mut *tx, s.request, "forwarded", None, &text, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;
-    for user in &alternates {
-        notify(
+    notifications::notify_each(
         &mut *tx,
-        NewNotification {
-            user: *user,
+        &alternates,
+        &Message {
             kind: NotificationKind::Forwarded,
             title: &format!("Approval required (forwarded): {package}"),
             body: &format!(
@@ -150,8 +148,7 @@ pub(super) async fn forward_stage(
         },
         now,
     )
-        .await?;
-    }
+    .await?;
     audit::record(
         &mut *tx,
         NewEvent::new(
@@ -183,11 +180,11 @@ pub(super) async fn remind_approvers(
     let r = requests::get(&mut *tx, s.request).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;
-    for approver in store::stage_approvers(&mut *tx, s.request, s.stage_no).await? {
-        notify(
+    let approvers = store::stage_approvers(&mut *tx, s.request, s.stage_no).await?;
+    notifications::notify_each(
         &mut *tx,
-        NewNotification {
-            user: approver,
+        &approvers,
+        &Message {
             kind: NotificationKind::ApprovalReminder,
             title: &format!("Reminder: approve or deny {package} by {}", when(s.due_at)),
             body: &format!(
@@ -200,7 +197,6 @@ pub(super) async fn remind_approvers(
         },
         now,
     )
-        .await?;
-    }
+    .await?;
     Ok(true)
 }

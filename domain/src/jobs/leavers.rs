@@ -168,25 +168,30 @@ pub(super) async fn reroute_stage(
     };
     requests::event(&mut *tx, s.request, "rerouted", None, &text, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
-    for user in &added {
-        notify(
-            &mut *tx,
-            NewNotification {
-                user: *user,
-                kind: NotificationKind::ApprovalRequired,
-                title: &format!("Approval required: {package}"),
-                body: &format!(
-                    "{} requests {package}. Approve or deny by {}.",
-                    requestor.display_name,
-                    when(s.due_at)
-                ),
-                link: Link::Approvals,
-                event: &format!("request:{}:stage{}:rerouted:{user}", s.request, s.stage_no),
-            },
-            now,
-        )
-        .await?;
-    }
+    let title = format!("Approval required: {package}");
+    let body = format!(
+        "{} requests {package}. Approve or deny by {}.",
+        requestor.display_name,
+        when(s.due_at)
+    );
+    // Each added approver's event names them (kept so, for the notifications' dedupe keys).
+    let events: Vec<String> = added
+        .iter()
+        .map(|user| format!("request:{}:stage{}:rerouted:{user}", s.request, s.stage_no))
+        .collect();
+    let told: Vec<NewNotification<'_>> = added
+        .iter()
+        .zip(&events)
+        .map(|(user, event)| NewNotification {
+            user: *user,
+            kind: NotificationKind::ApprovalRequired,
+            title: &title,
+            body: &body,
+            link: Link::Approvals,
+            event,
+        })
+        .collect();
+    notifications::notify_all(&mut *tx, &told, now).await?;
     audit::record(
         &mut *tx,
         NewEvent::new(

@@ -22,7 +22,7 @@ use crate::rules::requests::{Lifecycle, Step};
 use crate::service::Ctx;
 use crate::store::audit::{self, NewEvent};
 use crate::store::lifecycle::{self as store, DueAssignment, DueStage, DueStart};
-use crate::store::notifications::{self, EmailResult, NewNotification};
+use crate::store::notifications::{self, EmailResult, Message, NewNotification};
 use crate::store::{Conn, packages, requests, users};
 use chrono::{DateTime, Utc};
 use serde_json::json;

@@ -85,6 +85,38 @@ pub async fn notify_all(
     .await
 }
 
+/// What is said to each of several people (a stage's approvers): a [`NewNotification`]
+/// without its recipient.
+pub struct Message<'a> {
+    pub kind: NotificationKind,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub link: Link,
+    /// Names the event; each recipient is appended, as in [`NewNotification::event`].
+    pub event: &'a str,
+}
+
+/// Tells each of `users` the same message, once each, in one insert ([`notify_all`]).
+pub async fn notify_each(
+    conn: &mut Conn,
+    users: &[UserId],
+    m: &Message<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<u64> {
+    let all: Vec<NewNotification<'_>> = users
+        .iter()
+        .map(|user| NewNotification {
+            user: *user,
+            kind: m.kind,
+            title: m.title,
+            body: m.body,
+            link: m.link,
+            event: m.event,
+        })
+        .collect();
+    notify_all(conn, &all, now).await
+}
+
 #[derive(sqlx::FromRow)]
 struct StoredNotification {
     id: String,

@@ -94,19 +94,19 @@ pub(super) async fn start_stage(
         names.package,
         when(due)
     );
-    let event = format!("request:{request}:stage{no}");
-    let told: Vec<NewNotification<'_>> = approvers
-        .iter()
-        .map(|approver| NewNotification {
-            user: *approver,
+    notifications::notify_each(
+        tx,
+        &approvers,
+        &notifications::Message {
             kind: NotificationKind::ApprovalRequired,
             title: &title,
             body: &body,
             link: Link::Approvals,
-            event: &event,
-        })
-        .collect();
-    notifications::notify_all(tx, &told, now).await?;
+            event: &format!("request:{request}:stage{no}"),
+        },
+        now,
+    )
+    .await?;
     Ok(RequestOutcome::Pending {
         stage: no,
         of: u32::try_from(of).unwrap_or(u32::MAX),

@@ -14,6 +14,8 @@ pub mod rules;
 #[cfg(feature = "server")]
 pub mod clock;
 #[cfg(feature = "server")]
+pub mod connectors;
+#[cfg(feature = "server")]
 pub mod correlation;
 #[cfg(feature = "server")]
 pub mod db;
@@ -21,6 +23,8 @@ pub mod db;
 pub mod jobs;
 #[cfg(feature = "server")]
 pub mod scim;
+#[cfg(feature = "server")]
+pub mod secrets;
 #[cfg(feature = "server")]
 pub mod service;
 #[cfg(feature = "server")]

@@ -27,10 +27,12 @@ use crate::store::{Conn, packages, requests, users};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+pub use connectors::deliver_due;
 pub use mail::{LinkPaths, Mailer, redact_smtp_url};
 
 mod approvals;
 mod assignments;
+mod connectors;
 mod leavers;
 mod outbox;
 mod reviews;
@@ -69,6 +71,11 @@ pub struct JobReport {
     pub requests_rerouted: u64,
     /// Review items of reviewers who left, given to who reviews them now.
     pub review_items_rerouted: u64,
+    /// Membership changes delivered to connected systems.
+    pub changes_delivered: u64,
+    /// Membership changes a connected system refused or could not be reached for (retried
+    /// with backoff).
+    pub changes_failed: u64,
     /// One line per item that failed this run (it is retried later).
     pub failures: Vec<String>,
 }
@@ -113,6 +120,10 @@ impl JobReport {
             format!(
                 "reviewers who left: {} review item(s) rerouted",
                 self.review_items_rerouted
+            ),
+            format!(
+                "connected systems: {} change(s) delivered, {} failed",
+                self.changes_delivered, self.changes_failed
             ),
             format!(
                 "email: {} sent, {} to retry, {} failed, {} too old",

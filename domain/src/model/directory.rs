@@ -40,6 +40,13 @@ impl Actor {
             || self.has_role(DirectoryRole::UserAdministrator)
     }
 
+    /// Connected systems hold credentials to the organisation's directories: only the
+    /// tenant-wide administrators of governance configure them (not User Administrators).
+    pub fn can_manage_connectors(&self) -> bool {
+        self.has_role(DirectoryRole::GlobalAdministrator)
+            || self.has_role(DirectoryRole::IdentityGovernanceAdministrator)
+    }
+
     pub fn can_read_directory(&self) -> bool {
         self.can_manage_directory()
     }

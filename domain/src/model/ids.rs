@@ -50,3 +50,4 @@ impl CatalogId {
         CatalogId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_0001));
 }
 id_type!(ReviewId, "access review");
+id_type!(SystemId, "connected system");

@@ -4,6 +4,7 @@
 mod values;
 mod audit;
 mod catalogs;
+mod connectors;
 mod directory;
 mod ids;
 pub mod limits;
@@ -16,6 +17,7 @@ mod sync;
 
 pub use audit::*;
 pub use catalogs::*;
+pub use connectors::*;
 pub use directory::*;
 pub use ids::*;
 pub use notifications::*;

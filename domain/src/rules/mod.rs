@@ -1,5 +1,6 @@
 //! Pure business rules: no I/O, unit-tested here.
 
+pub mod connectors;
 pub mod grants;
 pub mod licenses;
 pub mod lifecycle;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalogs;
 pub mod check;
+pub mod connectors;
 pub mod csv_export;
 pub mod demo;
 pub mod directory;
@@ -33,6 +34,9 @@ pub struct Ctx {
     pub hashing: hashing::Hashing,
     /// Who may sign in with a password (everyone, unless single sign-on took over).
     pub password_sign_in: crate::rules::sso::PasswordSignIn,
+    /// The key connected systems' passwords are sealed with (`secrets::key_from_env`); without
+    /// one, no password can be stored and none opened.
+    pub secrets: Option<crate::secrets::SecretKey>,
 }
 
 impl Ctx {
@@ -46,6 +50,7 @@ impl Ctx {
             },
             hashing: hashing::Hashing::per_core(),
             password_sign_in: crate::rules::sso::PasswordSignIn::Everyone,
+            secrets: None,
         }
     }
 
@@ -89,5 +94,12 @@ pub(crate) fn require_directory_admin(actor: &Actor) -> DomainResult<()> {
     require(
         actor.can_manage_directory(),
         "only directory administrators can do this",
+    )
+}
+
+pub(crate) fn require_connector_admin(actor: &Actor) -> DomainResult<()> {
+    require(
+        actor.can_manage_connectors(),
+        "only Global Administrators and Identity Governance Administrators can manage connected systems",
     )
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bulk;
 pub mod catalogs;
 pub mod check;
+pub mod connectors;
 pub mod counts;
 pub mod groups;
 pub mod licenses;
@@ -40,6 +41,18 @@ const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         // checks this index before the e-mail's) a repeated e-mail fails here first.
         "email",
         "A user with this email already exists.",
+    ),
+    (
+        "connected_systems_name_key",
+        "connected_systems.name_key",
+        "name",
+        "A connected system with this name already exists.",
+    ),
+    (
+        "group_links_pkey",
+        "group_links.group_id",
+        "group",
+        "This group is already linked to a connected system; unlink it first.",
     ),
     (
         "directory_groups_name_key",

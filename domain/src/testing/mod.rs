@@ -1,6 +1,6 @@
 //! Test harness (built with `server`; see `lib.rs`), shared by the domain's and the server's integration
 //! tests: a fresh database per case on SQLite and on PostgreSQL ([`db`]), the fixtures the
-//! cases build their world from ([`fixtures`]), and real SMTP servers ([`smtp`]).
+//! cases build their world from ([`fixtures`]), real SMTP servers ([`smtp`]) and a real LDAP directory ([`slapd`]).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,6 +10,7 @@
 
 pub mod db;
 pub mod fixtures;
+pub mod slapd;
 pub mod smtp;
 
 pub use db::{
@@ -17,6 +18,7 @@ pub use db::{
     set_case_timeout, start_instant,
 };
 pub use fixtures::*;
+pub use slapd::Slapd;
 pub use smtp::{SmtpServer, SmtpTls, TlsSmtpServer};
 
 /// What a case holds while it runs when nothing else has to stand still for it.

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod connectors;
 mod counts;
 mod directory;
 mod hostile_input;

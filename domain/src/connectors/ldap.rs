@@ -1,0 +1,216 @@
+//! An LDAP directory (OpenLDAP, Active Directory) as a connected system: people are found by
+//! the attribute the administrator chose, memberships are the group's `member` values (DNs).
+
+use crate::model::LdapSettings;
+use crate::rules::connectors::{escape_filter_value, ldap_result_words};
+use ldap3::{LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long connecting (and the TLS handshake) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one operation may wait for the directory's answer.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most members read from one group (reconciliation and tests); a larger group is refused.
+pub const MAX_GROUP_MEMBERS: usize = 100_000;
+
+/// A bound connection to one directory.
+pub struct LdapSession {
+    ldap: ldap3::Ldap,
+    settings: LdapSettings,
+}
+
+/// Connects to the directory and binds as its account (anonymously with no bind DN). The
+/// error says in words what failed: reaching it, TLS, or the bind.
+pub async fn connect(settings: &LdapSettings, password: Option<&str>) -> Result<LdapSession, String> {
+    let mut conn_settings = LdapConnSettings::new()
+        .set_conn_timeout(CONNECT_TIMEOUT)
+        .set_starttls(settings.starttls);
+    if !settings.ca_pem.is_empty() {
+        conn_settings = conn_settings.set_config(tls_config(&settings.ca_pem)?);
+    }
+    let url = &settings.url;
+    let (conn, mut ldap) = LdapConnAsync::with_settings(conn_settings, url)
+        .await
+        .map_err(|e| format!("Could not reach {url}: {}", connect_words(&e)))?;
+    ldap3::drive!(conn);
+    let bound = if settings.bind_dn.is_empty() {
+        Ok(None)
+    } else {
+        ldap.with_timeout(OPERATION_TIMEOUT)
+            .simple_bind(&settings.bind_dn, password.unwrap_or_default())
+            .await
+            .map(Some)
+    };
+    match bound {
+        Ok(None) => {}
+        Ok(Some(result)) if result.rc == 0 => {}
+        Ok(Some(result)) => {
+            return Err(ldap_result_words(
+                result.rc,
+                &result.text,
+                &format!("Signing in to {url} as {}", settings.bind_dn),
+            ));
+        }
+        Err(e) => return Err(format!("Signing in to {url}: {}", connect_words(&e))),
+    }
+    Ok(LdapSession {
+        ldap,
+        settings: settings.clone(),
+    })
+}
+
+/// A rustls configuration trusting only the certificates in `ca_pem`.
+fn tls_config(ca_pem: &str) -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        let cert = cert.map_err(|e| format!("The trusted certificates could not be read: {e}"))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("A trusted certificate was refused: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err("The trusted certificates hold no certificate.".into());
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("TLS could not be set up: {e}"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// Words for an error below LDAP itself: the network, TLS, a timeout.
+fn connect_words(e: &LdapError) -> String {
+    match e {
+        LdapError::Io { source } => match source.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "the connection was refused (is the directory running, and is the port right?)"
+                    .into()
+            }
+            std::io::ErrorKind::TimedOut => "no answer in time".into(),
+            _ => source.to_string(),
+        },
+        LdapError::Timeout { .. } => "no answer in time".into(),
+        other => other.to_string(),
+    }
+}
+
+impl LdapSession {
+    /// The DN of the one person whose match attribute holds `value`; `None` when nobody's
+    /// does. Several is an error: Tessera changes none of them.
+    pub async fn find_person(&mut self, value: &str) -> Result<Option<String>, String> {
+        let attr = &self.settings.user_attribute;
+        let filter = format!("({attr}={})", escape_filter_value(value));
+        let base = self.settings.user_base.clone();
+        let doing = format!("Looking up {attr}={value} under {base}");
+        let (entries, result) = self
+            .ldap
+            .with_timeout(OPERATION_TIMEOUT)
+            .search(&base, Scope::Subtree, &filter, vec!["1.1"])
+            .await
+            .map_err(|e| format!("{doing}: {}", connect_words(&e)))?
+            .non_error()
+            .map_err(|e| error_words(&e, &doing))?;
+        if result.rc != 0 {
+            return Err(ldap_result_words(result.rc, &result.text, &doing));
+        }
+        let mut dns = entries.into_iter().map(|e| SearchEntry::construct(e).dn);
+        match (dns.next(), dns.next()) {
+            (Some(dn), None) => Ok(Some(dn)),
+            (None, _) => Ok(None),
+            (Some(_), Some(_)) => Err(format!(
+                "{doing}: several entries have {attr}={value}; Tessera changes none of them"
+            )),
+        }
+    }
+
+    /// Makes `person` a member of `group` (`member`) or not. Already so is success: a change
+    /// delivered twice (a retry after a lost answer) does no harm.
+    pub async fn set_member(&mut self, group: &str, person: &str, member: bool) -> Result<(), String> {
+        let attr = self.settings.member_attribute.clone();
+        let values = HashSet::from([person]);
+        let (change, doing) = if member {
+            (Mod::Add(attr.as_str(), values), format!("Adding {person} to {group}"))
+        } else {
+            (
+                Mod::Delete(attr.as_str(), values),
+                format!("Removing {person} from {group}"),
+            )
+        };
+        let result = self
+            .ldap
+            .with_timeout(OPERATION_TIMEOUT)
+            .modify(group, vec![change])
+            .await
+            .map_err(|e| format!("{doing}: {}", connect_words(&e)))?;
+        match (result.rc, member) {
+            // attributeOrValueExists on add, noSuchAttribute on delete: already so.
+            (0, _) | (20, true) | (16, false) => Ok(()),
+            (rc, _) => Err(ldap_result_words(rc, &result.text, &doing)),
+        }
+    }
+
+    /// Whether `dn` exists (a group an administrator links, the people's base).
+    pub async fn check_entry(&mut self, dn: &str, what: &str) -> Result<(), String> {
+        let doing = format!("Reading {what} {dn}");
+        let (_, result) = self
+            .ldap
+            .with_timeout(OPERATION_TIMEOUT)
+            .search(dn, Scope::Base, "(objectClass=*)", vec!["1.1"])
+            .await
+            .map_err(|e| format!("{doing}: {}", connect_words(&e)))?
+            .non_error()
+            .map_err(|e| error_words(&e, &doing))?;
+        if result.rc == 0 {
+            Ok(())
+        } else {
+            Err(ldap_result_words(result.rc, &result.text, &doing))
+        }
+    }
+
+    /// The DNs the group lists as members, lowercased (DNs compare without case).
+    pub async fn members(&mut self, group: &str) -> Result<Vec<String>, String> {
+        let attr = self.settings.member_attribute.clone();
+        let doing = format!("Reading the members of {group}");
+        let (entries, _) = self
+            .ldap
+            .with_timeout(OPERATION_TIMEOUT)
+            .search(group, Scope::Base, "(objectClass=*)", vec![attr.as_str()])
+            .await
+            .map_err(|e| format!("{doing}: {}", connect_words(&e)))?
+            .success()
+            .map_err(|e| error_words(&e, &doing))?;
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = SearchEntry::construct(entry);
+            for (name, values) in entry.attrs {
+                if name.eq_ignore_ascii_case(&attr) {
+                    out.extend(values.into_iter().map(|v| v.to_lowercase()));
+                }
+            }
+        }
+        if out.len() > MAX_GROUP_MEMBERS {
+            return Err(format!("{doing}: more than {MAX_GROUP_MEMBERS} members"));
+        }
+        Ok(out)
+    }
+
+    /// Ends the session politely; a failure here changes nothing.
+    pub async fn close(mut self) {
+        let _ = self.ldap.unbind().await;
+    }
+}
+
+/// Words for an LDAP error that carries a result.
+fn error_words(e: &LdapError, doing: &str) -> String {
+    match e {
+        LdapError::LdapResult { result } => ldap_result_words(result.rc, &result.text, doing),
+        other => format!("{doing}: {}", connect_words(other)),
+    }
+}

@@ -1,0 +1,200 @@
+//! Delivering membership changes to connected systems, once each, with retries.
+//!
+//! A batch is claimed in one transaction (a lease on each row), delivered system by system
+//! over one connection each, and settled in one transaction: a row whose version moved while
+//! it was delivered (a newer change) is only released, and delivered again next round with
+//! what it wants now.
+
+use super::*;
+use crate::connectors::ldap;
+use crate::rules::connectors::{MAX_DELIVERY_ATTEMPTS, delivery_backoff, match_value};
+use crate::store::connectors::{self as outbox, Claimed, Outcome, StoredSystem};
+use std::collections::BTreeMap;
+
+/// How long a claim holds: well past a batch's delivery budget.
+const LEASE_MINUTES: i64 = 10;
+/// How long one batch may spend delivering; what is left stays claimed until its lease ends.
+const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Delivers the changes due at the context clock's now, up to `limits.batches` batches, and
+/// nothing else: the server runs it apart from the other jobs, so that a slow or unreachable
+/// directory cannot delay deadlines and expiry.
+pub async fn deliver_due(ctx: &Ctx, limits: RunLimits) -> JobReport {
+    let id = format!("connectors-{}", crate::correlation::new_id());
+    let mut report = JobReport::default();
+    let now = ctx.clock.now();
+    crate::correlation::scope(id, None, deliver(ctx, now, &limits, &mut report)).await;
+    report
+}
+
+pub(super) async fn deliver(
+    ctx: &Ctx,
+    now: DateTime<Utc>,
+    limits: &RunLimits,
+    report: &mut JobReport,
+) {
+    let started = std::time::Instant::now();
+    for _ in 0..limits.batches {
+        if limits.stop.raised() {
+            break;
+        }
+        match deliver_batch(ctx, now, report).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                report.failures.push(format!("connected systems: {e}"));
+                break;
+            }
+        }
+    }
+    if report.changes_delivered + report.changes_failed > 0 {
+        tracing::info!(
+            job = "connectors",
+            delivered = report.changes_delivered,
+            failed = report.changes_failed,
+            ms = started.elapsed().as_millis() as u64,
+            "job done"
+        );
+    }
+}
+
+/// One batch; `true` when a full batch was delivered (more may wait).
+async fn deliver_batch(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) -> DomainResult<bool> {
+    let lease = now + chrono::Duration::minutes(LEASE_MINUTES);
+    let mut tx = ctx.db.begin().await?;
+    let claimed = outbox::claim_due(&mut tx, now, lease, BATCH).await?;
+    crate::service::commit(tx).await?;
+    if claimed.is_empty() {
+        return Ok(false);
+    }
+    let full = claimed.len() as i64 >= BATCH;
+    let mut by_system: BTreeMap<SystemId, Vec<Claimed>> = BTreeMap::new();
+    for change in claimed {
+        by_system.entry(change.system_id).or_default().push(change);
+    }
+    let started = std::time::Instant::now();
+    let mut results: Vec<(StoredSystem, Vec<(Claimed, Outcome)>)> = Vec::new();
+    for (system, changes) in by_system {
+        if started.elapsed() > DELIVERY_BUDGET {
+            tracing::warn!("the delivery batch ran out of time; the rest is delivered after its lease");
+            break;
+        }
+        let stored = outbox::get(&mut *ctx.read().await?, system).await?;
+        let outcomes = deliver_to(ctx, &stored, changes, now).await;
+        results.push((stored, outcomes));
+    }
+    let mut tx = ctx.db.begin().await?;
+    for (system, outcomes) in &results {
+        let (mut delivered, mut failed) = (Vec::new(), Vec::new());
+        for (change, outcome) in outcomes {
+            if !outbox::settle(&mut tx, change, outcome, now).await? {
+                continue;
+            }
+            let pair = json!({
+                "group": change.external_group,
+                "user": change.email,
+                "member": change.member,
+            });
+            match outcome {
+                Outcome::Delivered => delivered.push(pair),
+                Outcome::Failed { error, .. } => {
+                    failed.push(json!({"change": pair, "error": error}));
+                }
+            }
+        }
+        report.changes_delivered += delivered.len() as u64;
+        report.changes_failed += failed.len() as u64;
+        if delivered.is_empty() && failed.is_empty() {
+            continue;
+        }
+        let summary = if failed.is_empty() {
+            format!("Delivered {} membership change(s) to {}", delivered.len(), system.name)
+        } else {
+            format!(
+                "Delivered {} membership change(s) to {}; {} failed",
+                delivered.len(),
+                system.name,
+                failed.len()
+            )
+        };
+        let event = NewEvent::new(now, None, "connector.delivered", "connected_system", system.id, summary)
+            .after(json!({"delivered": delivered, "failed": failed}));
+        audit::record(&mut tx, event).await?;
+    }
+    crate::service::commit(tx).await?;
+    Ok(full)
+}
+
+/// Delivers one system's changes over one connection; every change gets an outcome.
+async fn deliver_to(
+    ctx: &Ctx,
+    system: &StoredSystem,
+    changes: Vec<Claimed>,
+    now: DateTime<Utc>,
+) -> Vec<(Claimed, Outcome)> {
+    let failed = |change: &Claimed, error: String| {
+        let attempt = change.attempts + 1;
+        let retry_at = (attempt < MAX_DELIVERY_ATTEMPTS).then(|| now + delivery_backoff(attempt));
+        Outcome::Failed { error, retry_at }
+    };
+    let session = match crate::service::connectors::password_of(ctx, system) {
+        Ok(password) => ldap::connect(&system.settings, password.as_deref()).await,
+        Err(e) => Err(e),
+    };
+    let mut session = match session {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(system = %system.name, error = %e, "a connected system could not be reached");
+            return changes
+                .into_iter()
+                .map(|c| {
+                    let outcome = failed(&c, e.clone());
+                    (c, outcome)
+                })
+                .collect();
+        }
+    };
+    let mut people: BTreeMap<String, Result<Option<String>, String>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(changes.len());
+    for change in changes {
+        let settings = &system.settings;
+        let Some(value) = match_value(settings.match_with, &change.email, change.user_name.as_deref()) else {
+            let error = format!(
+                "{} has no {} to look up in {}",
+                change.email,
+                settings.match_with.label().to_lowercase(),
+                system.name
+            );
+            let outcome = failed(&change, error);
+            out.push((change, outcome));
+            continue;
+        };
+        let person = match people.get(&value) {
+            Some(found) => found.clone(),
+            None => {
+                let found = session.find_person(&value).await;
+                people.insert(value.clone(), found.clone());
+                found
+            }
+        };
+        let outcome = match person {
+            Ok(Some(dn)) => match session.set_member(&change.external_group, &dn, change.member).await {
+                Ok(()) => Outcome::Delivered,
+                Err(e) => failed(&change, e),
+            },
+            // Nobody to remove: the directory holds no such member.
+            Ok(None) if !change.member => Outcome::Delivered,
+            Ok(None) => failed(
+                &change,
+                format!(
+                    "Nobody in {} has {}={value} under {}",
+                    system.name, settings.user_attribute, settings.user_base
+                ),
+            ),
+            Err(e) => failed(&change, e),
+        };
+        out.push((change, outcome));
+    }
+    session.close().await;
+    out
+}

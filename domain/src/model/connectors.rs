@@ -1,0 +1,167 @@
+//! Connected systems: the directories Tessera delivers group memberships to, and the state of
+//! each delivery.
+
+use super::*;
+
+/// Which of a person's values Tessera looks up in the connected directory to find their entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchWith {
+    /// Their e-mail address (`mail`, `userPrincipalName`).
+    Email,
+    /// What comes before the @ of their e-mail address (`uid`, `sAMAccountName`).
+    EmailLocalPart,
+    /// Their user name as directory sync gave it (SCIM `userName`).
+    UserName,
+}
+
+impl MatchWith {
+    pub const ALL: [MatchWith; 3] = [Self::Email, Self::EmailLocalPart, Self::UserName];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::EmailLocalPart => "email_local_part",
+            Self::UserName => "user_name",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.code() == code.trim())
+            .ok_or_else(|| "Choose the e-mail address, its part before the @, or the user name.".into())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Email => "E-mail address",
+            Self::EmailLocalPart => "E-mail address before the @",
+            Self::UserName => "User name (from directory sync)",
+        }
+    }
+}
+
+/// How Tessera reaches an LDAP directory (OpenLDAP, Active Directory) and finds people in it.
+/// Holds no secret: the bind password is sealed apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LdapSettings {
+    /// `ldap://host:port` or `ldaps://host:port`.
+    pub url: String,
+    /// Upgrade an `ldap://` connection with StartTLS before binding.
+    pub starttls: bool,
+    /// The account Tessera binds as; empty binds anonymously.
+    pub bind_dn: String,
+    /// Where people are searched (subtree).
+    pub user_base: String,
+    /// The attribute that holds the value Tessera matches (`mail`, `uid`, `sAMAccountName`).
+    pub user_attribute: String,
+    pub match_with: MatchWith,
+    /// The group attribute that lists members by DN (`member`; `uniqueMember` for
+    /// `groupOfUniqueNames`).
+    pub member_attribute: String,
+    /// Certificates (PEM) trusted for TLS besides the system's; empty: the system's only.
+    #[serde(default)]
+    pub ca_pem: String,
+}
+
+/// A connected system as an administrator's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemSummary {
+    pub id: SystemId,
+    pub name: String,
+    pub settings: LdapSettings,
+    /// A bind password is stored (sealed); it is never shown.
+    pub has_password: bool,
+    pub linked_groups: i64,
+    /// Changes being delivered (never tried, or tried and to be tried again soon).
+    pub delivering: i64,
+    /// Changes whose last attempt failed.
+    pub failed: i64,
+}
+
+/// A Tessera group's link to a group of a connected system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupLink {
+    pub group_id: GroupId,
+    pub group_name: String,
+    pub system_id: SystemId,
+    pub system_name: String,
+    /// The group's DN in the connected directory.
+    pub external_id: String,
+}
+
+/// Where a membership stands in its connected system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryState {
+    Delivering,
+    Delivered,
+    /// The last attempt failed; retried with backoff until `retrying` is false.
+    Failed,
+}
+
+impl DeliveryState {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Delivering => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, String> {
+        match code {
+            "pending" => Ok(Self::Delivering),
+            "delivered" => Ok(Self::Delivered),
+            "failed" => Ok(Self::Failed),
+            other => Err(format!("unknown delivery state {other:?}")),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Delivering => "Delivering",
+            Self::Delivered => "Delivered",
+            Self::Failed => "Delivery failed",
+        }
+    }
+}
+
+/// One membership change in a connected system, as the delivery queue shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipDelivery {
+    pub group_id: GroupId,
+    pub group_name: String,
+    pub user_id: UserId,
+    pub user_email: String,
+    pub system_name: String,
+    /// Add to the group (true) or remove from it.
+    pub member: bool,
+    pub state: DeliveryState,
+    pub attempts: i64,
+    /// The system's own words about the last failure, translated where Tessera knows them.
+    pub last_error: Option<String>,
+    /// When it is tried again by itself; `None` once given up (only Reprocess sends it).
+    pub next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A connected system's page: its settings, linked groups and undelivered changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemDetail {
+    pub system: SystemSummary,
+    pub links: Vec<GroupLink>,
+    /// Failures first, at most `SystemDetail::QUEUE_LIMIT`.
+    pub undelivered: Vec<MembershipDelivery>,
+}
+
+impl SystemDetail {
+    pub const QUEUE_LIMIT: i64 = 200;
+}
+
+/// What "Test connection" found: each step that worked, and the one that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionTest {
+    pub ok: bool,
+    pub steps: Vec<String>,
+    pub error: Option<String>,
+}

@@ -1,0 +1,362 @@
+//! Connected systems: what an administrator may enter, how long a failed delivery waits, and
+//! what an LDAP server's answers mean in words.
+
+use crate::model::{LdapSettings, MatchWith, Problems};
+use chrono::Duration;
+
+/// Longest name of a connected system.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest URL, DN or attribute list an administrator may enter.
+pub const MAX_DN_CHARS: usize = 1024;
+/// Longest bind password.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Longest trusted-certificates text (a few PEM certificates).
+pub const MAX_CA_PEM_CHARS: usize = 32 * 1024;
+/// Connected systems one Tessera holds.
+pub const MAX_SYSTEMS: i64 = 100;
+/// A delivery is retried by itself this many times (about a day of backoff), then waits for
+/// an administrator's Reprocess.
+pub const MAX_DELIVERY_ATTEMPTS: i64 = 12;
+
+/// How long a failed delivery waits before attempt `attempts + 1`: 1, 2, 4, … minutes, at
+/// most six hours (as e-mail).
+pub fn delivery_backoff(attempts: i64) -> Duration {
+    crate::rules::lifecycle::retry_delay(attempts)
+}
+
+/// What an administrator types for an LDAP system.
+#[derive(Debug, Clone, Default)]
+pub struct LdapInput<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    pub starttls: bool,
+    pub bind_dn: &'a str,
+    /// `None` or empty when editing: keep the stored password.
+    pub password: Option<&'a str>,
+    pub user_base: &'a str,
+    pub user_attribute: &'a str,
+    pub match_with: &'a str,
+    pub member_attribute: &'a str,
+    pub ca_pem: &'a str,
+}
+
+/// The checked input: name, settings and the new password (if one was typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedLdap {
+    pub name: String,
+    pub settings: LdapSettings,
+    pub password: Option<String>,
+}
+
+/// Checks every field of `input`, each problem against its field.
+pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainError> {
+    let mut p = Problems::default();
+    let name = p.check("name", check_name(input.name));
+    let url = p.check("url", check_url(input.url));
+    if let Some(url) = &url
+        && input.starttls
+        && url.starts_with("ldaps://")
+    {
+        p.push(
+            "starttls",
+            "StartTLS upgrades a plain ldap:// connection; an ldaps:// one is encrypted already.",
+        );
+    }
+    let bind_dn = if input.bind_dn.trim().is_empty() {
+        Some(String::new())
+    } else {
+        p.check("bind_dn", check_dn(input.bind_dn))
+    };
+    let password = match input.password.map(str::trim_end) {
+        Some(pw) if !pw.is_empty() => {
+            if pw.chars().count() > MAX_PASSWORD_CHARS {
+                p.push("password", format!("At most {MAX_PASSWORD_CHARS} characters."));
+            }
+            Some(pw.to_owned())
+        }
+        _ => None,
+    };
+    let user_base = p.check("user_base", check_dn(input.user_base));
+    let user_attribute = p.check("user_attribute", check_attribute(input.user_attribute));
+    let match_with = p.check("match_with", MatchWith::parse(input.match_with));
+    let member_attribute = p.check(
+        "member_attribute",
+        check_attribute(if input.member_attribute.trim().is_empty() {
+            "member"
+        } else {
+            input.member_attribute
+        }),
+    );
+    let ca_pem = input.ca_pem.trim();
+    if ca_pem.len() > MAX_CA_PEM_CHARS {
+        p.push("ca_pem", format!("At most {MAX_CA_PEM_CHARS} characters."));
+    } else if !ca_pem.is_empty() && !ca_pem.contains("-----BEGIN CERTIFICATE-----") {
+        p.push(
+            "ca_pem",
+            "Paste certificates in PEM form (-----BEGIN CERTIFICATE----- …), or leave empty.",
+        );
+    }
+    p.into_result()?;
+    match (name, url, bind_dn, user_base, user_attribute, match_with, member_attribute) {
+        (Some(name), Some(url), Some(bind_dn), Some(user_base), Some(ua), Some(mw), Some(ma)) => {
+            Ok(CheckedLdap {
+                name,
+                settings: LdapSettings {
+                    url,
+                    starttls: input.starttls,
+                    bind_dn,
+                    user_base,
+                    user_attribute: ua,
+                    match_with: mw,
+                    member_attribute: ma,
+                    ca_pem: ca_pem.to_owned(),
+                },
+                password,
+            })
+        }
+        _ => Err(crate::DomainError::invalid("form", "invalid input")),
+    }
+}
+
+fn check_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("Enter a name, for example Corporate directory.".into());
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("At most {MAX_NAME_CHARS} characters."));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A name is one line of text.".into());
+    }
+    Ok(name.to_owned())
+}
+
+/// `ldap://host[:port]` or `ldaps://host[:port]`, nothing after the host but a `/`.
+pub fn check_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let bad = || {
+        "Enter the directory's address as ldap://host:389 or ldaps://host:636.".to_string()
+    };
+    if url.len() > MAX_DN_CHARS {
+        return Err(bad());
+    }
+    let rest = url
+        .strip_prefix("ldap://")
+        .or_else(|| url.strip_prefix("ldaps://"))
+        .ok_or_else(bad)?;
+    let host_port = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
+        _ => (host_port, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    if !host_ok || !port_ok {
+        return Err(bad());
+    }
+    Ok(url.strip_suffix('/').unwrap_or(url).to_owned())
+}
+
+/// A distinguished name: `attr=value` parts separated by commas, one line, bounded.
+pub fn check_dn(dn: &str) -> Result<String, String> {
+    let dn = dn.trim();
+    if dn.is_empty() {
+        return Err("Enter a distinguished name, for example ou=people,dc=example,dc=org.".into());
+    }
+    if dn.chars().count() > MAX_DN_CHARS {
+        return Err(format!("At most {MAX_DN_CHARS} characters."));
+    }
+    if dn.chars().any(char::is_control) {
+        return Err("A distinguished name is one line of text.".into());
+    }
+    let first = dn.split(',').next().unwrap_or_default();
+    match first.split_once('=') {
+        Some((attr, value)) if check_attribute(attr).is_ok() && !value.trim().is_empty() => {
+            Ok(dn.to_owned())
+        }
+        _ => Err(
+            "A distinguished name reads attribute=value,…, for example cn=Office Licenses,ou=groups,dc=example,dc=org."
+                .into(),
+        ),
+    }
+}
+
+/// An LDAP attribute name: a letter, then letters, digits or hyphens (at most 64).
+pub fn check_attribute(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && name.len() <= 64;
+    if ok {
+        Ok(name.to_owned())
+    } else {
+        Err("Enter an attribute name such as mail, uid or sAMAccountName.".into())
+    }
+}
+
+/// The value of a person Tessera looks up, by `match_with`; `None` when they have none.
+pub fn match_value(match_with: MatchWith, email: &str, user_name: Option<&str>) -> Option<String> {
+    let value = match match_with {
+        MatchWith::Email => email,
+        MatchWith::EmailLocalPart => email.split_once('@').map(|(l, _)| l).unwrap_or(email),
+        MatchWith::UserName => user_name?,
+    };
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// An LDAP filter value with its special characters escaped (RFC 4515).
+pub fn escape_filter_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '*' => out.push_str("\\2a"),
+            '(' => out.push_str("\\28"),
+            ')' => out.push_str("\\29"),
+            '\\' => out.push_str("\\5c"),
+            '\0' => out.push_str("\\00"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What an LDAP result code (RFC 4511) means for an administrator, with the server's own text.
+pub fn ldap_result_words(code: u32, server_text: &str, doing: &str) -> String {
+    let words = match code {
+        32 => "the entry does not exist in the directory (check the DN)",
+        49 => "the directory refused the bind DN or password",
+        50 => "the bind account may not make this change (insufficient access rights)",
+        53 => "the directory is unwilling to make this change",
+        65 => {
+            "the directory refused it as against the group's schema (a groupOfNames must keep at least one member: give the group a placeholder member)"
+        }
+        51 | 52 => "the directory is busy or unavailable; it will be tried again",
+        34 => "the DN is not valid",
+        8 => "the directory requires an encrypted connection (use ldaps:// or StartTLS)",
+        13 => "the directory requires an encrypted connection (use ldaps:// or StartTLS)",
+        _ => "the directory refused it",
+    };
+    let server_text = server_text.trim();
+    if server_text.is_empty() {
+        format!("{doing}: {words} (LDAP result {code})")
+    } else {
+        format!("{doing}: {words} (LDAP result {code}: {server_text})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> LdapInput<'static> {
+        LdapInput {
+            name: "Corporate directory",
+            url: "ldap://127.0.0.1:389",
+            starttls: false,
+            bind_dn: "cn=admin,dc=example,dc=org",
+            password: Some("secret"),
+            user_base: "ou=people,dc=example,dc=org",
+            user_attribute: "mail",
+            match_with: "email",
+            member_attribute: "",
+            ca_pem: "",
+        }
+    }
+
+    #[test]
+    fn a_good_input_is_taken_with_member_as_the_default_attribute() {
+        let checked = check_ldap(&input()).unwrap();
+        assert_eq!(checked.name, "Corporate directory");
+        assert_eq!(checked.settings.member_attribute, "member");
+        assert_eq!(checked.password.as_deref(), Some("secret"));
+        let keep = check_ldap(&LdapInput {
+            password: Some(""),
+            ..input()
+        })
+        .unwrap();
+        assert_eq!(keep.password, None);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let bad = LdapInput {
+            name: " ",
+            url: "http://example.org",
+            starttls: false,
+            bind_dn: "admin",
+            password: None,
+            user_base: "",
+            user_attribute: "mail;x",
+            match_with: "phone",
+            member_attribute: "1member",
+            ca_pem: "not a certificate",
+        };
+        let Err(crate::DomainError::Invalid(errors)) = check_ldap(&bad) else {
+            panic!("expected field errors");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "url",
+                "bind_dn",
+                "user_base",
+                "user_attribute",
+                "match_with",
+                "member_attribute",
+                "ca_pem"
+            ]
+        );
+        let starttls_on_ldaps = LdapInput {
+            url: "ldaps://dc1.corp.example:636",
+            starttls: true,
+            ..input()
+        };
+        let Err(crate::DomainError::Invalid(errors)) = check_ldap(&starttls_on_ldaps) else {
+            panic!("expected a field error");
+        };
+        assert_eq!(errors[0].field, "starttls");
+    }
+
+    #[test]
+    fn urls_are_ldap_or_ldaps_with_a_host_and_a_port() {
+        assert_eq!(check_url("ldap://dc1.corp:389/").unwrap(), "ldap://dc1.corp:389");
+        assert!(check_url("ldaps://[::1]:636").is_ok());
+        assert!(check_url("ldap://host").is_ok());
+        for bad in ["ldap://", "ldap://host:0", "ldap://host:99999", "ldap://a b", "host:389"] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn people_are_matched_by_the_value_chosen_and_filters_are_escaped() {
+        let e = "eric.solomon@example.org";
+        assert_eq!(match_value(MatchWith::Email, e, None).unwrap(), e);
+        assert_eq!(match_value(MatchWith::EmailLocalPart, e, None).unwrap(), "eric.solomon");
+        assert_eq!(match_value(MatchWith::UserName, e, Some("esolomon")).unwrap(), "esolomon");
+        assert_eq!(match_value(MatchWith::UserName, e, None), None);
+        assert_eq!(escape_filter_value("a*(b)\\"), "a\\2a\\28b\\29\\5c");
+    }
+
+    #[test]
+    fn result_codes_read_as_words_with_the_server_text() {
+        let w = ldap_result_words(65, "object class violation", "Removing eric from cn=x");
+        assert!(w.starts_with("Removing eric from cn=x: "));
+        assert!(w.contains("placeholder member"));
+        assert!(w.contains("(LDAP result 65: object class violation)"));
+        assert!(ldap_result_words(49, "", "Signing in").ends_with("(LDAP result 49)"));
+    }
+
+    #[test]
+    fn failed_deliveries_back_off() {
+        assert_eq!(delivery_backoff(1), Duration::minutes(1));
+        assert_eq!(delivery_backoff(3), Duration::minutes(4));
+        assert_eq!(delivery_backoff(MAX_DELIVERY_ATTEMPTS), Duration::hours(6));
+    }
+}

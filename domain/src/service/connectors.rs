@@ -1,0 +1,315 @@
+//! Connected systems (issue 16): an administrator connects a directory, tests the
+//! connection, links Tessera groups to its groups, and reprocesses deliveries that failed.
+//! Deliveries themselves are the job's (`jobs::connectors`).
+
+use super::{Ctx, commit, require_connector_admin};
+use crate::connectors::ldap;
+use crate::model::*;
+use crate::rules::connectors::{LdapInput, MAX_SYSTEMS, check_dn, check_ldap};
+use crate::secrets::SecretError;
+use crate::store::audit::{self, NewEvent};
+use crate::store::connectors as store;
+use crate::store::groups;
+use crate::{DomainError, DomainResult};
+use serde_json::json;
+
+/// Groups a connection test reads at most.
+const TEST_GROUPS: usize = 20;
+
+pub async fn list_systems(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<SystemSummary>> {
+    require_connector_admin(actor)?;
+    store::list(&mut *ctx.read().await?).await
+}
+
+pub async fn system_detail(ctx: &Ctx, actor: &Actor, id: SystemId) -> DomainResult<SystemDetail> {
+    require_connector_admin(actor)?;
+    let mut conn = ctx.read().await?;
+    let system = store::list(&mut conn)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or(DomainError::NotFound("connected system"))?;
+    Ok(SystemDetail {
+        system,
+        links: store::links_of_system(&mut conn, id).await?,
+        undelivered: store::undelivered(&mut conn, id, SystemDetail::QUEUE_LIMIT).await?,
+    })
+}
+
+/// The settings as the audit trail keeps them: everything but the password.
+fn audited(name: &str, settings: &LdapSettings, password_changed: bool) -> serde_json::Value {
+    json!({
+        "name": name,
+        "kind": "ldap",
+        "url": settings.url,
+        "starttls": settings.starttls,
+        "bind_dn": settings.bind_dn,
+        "user_base": settings.user_base,
+        "user_attribute": settings.user_attribute,
+        "match_with": settings.match_with.code(),
+        "member_attribute": settings.member_attribute,
+        "trusted_certificates": !settings.ca_pem.is_empty(),
+        "password_changed": password_changed,
+    })
+}
+
+/// Seals a typed password for the system `id`, or says on the password field why it can't.
+fn seal(ctx: &Ctx, id: SystemId, password: Option<&str>) -> DomainResult<Option<String>> {
+    let Some(password) = password else {
+        return Ok(None);
+    };
+    let key = ctx
+        .secrets
+        .as_ref()
+        .ok_or_else(|| DomainError::invalid("password", SecretError::NoKey.to_string()))?;
+    Ok(Some(key.seal(&id.to_string(), password)))
+}
+
+#[tracing::instrument(skip(ctx, actor, input), fields(actor = %actor.user_id))]
+pub async fn create_ldap(ctx: &Ctx, actor: &Actor, input: &LdapInput<'_>) -> DomainResult<SystemId> {
+    require_connector_admin(actor)?;
+    let checked = check_ldap(input)?;
+    if !checked.settings.bind_dn.is_empty() && checked.password.is_none() {
+        return Err(DomainError::invalid(
+            "password",
+            "Enter the bind account's password (or clear the bind DN to bind anonymously).",
+        ));
+    }
+    let id = SystemId::new();
+    let secret = seal(ctx, id, checked.password.as_deref())?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    if store::count(&mut tx).await? >= MAX_SYSTEMS {
+        return Err(DomainError::invalid(
+            "name",
+            format!("Tessera holds at most {MAX_SYSTEMS} connected systems."),
+        ));
+    }
+    store::insert(&mut tx, id, &checked.name, &checked.settings, secret.as_deref(), now).await?;
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "connector.created",
+        "connected_system",
+        id,
+        format!("Connected the directory {} ({})", checked.name, checked.settings.url),
+    )
+    .after(audited(&checked.name, &checked.settings, secret.is_some()));
+    audit::record(&mut tx, event).await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// Saves new settings; an empty password keeps the stored one.
+#[tracing::instrument(skip(ctx, actor, input), fields(actor = %actor.user_id))]
+pub async fn update_ldap(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: SystemId,
+    input: &LdapInput<'_>,
+) -> DomainResult<()> {
+    require_connector_admin(actor)?;
+    let checked = check_ldap(input)?;
+    let secret = seal(ctx, id, checked.password.as_deref())?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let before = store::get(&mut tx, id).await?;
+    if !checked.settings.bind_dn.is_empty() && secret.is_none() && before.secret.is_none() {
+        return Err(DomainError::invalid(
+            "password",
+            "Enter the bind account's password (or clear the bind DN to bind anonymously).",
+        ));
+    }
+    store::update(&mut tx, id, &checked.name, &checked.settings, secret.as_deref(), now).await?;
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "connector.updated",
+        "connected_system",
+        id,
+        format!("Changed the connected system {}", checked.name),
+    )
+    .before(audited(&before.name, &before.settings, false))
+    .after(audited(&checked.name, &checked.settings, secret.is_some()));
+    audit::record(&mut tx, event).await?;
+    commit(tx).await
+}
+
+/// The password of a stored system, opened; an error in words when it cannot be.
+pub(crate) fn password_of(
+    ctx: &Ctx,
+    system: &store::StoredSystem,
+) -> Result<Option<String>, String> {
+    let Some(sealed) = &system.secret else {
+        return Ok(None);
+    };
+    let key = ctx.secrets.as_ref().ok_or_else(|| SecretError::NoKey.to_string())?;
+    key.open(&system.id.to_string(), sealed)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// Connects, binds, reads the people's base and the linked groups, and says what worked and
+/// what failed, in words. Changes nothing.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn test_connection(ctx: &Ctx, actor: &Actor, id: SystemId) -> DomainResult<ConnectionTest> {
+    require_connector_admin(actor)?;
+    let (system, links) = {
+        let mut conn = ctx.read().await?;
+        (
+            store::get(&mut conn, id).await?,
+            store::links_of_system(&mut conn, id).await?,
+        )
+    };
+    let mut steps = Vec::new();
+    let failed = |steps: Vec<String>, error: String| ConnectionTest {
+        ok: false,
+        steps,
+        error: Some(error),
+    };
+    let password = match password_of(ctx, &system) {
+        Ok(p) => p,
+        Err(e) => return Ok(failed(steps, e)),
+    };
+    let mut session = match ldap::connect(&system.settings, password.as_deref()).await {
+        Ok(s) => s,
+        Err(e) => return Ok(failed(steps, e)),
+    };
+    let s = &system.settings;
+    steps.push(if s.bind_dn.is_empty() {
+        format!("Connected to {} anonymously", s.url)
+    } else {
+        format!("Connected to {} and signed in as {}", s.url, s.bind_dn)
+    });
+    if let Err(e) = session.check_entry(&s.user_base, "the people's base").await {
+        session.close().await;
+        return Ok(failed(steps, e));
+    }
+    steps.push(format!("Found the people's base {}", s.user_base));
+    for link in links.iter().take(TEST_GROUPS) {
+        if let Err(e) = session.check_entry(&link.external_id, "the group").await {
+            session.close().await;
+            return Ok(failed(steps, e));
+        }
+        steps.push(format!(
+            "Found {} (linked to {})",
+            link.external_id, link.group_name
+        ));
+    }
+    session.close().await;
+    Ok(ConnectionTest {
+        ok: true,
+        steps,
+        error: None,
+    })
+}
+
+/// Links a Tessera group to a group of a connected system; its current members are queued to
+/// be added there. Returns how many.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn link_group(
+    ctx: &Ctx,
+    actor: &Actor,
+    group: GroupId,
+    system: SystemId,
+    external_id: &str,
+) -> DomainResult<u64> {
+    require_connector_admin(actor)?;
+    let dn = check_dn(external_id).map_err(|e| DomainError::invalid("external_id", e))?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let summary = groups::summary(&mut tx, group).await?;
+    let stored = store::get(&mut tx, system).await?;
+    store::link(&mut tx, group, system, &dn, now).await?;
+    let queued = store::enqueue_all_members(&mut tx, group, system).await?;
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "connector.group_linked",
+        "group",
+        group,
+        format!(
+            "Linked {} to {} in {} ({queued} member(s) to deliver)",
+            summary.name, dn, stored.name
+        ),
+    )
+    .after(json!({"system": stored.name, "system_id": system.to_string(), "external_id": dn}));
+    audit::record(&mut tx, event).await?;
+    commit(tx).await?;
+    Ok(queued)
+}
+
+/// Ends a group's link: Tessera stops delivering its memberships (what the connected group
+/// holds stays as it is) and drops the changes not yet delivered.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn unlink_group(ctx: &Ctx, actor: &Actor, group: GroupId) -> DomainResult<()> {
+    require_connector_admin(actor)?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let link = store::link_of(&mut tx, group)
+        .await?
+        .ok_or(DomainError::NotFound("group link"))?;
+    store::unlink(&mut tx, group).await?;
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "connector.group_unlinked",
+        "group",
+        group,
+        format!(
+            "Unlinked {} from {} in {}",
+            link.group_name, link.external_id, link.system_name
+        ),
+    )
+    .before(json!({"system": link.system_name, "external_id": link.external_id}));
+    audit::record(&mut tx, event).await?;
+    commit(tx).await
+}
+
+/// Sends failed deliveries again now: one person's in one group, or all of the system's.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn reprocess(
+    ctx: &Ctx,
+    actor: &Actor,
+    system: SystemId,
+    one: Option<(GroupId, UserId)>,
+) -> DomainResult<u64> {
+    require_connector_admin(actor)?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let stored = store::get(&mut tx, system).await?;
+    let n = store::reprocess(&mut tx, system, one).await?;
+    if n > 0 {
+        let event = NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "connector.reprocessed",
+            "connected_system",
+            system,
+            format!("Sent {n} failed membership change(s) to {} again", stored.name),
+        )
+        .after(json!({
+            "count": n,
+            "group": one.map(|(g, _)| g.to_string()),
+            "user": one.map(|(_, u)| u.to_string()),
+        }));
+        audit::record(&mut tx, event).await?;
+    }
+    commit(tx).await?;
+    Ok(n)
+}
+
+/// Where `user`'s memberships of `groups` stand in connected systems (only linked groups).
+pub(crate) async fn deliveries_of(
+    ctx: &Ctx,
+    user: UserId,
+    groups: &[GroupId],
+) -> DomainResult<Vec<MembershipDelivery>> {
+    store::of_person(&mut *ctx.read().await?, user, groups).await
+}
+
+/// Every connected system's undelivered changes, for the Admin home: failed ones.
+pub async fn failed_count(ctx: &Ctx, actor: &Actor) -> DomainResult<i64> {
+    require_connector_admin(actor)?;
+    store::count_failed(&mut *ctx.read().await?).await
+}

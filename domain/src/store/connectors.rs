@@ -1,0 +1,522 @@
+//! Connected systems, group links, and the outbox of membership changes (`connector_changes`;
+//! the migration `0016_connectors.sql` tells how a row is claimed and settled).
+
+use super::bulk::{self, Val};
+use super::{Conn, corrupt, from_ms, ms, placeholders, uuid};
+use crate::model::*;
+use crate::{DomainError, DomainResult};
+use chrono::{DateTime, Utc};
+
+/// A connected system as stored: its settings and sealed password.
+#[derive(Debug, Clone)]
+pub struct StoredSystem {
+    pub id: SystemId,
+    pub name: String,
+    pub settings: LdapSettings,
+    pub secret: Option<String>,
+}
+
+type SystemRow = (String, String, String, String, Option<String>);
+
+fn system(row: SystemRow) -> DomainResult<StoredSystem> {
+    let (id, name, kind, settings, secret) = row;
+    if kind != "ldap" {
+        return Err(corrupt(format!("connected system {id} has kind {kind:?}")));
+    }
+    let settings: LdapSettings = serde_json::from_str(&settings)
+        .map_err(|e| corrupt(format!("connected system {id}: settings: {e}")))?;
+    Ok(StoredSystem {
+        id: SystemId(uuid(&id)?),
+        name,
+        settings,
+        secret,
+    })
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    id: SystemId,
+    name: &str,
+    settings: &LdapSettings,
+    secret: Option<&str>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    sqlx::query(
+        "INSERT INTO connected_systems (id, name, name_key, kind, settings, secret, created_at, updated_at)
+         VALUES ($1, $2, $3, 'ldap', $4, $5, $6, $6)",
+    )
+    .bind(id.to_string())
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(serde_json::to_string(settings).map_err(DomainError::internal)?)
+    .bind(secret)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves new settings; the sealed password only when `secret` is given.
+pub async fn update(
+    conn: &mut Conn,
+    id: SystemId,
+    name: &str,
+    settings: &LdapSettings,
+    secret: Option<&str>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let done = sqlx::query(
+        "UPDATE connected_systems SET name = $2, name_key = $3, settings = $4,
+                secret = COALESCE($5, secret), updated_at = $6
+         WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(serde_json::to_string(settings).map_err(DomainError::internal)?)
+    .bind(secret)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::NotFound("connected system"));
+    }
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, id: SystemId) -> DomainResult<StoredSystem> {
+    let row: Option<SystemRow> = sqlx::query_as(
+        "SELECT id, name, kind, settings, secret FROM connected_systems WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    system(row.ok_or(DomainError::NotFound("connected system"))?)
+}
+
+pub async fn count(conn: &mut Conn) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM connected_systems")
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// Every connected system (at most `rules::connectors::MAX_SYSTEMS`) with its counts.
+pub async fn list(conn: &mut Conn) -> DomainResult<Vec<SystemSummary>> {
+    let rows: Vec<SystemRow> = sqlx::query_as(
+        "SELECT id, name, kind, settings, secret FROM connected_systems ORDER BY name_key LIMIT 1000",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let links: Vec<(String, i64)> =
+        sqlx::query_as("SELECT system_id, COUNT(*) FROM group_links GROUP BY system_id")
+            .fetch_all(&mut *conn)
+            .await?;
+    let states: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT system_id, state, COUNT(*) FROM connector_changes WHERE state <> 'delivered'
+         GROUP BY system_id, state",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let s = system(row)?;
+            let id = s.id.to_string();
+            let of = |state: &str| {
+                states
+                    .iter()
+                    .filter(|(sys, st, _)| *sys == id && st == state)
+                    .map(|(_, _, n)| *n)
+                    .sum()
+            };
+            Ok(SystemSummary {
+                linked_groups: links
+                    .iter()
+                    .find(|(sys, _)| *sys == id)
+                    .map_or(0, |(_, n)| *n),
+                delivering: of("pending"),
+                failed: of("failed"),
+                has_password: s.secret.is_some(),
+                id: s.id,
+                name: s.name,
+                settings: s.settings,
+            })
+        })
+        .collect()
+}
+
+pub async fn link(
+    conn: &mut Conn,
+    group: GroupId,
+    system: SystemId,
+    external_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    sqlx::query(
+        "INSERT INTO group_links (group_id, system_id, external_id, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(group.to_string())
+    .bind(system.to_string())
+    .bind(external_id)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes a group's link and the changes not yet delivered for it; `false` if it had none.
+pub async fn unlink(conn: &mut Conn, group: GroupId) -> DomainResult<bool> {
+    sqlx::query("DELETE FROM connector_changes WHERE group_id = $1")
+        .bind(group.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query("DELETE FROM group_links WHERE group_id = $1")
+        .bind(group.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn link_of(conn: &mut Conn, group: GroupId) -> DomainResult<Option<GroupLink>> {
+    let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT l.group_id, g.name, l.system_id, s.name, l.external_id FROM group_links l
+         JOIN directory_groups g ON g.id = l.group_id
+         JOIN connected_systems s ON s.id = l.system_id
+         WHERE l.group_id = $1",
+    )
+    .bind(group.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(link_row).transpose()
+}
+
+/// The groups linked to `system`, by name.
+pub async fn links_of_system(conn: &mut Conn, system: SystemId) -> DomainResult<Vec<GroupLink>> {
+    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT l.group_id, g.name, l.system_id, s.name, l.external_id FROM group_links l
+         JOIN directory_groups g ON g.id = l.group_id
+         JOIN connected_systems s ON s.id = l.system_id
+         WHERE l.system_id = $1 ORDER BY g.name_key LIMIT 10000",
+    )
+    .bind(system.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(link_row).collect()
+}
+
+fn link_row(row: (String, String, String, String, String)) -> DomainResult<GroupLink> {
+    let (group_id, group_name, system_id, system_name, external_id) = row;
+    Ok(GroupLink {
+        group_id: GroupId(uuid(&group_id)?),
+        group_name,
+        system_id: SystemId(uuid(&system_id)?),
+        system_name,
+        external_id,
+    })
+}
+
+/// Records, in the caller's transaction, that memberships of linked groups began (`true`) or
+/// ended: each (group, person) pair's row now wants that state, under a new version, due at
+/// once. Pairs of groups without a link are skipped. One read and at most one insert.
+pub async fn memberships_moved(conn: &mut Conn, moved: &[(&str, &str, bool)]) -> DomainResult<()> {
+    if moved.is_empty() {
+        return Ok(());
+    }
+    let mut groups: Vec<&str> = moved.iter().map(|(g, _, _)| *g).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let sql = format!(
+        "SELECT group_id, system_id FROM group_links WHERE group_id IN ({})",
+        placeholders(groups.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+    for g in &groups {
+        q = q.bind(*g);
+    }
+    let links: std::collections::BTreeMap<String, String> =
+        q.fetch_all(&mut *conn).await?.into_iter().collect();
+    if links.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Vec<Val>> = moved
+        .iter()
+        .filter_map(|(g, u, member)| {
+            links.get(*g).map(|system| {
+                vec![
+                    Val::from(*g),
+                    Val::from(*u),
+                    Val::from(system.as_str()),
+                    Val::Int(i64::from(*member)),
+                    Val::Int(1),
+                    Val::from("pending"),
+                    Val::Int(0),
+                    Val::Int(0),
+                ]
+            })
+        })
+        .collect();
+    enqueue(conn, &rows).await
+}
+
+/// Inserts or renews change rows (group, user, system, member, version 1, pending, 0
+/// attempts, due at 0). A renewed row keeps its claim: the instance delivering it sees the
+/// version moved and leaves it for the next round.
+async fn enqueue(conn: &mut Conn, rows: &[Vec<Val>]) -> DomainResult<()> {
+    bulk::insert(
+        conn,
+        "connector_changes",
+        &[
+            "group_id",
+            "user_id",
+            "system_id",
+            "member",
+            "version",
+            "state",
+            "attempts",
+            "next_attempt_at",
+        ],
+        rows,
+        "ON CONFLICT (group_id, user_id) DO UPDATE SET
+           member = excluded.member, system_id = excluded.system_id,
+           version = connector_changes.version + 1, state = 'pending', attempts = 0,
+           next_attempt_at = 0, last_error = NULL",
+    )
+    .await?;
+    Ok(())
+}
+
+/// A newly linked group: every current member is to be added in the system.
+pub async fn enqueue_all_members(conn: &mut Conn, group: GroupId, system: SystemId) -> DomainResult<u64> {
+    let done = sqlx::query(
+        "INSERT INTO connector_changes (group_id, user_id, system_id, member, version, state, attempts, next_attempt_at)
+         SELECT DISTINCT group_id, user_id, $2, 1, 1, 'pending', 0, 0 FROM group_members WHERE group_id = $1
+         ON CONFLICT (group_id, user_id) DO UPDATE SET
+           member = 1, system_id = excluded.system_id, version = connector_changes.version + 1,
+           state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL",
+    )
+    .bind(group.to_string())
+    .bind(system.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A change claimed for delivery: what the system should hold for one person in one group.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub group_id: String,
+    pub user_id: String,
+    pub system_id: SystemId,
+    pub external_group: String,
+    pub member: bool,
+    pub version: i64,
+    pub attempts: i64,
+    pub email: String,
+    pub user_name: Option<String>,
+}
+
+type ClaimRow = (String, String, String, String, i64, i64, i64, String, Option<String>);
+
+/// Claims up to `limit` due changes until `lease`, in one transaction of the caller's: each
+/// row is taken with a guarded update, so a row another instance claimed meanwhile is skipped.
+pub async fn claim_due(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    lease: DateTime<Utc>,
+    limit: i64,
+) -> DomainResult<Vec<Claimed>> {
+    let rows: Vec<ClaimRow> = sqlx::query_as(
+        "SELECT c.group_id, c.user_id, c.system_id, l.external_id, c.member, c.version, c.attempts,
+                u.email, u.user_name
+         FROM connector_changes c
+         JOIN group_links l ON l.group_id = c.group_id AND l.system_id = c.system_id
+         JOIN users u ON u.id = c.user_id
+         WHERE c.state <> 'delivered' AND c.next_attempt_at <= $1
+           AND (c.claimed_until IS NULL OR c.claimed_until <= $1)
+         ORDER BY c.next_attempt_at LIMIT $2",
+    )
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (group_id, user_id, system_id, external_group, member, version, attempts, email, user_name) in rows {
+        let taken = sqlx::query(
+            "UPDATE connector_changes SET claimed_until = $3
+             WHERE group_id = $1 AND user_id = $2 AND version = $4
+               AND (claimed_until IS NULL OR claimed_until <= $5)",
+        )
+        .bind(&group_id)
+        .bind(&user_id)
+        .bind(ms(lease))
+        .bind(version)
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await?;
+        if taken.rows_affected() == 1 {
+            out.push(Claimed {
+                system_id: SystemId(uuid(&system_id)?),
+                group_id,
+                user_id,
+                external_group,
+                member: member == 1,
+                version,
+                attempts,
+                email,
+                user_name,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The outcome of one claimed change.
+pub enum Outcome {
+    Delivered,
+    /// Failed: tried again at `retry_at`, or (None) only when an administrator reprocesses it.
+    Failed { error: String, retry_at: Option<DateTime<Utc>> },
+}
+
+/// Records the outcome of a claimed change if its version did not move; otherwise only
+/// releases the claim (a newer change waits, due at once). Returns whether it was recorded.
+pub async fn settle(
+    conn: &mut Conn,
+    change: &Claimed,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = match outcome {
+        Outcome::Delivered => {
+            sqlx::query(
+                "UPDATE connector_changes SET state = 'delivered', delivered_at = $4, attempts = attempts + 1,
+                        last_error = NULL, claimed_until = NULL, next_attempt_at = NULL
+                 WHERE group_id = $1 AND user_id = $2 AND version = $3",
+            )
+            .bind(&change.group_id)
+            .bind(&change.user_id)
+            .bind(change.version)
+            .bind(ms(now))
+            .execute(&mut *conn)
+            .await?
+        }
+        Outcome::Failed { error, retry_at } => {
+            sqlx::query(
+                "UPDATE connector_changes SET state = 'failed', attempts = attempts + 1, last_error = $4,
+                        claimed_until = NULL, next_attempt_at = $5
+                 WHERE group_id = $1 AND user_id = $2 AND version = $3",
+            )
+            .bind(&change.group_id)
+            .bind(&change.user_id)
+            .bind(change.version)
+            .bind(error)
+            .bind(retry_at.map(ms))
+            .execute(&mut *conn)
+            .await?
+        }
+    };
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    sqlx::query(
+        "UPDATE connector_changes SET claimed_until = NULL WHERE group_id = $1 AND user_id = $2",
+    )
+    .bind(&change.group_id)
+    .bind(&change.user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(false)
+}
+
+/// Sends failed changes again at once: one (group, person), or every failure of `system`.
+/// Returns how many.
+pub async fn reprocess(
+    conn: &mut Conn,
+    system: SystemId,
+    one: Option<(GroupId, UserId)>,
+) -> DomainResult<u64> {
+    let done = match one {
+        Some((group, user)) => {
+            sqlx::query(
+                "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
+                 WHERE system_id = $1 AND group_id = $2 AND user_id = $3 AND state = 'failed'",
+            )
+            .bind(system.to_string())
+            .bind(group.to_string())
+            .bind(user.to_string())
+            .execute(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
+                 WHERE system_id = $1 AND state = 'failed'",
+            )
+            .bind(system.to_string())
+            .execute(&mut *conn)
+            .await?
+        }
+    };
+    Ok(done.rows_affected())
+}
+
+type DeliveryRow = (String, String, String, String, String, i64, String, i64, Option<String>, Option<i64>);
+
+const DELIVERY_SELECT: &str = "SELECT c.group_id, g.name, c.user_id, u.email, s.name, c.member, c.state,
+        c.attempts, c.last_error, c.next_attempt_at
+ FROM connector_changes c
+ JOIN directory_groups g ON g.id = c.group_id
+ JOIN users u ON u.id = c.user_id
+ JOIN connected_systems s ON s.id = c.system_id";
+
+fn delivery(row: DeliveryRow) -> DomainResult<MembershipDelivery> {
+    let (group_id, group_name, user_id, user_email, system_name, member, state, attempts, last_error, next) = row;
+    Ok(MembershipDelivery {
+        group_id: GroupId(uuid(&group_id)?),
+        group_name,
+        user_id: UserId(uuid(&user_id)?),
+        user_email,
+        system_name,
+        member: member == 1,
+        state: DeliveryState::parse(&state).map_err(corrupt)?,
+        attempts,
+        last_error,
+        next_attempt_at: next.map(from_ms).transpose()?,
+    })
+}
+
+/// A system's changes not delivered, failures first, at most `limit`.
+pub async fn undelivered(conn: &mut Conn, system: SystemId, limit: i64) -> DomainResult<Vec<MembershipDelivery>> {
+    let sql = format!(
+        "{DELIVERY_SELECT} WHERE c.system_id = $1 AND c.state <> 'delivered'
+         ORDER BY c.state, g.name_key, u.email LIMIT $2"
+    );
+    let rows: Vec<DeliveryRow> = sqlx::query_as(&sql)
+        .bind(system.to_string())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.into_iter().map(delivery).collect()
+}
+
+/// Where one person's memberships of `groups` stand in their connected systems (only the
+/// linked groups have a row).
+pub async fn of_person(conn: &mut Conn, user: UserId, groups: &[GroupId]) -> DomainResult<Vec<MembershipDelivery>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{DELIVERY_SELECT} WHERE c.user_id = $1 AND c.group_id IN ({})",
+        super::placeholders_after(1, groups.len())
+    );
+    let mut q = sqlx::query_as::<_, DeliveryRow>(&sql).bind(user.to_string());
+    for g in groups {
+        q = q.bind(g.to_string());
+    }
+    q.fetch_all(&mut *conn).await?.into_iter().map(delivery).collect()
+}
+
+/// Changes not yet delivered, over every system (the admin home's count).
+pub async fn count_failed(conn: &mut Conn) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM connector_changes WHERE state = 'failed'")
+        .fetch_one(&mut *conn)
+        .await?)
+}

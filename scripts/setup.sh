@@ -7,7 +7,7 @@
 #   source scripts/setup.sh           # only exports PATH and defines the functions below:
 #       tessera_setup [--with-browser]   tessera_setup_browser
 #       tessera_setup_wasm_target   tessera_setup_cargo_leptos   tessera_setup_wasm_bindgen
-#       tessera_setup_npm           tessera_env
+#       tessera_setup_npm           tessera_env   tessera_setup_slapd (test-only)
 #
 # Idempotent: every step says whether it did something or skipped.
 # When executed it runs with `set -euo pipefail`; when sourced it leaves the caller's shell
@@ -168,6 +168,34 @@ tessera_setup_browser() {
     ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || return 1
     if [[ ! -x /usr/bin/chromium ]]; then
         _tessera_err "apt-get install chromium finished but /usr/bin/chromium is missing"
+        return 1
+    fi
+}
+
+# Test-only dependency: a real LDAP directory (OpenLDAP's slapd, from Debian's packages) for the
+# connector tests, which start their own slapd per case on free ports (never the system's).
+# Debian's package also starts no service here (policy-rc.d), and the tests do not need one.
+tessera_setup_slapd() {
+    if [[ -x /usr/sbin/slapd && -f /etc/ldap/schema/inetorgperson.schema ]]; then
+        _tessera_log "skip: slapd already installed (/usr/sbin/slapd)"
+        return 0
+    fi
+    local sudo=""
+    if [[ "$(id -u)" -ne 0 ]]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo="sudo"
+        else
+            _tessera_err "/usr/sbin/slapd missing and not root (no sudo) to apt-get install it"
+            return 1
+        fi
+    fi
+    _tessera_log "run: apt-get install -y slapd (the connector tests' LDAP directory)"
+    if ! ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y slapd; then
+        ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get update || return 1
+        ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y slapd || return 1
+    fi
+    if [[ ! -x /usr/sbin/slapd ]]; then
+        _tessera_err "apt-get install slapd finished but /usr/sbin/slapd is missing"
         return 1
     fi
 }

@@ -107,6 +107,16 @@ else
     record PASS "a. setup SCIM checker (scim2-cli in .tools/scim)"
 fi
 
+if ! tessera_setup_slapd; then
+    if is_ci; then
+        abort "the test LDAP directory (slapd) is required under CI=true and could not be installed"
+    fi
+    warn "slapd could not be installed; the connector tests will be skipped"
+    record WARN "a. setup LDAP directory: slapd unavailable"
+else
+    record PASS "a. setup LDAP directory (slapd)"
+fi
+
 # --- b. PostgreSQL ----------------------------------------------------------------------------
 announce "b. PostgreSQL at 127.0.0.1:5432"
 pg_ready() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }

@@ -116,6 +116,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=pages::admin::audit::AuditPage />
                     <Route path=path!("/admin/directory-sync") view=pages::admin::sync::SyncPage />
                     <Route
+                        path=path!("/admin/connected-systems")
+                        view=pages::admin::connectors::ConnectorsPage
+                    />
+                    <Route
+                        path=path!("/admin/connected-systems/:id")
+                        view=pages::admin::connectors::ConnectorPage
+                    />
+                    <Route
                         path=path!("/admin/licenses/:id")
                         view=pages::admin::licenses::LicenseDetailPage
                     />

@@ -317,6 +317,7 @@ mod tests {
             database: domain::db::DbOptions::default(),
             sso: None,
             password_sign_in: domain::rules::sso::PasswordSignIn::Everyone,
+            secret_key: None,
         }
     }
 

@@ -45,6 +45,9 @@ pub struct Config {
     /// Who may sign in with a password (`TESSERA_PASSWORD_SIGN_IN`,
     /// `TESSERA_BREAK_GLASS_ADMINS`).
     pub password_sign_in: PasswordSignIn,
+    /// The key connected systems' passwords are sealed with (`TESSERA_SECRET_KEY_FILE` or
+    /// `TESSERA_SECRET_KEY`); none: no connected system can store a password.
+    pub secret_key: Option<domain::secrets::SecretKey>,
 }
 
 /// How long a request waits for a database connection before it is answered 503 "try
@@ -77,6 +80,7 @@ impl std::fmt::Debug for Config {
             .field("database", &self.database)
             .field("sso", &self.sso)
             .field("password_sign_in", &self.password_sign_in)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "(set)"))
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +190,7 @@ impl Config {
         Ok(Self {
             sso,
             password_sign_in,
+            secret_key: domain::secrets::key_from_env()?,
             addr: addr
                 .parse()
                 .map_err(|_| format!("TESSERA_ADDR must be host:port, got {addr:?}"))?,

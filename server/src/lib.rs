@@ -69,6 +69,7 @@ pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain:
     let mut ctx = Ctx::new(db, clock);
     ctx.sessions = config.session_limits;
     ctx.password_sign_in = config.password_sign_in.clone();
+    ctx.secrets = config.secret_key.clone();
     let chained = domain::service::audit::chain_unchained(&ctx).await?;
     if chained > 0 {
         tracing::info!(

@@ -106,12 +106,18 @@ async fn run() -> Result<(), String> {
                     " (no SMTP_URL: email is not sent)"
                 }
             );
-            let report = domain::jobs::run_due(
+            let mut report = domain::jobs::run_due(
                 &ctx,
                 mailer.as_ref(),
                 domain::jobs::RunLimits::batches(1_000),
             )
             .await;
+            // Connected systems last: they learn of what the jobs just granted and removed.
+            let delivered =
+                domain::jobs::deliver_due(&ctx, domain::jobs::RunLimits::batches(1_000)).await;
+            report.changes_delivered = delivered.changes_delivered;
+            report.changes_failed = delivered.changes_failed;
+            report.failures.extend(delivered.failures);
             for line in report.lines() {
                 println!("  {line}");
             }

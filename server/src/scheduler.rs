@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+/// The longest wait between two deliveries to connected systems.
+const CONNECTORS_EVERY: Duration = Duration::from_secs(5);
+
 /// How a tick ended, as its loop reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tick {
@@ -222,7 +225,7 @@ impl Stopper {
 
 impl Scheduler {
     /// Starts the lifecycle jobs every `every`, the outbox (when there is a mailer) every
-    /// `every`, and hourly (the first at start) the removal of expired sessions and sign-in
+    /// `every`, the deliveries to connected systems every `every` or 5 s if sooner, and hourly (the first at start) the removal of expired sessions and sign-in
     /// throttles and a refresh of SQLite's planner statistics.
     pub fn start(ctx: Ctx, mailer: Option<Mailer>, every: Duration) -> Self {
         let mut s = Self::empty();
@@ -264,6 +267,27 @@ impl Scheduler {
                 }
             });
         }
+        // Connected systems: a few seconds between rounds, so a grant reaches the directory
+        // soon after it is approved; a round with nothing due is one indexed read.
+        let connectors = ctx.clone();
+        s.spawn("connectors", every.min(CONNECTORS_EVERY), move |stop| {
+            let ctx = connectors.clone();
+            async move {
+                let limits = RunLimits {
+                    stop,
+                    ..RunLimits::default()
+                };
+                let report = domain::jobs::deliver_due(&ctx, limits).await;
+                if report != JobReport::default() {
+                    tracing::info!(
+                        delivered = report.changes_delivered,
+                        failed = report.changes_failed,
+                        "connected systems: changes delivered"
+                    );
+                }
+                Tick::from(report)
+            }
+        });
         s.spawn("cleanup", Duration::from_secs(3600), move |_| {
             let ctx = ctx.clone();
             async move {

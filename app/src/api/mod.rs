@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod catalogs;
+pub mod connectors;
 pub mod directory;
 pub mod lifecycle;
 pub mod packages;

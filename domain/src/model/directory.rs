@@ -265,6 +265,9 @@ pub struct DirectoryCounts {
     pub groups: i64,
     pub licenses: i64,
     pub license_errors: i64,
+    /// Memberships a connected system refused or could not be reached for; `None` for
+    /// someone who may not see connected systems.
+    pub failed_deliveries: Option<i64>,
 }
 
 #[cfg(test)]

@@ -15,6 +15,10 @@ pub struct RequestSummary {
     /// The period asked for ("Request for specific period?"), start and end.
     pub period: Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
     pub timeline: Vec<TimelineEntry>,
+    /// A delivered request whose access a connected system does not hold yet: Delivering, or
+    /// Delivery failed. `None` once every connected system holds it (or none is involved).
+    #[serde(default)]
+    pub delivery: Option<DeliveryState>,
 }
 
 /// One request of a package, as its admins list them.

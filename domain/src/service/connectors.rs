@@ -239,6 +239,25 @@ pub async fn link_group(
     Ok(queued)
 }
 
+/// [`link_group`] for the group an administrator named (the form's text field).
+pub async fn link_group_named(
+    ctx: &Ctx,
+    actor: &Actor,
+    group_name: &str,
+    system: SystemId,
+    external_id: &str,
+) -> DomainResult<u64> {
+    require_connector_admin(actor)?;
+    let name = group_name.trim();
+    if name.is_empty() || name.chars().count() > crate::model::limits::MAX_SEARCH_CHARS {
+        return Err(DomainError::invalid("group", "Enter the name of a Tessera group."));
+    }
+    let group = groups::id_by_name(&mut *ctx.read().await?, name)
+        .await?
+        .ok_or_else(|| DomainError::invalid("group", format!("No group is named {name}.")))?;
+    link_group(ctx, actor, group, system, external_id).await
+}
+
 /// Ends a group's link: Tessera stops delivering its memberships (what the connected group
 /// holds stays as it is) and drops the changes not yet delivered.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
@@ -297,15 +316,6 @@ pub async fn reprocess(
     }
     commit(tx).await?;
     Ok(n)
-}
-
-/// Where `user`'s memberships of `groups` stand in connected systems (only linked groups).
-pub(crate) async fn deliveries_of(
-    ctx: &Ctx,
-    user: UserId,
-    groups: &[GroupId],
-) -> DomainResult<Vec<MembershipDelivery>> {
-    store::of_person(&mut *ctx.read().await?, user, groups).await
 }
 
 /// Every connected system's undelivered changes, for the Admin home: failed ones.

@@ -514,6 +514,39 @@ pub async fn of_person(conn: &mut Conn, user: UserId, groups: &[GroupId]) -> Dom
     q.fetch_all(&mut *conn).await?.into_iter().map(delivery).collect()
 }
 
+/// The packages (of `packages`) whose member grants a connected system does not hold yet for
+/// `user`: Delivery failed if any of their changes failed, else Delivering. One indexed read
+/// of the person's undelivered changes.
+pub async fn undelivered_packages(
+    conn: &mut Conn,
+    user: UserId,
+    packages: &[String],
+) -> DomainResult<std::collections::BTreeMap<String, DeliveryState>> {
+    let mut out = std::collections::BTreeMap::new();
+    if packages.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT r.package_id, c.state FROM connector_changes c
+         JOIN access_package_resource_roles r ON r.group_id = c.group_id AND r.role = 'member'
+         WHERE c.user_id = $1 AND c.state <> 'delivered' AND c.member = 1
+           AND r.package_id IN ({})",
+        super::placeholders_after(1, packages.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, String)>(&sql).bind(user.to_string());
+    for p in packages {
+        q = q.bind(p);
+    }
+    for (package, state) in q.fetch_all(&mut *conn).await? {
+        let state = DeliveryState::parse(&state).map_err(corrupt)?;
+        let entry = out.entry(package).or_insert(state);
+        if state == DeliveryState::Failed {
+            *entry = DeliveryState::Failed;
+        }
+    }
+    Ok(out)
+}
+
 /// Changes not yet delivered, over every system (the admin home's count).
 pub async fn count_failed(conn: &mut Conn) -> DomainResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM connector_changes WHERE state = 'failed'")

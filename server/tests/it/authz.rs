@@ -407,8 +407,8 @@ const PUBLIC: &[&str] = &[];
 
 fn table(w: &World, me: Role) -> Vec<Row> {
     use app::api::{
-        auth, catalogs as c, directory as d, lifecycle as l, packages as p, requests as r,
-        sync as y,
+        auth, catalogs as c, connectors as k, directory as d, lifecycle as l, packages as p,
+        requests as r, sync as y,
     };
     let s = |v: &dyn ToString| v.to_string();
     let (ca, cb, pa, pb) = (
@@ -779,6 +779,87 @@ fn table(w: &World, me: Role) -> Vec<Row> {
                 y::RevokeSyncToken::PATH,
                 form(&[("id", "00000000-0000-7000-8000-000000000000")]),
                 DIRECTORY,
+            )
+        },
+        // Connected systems hold directory credentials: governance administrators only. The
+        // ids below name no system, so an allowed caller is answered 404.
+        row(k::LoadConnectors::PATH, form(&[]), GOVERNANCE),
+        row(
+            k::CreateConnector::PATH,
+            form(&[
+                ("name", &format!("Directory {tag}")),
+                ("url", "ldap://127.0.0.1:1"),
+                ("bind_dn", ""),
+                ("password", ""),
+                ("user_base", "ou=people,dc=example,dc=org"),
+                ("user_attribute", "mail"),
+                ("match_with", "email"),
+                ("member_attribute", "member"),
+                ("ca_pem", ""),
+            ]),
+            GOVERNANCE,
+        ),
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::LoadConnector::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::UpdateConnector::PATH,
+                form(&[
+                    ("id", "00000000-0000-7000-8000-000000000000"),
+                    ("name", "Other"),
+                    ("url", "ldap://127.0.0.1:1"),
+                    ("bind_dn", ""),
+                    ("password", ""),
+                    ("user_base", "ou=people,dc=example,dc=org"),
+                    ("user_attribute", "mail"),
+                    ("match_with", "email"),
+                    ("member_attribute", "member"),
+                    ("ca_pem", ""),
+                ]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::TestConnector::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::LinkConnectorGroup::PATH,
+                form(&[
+                    ("id", "00000000-0000-7000-8000-000000000000"),
+                    ("group", "Finance Team"),
+                    ("external_id", "cn=finance,dc=example,dc=org"),
+                ]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::UnlinkConnectorGroup::PATH,
+                form(&[("group_id", &s(&w.group_a))]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::ReprocessConnector::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
             )
         },
         row(

@@ -39,6 +39,7 @@ pub fn config() -> Config {
         database: domain::db::DbOptions::default(),
         sso: None,
         password_sign_in: domain::rules::sso::PasswordSignIn::Everyone,
+        secret_key: None,
     }
 }
 

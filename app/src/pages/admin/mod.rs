@@ -1,5 +1,6 @@
 pub mod audit;
 pub mod catalogs;
+pub mod connectors;
 pub mod groups;
 pub mod licenses;
 pub mod package_access;
@@ -124,6 +125,28 @@ fn AdminHomeInner(
                         "Tokens for the identity provider that pushes people and groups (SCIM), and how its pushes go."
                     </p>
                 </section>
+                {move || {
+                    counts
+                        .get()
+                        .and_then(|r| r.ok())
+                        .and_then(|c| c.failed_deliveries)
+                        .map(|failed| {
+                            view! {
+                                <section class="card">
+                                    <h2>
+                                        <a href="/admin/connected-systems">"Connected systems"</a>
+                                    </h2>
+                                    <div class="stat">
+                                        <span class="stat-value">{failed}</span>
+                                        <span class="stat-label">"deliveries failed"</span>
+                                    </div>
+                                    <p class="muted">
+                                        "Directories (LDAP, Active Directory) where memberships are delivered."
+                                    </p>
+                                </section>
+                            }
+                        })
+                }}
             </div>
         </Transition>
     }

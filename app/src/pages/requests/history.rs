@@ -54,7 +54,17 @@ pub fn RequestsPage() -> impl IntoView {
                                                     r.package_id,
                                                 )>{r.package_name.clone()}</a>
                                             </h2>
-                                            {request_state_badge(r.state)}
+                                            {match r.delivery {
+                                                Some(d) => {
+                                                    let kind = if d == DeliveryState::Failed {
+                                                        "error"
+                                                    } else {
+                                                        "info"
+                                                    };
+                                                    view! { <Badge kind=kind text=d.label() /> }.into_any()
+                                                }
+                                                None => request_state_badge(r.state).into_any(),
+                                            }}
                                             {stage.map(|s| view! { <span class="muted">{s}</span> })}
                                         </div>
                                         <p class="muted">
@@ -75,8 +85,31 @@ pub fn RequestsPage() -> impl IntoView {
                                                     </p>
                                                 }
                                             })}
-                                        {(!r.outcome.is_empty())
+                                        {(!r.outcome.is_empty() && r.delivery.is_none())
                                             .then(|| view! { <p>{r.outcome.clone()}</p> })}
+                                        {match r.delivery {
+                                            Some(DeliveryState::Failed) => {
+                                                Some(
+                                                    view! {
+                                                        <p class="field-error">
+                                                            "A connected directory has not given you this access yet. Your administrators see the failure, and it is tried again."
+                                                        </p>
+                                                    }
+                                                        .into_any(),
+                                                )
+                                            }
+                                            Some(_) => {
+                                                Some(
+                                                    view! {
+                                                        <p class="muted">
+                                                            "Delivering… your access is being added in a connected directory; it is usually there within a minute."
+                                                        </p>
+                                                    }
+                                                        .into_any(),
+                                                )
+                                            }
+                                            None => None,
+                                        }}
                                         <ol class="timeline" aria-label="Timeline">
                                             {r
                                                 .timeline

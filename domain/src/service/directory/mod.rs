@@ -35,6 +35,11 @@ pub async fn counts(ctx: &Ctx, actor: &Actor) -> DomainResult<DirectoryCounts> {
         groups,
         licenses: i64::try_from(all.len()).unwrap_or(i64::MAX),
         license_errors: all.iter().map(|l| l.usage.violations).sum(),
+        failed_deliveries: if actor.can_manage_connectors() {
+            Some(crate::store::connectors::count_failed(&mut conn).await?)
+        } else {
+            None
+        },
     })
 }
 

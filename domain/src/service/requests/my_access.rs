@@ -48,7 +48,22 @@ pub const LIST_LIMIT: i64 = 100;
 
 /// The signed-in person's requests with their timelines.
 pub async fn my_requests(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<RequestSummary>> {
-    store::of_requestor(&mut *ctx.read().await?, actor.user_id, LIST_LIMIT).await
+    let mut conn = ctx.read().await?;
+    let mut list = store::of_requestor(&mut conn, actor.user_id, LIST_LIMIT).await?;
+    let delivered: Vec<String> = list
+        .iter()
+        .filter(|r| r.state == RequestState::Delivered)
+        .map(|r| r.package_id.to_string())
+        .collect();
+    let waiting =
+        crate::store::connectors::undelivered_packages(&mut conn, actor.user_id, &delivered)
+            .await?;
+    for r in &mut list {
+        if r.state == RequestState::Delivered {
+            r.delivery = waiting.get(&r.package_id.to_string()).copied();
+        }
+    }
+    Ok(list)
 }
 
 /// What waits for the signed-in person's decision, and what they could decide before.
@@ -190,6 +205,22 @@ pub async fn my_access(
             .unwrap_or_default();
     }
     if tab == MyAccessTab::Active && !cards.is_empty() {
+        // A grant a connected system does not hold yet is named on its card.
+        let waiting =
+            crate::store::connectors::undelivered_packages(&mut conn, actor.user_id, &ids).await?;
+        for c in &mut cards {
+            match waiting.get(&c.package_id.to_string()) {
+                Some(DeliveryState::Failed) => c.warnings.push(
+                    "Delivery failed: a connected directory has not given you this access yet. Your administrators see the failure, and it is tried again."
+                        .into(),
+                ),
+                Some(_) => c.warnings.push(
+                    "Delivering: this access is being added in a connected directory; it is usually there within a minute."
+                        .into(),
+                ),
+                None => {}
+            }
+        }
         // A license beyond its seats (CountViolation) is named on the package that gives it.
         let waiting: Vec<_> = crate::store::licenses::of_user(&mut conn, actor.user_id)
             .await?

@@ -65,6 +65,7 @@ pub(super) async fn summaries(
                 created_at: from_ms(r.created_at)?,
                 period: period(r.starts_at, r.ends_at)?,
                 timeline: lines.remove(&r.id).unwrap_or_default(),
+                delivery: None,
             })
         })
         .collect()

@@ -1,0 +1,671 @@
+//! Connected systems: the directories (LDAP, Active Directory) Tessera delivers memberships
+//! to — their settings, the connection test, the linked groups and the deliveries not done.
+
+use crate::api::connectors::{
+    CreateConnector, LinkConnectorGroup, ReprocessConnector, TestConnector, UnlinkConnectorGroup,
+    UpdateConnector, load_connector, load_connectors,
+};
+use crate::error::AppError;
+use crate::layout::AdminOnly;
+use crate::ui::*;
+use domain::model::*;
+use domain::rules::connectors::{MAX_CA_PEM_CHARS, MAX_DN_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_CHARS};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+const SETTINGS_FIELDS: &[&str] = &[
+    "name",
+    "url",
+    "starttls",
+    "bind_dn",
+    "password",
+    "user_base",
+    "user_attribute",
+    "match_with",
+    "member_attribute",
+    "ca_pem",
+];
+
+#[component]
+pub fn ConnectorsPage() -> impl IntoView {
+    let create = ServerAction::<CreateConnector>::new();
+    let systems = Resource::new(move || create.version().get(), |_| load_connectors());
+    view! {
+        <Title text="Connected systems · Tessera" />
+        <AdminOnly>
+            <ConnectorsList systems create />
+        </AdminOnly>
+    }
+}
+
+/// The settings form's fields, filled from `s` (a new system: the usual defaults).
+#[component]
+fn SettingsFields(
+    settings: Option<(String, LdapSettings)>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let field = field_errors(error);
+    let editing = settings.is_some();
+    let (name, s) = settings.unwrap_or_else(|| {
+        (
+            String::new(),
+            LdapSettings {
+                url: String::new(),
+                starttls: false,
+                bind_dn: String::new(),
+                user_base: String::new(),
+                user_attribute: "mail".into(),
+                match_with: MatchWith::Email,
+                member_attribute: "member".into(),
+                ca_pem: String::new(),
+            },
+        )
+    });
+    let ca_error = field("ca_pem");
+    let match_error = field("match_with");
+    view! {
+        <TextField
+            label="Name"
+            name="name"
+            value=name
+            required=true
+            maxlength=MAX_NAME_CHARS
+            error=field("name")
+            hint="How admins know it, for example Corporate directory."
+        />
+        <TextField
+            label="Directory address"
+            name="url"
+            value=s.url
+            required=true
+            maxlength=MAX_DN_CHARS
+            error=field("url")
+            hint="ldap://host:389 or ldaps://host:636 (Active Directory: a domain controller)."
+        />
+        <div class="field checkbox">
+            <input type="checkbox" id="field-starttls" name="starttls" value="yes" checked=s.starttls />
+            <label for="field-starttls">"Use StartTLS (encrypt an ldap:// connection)"</label>
+            <p class="field-error" hidden=move || field("starttls").get().is_none()>
+                {move || field("starttls").get()}
+            </p>
+        </div>
+        <TextField
+            label="Bind DN"
+            name="bind_dn"
+            value=s.bind_dn
+            maxlength=MAX_DN_CHARS
+            error=field("bind_dn")
+            hint="The account Tessera signs in as, allowed to change the linked groups' members. Empty: anonymous."
+        />
+        <TextField
+            label="Bind password"
+            name="password"
+            input_type="password"
+            autocomplete="new-password"
+            maxlength=MAX_PASSWORD_CHARS
+            error=field("password")
+            hint=if editing {
+                "Stored encrypted and never shown. Leave empty to keep the stored password."
+            } else {
+                "Stored encrypted and never shown again."
+            }
+        />
+        <TextField
+            label="People's base DN"
+            name="user_base"
+            value=s.user_base
+            required=true
+            maxlength=MAX_DN_CHARS
+            error=field("user_base")
+            hint="Where people are looked up, for example ou=people,dc=example,dc=org."
+        />
+        <TextField
+            label="Match attribute"
+            name="user_attribute"
+            value=s.user_attribute
+            required=true
+            error=field("user_attribute")
+            hint="The directory attribute that identifies a person: mail, uid, sAMAccountName or userPrincipalName."
+        />
+        <div class="field">
+            <label for="field-match_with">"Matched with the person's"</label>
+            <select id="field-match_with" name="match_with">
+                {MatchWith::ALL
+                    .iter()
+                    .map(|m| {
+                        view! {
+                            <option value=m.code() selected=*m == s.match_with>
+                                {m.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="field-error" hidden=move || match_error.get().is_none()>
+                {move || match_error.get()}
+            </p>
+        </div>
+        <TextField
+            label="Member attribute"
+            name="member_attribute"
+            value=s.member_attribute
+            error=field("member_attribute")
+            hint="The group attribute that lists members: member (groupOfNames, Active Directory) or uniqueMember."
+        />
+        <div class="field">
+            <label for="field-ca_pem">"Trusted certificates (optional)"</label>
+            <textarea
+                id="field-ca_pem"
+                name="ca_pem"
+                rows="3"
+                maxlength=MAX_CA_PEM_CHARS
+                aria-describedby="field-ca_pem-hint"
+            >
+                {s.ca_pem}
+            </textarea>
+            <p class="hint" id="field-ca_pem-hint">
+                "PEM certificates to trust instead of the system's, for a directory with a private certificate authority."
+            </p>
+            <p class="field-error" hidden=move || ca_error.get().is_none()>
+                {move || ca_error.get()}
+            </p>
+        </div>
+    }
+}
+
+fn counts_badges(s: &SystemSummary) -> impl IntoView + use<> {
+    let failed = (s.failed > 0).then(|| {
+        view! { <Badge kind="error" text=format!("{} failed", s.failed) /> }
+    });
+    let delivering = (s.delivering > 0).then(|| {
+        view! { <Badge kind="info" text=format!("{} delivering", s.delivering) /> }
+    });
+    let ok = (s.failed == 0 && s.delivering == 0).then(|| view! { <Badge kind="ok" text="Up to date" /> });
+    view! { {failed} {delivering} {ok} }
+}
+
+#[component]
+fn ConnectorsList(
+    systems: Resource<Result<Vec<SystemSummary>, AppError>>,
+    create: ServerAction<CreateConnector>,
+) -> impl IntoView {
+    let error = error_of(create.value());
+    let made = move || create.value().get().and_then(Result::ok);
+    view! {
+        <div class="breadcrumbs">
+            <a href="/admin">"Administration"</a>
+        </div>
+        <div class="page-header">
+            <h1>"Connected systems"</h1>
+        </div>
+        <p class="lead">
+            "Directories where Tessera's grants take effect. Link a Tessera group to a group there, and every membership it gains or loses — from access packages, expiry, reviews or an admin — is delivered to it, retried until it lands. docs/CONNECTORS.md has the steps for Active Directory and OpenLDAP."
+        </p>
+        {move || {
+            made()
+                .map(|id| {
+                    view! {
+                        <div class="alert alert-success" role="status">
+                            <p>
+                                "The directory is connected. "
+                                <a href=format!(
+                                    "/admin/connected-systems/{id}",
+                                )>"Open it to test the connection and link groups"</a>
+                            </p>
+                        </div>
+                    }
+                })
+        }}
+        <details class="panel" open=move || error.get().is_some()>
+            <summary>"Connect a directory (LDAP, Active Directory)"</summary>
+            <FormAlert error=error fields=SETTINGS_FIELDS />
+            <ActionForm action=create attr:class="form">
+                <SettingsFields settings=None error />
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>
+                        "Connect"
+                    </button>
+                </div>
+            </ActionForm>
+        </details>
+        <Loaded resource=systems let:list>
+            {if list.is_empty() {
+                view! {
+                    <div class="empty-state">
+                        <p>
+                            "No connected system yet: grants live only in Tessera. Connect your directory with “Connect a directory”, then link groups to it."
+                        </p>
+                    </div>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="data">
+                            <caption class="sr-only">"Connected systems"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Address"</th>
+                                    <th scope="col">"Linked groups"</th>
+                                    <th scope="col">"Deliveries"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list
+                                    .into_iter()
+                                    .map(|s| {
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <a href=format!(
+                                                        "/admin/connected-systems/{}",
+                                                        s.id,
+                                                    )>{s.name.clone()}</a>
+                                                </td>
+                                                <td>
+                                                    <code>{s.settings.url.clone()}</code>
+                                                </td>
+                                                <td>{s.linked_groups}</td>
+                                                <td>{counts_badges(&s)}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            }}
+        </Loaded>
+    }
+}
+
+/// Everything an admin can do on a system's page; each success reloads it.
+#[derive(Clone, Copy)]
+struct SystemActions {
+    update: ServerAction<UpdateConnector>,
+    test: ServerAction<TestConnector>,
+    link: ServerAction<LinkConnectorGroup>,
+    unlink: ServerAction<UnlinkConnectorGroup>,
+    reprocess: ServerAction<ReprocessConnector>,
+}
+
+#[component]
+pub fn ConnectorPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let actions = SystemActions {
+        update: ServerAction::new(),
+        test: ServerAction::new(),
+        link: ServerAction::new(),
+        unlink: ServerAction::new(),
+        reprocess: ServerAction::new(),
+    };
+    let done = successes(&[
+        succeeded(actions.update.value()),
+        succeeded(actions.link.value()),
+        succeeded(actions.unlink.value()),
+        succeeded(actions.reprocess.value()),
+    ]);
+    let detail = Resource::new(move || (id(), done.get()), |(id, _)| load_connector(id));
+    view! {
+        <Title text="Connected system · Tessera" />
+        <AdminOnly>
+            <div class="breadcrumbs">
+                <a href="/admin">"Administration"</a>
+                <a href="/admin/connected-systems">"Connected systems"</a>
+            </div>
+            <Loaded resource=detail let:d>
+                <SystemView detail=d actions />
+            </Loaded>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
+    let SystemActions {
+        update,
+        test,
+        link,
+        unlink,
+        reprocess,
+    } = actions;
+    let s = detail.system.clone();
+    let sid = s.id.to_string();
+    let update_error = error_of(update.value());
+    let link_error = error_of(link.value());
+    let link_field = field_errors(link_error);
+    let other_error = Signal::derive(move || {
+        unlink
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| reprocess.value().get().and_then(Result::err))
+            .or_else(|| test.value().get().and_then(Result::err))
+    });
+    let confirm_unlink = Confirm::<(String, String)>::new();
+    let (sid_test, sid_link, sid_all) = (sid.clone(), sid.clone(), sid.clone());
+    let failed = s.failed;
+    view! {
+        <div class="page-header">
+            <h1>{s.name.clone()}</h1>
+            {counts_badges(&s)}
+        </div>
+        <p class="lead">
+            <code>{s.settings.url.clone()}</code>
+            {if s.settings.bind_dn.is_empty() {
+                " · anonymous bind".to_string()
+            } else {
+                format!(" · signs in as {}", s.settings.bind_dn)
+            }}
+            {format!(
+                " · people matched by {} = {}",
+                s.settings.user_attribute,
+                s.settings.match_with.label().to_lowercase(),
+            )}
+        </p>
+        <ActionError error=other_error />
+        <section class="panel" aria-labelledby="test-heading">
+            <h2 id="test-heading">"Connection"</h2>
+            <p class="muted">
+                "Signs in, reads the people's base and each linked group, and changes nothing."
+            </p>
+            <button
+                type="button"
+                class="secondary"
+                disabled=move || test.pending().get()
+                on:click=move |_| {
+                    test.dispatch(TestConnector { id: sid_test.clone() });
+                }
+            >
+                {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
+            </button>
+            {move || {
+                test.value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|t| {
+                        let steps = t
+                            .steps
+                            .into_iter()
+                            .map(|step| view! { <li>{step}</li> })
+                            .collect_view();
+                        if t.ok {
+                            view! {
+                                <div class="alert alert-success" role="status">
+                                    <p>
+                                        <strong>"The connection works."</strong>
+                                    </p>
+                                    <ul>{steps}</ul>
+                                </div>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <div class="alert alert-error" role="alert">
+                                    <p>
+                                        <strong>"The connection failed: "</strong>
+                                        {t.error.unwrap_or_default()}
+                                    </p>
+                                    <ul>{steps}</ul>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </section>
+        <section class="panel" aria-labelledby="links-heading">
+            <h2 id="links-heading">{format!("Linked groups ({})", detail.links.len())}</h2>
+            {if detail.links.is_empty() {
+                view! {
+                    <p class="empty-state">
+                        "No group is linked yet. Link a Tessera group below: its members are then added to the directory's group."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="data">
+                            <caption class="sr-only">"Linked groups"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Tessera group"</th>
+                                    <th scope="col">"Directory group"</th>
+                                    <th scope="col">
+                                        <span class="sr-only">"Actions"</span>
+                                    </th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {detail
+                                    .links
+                                    .iter()
+                                    .map(|l| {
+                                        let (gid, name) = (l.group_id.to_string(), l.group_name.clone());
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <a href=format!(
+                                                        "/admin/directory/groups/{}",
+                                                        l.group_id,
+                                                    )>{l.group_name.clone()}</a>
+                                                </td>
+                                                <td>
+                                                    <code>{l.external_id.clone()}</code>
+                                                </td>
+                                                <td>
+                                                    <button
+                                                        type="button"
+                                                        class="secondary"
+                                                        aria-label=format!("Unlink {name}")
+                                                        on:click=move |_| confirm_unlink.ask((gid.clone(), name.clone()))
+                                                    >
+                                                        "Unlink"
+                                                    </button>
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            }}
+            <Done when=succeeded(
+                link.value(),
+            )>
+                {move || {
+                    let n = link.value().get().and_then(Result::ok).unwrap_or(0);
+                    format!("Linked. {n} member(s) are being added in the directory.")
+                }}
+            </Done>
+            <h3>"Link a group"</h3>
+            <FormAlert error=link_error fields=&["group", "external_id"] />
+            <ActionForm action=link attr:class="form">
+                <input type="hidden" name="id" value=sid_link />
+                <TextField
+                    label="Tessera group"
+                    name="group"
+                    required=true
+                    error=link_field("group")
+                    hint="The name of the group whose members the directory group should hold, for example Office Licenses."
+                />
+                <TextField
+                    label="Directory group DN"
+                    name="external_id"
+                    required=true
+                    maxlength=MAX_DN_CHARS
+                    error=link_field("external_id")
+                    hint="For example cn=Office Licenses,ou=groups,dc=example,dc=org."
+                />
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || link.pending().get()>
+                        "Link group"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
+        <section class="panel" aria-labelledby="deliveries-heading">
+            <h2 id="deliveries-heading">"Deliveries not done"</h2>
+            <Done when=succeeded(
+                reprocess.value(),
+            )>"Sent again: the next delivery round tries them now."</Done>
+            {(failed > 0)
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="primary"
+                            on:click=move |_| {
+                                reprocess
+                                    .dispatch(ReprocessConnector {
+                                        id: sid_all.clone(),
+                                        group_id: None,
+                                        user_id: None,
+                                    });
+                            }
+                        >
+                            {format!("Reprocess all {failed} failed")}
+                        </button>
+                    }
+                })}
+            {if detail.undelivered.is_empty() {
+                view! {
+                    <p class="empty-state">
+                        "Every membership of the linked groups is in the directory. "
+                        <a href="">"Refresh"</a>
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <p class="muted">
+                        "Delivered every few seconds; failures are retried after 1, 2, 4… minutes (at most 6 hours), 12 times, then wait for Reprocess. "
+                        <a href="">"Refresh"</a>
+                    </p>
+                    <div class="table-wrap">
+                        <table class="data">
+                            <caption class="sr-only">"Deliveries not done"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Person"</th>
+                                    <th scope="col">"Group"</th>
+                                    <th scope="col">"Change"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Attempts"</th>
+                                    <th scope="col">"Last error"</th>
+                                    <th scope="col">
+                                        <span class="sr-only">"Actions"</span>
+                                    </th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {detail
+                                    .undelivered
+                                    .iter()
+                                    .map(|d| {
+                                        let kind = match d.state {
+                                            DeliveryState::Failed => "error",
+                                            _ => "info",
+                                        };
+                                        let retry = match (d.state, d.next_attempt_at) {
+                                            (DeliveryState::Failed, Some(at)) => {
+                                                format!("Next try {}", utc(at))
+                                            }
+                                            (DeliveryState::Failed, None) => {
+                                                "Given up: reprocess it".into()
+                                            }
+                                            _ => String::new(),
+                                        };
+                                        let one = (d.state == DeliveryState::Failed)
+                                            .then(|| {
+                                                let (id, g, u) = (
+                                                    s.id.to_string(),
+                                                    d.group_id.to_string(),
+                                                    d.user_id.to_string(),
+                                                );
+                                                let label = format!(
+                                                    "Reprocess {} in {}",
+                                                    d.user_email,
+                                                    d.group_name,
+                                                );
+                                                view! {
+                                                    <button
+                                                        type="button"
+                                                        class="secondary"
+                                                        aria-label=label
+                                                        on:click=move |_| {
+                                                            reprocess
+                                                                .dispatch(ReprocessConnector {
+                                                                    id: id.clone(),
+                                                                    group_id: Some(g.clone()),
+                                                                    user_id: Some(u.clone()),
+                                                                });
+                                                        }
+                                                    >
+                                                        "Reprocess"
+                                                    </button>
+                                                }
+                                            });
+                                        view! {
+                                            <tr>
+                                                <td>{d.user_email.clone()}</td>
+                                                <td>{d.group_name.clone()}</td>
+                                                <td>{if d.member { "Add" } else { "Remove" }}</td>
+                                                <td>
+                                                    <Badge kind=kind text=d.state.label() />
+                                                    <br />
+                                                    <span class="muted">{retry}</span>
+                                                </td>
+                                                <td>{d.attempts}</td>
+                                                <td>{d.last_error.clone().unwrap_or_default()}</td>
+                                                <td>{one}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                    .into_any()
+            }}
+        </section>
+        <details class="panel" open=move || update_error.get().is_some()>
+            <summary>"Settings"</summary>
+            <SavedNote when=succeeded(update.value())>"Settings saved."</SavedNote>
+            <FormAlert error=update_error fields=SETTINGS_FIELDS />
+            <ActionForm action=update attr:class="form">
+                <input type="hidden" name="id" value=sid />
+                <SettingsFields settings=Some((s.name.clone(), s.settings.clone())) error=update_error />
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || update.pending().get()>
+                        "Save settings"
+                    </button>
+                </div>
+            </ActionForm>
+        </details>
+        <ConfirmDialog
+            open=confirm_unlink.open
+            title="Unlink group"
+            message=confirm_unlink
+                .message(|(_, n)| {
+                    format!(
+                        "Unlink {n}? Tessera stops delivering its memberships; what the directory group holds now stays as it is.",
+                    )
+                })
+            on_yes=confirm_unlink
+                .on_yes(move |(group_id, _)| {
+                    unlink.dispatch(UnlinkConnectorGroup { group_id });
+                })
+        />
+    }
+}

@@ -14,6 +14,11 @@ const baseURL = `http://127.0.0.1:${port}`;
 // The OpenID provider the single sign-on tests sign in with (end2end/oidc/provider.mjs).
 const OIDC_PORT = 3101;
 const oidcClient = { id: 'tessera-e2e', secret: 'e2e-client-secret-not-for-production' };
+// The LDAP directory the connected-system tests deliver to (end2end/ldap/slapd.sh).
+const LDAP_PORT = 3102;
+const LDAP_ADMIN_PASSWORD = 'e2e-ldap-secret';
+// The key connected systems' passwords are sealed with (a test key, never a real one).
+const secretKey = '7e55e7a0000000000000000000000000000000000000000000000000000e2e01';
 
 // A fresh SQLite database per test run. The config file is evaluated again in every worker
 // process; workers inherit the environment, so they reuse the directory the runner created.
@@ -81,6 +86,21 @@ export default defineConfig({
     stderr: 'pipe',
   },
   {
+    command: `bash ${path.join(__dirname, 'ldap', 'slapd.sh')}`,
+    cwd: __dirname,
+    env: {
+      ...(process.env as Record<string, string>),
+      LDAP_PORT: String(LDAP_PORT),
+      LDAP_DIR: path.join(process.env.TESSERA_E2E_DIR, 'slapd'),
+      LDAP_ADMIN_PASSWORD,
+    },
+    port: LDAP_PORT,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  {
     command: `${path.join(targetDir, 'release', 'tessera')} serve --demo --addr 127.0.0.1:${port}`,
     cwd: repoRoot,
     env: {
@@ -100,6 +120,7 @@ export default defineConfig({
       TESSERA_OIDC_CLIENT_ID: oidcClient.id,
       TESSERA_OIDC_CLIENT_SECRET: oidcClient.secret,
       TESSERA_OIDC_NAME: 'Woodgrove ID',
+      TESSERA_SECRET_KEY: secretKey,
     },
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,

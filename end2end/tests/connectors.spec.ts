@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { expect, test } from './fixtures';
+import { ADMIN, ERIC, MANAGER, createOfficePackage, gotoReady, signIn, signOut } from './helpers';
+
+// The directory playwright.config.ts starts (end2end/ldap/slapd.sh).
+const LDAP_URL = 'ldap://127.0.0.1:3102';
+const LDAP_ADMIN_PASSWORD = 'e2e-ldap-secret';
+const GROUP_DN = 'cn=Office Licenses,ou=groups,dc=example,dc=org';
+const ERIC_DN = 'uid=eric.employee,ou=people,dc=example,dc=org';
+
+/** The directory group's members, read from slapd's own database (slapcat), not through Tessera. */
+function directoryMembers(): string[] {
+  const conf = path.join(process.env.TESSERA_E2E_DIR as string, 'slapd', 'slapd.conf');
+  const ldif = execFileSync('slapcat', ['-f', conf, '-a', '(cn=Office Licenses)'], { encoding: 'utf8' });
+  return ldif
+    .split('\n')
+    .filter((l) => l.startsWith('member: '))
+    .map((l) => l.slice('member: '.length).toLowerCase());
+}
+
+test('an admin connects the directory, links Office Licenses, and Eric’s approved access reaches it after a failure is fixed and reprocessed', async ({ page }) => {
+  const name = 'Office (directory)';
+  const { link } = await createOfficePackage(page, name);
+
+  // Alex connects the directory, with people matched by uid against the whole e-mail (a
+  // mistake the failure below shows).
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin');
+  await page.getByRole('link', { name: 'Connected systems' }).click();
+  await expect(page.getByRole('heading', { name: 'Connected systems', level: 1 })).toBeVisible();
+  await expect(page.getByText('No connected system yet')).toBeVisible();
+  await page.getByText('Connect a directory (LDAP, Active Directory)').click();
+  // A bad address is refused on its field, and nothing is saved.
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Corporate directory');
+  await page.getByRole('textbox', { name: 'Directory address' }).fill('http://127.0.0.1:3102');
+  await page.getByRole('textbox', { name: 'Bind DN' }).fill('cn=admin,dc=example,dc=org');
+  await page.getByLabel('Bind password').fill(LDAP_ADMIN_PASSWORD);
+  await page.getByRole('textbox', { name: "People's base DN" }).fill('ou=people,dc=example,dc=org');
+  await page.getByRole('textbox', { name: 'Match attribute' }).fill('uid');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const address = page.getByRole('textbox', { name: 'Directory address' });
+  await expect(address).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('Enter the directory\'s address as ldap://host:389 or ldaps://host:636.').first()).toBeVisible();
+  await address.fill(LDAP_URL);
+  await page.getByLabel('Bind password').fill(LDAP_ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('link', { name: 'Open it to test the connection and link groups' }).click();
+  await expect(page.getByRole('heading', { name: 'Corporate directory', level: 1 })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const works = page.getByRole('status').filter({ hasText: 'The connection works.' });
+  await expect(works).toBeVisible();
+  await expect(works).toContainText(`Connected to ${LDAP_URL} and signed in as cn=admin,dc=example,dc=org`);
+
+  await page.getByRole('textbox', { name: 'Tessera group' }).fill('Office Licenses');
+  await page.getByRole('textbox', { name: 'Directory group DN' }).fill(GROUP_DN);
+  await page.getByRole('button', { name: 'Link group' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Linked\. \d+ member\(s\) are being added/ })).toBeVisible();
+  const links = page.getByRole('table', { name: 'Linked groups' });
+  await expect(links.getByRole('row', { name: /Office Licenses/ })).toContainText(GROUP_DN);
+  await signOut(page);
+
+  // Eric asks, Maria approves.
+  await signIn(page, ERIC.email);
+  await gotoReady(page, link);
+  await page.getByRole('textbox', { name: 'Business justification' }).fill('Word and Excel for the budget');
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
+  await signOut(page);
+  await signIn(page, MANAGER.email);
+  await gotoReady(page, '/myaccess/approvals');
+  const item = page.getByRole('article', { name: `Request from Eric Employee for ${name}` });
+  await item.getByRole('textbox', { name: 'Reason' }).fill('Budget season');
+  await item.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your decision was recorded.' })).toBeVisible();
+  await signOut(page);
+
+  // Tessera granted it, but the directory does not hold it: Eric is told so, not "delivered".
+  await signIn(page, ERIC.email);
+  await gotoReady(page, '/myaccess/requests');
+  const request = page.getByRole('article', { name: `Request for ${name}` }).first();
+  await expect(request).toContainText(/Delivering|Delivery failed/);
+  await expect(request).not.toContainText('Access delivered');
+  await signOut(page);
+
+  // Alex sees the failure in words, fixes the matching, and reprocesses it.
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/connected-systems');
+  await page.getByRole('link', { name: 'Corporate directory' }).click();
+  const queue = page.getByRole('table', { name: 'Deliveries not done' });
+  const ericRow = queue.getByRole('row', { name: new RegExp(ERIC.email) });
+  await expect(async () => {
+    await page.reload();
+    await page.waitForLoadState('networkidle');
+    await expect(ericRow).toContainText('Delivery failed', { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(ericRow).toContainText(`Nobody in Corporate directory has uid=${ERIC.email}`);
+  expect(directoryMembers()).not.toContain(ERIC_DN);
+
+  await page.getByText('Settings', { exact: true }).click();
+  await page.getByRole('combobox', { name: "Matched with the person's" }).selectOption({ label: 'E-mail address before the @' });
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Settings saved.')).toBeVisible();
+  await ericRow.getByRole('button', { name: `Reprocess ${ERIC.email} in Office Licenses` }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Sent again' })).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await page.waitForLoadState('networkidle');
+    await expect(page.getByRole('row', { name: new RegExp(ERIC.email) })).toHaveCount(0, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  expect(directoryMembers()).toContain(ERIC_DN);
+  await signOut(page);
+
+  // Now Eric really has it.
+  await signIn(page, ERIC.email);
+  await gotoReady(page, '/myaccess/requests');
+  await expect(request).toContainText('Delivered');
+  await expect(request).toContainText('Access delivered');
+  await signOut(page);
+
+  // Alex unlinks the group (after a confirmation): Tessera stops delivering it.
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/connected-systems');
+  await page.getByRole('link', { name: 'Corporate directory' }).click();
+  await page.getByRole('button', { name: 'Unlink Office Licenses' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Unlink group' });
+  await expect(dialog).toContainText('Tessera stops delivering its memberships');
+  await dialog.getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByText('No group is linked yet.')).toBeVisible();
+  expect(directoryMembers()).toContain(ERIC_DN);
+});

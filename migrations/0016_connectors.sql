@@ -14,6 +14,11 @@
 --   last state whatever the order of the changes.
 --   state: pending (being delivered), delivered, failed (retried with backoff until
 --   next_attempt_at is NULL: then only an administrator's Reprocess sends it again).
+--
+-- Reconciliation: every hour each system's linked groups are compared with the grants Tessera
+-- holds (drift: members added or removed outside Tessera), reported on the link and, when the
+-- system's policy says so, corrected. A system is claimed for it (reconcile_claimed_until) so
+-- two instances never check one system at once.
 CREATE TABLE connected_systems (
     id         TEXT   NOT NULL,
     name       TEXT   NOT NULL,
@@ -21,6 +26,8 @@ CREATE TABLE connected_systems (
     kind       TEXT   NOT NULL,
     settings   TEXT   NOT NULL,
     secret     TEXT,
+    reconciled_at           BIGINT,
+    reconcile_claimed_until BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     CONSTRAINT connected_systems_pkey PRIMARY KEY (id),
@@ -33,6 +40,15 @@ CREATE TABLE group_links (
     system_id   TEXT   NOT NULL,
     external_id TEXT   NOT NULL,
     created_at  BIGINT NOT NULL,
+    -- The last reconciliation: when, what it found (members the directory holds that Tessera
+    -- does not grant; members Tessera grants that the directory lacks), a few of them by
+    -- name, whether they were corrected, and the error that stopped it.
+    checked_at    BIGINT,
+    drift_extra   BIGINT NOT NULL DEFAULT 0,
+    drift_missing BIGINT NOT NULL DEFAULT 0,
+    drift_sample  TEXT,
+    corrected     BIGINT NOT NULL DEFAULT 0,
+    check_error   TEXT,
     CONSTRAINT group_links_pkey PRIMARY KEY (group_id),
     CONSTRAINT group_links_group_fkey FOREIGN KEY (group_id) REFERENCES directory_groups (id) ON DELETE CASCADE,
     CONSTRAINT group_links_system_fkey FOREIGN KEY (system_id) REFERENCES connected_systems (id)

@@ -45,6 +45,7 @@ pub async fn create_connector(
     match_with: String,
     member_attribute: String,
     ca_pem: String,
+    drift: String,
 ) -> Result<String, AppError> {
     let input = LdapInput {
         name: &name,
@@ -57,6 +58,7 @@ pub async fn create_connector(
         match_with: &match_with,
         member_attribute: &member_attribute,
         ca_pem: &ca_pem,
+        drift: &drift,
     };
     Ok(conn::create_ldap(&ctx()?, &actor()?, &input)
         .await?
@@ -77,6 +79,7 @@ pub async fn update_connector(
     match_with: String,
     member_attribute: String,
     ca_pem: String,
+    drift: String,
 ) -> Result<(), AppError> {
     let id = parse_id(SystemId::parse, &id, "connected system")?;
     let input = LdapInput {
@@ -90,6 +93,7 @@ pub async fn update_connector(
         match_with: &match_with,
         member_attribute: &member_attribute,
         ca_pem: &ca_pem,
+        drift: &drift,
     };
     Ok(conn::update_ldap(&ctx()?, &actor()?, id, &input).await?)
 }
@@ -135,4 +139,11 @@ pub async fn reprocess_connector(
         _ => return Err(AppError::invalid("user_id", "Name both the group and the person, or neither.")),
     };
     Ok(conn::reprocess(&ctx()?, &actor()?, id, one).await?)
+}
+
+/// Compares the system's linked groups with Tessera's grants within seconds.
+#[server]
+pub async fn check_connector_now(id: String) -> Result<(), AppError> {
+    let id = parse_id(SystemId::parse, &id, "connected system")?;
+    Ok(conn::check_now(&ctx()?, &actor()?, id).await?)
 }

@@ -7,9 +7,12 @@
 
 use super::*;
 use crate::connectors::ldap;
-use crate::rules::connectors::{MAX_DELIVERY_ATTEMPTS, delivery_backoff, match_value};
+use crate::rules::connectors::{
+    MAX_DELIVERY_ATTEMPTS, delivery_backoff, match_value, normalize_dn, reconcile_every,
+    under_base,
+};
 use crate::store::connectors::{self as outbox, Claimed, Outcome, StoredSystem};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How long a claim holds: well past a batch's delivery budget.
 const LEASE_MINUTES: i64 = 10;
@@ -46,6 +49,11 @@ pub(super) async fn deliver(
                 break;
             }
         }
+    }
+    if !limits.stop.raised()
+        && let Err(e) = reconcile(ctx, now, report).await
+    {
+        report.failures.push(format!("reconciliation: {e}"));
     }
     if report.changes_delivered + report.changes_failed > 0 {
         tracing::info!(
@@ -197,4 +205,200 @@ async fn deliver_to(
     }
     session.close().await;
     out
+}
+
+/// How long a system's reconciliation is claimed for.
+const RECONCILE_LEASE_MINUTES: i64 = 30;
+/// Most members of one linked group a reconciliation compares.
+const MAX_CHECKED_MEMBERS: i64 = 100_000;
+/// Members named on the link and in the audit event, of each kind.
+const SAMPLE: usize = 10;
+const AUDITED: usize = 100;
+
+/// Reconciles each system that is due: compares every linked group with the grants Tessera
+/// holds, records and audits the drift, and corrects it when the system's policy says so.
+async fn reconcile(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) -> DomainResult<()> {
+    let every = reconcile_every();
+    let due = outbox::systems_to_reconcile(&mut *ctx.read().await?, now, every).await?;
+    for system in due {
+        let lease = now + chrono::Duration::minutes(RECONCILE_LEASE_MINUTES);
+        let mut tx = ctx.db.begin().await?;
+        let claimed = outbox::claim_reconcile(&mut tx, system, now, every, lease).await?;
+        crate::service::commit(tx).await?;
+        if !claimed {
+            continue;
+        }
+        let (stored, links) = {
+            let mut conn = ctx.read().await?;
+            (
+                outbox::get(&mut conn, system).await?,
+                outbox::links_of_system(&mut conn, system).await?,
+            )
+        };
+        let session = match crate::service::connectors::password_of(ctx, &stored) {
+            Ok(password) => ldap::connect(&stored.settings, password.as_deref()).await,
+            Err(e) => Err(e),
+        };
+        let mut checks = Vec::with_capacity(links.len());
+        match session {
+            Err(e) => {
+                for link in links {
+                    checks.push((link, Drift::failed(now, e.clone())));
+                }
+            }
+            Ok(mut session) => {
+                for link in links {
+                    let drift = check_link(ctx, &mut session, &stored, &link, now).await?;
+                    checks.push((link, drift));
+                }
+                session.close().await;
+            }
+        }
+        let mut tx = ctx.db.begin().await?;
+        for (link, drift) in &checks {
+            outbox::record_check(&mut tx, link.group_id, &drift.check).await?;
+            let found = drift.extra.len() + drift.missing.len();
+            report.drift_found += found as u64;
+            if drift.check.corrected {
+                report.drift_corrected += found as u64;
+            }
+            if found == 0 {
+                continue;
+            }
+            let summary = format!(
+                "{} in {}: {} member(s) added outside Tessera, {} removed outside Tessera{}",
+                link.group_name,
+                stored.name,
+                drift.extra.len(),
+                drift.missing.len(),
+                if drift.check.corrected { " (corrected)" } else { "" }
+            );
+            let event = NewEvent::new(now, None, "connector.drift", "group", link.group_id, summary)
+                .after(json!({
+                    "system": stored.name,
+                    "group": link.external_id,
+                    "added_outside": drift.extra.iter().take(AUDITED).collect::<Vec<_>>(),
+                    "removed_outside": drift.missing.iter().take(AUDITED).collect::<Vec<_>>(),
+                    "corrected": drift.check.corrected,
+                    "error": drift.check.error,
+                }));
+            audit::record(&mut tx, event).await?;
+        }
+        outbox::reconciled(&mut tx, system, now).await?;
+        crate::service::commit(tx).await?;
+    }
+    Ok(())
+}
+
+/// What one linked group's check found.
+struct Drift {
+    check: DriftCheck,
+    /// DNs the directory group holds that Tessera does not grant.
+    extra: Vec<String>,
+    /// DNs of people Tessera grants that the directory group lacks.
+    missing: Vec<String>,
+}
+
+impl Drift {
+    fn failed(at: DateTime<Utc>, error: String) -> Self {
+        Self {
+            check: DriftCheck {
+                at,
+                extra: 0,
+                missing: 0,
+                sample: Vec::new(),
+                corrected: false,
+                error: Some(error),
+            },
+            extra: Vec::new(),
+            missing: Vec::new(),
+        }
+    }
+}
+
+/// Compares one linked group with Tessera's grants. People under the people's base only count
+/// (a placeholder member elsewhere is never drift), and people with a change in flight are
+/// left to their delivery.
+async fn check_link(
+    ctx: &Ctx,
+    session: &mut ldap::LdapSession,
+    system: &StoredSystem,
+    link: &GroupLink,
+    now: DateTime<Utc>,
+) -> DomainResult<Drift> {
+    let settings = &system.settings;
+    let held: BTreeSet<String> = match session.members(&link.external_id).await {
+        Ok(members) => members
+            .iter()
+            .filter(|dn| under_base(dn, &settings.user_base))
+            .map(|dn| normalize_dn(dn))
+            .collect(),
+        Err(e) => return Ok(Drift::failed(now, e)),
+    };
+    let (granted, flight) = {
+        let mut conn = ctx.read().await?;
+        (
+            outbox::granted_members(&mut conn, link.group_id, MAX_CHECKED_MEMBERS).await?,
+            outbox::in_flight(&mut conn, link.group_id).await?,
+        )
+    };
+    let in_flight: BTreeSet<&str> = flight.iter().map(|(id, _, _)| id.as_str()).collect();
+    let mut expected = BTreeSet::new();
+    let mut ignored = BTreeSet::new();
+    let mut missing = Vec::new();
+    for (id, email, user_name) in granted.iter().chain(&flight) {
+        let Some(value) = match_value(settings.match_with, email, user_name.as_deref()) else {
+            continue;
+        };
+        let dn = match session.find_person(&value).await {
+            Ok(Some(dn)) => dn,
+            Ok(None) => continue,
+            Err(e) => return Ok(Drift::failed(now, e)),
+        };
+        let normal = normalize_dn(&dn);
+        if in_flight.contains(id.as_str()) {
+            ignored.insert(normal);
+        } else {
+            if !held.contains(&normal) {
+                missing.push(dn);
+            }
+            expected.insert(normal);
+        }
+    }
+    let extra: Vec<String> = held
+        .iter()
+        .filter(|dn| !expected.contains(*dn) && !ignored.contains(*dn))
+        .cloned()
+        .collect();
+    let mut corrected = false;
+    let mut error = None;
+    if settings.drift == DriftPolicy::Correct && (!extra.is_empty() || !missing.is_empty()) {
+        corrected = true;
+        let changes = extra.iter().map(|dn| (dn, false)).chain(missing.iter().map(|dn| (dn, true)));
+        for (dn, member) in changes {
+            if let Err(e) = session.set_member(&link.external_id, dn, member).await {
+                corrected = false;
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    let sample = extra
+        .iter()
+        .take(SAMPLE)
+        .map(|dn| format!("+ {dn}"))
+        .chain(missing.iter().take(SAMPLE).map(|dn| format!("- {dn}")))
+        .collect();
+    Ok(Drift {
+        check: DriftCheck {
+            at: now,
+            extra: extra.len() as i64,
+            missing: missing.len() as i64,
+            sample,
+            corrected,
+            error,
+        },
+        extra,
+        missing,
+    })
 }

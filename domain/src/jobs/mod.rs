@@ -76,6 +76,10 @@ pub struct JobReport {
     /// Membership changes a connected system refused or could not be reached for (retried
     /// with backoff).
     pub changes_failed: u64,
+    /// Members found added or removed outside Tessera in linked groups.
+    pub drift_found: u64,
+    /// Of those, put back to what Tessera grants.
+    pub drift_corrected: u64,
     /// One line per item that failed this run (it is retried later).
     pub failures: Vec<String>,
 }
@@ -122,8 +126,8 @@ impl JobReport {
                 self.review_items_rerouted
             ),
             format!(
-                "connected systems: {} change(s) delivered, {} failed",
-                self.changes_delivered, self.changes_failed
+                "connected systems: {} change(s) delivered, {} failed; drift: {} found, {} corrected",
+                self.changes_delivered, self.changes_failed, self.drift_found, self.drift_corrected
             ),
             format!(
                 "email: {} sent, {} to retry, {} failed, {} too old",

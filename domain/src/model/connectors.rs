@@ -42,6 +42,44 @@ impl MatchWith {
     }
 }
 
+/// What the hourly reconciliation does with drift (members added or removed in the directory
+/// outside Tessera).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftPolicy {
+    /// Show it on the system's page and audit it; change nothing.
+    #[default]
+    Report,
+    /// Also put the directory back to what Tessera grants (audited).
+    Correct,
+}
+
+impl DriftPolicy {
+    pub const ALL: [DriftPolicy; 2] = [Self::Report, Self::Correct];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Report => "report",
+            Self::Correct => "correct",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, String> {
+        match code.trim() {
+            "" | "report" => Ok(Self::Report),
+            "correct" => Ok(Self::Correct),
+            _ => Err("Choose Report only or Correct it.".into()),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Report => "Report only",
+            Self::Correct => "Correct it (remove members added outside Tessera, restore removed ones)",
+        }
+    }
+}
+
 /// How Tessera reaches an LDAP directory (OpenLDAP, Active Directory) and finds people in it.
 /// Holds no secret: the bind password is sealed apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,9 +98,12 @@ pub struct LdapSettings {
     /// The group attribute that lists members by DN (`member`; `uniqueMember` for
     /// `groupOfUniqueNames`).
     pub member_attribute: String,
-    /// Certificates (PEM) trusted for TLS besides the system's; empty: the system's only.
+    /// Certificates (PEM) trusted for TLS instead of the system's; empty: the system's.
     #[serde(default)]
     pub ca_pem: String,
+    /// What reconciliation does with drift.
+    #[serde(default)]
+    pub drift: DriftPolicy,
 }
 
 /// A connected system as an administrator's list shows it.
@@ -89,6 +130,24 @@ pub struct GroupLink {
     pub system_name: String,
     /// The group's DN in the connected directory.
     pub external_id: String,
+    /// The last reconciliation, if any.
+    pub check: Option<DriftCheck>,
+}
+
+/// What the last reconciliation of a linked group found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftCheck {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// People the directory group holds that Tessera does not grant.
+    pub extra: i64,
+    /// People Tessera grants that the directory group lacks.
+    pub missing: i64,
+    /// A few of them, as "+ dn" and "- dn".
+    pub sample: Vec<String>,
+    /// They were put back to what Tessera grants.
+    pub corrected: bool,
+    /// What stopped the check, if it could not be made.
+    pub error: Option<String>,
 }
 
 /// Where a membership stands in its connected system.

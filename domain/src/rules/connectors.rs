@@ -1,7 +1,7 @@
 //! Connected systems: what an administrator may enter, how long a failed delivery waits, and
 //! what an LDAP server's answers mean in words.
 
-use crate::model::{LdapSettings, MatchWith, Problems};
+use crate::model::{DriftPolicy, LdapSettings, MatchWith, Problems};
 use chrono::Duration;
 
 /// Longest name of a connected system.
@@ -38,6 +38,8 @@ pub struct LdapInput<'a> {
     pub match_with: &'a str,
     pub member_attribute: &'a str,
     pub ca_pem: &'a str,
+    /// `report` (or empty) or `correct`.
+    pub drift: &'a str,
 }
 
 /// The checked input: name, settings and the new password (if one was typed).
@@ -87,6 +89,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
             input.member_attribute
         }),
     );
+    let drift = p.check("drift", DriftPolicy::parse(input.drift));
     let ca_pem = input.ca_pem.trim();
     if ca_pem.len() > MAX_CA_PEM_CHARS {
         p.push("ca_pem", format!("At most {MAX_CA_PEM_CHARS} characters."));
@@ -97,8 +100,17 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
         );
     }
     p.into_result()?;
-    match (name, url, bind_dn, user_base, user_attribute, match_with, member_attribute) {
-        (Some(name), Some(url), Some(bind_dn), Some(user_base), Some(ua), Some(mw), Some(ma)) => {
+    match (name, url, bind_dn, user_base, user_attribute, match_with, member_attribute, drift) {
+        (
+            Some(name),
+            Some(url),
+            Some(bind_dn),
+            Some(user_base),
+            Some(ua),
+            Some(mw),
+            Some(ma),
+            Some(drift),
+        ) => {
             Ok(CheckedLdap {
                 name,
                 settings: LdapSettings {
@@ -110,6 +122,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
                     match_with: mw,
                     member_attribute: ma,
                     ca_pem: ca_pem.to_owned(),
+                    drift,
                 },
                 password,
             })
@@ -209,6 +222,32 @@ pub fn match_value(match_with: MatchWith, email: &str, user_name: Option<&str>) 
     (!value.is_empty()).then(|| value.to_owned())
 }
 
+/// A DN as reconciliation compares it: lowercase, without spaces around `,` and `=`.
+pub fn normalize_dn(dn: &str) -> String {
+    dn.split(',')
+        .map(|rdn| {
+            rdn.split('=')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join("=")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+        .to_lowercase()
+}
+
+/// Whether `dn` lies under `base` (both normalized): reconciliation manages only people under
+/// the people's base, so a placeholder member elsewhere is never drift.
+pub fn under_base(dn: &str, base: &str) -> bool {
+    let (dn, base) = (normalize_dn(dn), normalize_dn(base));
+    dn.len() > base.len() && dn.ends_with(&format!(",{base}"))
+}
+
+/// How often each connected system is reconciled.
+pub fn reconcile_every() -> Duration {
+    Duration::hours(1)
+}
+
 /// An LDAP filter value with its special characters escaped (RFC 4515).
 pub fn escape_filter_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -265,6 +304,7 @@ mod tests {
             match_with: "email",
             member_attribute: "",
             ca_pem: "",
+            drift: "",
         }
     }
 
@@ -295,6 +335,7 @@ mod tests {
             match_with: "phone",
             member_attribute: "1member",
             ca_pem: "not a certificate",
+            drift: "sometimes",
         };
         let Err(crate::DomainError::Invalid(errors)) = check_ldap(&bad) else {
             panic!("expected field errors");
@@ -310,6 +351,7 @@ mod tests {
                 "user_attribute",
                 "match_with",
                 "member_attribute",
+                "drift",
                 "ca_pem"
             ]
         );
@@ -351,6 +393,19 @@ mod tests {
         assert!(w.contains("placeholder member"));
         assert!(w.contains("(LDAP result 65: object class violation)"));
         assert!(ldap_result_words(49, "", "Signing in").ends_with("(LDAP result 49)"));
+    }
+
+    #[test]
+    fn dns_compare_without_case_or_spaces_and_only_people_under_the_base_count() {
+        assert_eq!(
+            normalize_dn("UID=Eric, OU=People ,dc=Example,dc=org"),
+            "uid=eric,ou=people,dc=example,dc=org"
+        );
+        let base = "ou=people,dc=example,dc=org";
+        assert!(under_base("uid=eric, ou=People,dc=example,dc=org", base));
+        assert!(!under_base("cn=placeholder,dc=example,dc=org", base));
+        assert!(!under_base("ou=people,dc=example,dc=org", base));
+        assert!(!under_base("uid=x,ou=otherpeople,dc=example,dc=org", base));
     }
 
     #[test]

@@ -49,6 +49,7 @@ fn audited(name: &str, settings: &LdapSettings, password_changed: bool) -> serde
         "match_with": settings.match_with.code(),
         "member_attribute": settings.member_attribute,
         "trusted_certificates": !settings.ca_pem.is_empty(),
+        "drift": settings.drift.code(),
         "password_changed": password_changed,
     })
 }
@@ -282,6 +283,18 @@ pub async fn unlink_group(ctx: &Ctx, actor: &Actor, group: GroupId) -> DomainRes
     )
     .before(json!({"system": link.system_name, "external_id": link.external_id}));
     audit::record(&mut tx, event).await?;
+    commit(tx).await
+}
+
+/// Makes the system's reconciliation due at once: the delivery job compares its linked groups
+/// within seconds.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn check_now(ctx: &Ctx, actor: &Actor, system: SystemId) -> DomainResult<()> {
+    require_connector_admin(actor)?;
+    let mut tx = ctx.db.begin().await?;
+    if !store::reconcile_soon(&mut tx, system).await? {
+        return Err(DomainError::NotFound("connected system"));
+    }
     commit(tx).await
 }
 

@@ -177,12 +177,10 @@ pub async fn unlink(conn: &mut Conn, group: GroupId) -> DomainResult<bool> {
 }
 
 pub async fn link_of(conn: &mut Conn, group: GroupId) -> DomainResult<Option<GroupLink>> {
-    let row: Option<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT l.group_id, g.name, l.system_id, s.name, l.external_id FROM group_links l
-         JOIN directory_groups g ON g.id = l.group_id
-         JOIN connected_systems s ON s.id = l.system_id
-         WHERE l.group_id = $1",
-    )
+    let row: Option<LinkRow> = sqlx::query_as(&format!(
+        "{LINK_SELECT}
+ WHERE l.group_id = $1"
+    ))
     .bind(group.to_string())
     .fetch_optional(&mut *conn)
     .await?;
@@ -191,27 +189,169 @@ pub async fn link_of(conn: &mut Conn, group: GroupId) -> DomainResult<Option<Gro
 
 /// The groups linked to `system`, by name.
 pub async fn links_of_system(conn: &mut Conn, system: SystemId) -> DomainResult<Vec<GroupLink>> {
-    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        "SELECT l.group_id, g.name, l.system_id, s.name, l.external_id FROM group_links l
-         JOIN directory_groups g ON g.id = l.group_id
-         JOIN connected_systems s ON s.id = l.system_id
-         WHERE l.system_id = $1 ORDER BY g.name_key LIMIT 10000",
-    )
+    let rows: Vec<LinkRow> = sqlx::query_as(&format!(
+        "{LINK_SELECT} WHERE l.system_id = $1 ORDER BY g.name_key LIMIT 10000"
+    ))
     .bind(system.to_string())
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(link_row).collect()
 }
 
-fn link_row(row: (String, String, String, String, String)) -> DomainResult<GroupLink> {
-    let (group_id, group_name, system_id, system_name, external_id) = row;
+type LinkRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    i64,
+    i64,
+    Option<String>,
+    i64,
+    Option<String>,
+);
+
+const LINK_SELECT: &str = "SELECT l.group_id, g.name, l.system_id, s.name, l.external_id,
+        l.checked_at, l.drift_extra, l.drift_missing, l.drift_sample, l.corrected, l.check_error
+ FROM group_links l
+ JOIN directory_groups g ON g.id = l.group_id
+ JOIN connected_systems s ON s.id = l.system_id";
+
+fn link_row(row: LinkRow) -> DomainResult<GroupLink> {
+    let (group_id, group_name, system_id, system_name, external_id, at, extra, missing, sample, corrected, error) =
+        row;
+    let check = match at {
+        None => None,
+        Some(at) => Some(DriftCheck {
+            at: from_ms(at)?,
+            extra,
+            missing,
+            sample: match sample {
+                Some(s) => serde_json::from_str(&s).map_err(corrupt)?,
+                None => Vec::new(),
+            },
+            corrected: corrected == 1,
+            error,
+        }),
+    };
     Ok(GroupLink {
         group_id: GroupId(uuid(&group_id)?),
         group_name,
         system_id: SystemId(uuid(&system_id)?),
         system_name,
         external_id,
+        check,
     })
+}
+
+/// Systems whose reconciliation is due (never made, or made `every` ago) and not claimed.
+pub async fn systems_to_reconcile(
+    conn: &mut Conn,
+    now: DateTime<Utc>,
+    every: chrono::Duration,
+) -> DomainResult<Vec<SystemId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM connected_systems
+         WHERE (reconciled_at IS NULL OR reconciled_at <= $1)
+           AND (reconcile_claimed_until IS NULL OR reconcile_claimed_until <= $2)
+         ORDER BY id LIMIT 1000",
+    )
+    .bind(ms(now - every))
+    .bind(ms(now))
+    .fetch_all(&mut *conn)
+    .await?;
+    ids.iter().map(|id| Ok(SystemId(uuid(id)?))).collect()
+}
+
+/// Claims a system's reconciliation until `lease`; `false` when another instance has it or
+/// it was made meanwhile.
+pub async fn claim_reconcile(
+    conn: &mut Conn,
+    system: SystemId,
+    now: DateTime<Utc>,
+    every: chrono::Duration,
+    lease: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE connected_systems SET reconcile_claimed_until = $4
+         WHERE id = $1 AND (reconciled_at IS NULL OR reconciled_at <= $2)
+           AND (reconcile_claimed_until IS NULL OR reconcile_claimed_until <= $3)",
+    )
+    .bind(system.to_string())
+    .bind(ms(now - every))
+    .bind(ms(now))
+    .bind(ms(lease))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends a reconciliation: made at `now`, the claim released.
+pub async fn reconciled(conn: &mut Conn, system: SystemId, now: DateTime<Utc>) -> DomainResult<()> {
+    sqlx::query(
+        "UPDATE connected_systems SET reconciled_at = $2, reconcile_claimed_until = NULL WHERE id = $1",
+    )
+    .bind(system.to_string())
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Makes a system's reconciliation due at once ("Check now").
+pub async fn reconcile_soon(conn: &mut Conn, system: SystemId) -> DomainResult<bool> {
+    let done = sqlx::query("UPDATE connected_systems SET reconciled_at = NULL WHERE id = $1")
+        .bind(system.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records what a linked group's check found.
+pub async fn record_check(conn: &mut Conn, group: GroupId, check: &DriftCheck) -> DomainResult<()> {
+    sqlx::query(
+        "UPDATE group_links SET checked_at = $2, drift_extra = $3, drift_missing = $4,
+                drift_sample = $5, corrected = $6, check_error = $7
+         WHERE group_id = $1",
+    )
+    .bind(group.to_string())
+    .bind(ms(check.at))
+    .bind(check.extra)
+    .bind(check.missing)
+    .bind(serde_json::to_string(&check.sample).map_err(DomainError::internal)?)
+    .bind(i64::from(check.corrected))
+    .bind(check.error.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A person as reconciliation looks them up: id, e-mail, user name.
+pub type Person = (String, String, Option<String>);
+
+/// The people Tessera grants membership of `group` (at most `limit`).
+pub async fn granted_members(conn: &mut Conn, group: GroupId, limit: i64) -> DomainResult<Vec<Person>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.email, u.user_name FROM users u
+         WHERE u.id IN (SELECT user_id FROM group_members WHERE group_id = $1)
+         ORDER BY u.id LIMIT $2",
+    )
+    .bind(group.to_string())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// The people of `group` with a change not yet delivered (in flight: not drift).
+pub async fn in_flight(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<Person>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.email, u.user_name FROM connector_changes c JOIN users u ON u.id = c.user_id
+         WHERE c.group_id = $1 AND c.state <> 'delivered' LIMIT 100000",
+    )
+    .bind(group.to_string())
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// Records, in the caller's transaction, that memberships of linked groups began (`true`) or
@@ -317,7 +457,8 @@ pub struct Claimed {
 type ClaimRow = (String, String, String, String, i64, i64, i64, String, Option<String>);
 
 /// Claims up to `limit` due changes until `lease`, in one transaction of the caller's: each
-/// row is taken with a guarded update, so a row another instance claimed meanwhile is skipped.
+/// row is taken with a guarded update that checks again that it is due and unclaimed, so a row
+/// another instance claimed, or claimed and delivered, since it was read is skipped.
 pub async fn claim_due(
     conn: &mut Conn,
     now: DateTime<Utc>,
@@ -343,6 +484,7 @@ pub async fn claim_due(
         let taken = sqlx::query(
             "UPDATE connector_changes SET claimed_until = $3
              WHERE group_id = $1 AND user_id = $2 AND version = $4
+               AND state <> 'delivered' AND next_attempt_at <= $5
                AND (claimed_until IS NULL OR claimed_until <= $5)",
         )
         .bind(&group_id)

@@ -28,6 +28,7 @@ fn ldap_input<'a>(url: &'a str, password: Option<&'a str>) -> LdapInput<'a> {
         match_with: "email",
         member_attribute: "member",
         ca_pem: "",
+        drift: "report",
     }
 }
 
@@ -397,7 +398,85 @@ async fn bad_input_and_other_people_change_nothing(mut env: TestEnv) {
     }
 }
 
+async fn drift_outside_tessera_is_reported_then_corrected(mut env: TestEnv) {
+    env.ctx.secrets = Some(SecretKey::generate());
+    let w = world(&env).await;
+    let Some(l) = linked(&env, &w).await else {
+        return;
+    };
+    let nora_dn = l.slapd.add_person("nora", "nora@woodgrove.example").await.to_lowercase();
+    let mallory_dn = l.slapd.add_person("mallory", "mallory@elsewhere.example").await.to_lowercase();
+    for who in [&w.eric, &w.nora] {
+        dir::add_member(&env.ctx, &w.admin, w.office, &who.email)
+            .await
+            .unwrap();
+    }
+    let now = env.clock.now();
+    let report = deliver_at(&env, now).await;
+    assert_eq!(report.changes_delivered, 2);
+    assert_eq!(report.drift_found, 0, "{report:?}");
+    let link = |env: &TestEnv| {
+        let (ctx, admin, group) = (env.ctx.clone(), w.admin.clone(), w.office);
+        async move {
+            conn::system_detail(&ctx, &admin, l.system)
+                .await
+                .unwrap()
+                .links
+                .into_iter()
+                .find(|k| k.group_id == group)
+                .unwrap()
+                .check
+                .unwrap()
+        }
+    };
+    assert_eq!((link(&env).await.extra, link(&env).await.missing), (0, 0));
+
+    // Someone adds Mallory and removes Nora in the directory, behind Tessera's back.
+    l.slapd.set_member_outside(&l.group_dn, &mallory_dn, true).await;
+    l.slapd.set_member_outside(&l.group_dn, &nora_dn, false).await;
+    // Not checked again before the hour is up.
+    assert_eq!(deliver_at(&env, now + Duration::minutes(30)).await.drift_found, 0);
+    let report = deliver_at(&env, now + Duration::minutes(61)).await;
+    assert_eq!((report.drift_found, report.drift_corrected), (2, 0));
+    let check = link(&env).await;
+    assert_eq!((check.extra, check.missing, check.corrected), (1, 1, false));
+    assert_eq!(check.sample, [format!("+ {mallory_dn}"), format!("- {nora_dn}")]);
+    // Report only: the directory keeps the drift (the placeholder never counts).
+    let mut held = vec![l.eric_dn.clone(), mallory_dn.clone()];
+    held.sort();
+    assert_eq!(l.slapd.members(&l.group_dn).await, held);
+
+    // The policy becomes "correct"; "Check now" makes it due at once.
+    let url = l.slapd.url();
+    let input = LdapInput {
+        drift: "correct",
+        ..ldap_input(&url, None)
+    };
+    conn::update_ldap(&env.ctx, &w.admin, l.system, &input)
+        .await
+        .unwrap();
+    let user_admin = give_role(&env, &w.fiona, DirectoryRole::UserAdministrator).await;
+    forbidden(conn::check_now(&env.ctx, &user_admin, l.system).await);
+    conn::check_now(&env.ctx, &w.admin, l.system).await.unwrap();
+    let report = deliver_at(&env, now + Duration::minutes(62)).await;
+    assert_eq!((report.drift_found, report.drift_corrected), (2, 2));
+    assert!(link(&env).await.corrected);
+    let mut want = vec![l.eric_dn.clone(), nora_dn.clone()];
+    want.sort();
+    assert_eq!(l.slapd.members(&l.group_dn).await, want);
+    let drift_events = count_rows(
+        &env,
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'connector.drift'",
+    )
+    .await;
+    assert_eq!(drift_events, 2);
+    // Corrected: the next check finds nothing.
+    conn::check_now(&env.ctx, &w.admin, l.system).await.unwrap();
+    assert_eq!(deliver_at(&env, now + Duration::minutes(63)).await.drift_found, 0);
+}
+
 on_both_databases!(
+    drift_outside_tessera_is_reported_then_corrected,
     approved_grant_reaches_the_directory_and_expiry_removes_it,
     a_directory_that_is_down_is_retried_and_delivered_once_back,
     a_failure_given_up_waits_for_reprocess_and_the_last_change_wins,

@@ -796,6 +796,7 @@ fn table(w: &World, me: Role) -> Vec<Row> {
                 ("match_with", "email"),
                 ("member_attribute", "member"),
                 ("ca_pem", ""),
+                ("drift", "report"),
             ]),
             GOVERNANCE,
         ),
@@ -822,6 +823,7 @@ fn table(w: &World, me: Role) -> Vec<Row> {
                     ("match_with", "email"),
                     ("member_attribute", "member"),
                     ("ca_pem", ""),
+                    ("drift", "correct"),
                 ]),
                 GOVERNANCE,
             )
@@ -851,6 +853,14 @@ fn table(w: &World, me: Role) -> Vec<Row> {
             ..row(
                 k::UnlinkConnectorGroup::PATH,
                 form(&[("group_id", &s(&w.group_a))]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::CheckConnectorNow::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
                 GOVERNANCE,
             )
         },

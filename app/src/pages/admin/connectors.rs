@@ -2,7 +2,7 @@
 //! to — their settings, the connection test, the linked groups and the deliveries not done.
 
 use crate::api::connectors::{
-    CreateConnector, LinkConnectorGroup, ReprocessConnector, TestConnector, UnlinkConnectorGroup,
+    CheckConnectorNow, CreateConnector, LinkConnectorGroup, ReprocessConnector, TestConnector, UnlinkConnectorGroup,
     UpdateConnector, load_connector, load_connectors,
 };
 use crate::error::AppError;
@@ -25,6 +25,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "match_with",
     "member_attribute",
     "ca_pem",
+    "drift",
 ];
 
 #[component]
@@ -59,11 +60,13 @@ fn SettingsFields(
                 match_with: MatchWith::Email,
                 member_attribute: "member".into(),
                 ca_pem: String::new(),
+                drift: DriftPolicy::Report,
             },
         )
     });
     let ca_error = field("ca_pem");
     let match_error = field("match_with");
+    let drift_error = field("drift");
     view! {
         <TextField
             label="Name"
@@ -171,6 +174,71 @@ fn SettingsFields(
                 {move || ca_error.get()}
             </p>
         </div>
+        <div class="field">
+            <label for="field-drift">"Members changed outside Tessera"</label>
+            <select id="field-drift" name="drift" aria-describedby="field-drift-hint">
+                {DriftPolicy::ALL
+                    .iter()
+                    .map(|d| {
+                        view! {
+                            <option value=d.code() selected=*d == s.drift>
+                                {d.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="hint" id="field-drift-hint">
+                "Every hour each linked group is compared with what Tessera grants; what differs is shown on this page and audited."
+            </p>
+            <p class="field-error" hidden=move || drift_error.get().is_none()>
+                {move || drift_error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// A linked group's last reconciliation, in words.
+fn drift_words(check: Option<DriftCheck>) -> impl IntoView + use<> {
+    match check {
+        None => view! { <span class="muted">"Not checked yet"</span> }.into_any(),
+        Some(c) => {
+            let when = format!("Checked {}", utc(c.at));
+            if let Some(e) = c.error {
+                view! {
+                    <Badge kind="error" text="Check failed" />
+                    <br />
+                    <span>{e}</span>
+                    <br />
+                    <span class="muted">{when}</span>
+                }
+                    .into_any()
+            } else if c.extra == 0 && c.missing == 0 {
+                view! {
+                    <Badge kind="ok" text="In step" />
+                    <br />
+                    <span class="muted">{when}</span>
+                }
+                    .into_any()
+            } else {
+                let text = format!(
+                    "{} added outside Tessera, {} removed outside Tessera{}",
+                    c.extra,
+                    c.missing,
+                    if c.corrected { " — corrected" } else { "" },
+                );
+                view! {
+                    <Badge kind=if c.corrected { "info" } else { "error" } text="Drift" />
+                    " "
+                    <span>{text}</span>
+                    <ul class="compact">
+                        {c.sample.into_iter().map(|s| view! { <li><code>{s}</code></li> }).collect_view()}
+                    </ul>
+                    <span class="muted">{when}</span>
+                }
+                    .into_any()
+            }
+        }
     }
 }
 
@@ -291,6 +359,7 @@ struct SystemActions {
     link: ServerAction<LinkConnectorGroup>,
     unlink: ServerAction<UnlinkConnectorGroup>,
     reprocess: ServerAction<ReprocessConnector>,
+    check: ServerAction<CheckConnectorNow>,
 }
 
 #[component]
@@ -303,12 +372,14 @@ pub fn ConnectorPage() -> impl IntoView {
         link: ServerAction::new(),
         unlink: ServerAction::new(),
         reprocess: ServerAction::new(),
+        check: ServerAction::new(),
     };
     let done = successes(&[
         succeeded(actions.update.value()),
         succeeded(actions.link.value()),
         succeeded(actions.unlink.value()),
         succeeded(actions.reprocess.value()),
+        succeeded(actions.check.value()),
     ]);
     let detail = Resource::new(move || (id(), done.get()), |(id, _)| load_connector(id));
     view! {
@@ -333,6 +404,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
         link,
         unlink,
         reprocess,
+        check,
     } = actions;
     let s = detail.system.clone();
     let sid = s.id.to_string();
@@ -346,9 +418,10 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| reprocess.value().get().and_then(Result::err))
             .or_else(|| test.value().get().and_then(Result::err))
+            .or_else(|| check.value().get().and_then(Result::err))
     });
     let confirm_unlink = Confirm::<(String, String)>::new();
-    let (sid_test, sid_link, sid_all) = (sid.clone(), sid.clone(), sid.clone());
+    let (sid_test, sid_link, sid_all, sid_check) = (sid.clone(), sid.clone(), sid.clone(), sid.clone());
     let failed = s.failed;
     view! {
         <div class="page-header">
@@ -437,6 +510,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                                 <tr>
                                     <th scope="col">"Tessera group"</th>
                                     <th scope="col">"Directory group"</th>
+                                    <th scope="col">"Last check"</th>
                                     <th scope="col">
                                         <span class="sr-only">"Actions"</span>
                                     </th>
@@ -459,6 +533,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                                                 <td>
                                                     <code>{l.external_id.clone()}</code>
                                                 </td>
+                                                <td>{drift_words(l.check.clone())}</td>
                                                 <td>
                                                     <button
                                                         type="button"
@@ -479,6 +554,24 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                 }
                     .into_any()
             }}
+            {(!detail.links.is_empty())
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="secondary"
+                            disabled=move || check.pending().get()
+                            on:click=move |_| {
+                                check.dispatch(CheckConnectorNow { id: sid_check.clone() });
+                            }
+                        >
+                            "Check for drift now"
+                        </button>
+                    }
+                })}
+            <Done when=succeeded(
+                check.value(),
+            )>"The linked groups are compared within seconds. Refresh to see what was found."</Done>
             <Done when=succeeded(
                 link.value(),
             )>

@@ -129,7 +129,10 @@ mod tests {
         // Another record's row, another key, a changed byte, garbage: refused, not empty.
         assert_eq!(key.open("system-2", &sealed), Err(SecretError::CannotOpen));
         let other = SecretKey::generate();
-        assert_eq!(other.open("system-1", &sealed), Err(SecretError::CannotOpen));
+        assert_eq!(
+            other.open("system-1", &sealed),
+            Err(SecretError::CannotOpen)
+        );
         let mut changed = sealed.clone();
         let last = if changed.ends_with('0') { "1" } else { "0" };
         changed.replace_range(changed.len() - 1.., last);
@@ -145,8 +148,14 @@ mod tests {
         let key = SecretKey::generate();
         let again = SecretKey::parse(&format!(" {}\n", key.to_hex())).unwrap();
         assert_eq!(again.open("c", &key.seal("c", "s")).unwrap(), "s");
-        assert!(matches!(SecretKey::parse("abcd"), Err(SecretError::BadKey(_))));
-        assert!(matches!(SecretKey::parse(&"z".repeat(64)), Err(SecretError::BadKey(_))));
+        assert!(matches!(
+            SecretKey::parse("abcd"),
+            Err(SecretError::BadKey(_))
+        ));
+        assert!(matches!(
+            SecretKey::parse(&"z".repeat(64)),
+            Err(SecretError::BadKey(_))
+        ));
         assert_eq!(format!("{key:?}"), "SecretKey(…)");
     }
 }

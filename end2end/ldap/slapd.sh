@@ -24,6 +24,8 @@ suffix "dc=example,dc=org"
 rootdn "cn=admin,dc=example,dc=org"
 rootpw ${LDAP_ADMIN_PASSWORD}
 directory ${LDAP_DIR}/db
+index objectClass eq
+index mail,uid eq
 CONF
 person() {
     printf 'dn: uid=%s,ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: %s\nmail: %s\n\n' \

@@ -113,11 +113,13 @@ test('an admin connects the directory, links Office Licenses, and Eric’s appro
   expect(directoryMembers()).toContain(ERIC_DN);
   await signOut(page);
 
-  // Now Eric really has it.
+  // Now Eric really has it, and is told so.
   await signIn(page, ERIC.email);
+  await page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).click();
+  await expect(page.getByRole('region', { name: 'Notifications' })).toContainText(`You now have access: ${name}`);
   await gotoReady(page, '/myaccess/requests');
   await expect(request).toContainText('Delivered');
-  await expect(request).toContainText('Access delivered');
+  await expect(request).toContainText('Access delivered to Corporate directory');
   await signOut(page);
 
   // Alex unlinks the group (after a confirmation): Tessera stops delivering it.

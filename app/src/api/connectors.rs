@@ -130,13 +130,21 @@ pub async fn reprocess_connector(
     user_id: Option<String>,
 ) -> Result<u64, AppError> {
     let id = parse_id(SystemId::parse, &id, "connected system")?;
-    let one = match (group_id.filter(|g| !g.is_empty()), user_id.filter(|u| !u.is_empty())) {
+    let one = match (
+        group_id.filter(|g| !g.is_empty()),
+        user_id.filter(|u| !u.is_empty()),
+    ) {
         (Some(g), Some(u)) => Some((
             parse_id(GroupId::parse, &g, "group")?,
             parse_id(UserId::parse, &u, "user")?,
         )),
         (None, None) => None,
-        _ => return Err(AppError::invalid("user_id", "Name both the group and the person, or neither.")),
+        _ => {
+            return Err(AppError::invalid(
+                "user_id",
+                "Name both the group and the person, or neither.",
+            ));
+        }
     };
     Ok(conn::reprocess(&ctx()?, &actor()?, id, one).await?)
 }

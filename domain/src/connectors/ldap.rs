@@ -23,7 +23,10 @@ pub struct LdapSession {
 
 /// Connects to the directory and binds as its account (anonymously with no bind DN). The
 /// error says in words what failed: reaching it, TLS, or the bind.
-pub async fn connect(settings: &LdapSettings, password: Option<&str>) -> Result<LdapSession, String> {
+pub async fn connect(
+    settings: &LdapSettings,
+    password: Option<&str>,
+) -> Result<LdapSession, String> {
     let mut conn_settings = LdapConnSettings::new()
         .set_conn_timeout(CONNECT_TIMEOUT)
         .set_starttls(settings.starttls);
@@ -132,11 +135,19 @@ impl LdapSession {
 
     /// Makes `person` a member of `group` (`member`) or not. Already so is success: a change
     /// delivered twice (a retry after a lost answer) does no harm.
-    pub async fn set_member(&mut self, group: &str, person: &str, member: bool) -> Result<(), String> {
+    pub async fn set_member(
+        &mut self,
+        group: &str,
+        person: &str,
+        member: bool,
+    ) -> Result<(), String> {
         let attr = self.settings.member_attribute.clone();
         let values = HashSet::from([person]);
         let (change, doing) = if member {
-            (Mod::Add(attr.as_str(), values), format!("Adding {person} to {group}"))
+            (
+                Mod::Add(attr.as_str(), values),
+                format!("Adding {person} to {group}"),
+            )
         } else {
             (
                 Mod::Delete(attr.as_str(), values),

@@ -8,8 +8,7 @@
 use super::*;
 use crate::connectors::ldap;
 use crate::rules::connectors::{
-    MAX_DELIVERY_ATTEMPTS, delivery_backoff, match_value, normalize_dn, reconcile_every,
-    under_base,
+    MAX_DELIVERY_ATTEMPTS, delivery_backoff, match_value, normalize_dn, reconcile_every, under_base,
 };
 use crate::store::connectors::{self as outbox, Claimed, Outcome, StoredSystem};
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,7 +66,11 @@ pub(super) async fn deliver(
 }
 
 /// One batch; `true` when a full batch was delivered (more may wait).
-async fn deliver_batch(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) -> DomainResult<bool> {
+async fn deliver_batch(
+    ctx: &Ctx,
+    now: DateTime<Utc>,
+    report: &mut JobReport,
+) -> DomainResult<bool> {
     let lease = now + chrono::Duration::minutes(LEASE_MINUTES);
     let mut tx = ctx.db.begin().await?;
     let claimed = outbox::claim_due(&mut tx, now, lease, BATCH).await?;
@@ -84,7 +87,9 @@ async fn deliver_batch(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) ->
     let mut results: Vec<(StoredSystem, Vec<(Claimed, Outcome)>)> = Vec::new();
     for (system, changes) in by_system {
         if started.elapsed() > DELIVERY_BUDGET {
-            tracing::warn!("the delivery batch ran out of time; the rest is delivered after its lease");
+            tracing::warn!(
+                "the delivery batch ran out of time; the rest is delivered after its lease"
+            );
             break;
         }
         let stored = outbox::get(&mut *ctx.read().await?, system).await?;
@@ -104,7 +109,12 @@ async fn deliver_batch(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) ->
                 "member": change.member,
             });
             match outcome {
-                Outcome::Delivered => delivered.push(pair),
+                Outcome::Delivered => {
+                    if change.member {
+                        access_arrived(&mut tx, change, &system.name, now).await?;
+                    }
+                    delivered.push(pair);
+                }
                 Outcome::Failed { error, .. } => {
                     failed.push(json!({"change": pair, "error": error}));
                 }
@@ -116,7 +126,11 @@ async fn deliver_batch(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) ->
             continue;
         }
         let summary = if failed.is_empty() {
-            format!("Delivered {} membership change(s) to {}", delivered.len(), system.name)
+            format!(
+                "Delivered {} membership change(s) to {}",
+                delivered.len(),
+                system.name
+            )
         } else {
             format!(
                 "Delivered {} membership change(s) to {}; {} failed",
@@ -125,12 +139,67 @@ async fn deliver_batch(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) ->
                 failed.len()
             )
         };
-        let event = NewEvent::new(now, None, "connector.delivered", "connected_system", system.id, summary)
-            .after(json!({"delivered": delivered, "failed": failed}));
+        let event = NewEvent::new(
+            now,
+            None,
+            "connector.delivered",
+            "connected_system",
+            system.id,
+            summary,
+        )
+        .after(json!({"delivered": delivered, "failed": failed}));
         audit::record(&mut tx, event).await?;
     }
     crate::service::commit(tx).await?;
     Ok(full)
+}
+
+/// A membership reached its directory: each delivered request it completes (no other grant of
+/// its package still on its way) tells its requestor "You now have access", once, and says so
+/// on its timeline. The notification has the same event as at approval, so a request told then
+/// (no connected system involved) is not told again.
+async fn access_arrived(
+    tx: &mut Conn,
+    change: &Claimed,
+    system: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let user = UserId(crate::store::uuid(&change.user_id)?);
+    for (request, package, name) in
+        outbox::requests_reaching(tx, &change.user_id, &change.group_id).await?
+    {
+        let waiting =
+            outbox::undelivered_packages(tx, user, std::slice::from_ref(&package)).await?;
+        if !waiting.is_empty() {
+            continue;
+        }
+        let request = RequestId(crate::store::uuid(&request)?);
+        let told = notifications::notify(
+            tx,
+            &NewNotification {
+                user,
+                kind: NotificationKind::Delivered,
+                title: &format!("You now have access: {name}"),
+                body: &format!("Your access to {name} is now in {system} too."),
+                link: Link::ActiveAccess,
+                event: &format!("request:{request}:{}", NotificationKind::Delivered),
+            },
+            now,
+        )
+        .await?;
+        if told {
+            requests::event(
+                tx,
+                request,
+                "delivered",
+                None,
+                &format!("Access delivered to {system}"),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Delivers one system's changes over one connection; every change gets an outcome.
@@ -166,7 +235,11 @@ async fn deliver_to(
     let mut out = Vec::with_capacity(changes.len());
     for change in changes {
         let settings = &system.settings;
-        let Some(value) = match_value(settings.match_with, &change.email, change.user_name.as_deref()) else {
+        let Some(value) = match_value(
+            settings.match_with,
+            &change.email,
+            change.user_name.as_deref(),
+        ) else {
             let error = format!(
                 "{} has no {} to look up in {}",
                 change.email,
@@ -186,7 +259,10 @@ async fn deliver_to(
             }
         };
         let outcome = match person {
-            Ok(Some(dn)) => match session.set_member(&change.external_group, &dn, change.member).await {
+            Ok(Some(dn)) => match session
+                .set_member(&change.external_group, &dn, change.member)
+                .await
+            {
                 Ok(()) => Outcome::Delivered,
                 Err(e) => failed(&change, e),
             },
@@ -271,17 +347,28 @@ async fn reconcile(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) -> Dom
                 stored.name,
                 drift.extra.len(),
                 drift.missing.len(),
-                if drift.check.corrected { " (corrected)" } else { "" }
+                if drift.check.corrected {
+                    " (corrected)"
+                } else {
+                    ""
+                }
             );
-            let event = NewEvent::new(now, None, "connector.drift", "group", link.group_id, summary)
-                .after(json!({
-                    "system": stored.name,
-                    "group": link.external_id,
-                    "added_outside": drift.extra.iter().take(AUDITED).collect::<Vec<_>>(),
-                    "removed_outside": drift.missing.iter().take(AUDITED).collect::<Vec<_>>(),
-                    "corrected": drift.check.corrected,
-                    "error": drift.check.error,
-                }));
+            let event = NewEvent::new(
+                now,
+                None,
+                "connector.drift",
+                "group",
+                link.group_id,
+                summary,
+            )
+            .after(json!({
+                "system": stored.name,
+                "group": link.external_id,
+                "added_outside": drift.extra.iter().take(AUDITED).collect::<Vec<_>>(),
+                "removed_outside": drift.missing.iter().take(AUDITED).collect::<Vec<_>>(),
+                "corrected": drift.check.corrected,
+                "error": drift.check.error,
+            }));
             audit::record(&mut tx, event).await?;
         }
         outbox::reconciled(&mut tx, system, now).await?;
@@ -374,7 +461,10 @@ async fn check_link(
     let mut error = None;
     if settings.drift == DriftPolicy::Correct && (!extra.is_empty() || !missing.is_empty()) {
         corrected = true;
-        let changes = extra.iter().map(|dn| (dn, false)).chain(missing.iter().map(|dn| (dn, true)));
+        let changes = extra
+            .iter()
+            .map(|dn| (dn, false))
+            .chain(missing.iter().map(|dn| (dn, true)));
         for (dn, member) in changes {
             if let Err(e) = session.set_member(&link.external_id, dn, member).await {
                 corrected = false;

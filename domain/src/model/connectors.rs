@@ -30,7 +30,9 @@ impl MatchWith {
         Self::ALL
             .into_iter()
             .find(|m| m.code() == code.trim())
-            .ok_or_else(|| "Choose the e-mail address, its part before the @, or the user name.".into())
+            .ok_or_else(|| {
+                "Choose the e-mail address, its part before the @, or the user name.".into()
+            })
     }
 
     pub fn label(self) -> &'static str {
@@ -75,7 +77,9 @@ impl DriftPolicy {
     pub fn label(self) -> &'static str {
         match self {
             Self::Report => "Report only",
-            Self::Correct => "Correct it (remove members added outside Tessera, restore removed ones)",
+            Self::Correct => {
+                "Correct it (remove members added outside Tessera, restore removed ones)"
+            }
         }
     }
 }

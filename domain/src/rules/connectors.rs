@@ -72,7 +72,10 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
     let password = match input.password.map(str::trim_end) {
         Some(pw) if !pw.is_empty() => {
             if pw.chars().count() > MAX_PASSWORD_CHARS {
-                p.push("password", format!("At most {MAX_PASSWORD_CHARS} characters."));
+                p.push(
+                    "password",
+                    format!("At most {MAX_PASSWORD_CHARS} characters."),
+                );
             }
             Some(pw.to_owned())
         }
@@ -100,7 +103,16 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
         );
     }
     p.into_result()?;
-    match (name, url, bind_dn, user_base, user_attribute, match_with, member_attribute, drift) {
+    match (
+        name,
+        url,
+        bind_dn,
+        user_base,
+        user_attribute,
+        match_with,
+        member_attribute,
+        drift,
+    ) {
         (
             Some(name),
             Some(url),
@@ -110,23 +122,21 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
             Some(mw),
             Some(ma),
             Some(drift),
-        ) => {
-            Ok(CheckedLdap {
-                name,
-                settings: LdapSettings {
-                    url,
-                    starttls: input.starttls,
-                    bind_dn,
-                    user_base,
-                    user_attribute: ua,
-                    match_with: mw,
-                    member_attribute: ma,
-                    ca_pem: ca_pem.to_owned(),
-                    drift,
-                },
-                password,
-            })
-        }
+        ) => Ok(CheckedLdap {
+            name,
+            settings: LdapSettings {
+                url,
+                starttls: input.starttls,
+                bind_dn,
+                user_base,
+                user_attribute: ua,
+                match_with: mw,
+                member_attribute: ma,
+                ca_pem: ca_pem.to_owned(),
+                drift,
+            },
+            password,
+        }),
         _ => Err(crate::DomainError::invalid("form", "invalid input")),
     }
 }
@@ -148,9 +158,8 @@ fn check_name(name: &str) -> Result<String, String> {
 /// `ldap://host[:port]` or `ldaps://host[:port]`, nothing after the host but a `/`.
 pub fn check_url(url: &str) -> Result<String, String> {
     let url = url.trim();
-    let bad = || {
-        "Enter the directory's address as ldap://host:389 or ldaps://host:636.".to_string()
-    };
+    let bad =
+        || "Enter the directory's address as ldap://host:389 or ldaps://host:636.".to_string();
     if url.len() > MAX_DN_CHARS {
         return Err(bad());
     }
@@ -225,12 +234,7 @@ pub fn match_value(match_with: MatchWith, email: &str, user_name: Option<&str>) 
 /// A DN as reconciliation compares it: lowercase, without spaces around `,` and `=`.
 pub fn normalize_dn(dn: &str) -> String {
     dn.split(',')
-        .map(|rdn| {
-            rdn.split('=')
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join("=")
-        })
+        .map(|rdn| rdn.split('=').map(str::trim).collect::<Vec<_>>().join("="))
         .collect::<Vec<_>>()
         .join(",")
         .to_lowercase()
@@ -368,10 +372,19 @@ mod tests {
 
     #[test]
     fn urls_are_ldap_or_ldaps_with_a_host_and_a_port() {
-        assert_eq!(check_url("ldap://dc1.corp:389/").unwrap(), "ldap://dc1.corp:389");
+        assert_eq!(
+            check_url("ldap://dc1.corp:389/").unwrap(),
+            "ldap://dc1.corp:389"
+        );
         assert!(check_url("ldaps://[::1]:636").is_ok());
         assert!(check_url("ldap://host").is_ok());
-        for bad in ["ldap://", "ldap://host:0", "ldap://host:99999", "ldap://a b", "host:389"] {
+        for bad in [
+            "ldap://",
+            "ldap://host:0",
+            "ldap://host:99999",
+            "ldap://a b",
+            "host:389",
+        ] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
     }
@@ -380,8 +393,14 @@ mod tests {
     fn people_are_matched_by_the_value_chosen_and_filters_are_escaped() {
         let e = "eric.solomon@example.org";
         assert_eq!(match_value(MatchWith::Email, e, None).unwrap(), e);
-        assert_eq!(match_value(MatchWith::EmailLocalPart, e, None).unwrap(), "eric.solomon");
-        assert_eq!(match_value(MatchWith::UserName, e, Some("esolomon")).unwrap(), "esolomon");
+        assert_eq!(
+            match_value(MatchWith::EmailLocalPart, e, None).unwrap(),
+            "eric.solomon"
+        );
+        assert_eq!(
+            match_value(MatchWith::UserName, e, Some("esolomon")).unwrap(),
+            "esolomon"
+        );
         assert_eq!(match_value(MatchWith::UserName, e, None), None);
         assert_eq!(escape_filter_value("a*(b)\\"), "a\\2a\\28b\\29\\5c");
     }

@@ -67,7 +67,11 @@ fn seal(ctx: &Ctx, id: SystemId, password: Option<&str>) -> DomainResult<Option<
 }
 
 #[tracing::instrument(skip(ctx, actor, input), fields(actor = %actor.user_id))]
-pub async fn create_ldap(ctx: &Ctx, actor: &Actor, input: &LdapInput<'_>) -> DomainResult<SystemId> {
+pub async fn create_ldap(
+    ctx: &Ctx,
+    actor: &Actor,
+    input: &LdapInput<'_>,
+) -> DomainResult<SystemId> {
     require_connector_admin(actor)?;
     let checked = check_ldap(input)?;
     if !checked.settings.bind_dn.is_empty() && checked.password.is_none() {
@@ -86,14 +90,25 @@ pub async fn create_ldap(ctx: &Ctx, actor: &Actor, input: &LdapInput<'_>) -> Dom
             format!("Tessera holds at most {MAX_SYSTEMS} connected systems."),
         ));
     }
-    store::insert(&mut tx, id, &checked.name, &checked.settings, secret.as_deref(), now).await?;
+    store::insert(
+        &mut tx,
+        id,
+        &checked.name,
+        &checked.settings,
+        secret.as_deref(),
+        now,
+    )
+    .await?;
     let event = NewEvent::new(
         now,
         Some(actor.user_id),
         "connector.created",
         "connected_system",
         id,
-        format!("Connected the directory {} ({})", checked.name, checked.settings.url),
+        format!(
+            "Connected the directory {} ({})",
+            checked.name, checked.settings.url
+        ),
     )
     .after(audited(&checked.name, &checked.settings, secret.is_some()));
     audit::record(&mut tx, event).await?;
@@ -121,7 +136,15 @@ pub async fn update_ldap(
             "Enter the bind account's password (or clear the bind DN to bind anonymously).",
         ));
     }
-    store::update(&mut tx, id, &checked.name, &checked.settings, secret.as_deref(), now).await?;
+    store::update(
+        &mut tx,
+        id,
+        &checked.name,
+        &checked.settings,
+        secret.as_deref(),
+        now,
+    )
+    .await?;
     let event = NewEvent::new(
         now,
         Some(actor.user_id),
@@ -144,7 +167,10 @@ pub(crate) fn password_of(
     let Some(sealed) = &system.secret else {
         return Ok(None);
     };
-    let key = ctx.secrets.as_ref().ok_or_else(|| SecretError::NoKey.to_string())?;
+    let key = ctx
+        .secrets
+        .as_ref()
+        .ok_or_else(|| SecretError::NoKey.to_string())?;
     key.open(&system.id.to_string(), sealed)
         .map(Some)
         .map_err(|e| e.to_string())
@@ -153,7 +179,11 @@ pub(crate) fn password_of(
 /// Connects, binds, reads the people's base and the linked groups, and says what worked and
 /// what failed, in words. Changes nothing.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
-pub async fn test_connection(ctx: &Ctx, actor: &Actor, id: SystemId) -> DomainResult<ConnectionTest> {
+pub async fn test_connection(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: SystemId,
+) -> DomainResult<ConnectionTest> {
     require_connector_admin(actor)?;
     let (system, links) = {
         let mut conn = ctx.read().await?;
@@ -251,7 +281,10 @@ pub async fn link_group_named(
     require_connector_admin(actor)?;
     let name = group_name.trim();
     if name.is_empty() || name.chars().count() > crate::model::limits::MAX_SEARCH_CHARS {
-        return Err(DomainError::invalid("group", "Enter the name of a Tessera group."));
+        return Err(DomainError::invalid(
+            "group",
+            "Enter the name of a Tessera group.",
+        ));
     }
     let group = groups::id_by_name(&mut *ctx.read().await?, name)
         .await?
@@ -318,7 +351,10 @@ pub async fn reprocess(
             "connector.reprocessed",
             "connected_system",
             system,
-            format!("Sent {n} failed membership change(s) to {} again", stored.name),
+            format!(
+                "Sent {n} failed membership change(s) to {} again",
+                stored.name
+            ),
         )
         .after(json!({
             "count": n,

@@ -219,8 +219,19 @@ const LINK_SELECT: &str = "SELECT l.group_id, g.name, l.system_id, s.name, l.ext
  JOIN connected_systems s ON s.id = l.system_id";
 
 fn link_row(row: LinkRow) -> DomainResult<GroupLink> {
-    let (group_id, group_name, system_id, system_name, external_id, at, extra, missing, sample, corrected, error) =
-        row;
+    let (
+        group_id,
+        group_name,
+        system_id,
+        system_name,
+        external_id,
+        at,
+        extra,
+        missing,
+        sample,
+        corrected,
+        error,
+    ) = row;
     let check = match at {
         None => None,
         Some(at) => Some(DriftCheck {
@@ -331,7 +342,11 @@ pub async fn record_check(conn: &mut Conn, group: GroupId, check: &DriftCheck) -
 pub type Person = (String, String, Option<String>);
 
 /// The people Tessera grants membership of `group` (at most `limit`).
-pub async fn granted_members(conn: &mut Conn, group: GroupId, limit: i64) -> DomainResult<Vec<Person>> {
+pub async fn granted_members(
+    conn: &mut Conn,
+    group: GroupId,
+    limit: i64,
+) -> DomainResult<Vec<Person>> {
     Ok(sqlx::query_as(
         "SELECT u.id, u.email, u.user_name FROM users u
          WHERE u.id IN (SELECT user_id FROM group_members WHERE group_id = $1)
@@ -425,7 +440,11 @@ async fn enqueue(conn: &mut Conn, rows: &[Vec<Val>]) -> DomainResult<()> {
 }
 
 /// A newly linked group: every current member is to be added in the system.
-pub async fn enqueue_all_members(conn: &mut Conn, group: GroupId, system: SystemId) -> DomainResult<u64> {
+pub async fn enqueue_all_members(
+    conn: &mut Conn,
+    group: GroupId,
+    system: SystemId,
+) -> DomainResult<u64> {
     let done = sqlx::query(
         "INSERT INTO connector_changes (group_id, user_id, system_id, member, version, state, attempts, next_attempt_at)
          SELECT DISTINCT group_id, user_id, $2, 1, 1, 'pending', 0, 0 FROM group_members WHERE group_id = $1
@@ -454,7 +473,17 @@ pub struct Claimed {
     pub user_name: Option<String>,
 }
 
-type ClaimRow = (String, String, String, String, i64, i64, i64, String, Option<String>);
+type ClaimRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    Option<String>,
+);
 
 /// Claims up to `limit` due changes until `lease`, in one transaction of the caller's: each
 /// row is taken with a guarded update that checks again that it is due and unclaimed, so a row
@@ -480,7 +509,18 @@ pub async fn claim_due(
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for (group_id, user_id, system_id, external_group, member, version, attempts, email, user_name) in rows {
+    for (
+        group_id,
+        user_id,
+        system_id,
+        external_group,
+        member,
+        version,
+        attempts,
+        email,
+        user_name,
+    ) in rows
+    {
         let taken = sqlx::query(
             "UPDATE connector_changes SET claimed_until = $3
              WHERE group_id = $1 AND user_id = $2 AND version = $4
@@ -515,7 +555,10 @@ pub async fn claim_due(
 pub enum Outcome {
     Delivered,
     /// Failed: tried again at `retry_at`, or (None) only when an administrator reprocesses it.
-    Failed { error: String, retry_at: Option<DateTime<Utc>> },
+    Failed {
+        error: String,
+        retry_at: Option<DateTime<Utc>>,
+    },
 }
 
 /// Records the outcome of a claimed change if its version did not move; otherwise only
@@ -575,9 +618,9 @@ pub async fn reprocess(
     system: SystemId,
     one: Option<(GroupId, UserId)>,
 ) -> DomainResult<u64> {
-    let done = match one {
-        Some((group, user)) => {
-            sqlx::query(
+    let done =
+        match one {
+            Some((group, user)) => sqlx::query(
                 "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
                  WHERE system_id = $1 AND group_id = $2 AND user_id = $3 AND state = 'failed'",
             )
@@ -585,24 +628,33 @@ pub async fn reprocess(
             .bind(group.to_string())
             .bind(user.to_string())
             .execute(&mut *conn)
-            .await?
-        }
-        None => {
-            sqlx::query(
+            .await?,
+            None => sqlx::query(
                 "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
                  WHERE system_id = $1 AND state = 'failed'",
             )
             .bind(system.to_string())
             .execute(&mut *conn)
-            .await?
-        }
-    };
+            .await?,
+        };
     Ok(done.rows_affected())
 }
 
-type DeliveryRow = (String, String, String, String, String, i64, String, i64, Option<String>, Option<i64>);
+type DeliveryRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+);
 
-const DELIVERY_SELECT: &str = "SELECT c.group_id, g.name, c.user_id, u.email, s.name, c.member, c.state,
+const DELIVERY_SELECT: &str =
+    "SELECT c.group_id, g.name, c.user_id, u.email, s.name, c.member, c.state,
         c.attempts, c.last_error, c.next_attempt_at
  FROM connector_changes c
  JOIN directory_groups g ON g.id = c.group_id
@@ -610,7 +662,18 @@ const DELIVERY_SELECT: &str = "SELECT c.group_id, g.name, c.user_id, u.email, s.
  JOIN connected_systems s ON s.id = c.system_id";
 
 fn delivery(row: DeliveryRow) -> DomainResult<MembershipDelivery> {
-    let (group_id, group_name, user_id, user_email, system_name, member, state, attempts, last_error, next) = row;
+    let (
+        group_id,
+        group_name,
+        user_id,
+        user_email,
+        system_name,
+        member,
+        state,
+        attempts,
+        last_error,
+        next,
+    ) = row;
     Ok(MembershipDelivery {
         group_id: GroupId(uuid(&group_id)?),
         group_name,
@@ -626,7 +689,11 @@ fn delivery(row: DeliveryRow) -> DomainResult<MembershipDelivery> {
 }
 
 /// A system's changes not delivered, failures first, at most `limit`.
-pub async fn undelivered(conn: &mut Conn, system: SystemId, limit: i64) -> DomainResult<Vec<MembershipDelivery>> {
+pub async fn undelivered(
+    conn: &mut Conn,
+    system: SystemId,
+    limit: i64,
+) -> DomainResult<Vec<MembershipDelivery>> {
     let sql = format!(
         "{DELIVERY_SELECT} WHERE c.system_id = $1 AND c.state <> 'delivered'
          ORDER BY c.state, g.name_key, u.email LIMIT $2"
@@ -641,7 +708,11 @@ pub async fn undelivered(conn: &mut Conn, system: SystemId, limit: i64) -> Domai
 
 /// Where one person's memberships of `groups` stand in their connected systems (only the
 /// linked groups have a row).
-pub async fn of_person(conn: &mut Conn, user: UserId, groups: &[GroupId]) -> DomainResult<Vec<MembershipDelivery>> {
+pub async fn of_person(
+    conn: &mut Conn,
+    user: UserId,
+    groups: &[GroupId],
+) -> DomainResult<Vec<MembershipDelivery>> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }
@@ -653,7 +724,11 @@ pub async fn of_person(conn: &mut Conn, user: UserId, groups: &[GroupId]) -> Dom
     for g in groups {
         q = q.bind(g.to_string());
     }
-    q.fetch_all(&mut *conn).await?.into_iter().map(delivery).collect()
+    q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(delivery)
+        .collect()
 }
 
 /// The packages (of `packages`) whose member grants a connected system does not hold yet for
@@ -689,9 +764,32 @@ pub async fn undelivered_packages(
     Ok(out)
 }
 
+/// `user`'s delivered requests (newest first, at most 20) for packages that make them a
+/// member of `group`: (request id, package id, package name).
+pub async fn requests_reaching(
+    conn: &mut Conn,
+    user: &str,
+    group: &str,
+) -> DomainResult<Vec<(String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT r.id, r.package_id, p.name FROM access_package_requests r
+         JOIN access_packages p ON p.id = r.package_id
+         WHERE r.requestor_id = $1 AND r.state = 'delivered'
+           AND r.package_id IN (SELECT package_id FROM access_package_resource_roles
+                                WHERE group_id = $2 AND role = 'member')
+         ORDER BY r.created_at DESC LIMIT 20",
+    )
+    .bind(user)
+    .bind(group)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
 /// Changes not yet delivered, over every system (the admin home's count).
 pub async fn count_failed(conn: &mut Conn) -> DomainResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM connector_changes WHERE state = 'failed'")
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM connector_changes WHERE state = 'failed'")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }

@@ -52,11 +52,14 @@ impl Slapd {
     /// A fresh directory holding the suffix, `ou=people`, `ou=groups` and the placeholder.
     pub async fn start() -> Option<Self> {
         slapd_binary()?;
-        let dir = std::env::temp_dir().join(format!("tessera-slapd-{}", uuid::Uuid::now_v7().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("tessera-slapd-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(dir.join("db")).unwrap();
         let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
         let made = std::process::Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
             .args(["-subj", "/CN=127.0.0.1"])
             .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
             .args(["-addext", "basicConstraints=critical,CA:FALSE"])
@@ -83,7 +86,9 @@ impl Slapd {
              suffix \"{SUFFIX}\"\n\
              rootdn \"{ADMIN_DN}\"\n\
              rootpw {ADMIN_PASSWORD}\n\
-             directory {dir}/db\n",
+             directory {dir}/db\n\
+             index objectClass eq\n\
+             index mail,uid eq\n",
             dir = dir.display(),
             cert = cert.display(),
             key = key.display(),
@@ -119,7 +124,11 @@ impl Slapd {
             .unwrap();
         self.child = Some(child);
         for _ in 0..100 {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("slapd exited at start: {status}");
             }
             if self.admin().await.is_ok() {
@@ -150,7 +159,9 @@ impl Slapd {
     async fn admin(&self) -> Result<ldap3::Ldap, ldap3::LdapError> {
         let (conn, mut ldap) = LdapConnAsync::new(&self.url()).await?;
         ldap3::drive!(conn);
-        ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD).await?.success()?;
+        ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD)
+            .await?
+            .success()?;
         Ok(ldap)
     }
 
@@ -166,19 +177,29 @@ impl Slapd {
     async fn seed(&self) {
         self.add(
             SUFFIX,
-            vec![("objectClass", vec!["dcObject", "organization"]), ("dc", vec!["example"]), ("o", vec!["Example"])],
+            vec![
+                ("objectClass", vec!["dcObject", "organization"]),
+                ("dc", vec!["example"]),
+                ("o", vec!["Example"]),
+            ],
         )
         .await;
         for ou in ["people", "groups"] {
             self.add(
                 &format!("ou={ou},{SUFFIX}"),
-                vec![("objectClass", vec!["organizationalUnit"]), ("ou", vec![ou])],
+                vec![
+                    ("objectClass", vec!["organizationalUnit"]),
+                    ("ou", vec![ou]),
+                ],
             )
             .await;
         }
         self.add(
             PLACEHOLDER,
-            vec![("objectClass", vec!["organizationalRole"]), ("cn", vec!["placeholder"])],
+            vec![
+                ("objectClass", vec!["organizationalRole"]),
+                ("cn", vec!["placeholder"]),
+            ],
         )
         .await;
     }
@@ -200,12 +221,32 @@ impl Slapd {
         dn
     }
 
+    /// Adds many people (uid, e-mail) over one connection (the benchmark's directory).
+    pub async fn add_people(&self, people: &[(String, String)]) {
+        let mut ldap = self.admin().await.unwrap();
+        for (uid, email) in people {
+            let dn = format!("uid={uid},{PEOPLE}");
+            let attrs: Vec<(&str, HashSet<&str>)> = vec![
+                ("objectClass", HashSet::from(["inetOrgPerson"])),
+                ("uid", HashSet::from([uid.as_str()])),
+                ("cn", HashSet::from([uid.as_str()])),
+                ("sn", HashSet::from([uid.as_str()])),
+                ("mail", HashSet::from([email.as_str()])),
+            ];
+            ldap.add(&dn, attrs).await.unwrap().success().unwrap();
+        }
+    }
+
     /// Adds a group `cn=<name>,ou=groups,…` holding only the placeholder; returns its DN.
     pub async fn add_group(&self, name: &str) -> String {
         let dn = format!("cn={name},{GROUPS}");
         self.add(
             &dn,
-            vec![("objectClass", vec!["groupOfNames"]), ("cn", vec![name]), ("member", vec![PLACEHOLDER])],
+            vec![
+                ("objectClass", vec!["groupOfNames"]),
+                ("cn", vec![name]),
+                ("member", vec![PLACEHOLDER]),
+            ],
         )
         .await;
         dn
@@ -237,8 +278,16 @@ impl Slapd {
     pub async fn set_member_outside(&self, group: &str, person: &str, member: bool) {
         let mut ldap = self.admin().await.unwrap();
         let values = HashSet::from([person]);
-        let change = if member { Mod::Add("member", values) } else { Mod::Delete("member", values) };
-        ldap.modify(group, vec![change]).await.unwrap().success().unwrap();
+        let change = if member {
+            Mod::Add("member", values)
+        } else {
+            Mod::Delete("member", values)
+        };
+        ldap.modify(group, vec![change])
+            .await
+            .unwrap()
+            .success()
+            .unwrap();
     }
 }
 

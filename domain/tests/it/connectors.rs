@@ -93,15 +93,34 @@ async fn approved_grant_reaches_the_directory_and_expiry_removes_it(mut env: Tes
     req::decide(&env.ctx, &w.maria, request, true, "ok")
         .await
         .unwrap();
-    assert!(l.slapd.members(&l.group_dn).await.is_empty(), "not before the job");
+    assert!(
+        l.slapd.members(&l.group_dn).await.is_empty(),
+        "not before the job"
+    );
     assert_eq!(
         state_of(&env, &w, &l).await,
         [(DeliveryState::Delivering, true, 0)]
     );
+    // Eric is told he has access only once the directory holds it.
+    let told = "SELECT COUNT(*) FROM notifications WHERE title LIKE 'You now have access%'";
+    assert_eq!(count_rows(&env, told).await, 0);
+    let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(mine[0].delivery, Some(DeliveryState::Delivering));
     let now = env.clock.now();
     let report = deliver_at(&env, now).await;
     assert_eq!((report.changes_delivered, report.changes_failed), (1, 0));
     assert_eq!(l.slapd.members(&l.group_dn).await, [l.eric_dn.clone()]);
+    assert_eq!(count_rows(&env, told).await, 1);
+    let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(mine[0].delivery, None);
+    assert!(
+        mine[0]
+            .timeline
+            .iter()
+            .any(|t| t.text == "Access delivered to Corporate directory"),
+        "{:?}",
+        mine[0].timeline
+    );
     assert!(state_of(&env, &w, &l).await.is_empty(), "nothing left");
     // Delivered once: another run finds nothing.
     assert_eq!(deliver_at(&env, now).await.changes_delivered, 0);
@@ -153,19 +172,31 @@ async fn a_directory_that_is_down_is_retried_and_delivered_once_back(mut env: Te
     let now = env.clock.now();
     let report = deliver_at(&env, now).await;
     assert_eq!((report.changes_delivered, report.changes_failed), (0, 1));
-    let detail = conn::system_detail(&env.ctx, &w.admin, l.system).await.unwrap();
+    let detail = conn::system_detail(&env.ctx, &w.admin, l.system)
+        .await
+        .unwrap();
     assert_eq!(detail.system.failed, 1);
     let failure = &detail.undelivered[0];
-    assert_eq!((failure.state, failure.attempts), (DeliveryState::Failed, 1));
+    assert_eq!(
+        (failure.state, failure.attempts),
+        (DeliveryState::Failed, 1)
+    );
     let error = failure.last_error.clone().unwrap();
     assert!(error.contains("connection was refused"), "{error}");
     assert_eq!(failure.next_attempt_at, Some(now + Duration::minutes(1)));
     // Not again before its backoff ends.
-    assert_eq!(deliver_at(&env, now + Duration::seconds(30)).await.changes_failed, 0);
+    assert_eq!(
+        deliver_at(&env, now + Duration::seconds(30))
+            .await
+            .changes_failed,
+        0
+    );
     // Failing again doubles the wait.
     let report = deliver_at(&env, now + Duration::minutes(1)).await;
     assert_eq!(report.changes_failed, 1);
-    let detail = conn::system_detail(&env.ctx, &w.admin, l.system).await.unwrap();
+    let detail = conn::system_detail(&env.ctx, &w.admin, l.system)
+        .await
+        .unwrap();
     assert_eq!(detail.undelivered[0].attempts, 2);
     assert_eq!(
         detail.undelivered[0].next_attempt_at,
@@ -179,7 +210,10 @@ async fn a_directory_that_is_down_is_retried_and_delivered_once_back(mut env: Te
         jobs::deliver_due(&env.ctx, RunLimits::default()),
         jobs::deliver_due(&env.ctx, RunLimits::default())
     );
-    assert!(a.failures.is_empty() && b.failures.is_empty(), "{a:?} {b:?}");
+    assert!(
+        a.failures.is_empty() && b.failures.is_empty(),
+        "{a:?} {b:?}"
+    );
     assert_eq!(a.changes_delivered + b.changes_delivered, 1, "{a:?} {b:?}");
     assert_eq!(l.slapd.members(&l.group_dn).await, [l.eric_dn.clone()]);
     assert!(state_of(&env, &w, &l).await.is_empty());
@@ -201,7 +235,9 @@ async fn a_failure_given_up_waits_for_reprocess_and_the_last_change_wins(mut env
         assert_eq!(report.changes_failed, 1, "attempt {attempt}");
         at += Duration::hours(7);
     }
-    let detail = conn::system_detail(&env.ctx, &w.admin, l.system).await.unwrap();
+    let detail = conn::system_detail(&env.ctx, &w.admin, l.system)
+        .await
+        .unwrap();
     let failure = &detail.undelivered[0];
     assert_eq!(failure.next_attempt_at, None, "given up");
     let error = failure.last_error.clone().unwrap();
@@ -209,13 +245,22 @@ async fn a_failure_given_up_waits_for_reprocess_and_the_last_change_wins(mut env
         error.contains("Nobody in Corporate directory has mail=nora@woodgrove.example"),
         "{error}"
     );
-    assert_eq!(deliver_at(&env, at).await.changes_failed, 0, "not by itself");
+    assert_eq!(
+        deliver_at(&env, at).await.changes_failed,
+        0,
+        "not by itself"
+    );
     // She arrives in the directory; an administrator reprocesses the failure.
     let nora_dn = l.slapd.add_person("nora", "nora@woodgrove.example").await;
     forbidden(conn::reprocess(&env.ctx, &w.eric, l.system, None).await);
-    let n = conn::reprocess(&env.ctx, &w.admin, l.system, Some((w.office, w.nora.user_id)))
-        .await
-        .unwrap();
+    let n = conn::reprocess(
+        &env.ctx,
+        &w.admin,
+        l.system,
+        Some((w.office, w.nora.user_id)),
+    )
+    .await
+    .unwrap();
     assert_eq!(n, 1);
     assert_eq!(deliver_at(&env, at).await.changes_delivered, 1);
     assert_eq!(l.slapd.members(&l.group_dn).await, [nora_dn.to_lowercase()]);
@@ -247,9 +292,10 @@ async fn a_change_made_while_delivering_is_delivered_next(mut env: TestEnv) {
     let now = env.clock.now();
     // One instance claims the change (version 1: add) …
     let mut tx = env.ctx.db.begin().await.unwrap();
-    let claimed = domain::store::connectors::claim_due(&mut tx, now, now + Duration::minutes(10), 10)
-        .await
-        .unwrap();
+    let claimed =
+        domain::store::connectors::claim_due(&mut tx, now, now + Duration::minutes(10), 10)
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(claimed.len(), 1);
     // … Eric is removed meanwhile (version 2: remove), and a second instance skips the row.
@@ -274,7 +320,9 @@ async fn a_change_made_while_delivering_is_delivered_next(mut env: TestEnv) {
         [(DeliveryState::Delivering, false, 0)]
     );
     // Say the first instance had added him: the next round removes him.
-    l.slapd.set_member_outside(&l.group_dn, &l.eric_dn, true).await;
+    l.slapd
+        .set_member_outside(&l.group_dn, &l.eric_dn, true)
+        .await;
     assert_eq!(deliver_at(&env, now).await.changes_delivered, 1);
     assert!(l.slapd.members(&l.group_dn).await.is_empty());
 }
@@ -285,7 +333,9 @@ async fn the_connection_test_says_what_failed(mut env: TestEnv) {
     let Some(l) = linked(&env, &w).await else {
         return;
     };
-    let ok = conn::test_connection(&env.ctx, &w.admin, l.system).await.unwrap();
+    let ok = conn::test_connection(&env.ctx, &w.admin, l.system)
+        .await
+        .unwrap();
     assert!(ok.ok, "{ok:?}");
     assert_eq!(ok.steps.len(), 3, "{ok:?}");
     assert!(ok.steps[2].contains("linked to Office Licenses"), "{ok:?}");
@@ -301,14 +351,19 @@ async fn the_connection_test_says_what_failed(mut env: TestEnv) {
                 ca_pem: &ca,
                 ..ldap_input(&url, password)
             };
-            conn::update_ldap(&ctx, &admin, system, &input).await.unwrap();
+            conn::update_ldap(&ctx, &admin, system, &input)
+                .await
+                .unwrap();
             conn::test_connection(&ctx, &admin, system).await.unwrap()
         }
     };
     let wrong = update(Some("wrong"), PEOPLE, l.slapd.url(), false, String::new()).await;
     assert!(!wrong.ok);
     assert!(
-        wrong.error.unwrap().contains("refused the bind DN or password"),
+        wrong
+            .error
+            .unwrap()
+            .contains("refused the bind DN or password"),
         "wrong password"
     );
     let no_base = update(
@@ -322,7 +377,14 @@ async fn the_connection_test_says_what_failed(mut env: TestEnv) {
     assert_eq!(no_base.steps.len(), 1);
     assert!(no_base.error.unwrap().contains("does not exist"));
     // An empty password keeps the stored one; TLS with the directory's certificate trusted.
-    let ldaps = update(None, PEOPLE, l.slapd.tls_url(), false, l.slapd.ca_pem.clone()).await;
+    let ldaps = update(
+        None,
+        PEOPLE,
+        l.slapd.tls_url(),
+        false,
+        l.slapd.ca_pem.clone(),
+    )
+    .await;
     assert!(ldaps.ok, "{ldaps:?}");
     let starttls = update(None, PEOPLE, l.slapd.url(), true, l.slapd.ca_pem.clone()).await;
     assert!(starttls.ok, "{starttls:?}");
@@ -332,7 +394,9 @@ async fn the_connection_test_says_what_failed(mut env: TestEnv) {
     assert!(untrusted.error.unwrap().contains("Could not reach"));
     // Another key cannot open the stored password: an error, not an empty password.
     env.ctx.secrets = Some(SecretKey::generate());
-    let rekeyed = conn::test_connection(&env.ctx, &w.admin, l.system).await.unwrap();
+    let rekeyed = conn::test_connection(&env.ctx, &w.admin, l.system)
+        .await
+        .unwrap();
     assert!(rekeyed.error.unwrap().contains("could not be decrypted"));
 }
 
@@ -340,7 +404,9 @@ async fn bad_input_and_other_people_change_nothing(mut env: TestEnv) {
     let w = world(&env).await;
     let input = ldap_input("ldap://127.0.0.1:389", Some("secret"));
     // No key: the password cannot be stored.
-    let e = conn::create_ldap(&env.ctx, &w.admin, &input).await.unwrap_err();
+    let e = conn::create_ldap(&env.ctx, &w.admin, &input)
+        .await
+        .unwrap_err();
     assert_eq!(field_names(&e), ["password"]);
     env.ctx.secrets = Some(SecretKey::generate());
     // Only Global and Identity Governance Administrators.
@@ -353,19 +419,35 @@ async fn bad_input_and_other_people_change_nothing(mut env: TestEnv) {
         user_base: "people",
         ..input.clone()
     };
-    let e = conn::create_ldap(&env.ctx, &w.admin, &bad).await.unwrap_err();
+    let e = conn::create_ldap(&env.ctx, &w.admin, &bad)
+        .await
+        .unwrap_err();
     assert_eq!(field_names(&e), ["url", "user_base"]);
     let no_password = LdapInput {
         password: None,
         ..input.clone()
     };
-    let e = conn::create_ldap(&env.ctx, &w.admin, &no_password).await.unwrap_err();
+    let e = conn::create_ldap(&env.ctx, &w.admin, &no_password)
+        .await
+        .unwrap_err();
     assert_eq!(field_names(&e), ["password"]);
-    assert_eq!(count_rows(&env, "SELECT COUNT(*) FROM connected_systems").await, 0);
+    assert_eq!(
+        count_rows(&env, "SELECT COUNT(*) FROM connected_systems").await,
+        0
+    );
 
-    let governance = give_role(&env, &w.fiona, DirectoryRole::IdentityGovernanceAdministrator).await;
-    let system = conn::create_ldap(&env.ctx, &governance, &input).await.unwrap();
-    let e = conn::create_ldap(&env.ctx, &w.admin, &input).await.unwrap_err();
+    let governance = give_role(
+        &env,
+        &w.fiona,
+        DirectoryRole::IdentityGovernanceAdministrator,
+    )
+    .await;
+    let system = conn::create_ldap(&env.ctx, &governance, &input)
+        .await
+        .unwrap();
+    let e = conn::create_ldap(&env.ctx, &w.admin, &input)
+        .await
+        .unwrap_err();
     assert_eq!(field_names(&e), ["name"], "names are unique");
     let e = conn::link_group(&env.ctx, &w.admin, w.office, system, "Office")
         .await
@@ -379,7 +461,9 @@ async fn bad_input_and_other_people_change_nothing(mut env: TestEnv) {
         .await
         .unwrap_err();
     assert_eq!(field_names(&e), ["group"], "one link a group");
-    conn::unlink_group(&env.ctx, &w.admin, w.office).await.unwrap();
+    conn::unlink_group(&env.ctx, &w.admin, w.office)
+        .await
+        .unwrap();
     let listed = conn::list_systems(&env.ctx, &w.admin).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].has_password);
@@ -404,8 +488,16 @@ async fn drift_outside_tessera_is_reported_then_corrected(mut env: TestEnv) {
     let Some(l) = linked(&env, &w).await else {
         return;
     };
-    let nora_dn = l.slapd.add_person("nora", "nora@woodgrove.example").await.to_lowercase();
-    let mallory_dn = l.slapd.add_person("mallory", "mallory@elsewhere.example").await.to_lowercase();
+    let nora_dn = l
+        .slapd
+        .add_person("nora", "nora@woodgrove.example")
+        .await
+        .to_lowercase();
+    let mallory_dn = l
+        .slapd
+        .add_person("mallory", "mallory@elsewhere.example")
+        .await
+        .to_lowercase();
     for who in [&w.eric, &w.nora] {
         dir::add_member(&env.ctx, &w.admin, w.office, &who.email)
             .await
@@ -432,15 +524,27 @@ async fn drift_outside_tessera_is_reported_then_corrected(mut env: TestEnv) {
     assert_eq!((link(&env).await.extra, link(&env).await.missing), (0, 0));
 
     // Someone adds Mallory and removes Nora in the directory, behind Tessera's back.
-    l.slapd.set_member_outside(&l.group_dn, &mallory_dn, true).await;
-    l.slapd.set_member_outside(&l.group_dn, &nora_dn, false).await;
+    l.slapd
+        .set_member_outside(&l.group_dn, &mallory_dn, true)
+        .await;
+    l.slapd
+        .set_member_outside(&l.group_dn, &nora_dn, false)
+        .await;
     // Not checked again before the hour is up.
-    assert_eq!(deliver_at(&env, now + Duration::minutes(30)).await.drift_found, 0);
+    assert_eq!(
+        deliver_at(&env, now + Duration::minutes(30))
+            .await
+            .drift_found,
+        0
+    );
     let report = deliver_at(&env, now + Duration::minutes(61)).await;
     assert_eq!((report.drift_found, report.drift_corrected), (2, 0));
     let check = link(&env).await;
     assert_eq!((check.extra, check.missing, check.corrected), (1, 1, false));
-    assert_eq!(check.sample, [format!("+ {mallory_dn}"), format!("- {nora_dn}")]);
+    assert_eq!(
+        check.sample,
+        [format!("+ {mallory_dn}"), format!("- {nora_dn}")]
+    );
     // Report only: the directory keeps the drift (the placeholder never counts).
     let mut held = vec![l.eric_dn.clone(), mallory_dn.clone()];
     held.sort();
@@ -472,7 +576,12 @@ async fn drift_outside_tessera_is_reported_then_corrected(mut env: TestEnv) {
     assert_eq!(drift_events, 2);
     // Corrected: the next check finds nothing.
     conn::check_now(&env.ctx, &w.admin, l.system).await.unwrap();
-    assert_eq!(deliver_at(&env, now + Duration::minutes(63)).await.drift_found, 0);
+    assert_eq!(
+        deliver_at(&env, now + Duration::minutes(63))
+            .await
+            .drift_found,
+        0
+    );
 }
 
 on_both_databases!(

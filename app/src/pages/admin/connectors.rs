@@ -2,14 +2,16 @@
 //! to — their settings, the connection test, the linked groups and the deliveries not done.
 
 use crate::api::connectors::{
-    CheckConnectorNow, CreateConnector, LinkConnectorGroup, ReprocessConnector, TestConnector, UnlinkConnectorGroup,
-    UpdateConnector, load_connector, load_connectors,
+    CheckConnectorNow, CreateConnector, LinkConnectorGroup, ReprocessConnector, TestConnector,
+    UnlinkConnectorGroup, UpdateConnector, load_connector, load_connectors,
 };
 use crate::error::AppError;
 use crate::layout::AdminOnly;
 use crate::ui::*;
 use domain::model::*;
-use domain::rules::connectors::{MAX_CA_PEM_CHARS, MAX_DN_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_CHARS};
+use domain::rules::connectors::{
+    MAX_CA_PEM_CHARS, MAX_DN_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_CHARS,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -87,7 +89,13 @@ fn SettingsFields(
             hint="ldap://host:389 or ldaps://host:636 (Active Directory: a domain controller)."
         />
         <div class="field checkbox">
-            <input type="checkbox" id="field-starttls" name="starttls" value="yes" checked=s.starttls />
+            <input
+                type="checkbox"
+                id="field-starttls"
+                name="starttls"
+                value="yes"
+                checked=s.starttls
+            />
             <label for="field-starttls">"Use StartTLS (encrypt an ldap:// connection)"</label>
             <p class="field-error" hidden=move || field("starttls").get().is_none()>
                 {move || field("starttls").get()}
@@ -212,14 +220,14 @@ fn drift_words(check: Option<DriftCheck>) -> impl IntoView + use<> {
                     <br />
                     <span class="muted">{when}</span>
                 }
-                    .into_any()
+                .into_any()
             } else if c.extra == 0 && c.missing == 0 {
                 view! {
                     <Badge kind="ok" text="In step" />
                     <br />
                     <span class="muted">{when}</span>
                 }
-                    .into_any()
+                .into_any()
             } else {
                 let text = format!(
                     "{} added outside Tessera, {} removed outside Tessera{}",
@@ -232,11 +240,21 @@ fn drift_words(check: Option<DriftCheck>) -> impl IntoView + use<> {
                     " "
                     <span>{text}</span>
                     <ul class="compact">
-                        {c.sample.into_iter().map(|s| view! { <li><code>{s}</code></li> }).collect_view()}
+                        {c
+                            .sample
+                            .into_iter()
+                            .map(|s| {
+                                view! {
+                                    <li>
+                                        <code>{s}</code>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
                     <span class="muted">{when}</span>
                 }
-                    .into_any()
+                .into_any()
             }
         }
     }
@@ -249,8 +267,13 @@ fn counts_badges(s: &SystemSummary) -> impl IntoView + use<> {
     let delivering = (s.delivering > 0).then(|| {
         view! { <Badge kind="info" text=format!("{} delivering", s.delivering) /> }
     });
-    let ok = (s.failed == 0 && s.delivering == 0).then(|| view! { <Badge kind="ok" text="Up to date" /> });
-    view! { {failed} {delivering} {ok} }
+    let ok = (s.failed == 0 && s.delivering == 0)
+        .then(|| view! { <Badge kind="ok" text="Up to date" /> });
+    view! {
+        {failed}
+        {delivering}
+        {ok}
+    }
 }
 
 #[component]
@@ -421,7 +444,8 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
             .or_else(|| check.value().get().and_then(Result::err))
     });
     let confirm_unlink = Confirm::<(String, String)>::new();
-    let (sid_test, sid_link, sid_all, sid_check) = (sid.clone(), sid.clone(), sid.clone(), sid.clone());
+    let (sid_test, sid_link, sid_all, sid_check) =
+        (sid.clone(), sid.clone(), sid.clone(), sid.clone());
     let failed = s.failed;
     view! {
         <div class="page-header">
@@ -452,7 +476,9 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                 class="secondary"
                 disabled=move || test.pending().get()
                 on:click=move |_| {
-                    test.dispatch(TestConnector { id: sid_test.clone() });
+                    test.dispatch(TestConnector {
+                        id: sid_test.clone(),
+                    });
                 }
             >
                 {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
@@ -521,7 +547,10 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                                     .links
                                     .iter()
                                     .map(|l| {
-                                        let (gid, name) = (l.group_id.to_string(), l.group_name.clone());
+                                        let (gid, name) = (
+                                            l.group_id.to_string(),
+                                            l.group_name.clone(),
+                                        );
                                         view! {
                                             <tr>
                                                 <td>
@@ -539,7 +568,9 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                                                         type="button"
                                                         class="secondary"
                                                         aria-label=format!("Unlink {name}")
-                                                        on:click=move |_| confirm_unlink.ask((gid.clone(), name.clone()))
+                                                        on:click=move |_| {
+                                                            confirm_unlink.ask((gid.clone(), name.clone()))
+                                                        }
                                                     >
                                                         "Unlink"
                                                     </button>
@@ -562,7 +593,10 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                             class="secondary"
                             disabled=move || check.pending().get()
                             on:click=move |_| {
-                                check.dispatch(CheckConnectorNow { id: sid_check.clone() });
+                                check
+                                    .dispatch(CheckConnectorNow {
+                                        id: sid_check.clone(),
+                                    });
                             }
                         >
                             "Check for drift now"
@@ -738,7 +772,10 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
             <FormAlert error=update_error fields=SETTINGS_FIELDS />
             <ActionForm action=update attr:class="form">
                 <input type="hidden" name="id" value=sid />
-                <SettingsFields settings=Some((s.name.clone(), s.settings.clone())) error=update_error />
+                <SettingsFields
+                    settings=Some((s.name.clone(), s.settings.clone()))
+                    error=update_error
+                />
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || update.pending().get()>
                         "Save settings"

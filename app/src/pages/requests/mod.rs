@@ -13,8 +13,7 @@ use crate::api::packages::load_portal_package;
 use crate::api::requests::*;
 use crate::error::AppError;
 use crate::ui::{
-    Badge,
-    Bound, BoundArea, ErrorAlert, FormAlert, Loading, Radios, Select, YesNo, date, error_of,
+    Badge, Bound, BoundArea, ErrorAlert, FormAlert, Loading, Radios, Select, YesNo, date, error_of,
     period, request_state_badge, stage_decision_badge, succeeded, successes, utc,
 };
 use domain::model::*;

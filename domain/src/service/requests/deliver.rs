@@ -60,6 +60,21 @@ pub(super) async fn deliver(
         )
     };
     store::set_delivered(tx, r.id, (r.state, r.stage_no), stage_no, assignment, now).await?;
+    // A grant on its way to a connected directory: the requestor is told once it is there
+    // (jobs::connectors), not before.
+    let on_its_way = starts_at <= now
+        && !crate::store::connectors::undelivered_packages(
+            tx,
+            r.requestor,
+            &[r.package.to_string()],
+        )
+        .await?
+        .is_empty();
+    if on_its_way {
+        let text = "Access granted; being delivered to connected directories";
+        store::event(tx, r.id, "delivered", None, text, now).await?;
+        return Ok(RequestOutcome::Delivered(assignment));
+    }
     store::event(tx, r.id, "delivered", None, &text, now).await?;
     notify_requestor(
         tx,

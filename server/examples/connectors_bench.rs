@@ -16,6 +16,7 @@
 //! dropped).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use domain::clock::Clock;
 use domain::jobs::{self, RunLimits};
 use domain::model::*;
 use domain::rules::connectors::LdapInput;

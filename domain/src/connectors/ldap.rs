@@ -15,7 +15,9 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most members read from one group (reconciliation and tests); a larger group is refused.
 pub const MAX_GROUP_MEMBERS: usize = 100_000;
 
-/// A bound connection to one directory.
+/// A bound connection to one directory. A clone shares the connection: operations of several
+/// clones run at once over it.
+#[derive(Clone)]
 pub struct LdapSession {
     ldap: ldap3::Ldap,
     settings: LdapSettings,

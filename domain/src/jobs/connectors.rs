@@ -11,8 +11,11 @@ use crate::rules::connectors::{
     MAX_DELIVERY_ATTEMPTS, delivery_backoff, match_value, normalize_dn, reconcile_every, under_base,
 };
 use crate::store::connectors::{self as outbox, Claimed, Outcome, StoredSystem};
+use futures_util::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Operations one delivery keeps in flight on its connection.
+const IN_FLIGHT: usize = 16;
 /// How long a claim holds: well past a batch's delivery budget.
 const LEASE_MINUTES: i64 = 10;
 /// How long one batch may spend delivering; what is left stays claimed until its lease ends.
@@ -218,7 +221,7 @@ async fn deliver_to(
         Ok(password) => ldap::connect(&system.settings, password.as_deref()).await,
         Err(e) => Err(e),
     };
-    let mut session = match session {
+    let session = match session {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(system = %system.name, error = %e, "a connected system could not be reached");
@@ -231,54 +234,75 @@ async fn deliver_to(
                 .collect();
         }
     };
-    let mut people: BTreeMap<String, Result<Option<String>, String>> = BTreeMap::new();
-    let mut out = Vec::with_capacity(changes.len());
-    for change in changes {
-        let settings = &system.settings;
-        let Some(value) = match_value(
-            settings.match_with,
-            &change.email,
-            change.user_name.as_deref(),
-        ) else {
-            let error = format!(
-                "{} has no {} to look up in {}",
-                change.email,
-                settings.match_with.label().to_lowercase(),
-                system.name
-            );
-            let outcome = failed(&change, error);
-            out.push((change, outcome));
-            continue;
-        };
-        let person = match people.get(&value) {
-            Some(found) => found.clone(),
-            None => {
-                let found = session.find_person(&value).await;
-                people.insert(value.clone(), found.clone());
-                found
+    // Each person looked up once, then every change: up to IN_FLIGHT operations at once on
+    // the one connection (LDAP answers by message id), so a distant directory's round trips
+    // overlap instead of adding up.
+    let settings = &system.settings;
+    let values: BTreeSet<String> = changes
+        .iter()
+        .filter_map(|c| match_value(settings.match_with, &c.email, c.user_name.as_deref()))
+        .collect();
+    let people: BTreeMap<String, Result<Option<String>, String>> =
+        futures_util::stream::iter(values)
+            .map(|value| {
+                let mut session = session.clone();
+                async move {
+                    let found = session.find_person(&value).await;
+                    (value, found)
+                }
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+    let people = &people;
+    let failed = &failed;
+    let out: Vec<(Claimed, Outcome)> = futures_util::stream::iter(changes)
+        .map(|change| {
+            let mut session = session.clone();
+            async move {
+                let Some(value) = match_value(
+                    settings.match_with,
+                    &change.email,
+                    change.user_name.as_deref(),
+                ) else {
+                    let error = format!(
+                        "{} has no {} to look up in {}",
+                        change.email,
+                        settings.match_with.label().to_lowercase(),
+                        system.name
+                    );
+                    let outcome = failed(&change, error);
+                    return (change, outcome);
+                };
+                let person = people
+                    .get(&value)
+                    .cloned()
+                    .unwrap_or_else(|| Err(format!("{value} was not looked up")));
+                let outcome = match person {
+                    Ok(Some(dn)) => match session
+                        .set_member(&change.external_group, &dn, change.member)
+                        .await
+                    {
+                        Ok(()) => Outcome::Delivered,
+                        Err(e) => failed(&change, e),
+                    },
+                    // Nobody to remove: the directory holds no such member.
+                    Ok(None) if !change.member => Outcome::Delivered,
+                    Ok(None) => failed(
+                        &change,
+                        format!(
+                            "Nobody in {} has {}={value} under {}",
+                            system.name, settings.user_attribute, settings.user_base
+                        ),
+                    ),
+                    Err(e) => failed(&change, e),
+                };
+                (change, outcome)
             }
-        };
-        let outcome = match person {
-            Ok(Some(dn)) => match session
-                .set_member(&change.external_group, &dn, change.member)
-                .await
-            {
-                Ok(()) => Outcome::Delivered,
-                Err(e) => failed(&change, e),
-            },
-            // Nobody to remove: the directory holds no such member.
-            Ok(None) if !change.member => Outcome::Delivered,
-            Ok(None) => failed(
-                &change,
-                format!(
-                    "Nobody in {} has {}={value} under {}",
-                    system.name, settings.user_attribute, settings.user_base
-                ),
-            ),
-            Err(e) => failed(&change, e),
-        };
-        out.push((change, outcome));
-    }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
     session.close().await;
     out
 }

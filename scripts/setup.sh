@@ -148,28 +148,34 @@ tessera_setup_npm() {
     _tessera_log "ok: $(wasm-opt --version) from npm binaryen"
 }
 
+# _tessera_apt_install PACKAGE BINARY: installs a Debian package (as root, or with sudo) and
+# checks that BINARY is there afterwards; the package lists are refreshed first (`update`).
+_tessera_apt_install() {
+    local package="$1" binary="$2" sudo=""
+    if [[ "$(id -u)" -ne 0 ]]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo="sudo"
+        else
+            _tessera_err "${binary} missing and not root (no sudo) to apt-get install ${package}"
+            return 1
+        fi
+    fi
+    _tessera_log "run: apt-get update && apt-get install -y ${package}"
+    ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get update || return 1
+    ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y "${package}" || return 1
+    if [[ ! -x "${binary}" ]]; then
+        _tessera_err "apt-get install ${package} finished but ${binary} is missing"
+        return 1
+    fi
+}
+
 # Test-only dependency: Debian's Chromium at /usr/bin/chromium (Playwright never downloads browsers).
 tessera_setup_browser() {
     if [[ -x /usr/bin/chromium ]]; then
         _tessera_log "skip: /usr/bin/chromium already installed"
         return 0
     fi
-    local sudo=""
-    if [[ "$(id -u)" -ne 0 ]]; then
-        if command -v sudo >/dev/null 2>&1; then
-            sudo="sudo"
-        else
-            _tessera_err "/usr/bin/chromium missing and not root (no sudo) to apt-get install it"
-            return 1
-        fi
-    fi
-    _tessera_log "run: apt-get update && apt-get install -y chromium"
-    ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get update || return 1
-    ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || return 1
-    if [[ ! -x /usr/bin/chromium ]]; then
-        _tessera_err "apt-get install chromium finished but /usr/bin/chromium is missing"
-        return 1
-    fi
+    _tessera_apt_install chromium /usr/bin/chromium
 }
 
 # Test-only dependency: a real LDAP directory (OpenLDAP's slapd, from Debian's packages) for the
@@ -180,24 +186,7 @@ tessera_setup_slapd() {
         _tessera_log "skip: slapd already installed (/usr/sbin/slapd)"
         return 0
     fi
-    local sudo=""
-    if [[ "$(id -u)" -ne 0 ]]; then
-        if command -v sudo >/dev/null 2>&1; then
-            sudo="sudo"
-        else
-            _tessera_err "/usr/sbin/slapd missing and not root (no sudo) to apt-get install it"
-            return 1
-        fi
-    fi
-    _tessera_log "run: apt-get install -y slapd (the connector tests' LDAP directory)"
-    if ! ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y slapd; then
-        ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get update || return 1
-        ${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y slapd || return 1
-    fi
-    if [[ ! -x /usr/sbin/slapd ]]; then
-        _tessera_err "apt-get install slapd finished but /usr/sbin/slapd is missing"
-        return 1
-    fi
+    _tessera_apt_install slapd /usr/sbin/slapd
 }
 
 # Test-only dependency: a real SMTP server (aiosmtpd from PyPI) in a venv under .tools/smtp; the

@@ -54,6 +54,17 @@ fn audited(name: &str, settings: &LdapSettings, password_changed: bool) -> serde
     })
 }
 
+/// A bind DN needs a password (typed now, or stored before); anonymous binds need none.
+fn require_password(settings: &LdapSettings, has_password: bool) -> DomainResult<()> {
+    if settings.bind_dn.is_empty() || has_password {
+        return Ok(());
+    }
+    Err(DomainError::invalid(
+        "password",
+        "Enter the bind account's password (or clear the bind DN to bind anonymously).",
+    ))
+}
+
 /// Seals a typed password for the system `id`, or says on the password field why it can't.
 fn seal(ctx: &Ctx, id: SystemId, password: Option<&str>) -> DomainResult<Option<String>> {
     let Some(password) = password else {
@@ -74,12 +85,7 @@ pub async fn create_ldap(
 ) -> DomainResult<SystemId> {
     require_connector_admin(actor)?;
     let checked = check_ldap(input)?;
-    if !checked.settings.bind_dn.is_empty() && checked.password.is_none() {
-        return Err(DomainError::invalid(
-            "password",
-            "Enter the bind account's password (or clear the bind DN to bind anonymously).",
-        ));
-    }
+    require_password(&checked.settings, checked.password.is_some())?;
     let id = SystemId::new();
     let secret = seal(ctx, id, checked.password.as_deref())?;
     let now = ctx.clock.now();
@@ -130,12 +136,10 @@ pub async fn update_ldap(
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let before = store::get(&mut tx, id).await?;
-    if !checked.settings.bind_dn.is_empty() && secret.is_none() && before.secret.is_none() {
-        return Err(DomainError::invalid(
-            "password",
-            "Enter the bind account's password (or clear the bind DN to bind anonymously).",
-        ));
-    }
+    require_password(
+        &checked.settings,
+        secret.is_some() || before.secret.is_some(),
+    )?;
     store::update(
         &mut tx,
         id,

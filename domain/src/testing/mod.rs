@@ -21,6 +21,29 @@ pub use fixtures::*;
 pub use slapd::Slapd;
 pub use smtp::{SmtpServer, SmtpTls, TlsSmtpServer};
 
+/// A fresh self-signed certificate for 127.0.0.1 and localhost, made by `openssl` in `dir`:
+/// (certificate, key) paths, PEM. The test TLS servers (SMTP, LDAP) present it and the tests
+/// trust it.
+pub fn self_signed_certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "openssl could not make a test certificate");
+    (cert, key)
+}
+
 /// What a case holds while it runs when nothing else has to stand still for it.
 pub struct NoTurn;
 

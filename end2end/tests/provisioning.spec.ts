@@ -1,3 +1,5 @@
+// Runs after packages.spec.ts (files run in name order, one server): that one expects a demo
+// with no access package yet, and this one creates one.
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { expect, test } from './fixtures';

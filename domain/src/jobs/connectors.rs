@@ -217,10 +217,7 @@ async fn deliver_to(
         let retry_at = (attempt < MAX_DELIVERY_ATTEMPTS).then(|| now + delivery_backoff(attempt));
         Outcome::Failed { error, retry_at }
     };
-    let session = match crate::service::connectors::password_of(ctx, system) {
-        Ok(password) => ldap::connect(&system.settings, password.as_deref()).await,
-        Err(e) => Err(e),
-    };
+    let session = crate::service::connectors::connect(ctx, system).await;
     let session = match session {
         Ok(s) => s,
         Err(e) => {
@@ -335,10 +332,7 @@ async fn reconcile(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) -> Dom
                 outbox::links_of_system(&mut conn, system).await?,
             )
         };
-        let session = match crate::service::connectors::password_of(ctx, &stored) {
-            Ok(password) => ldap::connect(&stored.settings, password.as_deref()).await,
-            Err(e) => Err(e),
-        };
+        let session = crate::service::connectors::connect(ctx, &stored).await;
         let mut checks = Vec::with_capacity(links.len());
         match session {
             Err(e) => {

@@ -163,21 +163,27 @@ pub async fn update_ldap(
     commit(tx).await
 }
 
-/// The password of a stored system, opened; an error in words when it cannot be.
-pub(crate) fn password_of(
+/// A bound session to a stored system, its password opened with the context's key: the one way
+/// the connection test, the deliveries and the reconciliation connect. An error in words when
+/// the password cannot be opened or the directory refuses.
+pub(crate) async fn connect(
     ctx: &Ctx,
     system: &store::StoredSystem,
-) -> Result<Option<String>, String> {
-    let Some(sealed) = &system.secret else {
-        return Ok(None);
+) -> Result<ldap::LdapSession, String> {
+    let password = match &system.secret {
+        None => None,
+        Some(sealed) => {
+            let key = ctx
+                .secrets
+                .as_ref()
+                .ok_or_else(|| SecretError::NoKey.to_string())?;
+            Some(
+                key.open(&system.id.to_string(), sealed)
+                    .map_err(|e| e.to_string())?,
+            )
+        }
     };
-    let key = ctx
-        .secrets
-        .as_ref()
-        .ok_or_else(|| SecretError::NoKey.to_string())?;
-    key.open(&system.id.to_string(), sealed)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    ldap::connect(&system.settings, password.as_deref()).await
 }
 
 /// Connects, binds, reads the people's base and the linked groups, and says what worked and
@@ -202,11 +208,7 @@ pub async fn test_connection(
         steps,
         error: Some(error),
     };
-    let password = match password_of(ctx, &system) {
-        Ok(p) => p,
-        Err(e) => return Ok(failed(steps, e)),
-    };
-    let mut session = match ldap::connect(&system.settings, password.as_deref()).await {
+    let mut session = match connect(ctx, &system).await {
         Ok(s) => s,
         Err(e) => return Ok(failed(steps, e)),
     };

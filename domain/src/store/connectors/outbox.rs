@@ -344,31 +344,6 @@ pub async fn undelivered(
     rows.into_iter().map(delivery).collect()
 }
 
-/// Where one person's memberships of `groups` stand in their connected systems (only the
-/// linked groups have a row).
-pub async fn of_person(
-    conn: &mut Conn,
-    user: UserId,
-    groups: &[GroupId],
-) -> DomainResult<Vec<MembershipDelivery>> {
-    if groups.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "{DELIVERY_SELECT} WHERE c.user_id = $1 AND c.group_id IN ({})",
-        super::super::placeholders_after(1, groups.len())
-    );
-    let mut q = sqlx::query_as::<_, DeliveryRow>(&sql).bind(user.to_string());
-    for g in groups {
-        q = q.bind(g.to_string());
-    }
-    q.fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(delivery)
-        .collect()
-}
-
 /// The packages (of `packages`) whose member grants a connected system does not hold yet for
 /// `user`: Delivery failed if any of their changes failed, else Delivering. One indexed read
 /// of the person's undelivered changes.

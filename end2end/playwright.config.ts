@@ -16,6 +16,9 @@ const OIDC_PORT = 3101;
 const oidcClient = { id: 'tessera-e2e', secret: 'e2e-client-secret-not-for-production' };
 // The LDAP directory the connected-system tests deliver to (end2end/ldap/slapd.sh).
 const LDAP_PORT = 3102;
+// Also in tests/provisioning.spec.ts.
+const SCIM_PORT = 3103;
+const SCIM_TOKEN = 'e2e-scim-token';
 const LDAP_ADMIN_PASSWORD = 'e2e-ldap-secret';
 // The key connected systems' passwords are sealed with (a test key, never a real one).
 const secretKey = '7e55e7a0000000000000000000000000000000000000000000000000000e2e01';
@@ -95,6 +98,17 @@ export default defineConfig({
       LDAP_ADMIN_PASSWORD,
     },
     port: LDAP_PORT,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  {
+    // The SCIM application the SCIM connector delivers to (scim2-server from PyPI, installed by
+    // scripts/setup.sh in .tools/scim), in memory, accepting one bearer token.
+    command: `${process.env.TESSERA_SCIM_SERVER || path.join(repoRoot, '.tools', 'scim', 'bin', 'scim2-server')} --hostname 127.0.0.1 --port ${SCIM_PORT} --bearer-token ${SCIM_TOKEN}`,
+    cwd: __dirname,
+    port: SCIM_PORT,
     reuseExistingServer: false,
     timeout: 30_000,
     stdout: 'ignore',

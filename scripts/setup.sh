@@ -204,22 +204,25 @@ tessera_setup_smtp() {
     "${venv}/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6 || return 1
 }
 
-# The independent SCIM compliance checkers the tests run against a live server, from PyPI, in
-# their own venv: scim2-cli (its `test` command runs scim2-tester) and scim-sanity (`probe`).
+# The SCIM tools the tests run, from PyPI, in their own venv: the independent compliance
+# checkers run against Tessera's SCIM server, scim2-cli (its `test` command runs scim2-tester)
+# and scim-sanity (`probe`); and scim2-server, the SCIM application the SCIM connector delivers
+# memberships to.
 tessera_setup_scim_checker() {
     local venv="${TESSERA_ROOT}/.tools/scim"
     export TESSERA_SCIM_CHECKER="${venv}/bin/scim"
-    if [[ -x "${TESSERA_SCIM_CHECKER}" && -x "${venv}/bin/scim-sanity" ]] \
-        && "${venv}/bin/python" -c 'import scim2_tester' 2>/dev/null; then
-        _tessera_log "skip: the SCIM checkers (scim2-cli with scim2-tester, scim-sanity) are already installed in .tools/scim"
+    export TESSERA_SCIM_SERVER="${venv}/bin/scim2-server"
+    if [[ -x "${TESSERA_SCIM_CHECKER}" && -x "${venv}/bin/scim-sanity" && -x "${TESSERA_SCIM_SERVER}" ]] \
+        && "${venv}/bin/python" -c 'import scim2_tester, scim2_server' 2>/dev/null; then
+        _tessera_log "skip: the SCIM tools (scim2-cli with scim2-tester, scim-sanity, scim2-server) are already installed in .tools/scim"
         return 0
     fi
     _tessera_require python3 || return 1
-    _tessera_log "run: python3 -m venv .tools/scim && pip install scim2-cli==0.6.0 scim2-tester==0.5.2 scim-sanity==0.7.4 (SCIM checkers)"
+    _tessera_log "run: python3 -m venv .tools/scim && pip install scim2-cli==0.6.0 scim2-tester==0.5.2 scim-sanity==0.7.4 scim2-server==0.8.3 (SCIM tools)"
     python3 -m venv "${venv}" || return 1
     "${venv}/bin/pip" install --quiet --disable-pip-version-check \
         scim2-cli==0.6.0 scim2-tester==0.5.2 scim2-client==0.13.2 scim2-models==0.12.3 \
-        scim-sanity==0.7.4 || return 1
+        scim-sanity==0.7.4 scim2-server==0.8.3 || return 1
 }
 
 tessera_setup() {

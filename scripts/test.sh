@@ -99,12 +99,12 @@ fi
 
 if ! tessera_setup_scim_checker; then
     if is_ci; then
-        abort "the SCIM checker (scim2-cli) is required under CI=true and could not be installed"
+        abort "the SCIM tools (scim2-cli, scim2-server) are required under CI=true and could not be installed"
     fi
-    warn "the SCIM checker could not be installed; its test will be skipped"
-    record WARN "a. setup SCIM checker: scim2-cli unavailable"
+    warn "the SCIM tools could not be installed; their tests will be skipped"
+    record WARN "a. setup SCIM tools: scim2-cli / scim2-server unavailable"
 else
-    record PASS "a. setup SCIM checker (scim2-cli in .tools/scim)"
+    record PASS "a. setup SCIM tools (scim2-cli, scim2-server in .tools/scim)"
 fi
 
 if ! tessera_setup_slapd; then

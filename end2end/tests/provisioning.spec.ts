@@ -135,3 +135,73 @@ test('an admin connects the directory, links Office Licenses, and Eric’s appro
   await expect(page.getByText('No group is linked yet.')).toBeVisible();
   expect(directoryMembers()).toContain(ERIC_DN);
 });
+
+// The SCIM application playwright.config.ts starts (scim2-server, in memory).
+const SCIM_URL = 'http://127.0.0.1:3103';
+const SCIM_TOKEN = 'e2e-scim-token';
+const SCIM_HEADERS = { Authorization: `Bearer ${SCIM_TOKEN}`, 'Content-Type': 'application/scim+json' };
+
+// After the test above: Eric is a member of Office Licenses in Tessera.
+test('an admin connects a SCIM application and links Office Licenses; Eric’s membership reaches its group', async ({ page, request }) => {
+  // The application knows Eric (its own provisioning made him) and has a Licenses group.
+  const made = await request.post(`${SCIM_URL}/Users`, {
+    headers: SCIM_HEADERS,
+    data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: ERIC.email },
+  });
+  expect(made.status()).toBe(201);
+  const ericId = (await made.json()).id as string;
+  const group = await request.post(`${SCIM_URL}/Groups`, {
+    headers: SCIM_HEADERS,
+    data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Licenses' },
+  });
+  const groupId = (await group.json()).id as string;
+  const members = async (): Promise<string[]> => {
+    const read = await request.get(`${SCIM_URL}/Groups/${groupId}?attributes=members`, { headers: SCIM_HEADERS });
+    return ((await read.json()).members ?? []).map((m: { value: string }) => m.value);
+  };
+
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/connected-systems');
+  await page.getByText('Connect a SCIM application').click();
+  // A token over plain HTTP to another host is refused on the address, and nothing is saved.
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Ticketing');
+  const url = page.getByRole('textbox', { name: 'SCIM base URL' });
+  await url.fill('http://tickets.example.com/scim/v2');
+  await page.getByLabel('Bearer token').fill(SCIM_TOKEN);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await expect(url).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('the bearer token must not cross the network unencrypted').first()).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Ticketing' })).toHaveCount(0);
+  await url.fill(SCIM_URL);
+  await page.getByLabel('Bearer token').fill(SCIM_TOKEN);
+  await page.getByRole('combobox', { name: 'Match attribute' }).selectOption('userName');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('link', { name: 'Open it to test the connection and link groups' }).click();
+  await expect(page.getByRole('heading', { name: 'Ticketing', level: 1 })).toBeVisible();
+  await expect(page.getByText('SCIM application ·')).toBeVisible();
+  await page.waitForLoadState('networkidle');
+
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const works = page.getByRole('status').filter({ hasText: 'The connection works.' });
+  await expect(works).toContainText(`Reached ${SCIM_URL} and the bearer token was accepted`);
+
+  // A DN is not a SCIM group id: said on the field.
+  const groupField = page.getByRole('textbox', { name: 'SCIM group id' });
+  await page.getByRole('textbox', { name: 'Tessera group' }).fill('Office Licenses');
+  await groupField.fill('cn=Licenses,ou=groups');
+  await page.getByRole('button', { name: 'Link group' }).click();
+  await expect(groupField).toHaveAttribute('aria-invalid', 'true');
+  await groupField.fill(groupId);
+  await page.getByRole('button', { name: 'Link group' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Linked\. \d+ member\(s\) are being added there/ })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Linked groups' }).getByRole('row', { name: /Office Licenses/ })).toContainText(groupId);
+
+  // The delivery loop PATCHes Eric into the application's group within seconds.
+  await expect.poll(members, { timeout: 20_000 }).toContain(ericId);
+
+  // The token is never shown again.
+  await page.getByText('Settings', { exact: true }).click();
+  await expect(page.getByLabel('Bearer token')).toHaveValue('');
+  await expect(page.getByLabel('Bearer token')).toHaveAttribute('type', 'password');
+  await signOut(page);
+});

@@ -1,6 +1,6 @@
-//! Connected systems server functions: the directories Tessera delivers memberships to. Form
-//! fields map one-to-one onto arguments, so the LDAP form exceeds clippy's argument count by
-//! design.
+//! Connected systems server functions: the directories and SCIM applications Tessera delivers
+//! memberships to. Form fields map one-to-one onto arguments, so the LDAP form exceeds
+//! clippy's argument count by design.
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use {
     super::directory::parse_id,
     super::ssr::{actor, ctx},
-    domain::rules::connectors::LdapInput,
+    domain::rules::connectors::{LdapInput, ScimInput},
     domain::service::connectors as conn,
 };
 
@@ -96,6 +96,56 @@ pub async fn update_connector(
         drift: &drift,
     };
     Ok(conn::update_ldap(&ctx()?, &actor()?, id, &input).await?)
+}
+
+/// Connects a SCIM application; answers the new system's id (the page opens it).
+#[server]
+pub async fn create_scim_connector(
+    name: String,
+    url: String,
+    token: String,
+    user_attribute: String,
+    match_with: String,
+    ca_pem: String,
+    drift: String,
+) -> Result<String, AppError> {
+    let input = ScimInput {
+        name: &name,
+        url: &url,
+        token: Some(&token),
+        user_attribute: &user_attribute,
+        match_with: &match_with,
+        ca_pem: &ca_pem,
+        drift: &drift,
+    };
+    Ok(conn::create_scim(&ctx()?, &actor()?, &input)
+        .await?
+        .to_string())
+}
+
+/// Saves a SCIM application's settings; an empty token keeps the stored one.
+#[server]
+pub async fn update_scim_connector(
+    id: String,
+    name: String,
+    url: String,
+    token: String,
+    user_attribute: String,
+    match_with: String,
+    ca_pem: String,
+    drift: String,
+) -> Result<(), AppError> {
+    let id = parse_id(SystemId::parse, &id, "connected system")?;
+    let input = ScimInput {
+        name: &name,
+        url: &url,
+        token: Some(&token),
+        user_attribute: &user_attribute,
+        match_with: &match_with,
+        ca_pem: &ca_pem,
+        drift: &drift,
+    };
+    Ok(conn::update_scim(&ctx()?, &actor()?, id, &input).await?)
 }
 
 #[server]

@@ -107,6 +107,16 @@ fn connect_words(e: &LdapError) -> String {
 }
 
 impl LdapSession {
+    /// Where people are looked up.
+    pub fn user_base(&self) -> &str {
+        &self.settings.user_base
+    }
+
+    /// The attribute people are matched on.
+    pub fn attribute(&self) -> &str {
+        &self.settings.user_attribute
+    }
+
     /// The DN of the one person whose match attribute holds `value`; `None` when nobody's
     /// does. Several is an error: Tessera changes none of them.
     pub async fn find_person(&mut self, value: &str) -> Result<Option<String>, String> {

@@ -6,9 +6,9 @@
 //! what it wants now.
 
 use super::*;
-use crate::connectors::ldap;
+use crate::connectors::Session;
 use crate::rules::connectors::{
-    MAX_DELIVERY_ATTEMPTS, delivery_backoff, match_value, normalize_dn, reconcile_every, under_base,
+    MAX_DELIVERY_ATTEMPTS, delivery_backoff, match_value, reconcile_every,
 };
 use crate::store::connectors::{self as outbox, Claimed, Outcome, StoredSystem};
 use futures_util::StreamExt;
@@ -231,13 +231,13 @@ async fn deliver_to(
                 .collect();
         }
     };
-    // Each person looked up once, then every change: up to IN_FLIGHT operations at once on
-    // the one connection (LDAP answers by message id), so a distant directory's round trips
-    // overlap instead of adding up.
-    let settings = &system.settings;
+    // Each person looked up once, then every change: up to IN_FLIGHT operations at once (on
+    // the one LDAP connection, which answers by message id; over a few HTTP connections), so
+    // a distant system's round trips overlap instead of adding up.
+    let match_with = system.settings.match_with();
     let values: BTreeSet<String> = changes
         .iter()
-        .filter_map(|c| match_value(settings.match_with, &c.email, c.user_name.as_deref()))
+        .filter_map(|c| match_value(match_with, &c.email, c.user_name.as_deref()))
         .collect();
     let people: BTreeMap<String, Result<Option<String>, String>> =
         futures_util::stream::iter(values)
@@ -257,15 +257,13 @@ async fn deliver_to(
         .map(|change| {
             let mut session = session.clone();
             async move {
-                let Some(value) = match_value(
-                    settings.match_with,
-                    &change.email,
-                    change.user_name.as_deref(),
-                ) else {
+                let Some(value) =
+                    match_value(match_with, &change.email, change.user_name.as_deref())
+                else {
                     let error = format!(
                         "{} has no {} to look up in {}",
                         change.email,
-                        settings.match_with.label().to_lowercase(),
+                        match_with.label().to_lowercase(),
                         system.name
                     );
                     let outcome = failed(&change, error);
@@ -285,13 +283,7 @@ async fn deliver_to(
                     },
                     // Nobody to remove: the directory holds no such member.
                     Ok(None) if !change.member => Outcome::Delivered,
-                    Ok(None) => failed(
-                        &change,
-                        format!(
-                            "Nobody in {} has {}={value} under {}",
-                            system.name, settings.user_attribute, settings.user_base
-                        ),
-                    ),
+                    Ok(None) => failed(&change, session.nobody_words(&system.name, &value)),
                     Err(e) => failed(&change, e),
                 };
                 (change, outcome)
@@ -421,23 +413,19 @@ impl Drift {
     }
 }
 
-/// Compares one linked group with Tessera's grants. People under the people's base only count
-/// (a placeholder member elsewhere is never drift), and people with a change in flight are
-/// left to their delivery.
+/// Compares one linked group with Tessera's grants. In LDAP people under the people's base
+/// only count (a placeholder member elsewhere is never drift); people with a change in flight
+/// are left to their delivery.
 async fn check_link(
     ctx: &Ctx,
-    session: &mut ldap::LdapSession,
+    session: &mut Session,
     system: &StoredSystem,
     link: &GroupLink,
     now: DateTime<Utc>,
 ) -> DomainResult<Drift> {
-    let settings = &system.settings;
+    let match_with = system.settings.match_with();
     let held: BTreeSet<String> = match session.members(&link.external_id).await {
-        Ok(members) => members
-            .iter()
-            .filter(|dn| under_base(dn, &settings.user_base))
-            .map(|dn| normalize_dn(dn))
-            .collect(),
+        Ok(members) => members.into_iter().collect(),
         Err(e) => return Ok(Drift::failed(now, e)),
     };
     let (granted, flight) = {
@@ -452,7 +440,7 @@ async fn check_link(
     let mut ignored = BTreeSet::new();
     let mut missing = Vec::new();
     for (id, email, user_name) in granted.iter().chain(&flight) {
-        let Some(value) = match_value(settings.match_with, email, user_name.as_deref()) else {
+        let Some(value) = match_value(match_with, email, user_name.as_deref()) else {
             continue;
         };
         let dn = match session.find_person(&value).await {
@@ -460,7 +448,7 @@ async fn check_link(
             Ok(None) => continue,
             Err(e) => return Ok(Drift::failed(now, e)),
         };
-        let normal = normalize_dn(&dn);
+        let normal = session.person_key(&dn);
         if in_flight.contains(id.as_str()) {
             ignored.insert(normal);
         } else {
@@ -477,7 +465,8 @@ async fn check_link(
         .collect();
     let mut corrected = false;
     let mut error = None;
-    if settings.drift == DriftPolicy::Correct && (!extra.is_empty() || !missing.is_empty()) {
+    if system.settings.drift() == DriftPolicy::Correct && (!extra.is_empty() || !missing.is_empty())
+    {
         corrected = true;
         let changes = extra
             .iter()

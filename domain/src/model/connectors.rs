@@ -1,5 +1,5 @@
-//! Connected systems: the directories Tessera delivers group memberships to, and the state of
-//! each delivery.
+//! Connected systems: the directories (LDAP) and applications (SCIM) Tessera delivers group
+//! memberships to, and the state of each delivery.
 
 use super::*;
 
@@ -110,13 +110,111 @@ pub struct LdapSettings {
     pub drift: DriftPolicy,
 }
 
+/// The SCIM attribute of a user that Tessera filters on to find a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScimUserAttribute {
+    #[serde(rename = "userName")]
+    UserName,
+    #[serde(rename = "externalId")]
+    ExternalId,
+}
+
+impl ScimUserAttribute {
+    pub const ALL: [ScimUserAttribute; 2] = [Self::UserName, Self::ExternalId];
+
+    /// The attribute's name in SCIM (RFC 7643), as a filter names it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::UserName => "userName",
+            Self::ExternalId => "externalId",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.code() == code.trim())
+            .ok_or_else(|| "Choose userName or externalId.".into())
+    }
+}
+
+/// How Tessera reaches an application that speaks SCIM 2.0 as a service provider, and finds
+/// people in it. Holds no secret: the bearer token is sealed apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScimSettings {
+    /// The SCIM base URL (`https://app.example.com/scim/v2`), without a trailing `/`.
+    pub url: String,
+    /// The user attribute matched (`userName` or `externalId`).
+    pub user_attribute: ScimUserAttribute,
+    pub match_with: MatchWith,
+    /// Certificates (PEM) trusted for TLS instead of the system's; empty: the system's.
+    #[serde(default)]
+    pub ca_pem: String,
+    #[serde(default)]
+    pub drift: DriftPolicy,
+}
+
+/// What kind of system, with its settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SystemSettings {
+    Ldap(LdapSettings),
+    Scim(ScimSettings),
+}
+
+impl SystemSettings {
+    /// The kind as stored (`connected_systems.kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Ldap(_) => "ldap",
+            Self::Scim(_) => "scim",
+        }
+    }
+
+    pub fn kind_label(&self) -> &'static str {
+        match self {
+            Self::Ldap(_) => "LDAP directory",
+            Self::Scim(_) => "SCIM application",
+        }
+    }
+
+    /// Where it is reached.
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Ldap(s) => &s.url,
+            Self::Scim(s) => &s.url,
+        }
+    }
+
+    pub fn match_with(&self) -> MatchWith {
+        match self {
+            Self::Ldap(s) => s.match_with,
+            Self::Scim(s) => s.match_with,
+        }
+    }
+
+    pub fn drift(&self) -> DriftPolicy {
+        match self {
+            Self::Ldap(s) => s.drift,
+            Self::Scim(s) => s.drift,
+        }
+    }
+
+    /// What a linked group is named by there: a DN, or a SCIM group's id.
+    pub fn group_id_label(&self) -> &'static str {
+        match self {
+            Self::Ldap(_) => "Directory group DN",
+            Self::Scim(_) => "SCIM group id",
+        }
+    }
+}
+
 /// A connected system as an administrator's list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemSummary {
     pub id: SystemId,
     pub name: String,
-    pub settings: LdapSettings,
-    /// A bind password is stored (sealed); it is never shown.
+    pub settings: SystemSettings,
+    /// A bind password or bearer token is stored (sealed); it is never shown.
     pub has_password: bool,
     pub linked_groups: i64,
     /// Changes being delivered (never tried, or tried and to be tried again soon).
@@ -132,7 +230,7 @@ pub struct GroupLink {
     pub group_name: String,
     pub system_id: SystemId,
     pub system_name: String,
-    /// The group's DN in the connected directory.
+    /// The group's DN in the connected directory, or its id in the SCIM application.
     pub external_id: String,
     /// The last reconciliation, if any.
     pub check: Option<DriftCheck>,

@@ -1,7 +1,9 @@
 //! Connected systems: what an administrator may enter, how long a failed delivery waits, and
-//! what an LDAP server's answers mean in words.
+//! what an LDAP server's or a SCIM application's answers mean in words.
 
-use crate::model::{DriftPolicy, LdapSettings, MatchWith, Problems};
+use crate::model::{
+    DriftPolicy, LdapSettings, MatchWith, Problems, ScimSettings, ScimUserAttribute,
+};
 use chrono::Duration;
 
 /// Longest name of a connected system.
@@ -10,6 +12,10 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DN_CHARS: usize = 1024;
 /// Longest bind password.
 pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Longest SCIM bearer token.
+pub const MAX_TOKEN_CHARS: usize = 4096;
+/// Longest SCIM group id.
+pub const MAX_GROUP_ID_CHARS: usize = 256;
 /// Longest trusted-certificates text (a few PEM certificates).
 pub const MAX_CA_PEM_CHARS: usize = 32 * 1024;
 /// Connected systems one Tessera holds.
@@ -138,6 +144,198 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
             password,
         }),
         _ => Err(crate::DomainError::invalid("form", "invalid input")),
+    }
+}
+
+/// What an administrator types for a SCIM application.
+#[derive(Debug, Clone, Default)]
+pub struct ScimInput<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    /// `None` or empty when editing: keep the stored token.
+    pub token: Option<&'a str>,
+    pub user_attribute: &'a str,
+    pub match_with: &'a str,
+    pub ca_pem: &'a str,
+    pub drift: &'a str,
+}
+
+/// The checked input: name, settings and the new bearer token (if one was typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedScim {
+    pub name: String,
+    pub settings: ScimSettings,
+    pub token: Option<String>,
+}
+
+/// Checks every field of `input`, each problem against its field.
+pub fn check_scim(input: &ScimInput<'_>) -> Result<CheckedScim, crate::DomainError> {
+    let mut p = Problems::default();
+    let name = p.check("name", check_name(input.name));
+    let url = p.check("url", check_scim_url(input.url));
+    let token = match input.token.map(str::trim) {
+        Some(t) if !t.is_empty() => {
+            if t.chars().count() > MAX_TOKEN_CHARS {
+                p.push("token", format!("At most {MAX_TOKEN_CHARS} characters."));
+            } else if !t.chars().all(|c| c.is_ascii_graphic()) {
+                p.push(
+                    "token",
+                    "A bearer token is one word of printable characters, without spaces.",
+                );
+            }
+            Some(t.to_owned())
+        }
+        _ => None,
+    };
+    let user_attribute = p.check(
+        "user_attribute",
+        ScimUserAttribute::parse(if input.user_attribute.trim().is_empty() {
+            "userName"
+        } else {
+            input.user_attribute
+        }),
+    );
+    let match_with = p.check("match_with", MatchWith::parse(input.match_with));
+    let drift = p.check("drift", DriftPolicy::parse(input.drift));
+    let ca_pem = p.check("ca_pem", check_ca_pem(input.ca_pem));
+    p.into_result()?;
+    match (name, url, user_attribute, match_with, drift, ca_pem) {
+        (
+            Some(name),
+            Some(url),
+            Some(user_attribute),
+            Some(match_with),
+            Some(drift),
+            Some(ca_pem),
+        ) => Ok(CheckedScim {
+            name,
+            settings: ScimSettings {
+                url,
+                user_attribute,
+                match_with,
+                ca_pem,
+                drift,
+            },
+            token,
+        }),
+        _ => Err(crate::DomainError::invalid("form", "invalid input")),
+    }
+}
+
+/// Empty, or PEM certificates.
+fn check_ca_pem(ca_pem: &str) -> Result<String, String> {
+    let ca_pem = ca_pem.trim();
+    if ca_pem.len() > MAX_CA_PEM_CHARS {
+        Err(format!("At most {MAX_CA_PEM_CHARS} characters."))
+    } else if !ca_pem.is_empty() && !ca_pem.contains("-----BEGIN CERTIFICATE-----") {
+        Err(
+            "Paste certificates in PEM form (-----BEGIN CERTIFICATE----- …), or leave empty."
+                .into(),
+        )
+    } else {
+        Ok(ca_pem.to_owned())
+    }
+}
+
+/// Whether `host` names this machine: the one place a SCIM token may travel unencrypted.
+fn is_loopback(host: &str) -> bool {
+    matches!(host, "localhost" | "[::1]") || host.starts_with("127.")
+}
+
+/// A SCIM base URL: `https://host[:port][/path]`, or `http://` to this machine only (a bearer
+/// token must not cross a network in clear). No query, no fragment, no credentials; the
+/// trailing `/` is dropped.
+pub fn check_scim_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let bad = || {
+        "Enter the application's SCIM base URL, for example https://app.example.com/scim/v2."
+            .to_string()
+    };
+    if url.len() > MAX_DN_CHARS || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad());
+    }
+    let (https, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        _ => return Err(bad()),
+    };
+    if rest.contains(['?', '#', '@']) {
+        return Err(bad());
+    }
+    let (host_port, _path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
+        _ => (host_port, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    if !host_ok || !port_ok {
+        return Err(bad());
+    }
+    if !https && !is_loopback(&host.to_ascii_lowercase()) {
+        return Err(
+            "Use https:// : the bearer token must not cross the network unencrypted (http:// is accepted only for an application on this machine)."
+                .into(),
+        );
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// A SCIM group's id as the application gave it: one path segment, bounded.
+pub fn check_scim_group_id(id: &str) -> Result<String, String> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err("Enter the SCIM group's id (its \"id\", as the application shows it).".into());
+    }
+    if id.chars().count() > MAX_GROUP_ID_CHARS {
+        return Err(format!("At most {MAX_GROUP_ID_CHARS} characters."));
+    }
+    if id
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '/' | '?' | '#' | '%' | '\\'))
+    {
+        return Err("A SCIM group id has no spaces, slashes, ?, # or %.".into());
+    }
+    Ok(id.to_owned())
+}
+
+/// A SCIM filter's string value: `"` and `\` escaped (RFC 7644 §3.4.2.2, JSON strings).
+pub fn scim_filter_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// What a SCIM application's HTTP status means for an administrator, with its own `detail`.
+pub fn scim_status_words(status: u16, detail: &str, doing: &str) -> String {
+    let words = match status {
+        400 => "the application refused the request as malformed",
+        401 => "the application refused the bearer token (check it, or make a new one)",
+        403 => "the token may not make this change",
+        404 => "the application has no such resource (check the group's id and the base URL)",
+        409 => "the application reports a conflict",
+        413 => "the request was too large for the application",
+        429 => "the application asks to slow down; it will be tried again",
+        500..=599 => "the application failed or is unavailable; it will be tried again",
+        _ => "the application refused it",
+    };
+    let detail = detail.trim();
+    if detail.is_empty() {
+        format!("{doing}: {words} (HTTP {status})")
+    } else {
+        let detail: String = detail.chars().take(300).collect();
+        format!("{doing}: {words} (HTTP {status}: {detail})")
     }
 }
 
@@ -425,6 +623,85 @@ mod tests {
         assert!(!under_base("cn=placeholder,dc=example,dc=org", base));
         assert!(!under_base("ou=people,dc=example,dc=org", base));
         assert!(!under_base("uid=x,ou=otherpeople,dc=example,dc=org", base));
+    }
+
+    fn scim() -> ScimInput<'static> {
+        ScimInput {
+            name: "Ticketing",
+            url: "https://tickets.example.com/scim/v2/",
+            token: Some("tok3n"),
+            user_attribute: "",
+            match_with: "email",
+            ca_pem: "",
+            drift: "correct",
+        }
+    }
+
+    #[test]
+    fn a_scim_application_needs_https_off_this_machine_and_each_bad_field_is_named() {
+        let checked = check_scim(&scim()).unwrap();
+        assert_eq!(checked.settings.url, "https://tickets.example.com/scim/v2");
+        assert_eq!(checked.settings.user_attribute, ScimUserAttribute::UserName);
+        assert_eq!(checked.settings.drift, DriftPolicy::Correct);
+        assert_eq!(checked.token.as_deref(), Some("tok3n"));
+        assert!(check_scim_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_scim_url("http://localhost:8080/scim").is_ok());
+        let clear = check_scim_url("http://tickets.example.com/scim").unwrap_err();
+        assert!(clear.contains("https://"), "{clear}");
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://a b/x",
+            "https://user:pw@host/scim",
+            "https://host/scim?x=1",
+            "https://host:0/",
+        ] {
+            assert!(check_scim_url(bad).is_err(), "{bad}");
+        }
+        let bad = ScimInput {
+            name: "",
+            url: "tickets",
+            token: Some("two words"),
+            user_attribute: "mail",
+            match_with: "phone",
+            ca_pem: "x",
+            drift: "maybe",
+        };
+        let Err(crate::DomainError::Invalid(errors)) = check_scim(&bad) else {
+            panic!("expected field errors");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "url",
+                "token",
+                "user_attribute",
+                "match_with",
+                "drift",
+                "ca_pem"
+            ]
+        );
+    }
+
+    #[test]
+    fn scim_group_ids_are_one_path_segment_and_filter_values_are_quoted() {
+        assert_eq!(check_scim_group_id(" 9f2c-11 ").unwrap(), "9f2c-11");
+        for bad in [
+            "",
+            "a/b",
+            "a b",
+            "a?b",
+            "%2e%2e",
+            &"x".repeat(MAX_GROUP_ID_CHARS + 1),
+        ] {
+            assert!(check_scim_group_id(bad).is_err(), "{bad}");
+        }
+        assert_eq!(scim_filter_value(r#"a"b\c"#), r#""a\"b\\c""#);
+        let w = scim_status_words(401, "bad token", "Adding eric to 42");
+        assert!(w.starts_with("Adding eric to 42: the application refused the bearer token"));
+        assert!(w.ends_with("(HTTP 401: bad token)"));
     }
 
     #[test]

@@ -1,11 +1,14 @@
-//! Connected systems (issue 16): an administrator connects a directory, tests the
-//! connection, links Tessera groups to its groups, and reprocesses deliveries that failed.
-//! Deliveries themselves are the job's (`jobs::connectors`).
+//! Connected systems (issue 16): an administrator connects a directory (LDAP) or an
+//! application (SCIM), tests the connection, links Tessera groups to its groups, and
+//! reprocesses deliveries that failed. Deliveries themselves are the job's
+//! (`jobs::connectors`).
 
 use super::{Ctx, commit, require_connector_admin};
-use crate::connectors::ldap;
+use crate::connectors::{self, Session};
 use crate::model::*;
-use crate::rules::connectors::{LdapInput, MAX_SYSTEMS, check_dn, check_ldap};
+use crate::rules::connectors::{
+    LdapInput, MAX_SYSTEMS, ScimInput, check_dn, check_ldap, check_scim, check_scim_group_id,
+};
 use crate::secrets::SecretError;
 use crate::store::audit::{self, NewEvent};
 use crate::store::connectors as store;
@@ -36,45 +39,75 @@ pub async fn system_detail(ctx: &Ctx, actor: &Actor, id: SystemId) -> DomainResu
     })
 }
 
-/// The settings as the audit trail keeps them: everything but the password.
-fn audited(name: &str, settings: &LdapSettings, password_changed: bool) -> serde_json::Value {
-    json!({
-        "name": name,
-        "kind": "ldap",
-        "url": settings.url,
-        "starttls": settings.starttls,
-        "bind_dn": settings.bind_dn,
-        "user_base": settings.user_base,
-        "user_attribute": settings.user_attribute,
-        "match_with": settings.match_with.code(),
-        "member_attribute": settings.member_attribute,
-        "trusted_certificates": !settings.ca_pem.is_empty(),
-        "drift": settings.drift.code(),
-        "password_changed": password_changed,
-    })
-}
-
-/// A bind DN needs a password (typed now, or stored before); anonymous binds need none.
-fn require_password(settings: &LdapSettings, has_password: bool) -> DomainResult<()> {
-    if settings.bind_dn.is_empty() || has_password {
-        return Ok(());
+/// The settings as the audit trail keeps them: everything but the secret.
+fn audited(name: &str, settings: &SystemSettings, secret_changed: bool) -> serde_json::Value {
+    match settings {
+        SystemSettings::Ldap(s) => json!({
+            "name": name,
+            "kind": "ldap",
+            "url": s.url,
+            "starttls": s.starttls,
+            "bind_dn": s.bind_dn,
+            "user_base": s.user_base,
+            "user_attribute": s.user_attribute,
+            "match_with": s.match_with.code(),
+            "member_attribute": s.member_attribute,
+            "trusted_certificates": !s.ca_pem.is_empty(),
+            "drift": s.drift.code(),
+            "password_changed": secret_changed,
+        }),
+        SystemSettings::Scim(s) => json!({
+            "name": name,
+            "kind": "scim",
+            "url": s.url,
+            "user_attribute": s.user_attribute.code(),
+            "match_with": s.match_with.code(),
+            "trusted_certificates": !s.ca_pem.is_empty(),
+            "drift": s.drift.code(),
+            "token_changed": secret_changed,
+        }),
     }
-    Err(DomainError::invalid(
-        "password",
-        "Enter the bind account's password (or clear the bind DN to bind anonymously).",
-    ))
 }
 
-/// Seals a typed password for the system `id`, or says on the password field why it can't.
-fn seal(ctx: &Ctx, id: SystemId, password: Option<&str>) -> DomainResult<Option<String>> {
-    let Some(password) = password else {
+/// An LDAP bind DN needs a password and a SCIM application a bearer token (typed now, or
+/// stored before); an anonymous LDAP bind needs none.
+fn require_secret(settings: &SystemSettings, has_secret: bool) -> DomainResult<()> {
+    match settings {
+        _ if has_secret => Ok(()),
+        SystemSettings::Ldap(s) if s.bind_dn.is_empty() => Ok(()),
+        SystemSettings::Ldap(_) => Err(DomainError::invalid(
+            "password",
+            "Enter the bind account's password (or clear the bind DN to bind anonymously).",
+        )),
+        SystemSettings::Scim(_) => Err(DomainError::invalid(
+            "token",
+            "Enter the bearer token the application gave for Tessera.",
+        )),
+    }
+}
+
+/// The form field that holds a kind's secret.
+fn secret_field(settings: &SystemSettings) -> &'static str {
+    match settings {
+        SystemSettings::Ldap(_) => "password",
+        SystemSettings::Scim(_) => "token",
+    }
+}
+
+/// Seals a typed secret for the system `id`, or says on its field why it can't.
+fn seal(
+    ctx: &Ctx,
+    id: SystemId,
+    settings: &SystemSettings,
+    secret: Option<&str>,
+) -> DomainResult<Option<String>> {
+    let Some(secret) = secret else {
         return Ok(None);
     };
-    let key = ctx
-        .secrets
-        .as_ref()
-        .ok_or_else(|| DomainError::invalid("password", SecretError::NoKey.to_string()))?;
-    Ok(Some(key.seal(&id.to_string(), password)))
+    let key = ctx.secrets.as_ref().ok_or_else(|| {
+        DomainError::invalid(secret_field(settings), SecretError::NoKey.to_string())
+    })?;
+    Ok(Some(key.seal(&id.to_string(), secret)))
 }
 
 #[tracing::instrument(skip(ctx, actor, input), fields(actor = %actor.user_id))]
@@ -85,9 +118,46 @@ pub async fn create_ldap(
 ) -> DomainResult<SystemId> {
     require_connector_admin(actor)?;
     let checked = check_ldap(input)?;
-    require_password(&checked.settings, checked.password.is_some())?;
+    let settings = SystemSettings::Ldap(checked.settings);
+    create(
+        ctx,
+        actor,
+        &checked.name,
+        &settings,
+        checked.password.as_deref(),
+    )
+    .await
+}
+
+#[tracing::instrument(skip(ctx, actor, input), fields(actor = %actor.user_id))]
+pub async fn create_scim(
+    ctx: &Ctx,
+    actor: &Actor,
+    input: &ScimInput<'_>,
+) -> DomainResult<SystemId> {
+    require_connector_admin(actor)?;
+    let checked = check_scim(input)?;
+    let settings = SystemSettings::Scim(checked.settings);
+    create(
+        ctx,
+        actor,
+        &checked.name,
+        &settings,
+        checked.token.as_deref(),
+    )
+    .await
+}
+
+async fn create(
+    ctx: &Ctx,
+    actor: &Actor,
+    name: &str,
+    settings: &SystemSettings,
+    secret: Option<&str>,
+) -> DomainResult<SystemId> {
+    require_secret(settings, secret.is_some())?;
     let id = SystemId::new();
-    let secret = seal(ctx, id, checked.password.as_deref())?;
+    let sealed = seal(ctx, id, settings, secret)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     if store::count(&mut tx).await? >= MAX_SYSTEMS {
@@ -96,15 +166,7 @@ pub async fn create_ldap(
             format!("Tessera holds at most {MAX_SYSTEMS} connected systems."),
         ));
     }
-    store::insert(
-        &mut tx,
-        id,
-        &checked.name,
-        &checked.settings,
-        secret.as_deref(),
-        now,
-    )
-    .await?;
+    store::insert(&mut tx, id, name, settings, sealed.as_deref(), now).await?;
     let event = NewEvent::new(
         now,
         Some(actor.user_id),
@@ -112,11 +174,12 @@ pub async fn create_ldap(
         "connected_system",
         id,
         format!(
-            "Connected the directory {} ({})",
-            checked.name, checked.settings.url
+            "Connected the {} {name} ({})",
+            settings.kind_label().to_lowercase(),
+            settings.url()
         ),
     )
-    .after(audited(&checked.name, &checked.settings, secret.is_some()));
+    .after(audited(name, settings, sealed.is_some()));
     audit::record(&mut tx, event).await?;
     commit(tx).await?;
     Ok(id)
@@ -132,33 +195,74 @@ pub async fn update_ldap(
 ) -> DomainResult<()> {
     require_connector_admin(actor)?;
     let checked = check_ldap(input)?;
-    let secret = seal(ctx, id, checked.password.as_deref())?;
+    let settings = SystemSettings::Ldap(checked.settings);
+    update(
+        ctx,
+        actor,
+        id,
+        &checked.name,
+        &settings,
+        checked.password.as_deref(),
+    )
+    .await
+}
+
+/// Saves new settings; an empty token keeps the stored one.
+#[tracing::instrument(skip(ctx, actor, input), fields(actor = %actor.user_id))]
+pub async fn update_scim(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: SystemId,
+    input: &ScimInput<'_>,
+) -> DomainResult<()> {
+    require_connector_admin(actor)?;
+    let checked = check_scim(input)?;
+    let settings = SystemSettings::Scim(checked.settings);
+    update(
+        ctx,
+        actor,
+        id,
+        &checked.name,
+        &settings,
+        checked.token.as_deref(),
+    )
+    .await
+}
+
+async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: SystemId,
+    name: &str,
+    settings: &SystemSettings,
+    secret: Option<&str>,
+) -> DomainResult<()> {
+    let sealed = seal(ctx, id, settings, secret)?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let before = store::get(&mut tx, id).await?;
-    require_password(
-        &checked.settings,
-        secret.is_some() || before.secret.is_some(),
-    )?;
-    store::update(
-        &mut tx,
-        id,
-        &checked.name,
-        &checked.settings,
-        secret.as_deref(),
-        now,
-    )
-    .await?;
+    if before.settings.kind() != settings.kind() {
+        return Err(DomainError::invalid(
+            "form",
+            format!(
+                "{} is a {}; its kind cannot change (connect a new system instead).",
+                before.name,
+                before.settings.kind_label().to_lowercase()
+            ),
+        ));
+    }
+    require_secret(settings, sealed.is_some() || before.secret.is_some())?;
+    store::update(&mut tx, id, name, settings, sealed.as_deref(), now).await?;
     let event = NewEvent::new(
         now,
         Some(actor.user_id),
         "connector.updated",
         "connected_system",
         id,
-        format!("Changed the connected system {}", checked.name),
+        format!("Changed the connected system {name}"),
     )
     .before(audited(&before.name, &before.settings, false))
-    .after(audited(&checked.name, &checked.settings, secret.is_some()));
+    .after(audited(name, settings, sealed.is_some()));
     audit::record(&mut tx, event).await?;
     commit(tx).await
 }
@@ -166,10 +270,7 @@ pub async fn update_ldap(
 /// A bound session to a stored system, its password opened with the context's key: the one way
 /// the connection test, the deliveries and the reconciliation connect. An error in words when
 /// the password cannot be opened or the directory refuses.
-pub(crate) async fn connect(
-    ctx: &Ctx,
-    system: &store::StoredSystem,
-) -> Result<ldap::LdapSession, String> {
+pub(crate) async fn connect(ctx: &Ctx, system: &store::StoredSystem) -> Result<Session, String> {
     let password = match &system.secret {
         None => None,
         Some(sealed) => {
@@ -183,11 +284,12 @@ pub(crate) async fn connect(
             )
         }
     };
-    ldap::connect(&system.settings, password.as_deref()).await
+    connectors::connect(&system.settings, password.as_deref()).await
 }
 
-/// Connects, binds, reads the people's base and the linked groups, and says what worked and
-/// what failed, in words. Changes nothing.
+/// Connects and signs in, reads the people's base (LDAP) or the application's configuration
+/// (SCIM) and the linked groups, and says what worked and what failed, in words. Changes
+/// nothing.
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn test_connection(
     ctx: &Ctx,
@@ -212,19 +314,30 @@ pub async fn test_connection(
         Ok(s) => s,
         Err(e) => return Ok(failed(steps, e)),
     };
-    let s = &system.settings;
-    steps.push(if s.bind_dn.is_empty() {
-        format!("Connected to {} anonymously", s.url)
-    } else {
-        format!("Connected to {} and signed in as {}", s.url, s.bind_dn)
-    });
-    if let Err(e) = session.check_entry(&s.user_base, "the people's base").await {
-        session.close().await;
-        return Ok(failed(steps, e));
+    match &system.settings {
+        SystemSettings::Ldap(s) => {
+            steps.push(if s.bind_dn.is_empty() {
+                format!("Connected to {} anonymously", s.url)
+            } else {
+                format!("Connected to {} and signed in as {}", s.url, s.bind_dn)
+            });
+            if let Session::Ldap(ldap) = &mut session
+                && let Err(e) = ldap.check_entry(&s.user_base, "the people's base").await
+            {
+                session.close().await;
+                return Ok(failed(steps, e));
+            }
+            steps.push(format!("Found the people's base {}", s.user_base));
+        }
+        SystemSettings::Scim(s) => {
+            steps.push(format!(
+                "Reached {} and the bearer token was accepted (it supports PATCH)",
+                s.url
+            ));
+        }
     }
-    steps.push(format!("Found the people's base {}", s.user_base));
     for link in links.iter().take(TEST_GROUPS) {
-        if let Err(e) = session.check_entry(&link.external_id, "the group").await {
+        if let Err(e) = session.check_group(&link.external_id).await {
             session.close().await;
             return Ok(failed(steps, e));
         }
@@ -252,11 +365,15 @@ pub async fn link_group(
     external_id: &str,
 ) -> DomainResult<u64> {
     require_connector_admin(actor)?;
-    let dn = check_dn(external_id).map_err(|e| DomainError::invalid("external_id", e))?;
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let summary = groups::summary(&mut tx, group).await?;
     let stored = store::get(&mut tx, system).await?;
+    let dn = match stored.settings {
+        SystemSettings::Ldap(_) => check_dn(external_id),
+        SystemSettings::Scim(_) => check_scim_group_id(external_id),
+    }
+    .map_err(|e| DomainError::invalid("external_id", e))?;
     store::link(&mut tx, group, system, &dn, now).await?;
     let queued = store::enqueue_all_members(&mut tx, group, system).await?;
     let event = NewEvent::new(

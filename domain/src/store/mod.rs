@@ -54,6 +54,19 @@ const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         "group",
         "This group is already linked to a connected system; unlink it first.",
     ),
+    // 0017 rebuilt both tables: on PostgreSQL their constraints keep the rebuilt names.
+    (
+        "connected_systems_v2_name_key",
+        "connected_systems.name_key",
+        "name",
+        "A connected system with this name already exists.",
+    ),
+    (
+        "group_links_v2_pkey",
+        "group_links.group_id",
+        "group",
+        "This group is already linked to a connected system; unlink it first.",
+    ),
     (
         "directory_groups_name_key",
         "directory_groups.name_key",

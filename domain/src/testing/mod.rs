@@ -1,6 +1,7 @@
 //! Test harness (built with `server`; see `lib.rs`), shared by the domain's and the server's integration
 //! tests: a fresh database per case on SQLite and on PostgreSQL ([`db`]), the fixtures the
-//! cases build their world from ([`fixtures`]), real SMTP servers ([`smtp`]) and a real LDAP directory ([`slapd`]).
+//! cases build their world from ([`fixtures`]), real SMTP servers ([`smtp`]), a real LDAP
+//! directory ([`slapd`]) and a real SCIM application ([`scim`]).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,6 +11,7 @@
 
 pub mod db;
 pub mod fixtures;
+pub mod scim;
 pub mod slapd;
 pub mod smtp;
 
@@ -18,6 +20,7 @@ pub use db::{
     set_case_timeout, start_instant,
 };
 pub use fixtures::*;
+pub use scim::ScimServer;
 pub use slapd::Slapd;
 pub use smtp::{SmtpServer, SmtpTls, TlsSmtpServer};
 

@@ -5,6 +5,7 @@
 
 mod check;
 mod connectors;
+mod connectors_scim;
 mod counts;
 mod directory;
 mod hostile_input;

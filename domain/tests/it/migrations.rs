@@ -3,6 +3,8 @@
 //! cascades); these cases migrate a database holding a row in every affected table up to 0007,
 //! run the rest, and check that every row, every foreign key and the new checks are there,
 //! and what the later migrations derive from those rows (0009's counts, 0013's inbox marks).
+//! Migration 0017 rebuilds the connected systems' tables the same way; its case migrates up
+//! to 0016 with a system, a link and an outbox row.
 
 use domain::db::{Db, MIGRATOR};
 
@@ -45,26 +47,37 @@ async fn count(db: &Db, table: &str) -> i64 {
         .unwrap()
 }
 
-async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
-    // Migrations 0001–0007 as shipped (same text, so the same checksums), from a copy.
+/// Opens `url` migrated by the migrations before `first_not_run` as shipped (same text, so
+/// the same checksums, from a copy), and runs `seed` there; the rest is the caller's. Returns
+/// the database and the copy's folder (to remove).
+async fn migrated_before(
+    url: &str,
+    first_not_run: &str,
+    seed: &[&str],
+) -> (Db, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("tessera-mig-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let source = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
     for entry in std::fs::read_dir(source).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "0008" {
+        if name.as_str() < first_not_run {
             std::fs::copy(&path, dir.join(&name)).unwrap();
         }
     }
     let db = Db::connect(url).await.unwrap();
     let before = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
-    assert_eq!(before.iter().count(), 7);
+    let expected: usize = first_not_run.parse::<usize>().unwrap() - 1;
+    assert_eq!(before.iter().count(), expected);
     before.run(db.pool()).await.unwrap();
-    for statement in SEED {
+    for statement in seed {
         sqlx::query(statement).execute(db.pool()).await.unwrap();
     }
+    (db, dir)
+}
 
+async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
+    let (db, dir) = migrated_before(url, "0008", SEED).await;
     MIGRATOR.run(db.pool()).await.unwrap();
     for table in REBUILT {
         let expected = match *table {
@@ -124,6 +137,47 @@ async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A connected system, a linked group and an outbox row, as 0016 stored them.
+const CONNECTOR_SEED: &[&str] = &[
+    "INSERT INTO users(id,email,display_name,user_type,created_at,updated_at) VALUES('u','e@x','E','member',0,0)",
+    "INSERT INTO directory_groups(id,name,name_key,kind,created_at,updated_at) VALUES('g','G','g','security',0,0)",
+    "INSERT INTO connected_systems(id,name,name_key,kind,settings,secret,created_at,updated_at) VALUES('s','S','s','ldap','{}','sealed',0,0)",
+    "INSERT INTO group_links(group_id,system_id,external_id,created_at) VALUES('g','s','cn=g',0)",
+    "INSERT INTO connector_changes(group_id,user_id,system_id,member,version,state) VALUES('g','u','s',1,1,'failed')",
+];
+
+async fn connector_rebuild_keeps_rows_and_takes_scim(url: &str) {
+    let (db, dir) = migrated_before(url, "0017", CONNECTOR_SEED).await;
+    MIGRATOR.run(db.pool()).await.unwrap();
+    for table in ["connected_systems", "group_links", "connector_changes"] {
+        assert_eq!(count(&db, table).await, 1, "{table} kept its row");
+    }
+    let secret: String = sqlx::query_scalar("SELECT secret FROM connected_systems")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(secret, "sealed");
+    sqlx::query("INSERT INTO connected_systems(id,name,name_key,kind,settings,created_at,updated_at) VALUES('s2','T','t','scim','{}',0,0)")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let e = sqlx::query("INSERT INTO connected_systems(id,name,name_key,kind,settings,created_at,updated_at) VALUES('s3','U','u','webdav','{}',0,0)")
+        .execute(db.pool())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("check"), "{e}");
+    // The children point at the rebuilt tables: a deleted group takes its link and changes.
+    sqlx::query("DELETE FROM directory_groups")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    for table in ["group_links", "connector_changes"] {
+        assert_eq!(count(&db, table).await, 0, "{table} followed its group");
+    }
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 mod rebuilt_tables_keep_their_rows_and_children {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
@@ -131,6 +185,8 @@ mod rebuilt_tables_keep_their_rows_and_children {
             std::env::temp_dir().join(format!("tessera-mig-db-{}", uuid::Uuid::now_v7().simple()));
         let url = format!("sqlite://{}/tessera.db", dir.display());
         super::rebuild_keeps_rows_children_and_adds_checks(&url).await;
+        let url = format!("sqlite://{}/connectors.db", dir.display());
+        super::connector_rebuild_keeps_rows_and_takes_scim(&url).await;
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -155,6 +211,16 @@ mod rebuilt_tables_keep_their_rows_and_children {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         super::rebuild_keeps_rows_children_and_adds_checks(&format!("{base}/{name}")).await;
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let name = format!("tessera_mig_{}", uuid::Uuid::now_v7().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        super::connector_rebuild_keeps_rows_and_takes_scim(&format!("{base}/{name}")).await;
         sqlx::query(&format!("DROP DATABASE {name}"))
             .execute(&mut admin)
             .await

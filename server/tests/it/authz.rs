@@ -828,6 +828,36 @@ fn table(w: &World, me: Role) -> Vec<Row> {
                 GOVERNANCE,
             )
         },
+        row(
+            k::CreateScimConnector::PATH,
+            form(&[
+                ("name", &format!("Application {tag}")),
+                ("url", "https://scim.example.invalid/scim/v2"),
+                ("token", "t0ken"),
+                ("user_attribute", "userName"),
+                ("match_with", "email"),
+                ("ca_pem", ""),
+                ("drift", "report"),
+            ]),
+            GOVERNANCE,
+        ),
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::UpdateScimConnector::PATH,
+                form(&[
+                    ("id", "00000000-0000-7000-8000-000000000000"),
+                    ("name", "Other application"),
+                    ("url", "https://scim.example.invalid/scim/v2"),
+                    ("token", ""),
+                    ("user_attribute", "externalId"),
+                    ("match_with", "user_name"),
+                    ("ca_pem", ""),
+                    ("drift", "correct"),
+                ]),
+                GOVERNANCE,
+            )
+        },
         Row {
             also_ok: &[StatusCode::NOT_FOUND],
             ..row(

@@ -47,6 +47,8 @@ pub fn config() -> Config {
 pub fn router(env: &TestEnv) -> Router {
     let mut ctx = env.ctx.clone();
     ctx.sessions = config().session_limits;
+    // As `server::serve` does with the configured key: connected systems can seal secrets.
+    ctx.secrets = Some(domain::secrets::SecretKey::generate());
     server::router(&config(), ctx)
 }
 

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 pub struct StoredSystem {
     pub id: SystemId,
     pub name: String,
-    pub settings: LdapSettings,
+    pub settings: SystemSettings,
     pub secret: Option<String>,
 }
 
@@ -26,11 +26,13 @@ type SystemRow = (String, String, String, String, Option<String>);
 
 fn system(row: SystemRow) -> DomainResult<StoredSystem> {
     let (id, name, kind, settings, secret) = row;
-    if kind != "ldap" {
-        return Err(corrupt(format!("connected system {id} has kind {kind:?}")));
-    }
-    let settings: LdapSettings = serde_json::from_str(&settings)
-        .map_err(|e| corrupt(format!("connected system {id}: settings: {e}")))?;
+    let unreadable =
+        |e: serde_json::Error| corrupt(format!("connected system {id}: settings: {e}"));
+    let settings = match kind.as_str() {
+        "ldap" => SystemSettings::Ldap(serde_json::from_str(&settings).map_err(unreadable)?),
+        "scim" => SystemSettings::Scim(serde_json::from_str(&settings).map_err(unreadable)?),
+        _ => return Err(corrupt(format!("connected system {id} has kind {kind:?}"))),
+    };
     Ok(StoredSystem {
         id: SystemId(uuid(&id)?),
         name,
@@ -43,45 +45,56 @@ pub async fn insert(
     conn: &mut Conn,
     id: SystemId,
     name: &str,
-    settings: &LdapSettings,
+    settings: &SystemSettings,
     secret: Option<&str>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     sqlx::query(
         "INSERT INTO connected_systems (id, name, name_key, kind, settings, secret, created_at, updated_at)
-         VALUES ($1, $2, $3, 'ldap', $4, $5, $6, $6)",
+         VALUES ($1, $2, $3, $7, $4, $5, $6, $6)",
     )
     .bind(id.to_string())
     .bind(name)
     .bind(name.to_lowercase())
-    .bind(serde_json::to_string(settings).map_err(DomainError::internal)?)
+    .bind(settings_json(settings)?)
     .bind(secret)
     .bind(ms(now))
+    .bind(settings.kind())
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Saves new settings; the sealed password only when `secret` is given.
+/// The settings as stored: the kind's own settings, the kind apart.
+fn settings_json(settings: &SystemSettings) -> DomainResult<String> {
+    match settings {
+        SystemSettings::Ldap(s) => serde_json::to_string(s),
+        SystemSettings::Scim(s) => serde_json::to_string(s),
+    }
+    .map_err(DomainError::internal)
+}
+
+/// Saves new settings (of the same kind); the sealed secret only when `secret` is given.
 pub async fn update(
     conn: &mut Conn,
     id: SystemId,
     name: &str,
-    settings: &LdapSettings,
+    settings: &SystemSettings,
     secret: Option<&str>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let done = sqlx::query(
         "UPDATE connected_systems SET name = $2, name_key = $3, settings = $4,
                 secret = COALESCE($5, secret), updated_at = $6
-         WHERE id = $1",
+         WHERE id = $1 AND kind = $7",
     )
     .bind(id.to_string())
     .bind(name)
     .bind(name.to_lowercase())
-    .bind(serde_json::to_string(settings).map_err(DomainError::internal)?)
+    .bind(settings_json(settings)?)
     .bind(secret)
     .bind(ms(now))
+    .bind(settings.kind())
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {

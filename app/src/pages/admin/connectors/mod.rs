@@ -1,18 +1,19 @@
-//! Connected systems: the directories (LDAP, Active Directory) Tessera delivers memberships
-//! to — their settings, the connection test, the linked groups and the deliveries not done.
-//! The list and the settings form are here; a system's own page is `system`.
+//! Connected systems: the directories (LDAP, Active Directory) and SCIM applications Tessera
+//! delivers memberships to — their settings, the connection test, the linked groups and the
+//! deliveries not done. The list and the settings forms are here; a system's own page is
+//! `system`.
 
 mod system;
 
 pub use system::ConnectorPage;
 
-use crate::api::connectors::{CreateConnector, load_connectors};
+use crate::api::connectors::{CreateConnector, CreateScimConnector, load_connectors};
 use crate::error::AppError;
 use crate::layout::AdminOnly;
 use crate::ui::*;
 use domain::model::*;
 use domain::rules::connectors::{
-    MAX_CA_PEM_CHARS, MAX_DN_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_CHARS,
+    MAX_CA_PEM_CHARS, MAX_DN_CHARS, MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MAX_TOKEN_CHARS,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,19 +32,199 @@ const SETTINGS_FIELDS: &[&str] = &[
     "drift",
 ];
 
+const SCIM_SETTINGS_FIELDS: &[&str] = &[
+    "name",
+    "url",
+    "token",
+    "user_attribute",
+    "match_with",
+    "ca_pem",
+    "drift",
+];
+
 #[component]
 pub fn ConnectorsPage() -> impl IntoView {
     let create = ServerAction::<CreateConnector>::new();
-    let systems = Resource::new(move || create.version().get(), |_| load_connectors());
+    let create_scim = ServerAction::<CreateScimConnector>::new();
+    let systems = Resource::new(
+        move || (create.version().get(), create_scim.version().get()),
+        |_| load_connectors(),
+    );
     view! {
         <Title text="Connected systems · Tessera" />
         <AdminOnly>
-            <ConnectorsList systems create />
+            <ConnectorsList systems create create_scim />
         </AdminOnly>
     }
 }
 
-/// The settings form's fields, filled from `s` (a new system: the usual defaults).
+/// The "Matched with the person's" choice, shared by both kinds.
+#[component]
+fn MatchWithField(
+    prefix: &'static str,
+    selected: MatchWith,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("{prefix}-match_with");
+    view! {
+        <div class="field">
+            <label for=id.clone()>"Matched with the person's"</label>
+            <select id=id name="match_with">
+                {MatchWith::ALL
+                    .iter()
+                    .map(|m| {
+                        view! {
+                            <option value=m.code() selected=*m == selected>
+                                {m.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="field-error" hidden=move || error.get().is_none()>
+                {move || error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// Trusted certificates and the drift policy, shared by both kinds.
+#[component]
+fn TlsAndDriftFields(
+    prefix: &'static str,
+    ca_pem: String,
+    drift: DriftPolicy,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let field = field_errors(error);
+    let ca_error = field("ca_pem");
+    let drift_error = field("drift");
+    let (ca_id, drift_id) = (format!("{prefix}-ca_pem"), format!("{prefix}-drift"));
+    let (ca_hint, drift_hint) = (format!("{ca_id}-hint"), format!("{drift_id}-hint"));
+    view! {
+        <div class="field">
+            <label for=ca_id.clone()>"Trusted certificates (optional)"</label>
+            <textarea
+                id=ca_id
+                name="ca_pem"
+                rows="3"
+                maxlength=MAX_CA_PEM_CHARS
+                aria-describedby=ca_hint.clone()
+            >
+                {ca_pem}
+            </textarea>
+            <p class="hint" id=ca_hint>
+                "PEM certificates to trust instead of the system's, for a server with a private certificate authority."
+            </p>
+            <p class="field-error" hidden=move || ca_error.get().is_none()>
+                {move || ca_error.get()}
+            </p>
+        </div>
+        <div class="field">
+            <label for=drift_id.clone()>"Members changed outside Tessera"</label>
+            <select id=drift_id name="drift" aria-describedby=drift_hint.clone()>
+                {DriftPolicy::ALL
+                    .iter()
+                    .map(|d| {
+                        view! {
+                            <option value=d.code() selected=*d == drift>
+                                {d.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="hint" id=drift_hint>
+                "Every hour each linked group is compared with what Tessera grants; what differs is shown on this page and audited."
+            </p>
+            <p class="field-error" hidden=move || drift_error.get().is_none()>
+                {move || drift_error.get()}
+            </p>
+        </div>
+    }
+}
+
+/// The SCIM settings form's fields, filled from `settings` (a new application: defaults).
+#[component]
+fn ScimSettingsFields(
+    settings: Option<(String, ScimSettings)>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let field = field_errors(error);
+    let editing = settings.is_some();
+    let (name, s) = settings.unwrap_or_else(|| {
+        (
+            String::new(),
+            ScimSettings {
+                url: String::new(),
+                user_attribute: ScimUserAttribute::UserName,
+                match_with: MatchWith::Email,
+                ca_pem: String::new(),
+                drift: DriftPolicy::Report,
+            },
+        )
+    });
+    let attribute_error = field("user_attribute");
+    view! {
+        <TextField
+            label="Name"
+            name="name"
+            id="scim-name"
+            value=name
+            required=true
+            maxlength=MAX_NAME_CHARS
+            error=field("name")
+            hint="How admins know it, for example Ticketing."
+        />
+        <TextField
+            label="SCIM base URL"
+            name="url"
+            id="scim-url"
+            value=s.url
+            required=true
+            maxlength=MAX_DN_CHARS
+            error=field("url")
+            hint="Where the application serves SCIM 2.0, for example https://tickets.example.com/scim/v2 (https:// unless it runs on this machine)."
+        />
+        <TextField
+            label="Bearer token"
+            name="token"
+            id="scim-token"
+            input_type="password"
+            autocomplete="off"
+            maxlength=MAX_TOKEN_CHARS
+            error=field("token")
+            hint=if editing {
+                "Stored encrypted and never shown. Leave empty to keep the stored token."
+            } else {
+                "The token the application issued for Tessera; stored encrypted and never shown again."
+            }
+        />
+        <div class="field">
+            <label for="scim-user_attribute">"Match attribute"</label>
+            <select id="scim-user_attribute" name="user_attribute">
+                {ScimUserAttribute::ALL
+                    .iter()
+                    .map(|a| {
+                        view! {
+                            <option value=a.code() selected=*a == s.user_attribute>
+                                {a.code()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="field-error" hidden=move || attribute_error.get().is_none()>
+                {move || attribute_error.get()}
+            </p>
+        </div>
+        <MatchWithField prefix="scim" selected=s.match_with error=field("match_with") />
+        <TlsAndDriftFields prefix="scim" ca_pem=s.ca_pem drift=s.drift error />
+    }
+}
+
+/// The LDAP settings form's fields, filled from `settings` (a new system: the usual
+/// defaults).
 #[component]
 fn SettingsFields(
     settings: Option<(String, LdapSettings)>,
@@ -67,9 +248,6 @@ fn SettingsFields(
             },
         )
     });
-    let ca_error = field("ca_pem");
-    let match_error = field("match_with");
-    let drift_error = field("drift");
     view! {
         <TextField
             label="Name"
@@ -140,24 +318,7 @@ fn SettingsFields(
             error=field("user_attribute")
             hint="The directory attribute that identifies a person: mail, uid, sAMAccountName or userPrincipalName."
         />
-        <div class="field">
-            <label for="field-match_with">"Matched with the person's"</label>
-            <select id="field-match_with" name="match_with">
-                {MatchWith::ALL
-                    .iter()
-                    .map(|m| {
-                        view! {
-                            <option value=m.code() selected=*m == s.match_with>
-                                {m.label()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-            <p class="field-error" hidden=move || match_error.get().is_none()>
-                {move || match_error.get()}
-            </p>
-        </div>
+        <MatchWithField prefix="field" selected=s.match_with error=field("match_with") />
         <TextField
             label="Member attribute"
             name="member_attribute"
@@ -165,45 +326,7 @@ fn SettingsFields(
             error=field("member_attribute")
             hint="The group attribute that lists members: member (groupOfNames, Active Directory) or uniqueMember."
         />
-        <div class="field">
-            <label for="field-ca_pem">"Trusted certificates (optional)"</label>
-            <textarea
-                id="field-ca_pem"
-                name="ca_pem"
-                rows="3"
-                maxlength=MAX_CA_PEM_CHARS
-                aria-describedby="field-ca_pem-hint"
-            >
-                {s.ca_pem}
-            </textarea>
-            <p class="hint" id="field-ca_pem-hint">
-                "PEM certificates to trust instead of the system's, for a directory with a private certificate authority."
-            </p>
-            <p class="field-error" hidden=move || ca_error.get().is_none()>
-                {move || ca_error.get()}
-            </p>
-        </div>
-        <div class="field">
-            <label for="field-drift">"Members changed outside Tessera"</label>
-            <select id="field-drift" name="drift" aria-describedby="field-drift-hint">
-                {DriftPolicy::ALL
-                    .iter()
-                    .map(|d| {
-                        view! {
-                            <option value=d.code() selected=*d == s.drift>
-                                {d.label()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-            <p class="hint" id="field-drift-hint">
-                "Every hour each linked group is compared with what Tessera grants; what differs is shown on this page and audited."
-            </p>
-            <p class="field-error" hidden=move || drift_error.get().is_none()>
-                {move || drift_error.get()}
-            </p>
-        </div>
+        <TlsAndDriftFields prefix="field" ca_pem=s.ca_pem drift=s.drift error />
     }
 }
 
@@ -227,9 +350,17 @@ fn counts_badges(s: &SystemSummary) -> impl IntoView + use<> {
 fn ConnectorsList(
     systems: Resource<Result<Vec<SystemSummary>, AppError>>,
     create: ServerAction<CreateConnector>,
+    create_scim: ServerAction<CreateScimConnector>,
 ) -> impl IntoView {
     let error = error_of(create.value());
-    let made = move || create.value().get().and_then(Result::ok);
+    let scim_error = error_of(create_scim.value());
+    let made = move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| create_scim.value().get().and_then(Result::ok))
+    };
     view! {
         <div class="breadcrumbs">
             <a href="/admin">"Administration"</a>
@@ -238,7 +369,7 @@ fn ConnectorsList(
             <h1>"Connected systems"</h1>
         </div>
         <p class="lead">
-            "Directories where Tessera's grants take effect. Link a Tessera group to a group there, and every membership it gains or loses — from access packages, expiry, reviews or an admin — is delivered to it, retried until it lands. docs/CONNECTORS.md has the steps for Active Directory and OpenLDAP."
+            "Directories and applications where Tessera's grants take effect. Link a Tessera group to a group there, and every membership it gains or loses — from access packages, expiry, reviews or an admin — is delivered to it, retried until it lands. docs/CONNECTORS.md has the steps for Active Directory, OpenLDAP and SCIM applications."
         </p>
         {move || {
             made()
@@ -246,7 +377,7 @@ fn ConnectorsList(
                     view! {
                         <div class="alert alert-success" role="status">
                             <p>
-                                "The directory is connected. "
+                                "The system is connected. "
                                 <a href=format!(
                                     "/admin/connected-systems/{id}",
                                 )>"Open it to test the connection and link groups"</a>
@@ -267,12 +398,28 @@ fn ConnectorsList(
                 </div>
             </ActionForm>
         </details>
+        <details class="panel" open=move || scim_error.get().is_some()>
+            <summary>"Connect a SCIM application"</summary>
+            <FormAlert error=scim_error fields=SCIM_SETTINGS_FIELDS />
+            <ActionForm action=create_scim attr:class="form">
+                <ScimSettingsFields settings=None error=scim_error />
+                <div class="actions">
+                    <button
+                        type="submit"
+                        class="primary"
+                        disabled=move || create_scim.pending().get()
+                    >
+                        "Connect"
+                    </button>
+                </div>
+            </ActionForm>
+        </details>
         <Loaded resource=systems let:list>
             {if list.is_empty() {
                 view! {
                     <div class="empty-state">
                         <p>
-                            "No connected system yet: grants live only in Tessera. Connect your directory with “Connect a directory”, then link groups to it."
+                            "No connected system yet: grants live only in Tessera. Connect your directory with “Connect a directory” (or an application with “Connect a SCIM application”), then link groups to it."
                         </p>
                     </div>
                 }
@@ -285,6 +432,7 @@ fn ConnectorsList(
                             <thead>
                                 <tr>
                                     <th scope="col">"Name"</th>
+                                    <th scope="col">"Kind"</th>
                                     <th scope="col">"Address"</th>
                                     <th scope="col">"Linked groups"</th>
                                     <th scope="col">"Deliveries"</th>
@@ -302,8 +450,9 @@ fn ConnectorsList(
                                                         s.id,
                                                     )>{s.name.clone()}</a>
                                                 </td>
+                                                <td>{s.settings.kind_label()}</td>
                                                 <td>
-                                                    <code>{s.settings.url.clone()}</code>
+                                                    <code>{s.settings.url().to_owned()}</code>
                                                 </td>
                                                 <td>{s.linked_groups}</td>
                                                 <td>{counts_badges(&s)}</td>

@@ -1,10 +1,12 @@
 //! A connected system's page: the connection test, the linked groups with their last drift
 //! check, the deliveries not done (Reprocess), and the settings.
 
-use super::{SETTINGS_FIELDS, SettingsFields, counts_badges};
+use super::{
+    SCIM_SETTINGS_FIELDS, SETTINGS_FIELDS, ScimSettingsFields, SettingsFields, counts_badges,
+};
 use crate::api::connectors::{
     CheckConnectorNow, LinkConnectorGroup, ReprocessConnector, TestConnector, UnlinkConnectorGroup,
-    UpdateConnector, load_connector,
+    UpdateConnector, UpdateScimConnector, load_connector,
 };
 use crate::layout::AdminOnly;
 use crate::ui::*;
@@ -72,6 +74,7 @@ fn drift_words(check: Option<DriftCheck>) -> impl IntoView + use<> {
 #[derive(Clone, Copy)]
 struct SystemActions {
     update: ServerAction<UpdateConnector>,
+    update_scim: ServerAction<UpdateScimConnector>,
     test: ServerAction<TestConnector>,
     link: ServerAction<LinkConnectorGroup>,
     unlink: ServerAction<UnlinkConnectorGroup>,
@@ -85,6 +88,7 @@ pub fn ConnectorPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let actions = SystemActions {
         update: ServerAction::new(),
+        update_scim: ServerAction::new(),
         test: ServerAction::new(),
         link: ServerAction::new(),
         unlink: ServerAction::new(),
@@ -93,6 +97,7 @@ pub fn ConnectorPage() -> impl IntoView {
     };
     let done = successes(&[
         succeeded(actions.update.value()),
+        succeeded(actions.update_scim.value()),
         succeeded(actions.link.value()),
         succeeded(actions.unlink.value()),
         succeeded(actions.reprocess.value()),
@@ -117,6 +122,7 @@ pub fn ConnectorPage() -> impl IntoView {
 fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
     let SystemActions {
         update,
+        update_scim,
         test,
         link,
         unlink,
@@ -126,6 +132,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
     let s = detail.system.clone();
     let sid = s.id.to_string();
     let update_error = error_of(update.value());
+    let scim_update_error = error_of(update_scim.value());
     let link_error = error_of(link.value());
     let link_field = field_errors(link_error);
     let other_error = Signal::derive(move || {
@@ -141,29 +148,54 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
     let (sid_test, sid_link, sid_all, sid_check) =
         (sid.clone(), sid.clone(), sid.clone(), sid.clone());
     let failed = s.failed;
+    let group_label = s.settings.group_id_label();
+    let group_hint = match &s.settings {
+        SystemSettings::Ldap(_) => "For example cn=Office Licenses,ou=groups,dc=example,dc=org.",
+        SystemSettings::Scim(_) => {
+            "The group's id in the application (its SCIM \"id\", not its display name)."
+        }
+    };
     view! {
         <div class="page-header">
             <h1>{s.name.clone()}</h1>
             {counts_badges(&s)}
         </div>
         <p class="lead">
-            <code>{s.settings.url.clone()}</code>
-            {if s.settings.bind_dn.is_empty() {
-                " · anonymous bind".to_string()
-            } else {
-                format!(" · signs in as {}", s.settings.bind_dn)
+            {format!("{} · ", s.settings.kind_label())} <code>{s.settings.url().to_owned()}</code>
+            {match &s.settings {
+                SystemSettings::Ldap(l) => {
+                    format!(
+                        "{} · people matched by {} = {}",
+                        if l.bind_dn.is_empty() {
+                            " · anonymous bind".to_string()
+                        } else {
+                            format!(" · signs in as {}", l.bind_dn)
+                        },
+                        l.user_attribute,
+                        l.match_with.label().to_lowercase(),
+                    )
+                }
+                SystemSettings::Scim(c) => {
+                    format!(
+                        " · users matched by {} = {}",
+                        c.user_attribute.code(),
+                        c.match_with.label().to_lowercase(),
+                    )
+                }
             }}
-            {format!(
-                " · people matched by {} = {}",
-                s.settings.user_attribute,
-                s.settings.match_with.label().to_lowercase(),
-            )}
         </p>
         <ActionError error=other_error />
         <section class="panel" aria-labelledby="test-heading">
             <h2 id="test-heading">"Connection"</h2>
             <p class="muted">
-                "Signs in, reads the people's base and each linked group, and changes nothing."
+                {match &s.settings {
+                    SystemSettings::Ldap(_) => {
+                        "Signs in, reads the people's base and each linked group, and changes nothing."
+                    }
+                    SystemSettings::Scim(_) => {
+                        "Reads the application's SCIM configuration with the token, then each linked group, and changes nothing."
+                    }
+                }}
             </p>
             <button
                 type="button"
@@ -217,7 +249,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
             {if detail.links.is_empty() {
                 view! {
                     <p class="empty-state">
-                        "No group is linked yet. Link a Tessera group below: its members are then added to the directory's group."
+                        "No group is linked yet. Link a Tessera group below: its members are then added to the group there."
                     </p>
                 }
                     .into_any()
@@ -305,7 +337,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
             )>
                 {move || {
                     let n = link.value().get().and_then(Result::ok).unwrap_or(0);
-                    format!("Linked. {n} member(s) are being added in the directory.")
+                    format!("Linked. {n} member(s) are being added there.")
                 }}
             </Done>
             <h3>"Link a group"</h3>
@@ -317,15 +349,15 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                     name="group"
                     required=true
                     error=link_field("group")
-                    hint="The name of the group whose members the directory group should hold, for example Office Licenses."
+                    hint="The name of the group whose members the linked group should hold, for example Office Licenses."
                 />
                 <TextField
-                    label="Directory group DN"
+                    label=group_label
                     name="external_id"
                     required=true
                     maxlength=MAX_DN_CHARS
                     error=link_field("external_id")
-                    hint="For example cn=Office Licenses,ou=groups,dc=example,dc=org."
+                    hint=group_hint
                 />
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || link.pending().get()>
@@ -361,8 +393,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
             {if detail.undelivered.is_empty() {
                 view! {
                     <p class="empty-state">
-                        "Every membership of the linked groups is in the directory. "
-                        <a href="">"Refresh"</a>
+                        "Every membership of the linked groups is there. " <a href="">"Refresh"</a>
                     </p>
                 }
                     .into_any()
@@ -460,30 +491,67 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                     .into_any()
             }}
         </section>
-        <details class="panel" open=move || update_error.get().is_some()>
-            <summary>"Settings"</summary>
-            <SavedNote when=succeeded(update.value())>"Settings saved."</SavedNote>
-            <FormAlert error=update_error fields=SETTINGS_FIELDS />
-            <ActionForm action=update attr:class="form">
-                <input type="hidden" name="id" value=sid />
-                <SettingsFields
-                    settings=Some((s.name.clone(), s.settings.clone()))
-                    error=update_error
-                />
-                <div class="actions">
-                    <button type="submit" class="primary" disabled=move || update.pending().get()>
-                        "Save settings"
-                    </button>
-                </div>
-            </ActionForm>
-        </details>
+        {match s.settings.clone() {
+            SystemSettings::Ldap(settings) => {
+                view! {
+                    <details class="panel" open=move || update_error.get().is_some()>
+                        <summary>"Settings"</summary>
+                        <SavedNote when=succeeded(update.value())>"Settings saved."</SavedNote>
+                        <FormAlert error=update_error fields=SETTINGS_FIELDS />
+                        <ActionForm action=update attr:class="form">
+                            <input type="hidden" name="id" value=sid.clone() />
+                            <SettingsFields
+                                settings=Some((s.name.clone(), settings))
+                                error=update_error
+                            />
+                            <div class="actions">
+                                <button
+                                    type="submit"
+                                    class="primary"
+                                    disabled=move || update.pending().get()
+                                >
+                                    "Save settings"
+                                </button>
+                            </div>
+                        </ActionForm>
+                    </details>
+                }
+                    .into_any()
+            }
+            SystemSettings::Scim(settings) => {
+                view! {
+                    <details class="panel" open=move || scim_update_error.get().is_some()>
+                        <summary>"Settings"</summary>
+                        <SavedNote when=succeeded(update_scim.value())>"Settings saved."</SavedNote>
+                        <FormAlert error=scim_update_error fields=SCIM_SETTINGS_FIELDS />
+                        <ActionForm action=update_scim attr:class="form">
+                            <input type="hidden" name="id" value=sid.clone() />
+                            <ScimSettingsFields
+                                settings=Some((s.name.clone(), settings))
+                                error=scim_update_error
+                            />
+                            <div class="actions">
+                                <button
+                                    type="submit"
+                                    class="primary"
+                                    disabled=move || update_scim.pending().get()
+                                >
+                                    "Save settings"
+                                </button>
+                            </div>
+                        </ActionForm>
+                    </details>
+                }
+                    .into_any()
+            }
+        }}
         <ConfirmDialog
             open=confirm_unlink.open
             title="Unlink group"
             message=confirm_unlink
                 .message(|(_, n)| {
                     format!(
-                        "Unlink {n}? Tessera stops delivering its memberships; what the directory group holds now stays as it is.",
+                        "Unlink {n}? Tessera stops delivering its memberships; what the linked group holds now stays as it is.",
                     )
                 })
             on_yes=confirm_unlink

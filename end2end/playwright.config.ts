@@ -112,7 +112,8 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 30_000,
     stdout: 'ignore',
-    stderr: 'pipe',
+    // It logs every request on stderr.
+    stderr: 'ignore',
   },
   {
     command: `${path.join(targetDir, 'release', 'tessera')} serve --demo --addr 127.0.0.1:${port}`,

@@ -185,12 +185,14 @@ test('an admin connects a SCIM application and links Office Licenses; Eric’s m
   const works = page.getByRole('status').filter({ hasText: 'The connection works.' });
   await expect(works).toContainText(`Reached ${SCIM_URL} and the bearer token was accepted`);
 
-  // A DN is not a SCIM group id: said on the field.
+  // The group's address pasted instead of its id: refused on the field, nothing linked.
   const groupField = page.getByRole('textbox', { name: 'SCIM group id' });
   await page.getByRole('textbox', { name: 'Tessera group' }).fill('Office Licenses');
-  await groupField.fill('cn=Licenses,ou=groups');
+  await groupField.fill(`${SCIM_URL}/Groups/${groupId}`);
   await page.getByRole('button', { name: 'Link group' }).click();
   await expect(groupField).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('not its address or display name').first()).toBeVisible();
+  await expect(page.getByText('No group is linked yet.')).toBeVisible();
   await groupField.fill(groupId);
   await page.getByRole('button', { name: 'Link group' }).click();
   await expect(page.getByRole('status').filter({ hasText: /Linked\. \d+ member\(s\) are being added there/ })).toBeVisible();

@@ -12,6 +12,7 @@ USAGE:
     tessera jobs run [--at 2027-11-26T09:00:00Z]
     tessera audit verify
     tessera sync token create --name \"Client name\"
+    tessera connectors list | test NAME | reprocess NAME
     tessera check
     tessera backup FILE
     tessera restore FILE [--force]
@@ -33,6 +34,14 @@ COMMANDS:
                     Create a bearer token for a directory sync (SCIM) client and print it
                     (once; Tessera keeps only its hash). Tokens are listed and revoked on
                     Administration → Directory sync.
+    connectors list Print the connected systems (LDAP directories, SCIM applications) with
+                    their linked groups and deliveries in flight or failed.
+    connectors test NAME
+                    Test the connection of the system NAME as its page does (signs in,
+                    reads the people's base or the SCIM configuration and each linked
+                    group; changes nothing). Prints each step; exits non-zero on failure.
+    connectors reprocess NAME
+                    Send every failed delivery of the system NAME again now (audited).
     check           Prove the invariants: every live assignment has exactly the grants of
                     its package's roles and no grant outlives its assignment, kept counts
                     (license seats used among them) equal fresh counts, at most one open
@@ -110,6 +119,13 @@ pub enum Command {
     SyncTokenCreate {
         name: String,
     },
+    ConnectorsList,
+    ConnectorsTest {
+        name: String,
+    },
+    ConnectorsReprocess {
+        name: String,
+    },
     Check,
     Backup {
         file: std::path::PathBuf,
@@ -171,6 +187,35 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                     _ => return Err("expected `tessera sync token create --name NAME`".into()),
                 }
                 i += 2;
+            }
+            "connectors" if command.is_none() => {
+                let verb = args.get(i + 1).map(String::as_str);
+                command = Some(match verb {
+                    Some("list") => "connectors list",
+                    Some("test") => "connectors test",
+                    Some("reprocess") => "connectors reprocess",
+                    _ => {
+                        return Err(
+                            "expected `tessera connectors list`, `tessera connectors test NAME` or `tessera connectors reprocess NAME`"
+                                .into(),
+                        );
+                    }
+                });
+                i += 1;
+                if verb != Some("list") {
+                    file = Some(
+                        args.get(i + 1)
+                            .filter(|n| !n.starts_with("--"))
+                            .cloned()
+                            .ok_or_else(|| {
+                                format!(
+                                    "expected `tessera connectors {} NAME` (the system's name, as on its page)",
+                                    verb.unwrap_or_default()
+                                )
+                            })?,
+                    );
+                    i += 1;
+                }
             }
             "audit" if command.is_none() => {
                 match args.get(i + 1).map(String::as_str) {
@@ -262,6 +307,13 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         "audit verify" => Ok(Command::AuditVerify),
         "sync token create" => Ok(Command::SyncTokenCreate {
             name: name.ok_or("sync token create needs --name NAME (the client, e.g. \"Okta\")")?,
+        }),
+        "connectors list" => Ok(Command::ConnectorsList),
+        "connectors test" => Ok(Command::ConnectorsTest {
+            name: file.unwrap_or_default(),
+        }),
+        "connectors reprocess" => Ok(Command::ConnectorsReprocess {
+            name: file.unwrap_or_default(),
         }),
         "check" => Ok(Command::Check),
         "backup" => Ok(Command::Backup {
@@ -365,6 +417,45 @@ mod tests {
         assert!(too_few.contains("--users"), "{too_few}");
         assert!(parse(&args("seed-synthetic --users many"), &mut c).is_err());
         assert!(parse(&args("serve --users 100"), &mut c).is_err());
+    }
+
+    #[test]
+    fn connectors_take_a_verb_and_a_system_name() {
+        let mut c = cfg();
+        assert_eq!(
+            parse(&args("connectors list"), &mut c),
+            Ok(Command::ConnectorsList)
+        );
+        let named = [
+            "connectors".to_owned(),
+            "test".into(),
+            "Corporate directory".into(),
+        ];
+        assert_eq!(
+            parse(&named, &mut c),
+            Ok(Command::ConnectorsTest {
+                name: "Corporate directory".into()
+            })
+        );
+        assert_eq!(
+            parse(&args("connectors reprocess Ticketing"), &mut c),
+            Ok(Command::ConnectorsReprocess {
+                name: "Ticketing".into()
+            })
+        );
+        for bad in [
+            "connectors",
+            "connectors test",
+            "connectors delete x",
+            "connectors reprocess --demo",
+        ] {
+            assert!(
+                parse(&args(bad), &mut c)
+                    .unwrap_err()
+                    .contains("connectors"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

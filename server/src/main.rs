@@ -90,6 +90,53 @@ async fn run() -> Result<(), String> {
                 Err(e) => Err(cli::error_line(e, "--")),
             }
         }
+        Command::ConnectorsList => {
+            let ctx = open(config, clock).await?;
+            let systems = domain::service::connectors::operator_list(&ctx)
+                .await
+                .map_err(|e| cli::error_line(e, "--"))?;
+            if systems.is_empty() {
+                println!("No connected system. Connect one on Administration → Connected systems.");
+            }
+            for s in systems {
+                println!(
+                    "{}\t{}\t{}\t{} linked group(s)\t{} delivering\t{} failed",
+                    s.name,
+                    s.settings.kind_label(),
+                    s.settings.url(),
+                    s.linked_groups,
+                    s.delivering,
+                    s.failed
+                );
+            }
+            Ok(())
+        }
+        Command::ConnectorsTest { name } => {
+            let ctx = open(config, clock).await?;
+            let test = domain::service::connectors::operator_test(&ctx, &name)
+                .await
+                .map_err(|e| cli::error_line(e, ""))?;
+            for step in &test.steps {
+                println!("ok: {step}");
+            }
+            match test.error {
+                None => {
+                    println!("The connection works.");
+                    Ok(())
+                }
+                Some(e) => Err(format!("failed: {e}")),
+            }
+        }
+        Command::ConnectorsReprocess { name } => {
+            let ctx = open(config, clock).await?;
+            let n = domain::service::connectors::operator_reprocess(&ctx, &name)
+                .await
+                .map_err(|e| cli::error_line(e, ""))?;
+            println!(
+                "{n} failed delivery(ies) of {name} sent again; the server delivers them within seconds."
+            );
+            Ok(())
+        }
         Command::JobsRun { at } => {
             let mailer = config.mailer()?;
             let clock: domain::clock::SharedClock = match at {

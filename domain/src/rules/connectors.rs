@@ -297,7 +297,10 @@ pub fn check_scim_group_id(id: &str) -> Result<String, String> {
         .chars()
         .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '/' | '?' | '#' | '%' | '\\'))
     {
-        return Err("A SCIM group id has no spaces, slashes, ?, # or %.".into());
+        return Err(
+            "Enter the group's id alone, not its address or display name: it has no spaces, slashes, ?, # or %."
+                .into(),
+        );
     }
     Ok(id.to_owned())
 }

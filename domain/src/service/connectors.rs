@@ -297,6 +297,10 @@ pub async fn test_connection(
     id: SystemId,
 ) -> DomainResult<ConnectionTest> {
     require_connector_admin(actor)?;
+    check_connection(ctx, id).await
+}
+
+async fn check_connection(ctx: &Ctx, id: SystemId) -> DomainResult<ConnectionTest> {
     let (system, links) = {
         let mut conn = ctx.read().await?;
         (
@@ -463,6 +467,16 @@ pub async fn reprocess(
     one: Option<(GroupId, UserId)>,
 ) -> DomainResult<u64> {
     require_connector_admin(actor)?;
+    send_again(ctx, Some(actor.user_id), system, one).await
+}
+
+/// Sends failed deliveries again, audited as `by` (`None`: the operator on the host).
+async fn send_again(
+    ctx: &Ctx,
+    by: Option<UserId>,
+    system: SystemId,
+    one: Option<(GroupId, UserId)>,
+) -> DomainResult<u64> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let stored = store::get(&mut tx, system).await?;
@@ -470,7 +484,7 @@ pub async fn reprocess(
     if n > 0 {
         let event = NewEvent::new(
             now,
-            Some(actor.user_id),
+            by,
             "connector.reprocessed",
             "connected_system",
             system,
@@ -494,4 +508,37 @@ pub async fn reprocess(
 pub async fn failed_count(ctx: &Ctx, actor: &Actor) -> DomainResult<i64> {
     require_connector_admin(actor)?;
     store::count_failed(&mut *ctx.read().await?).await
+}
+
+// `tessera connectors …`: whoever runs the command line on the server's host is its operator
+// (as for `tessera admin create`), so these take no actor; a system is named as on its page.
+
+/// `tessera connectors list`: every connected system with its counts.
+pub async fn operator_list(ctx: &Ctx) -> DomainResult<Vec<SystemSummary>> {
+    store::list(&mut *ctx.read().await?).await
+}
+
+/// The system named `name` (without regard to case), or a field error on `name`.
+async fn named(ctx: &Ctx, name: &str) -> DomainResult<SystemSummary> {
+    let key = name.trim().to_lowercase();
+    operator_list(ctx)
+        .await?
+        .into_iter()
+        .find(|s| s.name.to_lowercase() == key)
+        .ok_or_else(|| {
+            DomainError::invalid("name", format!("No connected system is named {name:?}."))
+        })
+}
+
+/// `tessera connectors test NAME`: [`test_connection`] for the operator.
+pub async fn operator_test(ctx: &Ctx, name: &str) -> DomainResult<ConnectionTest> {
+    let system = named(ctx, name).await?;
+    check_connection(ctx, system.id).await
+}
+
+/// `tessera connectors reprocess NAME`: every failed delivery of the system sent again now,
+/// audited as the operator's.
+pub async fn operator_reprocess(ctx: &Ctx, name: &str) -> DomainResult<u64> {
+    let system = named(ctx, name).await?;
+    send_again(ctx, None, system.id, None).await
 }

@@ -163,6 +163,13 @@ async fn a_refused_token_fails_is_retried_and_delivered_once_fixed(mut env: Test
         .await
         .unwrap();
     assert!(!test.ok && test.error.unwrap().contains("refused the bearer token"));
+    // The operator's `tessera connectors test ticketing` says the same.
+    let test = conn::operator_test(&env.ctx, "ticketing").await.unwrap();
+    assert!(!test.ok && test.error.unwrap().contains("refused the bearer token"));
+    match conn::operator_test(&env.ctx, "Nothing").await {
+        Err(domain::DomainError::Invalid(e)) => assert_eq!(e[0].field, "name"),
+        other => panic!("expected a field error: {other:?}"),
+    }
 
     // Nothing listens at the address: the test says the connection was refused.
     let closed = format!("http://127.0.0.1:{}", l.scim.port + 1);
@@ -210,6 +217,20 @@ async fn a_refused_token_fails_is_retried_and_delivered_once_fixed(mut env: Test
     assert_eq!(
         error,
         "No user in Ticketing has userName nora@woodgrove.example"
+    );
+    // `tessera connectors reprocess Ticketing` sends it again, audited as the operator's.
+    assert_eq!(
+        conn::operator_reprocess(&env.ctx, "Ticketing")
+            .await
+            .unwrap(),
+        1
+    );
+    let by_operator = "SELECT COUNT(*) FROM audit_events WHERE action = 'connector.reprocessed' AND actor_id IS NULL";
+    assert_eq!(count_rows(&env, by_operator).await, 1);
+    let listed = conn::operator_list(&env.ctx).await.unwrap();
+    assert_eq!(
+        (listed[0].name.as_str(), listed[0].failed),
+        ("Ticketing", 0)
     );
     dir::remove_direct_member(&env.ctx, &w.admin, w.office, w.nora.user_id)
         .await

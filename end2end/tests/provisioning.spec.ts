@@ -22,6 +22,9 @@ function directoryMembers(): string[] {
 }
 
 test('an admin connects the directory, links Office Licenses, and Eric’s approved access reaches it after a failure is fixed and reprocessed', async ({ page }) => {
+  // Four people, two waits for the delivery loop: about 30 s on a quiet machine, more on a busy
+  // one (a clean-clone CI run timed out at the default 30 s).
+  test.setTimeout(90_000);
   const name = 'Office (directory)';
   const { link } = await createOfficePackage(page, name);
 
@@ -143,6 +146,7 @@ const SCIM_HEADERS = { Authorization: `Bearer ${SCIM_TOKEN}`, 'Content-Type': 'a
 
 // After the test above: Eric is a member of Office Licenses in Tessera.
 test('an admin connects a SCIM application and links Office Licenses; Eric’s membership reaches its group', async ({ page, request }) => {
+  test.setTimeout(60_000);
   // The application knows Eric (its own provisioning made him) and has a Licenses group.
   const made = await request.post(`${SCIM_URL}/Users`, {
     headers: SCIM_HEADERS,

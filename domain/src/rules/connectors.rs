@@ -99,15 +99,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
         }),
     );
     let drift = p.check("drift", DriftPolicy::parse(input.drift));
-    let ca_pem = input.ca_pem.trim();
-    if ca_pem.len() > MAX_CA_PEM_CHARS {
-        p.push("ca_pem", format!("At most {MAX_CA_PEM_CHARS} characters."));
-    } else if !ca_pem.is_empty() && !ca_pem.contains("-----BEGIN CERTIFICATE-----") {
-        p.push(
-            "ca_pem",
-            "Paste certificates in PEM form (-----BEGIN CERTIFICATE----- …), or leave empty.",
-        );
-    }
+    let ca_pem = p.check("ca_pem", check_ca_pem(input.ca_pem));
     p.into_result()?;
     match (
         name,
@@ -118,6 +110,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
         match_with,
         member_attribute,
         drift,
+        ca_pem,
     ) {
         (
             Some(name),
@@ -128,6 +121,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
             Some(mw),
             Some(ma),
             Some(drift),
+            Some(ca_pem),
         ) => Ok(CheckedLdap {
             name,
             settings: LdapSettings {
@@ -138,7 +132,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
                 user_attribute: ua,
                 match_with: mw,
                 member_attribute: ma,
-                ca_pem: ca_pem.to_owned(),
+                ca_pem,
                 drift,
             },
             password,
@@ -263,18 +257,9 @@ pub fn check_scim_url(url: &str) -> Result<String, String> {
         return Err(bad());
     }
     let (host_port, _path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (host, port) = match host_port.rsplit_once(':') {
-        Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
-        _ => (host_port, None),
-    };
-    let host_ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
-    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
-    if !host_ok || !port_ok {
+    let Some((host, _port)) = split_host_port(host_port) else {
         return Err(bad());
-    }
+    };
     if !https && !is_loopback(&host.to_ascii_lowercase()) {
         return Err(
             "Use https:// : the bearer token must not cross the network unencrypted (http:// is accepted only for an application on this machine)."
@@ -369,6 +354,15 @@ pub fn check_url(url: &str) -> Result<String, String> {
         .or_else(|| url.strip_prefix("ldaps://"))
         .ok_or_else(bad)?;
     let host_port = rest.strip_suffix('/').unwrap_or(rest);
+    if split_host_port(host_port).is_none() {
+        return Err(bad());
+    }
+    Ok(url.strip_suffix('/').unwrap_or(url).to_owned())
+}
+
+/// `host[:port]` (an IPv6 host in brackets) split into a well-formed host and its port; `None`
+/// when either is malformed (a port must be 1–65535).
+fn split_host_port(host_port: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = match host_port.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
         _ => (host_port, None),
@@ -377,11 +371,11 @@ pub fn check_url(url: &str) -> Result<String, String> {
         && host
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
-    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
-    if !host_ok || !port_ok {
-        return Err(bad());
-    }
-    Ok(url.strip_suffix('/').unwrap_or(url).to_owned())
+    let port = match port {
+        None => None,
+        Some(p) => Some(p.parse::<u16>().ok().filter(|n| *n > 0)?),
+    };
+    host_ok.then_some((host, port))
 }
 
 /// A distinguished name: `attr=value` parts separated by commas, one line, bounded.

@@ -20,6 +20,8 @@ const LDAP_PORT = 3102;
 const SCIM_PORT = 3103;
 const SCIM_TOKEN = 'e2e-scim-token';
 const LDAP_ADMIN_PASSWORD = 'e2e-ldap-secret';
+// The webhook receiver (end2end/webhooks/receiver.mjs); also in tests/webhooks.spec.ts.
+const WEBHOOK_PORT = 3104;
 // The key connected systems' passwords are sealed with (a test key, never a real one).
 const secretKey = '7e55e7a0000000000000000000000000000000000000000000000000000e2e01';
 
@@ -114,6 +116,16 @@ export default defineConfig({
     stdout: 'ignore',
     // It logs every request on stderr.
     stderr: 'ignore',
+  },
+  {
+    command: `node ${path.join(__dirname, 'webhooks', 'receiver.mjs')}`,
+    cwd: __dirname,
+    env: { ...(process.env as Record<string, string>), WEBHOOK_PORT: String(WEBHOOK_PORT) },
+    url: `http://127.0.0.1:${WEBHOOK_PORT}/_test/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
   },
   {
     command: `${path.join(targetDir, 'release', 'tessera')} serve --demo --addr 127.0.0.1:${port}`,

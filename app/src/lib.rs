@@ -124,6 +124,14 @@ pub fn App() -> impl IntoView {
                         view=pages::admin::connectors::ConnectorPage
                     />
                     <Route
+                        path=path!("/admin/webhooks")
+                        view=pages::admin::webhooks::WebhooksPage
+                    />
+                    <Route
+                        path=path!("/admin/webhooks/:id")
+                        view=pages::admin::webhooks::WebhookPage
+                    />
+                    <Route
                         path=path!("/admin/licenses/:id")
                         view=pages::admin::licenses::LicenseDetailPage
                     />

@@ -13,6 +13,7 @@ USAGE:
     tessera audit verify
     tessera sync token create --name \"Client name\"
     tessera connectors list | test NAME | reprocess NAME
+    tessera webhooks list | test NAME | reprocess NAME
     tessera check
     tessera backup FILE
     tessera restore FILE [--force]
@@ -42,6 +43,12 @@ COMMANDS:
                     group; changes nothing). Prints each step; exits non-zero on failure.
     connectors reprocess NAME
                     Send every failed delivery of the system NAME again now (audited).
+    webhooks list   Print the webhooks with their receivers, events and failed deliveries.
+    webhooks test NAME
+                    Send the webhook NAME a signed test event now, as its page does, and
+                    print what the receiver answered; exits non-zero on failure.
+    webhooks reprocess NAME
+                    Send every failed delivery of the webhook NAME again now (audited).
     check           Prove the invariants: every live assignment has exactly the grants of
                     its package's roles and no grant outlives its assignment, kept counts
                     (license seats used among them) equal fresh counts, at most one open
@@ -126,6 +133,13 @@ pub enum Command {
     ConnectorsReprocess {
         name: String,
     },
+    WebhooksList,
+    WebhooksTest {
+        name: String,
+    },
+    WebhooksReprocess {
+        name: String,
+    },
     Check,
     Backup {
         file: std::path::PathBuf,
@@ -188,17 +202,19 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                 }
                 i += 2;
             }
-            "connectors" if command.is_none() => {
+            group @ ("connectors" | "webhooks") if command.is_none() => {
                 let verb = args.get(i + 1).map(String::as_str);
-                command = Some(match verb {
-                    Some("list") => "connectors list",
-                    Some("test") => "connectors test",
-                    Some("reprocess") => "connectors reprocess",
+                command = Some(match (group, verb) {
+                    ("connectors", Some("list")) => "connectors list",
+                    ("connectors", Some("test")) => "connectors test",
+                    ("connectors", Some("reprocess")) => "connectors reprocess",
+                    ("webhooks", Some("list")) => "webhooks list",
+                    ("webhooks", Some("test")) => "webhooks test",
+                    ("webhooks", Some("reprocess")) => "webhooks reprocess",
                     _ => {
-                        return Err(
-                            "expected `tessera connectors list`, `tessera connectors test NAME` or `tessera connectors reprocess NAME`"
-                                .into(),
-                        );
+                        return Err(format!(
+                            "expected `tessera {group} list`, `tessera {group} test NAME` or `tessera {group} reprocess NAME`"
+                        ));
                     }
                 });
                 i += 1;
@@ -209,7 +225,7 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                             .cloned()
                             .ok_or_else(|| {
                                 format!(
-                                    "expected `tessera connectors {} NAME` (the system's name, as on its page)",
+                                    "expected `tessera {group} {} NAME` (its name, as on its page)",
                                     verb.unwrap_or_default()
                                 )
                             })?,
@@ -313,6 +329,13 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
             name: file.unwrap_or_default(),
         }),
         "connectors reprocess" => Ok(Command::ConnectorsReprocess {
+            name: file.unwrap_or_default(),
+        }),
+        "webhooks list" => Ok(Command::WebhooksList),
+        "webhooks test" => Ok(Command::WebhooksTest {
+            name: file.unwrap_or_default(),
+        }),
+        "webhooks reprocess" => Ok(Command::WebhooksReprocess {
             name: file.unwrap_or_default(),
         }),
         "check" => Ok(Command::Check),
@@ -453,6 +476,34 @@ mod tests {
                 parse(&args(bad), &mut c)
                     .unwrap_err()
                     .contains("connectors"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn webhooks_take_a_verb_and_a_webhook_name() {
+        let mut c = cfg();
+        assert_eq!(
+            parse(&args("webhooks list"), &mut c),
+            Ok(Command::WebhooksList)
+        );
+        let named = ["webhooks".to_owned(), "test".into(), "HR automation".into()];
+        assert_eq!(
+            parse(&named, &mut c),
+            Ok(Command::WebhooksTest {
+                name: "HR automation".into()
+            })
+        );
+        assert_eq!(
+            parse(&args("webhooks reprocess Tickets"), &mut c),
+            Ok(Command::WebhooksReprocess {
+                name: "Tickets".into()
+            })
+        );
+        for bad in ["webhooks", "webhooks test", "webhooks delete x"] {
+            assert!(
+                parse(&args(bad), &mut c).unwrap_err().contains("webhooks"),
                 "{bad}"
             );
         }

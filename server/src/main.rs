@@ -137,6 +137,52 @@ async fn run() -> Result<(), String> {
             );
             Ok(())
         }
+        Command::WebhooksList => {
+            let ctx = open(config, clock).await?;
+            let hooks = domain::service::webhooks::operator_list(&ctx)
+                .await
+                .map_err(|e| cli::error_line(e, "--"))?;
+            if hooks.is_empty() {
+                println!("No webhook. Add one on Administration → Webhooks.");
+            }
+            for h in hooks {
+                println!(
+                    "{}\t{}\t{}\t{} event(s)\t{} failed",
+                    h.name,
+                    if h.enabled { "enabled" } else { "disabled" },
+                    h.url,
+                    h.events.len(),
+                    h.failing
+                );
+            }
+            Ok(())
+        }
+        Command::WebhooksTest { name } => {
+            let ctx = open(config, clock).await?;
+            let test = domain::service::webhooks::operator_test(&ctx, &name)
+                .await
+                .map_err(|e| cli::error_line(e, ""))?;
+            for step in &test.steps {
+                println!("ok: {step}");
+            }
+            match test.error {
+                None => {
+                    println!("The receiver accepted the test event.");
+                    Ok(())
+                }
+                Some(e) => Err(format!("failed: {e}")),
+            }
+        }
+        Command::WebhooksReprocess { name } => {
+            let ctx = open(config, clock).await?;
+            let n = domain::service::webhooks::operator_reprocess(&ctx, &name)
+                .await
+                .map_err(|e| cli::error_line(e, ""))?;
+            println!(
+                "{n} failed delivery(ies) of {name} sent again; the server sends them within seconds."
+            );
+            Ok(())
+        }
         Command::JobsRun { at } => {
             let mailer = config.mailer()?;
             let clock: domain::clock::SharedClock = match at {

@@ -267,8 +267,9 @@ impl Scheduler {
                 }
             });
         }
-        // Connected systems: a few seconds between rounds, so a grant reaches the directory
-        // soon after it is approved; a round with nothing due is one indexed read.
+        // Connected systems and webhooks: a few seconds between rounds, so a grant reaches the
+        // directory (and an event its receivers) soon after it happens; a round with nothing due
+        // is a few indexed reads.
         let connectors = ctx.clone();
         s.spawn("connectors", every.min(CONNECTORS_EVERY), move |stop| {
             let ctx = connectors.clone();
@@ -282,7 +283,9 @@ impl Scheduler {
                     tracing::info!(
                         delivered = report.changes_delivered,
                         failed = report.changes_failed,
-                        "connected systems: changes delivered"
+                        webhooks_delivered = report.webhooks_delivered,
+                        webhooks_failed = report.webhooks_failed,
+                        "connected systems and webhooks: delivered"
                     );
                 }
                 Tick::from(report)

@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod packages;
 pub mod requests;
 pub mod sync;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -5,6 +5,7 @@
 
 pub mod ldap;
 pub mod scim;
+pub mod webhooks;
 
 use crate::model::SystemSettings;
 use crate::rules::connectors::{normalize_dn, under_base};

@@ -162,5 +162,17 @@ pub(super) async fn remind_expiring(
         now,
     )
     .await?;
+    let days_left = match reminder {
+        ExpiryReminder::FourteenDays => 14,
+        ExpiryReminder::OneDay => 1,
+    };
+    crate::store::webhooks::emit(
+        &mut *tx,
+        WebhookEvent::AssignmentExpiring,
+        &[a.id.to_string()],
+        Some(json!({ "daysLeft": days_left })),
+        now,
+    )
+    .await?;
     Ok(true)
 }

@@ -1,4 +1,5 @@
-//! Delivering membership changes to connected systems, once each, with retries.
+//! Delivering membership changes to connected systems, once each, with retries (and, in the
+//! same loop, webhook events: `jobs::webhooks`).
 //!
 //! A batch is claimed in one transaction (a lease on each row), delivered system by system
 //! over one connection each, and settled in one transaction: a row whose version moved while
@@ -21,9 +22,9 @@ const LEASE_MINUTES: i64 = 10;
 /// How long one batch may spend delivering; what is left stays claimed until its lease ends.
 const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Delivers the changes due at the context clock's now, up to `limits.batches` batches, and
-/// nothing else: the server runs it apart from the other jobs, so that a slow or unreachable
-/// directory cannot delay deadlines and expiry.
+/// Delivers the changes and webhook events due at the context clock's now, up to
+/// `limits.batches` batches of each, and nothing else: the server runs it apart from the other
+/// jobs, so that a slow or unreachable directory or receiver cannot delay deadlines and expiry.
 pub async fn deliver_due(ctx: &Ctx, limits: RunLimits) -> JobReport {
     let id = format!("connectors-{}", crate::correlation::new_id());
     let mut report = JobReport::default();
@@ -51,6 +52,9 @@ pub(super) async fn deliver(
                 break;
             }
         }
+    }
+    if !limits.stop.raised() {
+        super::webhooks::deliver(ctx, now, limits, report).await;
     }
     if !limits.stop.raised()
         && let Err(e) = reconcile(ctx, now, report).await

@@ -29,6 +29,7 @@ use serde_json::json;
 
 pub use connectors::deliver_due;
 pub use mail::{LinkPaths, Mailer, redact_smtp_url};
+pub(crate) use webhooks::send as send_webhooks;
 
 mod approvals;
 mod assignments;
@@ -36,6 +37,7 @@ mod connectors;
 mod leavers;
 mod outbox;
 mod reviews;
+mod webhooks;
 
 use approvals::*;
 use assignments::*;
@@ -80,6 +82,10 @@ pub struct JobReport {
     pub drift_found: u64,
     /// Of those, put back to what Tessera grants.
     pub drift_corrected: u64,
+    /// Webhook events a receiver accepted.
+    pub webhooks_delivered: u64,
+    /// Webhook events a receiver refused or did not answer (retried with backoff).
+    pub webhooks_failed: u64,
     /// One line per item that failed this run (it is retried later).
     pub failures: Vec<String>,
 }
@@ -128,6 +134,10 @@ impl JobReport {
             format!(
                 "connected systems: {} change(s) delivered, {} failed; drift: {} found, {} corrected",
                 self.changes_delivered, self.changes_failed, self.drift_found, self.drift_corrected
+            ),
+            format!(
+                "webhooks: {} event(s) delivered, {} failed",
+                self.webhooks_delivered, self.webhooks_failed
             ),
             format!(
                 "email: {} sent, {} to retry, {} failed, {} too old",

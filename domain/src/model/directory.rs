@@ -268,6 +268,8 @@ pub struct DirectoryCounts {
     /// Memberships a connected system refused or could not be reached for; `None` for
     /// someone who may not see connected systems.
     pub failed_deliveries: Option<i64>,
+    /// Webhook events that failed (retried or given up), for those who manage webhooks.
+    pub failed_webhooks: Option<i64>,
 }
 
 #[cfg(test)]

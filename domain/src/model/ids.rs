@@ -51,3 +51,5 @@ impl CatalogId {
 }
 id_type!(ReviewId, "access review");
 id_type!(SystemId, "connected system");
+id_type!(WebhookId, "webhook");
+id_type!(WebhookDeliveryId, "webhook delivery");

@@ -14,6 +14,7 @@ mod requests;
 mod reviews;
 mod states;
 mod sync;
+mod webhooks;
 
 pub use audit::*;
 pub use catalogs::*;
@@ -29,6 +30,7 @@ pub use sync::*;
 #[cfg(feature = "server")]
 pub(crate) use values::bounded_text;
 pub use values::*;
+pub use webhooks::*;
 
 use serde::{Deserialize, Serialize};
 

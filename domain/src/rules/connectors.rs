@@ -232,7 +232,7 @@ fn check_ca_pem(ca_pem: &str) -> Result<String, String> {
 }
 
 /// Whether `host` names this machine: the one place a SCIM token may travel unencrypted.
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     matches!(host, "localhost" | "[::1]") || host.starts_with("127.")
 }
 
@@ -362,7 +362,7 @@ pub fn check_url(url: &str) -> Result<String, String> {
 
 /// `host[:port]` (an IPv6 host in brackets) split into a well-formed host and its port; `None`
 /// when either is malformed (a port must be 1–65535).
-fn split_host_port(host_port: &str) -> Option<(&str, Option<u16>)> {
+pub(crate) fn split_host_port(host_port: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = match host_port.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
         _ => (host_port, None),

@@ -9,3 +9,4 @@ pub mod requests;
 pub mod reviews;
 pub mod sign_in;
 pub mod sso;
+pub mod webhooks;

@@ -17,6 +17,7 @@ pub mod reviews;
 pub mod scim;
 pub mod sso;
 pub mod synthetic;
+pub mod webhooks;
 
 use crate::clock::SharedClock;
 use crate::db::Db;

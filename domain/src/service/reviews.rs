@@ -290,6 +290,14 @@ pub async fn apply_results(
                     ),
                 )
                 .await?;
+                crate::store::webhooks::emit(
+                    &mut tx,
+                    WebhookEvent::ReviewCompleted,
+                    &[review.to_string()],
+                    None,
+                    now,
+                )
+                .await?;
             }
             commit(tx).await?;
             return Ok(outcome);

@@ -18,6 +18,7 @@ pub mod scim;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, TimeZone, Utc};
@@ -66,6 +67,12 @@ const CONSTRAINTS: &[(&str, &str, &str, &str)] = &[
         "group_links.group_id",
         "group",
         "This group is already linked to a connected system; unlink it first.",
+    ),
+    (
+        "webhooks_name_key",
+        "webhooks.name_key",
+        "name",
+        "A webhook with this name already exists.",
     ),
     (
         "directory_groups_name_key",

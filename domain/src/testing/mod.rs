@@ -14,6 +14,7 @@ pub mod fixtures;
 pub mod scim;
 pub mod slapd;
 pub mod smtp;
+pub mod webhooks;
 
 pub use db::{
     CASE_TIMEOUT, TestEnv, postgres_admin_url, postgres_required, run_postgres, run_sqlite,
@@ -23,6 +24,7 @@ pub use fixtures::*;
 pub use scim::ScimServer;
 pub use slapd::Slapd;
 pub use smtp::{SmtpServer, SmtpTls, TlsSmtpServer};
+pub use webhooks::WebhookReceiver;
 
 /// A fresh self-signed certificate for 127.0.0.1 and localhost, made by `openssl` in `dir`:
 /// (certificate, key) paths, PEM. The test TLS servers (SMTP, LDAP) present it and the tests

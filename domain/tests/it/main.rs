@@ -19,6 +19,7 @@ mod security;
 mod sign_in;
 mod sso;
 mod synthetic;
+mod webhooks;
 
 /// The app's path for each notification link (`app::links::href`, which the domain cannot
 /// depend on): the e-mails the tests read link to them.

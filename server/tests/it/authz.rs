@@ -408,7 +408,7 @@ const PUBLIC: &[&str] = &[];
 fn table(w: &World, me: Role) -> Vec<Row> {
     use app::api::{
         auth, catalogs as c, connectors as k, directory as d, lifecycle as l, packages as p,
-        requests as r, sync as y,
+        requests as r, sync as y, webhooks as wh,
     };
     let s = |v: &dyn ToString| v.to_string();
     let (ca, cb, pa, pb) = (
@@ -898,6 +898,74 @@ fn table(w: &World, me: Role) -> Vec<Row> {
             also_ok: &[StatusCode::NOT_FOUND],
             ..row(
                 k::ReprocessConnector::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
+            )
+        },
+        // Webhooks send people's access to another system: governance administrators only.
+        // The ids below name no webhook, so an allowed caller is answered 404.
+        row(wh::LoadWebhooks::PATH, form(&[]), GOVERNANCE),
+        row(
+            wh::CreateWebhook::PATH,
+            form(&[
+                ("name", &format!("Hook {tag}")),
+                ("url", "https://hooks.example.invalid/tessera"),
+                ("catalog", ""),
+                ("enabled", "yes"),
+                ("ev_request_created", "yes"),
+            ]),
+            GOVERNANCE,
+        ),
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                wh::LoadWebhook::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                wh::UpdateWebhook::PATH,
+                form(&[
+                    ("id", "00000000-0000-7000-8000-000000000000"),
+                    ("name", "Other hook"),
+                    ("url", "https://hooks.example.invalid/other"),
+                    ("catalog", ""),
+                    ("ev_request_denied", "yes"),
+                ]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                wh::TestWebhook::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                wh::RotateWebhookSecret::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                wh::ReprocessWebhook::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                wh::DeleteWebhook::PATH,
                 form(&[("id", "00000000-0000-7000-8000-000000000000")]),
                 GOVERNANCE,
             )

@@ -8,6 +8,7 @@ pub mod packages;
 pub mod policy_tabs;
 pub mod sync;
 pub mod users;
+pub mod webhooks;
 pub mod wizard;
 
 use crate::api::directory::load_directory_counts;
@@ -116,6 +117,29 @@ fn AdminHomeInner(
                             }}
                         </span>
                     </div>
+                </section>
+                <section class="card">
+                    <h2>
+                        <a href="/admin/webhooks">"Webhooks"</a>
+                    </h2>
+                    {move || {
+                        counts
+                            .get()
+                            .and_then(|r| r.ok())
+                            .and_then(|c| c.failed_webhooks)
+                            .filter(|failed| *failed > 0)
+                            .map(|failed| {
+                                view! {
+                                    <div class="stat">
+                                        <span class="stat-value">{failed}</span>
+                                        <span class="stat-label">"events failed"</span>
+                                    </div>
+                                }
+                            })
+                    }}
+                    <p class="muted">
+                        "Receivers told about requests, access and reviews as they happen, each event signed."
+                    </p>
                 </section>
                 <section class="card">
                     <h2>

@@ -40,6 +40,11 @@ pub async fn counts(ctx: &Ctx, actor: &Actor) -> DomainResult<DirectoryCounts> {
         } else {
             None
         },
+        failed_webhooks: if actor.can_manage_connectors() {
+            Some(crate::store::webhooks::count_failed(&mut conn).await?)
+        } else {
+            None
+        },
     })
 }
 

@@ -95,7 +95,14 @@ pub(super) async fn grant(
             super::super::counts::memberships_changed(conn, &added, &[]).await?;
         }
     }
-    Ok(())
+    super::super::webhooks::emit(
+        conn,
+        WebhookEvent::AssignmentGranted,
+        &[id.to_string()],
+        None,
+        now,
+    )
+    .await
 }
 
 /// Scheduled assignments whose start has come: (assignment, package, user, request), oldest
@@ -213,6 +220,8 @@ pub async fn end_assignments(
             super::super::counts::memberships_changed(conn, &[], &removed).await?;
         }
     }
+    let ended: Vec<String> = ended.into_iter().map(|(id, _)| id).collect();
+    super::super::webhooks::emit(conn, WebhookEvent::AssignmentRemoved, &ended, None, now).await?;
     Ok(revoked)
 }
 

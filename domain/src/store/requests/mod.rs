@@ -81,7 +81,18 @@ pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
     .bind(ms(r.now))
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    super::webhooks::emit(
+        conn,
+        WebhookEvent::RequestCreated,
+        &[r.id.to_string()],
+        None,
+        r.now,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// What the use cases need to know about a request.
@@ -329,6 +340,14 @@ async fn move_state(
     .await?;
     if done.rows_affected() != 1 {
         return Ok(false);
+    }
+    let heard = match state {
+        RequestState::Delivered => Some(WebhookEvent::RequestApproved),
+        RequestState::Denied => Some(WebhookEvent::RequestDenied),
+        _ => None,
+    };
+    if let Some(event) = heard {
+        super::webhooks::emit(conn, event, &[id.to_string()], None, now).await?;
     }
     // Only the approvers of the stage it now waits at (if any) still await a decision.
     let waits = state == RequestState::PendingApproval;

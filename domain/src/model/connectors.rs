@@ -259,17 +259,27 @@ pub enum DeliveryState {
     Delivered,
     /// The last attempt failed; retried with backoff until `retrying` is false.
     Failed,
+    /// A package's grants: some are in their connected systems, some failed (never a stored
+    /// change's state: each change is delivered or not).
+    PartiallyDelivered,
 }
 
 impl DeliveryState {
+    /// A failure the person and the admins must hear about (failed, or partly).
+    pub fn failed(self) -> bool {
+        matches!(self, Self::Failed | Self::PartiallyDelivered)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Self::Delivering => "pending",
             Self::Delivered => "delivered",
             Self::Failed => "failed",
+            Self::PartiallyDelivered => "partial",
         }
     }
 
+    /// A stored change's state (`partial` is never stored, so it does not parse).
     pub fn parse(code: &str) -> Result<Self, String> {
         match code {
             "pending" => Ok(Self::Delivering),
@@ -284,6 +294,7 @@ impl DeliveryState {
             Self::Delivering => "Delivering",
             Self::Delivered => "Delivered",
             Self::Failed => "Delivery failed",
+            Self::PartiallyDelivered => "Partially delivered",
         }
     }
 }

@@ -374,7 +374,73 @@ async fn scim_settings_are_checked_field_by_field_and_change_nothing(mut env: Te
     );
 }
 
+/// A package of two linked groups, one of which the application has no such group for: one
+/// grant arrives, the other fails, and the request reads Partially delivered (not Delivered,
+/// not Delivering), the person is not told "You now have access", and once the link is fixed
+/// and the failure reprocessed it reads delivered.
+async fn a_package_half_delivered_reads_partially_delivered(mut env: TestEnv) {
+    env.ctx.secrets = Some(SecretKey::generate());
+    let w = world(&env).await;
+    let Some(l) = linked(&env, &w, TOKEN).await else {
+        return;
+    };
+    let visio = env.group(&w.admin, "Visio").await;
+    conn::link_group(&env.ctx, &w.admin, visio, l.system, "no-such-group")
+        .await
+        .unwrap();
+    let mut d = package_draft(&env, "Office and Visio", w.office, "Office Licenses");
+    d.resources.push(ResourceRoleDraft {
+        group_id: visio,
+        group_name: "Visio".into(),
+        role: ResourceRole::Member,
+    });
+    let package = domain::service::packages::create_package(&env.ctx, &w.admin, &d)
+        .await
+        .unwrap();
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, package, &ask("both"))
+        .await
+        .unwrap();
+    req::decide(&env.ctx, &w.maria, request, true, "ok")
+        .await
+        .unwrap();
+    let now = env.clock.now();
+    let report = deliver_at(&env, now).await;
+    assert_eq!((report.changes_delivered, report.changes_failed), (1, 1));
+    assert_eq!(
+        l.scim.members(&l.group).await,
+        std::slice::from_ref(&l.eric)
+    );
+    let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(mine[0].delivery, Some(DeliveryState::PartiallyDelivered));
+    assert!(
+        !mine[0]
+            .timeline
+            .iter()
+            .any(|t| t.text.starts_with("Access delivered to"))
+    );
+    let told = count_rows(
+        &env,
+        "SELECT COUNT(*) FROM notifications WHERE title LIKE 'You now have access%'",
+    )
+    .await;
+    assert_eq!(told, 0);
+
+    // The admin links Visio to the right group and reprocesses: delivered, and Eric is told.
+    let right = l.scim.add_group("Visio").await;
+    conn::unlink_group(&env.ctx, &w.admin, visio).await.unwrap();
+    conn::link_group(&env.ctx, &w.admin, visio, l.system, &right)
+        .await
+        .unwrap();
+    let report = deliver_at(&env, now).await;
+    assert_eq!((report.changes_delivered, report.changes_failed), (1, 0));
+    let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(mine[0].delivery, None);
+    assert_eq!(l.scim.members(&right).await, std::slice::from_ref(&l.eric));
+    assert_invariants(&env).await;
+}
+
 on_both_databases!(
+    a_package_half_delivered_reads_partially_delivered,
     approved_grant_reaches_the_scim_application_and_expiry_removes_it,
     a_refused_token_fails_is_retried_and_delivered_once_fixed,
     scim_drift_is_reported_then_corrected,

@@ -316,7 +316,7 @@ fn delivery_badge(d: &WebhookDelivery) -> impl IntoView + use<> {
     let kind = match d.state {
         DeliveryState::Delivered => "ok",
         DeliveryState::Delivering => "info",
-        DeliveryState::Failed => "error",
+        DeliveryState::Failed | DeliveryState::PartiallyDelivered => "error",
     };
     let text = match d.state {
         DeliveryState::Delivering => "Waiting".to_owned(),

@@ -56,11 +56,7 @@ pub fn RequestsPage() -> impl IntoView {
                                             </h2>
                                             {match r.delivery {
                                                 Some(d) => {
-                                                    let kind = if d == DeliveryState::Failed {
-                                                        "error"
-                                                    } else {
-                                                        "info"
-                                                    };
+                                                    let kind = if d.failed() { "error" } else { "info" };
                                                     view! { <Badge kind=kind text=d.label() /> }.into_any()
                                                 }
                                                 None => request_state_badge(r.state).into_any(),
@@ -88,6 +84,16 @@ pub fn RequestsPage() -> impl IntoView {
                                         {(!r.outcome.is_empty() && r.delivery.is_none())
                                             .then(|| view! { <p>{r.outcome.clone()}</p> })}
                                         {match r.delivery {
+                                            Some(DeliveryState::PartiallyDelivered) => {
+                                                Some(
+                                                    view! {
+                                                        <p class="field-error">
+                                                            "Part of this access is there, but a connected directory has not given you the rest yet. Your administrators see the failure, and it is tried again."
+                                                        </p>
+                                                    }
+                                                        .into_any(),
+                                                )
+                                            }
                                             Some(DeliveryState::Failed) => {
                                                 Some(
                                                     view! {

@@ -210,6 +210,10 @@ pub async fn my_access(
             crate::store::connectors::undelivered_packages(&mut conn, actor.user_id, &ids).await?;
         for c in &mut cards {
             match waiting.get(&c.package_id.to_string()) {
+                Some(DeliveryState::PartiallyDelivered) => c.warnings.push(
+                    "Partially delivered: part of this access is there, but a connected directory has not given you the rest yet. Your administrators see the failure, and it is tried again."
+                        .into(),
+                ),
                 Some(DeliveryState::Failed) => c.warnings.push(
                     "Delivery failed: a connected directory has not given you this access yet. Your administrators see the failure, and it is tried again."
                         .into(),

@@ -345,8 +345,9 @@ pub async fn undelivered(
 }
 
 /// The packages (of `packages`) whose member grants a connected system does not hold yet for
-/// `user`: Delivery failed if any of their changes failed, else Delivering. One indexed read
-/// of the person's undelivered changes.
+/// `user`: Partially delivered when some of their changes failed and others were delivered,
+/// Delivery failed when some failed and none was delivered, else Delivering. One indexed read
+/// of the person's changes in the packages' groups.
 pub async fn undelivered_packages(
     conn: &mut Conn,
     user: UserId,
@@ -359,7 +360,7 @@ pub async fn undelivered_packages(
     let sql = format!(
         "SELECT r.package_id, c.state FROM connector_changes c
          JOIN access_package_resource_roles r ON r.group_id = c.group_id AND r.role = 'member'
-         WHERE c.user_id = $1 AND c.state <> 'delivered' AND c.member = 1
+         WHERE c.user_id = $1 AND c.member = 1
            AND r.package_id IN ({})",
         super::super::placeholders_after(1, packages.len())
     );
@@ -367,12 +368,26 @@ pub async fn undelivered_packages(
     for p in packages {
         q = q.bind(p);
     }
+    // Per package: (any delivered, any failed, any delivering).
+    let mut seen: std::collections::BTreeMap<String, (bool, bool, bool)> =
+        std::collections::BTreeMap::new();
     for (package, state) in q.fetch_all(&mut *conn).await? {
         let state = DeliveryState::parse(&state).map_err(corrupt)?;
-        let entry = out.entry(package).or_insert(state);
-        if state == DeliveryState::Failed {
-            *entry = DeliveryState::Failed;
+        let entry = seen.entry(package).or_default();
+        match state {
+            DeliveryState::Delivered => entry.0 = true,
+            DeliveryState::Failed => entry.1 = true,
+            _ => entry.2 = true,
         }
+    }
+    for (package, (delivered, failed, delivering)) in seen {
+        let state = match (delivered, failed, delivering) {
+            (true, true, _) => DeliveryState::PartiallyDelivered,
+            (false, true, _) => DeliveryState::Failed,
+            (_, false, true) => DeliveryState::Delivering,
+            (_, false, false) => continue,
+        };
+        out.insert(package, state);
     }
     Ok(out)
 }

@@ -81,3 +81,39 @@ pub fn Loading() -> impl IntoView {
         </p>
     }
 }
+
+/// What a test found (a connection test, a webhook's test event): `worked` or `failed` and
+/// the error, then each step, in a status or an alert.
+pub fn test_outcome(
+    t: domain::model::ConnectionTest,
+    worked: &'static str,
+    failed: &'static str,
+) -> AnyView {
+    let steps = t
+        .steps
+        .into_iter()
+        .map(|step| view! { <li>{step}</li> })
+        .collect_view();
+    if t.ok {
+        view! {
+            <div class="alert alert-success" role="status">
+                <p>
+                    <strong>{worked}</strong>
+                </p>
+                <ul>{steps}</ul>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="alert alert-error" role="alert">
+                <p>
+                    <strong>{failed}</strong>
+                    {t.error.unwrap_or_default()}
+                </p>
+                <ul>{steps}</ul>
+            </div>
+        }
+        .into_any()
+    }
+}

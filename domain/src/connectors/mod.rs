@@ -104,3 +104,25 @@ impl Session {
         }
     }
 }
+
+/// Words for an HTTP client's error below HTTP (the network, TLS, a timeout), with the
+/// causes' own words; `peer` names who did not answer ("the application", "the receiver").
+pub(crate) fn transport_words(e: &reqwest::Error, peer: &str) -> String {
+    if e.is_timeout() {
+        return format!("{peer} did not answer in time");
+    }
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        causes.push(s.to_string());
+        source = s.source();
+    }
+    let detail = causes.last().cloned().unwrap_or_else(|| e.to_string());
+    if e.is_connect() && causes.iter().any(|c| c.contains("Connection refused")) {
+        format!("the connection was refused (is {peer} running, and is the address right?)")
+    } else if e.is_connect() {
+        format!("it could not be reached ({detail})")
+    } else {
+        detail
+    }
+}

@@ -72,30 +72,6 @@ pub async fn connect(settings: &ScimSettings, token: Option<&str>) -> Result<Sci
     Ok(session)
 }
 
-/// Words for an error below HTTP: the network, TLS, a timeout (with the causes' own words).
-fn transport_words(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "no answer in time".into();
-    }
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        causes.push(s.to_string());
-        source = s.source();
-    }
-    let detail = causes.last().cloned().unwrap_or_else(|| e.to_string());
-    if e.is_connect() {
-        if causes.iter().any(|c| c.contains("Connection refused")) {
-            "the connection was refused (is the application running, and is the address right?)"
-                .into()
-        } else {
-            format!("it could not be reached ({detail})")
-        }
-    } else {
-        detail
-    }
-}
-
 impl ScimSession {
     /// Sends a request with the token and reads its JSON answer (`Null` for none); a status
     /// other than 2xx is an error in words with the application's own `detail`.
@@ -107,13 +83,13 @@ impl ScimSession {
         let mut response = request
             .send()
             .await
-            .map_err(|e| format!("{doing}: {}", transport_words(&e)))?;
+            .map_err(|e| format!("{doing}: {}", super::transport_words(&e, "the application")))?;
         let status = response.status();
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| format!("{doing}: {}", transport_words(&e)))?
+            .map_err(|e| format!("{doing}: {}", super::transport_words(&e, "the application")))?
         {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(format!(

@@ -96,7 +96,7 @@ pub async fn post(
         .await;
     let mut answer = match sent {
         Ok(a) => a,
-        Err(e) => return failed(None, transport_words(&e)),
+        Err(e) => return failed(None, super::transport_words(&e, "the receiver")),
     };
     let status = answer.status().as_u16();
     let mut response = Vec::new();
@@ -131,27 +131,6 @@ fn failed(status: Option<u16>, error: String) -> Answer {
         status,
         response: String::new(),
         error: Some(error),
-    }
-}
-
-/// Words for an error below HTTP: the network, TLS, a timeout (with the causes' own words).
-fn transport_words(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "the receiver did not answer in time (15 s); retried with backoff".into();
-    }
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        causes.push(s.to_string());
-        source = s.source();
-    }
-    let detail = causes.last().cloned().unwrap_or_else(|| e.to_string());
-    if e.is_connect() && causes.iter().any(|c| c.contains("Connection refused")) {
-        "the connection was refused (is the receiver running, and is the address right?)".into()
-    } else if e.is_connect() {
-        format!("the receiver could not be reached ({detail})")
-    } else {
-        detail
     }
 }
 

@@ -411,35 +411,11 @@ fn WebhookView(
                 test.value()
                     .get()
                     .and_then(Result::ok)
-                    .map(|t| {
-                        let steps = t
-                            .steps
-                            .into_iter()
-                            .map(|step| view! { <li>{step}</li> })
-                            .collect_view();
-                        if t.ok {
-                            view! {
-                                <div class="alert alert-success" role="status">
-                                    <p>
-                                        <strong>"The receiver accepted the test event."</strong>
-                                    </p>
-                                    <ul>{steps}</ul>
-                                </div>
-                            }
-                                .into_any()
-                        } else {
-                            view! {
-                                <div class="alert alert-error" role="alert">
-                                    <p>
-                                        <strong>"The test event failed: "</strong>
-                                        {t.error.unwrap_or_default()}
-                                    </p>
-                                    <ul>{steps}</ul>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                    })
+                    .map(|t| test_outcome(
+                        t,
+                        "The receiver accepted the test event.",
+                        "The test event failed: ",
+                    ))
             }}
         </section>
         <section class="panel" aria-labelledby="deliveries-heading">

@@ -213,35 +213,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                 test.value()
                     .get()
                     .and_then(Result::ok)
-                    .map(|t| {
-                        let steps = t
-                            .steps
-                            .into_iter()
-                            .map(|step| view! { <li>{step}</li> })
-                            .collect_view();
-                        if t.ok {
-                            view! {
-                                <div class="alert alert-success" role="status">
-                                    <p>
-                                        <strong>"The connection works."</strong>
-                                    </p>
-                                    <ul>{steps}</ul>
-                                </div>
-                            }
-                                .into_any()
-                        } else {
-                            view! {
-                                <div class="alert alert-error" role="alert">
-                                    <p>
-                                        <strong>"The connection failed: "</strong>
-                                        {t.error.unwrap_or_default()}
-                                    </p>
-                                    <ul>{steps}</ul>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                    })
+                    .map(|t| test_outcome(t, "The connection works.", "The connection failed: "))
             }}
         </section>
         <section class="panel" aria-labelledby="links-heading">

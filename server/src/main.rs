@@ -116,16 +116,7 @@ async fn run() -> Result<(), String> {
             let test = domain::service::connectors::operator_test(&ctx, &name)
                 .await
                 .map_err(|e| cli::error_line(e, ""))?;
-            for step in &test.steps {
-                println!("ok: {step}");
-            }
-            match test.error {
-                None => {
-                    println!("The connection works.");
-                    Ok(())
-                }
-                Some(e) => Err(format!("failed: {e}")),
-            }
+            print_test(test, "The connection works.")
         }
         Command::ConnectorsReprocess { name } => {
             let ctx = open(config, clock).await?;
@@ -162,16 +153,7 @@ async fn run() -> Result<(), String> {
             let test = domain::service::webhooks::operator_test(&ctx, &name)
                 .await
                 .map_err(|e| cli::error_line(e, ""))?;
-            for step in &test.steps {
-                println!("ok: {step}");
-            }
-            match test.error {
-                None => {
-                    println!("The receiver accepted the test event.");
-                    Ok(())
-                }
-                Some(e) => Err(format!("failed: {e}")),
-            }
+            print_test(test, "The receiver accepted the test event.")
         }
         Command::WebhooksReprocess { name } => {
             let ctx = open(config, clock).await?;
@@ -436,5 +418,20 @@ async fn shutdown_signal() -> &'static str {
     {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"
+    }
+}
+
+/// A connection test or test event for the operator: each step, then the outcome; an error
+/// (a non-zero exit) when it failed.
+fn print_test(test: domain::model::ConnectionTest, worked: &str) -> Result<(), String> {
+    for step in &test.steps {
+        println!("ok: {step}");
+    }
+    match test.error {
+        None => {
+            println!("{worked}");
+            Ok(())
+        }
+        Some(e) => Err(format!("failed: {e}")),
     }
 }

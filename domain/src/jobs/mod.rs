@@ -29,7 +29,7 @@ use serde_json::json;
 
 pub use connectors::deliver_due;
 pub use mail::{LinkPaths, Mailer, redact_smtp_url};
-pub(crate) use webhooks::send as send_webhooks;
+pub(crate) use webhooks::send_and_settle as send_webhooks;
 
 mod approvals;
 mod assignments;

@@ -65,16 +65,29 @@ async fn deliver_batch(
         return Ok(false);
     }
     let full = claimed.len() as i64 >= BATCH;
-    let results = send(ctx, claimed).await?;
-    let mut tx = ctx.db.begin().await?;
-    for (delivery, answer) in &results {
-        let attempt = delivery.attempts + 1;
-        let retry_at = (attempt < MAX_DELIVERY_ATTEMPTS).then(|| now + delivery_backoff(attempt));
+    for (_, answer) in send_and_settle(ctx, claimed, now).await? {
         if answer.delivered {
             report.webhooks_delivered += 1;
         } else {
             report.webhooks_failed += 1;
         }
+    }
+    Ok(full)
+}
+
+/// Sends claimed deliveries ([`send`]) and records, in one transaction, what each came to:
+/// delivered, or failed and tried again after the backoff (none after the last attempt:
+/// then only Reprocess sends it). The job and the test event settle the same way.
+pub(crate) async fn send_and_settle(
+    ctx: &Ctx,
+    claimed: Vec<Claimed>,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<(Claimed, Answer)>> {
+    let results = send(ctx, claimed).await?;
+    let mut tx = ctx.db.begin().await?;
+    for (delivery, answer) in &results {
+        let attempt = delivery.attempts + 1;
+        let retry_at = (attempt < MAX_DELIVERY_ATTEMPTS).then(|| now + delivery_backoff(attempt));
         outbox::settle(
             &mut tx,
             &delivery.id,
@@ -87,12 +100,12 @@ async fn deliver_batch(
         .await?;
     }
     crate::service::commit(tx).await?;
-    Ok(full)
+    Ok(results)
 }
 
 /// POSTs each claimed delivery to its webhook, `IN_FLIGHT` at a time, within the budget; what
 /// the budget leaves unsent stays claimed (and is sent once its lease ends).
-pub(crate) async fn send(ctx: &Ctx, claimed: Vec<Claimed>) -> DomainResult<Vec<(Claimed, Answer)>> {
+async fn send(ctx: &Ctx, claimed: Vec<Claimed>) -> DomainResult<Vec<(Claimed, Answer)>> {
     let mut hooks: BTreeMap<WebhookId, StoredWebhook> = BTreeMap::new();
     {
         let mut conn = ctx.read().await?;

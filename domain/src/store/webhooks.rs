@@ -544,9 +544,8 @@ pub async fn claim_due(
     lease: DateTime<Utc>,
     limit: i64,
 ) -> DomainResult<Vec<Claimed>> {
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT d.id, d.webhook_id, d.body, d.attempts
-         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+    let due: Vec<String> = sqlx::query_scalar(
+        "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
          WHERE d.state <> 'delivered' AND d.next_attempt_at <= $1
            AND (d.claimed_until IS NULL OR d.claimed_until <= $1) AND w.enabled = 1
          ORDER BY d.next_attempt_at, d.created_at LIMIT $2",
@@ -555,31 +554,15 @@ pub async fn claim_due(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, webhook, body, attempts) in rows {
-        let taken = sqlx::query(
-            "UPDATE webhook_deliveries SET claimed_until = $2
-             WHERE id = $1 AND state <> 'delivered' AND next_attempt_at <= $3
-               AND (claimed_until IS NULL OR claimed_until <= $3)",
-        )
-        .bind(&id)
-        .bind(ms(lease))
-        .bind(ms(now))
-        .execute(&mut *conn)
-        .await?;
-        if taken.rows_affected() == 1 {
-            out.push(Claimed {
-                id,
-                webhook: WebhookId(uuid(&webhook)?),
-                body,
-                attempts,
-            });
-        }
+    let mut out = Vec::with_capacity(due.len());
+    for id in due {
+        out.extend(claim_one(conn, &id, now, lease).await?);
     }
     Ok(out)
 }
 
-/// Claims one delivery (a test event just written) until `lease`; `None` when it is not due.
+/// Claims one delivery until `lease` with a guarded update that checks again that it is due
+/// and unclaimed; `None` when it is not (another instance took it since it was read).
 pub async fn claim_one(
     conn: &mut Conn,
     id: &str,

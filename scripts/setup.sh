@@ -225,6 +225,21 @@ tessera_setup_scim_checker() {
         scim-sanity==0.7.4 scim2-server==0.8.3 || return 1
 }
 
+# Test-only dependency: schemathesis (PyPI), the independent checker the API tests run against
+# a running server's OpenAPI document, in its own venv. TESSERA_SCHEMATHESIS points at it.
+tessera_setup_schemathesis() {
+    local venv="${TESSERA_ROOT}/.tools/schemathesis"
+    export TESSERA_SCHEMATHESIS="${venv}/bin/schemathesis"
+    if [[ -x "${TESSERA_SCHEMATHESIS}" ]] && "${venv}/bin/python" -c 'import schemathesis' 2>/dev/null; then
+        _tessera_log "skip: schemathesis already installed in .tools/schemathesis"
+        return 0
+    fi
+    _tessera_require python3 || return 1
+    _tessera_log "run: python3 -m venv .tools/schemathesis && pip install schemathesis==4.32.5 (API checker)"
+    python3 -m venv "${venv}" || return 1
+    "${venv}/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5 || return 1
+}
+
 tessera_setup() {
     local with_browser=0 arg
     for arg in "$@"; do

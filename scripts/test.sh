@@ -107,6 +107,16 @@ else
     record PASS "a. setup SCIM tools (scim2-cli, scim2-server in .tools/scim)"
 fi
 
+if ! tessera_setup_schemathesis; then
+    if is_ci; then
+        abort "schemathesis (the API checker) is required under CI=true and could not be installed"
+    fi
+    warn "schemathesis could not be installed; its API test will be skipped"
+    record WARN "a. setup API checker: schemathesis unavailable"
+else
+    record PASS "a. setup API checker (schemathesis in .tools/schemathesis)"
+fi
+
 if ! tessera_setup_slapd; then
     if is_ci; then
         abort "the test LDAP directory (slapd) is required under CI=true and could not be installed"

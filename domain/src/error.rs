@@ -69,6 +69,14 @@ impl From<sqlx::Error> for DomainError {
         {
             return c;
         }
+        // PostgreSQL refuses text holding the NUL character (22021): the caller's input, not
+        // our failure. (SQLite stores it; every field's own rules apply there as before.)
+        if e.as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "22021")
+        {
+            return Self::invalid("text", "Text must not contain the NUL character (\\0).");
+        }
         Self::internal(e)
     }
 }

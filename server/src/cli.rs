@@ -12,6 +12,7 @@ USAGE:
     tessera jobs run [--at 2027-11-26T09:00:00Z]
     tessera audit verify
     tessera sync token create --name \"Client name\"
+    tessera api-token create --email EMAIL --name NAME [--scope read|read_write] [--days N]
     tessera connectors list | test NAME | reprocess NAME
     tessera webhooks list | test NAME | reprocess NAME
     tessera check
@@ -35,6 +36,11 @@ COMMANDS:
                     Create a bearer token for a directory sync (SCIM) client and print it
                     (once; Tessera keeps only its hash). Tokens are listed and revoked on
                     Administration → Directory sync.
+    api-token create
+                    Create an API token (for /api/v1) acting as the person EMAIL and print it
+                    (once; Tessera keeps only its hash). --scope read (default) or read_write;
+                    --days until it expires (default 90, at most 365). People make, list and
+                    revoke their own tokens on Your account → API tokens.
     connectors list Print the connected systems (LDAP directories, SCIM applications) with
                     their linked groups and deliveries in flight or failed.
     connectors test NAME
@@ -79,6 +85,7 @@ ENVIRONMENT:
     TESSERA_SESSION_ABSOLUTE_HOURS  sign out this long after sign-in at the latest (default 168)
     TESSERA_SECURE_COOKIES          1 to mark the session cookie Secure (on when the public URL is https)
     TESSERA_SIGN_IN_PER_MINUTE      sign-in attempts a minute per client address (default 20)
+    TESSERA_API_PER_MINUTE          REST API (/api/v1) calls a minute per API token (default 1200)
     TESSERA_OIDC_ISSUER             single sign-on (OpenID Connect): the provider's issuer; with
                                     TESSERA_OIDC_CLIENT_ID, TESSERA_OIDC_CLIENT_SECRET[_FILE],
                                     _SCOPES, _EMAIL_CLAIM, _NAME, _CREATE_USERS, _CA_FILE
@@ -126,6 +133,10 @@ pub enum Command {
     SyncTokenCreate {
         name: String,
     },
+    ApiTokenCreate {
+        email: String,
+        form: domain::model::ApiTokenForm,
+    },
     ConnectorsList,
     ConnectorsTest {
         name: String,
@@ -167,6 +178,8 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         seed: 1,
     };
     let mut sized = false;
+    let mut scope: Option<String> = None;
+    let mut days: Option<String> = None;
     let mut i = 0;
     let value = |i: usize, flag: &str| {
         args.get(i + 1)
@@ -201,6 +214,25 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                     _ => return Err("expected `tessera sync token create --name NAME`".into()),
                 }
                 i += 2;
+            }
+            "api-token" if command.is_none() => {
+                match args.get(i + 1).map(String::as_str) {
+                    Some("create") => command = Some("api-token create"),
+                    _ => {
+                        return Err(
+                            "expected `tessera api-token create --email EMAIL --name NAME`".into(),
+                        );
+                    }
+                }
+                i += 1;
+            }
+            "--scope" => {
+                scope = Some(value(i, "--scope")?);
+                i += 1;
+            }
+            "--days" => {
+                days = Some(value(i, "--days")?);
+                i += 1;
             }
             group @ ("connectors" | "webhooks") if command.is_none() => {
                 let verb = args.get(i + 1).map(String::as_str);
@@ -305,6 +337,9 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         }
         i += 1;
     }
+    if (scope.is_some() || days.is_some()) && command != Some("api-token create") {
+        return Err("--scope and --days only go with `tessera api-token create`".into());
+    }
     if force && command != Some("restore") {
         return Err("--force only goes with `tessera restore FILE`".into());
     }
@@ -323,6 +358,15 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
         "audit verify" => Ok(Command::AuditVerify),
         "sync token create" => Ok(Command::SyncTokenCreate {
             name: name.ok_or("sync token create needs --name NAME (the client, e.g. \"Okta\")")?,
+        }),
+        "api-token create" => Ok(Command::ApiTokenCreate {
+            email: email.ok_or("api-token create needs --email EMAIL (whose token it is)")?,
+            form: domain::model::ApiTokenForm {
+                name: name.ok_or("api-token create needs --name NAME (what will use it)")?,
+                scope: scope.unwrap_or_default(),
+                days: days.unwrap_or_default(),
+                catalog: String::new(),
+            },
         }),
         "connectors list" => Ok(Command::ConnectorsList),
         "connectors test" => Ok(Command::ConnectorsTest {
@@ -389,6 +433,7 @@ mod tests {
             shutdown_grace_secs: 20,
             metrics_token: None,
             sign_in_per_minute: std::num::NonZeroU32::new(20).unwrap_or(std::num::NonZeroU32::MIN),
+            api_per_minute: std::num::NonZeroU32::new(1200).unwrap_or(std::num::NonZeroU32::MIN),
             database: domain::db::DbOptions::default(),
             sso: None,
             password_sign_in: domain::rules::sso::PasswordSignIn::Everyone,
@@ -440,6 +485,34 @@ mod tests {
         assert!(too_few.contains("--users"), "{too_few}");
         assert!(parse(&args("seed-synthetic --users many"), &mut c).is_err());
         assert!(parse(&args("serve --users 100"), &mut c).is_err());
+    }
+
+    #[test]
+    fn api_token_create_takes_a_person_a_name_a_scope_and_days() {
+        let mut c = cfg();
+        assert_eq!(
+            parse(
+                &args(
+                    "api-token create --email eric@example.com --name ci --scope read_write --days 7"
+                ),
+                &mut c
+            ),
+            Ok(Command::ApiTokenCreate {
+                email: "eric@example.com".into(),
+                form: domain::model::ApiTokenForm {
+                    name: "ci".into(),
+                    scope: "read_write".into(),
+                    days: "7".into(),
+                    catalog: String::new(),
+                },
+            })
+        );
+        let no_email = parse(&args("api-token create --name ci"), &mut c).unwrap_err();
+        assert!(no_email.contains("--email"), "{no_email}");
+        let no_name = parse(&args("api-token create --email a@b.c"), &mut c).unwrap_err();
+        assert!(no_name.contains("--name"), "{no_name}");
+        assert!(parse(&args("api-token revoke"), &mut c).is_err());
+        assert!(parse(&args("serve --scope read"), &mut c).is_err());
     }
 
     #[test]

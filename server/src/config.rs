@@ -37,6 +37,8 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Sign-in attempts a minute from one client address (before any password is checked).
     pub sign_in_per_minute: std::num::NonZeroU32,
+    /// REST API calls a minute one token may make (`TESSERA_API_PER_MINUTE`); more get 429.
+    pub api_per_minute: std::num::NonZeroU32,
     /// The pools' size and bounds while serving (`TESSERA_DB_CONNECTIONS`,
     /// `TESSERA_STATEMENT_TIMEOUT_SECONDS`); one-off commands have no statement limit.
     pub database: DbOptions,
@@ -77,6 +79,7 @@ impl std::fmt::Debug for Config {
                 &self.metrics_token.as_ref().map(|_| "(set)"),
             )
             .field("sign_in_per_minute", &self.sign_in_per_minute)
+            .field("api_per_minute", &self.api_per_minute)
             .field("database", &self.database)
             .field("sso", &self.sso)
             .field("password_sign_in", &self.password_sign_in)
@@ -218,6 +221,10 @@ impl Config {
                 .ok()
                 .and_then(std::num::NonZeroU32::new)
                 .ok_or("TESSERA_SIGN_IN_PER_MINUTE is too large")?,
+            api_per_minute: u32::try_from(env_number("TESSERA_API_PER_MINUTE", 1200)?)
+                .ok()
+                .and_then(std::num::NonZeroU32::new)
+                .ok_or("TESSERA_API_PER_MINUTE must be from 1 to 4294967295")?,
             database: DbOptions {
                 connections: u32::try_from(env_number("TESSERA_DB_CONNECTIONS", 16)?)
                     .map_err(|_| "TESSERA_DB_CONNECTIONS is too large")?,

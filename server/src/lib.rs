@@ -1,5 +1,6 @@
 //! Wires Tessera together: configuration, database, sessions, routes. Decides nothing.
 
+pub mod api;
 pub mod backup;
 pub mod cli;
 pub mod config;
@@ -198,11 +199,14 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
         "/scim/v2",
         scim::router(state.ctx.clone(), &config.public_url),
     );
+    // /api/v1: scripts, with an API token and, like SCIM, without the pages' layers.
+    let api = api::router(state.ctx.clone(), config.api_per_minute);
     pages
         .with_state(state)
         .merge(assets)
         .merge(scrape)
         .merge(provisioning)
+        .merge(api)
         // Per route (a layer on the router sees the matched route pattern).
         .layer(axum::middleware::from_fn_with_state(
             state_metrics,

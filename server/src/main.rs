@@ -90,6 +90,21 @@ async fn run() -> Result<(), String> {
                 Err(e) => Err(cli::error_line(e, "--")),
             }
         }
+        Command::ApiTokenCreate { email, form } => {
+            let ctx = open(config, clock).await?;
+            match domain::service::api_tokens::create_as_operator(&ctx, &email, &form).await {
+                Ok(token) => {
+                    eprintln!(
+                        "API token {:?} created for {email}, valid until {}. It is shown this once: Tessera keeps only its hash.",
+                        token.name,
+                        token.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                    );
+                    println!("{}", token.secret);
+                    Ok(())
+                }
+                Err(e) => Err(cli::error_line(e, "--")),
+            }
+        }
         Command::ConnectorsList => {
             let ctx = open(config, clock).await?;
             let systems = domain::service::connectors::operator_list(&ctx)

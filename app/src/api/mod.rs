@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod packages;
 pub mod requests;
 pub mod sync;
+pub mod tokens;
 pub mod webhooks;
 
 #[cfg(feature = "ssr")]

@@ -1,8 +1,13 @@
-//! The signed-in person's own account: change the password.
+//! The signed-in person's own account: change the password, and their API tokens.
 
 use crate::api::auth::ChangePassword;
-use crate::ui::{FormAlert, SavedNote, TextField, error_of, field_errors, succeeded};
-use domain::model::{NewPassword, limits};
+use crate::api::tokens::{CreateApiToken, RevokeApiToken, load_api_tokens};
+use crate::error::AppError;
+use crate::ui::*;
+use domain::model::{
+    ApiTokensView, DEFAULT_API_TOKEN_DAYS, MAX_API_TOKEN_DAYS, MAX_API_TOKEN_NAME_CHARS,
+    NewPassword, TokenScope, limits,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -64,5 +69,271 @@ pub fn AccountPage() -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
+        <ApiTokens />
+    }
+}
+
+const TOKEN_FIELDS: &[&str] = &["name", "scope", "days", "catalog"];
+
+/// Personal API tokens: what scripts use to call `/api/v1` as this person.
+#[component]
+fn ApiTokens() -> impl IntoView {
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| load_api_tokens(),
+    );
+    view! {
+        <section class="card" aria-labelledby="api-tokens-heading">
+            <h2 id="api-tokens-heading">"API tokens"</h2>
+            <p class="muted">
+                "Scripts call Tessera's API ("<a href="/api/v1/docs">"/api/v1"</a>
+                ") with a token, acting as you: they can do what you can do here, narrowed by the token's scope. Keep a token like a password."
+            </p>
+            <TokenForm create tokens />
+            <Done when=succeeded(
+                revoke.value(),
+            )>"The token was revoked: its next call is refused."</Done>
+            <ActionError error=error_of(revoke.value()) />
+            <Loaded resource=tokens let:v>
+                <TokenTable view=v revoke />
+            </Loaded>
+        </section>
+    }
+}
+
+#[component]
+fn TokenForm(
+    create: ServerAction<CreateApiToken>,
+    tokens: Resource<Result<ApiTokensView, AppError>>,
+) -> impl IntoView {
+    let error = error_of(create.value());
+    let field = field_errors(error);
+    let made = move || create.value().get().and_then(Result::ok);
+    let catalog_error = field("catalog");
+    view! {
+        <details class="panel" open=move || error.get().is_some()>
+            <summary>"New API token"</summary>
+            <FormAlert error=error fields=TOKEN_FIELDS />
+            <ActionForm action=create attr:class="form">
+                <TextField
+                    label="Token name"
+                    name="name"
+                    id="token-name"
+                    required=true
+                    maxlength=MAX_API_TOKEN_NAME_CHARS
+                    error=field("name")
+                    hint="What will use it, for example “HR onboarding script”."
+                />
+                <fieldset class="radios">
+                    <legend>"Scope"</legend>
+                    <div class="radio">
+                        <input
+                            type="radio"
+                            id="token-scope-read"
+                            name="scope"
+                            value=TokenScope::Read.code()
+                            checked=true
+                        />
+                        <label for="token-scope-read">"Read only (GET calls)"</label>
+                    </div>
+                    <div class="radio">
+                        <input
+                            type="radio"
+                            id="token-scope-write"
+                            name="scope"
+                            value=TokenScope::ReadWrite.code()
+                        />
+                        <label for="token-scope-write">
+                            "Read and write (request, approve, assign)"
+                        </label>
+                    </div>
+                </fieldset>
+                <TextField
+                    label="Expires after (days)"
+                    name="days"
+                    id="token-days"
+                    input_type="number"
+                    value=DEFAULT_API_TOKEN_DAYS.to_string()
+                    required=true
+                    error=field("days")
+                    hint=format!("1 to {MAX_API_TOKEN_DAYS} days.")
+                />
+                <Suspense fallback=|| ()>
+                    {move || {
+                        tokens
+                            .get()
+                            .and_then(Result::ok)
+                            .filter(|v| !v.catalogs.is_empty())
+                            .map(|v| {
+                                view! {
+                                    <div class="field">
+                                        <label for="token-catalog">"Limit to a catalog"</label>
+                                        <select
+                                            id="token-catalog"
+                                            name="catalog"
+                                            aria-describedby="token-catalog-hint"
+                                        >
+                                            <option value="" selected=true>
+                                                "No: everything I may reach"
+                                            </option>
+                                            {v
+                                                .catalogs
+                                                .into_iter()
+                                                .map(|c| {
+                                                    view! { <option value=c.id.to_string()>{c.name}</option> }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                        <p class="hint" id="token-catalog-hint">
+                                            "A limited token reaches only this catalog's packages (and your own requests and approvals)."
+                                        </p>
+                                        <p
+                                            class="field-error"
+                                            hidden=move || catalog_error.get().is_none()
+                                        >
+                                            {move || catalog_error.get()}
+                                        </p>
+                                    </div>
+                                }
+                            })
+                    }}
+                </Suspense>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>
+                        "Create token"
+                    </button>
+                </div>
+            </ActionForm>
+        </details>
+        {move || {
+            made()
+                .map(|t| {
+                    view! {
+                        <div class="alert alert-success" role="status">
+                            <p>
+                                <strong>{format!("Token “{}” created.", t.name)}</strong>
+                                {format!(
+                                    " It works until {}. Copy it now: Tessera keeps only its hash and cannot show it again.",
+                                    utc(t.expires_at),
+                                )}
+                            </p>
+                            <label for="new-api-token">"New API token"</label>
+                            <input id="new-api-token" readonly=true value=t.secret size=72 />
+                        </div>
+                    }
+                })
+        }}
+    }
+}
+
+#[component]
+fn TokenTable(view: ApiTokensView, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    let confirm = Confirm::<(String, String)>::new();
+    let now = view.now;
+    let table = if view.tokens.is_empty() {
+        view! {
+            <div class="empty-state">
+                <p>
+                    "No API token yet. Create one with “New API token” when a script needs to call Tessera."
+                </p>
+            </div>
+        }
+            .into_any()
+    } else {
+        view! {
+            <div class="table-wrap">
+                <table class="data">
+                    <caption class="sr-only">"Your API tokens"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"State"</th>
+                            <th scope="col">"Scope"</th>
+                            <th scope="col">"Expires"</th>
+                            <th scope="col">"Last used"</th>
+                            <th scope="col">
+                                <span class="sr-only">"Actions"</span>
+                            </th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {view
+                            .tokens
+                            .into_iter()
+                            .map(|t| {
+                                let live = t.live(now);
+                                let state = match t.revoked_at {
+                                    Some(at) => {
+                                        view! {
+                                            <Badge kind="muted" text=format!("Revoked {}", utc(at)) />
+                                        }
+                                            .into_any()
+                                    }
+                                    None if !live => {
+                                        view! { <Badge kind="warn" text="Expired" /> }.into_any()
+                                    }
+                                    None => view! { <Badge kind="ok" text="Active" /> }.into_any(),
+                                };
+                                let scope = match &t.catalog {
+                                    Some((_, name)) => {
+                                        format!("{}, catalog {name}", t.scope.label())
+                                    }
+                                    None => t.scope.label().to_owned(),
+                                };
+                                let (id, name) = (t.id.clone(), t.name.clone());
+                                view! {
+                                    <tr>
+                                        <td>{t.name.clone()}</td>
+                                        <td>{state}</td>
+                                        <td>{scope}</td>
+                                        <td>{utc(t.expires_at)}</td>
+                                        <td>
+                                            {t.last_used_at.map(utc).unwrap_or_else(|| "Never".into())}
+                                        </td>
+                                        <td>
+                                            <Show when=move || {
+                                                live
+                                            }>
+                                                {
+                                                    let (id, name) = (id.clone(), name.clone());
+                                                    view! {
+                                                        <button
+                                                            type="button"
+                                                            class="secondary"
+                                                            aria-label=format!("Revoke the token {name}")
+                                                            on:click=move |_| confirm.ask((id.clone(), name.clone()))
+                                                        >
+                                                            "Revoke"
+                                                        </button>
+                                                    }
+                                                }
+                                            </Show>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+            .into_any()
+    };
+    view! {
+        {table}
+        <ConfirmDialog
+            open=confirm.open
+            title="Revoke API token"
+            message=confirm
+                .message(|(_, n)| {
+                    format!("Revoke the token “{n}”? Scripts using it are refused from now on.")
+                })
+            on_yes=confirm
+                .on_yes(move |(id, _)| {
+                    revoke.dispatch(RevokeApiToken { id });
+                })
+        />
     }
 }

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod values;
+mod api_tokens;
 mod audit;
 mod catalogs;
 mod connectors;
@@ -16,6 +17,7 @@ mod states;
 mod sync;
 mod webhooks;
 
+pub use api_tokens::*;
 pub use audit::*;
 pub use catalogs::*;
 pub use connectors::*;

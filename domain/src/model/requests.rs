@@ -51,6 +51,7 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalItem {
     pub request_id: RequestId,
+    pub package_id: AccessPackageId,
     pub package_name: String,
     pub requestor: UserRef,
     pub department: String,

@@ -237,15 +237,18 @@ async fn verify_credentials(
     }
 }
 
-/// Removes expired session records and throttle rows whose failures are forgotten (older
-/// than the failure window, lock ended); run hourly by the server. Returns (sessions, rows).
+/// Removes expired session records, throttle rows whose failures are forgotten (older
+/// than the failure window, lock ended) and the API's idempotency answers older than a day;
+/// run hourly by the server. Returns (sessions, rows).
 pub async fn purge_stale(ctx: &Ctx) -> DomainResult<(u64, u64)> {
     let now = ctx.clock.now_ms();
     let forgotten = now - crate::rules::sign_in::FAILURE_WINDOW_SECS * 1000;
     let mut conn = ctx.db.writer().await?;
     let sessions = crate::store::sessions::delete_expired(&mut conn, now).await?;
     let rows = throttle::purge(&mut conn, forgotten, now).await?;
-    Ok((sessions, rows))
+    // The API's kept answers for idempotency keys count as throttle-like rows: a day old, gone.
+    let answers = crate::store::api_tokens::prune_answers(&mut conn, ctx.clock.now()).await?;
+    Ok((sessions, rows + answers))
 }
 
 /// The actor behind a session's user id; None when the account is gone or disabled.

@@ -1,5 +1,6 @@
 //! One function per user action: authorize the actor, validate, one transaction, audit.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod catalogs;

@@ -1,6 +1,7 @@
 //! Persistence: plain functions over a connection or transaction. The use case owns the
 //! transaction; nothing here decides business rules.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod bulk;
 pub mod catalogs;

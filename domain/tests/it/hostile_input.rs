@@ -187,4 +187,24 @@ async fn hostile_csv_imports_are_refused_and_write_nothing(env: domain::testing:
     assert_eq!(before, after, "nothing was written");
 }
 
-domain::on_both_databases!(hostile_csv_imports_are_refused_and_write_nothing);
+/// NUL in searched or kept text: PostgreSQL refuses to hold it, which is the caller's input,
+/// never an internal failure (SQLite finds nothing, or keeps it under the field's own rules).
+async fn nul_in_text_is_the_callers_problem_never_an_internal_one(env: domain::testing::TestEnv) {
+    let w = domain::testing::world(&env).await;
+    let found =
+        domain::service::packages::list(&env.ctx, &w.admin, "a\u{0}b", None, PageRequest::first())
+            .await;
+    match found {
+        Ok(page) => assert_eq!(page.total, 0),
+        Err(domain::DomainError::Invalid(problems)) => {
+            assert_eq!(problems[0].field, "text");
+            assert!(problems[0].message.contains("NUL"));
+        }
+        Err(other) => panic!("NUL in a search failed inside: {other:?}"),
+    }
+}
+
+domain::on_both_databases!(
+    hostile_csv_imports_are_refused_and_write_nothing,
+    nul_in_text_is_the_callers_problem_never_an_internal_one,
+);

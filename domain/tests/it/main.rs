@@ -3,6 +3,7 @@
 //! share (the world, people, packages, requests, the job runs) live in `domain::testing`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_tokens;
 mod check;
 mod connectors;
 mod connectors_scim;

@@ -408,7 +408,7 @@ const PUBLIC: &[&str] = &[];
 fn table(w: &World, me: Role) -> Vec<Row> {
     use app::api::{
         auth, catalogs as c, connectors as k, directory as d, lifecycle as l, packages as p,
-        requests as r, sync as y, webhooks as wh,
+        requests as r, sync as y, tokens as tk, webhooks as wh,
     };
     let s = |v: &dyn ToString| v.to_string();
     let (ca, cb, pa, pb) = (
@@ -900,6 +900,27 @@ fn table(w: &World, me: Role) -> Vec<Row> {
                 k::ReprocessConnector::PATH,
                 form(&[("id", "00000000-0000-7000-8000-000000000000")]),
                 GOVERNANCE,
+            )
+        },
+        // API tokens are each person's own: everyone signed in lists, makes and revokes
+        // theirs. The id below names no token of the caller's, so revoking it is 404.
+        row(tk::LoadApiTokens::PATH, form(&[]), SIGNED_IN),
+        row(
+            tk::CreateApiToken::PATH,
+            form(&[
+                ("name", &format!("Script {tag}")),
+                ("scope", "read"),
+                ("days", "30"),
+                ("catalog", ""),
+            ]),
+            SIGNED_IN,
+        ),
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                tk::RevokeApiToken::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                SIGNED_IN,
             )
         },
         // Webhooks send people's access to another system: governance administrators only.

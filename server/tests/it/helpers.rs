@@ -36,6 +36,7 @@ pub fn config() -> Config {
         shutdown_grace_secs: 20,
         metrics_token: None,
         sign_in_per_minute: std::num::NonZeroU32::new(1000).unwrap(),
+        api_per_minute: std::num::NonZeroU32::new(100_000).unwrap(),
         database: domain::db::DbOptions::default(),
         sso: None,
         password_sign_in: domain::rules::sso::PasswordSignIn::Everyone,

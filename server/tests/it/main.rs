@@ -5,6 +5,7 @@
 //! `domain::testing`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api;
 mod authz;
 mod cli;
 mod drills;

@@ -168,6 +168,7 @@ pub async fn package_requests(
 #[derive(sqlx::FromRow)]
 pub(super) struct ApprovalRow {
     id: String,
+    package_id: String,
     package_name: String,
     user_id: String,
     display_name: String,
@@ -189,7 +190,7 @@ pub(super) struct ApprovalRow {
 }
 
 pub(super) const APPROVAL_SELECT: &str =
-    "SELECT r.id, p.name AS package_name, u.id AS user_id, u.display_name, u.email, u.department,
+    "SELECT r.id, r.package_id, p.name AS package_name, u.id AS user_id, u.display_name, u.email, u.department,
         m.display_name AS manager, r.justification, r.answers_json, r.stages_json, x.spec AS policy_spec,
         s.stage_no, s.due_at, r.created_at, s.decision, s.decided_at,
         s.justification AS decision_justification, r.starts_at, r.ends_at
@@ -242,6 +243,7 @@ pub(super) async fn approval_items(
         };
         out.push(ApprovalItem {
             request_id: RequestId(uuid(&r.id)?),
+            package_id: AccessPackageId(uuid(&r.package_id)?),
             package_name: r.package_name,
             requestor: UserRef {
                 id: UserId(uuid(&r.user_id)?),

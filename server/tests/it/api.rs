@@ -1,0 +1,663 @@
+//! `/api/v1` end to end in-process: the tutorial through the API alone (Eric requests, Maria
+//! approves, an administrator reads the assignment), with tokens; idempotent retries; every
+//! refusal as an RFC 7807 problem; the rate limit; and an independent checker (schemathesis,
+//! from PyPI) against a running server, which must find no server error and no answer that
+//! breaks the OpenAPI document.
+
+use crate::helpers::*;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use domain::model::*;
+use domain::on_both_databases;
+use domain::service::api_tokens as tokens;
+use domain::testing::*;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn token(env: &TestEnv, who: &Actor, scope: &str) -> String {
+    let form = ApiTokenForm {
+        name: format!("{} script", who.display_name),
+        scope: scope.into(),
+        days: String::new(),
+        catalog: String::new(),
+    };
+    tokens::create(&env.ctx, who, &form).await.unwrap().secret
+}
+
+async fn send(
+    app: &Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    extra: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Value) {
+    let mut req = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        req = req.header(header::CONTENT_TYPE, "application/json");
+    }
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), 8 * 1024 * 1024)
+        .await
+        .unwrap();
+    if !status.is_success() {
+        assert_eq!(
+            headers.get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json",
+            "{method} {path}: every refusal is a problem"
+        );
+    }
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn get(app: &Router, path: &str, token: &str) -> Value {
+    let (status, _, body) = send(app, "GET", path, Some(token), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+    body
+}
+
+/// The tutorial through the API alone: Eric finds and requests the package (a retry with the
+/// same Idempotency-Key creates nothing more), Maria finds it among her approvals and approves
+/// it (a second decision is 409), and an administrator's read-only token lists the assignment
+/// and the audit events, and may change nothing.
+async fn the_tutorial_through_the_api_alone(env: TestEnv) {
+    let w = world(&env).await;
+    let app = router(&env);
+    let (eric, maria, admin) = (
+        token(&env, &w.eric, "read_write").await,
+        token(&env, &w.maria, "read_write").await,
+        token(&env, &w.admin, "read").await,
+    );
+    let governance = token(&env, &w.admin, "read_write").await;
+    let groups = get(&app, "/api/v1/groups?search=office", &admin).await;
+    assert_eq!(groups["value"][0]["displayName"], "Office Licenses");
+    let new_package = json!({
+        "displayName": "Office Licenses",
+        "description": "Access to licenses for Office applications",
+        "resourceRoleScopes": [{"role": "Member", "groupId": groups["value"][0]["id"]}],
+        "assignmentPolicy": {
+            "allowedTargetScope": "allMemberUsers",
+            "requestApprovalSettings": {"stages": [{
+                "primaryApprovers": [{"@odata.type": "#microsoft.graph.requestorManager"}],
+                "fallbackPrimaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": w.fiona.user_id.to_string()}]
+            }]},
+            "expiration": {"type": "afterDuration", "duration": "P365D"}
+        }
+    });
+    // A read-only token makes nothing; a mistake is named by its field; then it is made.
+    let (status, _, _) = send(
+        &app,
+        "POST",
+        "/api/v1/accessPackages",
+        Some(&admin),
+        Some(new_package.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut unnamed = new_package.clone();
+    unnamed["displayName"] = json!("");
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        "/api/v1/accessPackages",
+        Some(&governance),
+        Some(unnamed),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        count_rows(&env, "SELECT COUNT(*) FROM access_packages").await,
+        0
+    );
+    let (status, _, made) = send(
+        &app,
+        "POST",
+        "/api/v1/accessPackages",
+        Some(&governance),
+        Some(new_package),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let package = AccessPackageId(made["id"].as_str().unwrap().parse().unwrap());
+    assert!(made["assignmentPolicyId"].is_string());
+    // Eric may not create packages.
+    let (status, _, _) = send(&app, "POST", "/api/v1/accessPackages", Some(&eric), Some(json!({"displayName": "Mine", "assignmentPolicy": {"allowedTargetScope": "allMemberUsers"}})), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let me = get(&app, "/api/v1/me", &eric).await;
+    assert_eq!(me["mail"], w.eric.email);
+    assert_eq!(me["tokenScope"], "read_write");
+    let available = get(&app, "/api/v1/me/accessPackages", &eric).await;
+    assert_eq!(available["value"][0]["displayName"], "Office Licenses");
+    assert_eq!(available["value"][0]["status"], "available");
+
+    let ask = json!({
+        "requestType": "userAdd",
+        "accessPackageId": package.to_string(),
+        "justification": "I need Office for the quarterly report",
+    });
+    let key = [("Idempotency-Key", "eric-office-1")];
+    let (status, _, first) = send(
+        &app,
+        "POST",
+        "/api/v1/assignmentRequests",
+        Some(&eric),
+        Some(ask.clone()),
+        &key,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["state"], "pendingApproval");
+    assert_eq!(first["approvalStage"], 1);
+    let (status, headers, again) = send(
+        &app,
+        "POST",
+        "/api/v1/assignmentRequests",
+        Some(&eric),
+        Some(ask.clone()),
+        &key,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again, first, "a retry answers the first answer");
+    assert_eq!(headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(
+        count_rows(&env, "SELECT COUNT(*) FROM access_package_requests").await,
+        1
+    );
+    // Without the key, a second request for the same package is refused by the use case.
+    let (status, _, dup) = send(
+        &app,
+        "POST",
+        "/api/v1/assignmentRequests",
+        Some(&eric),
+        Some(ask),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{dup}");
+    let mine = get(&app, "/api/v1/me/assignmentRequests", &eric).await;
+    assert_eq!(mine["@odata.count"], 1);
+    assert_eq!(mine["value"][0]["accessPackage"]["id"], package.to_string());
+    let request_id = first["id"].as_str().unwrap().to_owned();
+
+    let approvals = get(&app, "/api/v1/me/approvals", &maria).await;
+    assert_eq!(approvals["value"][0]["id"], request_id);
+    assert_eq!(approvals["value"][0]["requestor"]["mail"], w.eric.email);
+    assert_eq!(
+        approvals["value"][0]["accessPackage"]["id"],
+        package.to_string()
+    );
+    let decide = format!("/api/v1/approvals/{request_id}/decision");
+    let approve = json!({"reviewResult": "Approve", "justification": "Approved for the report"});
+    // Eric may not decide his own request.
+    let (status, _, _) = send(
+        &app,
+        "POST",
+        &decide,
+        Some(&eric),
+        Some(approve.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, done) = send(
+        &app,
+        "POST",
+        &decide,
+        Some(&maria),
+        Some(approve.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["state"], "delivered");
+    let assignment = done["assignmentIds"][0].as_str().unwrap().to_owned();
+    let (status, _, late) = send(&app, "POST", &decide, Some(&maria), Some(approve), &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        late["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already approved"),
+        "{late}"
+    );
+
+    let timeline = get(
+        &app,
+        &format!("/api/v1/assignmentRequests/{request_id}"),
+        &eric,
+    )
+    .await;
+    assert_eq!(timeline["state"], "delivered");
+    assert!(timeline["history"].as_array().unwrap().len() >= 2);
+    let held = get(&app, "/api/v1/me/accessPackages?tab=active", &eric).await;
+    assert_eq!(held["value"][0]["status"], "active");
+
+    let assignments = get(
+        &app,
+        &format!("/api/v1/accessPackages/{package}/assignments"),
+        &admin,
+    )
+    .await;
+    assert_eq!(assignments["@odata.count"], 1);
+    assert_eq!(assignments["value"][0]["id"], assignment);
+    assert_eq!(assignments["value"][0]["target"]["mail"], w.eric.email);
+    assert_eq!(assignments["value"][0]["state"], "delivered");
+    let detail = get(&app, &format!("/api/v1/accessPackages/{package}"), &admin).await;
+    assert_eq!(
+        detail["resourceRoleScopes"][0]["scope"]["displayName"],
+        "Office Licenses"
+    );
+    assert_eq!(
+        detail["resourceRoleScopes"][0]["role"]["displayName"],
+        "Member"
+    );
+    assert_eq!(detail["assignmentCount"], 1);
+    let audit = get(&app, "/api/v1/auditEvents?activity=request", &admin).await;
+    assert!(
+        audit["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["activity"] == "request.approved")
+    );
+
+    // A read-only token changes nothing, through any write.
+    let remove = json!({"requestType": "adminRemove", "assignmentId": assignment});
+    let (status, _, refused) = send(
+        &app,
+        "POST",
+        "/api/v1/assignmentRequests",
+        Some(&admin),
+        Some(remove.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        refused["detail"].as_str().unwrap().contains("Read only"),
+        "{refused}"
+    );
+    // With a read-write token the administrator removes it.
+    let admin_rw = token(&env, &w.admin, "read_write").await;
+    let (status, _, removed) = send(
+        &app,
+        "POST",
+        "/api/v1/assignmentRequests",
+        Some(&admin_rw),
+        Some(remove),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{removed}");
+    assert_eq!(removed["state"], "removed");
+    let live = get(
+        &app,
+        &format!("/api/v1/accessPackages/{package}/assignments"),
+        &admin,
+    )
+    .await;
+    assert_eq!(live["@odata.count"], 0);
+    assert_invariants(&env).await;
+}
+
+/// Lists page with `$top` and the `@odata.nextLink` they give, which leads to the rest.
+async fn lists_page_with_next_links(env: TestEnv) {
+    let w = world(&env).await;
+    for name in ["Alpha", "Bravo", "Charlie"] {
+        package(&env, &w, name, |_| {}).await;
+    }
+    let app = router(&env);
+    let admin = token(&env, &w.admin, "read").await;
+    let first = get(&app, "/api/v1/accessPackages?$top=2", &admin).await;
+    assert_eq!(first["@odata.count"], 3);
+    assert_eq!(first["value"].as_array().unwrap().len(), 2);
+    let next = first["@odata.nextLink"].as_str().unwrap();
+    let second = get(&app, next, &admin).await;
+    assert_eq!(second["value"].as_array().unwrap().len(), 1);
+    assert_eq!(second["value"][0]["displayName"], "Charlie");
+    assert!(second.get("@odata.nextLink").is_none());
+    let found = get(&app, "/api/v1/accessPackages?search=brav", &admin).await;
+    assert_eq!(found["@odata.count"], 1);
+}
+
+/// Every refusal is a problem document that says what is wrong (by field for bad input), and
+/// changes nothing.
+async fn refusals_are_problems_that_change_nothing(env: TestEnv) {
+    let w = world(&env).await;
+    let package = package(&env, &w, "Office Licenses", |_| {}).await;
+    let app = router(&env);
+    let eric = token(&env, &w.eric, "read_write").await;
+
+    let (status, headers, body) = send(&app, "GET", "/api/v1/me", None, None, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.get(header::WWW_AUTHENTICATE).is_some());
+    assert_eq!(body["status"], 401);
+    let (status, _, _) = send(&app, "GET", "/api/v1/me", Some("tsr_0000"), None, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, body) = send(&app, "GET", "/api/v1/nothing-here", Some(&eric), None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, body) = send(
+        &app,
+        "GET",
+        "/api/v1/accessPackages?$top=0",
+        Some(&w_admin_token(&env, &w).await),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["errors"][0]["field"], "$top");
+    let (status, _, _) = send(
+        &app,
+        "GET",
+        "/api/v1/accessPackages",
+        Some(&eric),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "Eric administers nothing");
+    let (status, _, _) = send(
+        &app,
+        "GET",
+        &format!("/api/v1/accessPackages/{}", uuid::Uuid::now_v7()),
+        Some(&w_admin_token(&env, &w).await),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(
+        &app,
+        "GET",
+        "/api/v1/me/accessPackages?tab=everything",
+        Some(&eric),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Bodies: not JSON, not what the call takes, the wrong type, a field the use case refuses.
+    let path = "/api/v1/assignmentRequests";
+    let raw = |body: &'static str, kind: &'static str| {
+        let app = app.clone();
+        let eric = eric.clone();
+        async move {
+            let resp = app
+                .oneshot(
+                    Request::post(path)
+                        .header(header::AUTHORIZATION, format!("Bearer {eric}"))
+                        .header(header::CONTENT_TYPE, kind)
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            resp.status()
+        }
+    };
+    assert_eq!(
+        raw("{not json", "application/json").await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        raw("{}", "text/plain").await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        path,
+        Some(&eric),
+        Some(json!({"requestType": "userAdd", "surprise": 1})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["detail"].as_str().unwrap().contains("surprise"),
+        "{body}"
+    );
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        path,
+        Some(&eric),
+        Some(json!({"requestType": "userAdd"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["errors"][0]["field"], "accessPackageId");
+    let too_long = "x".repeat(5000);
+    let (status, _, body) = send(&app, "POST", path, Some(&eric), Some(json!({"requestType": "userAdd", "accessPackageId": package.to_string(), "justification": too_long})), &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "justification");
+    let (status, _, _) = send(
+        &app,
+        "POST",
+        path,
+        Some(&eric),
+        Some(json!({"requestType": "userAdd", "accessPackageId": package.to_string()})),
+        &[("Idempotency-Key", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // NUL, which PostgreSQL cannot keep, is refused alike on both databases.
+    let (status, _, body) = send(
+        &app,
+        "GET",
+        "/api/v1/me/accessPackages?search=a%00b",
+        Some(&eric),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, body) = send(&app, "POST", path, Some(&eric), Some(json!({"requestType": "userAdd", "accessPackageId": package.to_string(), "justification": "a\u{0}b"})), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("NUL"), "{body}");
+    assert_eq!(
+        count_rows(&env, "SELECT COUNT(*) FROM access_package_requests").await,
+        0
+    );
+
+    // A refusal kept under an Idempotency-Key is answered again, not re-run.
+    let bad = json!({"requestType": "userAdd"});
+    let key = [("Idempotency-Key", "k")];
+    let (s1, _, b1) = send(&app, "POST", path, Some(&eric), Some(bad.clone()), &key).await;
+    let (s2, h2, b2) = send(&app, "POST", path, Some(&eric), Some(bad), &key).await;
+    assert_eq!((s1, &b1), (s2, &b2));
+    assert_eq!(h2.get("idempotent-replayed").unwrap(), "true");
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        path,
+        Some(&eric),
+        Some(json!({"requestType": "adminAdd"})),
+        &key,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the same key with another body: {body}"
+    );
+}
+
+async fn w_admin_token(env: &TestEnv, w: &World) -> String {
+    token(env, &w.admin, "read").await
+}
+
+/// A token over its calls a minute gets 429 with Retry-After; other tokens are not slowed.
+async fn a_busy_token_is_told_when_to_come_back(env: TestEnv) {
+    let w = world(&env).await;
+    let mut config = config();
+    config.api_per_minute = std::num::NonZeroU32::new(3).unwrap();
+    let app = server::router(&config, env.ctx.clone());
+    let (eric, maria) = (
+        token(&env, &w.eric, "read").await,
+        token(&env, &w.maria, "read").await,
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            send(&app, "GET", "/api/v1/me", Some(&eric), None, &[])
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+    let (status, headers, body) = send(&app, "GET", "/api/v1/me", Some(&eric), None, &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let wait: u64 = headers
+        .get(header::RETRY_AFTER)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    assert_eq!(
+        send(&app, "GET", "/api/v1/me", Some(&maria), None, &[])
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+/// The document is served, OpenAPI 3.1, and the browsable page lists its operations.
+async fn the_document_and_its_page_are_served(env: TestEnv) {
+    let app = router(&env);
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let doc: Value = serde_json::from_slice(
+        &axum::body::to_bytes(resp.into_body(), 1 << 22)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/assignmentRequests"]["post"].is_object());
+    let resp = app
+        .oneshot(Request::get("/api/v1/docs").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = String::from_utf8(
+        axum::body::to_bytes(resp.into_body(), 1 << 22)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(page.contains("/api/v1/approvals/{id}/decision"), "{page}");
+}
+
+fn schemathesis() -> Option<String> {
+    let bin = std::env::var("TESSERA_SCHEMATHESIS").unwrap_or_else(|_| {
+        format!(
+            "{}/../.tools/schemathesis/bin/schemathesis",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    });
+    if std::path::Path::new(&bin).exists() {
+        return Some(bin);
+    }
+    assert!(
+        !domain::testing::postgres_required(),
+        "schemathesis is required (CI): run scripts/setup.sh or set TESSERA_SCHEMATHESIS"
+    );
+    eprintln!("SKIPPED: schemathesis is not installed ({bin}); run scripts/setup.sh");
+    None
+}
+
+/// schemathesis (PyPI) against a running server with a package, a pending request and an
+/// administrator's read-write token: every operation, generated inputs, and every answer
+/// checked against the document. No server error, no answer outside the document.
+async fn schemathesis_finds_no_failure(env: TestEnv) {
+    let Some(bin) = schemathesis() else { return };
+    let w = world(&env).await;
+    let package = package(&env, &w, "Office Licenses", |_| {}).await;
+    domain::service::requests::submit_request(&env.ctx, &w.eric, package, &ask("for the report"))
+        .await
+        .unwrap();
+    let admin = token(&env, &w.admin, "read_write").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = config();
+    config.public_url = url.clone();
+    let app = server::router(&config, env.ctx.clone());
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+    let args = vec![
+        "run".to_owned(),
+        format!("{url}/api/v1/openapi.json"),
+        "--url".to_owned(),
+        url.clone(),
+        "--header".to_owned(),
+        format!("Authorization: Bearer {admin}"),
+        "--checks".to_owned(),
+        "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance".to_owned(),
+        "--max-examples".to_owned(),
+        "40".to_owned(),
+        "--seed".to_owned(),
+        "1".to_owned(),
+        "--no-color".to_owned(),
+    ];
+    let out =
+        tokio::task::spawn_blocking(move || std::process::Command::new(&bin).args(&args).output())
+            .await
+            .unwrap()
+            .unwrap();
+    served.abort();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "schemathesis found failures:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!(
+        "schemathesis: {}",
+        text.lines().rev().take(12).collect::<Vec<_>>().join(" | ")
+    );
+}
+
+on_both_databases!(with crate::helpers::server_fn_turn();
+    the_tutorial_through_the_api_alone,
+    lists_page_with_next_links,
+    refusals_are_problems_that_change_nothing,
+    a_busy_token_is_told_when_to_come_back,
+    the_document_and_its_page_are_served,
+    schemathesis_finds_no_failure,
+);

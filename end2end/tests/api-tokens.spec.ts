@@ -7,7 +7,7 @@ test('a person makes an API token, a script uses it, and revoking it stops the s
   const tokens = page.getByRole('region', { name: 'API tokens' });
   await expect(tokens.getByText('No API token yet.')).toBeVisible();
   // Nora administers nothing: no catalog to limit a token to.
-  await tokens.getByText('New API token').click();
+  await tokens.getByText('New API token', { exact: true }).click();
   await expect(tokens.getByLabel('Limit to a catalog')).toHaveCount(0);
 
   // A bad field is named and nothing is made.
@@ -55,7 +55,7 @@ test('an administrator limits a token to one catalog; the API documents itself',
   await signIn(page, ADMIN.email);
   await gotoReady(page, '/myaccess/account');
   const tokens = page.getByRole('region', { name: 'API tokens' });
-  await tokens.getByText('New API token').click();
+  await tokens.getByText('New API token', { exact: true }).click();
   await tokens.getByLabel('Token name').fill('General catalog reader');
   await tokens.getByLabel('Limit to a catalog').selectOption({ label: 'General' });
   await tokens.getByRole('button', { name: 'Create token' }).click();

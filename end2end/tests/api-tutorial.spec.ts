@@ -7,7 +7,7 @@ async function makeToken(page: Page, email: string, name: string): Promise<strin
   await signIn(page, email);
   await gotoReady(page, '/myaccess/account');
   const tokens = page.getByRole('region', { name: 'API tokens' });
-  await tokens.getByText('New API token').click();
+  await tokens.getByText('New API token', { exact: true }).click();
   await tokens.getByLabel('Token name').fill(name);
   await tokens.getByLabel('Read and write (request, approve, assign)').check();
   await tokens.getByRole('button', { name: 'Create token' }).click();

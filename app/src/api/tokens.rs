@@ -22,13 +22,14 @@ pub async fn create_api_token(
     name: String,
     scope: String,
     days: String,
-    catalog: String,
+    // Absent when the person has no catalog to limit a token to (the form shows no list).
+    catalog: Option<String>,
 ) -> Result<NewApiToken, AppError> {
     let form = ApiTokenForm {
         name,
         scope,
         days,
-        catalog,
+        catalog: catalog.unwrap_or_default(),
     };
     Ok(api_tokens::create(&ctx()?, &actor()?, &form).await?)
 }

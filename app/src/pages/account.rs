@@ -88,7 +88,9 @@ fn ApiTokens() -> impl IntoView {
         <section class="card" aria-labelledby="api-tokens-heading">
             <h2 id="api-tokens-heading">"API tokens"</h2>
             <p class="muted">
-                "Scripts call Tessera's API ("<a href="/api/v1/docs">"/api/v1"</a>
+                "Scripts call Tessera's API ("<a href="/api/v1/docs" rel="external">
+                    "/api/v1"
+                </a>
                 ") with a token, acting as you: they can do what you can do here, narrowed by the token's scope. Keep a token like a password."
             </p>
             <TokenForm create tokens />

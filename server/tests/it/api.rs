@@ -636,7 +636,11 @@ async fn schemathesis_finds_no_failure(env: TestEnv) {
         "--no-color".to_owned(),
     ];
     let out =
-        tokio::task::spawn_blocking(move || std::process::Command::new(&bin).args(&args).output())
+        tokio::task::spawn_blocking(move || std::process::Command::new(&bin)
+            .args(&args)
+            // Its caches (.schemathesis, .hypothesis) go there, not into the repository.
+            .current_dir(std::env::temp_dir())
+            .output())
             .await
             .unwrap()
             .unwrap();

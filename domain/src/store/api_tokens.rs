@@ -64,8 +64,10 @@ pub struct Found {
     pub last_used_at: Option<i64>,
 }
 
+type FoundRow = (String, String, String, Option<String>, i64, Option<i64>);
+
 pub async fn find(conn: &mut Conn, secret: &str) -> DomainResult<Option<Found>> {
-    let row: Option<(String, String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+    let row: Option<FoundRow> = sqlx::query_as(
         "SELECT id, user_id, scope, catalog_id, expires_at, last_used_at
          FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
     )

@@ -149,6 +149,67 @@ pub struct ProblemField {
     pub message: String,
 }
 
+/// The refusals every operation may answer, each a [`Problem`] (one list for the document,
+/// instead of six lines on every operation).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Refused {
+    #[response(
+        status = 400,
+        description = "The query string or the body cannot be read",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "No live API token",
+        content_type = "application/problem+json"
+    )]
+    Unauthorized(Problem),
+    #[response(
+        status = 403,
+        description = "The person, or the token's scope, may not do this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No such resource",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 422,
+        description = "A field is wrong: `errors` names it",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+    #[response(
+        status = 429,
+        description = "Over the token's rate limit: see Retry-After",
+        content_type = "application/problem+json"
+    )]
+    TooMany(Problem),
+}
+
+/// What a call that changes something may answer besides [`Refused`].
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum RefusedChange {
+    #[response(
+        status = 409,
+        description = "The state changed, or the Idempotency-Key is in use",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+    #[response(
+        status = 415,
+        description = "The body is not application/json",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem),
+}
+
 /// A problem answer; `retry_after` seconds for 429 and 503.
 pub struct Failure {
     status: StatusCode,

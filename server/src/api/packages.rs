@@ -334,13 +334,8 @@ fn draft(new: &NewAccessPackage, today: chrono::NaiveDate) -> Answer<PackageDraf
     request_body = NewAccessPackage,
     responses(
         (status = 201, body = CreatedPackage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
+        RefusedChange,
     )
 )]
 pub(super) async fn create_package(
@@ -437,11 +432,7 @@ pub struct DirectoryQuery {
     params(DirectoryQuery, super::routes::Paging),
     responses(
         (status = 200, body = Collection<User>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 pub(super) async fn list_users(
@@ -471,11 +462,7 @@ pub(super) async fn list_users(
     params(DirectoryQuery, super::routes::Paging),
     responses(
         (status = 200, body = Collection<Group>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 pub(super) async fn list_groups(

@@ -187,9 +187,7 @@ fn search(raw: &Option<String>) -> &str {
     summary = "The token's person, their roles and the token's scope",
     responses(
         (status = 200, body = Me),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn me(Extension(caller): Extension<ApiCaller>) -> Json<Me> {
@@ -211,10 +209,7 @@ pub struct MyAccessQuery {
     params(MyAccessQuery),
     responses(
         (status = 200, body = Collection<MyAccessPackage>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn my_access_packages(
@@ -237,9 +232,7 @@ async fn my_access_packages(
     summary = "The person's own requests, newest first (at most 100)",
     responses(
         (status = 200, body = Collection<AssignmentRequest>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn my_requests(
@@ -255,9 +248,7 @@ async fn my_requests(
     summary = "Requests waiting for the person's decision (at most 100)",
     responses(
         (status = 200, body = Collection<Approval>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn my_approvals(
@@ -285,11 +276,7 @@ pub struct PackageQuery {
     params(PackageQuery, Paging),
     responses(
         (status = 200, body = Collection<AccessPackage>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn list_packages(
@@ -329,11 +316,7 @@ async fn list_packages(
     params(("id" = Uuid, Path, description = "The access package's id")),
     responses(
         (status = 200, body = AccessPackageDetail),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn get_package(
@@ -361,12 +344,7 @@ pub struct AssignmentQuery {
     params(("id" = Uuid, Path, description = "The access package's id"), AssignmentQuery, Paging),
     responses(
         (status = 200, body = Collection<Assignment>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn package_assignments(
@@ -423,12 +401,7 @@ pub struct RequestQuery {
     params(("id" = Uuid, Path, description = "The access package's id"), RequestQuery, Paging),
     responses(
         (status = 200, body = Collection<PackageAssignmentRequest>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn package_requests(
@@ -466,14 +439,8 @@ async fn package_requests(
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique text (at most 200 characters), e.g. a UUID")),
     responses(
         (status = 201, body = RequestResult, description = "Done: the request, its state, and any assignments made"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
+        RefusedChange,
     )
 )]
 async fn create_request(
@@ -635,11 +602,7 @@ async fn run_create(
     params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 200, body = RequestTimeline),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn get_request(
@@ -669,12 +632,8 @@ async fn get_request(
     params(("id" = Uuid, Path, description = "The request's id")),
     responses(
         (status = 204, description = "Canceled"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
+        RefusedChange,
     )
 )]
 async fn cancel_request(
@@ -694,14 +653,8 @@ async fn cancel_request(
     request_body = Decision,
     responses(
         (status = 200, body = RequestResult, description = "Decided: where the request stands now"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
+        RefusedChange,
     )
 )]
 async fn decide(
@@ -742,11 +695,7 @@ pub struct AuditQuery {
     params(AuditQuery, Paging),
     responses(
         (status = 200, body = Collection<AuditEvent>),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        Refused,
     )
 )]
 async fn audit_events(

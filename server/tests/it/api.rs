@@ -635,15 +635,16 @@ async fn schemathesis_finds_no_failure(env: TestEnv) {
         "1".to_owned(),
         "--no-color".to_owned(),
     ];
-    let out =
-        tokio::task::spawn_blocking(move || std::process::Command::new(&bin)
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(&bin)
             .args(&args)
             // Its caches (.schemathesis, .hypothesis) go there, not into the repository.
             .current_dir(std::env::temp_dir())
-            .output())
-            .await
-            .unwrap()
-            .unwrap();
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
     served.abort();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -2,6 +2,9 @@ import { type APIRequestContext, type Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { ADMIN, ERIC, MANAGER, gotoReady, signIn, signOut } from './helpers';
 
+// An automation pipeline driving the tutorial through the API alone. Named to run after
+// packages.spec.ts (files run alphabetically), which starts from a catalog without packages.
+
 /** Signs in as `email`, makes a read-write API token on Your account, signs out; its secret. */
 async function makeToken(page: Page, email: string, name: string): Promise<string> {
   await signIn(page, email);

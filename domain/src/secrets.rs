@@ -97,6 +97,16 @@ impl SecretKey {
     }
 }
 
+/// A new bearer secret for a client to present (a SCIM or API token): `prefix` (so that a
+/// leaked one is recognisable in logs and secret scanners) and 256 random bits in hex. Stored
+/// only as its SHA-256; a random secret this long needs no slow hash.
+pub fn bearer_secret(prefix: &str) -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", crate::store::hex(&bytes))
+}
+
 /// The key the environment gives: `TESSERA_SECRET_KEY_FILE` (a file holding the hex key),
 /// else `TESSERA_SECRET_KEY`; `Ok(None)` when neither is set.
 pub fn key_from_env() -> Result<Option<SecretKey>, String> {

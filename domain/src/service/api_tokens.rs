@@ -9,7 +9,6 @@ use crate::model::*;
 use crate::store::api_tokens as tokens;
 use crate::store::audit::{self, NewEvent};
 use crate::{DomainError, DomainResult};
-use rand::RngCore;
 
 /// Who calls the API: the person behind a live token, as the token's scope narrows them.
 #[derive(Debug, Clone)]
@@ -145,9 +144,7 @@ async fn make(
             ),
         ));
     }
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret = format!("{API_TOKEN_PREFIX}{}", crate::store::hex(&bytes));
+    let secret = crate::secrets::bearer_secret(API_TOKEN_PREFIX);
     let id = uuid::Uuid::now_v7().to_string();
     let expires_at = now + chrono::Duration::days(days);
     tokens::insert(

@@ -17,7 +17,6 @@ use crate::scim::ScimError;
 use crate::store::audit::{self, NewEvent};
 use crate::store::scim::tokens;
 use crate::{DomainError, DomainResult};
-use rand::RngCore;
 
 /// A provisioning client, proven by its bearer token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,9 +99,7 @@ async fn make_token(ctx: &Ctx, actor: Option<&Actor>, name: &str) -> DomainResul
             ),
         ));
     }
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret = format!("{TOKEN_PREFIX}{}", crate::store::hex(&bytes));
+    let secret = crate::secrets::bearer_secret(TOKEN_PREFIX);
     let id = uuid::Uuid::now_v7().to_string();
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;

@@ -477,14 +477,7 @@ async fn create_request(
         }
         Ok(KeyedCall::Replay(status, body)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let kind = if status.is_success() {
-                "application/json"
-            } else {
-                "application/problem+json"
-            };
-            let mut r = (status, body).into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+            let mut r = kept_answer(status, body);
             r.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             return r;
@@ -512,6 +505,11 @@ async fn create_request(
         // The work is done; the answer will say so even if a retry cannot replay it.
         tracing::warn!(error = ?e, "could not keep an idempotent answer");
     }
+    kept_answer(status, text)
+}
+
+/// An answer as an Idempotency-Key keeps it (status and JSON text): the result, or a problem.
+fn kept_answer(status: StatusCode, text: String) -> Response {
     let kind = if status.is_success() {
         "application/json"
     } else {

@@ -39,6 +39,9 @@ person() {
     person eric.employee "Eric Employee" eric.employee@woodgrove.example
     person maria.manager "Maria Manager" maria.manager@woodgrove.example
     printf 'dn: cn=Office Licenses,ou=groups,dc=example,dc=org\nobjectClass: groupOfNames\ncn: Office Licenses\nmember: cn=placeholder,dc=example,dc=org\n\n'
+    # A new hire Tessera does not know yet, in a group of their own: the directory import's.
+    printf 'dn: uid=nestor.newhire,ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: nestor.newhire\ncn: Nestor Newhire\nsn: Newhire\ndisplayName: Nestor Newhire\nmail: nestor.newhire@woodgrove.example\ndepartmentNumber: Finance\ntitle: Analyst\nmanager: uid=maria.manager,ou=people,dc=example,dc=org\n\n'
+    printf 'dn: cn=Finance Readers,ou=groups,dc=example,dc=org\nobjectClass: groupOfNames\ncn: Finance Readers\nmember: uid=nestor.newhire,ou=people,dc=example,dc=org\n\n'
 } > "${LDAP_DIR}/seed.ldif"
 slapadd -q -f "${LDAP_DIR}/slapd.conf" -l "${LDAP_DIR}/seed.ldif"
 exec /usr/sbin/slapd -f "${LDAP_DIR}/slapd.conf" -h "ldap://127.0.0.1:${LDAP_PORT}/" -d 0

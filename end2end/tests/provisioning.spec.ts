@@ -139,6 +139,54 @@ test('an admin connects the directory, links Office Licenses, and Eric’s appro
   expect(directoryMembers()).toContain(ERIC_DN);
 });
 
+// After the first test: the Corporate directory is connected. Its import is limited to the
+// new hire, so the demo's people stay as they are for the specs after this one.
+test('an admin imports a new hire and their group from the directory', async ({ page }) => {
+  test.setTimeout(60_000);
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/connected-systems');
+  await page.getByRole('link', { name: 'Corporate directory' }).click();
+  await expect(page.getByRole('heading', { name: 'Directory import' })).toBeVisible();
+  await expect(page.getByText('Tessera does not read people from this directory.')).toBeVisible();
+  await page.waitForLoadState('networkidle');
+
+  // A filter that does not balance is refused on its field, and nothing is saved.
+  await page.getByRole('checkbox', { name: 'Import people and groups from this directory' }).check();
+  const people = page.getByRole('textbox', { name: 'People filter' });
+  await people.fill('(uid=nestor.newhire');
+  await page.getByRole('textbox', { name: "Groups' base DN" }).fill('ou=groups,dc=example,dc=org');
+  await page.getByRole('textbox', { name: 'Group filter' }).fill('(cn=Finance Readers)');
+  await page.getByRole('spinbutton', { name: 'Import every (minutes)' }).fill('');
+  await page.getByRole('button', { name: 'Save import settings' }).click();
+  await expect(people).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('The parentheses of the filter do not balance.').first()).toBeVisible();
+  await people.fill('(uid=nestor.newhire)');
+  await page.getByRole('button', { name: 'Save import settings' }).click();
+  await expect(page.getByText('Import settings saved.')).toBeVisible();
+
+  // The first import runs within seconds of turning it on.
+  await expect(async () => {
+    await page.reload();
+    await page.waitForLoadState('networkidle');
+    await expect(page.getByText('1 people found: 1 created, 0 updated, 0 disabled.')).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(page.getByText('1 group(s) found (1 new): 1 member(s) added, 0 removed.')).toBeVisible();
+  // Maria is not imported (the filter takes Nestor only), so Nestor comes without a manager.
+  await page.getByText('1 warning(s)').click();
+  await expect(page.getByText(/The manager of uid=nestor\.newhire.* is not imported/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Import now' })).toBeVisible();
+
+  // Nestor is in Tessera's directory, in the imported group, by the import's grant.
+  await gotoReady(page, '/admin/directory/groups');
+  await page.getByRole('searchbox', { name: 'Search groups' }).fill('Finance Readers');
+  await page.getByRole('searchbox', { name: 'Search groups' }).press('Enter');
+  await page.getByRole('link', { name: 'Finance Readers' }).click();
+  const nestor = page.getByRole('row', { name: /Nestor Newhire/ });
+  await expect(nestor).toContainText('nestor.newhire@woodgrove.example');
+  await expect(nestor).toContainText('Directory import (LDAP)');
+  await signOut(page);
+});
+
 // The SCIM application playwright.config.ts starts (scim2-server, in memory).
 const SCIM_URL = 'http://127.0.0.1:3103';
 const SCIM_TOKEN = 'e2e-scim-token';

@@ -13,7 +13,7 @@ USAGE:
     tessera audit verify
     tessera sync token create --name \"Client name\"
     tessera api-token create --email EMAIL --name NAME [--scope read|read_write] [--days N]
-    tessera connectors list | test NAME | reprocess NAME
+    tessera connectors list | test NAME | reprocess NAME | import NAME
     tessera webhooks list | test NAME | reprocess NAME
     tessera check
     tessera backup FILE
@@ -49,6 +49,11 @@ COMMANDS:
                     group; changes nothing). Prints each step; exits non-zero on failure.
     connectors reprocess NAME
                     Send every failed delivery of the system NAME again now (audited).
+    connectors import NAME
+                    Import people and groups from the directory NAME now, as its page's
+                    Import now does, and wait for it: prints what it did; exits non-zero
+                    when it stopped (nothing is changed when a run would disable more
+                    people than the system allows).
     webhooks list   Print the webhooks with their receivers, events and failed deliveries.
     webhooks test NAME
                     Send the webhook NAME a signed test event now, as its page does, and
@@ -142,6 +147,9 @@ pub enum Command {
         name: String,
     },
     ConnectorsReprocess {
+        name: String,
+    },
+    ConnectorsImport {
         name: String,
     },
     WebhooksList,
@@ -240,6 +248,7 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                     ("connectors", Some("list")) => "connectors list",
                     ("connectors", Some("test")) => "connectors test",
                     ("connectors", Some("reprocess")) => "connectors reprocess",
+                    ("connectors", Some("import")) => "connectors import",
                     ("webhooks", Some("list")) => "webhooks list",
                     ("webhooks", Some("test")) => "webhooks test",
                     ("webhooks", Some("reprocess")) => "webhooks reprocess",
@@ -373,6 +382,9 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
             name: file.unwrap_or_default(),
         }),
         "connectors reprocess" => Ok(Command::ConnectorsReprocess {
+            name: file.unwrap_or_default(),
+        }),
+        "connectors import" => Ok(Command::ConnectorsImport {
             name: file.unwrap_or_default(),
         }),
         "webhooks list" => Ok(Command::WebhooksList),
@@ -537,6 +549,12 @@ mod tests {
             parse(&args("connectors reprocess Ticketing"), &mut c),
             Ok(Command::ConnectorsReprocess {
                 name: "Ticketing".into()
+            })
+        );
+        assert_eq!(
+            parse(&args("connectors import Corporate"), &mut c),
+            Ok(Command::ConnectorsImport {
+                name: "Corporate".into()
             })
         );
         for bad in [

@@ -143,6 +143,32 @@ async fn run() -> Result<(), String> {
             );
             Ok(())
         }
+        Command::ConnectorsImport { name } => {
+            let ctx = open(config, clock).await?;
+            let r = domain::service::connectors::operator_import(&ctx, &name)
+                .await
+                .map_err(|e| cli::error_line(e, ""))?;
+            for w in &r.warnings {
+                println!("warning: {w}");
+            }
+            match r.error {
+                Some(e) => Err(format!("The import from {name} stopped: {e}")),
+                None => {
+                    println!(
+                        "Imported from {name}: {} people found ({} created, {} updated, {} disabled); {} group(s) ({} new), {} member(s) added, {} removed.",
+                        r.people_found,
+                        r.created,
+                        r.updated,
+                        r.disabled,
+                        r.groups_found,
+                        r.groups_created,
+                        r.members_added,
+                        r.members_removed
+                    );
+                    Ok(())
+                }
+            }
+        }
         Command::WebhooksList => {
             let ctx = open(config, clock).await?;
             let hooks = domain::service::webhooks::operator_list(&ctx)

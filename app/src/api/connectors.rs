@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use {
     super::directory::parse_id,
     super::ssr::{actor, ctx},
-    domain::rules::connectors::{LdapInput, ScimInput},
+    domain::rules::connectors::{ImportInput, LdapInput, ScimInput},
     domain::service::connectors as conn,
 };
 
@@ -204,4 +204,46 @@ pub async fn reprocess_connector(
 pub async fn check_connector_now(id: String) -> Result<(), AppError> {
     let id = parse_id(SystemId::parse, &id, "connected system")?;
     Ok(conn::check_now(&ctx()?, &actor()?, id).await?)
+}
+
+/// Sets up (or, unticked, turns off) the import of people and groups from a directory.
+#[server]
+pub async fn set_connector_import(
+    id: String,
+    enabled: Option<String>,
+    people_filter: String,
+    disabled_filter: String,
+    email_attribute: String,
+    name_attribute: String,
+    manager_attribute: String,
+    department_attribute: String,
+    title_attribute: String,
+    group_base: String,
+    group_filter: String,
+    every_minutes: String,
+    max_leavers: String,
+) -> Result<(), AppError> {
+    let id = parse_id(SystemId::parse, &id, "connected system")?;
+    let input = ImportInput {
+        enabled: ticked(&enabled),
+        people_filter: &people_filter,
+        disabled_filter: &disabled_filter,
+        email_attribute: &email_attribute,
+        name_attribute: &name_attribute,
+        manager_attribute: &manager_attribute,
+        department_attribute: &department_attribute,
+        title_attribute: &title_attribute,
+        group_base: &group_base,
+        group_filter: &group_filter,
+        every_minutes: &every_minutes,
+        max_leavers: &max_leavers,
+    };
+    Ok(conn::set_import(&ctx()?, &actor()?, id, &input).await?)
+}
+
+/// Runs the directory import within seconds.
+#[server]
+pub async fn import_connector_now(id: String) -> Result<(), AppError> {
+    let id = parse_id(SystemId::parse, &id, "connected system")?;
+    Ok(conn::import_now(&ctx()?, &actor()?, id).await?)
 }

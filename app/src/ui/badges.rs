@@ -16,7 +16,7 @@ pub fn grant_badges(sources: &[domain::rules::grants::GrantSource]) -> impl Into
             let kind = match s {
                 GrantSource::Direct => "info",
                 GrantSource::Assignment(_) => "ok",
-                GrantSource::Scim => "muted",
+                GrantSource::Scim | GrantSource::Import => "muted",
             };
             view! {
                 <Badge kind=kind text=s.label() />
@@ -47,6 +47,16 @@ pub fn assignment_state_badge(state: domain::model::AssignmentState) -> impl Int
         S::Expired | S::Removed => "muted",
     };
     view! { <Badge kind=kind text=state.label() /> }
+}
+
+/// Where a live assignment's grants stand in connected systems, as a badge (" Delivering",
+/// " Delivery failed", " Partially delivered").
+pub fn delivery_badge(state: domain::model::DeliveryState) -> impl IntoView + use<> {
+    let kind = if state.failed() { "error" } else { "info" };
+    view! {
+        " "
+        <Badge kind=kind text=state.label() />
+    }
 }
 
 /// How an approval stage was decided, as a badge.

@@ -3,8 +3,9 @@
 
 use crate::model::LdapSettings;
 use crate::rules::connectors::{escape_filter_value, ldap_result_words};
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,12 +16,41 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most members read from one group (reconciliation and tests); a larger group is refused.
 pub const MAX_GROUP_MEMBERS: usize = 100_000;
 
+/// Entries a paged search asks for at once (Active Directory's MaxPageSize is 1,000).
+const PAGE_SIZE: i32 = 500;
+
+/// One entry as an import reads it: its DN and the values of the attributes asked for, by
+/// lowercased attribute name.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    pub dn: String,
+    pub attrs: HashMap<String, Vec<String>>,
+}
+
+impl Entry {
+    /// The first value of `attr`, trimmed; `None` when it has none (or only blanks).
+    pub fn first(&self, attr: &str) -> Option<&str> {
+        self.attrs
+            .get(&attr.to_lowercase())?
+            .iter()
+            .map(|v| v.trim())
+            .find(|v| !v.is_empty())
+    }
+
+    /// Every value of `attr`.
+    pub fn all(&self, attr: &str) -> &[String] {
+        self.attrs
+            .get(&attr.to_lowercase())
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 /// A bound connection to one directory. A clone shares the connection: operations of several
 /// clones run at once over it.
 #[derive(Clone)]
 pub struct LdapSession {
     ldap: ldap3::Ldap,
-    settings: LdapSettings,
+    settings: Box<LdapSettings>,
 }
 
 /// Connects to the directory and binds as its account (anonymously with no bind DN). The
@@ -62,7 +92,7 @@ pub async fn connect(
     }
     Ok(LdapSession {
         ldap,
-        settings: settings.clone(),
+        settings: Box::new(settings.clone()),
     })
 }
 
@@ -220,6 +250,56 @@ impl LdapSession {
         }
         if out.len() > MAX_GROUP_MEMBERS {
             return Err(format!("{doing}: more than {MAX_GROUP_MEMBERS} members"));
+        }
+        Ok(out)
+    }
+
+    /// Every entry under `base` (subtree) that `filter` matches, with `attrs`, read a page at a
+    /// time (the Paged Results control, so a directory's size limit per page does not cut the
+    /// list short). More than `limit` entries is an error: nothing is read half.
+    pub async fn search_all(
+        &mut self,
+        base: &str,
+        filter: &str,
+        attrs: &[String],
+        limit: usize,
+    ) -> Result<Vec<Entry>, String> {
+        let doing = format!("Searching {base} for {filter}");
+        let adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> = vec![
+            Box::new(EntriesOnly::new()),
+            Box::new(PagedResults::new(PAGE_SIZE)),
+        ];
+        let mut stream = self
+            .ldap
+            .with_timeout(OPERATION_TIMEOUT)
+            .streaming_search_with(adapters, base, Scope::Subtree, filter, attrs.to_vec())
+            .await
+            .map_err(|e| error_words(&e, &doing))?;
+        let mut out = Vec::new();
+        loop {
+            match stream.next().await {
+                Ok(Some(entry)) => {
+                    if out.len() == limit {
+                        let _ = stream.finish().await;
+                        return Err(format!("{doing}: more than {limit} entries"));
+                    }
+                    let entry = SearchEntry::construct(entry);
+                    out.push(Entry {
+                        dn: entry.dn,
+                        attrs: entry
+                            .attrs
+                            .into_iter()
+                            .map(|(k, v)| (k.to_lowercase(), v))
+                            .collect(),
+                    });
+                }
+                Ok(None) => break,
+                Err(e) => return Err(error_words(&e, &doing)),
+            }
+        }
+        let result = stream.finish().await;
+        if result.rc != 0 {
+            return Err(ldap_result_words(result.rc, &result.text, &doing));
         }
         Ok(out)
     }

@@ -61,6 +61,11 @@ pub(super) async fn deliver(
     {
         report.failures.push(format!("reconciliation: {e}"));
     }
+    if !limits.stop.raised()
+        && let Err(e) = super::import::import_due(ctx, now, report).await
+    {
+        report.failures.push(format!("directory import: {e}"));
+    }
     if report.changes_delivered + report.changes_failed > 0 {
         tracing::info!(
             job = "connectors",

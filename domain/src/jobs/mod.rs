@@ -28,12 +28,14 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 pub use connectors::deliver_due;
+pub use import::import_system;
 pub use mail::{LinkPaths, Mailer, redact_smtp_url};
 pub(crate) use webhooks::send_and_settle as send_webhooks;
 
 mod approvals;
 mod assignments;
 mod connectors;
+mod import;
 mod leavers;
 mod outbox;
 mod reviews;
@@ -86,6 +88,8 @@ pub struct JobReport {
     pub webhooks_delivered: u64,
     /// Webhook events a receiver refused or did not answer (retried with backoff).
     pub webhooks_failed: u64,
+    /// Directory imports run.
+    pub directories_imported: u64,
     /// One line per item that failed this run (it is retried later).
     pub failures: Vec<String>,
 }

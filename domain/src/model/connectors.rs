@@ -108,6 +108,91 @@ pub struct LdapSettings {
     /// What reconciliation does with drift.
     #[serde(default)]
     pub drift: DriftPolicy,
+    /// Reading people and groups from the directory into Tessera; `None`: Tessera only
+    /// delivers to it.
+    #[serde(default)]
+    pub import: Option<Box<LdapImport>>,
+}
+
+/// How Tessera reads people (with their manager and department) and groups from an LDAP
+/// directory: which entries, which attributes, how often, and how many leavers one run may
+/// disable before it stops and asks (the accidental-deletion guard).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LdapImport {
+    /// Which entries under the people's base are people (`(objectClass=inetOrgPerson)`).
+    pub people_filter: String,
+    /// Of those, the ones the directory has disabled (Active Directory:
+    /// `(userAccountControl:1.2.840.113556.1.4.803:=2)`); empty: nobody is disabled there.
+    pub disabled_filter: String,
+    /// The attribute holding the e-mail address a person signs in with (`mail`).
+    pub email_attribute: String,
+    /// The display name (`displayName`; `cn` when a person has none).
+    pub name_attribute: String,
+    /// The manager's DN (`manager`).
+    pub manager_attribute: String,
+    /// `departmentNumber` (OpenLDAP) or `department` (Active Directory).
+    pub department_attribute: String,
+    /// The job title (`title`).
+    pub title_attribute: String,
+    /// Where groups are read (subtree); empty: no groups are imported.
+    pub group_base: String,
+    /// Which entries there are groups (`(objectClass=groupOfNames)`).
+    pub group_filter: String,
+    /// Run by itself every so many minutes; `None`: only when an administrator asks.
+    pub every_minutes: Option<i64>,
+    /// A run that would disable more people than this stops and changes nothing.
+    pub max_leavers: i64,
+}
+
+impl LdapImport {
+    /// What an OpenLDAP directory of `inetOrgPerson`s and `groupOfNames` needs.
+    pub fn defaults() -> Self {
+        Self {
+            people_filter: "(objectClass=inetOrgPerson)".into(),
+            disabled_filter: String::new(),
+            email_attribute: "mail".into(),
+            name_attribute: "displayName".into(),
+            manager_attribute: "manager".into(),
+            department_attribute: "departmentNumber".into(),
+            title_attribute: "title".into(),
+            group_base: String::new(),
+            group_filter: "(objectClass=groupOfNames)".into(),
+            every_minutes: Some(60),
+            max_leavers: 500,
+        }
+    }
+}
+
+/// What one directory import did (or why it stopped), as the system's page shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// People the directory holds under the filter.
+    pub people_found: u64,
+    pub created: u64,
+    /// People whose name, manager, department, title or state changed.
+    pub updated: u64,
+    /// People gone from the directory or disabled there, disabled in Tessera.
+    pub disabled: u64,
+    pub groups_found: u64,
+    pub groups_created: u64,
+    pub members_added: u64,
+    pub members_removed: u64,
+    /// What was skipped and why (a few).
+    pub warnings: Vec<String>,
+    /// What stopped the run; nothing was changed when it stopped before writing.
+    pub error: Option<String>,
+}
+
+impl ImportReport {
+    /// Warnings kept with a report.
+    pub const MAX_WARNINGS: usize = 20;
+
+    pub fn warn(&mut self, w: String) {
+        if self.warnings.len() < Self::MAX_WARNINGS {
+            self.warnings.push(w);
+        }
+    }
 }
 
 /// The SCIM attribute of a user that Tessera filters on to find a person.
@@ -324,6 +409,10 @@ pub struct SystemDetail {
     pub links: Vec<GroupLink>,
     /// Failures first, at most `SystemDetail::QUEUE_LIMIT`.
     pub undelivered: Vec<MembershipDelivery>,
+    /// The last directory import, if one ran.
+    pub last_import: Option<ImportReport>,
+    /// An import is waiting to run (asked for, or scheduled and due).
+    pub import_queued: bool,
 }
 
 impl SystemDetail {

@@ -96,4 +96,9 @@ pub struct AssignmentView {
     pub starts_at: chrono::DateTime<chrono::Utc>,
     pub ends_at: Option<chrono::DateTime<chrono::Utc>>,
     pub policy: Option<String>,
+    /// A live assignment whose grants a connected system does not hold yet (Delivering,
+    /// Delivery failed, Partially delivered); `None` when they are all there or none is
+    /// delivered anywhere.
+    #[serde(default)]
+    pub delivery: Option<DeliveryState>,
 }

@@ -2,7 +2,7 @@
 //! what an LDAP server's or a SCIM application's answers mean in words.
 
 use crate::model::{
-    DriftPolicy, LdapSettings, MatchWith, Problems, ScimSettings, ScimUserAttribute,
+    DriftPolicy, LdapImport, LdapSettings, MatchWith, Problems, ScimSettings, ScimUserAttribute,
 };
 use chrono::Duration;
 
@@ -134,11 +134,162 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
                 member_attribute: ma,
                 ca_pem,
                 drift,
+                import: None,
             },
             password,
         }),
         _ => Err(crate::DomainError::invalid("form", "invalid input")),
     }
+}
+
+/// Shortest and longest time between two scheduled directory imports, in minutes.
+pub const IMPORT_EVERY_MINUTES: std::ops::RangeInclusive<i64> = 15..=10_080;
+/// Largest accidental-deletion guard an administrator may set.
+pub const MAX_LEAVERS_LIMIT: i64 = 100_000;
+
+/// What an administrator types for a directory import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportInput<'a> {
+    /// Off: Tessera reads nothing from the directory (`import` becomes `None`).
+    pub enabled: bool,
+    pub people_filter: &'a str,
+    pub disabled_filter: &'a str,
+    pub email_attribute: &'a str,
+    pub name_attribute: &'a str,
+    pub manager_attribute: &'a str,
+    pub department_attribute: &'a str,
+    pub title_attribute: &'a str,
+    pub group_base: &'a str,
+    pub group_filter: &'a str,
+    /// Minutes between runs; empty: only when asked.
+    pub every_minutes: &'a str,
+    /// Empty: 500.
+    pub max_leavers: &'a str,
+}
+
+/// Checks every field of a directory import, each problem against its field; `None` when
+/// the import is off. An empty attribute or filter takes the OpenLDAP default.
+pub fn check_import(input: &ImportInput<'_>) -> Result<Option<LdapImport>, crate::DomainError> {
+    if !input.enabled {
+        return Ok(None);
+    }
+    let d = LdapImport::defaults();
+    let or = |typed: &str, default: &str| {
+        if typed.trim().is_empty() {
+            default.to_owned()
+        } else {
+            typed.trim().to_owned()
+        }
+    };
+    let mut p = Problems::default();
+    let people_filter = p.check(
+        "people_filter",
+        check_filter(&or(input.people_filter, &d.people_filter)),
+    );
+    let disabled_filter = if input.disabled_filter.trim().is_empty() {
+        Some(String::new())
+    } else {
+        p.check("disabled_filter", check_filter(input.disabled_filter))
+    };
+    let mut attribute = |field: &str, typed: &str, default: &str| {
+        p.check(field, check_attribute(&or(typed, default)))
+    };
+    let email_attribute = attribute("email_attribute", input.email_attribute, &d.email_attribute);
+    let name_attribute = attribute("name_attribute", input.name_attribute, &d.name_attribute);
+    let manager_attribute = attribute(
+        "manager_attribute",
+        input.manager_attribute,
+        &d.manager_attribute,
+    );
+    let department_attribute = attribute(
+        "department_attribute",
+        input.department_attribute,
+        &d.department_attribute,
+    );
+    let title_attribute = attribute("title_attribute", input.title_attribute, &d.title_attribute);
+    let group_base = if input.group_base.trim().is_empty() {
+        Some(String::new())
+    } else {
+        p.check("group_base", check_dn(input.group_base))
+    };
+    let group_filter = p.check(
+        "group_filter",
+        check_filter(&or(input.group_filter, &d.group_filter)),
+    );
+    let every_minutes = match input.every_minutes.trim() {
+        "" => Some(None),
+        m => p.check(
+            "every_minutes",
+            m.parse::<i64>()
+                .ok()
+                .filter(|m| IMPORT_EVERY_MINUTES.contains(m))
+                .map(Some)
+                .ok_or_else(|| {
+                    format!(
+                        "Enter a number of minutes from {} to {} (a week), or leave it empty to import only when asked.",
+                        IMPORT_EVERY_MINUTES.start(),
+                        IMPORT_EVERY_MINUTES.end()
+                    )
+                }),
+        ),
+    };
+    let max_leavers = match input.max_leavers.trim() {
+        "" => Some(d.max_leavers),
+        m => p.check(
+            "max_leavers",
+            m.parse::<i64>()
+                .ok()
+                .filter(|m| (0..=MAX_LEAVERS_LIMIT).contains(m))
+                .ok_or_else(|| format!("Enter a number of people from 0 to {MAX_LEAVERS_LIMIT}.")),
+        ),
+    };
+    p.into_result()?;
+    let missing = || crate::DomainError::invalid("form", "invalid input");
+    Ok(Some(LdapImport {
+        people_filter: people_filter.ok_or_else(missing)?,
+        disabled_filter: disabled_filter.ok_or_else(missing)?,
+        email_attribute: email_attribute.ok_or_else(missing)?,
+        name_attribute: name_attribute.ok_or_else(missing)?,
+        manager_attribute: manager_attribute.ok_or_else(missing)?,
+        department_attribute: department_attribute.ok_or_else(missing)?,
+        title_attribute: title_attribute.ok_or_else(missing)?,
+        group_base: group_base.ok_or_else(missing)?,
+        group_filter: group_filter.ok_or_else(missing)?,
+        every_minutes: every_minutes.ok_or_else(missing)?,
+        max_leavers: max_leavers.ok_or_else(missing)?,
+    }))
+}
+
+/// An LDAP search filter as RFC 4515 writes it: in parentheses, balanced, one line, bounded.
+/// (The server side parses it fully before saving: `service::connectors`.)
+pub fn check_filter(filter: &str) -> Result<String, String> {
+    let filter = filter.trim();
+    let bad = || {
+        "Enter an LDAP filter in parentheses, for example (objectClass=inetOrgPerson).".to_string()
+    };
+    if filter.chars().count() > MAX_DN_CHARS {
+        return Err(format!("At most {MAX_DN_CHARS} characters."));
+    }
+    if !filter.starts_with('(') || !filter.ends_with(')') || filter.chars().any(char::is_control) {
+        return Err(bad());
+    }
+    let mut depth = 0i64;
+    for c in filter.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return Err(bad());
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err("The parentheses of the filter do not balance.".into());
+    }
+    Ok(filter.to_owned())
 }
 
 /// What an administrator types for a SCIM application.
@@ -699,6 +850,69 @@ mod tests {
         let w = scim_status_words(401, "bad token", "Adding eric to 42");
         assert!(w.starts_with("Adding eric to 42: the application refused the bearer token"));
         assert!(w.ends_with("(HTTP 401: bad token)"));
+    }
+
+    #[test]
+    fn an_import_takes_the_openldap_defaults_and_names_each_bad_field() {
+        let off = check_import(&ImportInput::default()).unwrap();
+        assert_eq!(off, None);
+        let on = check_import(&ImportInput {
+            enabled: true,
+            ..ImportInput::default()
+        })
+        .unwrap()
+        .unwrap();
+        // Every field left empty takes its default, but the schedule: empty is "when asked"
+        // (the form shows the default, 60, to begin with).
+        assert_eq!(
+            on,
+            LdapImport {
+                every_minutes: None,
+                ..LdapImport::defaults()
+            }
+        );
+        let e = check_import(&ImportInput {
+            enabled: true,
+            people_filter: "objectClass=person",
+            disabled_filter: "(a=b",
+            email_attribute: "mail address",
+            group_base: "people",
+            group_filter: "(|(objectClass=group)(objectClass=groupOfNames)))",
+            every_minutes: "5",
+            max_leavers: "-1",
+            ..ImportInput::default()
+        })
+        .unwrap_err();
+        let mut fields: Vec<String> = match e {
+            crate::DomainError::Invalid(p) => p.into_iter().map(|p| p.field).collect(),
+            other => panic!("{other:?}"),
+        };
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "disabled_filter",
+                "email_attribute",
+                "every_minutes",
+                "group_base",
+                "group_filter",
+                "max_leavers",
+                "people_filter"
+            ]
+        );
+        let weekly = check_import(&ImportInput {
+            enabled: true,
+            every_minutes: " 10080 ",
+            max_leavers: "0",
+            disabled_filter: "(userAccountControl:1.2.840.113556.1.4.803:=2)",
+            ..ImportInput::default()
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(weekly.every_minutes, Some(10_080));
+        assert_eq!(weekly.max_leavers, 0);
+        assert!(check_filter("(&(a=b)(c=d))").is_ok());
+        assert!(check_filter("(a=b))(").is_err());
     }
 
     #[test]

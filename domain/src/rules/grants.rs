@@ -13,6 +13,8 @@ pub enum GrantSource {
     Assignment(Uuid),
     /// Pushed by the organisation's directory through SCIM; only SCIM removes it.
     Scim,
+    /// Read from an LDAP directory by the directory import; only the import removes it.
+    Import,
 }
 
 impl GrantSource {
@@ -21,6 +23,7 @@ impl GrantSource {
             GrantSource::Direct => "direct".into(),
             GrantSource::Assignment(id) => format!("assignment:{id}"),
             GrantSource::Scim => "scim".into(),
+            GrantSource::Import => "import".into(),
         }
     }
 
@@ -28,6 +31,7 @@ impl GrantSource {
         match code.split_once(':') {
             None if code == "direct" => Ok(GrantSource::Direct),
             None if code == "scim" => Ok(GrantSource::Scim),
+            None if code == "import" => Ok(GrantSource::Import),
             Some(("assignment", id)) => Uuid::parse_str(id)
                 .map(GrantSource::Assignment)
                 .map_err(|_| format!("bad assignment id in grant source {code:?}")),
@@ -42,6 +46,7 @@ impl GrantSource {
                 format!("Access package assignment {}", &id.to_string()[..8])
             }
             GrantSource::Scim => "Directory sync (SCIM)".into(),
+            GrantSource::Import => "Directory import (LDAP)".into(),
         }
     }
 }
@@ -66,6 +71,7 @@ mod tests {
         assert_eq!(GrantSource::parse(&a.code()), Ok(a));
         assert_eq!(GrantSource::parse("direct"), Ok(GrantSource::Direct));
         assert_eq!(GrantSource::parse("scim"), Ok(GrantSource::Scim));
+        assert_eq!(GrantSource::parse("import"), Ok(GrantSource::Import));
         assert!(GrantSource::parse("assignment:nope").is_err());
         assert!(GrantSource::parse("friend").is_err());
     }

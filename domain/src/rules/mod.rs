@@ -1,6 +1,7 @@
 //! Pure business rules: no I/O, unit-tested here.
 
 pub mod connectors;
+pub mod directory_import;
 pub mod grants;
 pub mod licenses;
 pub mod lifecycle;

@@ -7,7 +7,8 @@ use super::{Ctx, commit, require_connector_admin};
 use crate::connectors::{self, Session};
 use crate::model::*;
 use crate::rules::connectors::{
-    LdapInput, MAX_SYSTEMS, ScimInput, check_dn, check_ldap, check_scim, check_scim_group_id,
+    ImportInput, LdapInput, MAX_SYSTEMS, ScimInput, check_dn, check_import, check_ldap, check_scim,
+    check_scim_group_id,
 };
 use crate::secrets::SecretError;
 use crate::store::audit::{self, NewEvent};
@@ -32,10 +33,13 @@ pub async fn system_detail(ctx: &Ctx, actor: &Actor, id: SystemId) -> DomainResu
         .into_iter()
         .find(|s| s.id == id)
         .ok_or(DomainError::NotFound("connected system"))?;
+    let (last_import, import_queued) = store::import_state(&mut conn, id, ctx.clock.now()).await?;
     Ok(SystemDetail {
         system,
         links: store::links_of_system(&mut conn, id).await?,
         undelivered: store::undelivered(&mut conn, id, SystemDetail::QUEUE_LIMIT).await?,
+        last_import,
+        import_queued,
     })
 }
 
@@ -252,6 +256,14 @@ async fn update(
         ));
     }
     require_secret(settings, sealed.is_some() || before.secret.is_some())?;
+    // The connection's form does not hold the import's settings: they stay as they are.
+    let mut settings = settings.clone();
+    if let (SystemSettings::Ldap(new), SystemSettings::Ldap(old)) =
+        (&mut settings, &before.settings)
+    {
+        new.import = old.import.clone();
+    }
+    let settings = &settings;
     store::update(&mut tx, id, name, settings, sealed.as_deref(), now).await?;
     let event = NewEvent::new(
         now,
@@ -541,4 +553,111 @@ pub async fn operator_test(ctx: &Ctx, name: &str) -> DomainResult<ConnectionTest
 pub async fn operator_reprocess(ctx: &Ctx, name: &str) -> DomainResult<u64> {
     let system = named(ctx, name).await?;
     send_again(ctx, None, system.id, None).await
+}
+
+/// Sets up (or turns off) the import of people and groups from an LDAP directory. Turning it
+/// on makes the first import due at once; turning it off stops the schedule (what was
+/// imported stays).
+#[tracing::instrument(skip(ctx, actor, input), fields(actor = %actor.user_id))]
+pub async fn set_import(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: SystemId,
+    input: &ImportInput<'_>,
+) -> DomainResult<()> {
+    require_connector_admin(actor)?;
+    let import = check_import(input)?;
+    if let Some(i) = &import {
+        let mut problems = Vec::new();
+        for (field, filter) in [
+            ("people_filter", &i.people_filter),
+            ("disabled_filter", &i.disabled_filter),
+            ("group_filter", &i.group_filter),
+        ] {
+            if !filter.is_empty() && ldap3::parse_filter(filter).is_err() {
+                problems.push(FieldError::new(
+                    field,
+                    "This is not an LDAP filter (RFC 4515): check each (attribute=value) and the &, | and ! before groups.",
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(DomainError::Invalid(problems));
+        }
+    }
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let before = store::get(&mut tx, id).await?;
+    let SystemSettings::Ldap(old) = &before.settings else {
+        return Err(DomainError::invalid(
+            "form",
+            format!(
+                "{} is a SCIM application: only an LDAP directory can be imported from.",
+                before.name
+            ),
+        ));
+    };
+    let mut settings = old.clone();
+    settings.import = import.clone().map(Box::new);
+    store::update(
+        &mut tx,
+        id,
+        &before.name,
+        &SystemSettings::Ldap(settings),
+        None,
+        now,
+    )
+    .await?;
+    let due = store::import_due_at(&mut tx, id).await?;
+    let next = match (old.import.as_deref(), &import) {
+        (_, None) => None,
+        (None, Some(_)) => Some(now),
+        (Some(_), Some(i)) => due.or(i.every_minutes.map(|_| now)),
+    };
+    store::schedule_import(&mut tx, id, next).await?;
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "connector.import_changed",
+        "connected_system",
+        id,
+        match &import {
+            Some(_) => format!("Set up the directory import from {}", before.name),
+            None => format!("Turned off the directory import from {}", before.name),
+        },
+    )
+    .before(json!(old.import.as_deref()))
+    .after(json!(import));
+    audit::record(&mut tx, event).await?;
+    commit(tx).await
+}
+
+/// Makes the system's import due at once: the `connectors` loop runs it within seconds.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn import_now(ctx: &Ctx, actor: &Actor, id: SystemId) -> DomainResult<()> {
+    require_connector_admin(actor)?;
+    let mut tx = ctx.db.begin().await?;
+    let system = store::get(&mut tx, id).await?;
+    if !matches!(&system.settings, SystemSettings::Ldap(s) if s.import.is_some()) {
+        return Err(DomainError::invalid(
+            "import",
+            "Set up the directory import first.",
+        ));
+    }
+    store::schedule_import(&mut tx, id, Some(ctx.clock.now())).await?;
+    commit(tx).await
+}
+
+/// `tessera connectors import NAME`: the system's import, run now and waited for. A conflict
+/// when another instance is running it.
+pub async fn operator_import(ctx: &Ctx, name: &str) -> DomainResult<ImportReport> {
+    let system = named(ctx, name).await?;
+    crate::jobs::import_system(ctx, system.id, ctx.clock.now(), false)
+        .await?
+        .ok_or_else(|| {
+            DomainError::Conflict(format!(
+                "{} is being imported by another Tessera instance now; try again when it is done.",
+                system.name
+            ))
+        })
 }

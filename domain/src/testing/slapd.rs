@@ -15,6 +15,9 @@ pub const GROUPS: &str = "ou=groups,dc=example,dc=org";
 /// Every group starts with this member: a groupOfNames must keep at least one.
 pub const PLACEHOLDER: &str = "cn=placeholder,dc=example,dc=org";
 
+/// An entry to add: its DN and its attributes with their values.
+pub type LdifEntry<'a> = (String, Vec<(&'a str, Vec<String>)>);
+
 pub struct Slapd {
     child: Option<std::process::Child>,
     dir: PathBuf,
@@ -235,6 +238,35 @@ impl Slapd {
         )
         .await;
         dn
+    }
+
+    /// Adds entries (DN, attributes with their values) over one connection.
+    pub async fn add_entries(&self, entries: &[LdifEntry<'_>]) {
+        let mut ldap = self.admin().await.unwrap();
+        for (dn, attrs) in entries {
+            let attrs: Vec<(&str, HashSet<&str>)> = attrs
+                .iter()
+                .map(|(a, v)| (*a, v.iter().map(String::as_str).collect()))
+                .collect();
+            ldap.add(dn, attrs).await.unwrap().success().unwrap();
+        }
+    }
+
+    /// Replaces an attribute's values of an entry (none: removes the attribute).
+    pub async fn replace(&self, dn: &str, attr: &str, values: &[&str]) {
+        let mut ldap = self.admin().await.unwrap();
+        let values: HashSet<&str> = values.iter().copied().collect();
+        ldap.modify(dn, vec![Mod::Replace(attr, values)])
+            .await
+            .unwrap()
+            .success()
+            .unwrap();
+    }
+
+    /// Deletes an entry.
+    pub async fn delete(&self, dn: &str) {
+        let mut ldap = self.admin().await.unwrap();
+        ldap.delete(dn).await.unwrap().success().unwrap();
     }
 
     /// The group's members, lowercased, without the placeholder, sorted.

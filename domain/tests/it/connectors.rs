@@ -106,9 +106,24 @@ async fn approved_grant_reaches_the_directory_and_expiry_removes_it(mut env: Tes
     assert_eq!(count_rows(&env, told).await, 0);
     let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
     assert_eq!(mine[0].delivery, Some(DeliveryState::Delivering));
+    // The admin's list of the package's assignments says so too.
+    let admin_list = || async {
+        req::package_assignments(&env.ctx, &w.admin, package, true, "", PageRequest::first())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|a| (a.user.email.clone(), a.delivery))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        admin_list().await,
+        [(w.eric.email.clone(), Some(DeliveryState::Delivering))]
+    );
     let now = env.clock.now();
     let report = deliver_at(&env, now).await;
     assert_eq!((report.changes_delivered, report.changes_failed), (1, 0));
+    assert_eq!(admin_list().await, [(w.eric.email.clone(), None)]);
     assert_eq!(
         l.slapd.members(&l.group_dn).await,
         std::slice::from_ref(&l.eric_dn)

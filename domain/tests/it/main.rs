@@ -9,6 +9,7 @@ mod connectors;
 mod connectors_scim;
 mod counts;
 mod directory;
+mod directory_import;
 mod hostile_input;
 mod leavers;
 mod lifecycle;

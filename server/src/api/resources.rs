@@ -521,7 +521,9 @@ pub enum StageResult {
 pub struct Assignment {
     pub id: Uuid,
     pub target: Subject,
-    /// `scheduled`, `delivered`, `expired` or `removed`.
+    /// `scheduled`, `delivered`, `expired` or `removed`; for a live assignment whose grants a
+    /// connected system does not hold yet, Graph's `delivering`, `deliveryFailed` or
+    /// `partiallyDelivered`.
     pub state: String,
     pub schedule: Schedule,
     /// The policy it was given under, by name.
@@ -533,7 +535,12 @@ impl From<&AssignmentView> for Assignment {
         Self {
             id: a.id.0,
             target: Subject::from(&a.user),
-            state: a.state.code().to_owned(),
+            state: match a.delivery {
+                Some(DeliveryState::Delivering) => "delivering".to_owned(),
+                Some(DeliveryState::Failed) => "deliveryFailed".to_owned(),
+                Some(DeliveryState::PartiallyDelivered) => "partiallyDelivered".to_owned(),
+                Some(DeliveryState::Delivered) | None => a.state.code().to_owned(),
+            },
             schedule: Schedule {
                 start_date_time: Some(a.starts_at),
                 expiration: Some(Expiration {

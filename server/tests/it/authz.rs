@@ -897,6 +897,35 @@ fn table(w: &World, me: Role) -> Vec<Row> {
         Row {
             also_ok: &[StatusCode::NOT_FOUND],
             ..row(
+                k::SetConnectorImport::PATH,
+                form(&[
+                    ("id", "00000000-0000-7000-8000-000000000000"),
+                    ("people_filter", ""),
+                    ("disabled_filter", ""),
+                    ("email_attribute", ""),
+                    ("name_attribute", ""),
+                    ("manager_attribute", ""),
+                    ("department_attribute", ""),
+                    ("title_attribute", ""),
+                    ("group_base", ""),
+                    ("group_filter", ""),
+                    ("every_minutes", ""),
+                    ("max_leavers", ""),
+                ]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
+                k::ImportConnectorNow::PATH,
+                form(&[("id", "00000000-0000-7000-8000-000000000000")]),
+                GOVERNANCE,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::NOT_FOUND],
+            ..row(
                 k::ReprocessConnector::PATH,
                 form(&[("id", "00000000-0000-7000-8000-000000000000")]),
                 GOVERNANCE,

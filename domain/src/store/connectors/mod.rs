@@ -3,9 +3,11 @@
 //! the reconciliation's claims and findings (`drift`).
 
 mod drift;
+mod import;
 mod outbox;
 
 pub use drift::*;
+pub use import::*;
 pub use outbox::*;
 
 use super::{Conn, corrupt, from_ms, ms, uuid};

@@ -353,9 +353,8 @@ pub async fn undelivered_packages(
     user: UserId,
     packages: &[String],
 ) -> DomainResult<std::collections::BTreeMap<String, DeliveryState>> {
-    let mut out = std::collections::BTreeMap::new();
     if packages.is_empty() {
-        return Ok(out);
+        return Ok(std::collections::BTreeMap::new());
     }
     let sql = format!(
         "SELECT r.package_id, c.state FROM connector_changes c
@@ -368,26 +367,60 @@ pub async fn undelivered_packages(
     for p in packages {
         q = q.bind(p);
     }
-    // Per package: (any delivered, any failed, any delivering).
+    fold_states(q.fetch_all(&mut *conn).await?)
+}
+
+/// Of a package's live assignments, the people (of `users`) whose member grants a connected
+/// system does not hold yet, with the state as [`undelivered_packages`] words it. One indexed
+/// read of those people's changes in the package's groups (the admin's page of assignments).
+pub async fn undelivered_people(
+    conn: &mut Conn,
+    package: AccessPackageId,
+    users: &[String],
+) -> DomainResult<std::collections::BTreeMap<String, DeliveryState>> {
+    if users.is_empty() {
+        return Ok(std::collections::BTreeMap::new());
+    }
+    let sql = format!(
+        "SELECT c.user_id, c.state FROM connector_changes c
+         JOIN access_package_resource_roles r ON r.group_id = c.group_id AND r.role = 'member'
+         WHERE r.package_id = $1 AND c.member = 1 AND c.user_id IN ({})",
+        super::super::placeholders_after(1, users.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, String)>(&sql).bind(package.to_string());
+    for u in users {
+        q = q.bind(u);
+    }
+    fold_states(q.fetch_all(&mut *conn).await?)
+}
+
+/// Changes' states by key (a package, a person) folded into one delivery state each: Partially
+/// delivered when some failed and others were delivered, Delivery failed when some failed and
+/// none was delivered, Delivering when some are on their way; nothing when all are delivered.
+fn fold_states(
+    rows: Vec<(String, String)>,
+) -> DomainResult<std::collections::BTreeMap<String, DeliveryState>> {
+    // Per key: (any delivered, any failed, any delivering).
     let mut seen: std::collections::BTreeMap<String, (bool, bool, bool)> =
         std::collections::BTreeMap::new();
-    for (package, state) in q.fetch_all(&mut *conn).await? {
+    for (key, state) in rows {
         let state = DeliveryState::parse(&state).map_err(corrupt)?;
-        let entry = seen.entry(package).or_default();
+        let entry = seen.entry(key).or_default();
         match state {
             DeliveryState::Delivered => entry.0 = true,
             DeliveryState::Failed => entry.1 = true,
             _ => entry.2 = true,
         }
     }
-    for (package, (delivered, failed, delivering)) in seen {
+    let mut out = std::collections::BTreeMap::new();
+    for (key, (delivered, failed, delivering)) in seen {
         let state = match (delivered, failed, delivering) {
             (true, true, _) => DeliveryState::PartiallyDelivered,
             (false, true, _) => DeliveryState::Failed,
             (_, false, true) => DeliveryState::Delivering,
             (_, false, false) => continue,
         };
-        out.insert(package, state);
+        out.insert(key, state);
     }
     Ok(out)
 }

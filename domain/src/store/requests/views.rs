@@ -370,7 +370,15 @@ pub async fn package_assignments(
     .bind(pattern)
     .fetch_one(&mut *conn)
     .await?;
-    let items = assignment_rows(conn, package, live, pattern, page.limit(), page.offset()).await?;
+    let mut items =
+        assignment_rows(conn, package, live, pattern, page.limit(), page.offset()).await?;
+    if live {
+        let people: Vec<String> = items.iter().map(|a| a.user.id.to_string()).collect();
+        let states = crate::store::connectors::undelivered_people(conn, package, &people).await?;
+        for a in &mut items {
+            a.delivery = states.get(&a.user.id.to_string()).copied();
+        }
+    }
     Ok(Page::of(items, total, page))
 }
 
@@ -410,6 +418,7 @@ pub async fn assignment_rows(
                 starts_at: from_ms(r.starts_at)?,
                 ends_at: r.ends_at.map(from_ms).transpose()?,
                 policy: r.policy_name,
+                delivery: None,
             })
         })
         .collect()

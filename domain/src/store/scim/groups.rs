@@ -268,6 +268,27 @@ pub async fn add_members(
     people: &[String],
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<String>> {
+    add_grants(conn, group, people, SCIM, now).await
+}
+
+/// Withdraws the SCIM grants of `people`; other grants stay. Returns those who had one.
+pub async fn remove_members(
+    conn: &mut Conn,
+    group: &str,
+    people: &[String],
+) -> DomainResult<Vec<String>> {
+    remove_grants(conn, group, people, SCIM).await
+}
+
+/// Gives grants of `source` (a sync's own: `scim`, `import`) to `people` (all known); returns
+/// those who did not have one. Counts and connected systems follow.
+pub async fn add_grants(
+    conn: &mut Conn,
+    group: &str,
+    people: &[String],
+    source: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Vec<String>> {
     let mut added = Vec::new();
     for person in people {
         let done = sqlx::query(
@@ -276,7 +297,7 @@ pub async fn add_members(
         )
         .bind(group)
         .bind(person.as_str())
-        .bind(SCIM)
+        .bind(source)
         .bind(ms(now))
         .execute(&mut *conn)
         .await?;
@@ -288,11 +309,12 @@ pub async fn add_members(
     Ok(added.into_iter().map(|(_, u)| u).collect())
 }
 
-/// Withdraws the SCIM grants of `people`; other grants stay. Returns those who had one.
-pub async fn remove_members(
+/// Withdraws the grants of `source` of `people`; other grants stay. Returns those who had one.
+pub async fn remove_grants(
     conn: &mut Conn,
     group: &str,
     people: &[String],
+    source: &str,
 ) -> DomainResult<Vec<String>> {
     let mut removed = Vec::new();
     for person in people {
@@ -301,7 +323,7 @@ pub async fn remove_members(
         )
         .bind(group)
         .bind(person.as_str())
-        .bind(SCIM)
+        .bind(source)
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 1 {

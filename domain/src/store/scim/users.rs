@@ -125,6 +125,41 @@ pub async fn by_user_name(
     Ok(row.map(|(id, deleted)| (id, deleted.is_some())))
 }
 
+/// A person as the directory import finds them: the record, the connected system they were
+/// imported from, and whether a provider deleted them.
+#[derive(sqlx::FromRow)]
+struct ImportRow {
+    #[sqlx(flatten)]
+    row: Row,
+    imported_from: Option<String>,
+    deleted_at: Option<i64>,
+}
+
+/// The people whose e-mail (stored lowercased) is among `emails`, deleted ones included.
+pub async fn by_emails(
+    conn: &mut Conn,
+    emails: &[String],
+) -> DomainResult<Vec<(UserRecord, Option<String>, bool)>> {
+    let mut out = Vec::with_capacity(emails.len());
+    for round in emails.chunks(500) {
+        let sql = format!(
+            "SELECT u.id, u.user_name, u.email, u.external_id, u.display_name, u.enabled,
+                    u.job_title, u.department, u.employee_number, u.manager_id, u.created_at,
+                    u.updated_at, u.imported_from, u.deleted_at
+             FROM users u WHERE u.email IN ({})",
+            crate::store::placeholders_after(0, round.len())
+        );
+        let mut q = sqlx::query_as::<_, ImportRow>(&sql);
+        for email in round {
+            q = q.bind(email.as_str());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.push((r.row.record()?, r.imported_from, r.deleted_at.is_some()));
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `id` is a person SCIM shows (so it can be a manager or a member).
 pub async fn exists(conn: &mut Conn, id: &str) -> DomainResult<bool> {
     let found: Option<i64> =

@@ -3,6 +3,7 @@
 //! deliveries not done. The list and the settings forms are here; a system's own page is
 //! `system`.
 
+mod import;
 mod system;
 
 pub use system::ConnectorPage;
@@ -245,6 +246,7 @@ fn SettingsFields(
                 member_attribute: "member".into(),
                 ca_pem: String::new(),
                 drift: DriftPolicy::Report,
+                import: None,
             },
         )
     });

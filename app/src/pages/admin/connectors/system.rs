@@ -1,12 +1,14 @@
 //! A connected system's page: the connection test, the linked groups with their last drift
 //! check, the deliveries not done (Reprocess), and the settings.
 
+use super::import::ImportPanel;
 use super::{
     SCIM_SETTINGS_FIELDS, SETTINGS_FIELDS, ScimSettingsFields, SettingsFields, counts_badges,
 };
 use crate::api::connectors::{
-    CheckConnectorNow, LinkConnectorGroup, ReprocessConnector, TestConnector, UnlinkConnectorGroup,
-    UpdateConnector, UpdateScimConnector, load_connector,
+    CheckConnectorNow, ImportConnectorNow, LinkConnectorGroup, ReprocessConnector,
+    SetConnectorImport, TestConnector, UnlinkConnectorGroup, UpdateConnector, UpdateScimConnector,
+    load_connector,
 };
 use crate::layout::AdminOnly;
 use crate::ui::*;
@@ -80,6 +82,8 @@ struct SystemActions {
     unlink: ServerAction<UnlinkConnectorGroup>,
     reprocess: ServerAction<ReprocessConnector>,
     check: ServerAction<CheckConnectorNow>,
+    set_import: ServerAction<SetConnectorImport>,
+    import_now: ServerAction<ImportConnectorNow>,
 }
 
 #[component]
@@ -94,6 +98,8 @@ pub fn ConnectorPage() -> impl IntoView {
         unlink: ServerAction::new(),
         reprocess: ServerAction::new(),
         check: ServerAction::new(),
+        set_import: ServerAction::new(),
+        import_now: ServerAction::new(),
     };
     let done = successes(&[
         succeeded(actions.update.value()),
@@ -102,6 +108,8 @@ pub fn ConnectorPage() -> impl IntoView {
         succeeded(actions.unlink.value()),
         succeeded(actions.reprocess.value()),
         succeeded(actions.check.value()),
+        succeeded(actions.set_import.value()),
+        succeeded(actions.import_now.value()),
     ]);
     let detail = Resource::new(move || (id(), done.get()), |(id, _)| load_connector(id));
     view! {
@@ -128,6 +136,8 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
         unlink,
         reprocess,
         check,
+        set_import,
+        import_now,
     } = actions;
     let s = detail.system.clone();
     let sid = s.id.to_string();
@@ -463,6 +473,23 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                     .into_any()
             }}
         </section>
+        {match &s.settings {
+            SystemSettings::Ldap(l) => {
+                Some(
+                    view! {
+                        <ImportPanel
+                            system=s.id
+                            import=l.import.as_deref().cloned()
+                            last=detail.last_import.clone()
+                            queued=detail.import_queued
+                            set=set_import
+                            now=import_now
+                        />
+                    },
+                )
+            }
+            SystemSettings::Scim(_) => None,
+        }}
         {match s.settings.clone() {
             SystemSettings::Ldap(settings) => {
                 view! {

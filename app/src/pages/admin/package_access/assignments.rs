@@ -126,7 +126,10 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
                                                                 <tr>
                                                                     <th scope="row">{a.user.display_name.clone()}</th>
                                                                     <td>{a.user.email.clone()}</td>
-                                                                    <td>{assignment_state_badge(a.state)}</td>
+                                                                    <td>
+                                                                        {assignment_state_badge(a.state)}
+                                                                        {a.delivery.map(delivery_badge)}
+                                                                    </td>
                                                                     <td>{a.policy.clone().unwrap_or_else(|| "—".into())}</td>
                                                                     <td>{day(a.starts_at)}</td>
                                                                     <td>{a.ends_at.map_or_else(|| "Never".to_owned(), day)}</td>

@@ -97,6 +97,12 @@ impl SecretKey {
     }
 }
 
+/// Whether `a` and `b` are equal, in a time that does not depend on where they differ (for
+/// signatures a caller presents).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A new bearer secret for a client to present (a SCIM or API token): `prefix` (so that a
 /// leaked one is recognisable in logs and secret scanners) and 256 random bits in hex. Stored
 /// only as its SHA-256; a random secret this long needs no slow hash.

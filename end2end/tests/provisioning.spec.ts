@@ -107,7 +107,7 @@ test('an admin connects the directory, links Office Licenses, and Eric’s appro
   await page.getByText('Settings', { exact: true }).click();
   await page.getByRole('combobox', { name: "Matched with the person's" }).selectOption({ label: 'E-mail address before the @' });
   await page.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByText('Settings saved.')).toBeVisible();
+  await expect(page.getByText('Settings saved.', { exact: true })).toBeVisible();
   await ericRow.getByRole('button', { name: `Reprocess ${ERIC.email} in Office Licenses` }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Sent again' })).toBeVisible();
   await expect(async () => {
@@ -150,7 +150,7 @@ test('an admin imports a new hire and their group from the directory', async ({ 
   await expect(page.getByText('Tessera does not read people from this directory.')).toBeVisible();
   await page.waitForLoadState('networkidle');
 
-  // A filter that does not balance is refused on its field, and nothing is saved.
+  // A filter that is not one is refused on its field, and nothing is saved.
   await page.getByRole('checkbox', { name: 'Import people and groups from this directory' }).check();
   const people = page.getByRole('textbox', { name: 'People filter' });
   await people.fill('(uid=nestor.newhire');
@@ -159,7 +159,7 @@ test('an admin imports a new hire and their group from the directory', async ({ 
   await page.getByRole('spinbutton', { name: 'Import every (minutes)' }).fill('');
   await page.getByRole('button', { name: 'Save import settings' }).click();
   await expect(people).toHaveAttribute('aria-invalid', 'true');
-  await expect(page.getByText('The parentheses of the filter do not balance.').first()).toBeVisible();
+  await expect(page.getByText('Enter an LDAP filter in parentheses, for example (objectClass=inetOrgPerson).').first()).toBeVisible();
   await people.fill('(uid=nestor.newhire)');
   await page.getByRole('button', { name: 'Save import settings' }).click();
   await expect(page.getByText('Import settings saved.')).toBeVisible();

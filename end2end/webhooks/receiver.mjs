@@ -1,7 +1,9 @@
 // A webhook receiver for the browser tests, written as a customer would write one with
 // Node's own crypto: it checks each POST's Standard Webhooks signature with the secret the
 // test hands it (POST /_test/trust) and refuses one signed more than five minutes ago.
-// GET /_test/received lists what arrived: { id, type, verified }.
+// GET /_test/received lists what arrived: { id, type, verified }. POSTs to /hooks/gate play a
+// blocking webhook's receiver (a budget check) that denies every approved request it is asked
+// about, in its reply.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 
@@ -43,7 +45,19 @@ createServer((req, res) => {
         // not JSON: recorded as unverified below
       }
       received.push({ id, type, verified: ok });
-      res.writeHead(ok ? 204 : 401).end();
+      let asked = false;
+      try {
+        asked = JSON.parse(body).data?.extension?.awaitingAnswer === true;
+      } catch {
+        // not JSON
+      }
+      if (ok && req.url === '/hooks/gate' && asked) {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ decision: 'deny', reason: 'No budget left this quarter' }));
+      } else {
+        res.writeHead(ok ? 204 : 401).end();
+      }
     } else {
       res.writeHead(404).end();
     }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod drive;
 mod export;
+mod extensions;
 pub mod metrics;
 mod middleware;
 pub mod oidc;
@@ -201,12 +202,15 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
     );
     // /api/v1: scripts, with an API token and, like SCIM, without the pages' layers.
     let api = api::router(state.ctx.clone(), config.api_per_minute);
+    // /webhooks/answer: blocking webhooks' receivers, signed with the webhook's secret.
+    let answers = extensions::router(state.ctx.clone());
     pages
         .with_state(state)
         .merge(assets)
         .merge(scrape)
         .merge(provisioning)
         .merge(api)
+        .merge(answers)
         // Per route (a layer on the router sees the matched route pattern).
         .layer(axum::middleware::from_fn_with_state(
             state_metrics,

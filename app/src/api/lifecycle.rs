@@ -70,7 +70,9 @@ pub async fn extend_access(
     let package = parse_id(AccessPackageId::parse, &package, "access package")?;
     let (_, outcome) = req::extend_access(&ctx()?, &actor()?, package, &justification).await?;
     Ok(match outcome {
-        req::RequestOutcome::Pending { .. } => domain::model::ExtendOutcome::Pending,
+        req::RequestOutcome::Pending { .. } | req::RequestOutcome::AwaitingExtension => {
+            domain::model::ExtendOutcome::Pending
+        }
         _ => domain::model::ExtendOutcome::Extended,
     })
 }

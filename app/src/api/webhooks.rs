@@ -48,6 +48,8 @@ pub async fn create_webhook(
     url: String,
     catalog: String,
     enabled: Option<String>,
+    blocks: Option<String>,
+    wait_minutes: Option<String>,
     ev_request_created: Option<String>,
     ev_request_approved: Option<String>,
     ev_request_denied: Option<String>,
@@ -70,6 +72,8 @@ pub async fn create_webhook(
         ]),
         catalog: &catalog,
         enabled: enabled.is_some(),
+        blocks: blocks.is_some(),
+        wait_minutes: wait_minutes.as_deref().unwrap_or_default(),
     };
     Ok(hooks::create(&ctx()?, &actor()?, &input).await?)
 }
@@ -81,6 +85,8 @@ pub async fn update_webhook(
     url: String,
     catalog: String,
     enabled: Option<String>,
+    blocks: Option<String>,
+    wait_minutes: Option<String>,
     ev_request_created: Option<String>,
     ev_request_approved: Option<String>,
     ev_request_denied: Option<String>,
@@ -104,6 +110,8 @@ pub async fn update_webhook(
         ]),
         catalog: &catalog,
         enabled: enabled.is_some(),
+        blocks: blocks.is_some(),
+        wait_minutes: wait_minutes.as_deref().unwrap_or_default(),
     };
     Ok(hooks::update(&ctx()?, &actor()?, id, &input).await?)
 }

@@ -30,6 +30,7 @@ use serde_json::json;
 pub use connectors::deliver_due;
 pub use import::import_system;
 pub use mail::{LinkPaths, Mailer, redact_smtp_url};
+pub(crate) use webhooks::open_secret as open_webhook_secret;
 pub(crate) use webhooks::send_and_settle as send_webhooks;
 
 mod approvals;
@@ -254,6 +255,13 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
         },
     )
     .await;
+    // Approved requests whose blocking custom extension did not answer in time.
+    if !limits.stop.raised() {
+        match crate::service::requests::expire_holds(ctx, now, BATCH).await {
+            Ok(n) => report.requests_expired += n,
+            Err(e) => report.failures.push(format!("extension answers: {e}")),
+        }
+    }
     report.requests_forwarded += drain(
         ctx,
         &mut report,

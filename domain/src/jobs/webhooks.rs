@@ -65,13 +65,15 @@ async fn deliver_batch(
         return Ok(false);
     }
     let full = claimed.len() as i64 >= BATCH;
-    for (_, answer) in send_and_settle(ctx, claimed, now).await? {
+    let results = send_and_settle(ctx, claimed, now).await?;
+    for (_, answer) in &results {
         if answer.delivered {
             report.webhooks_delivered += 1;
         } else {
             report.webhooks_failed += 1;
         }
     }
+    answered_in_reply(ctx, &results, report).await;
     Ok(full)
 }
 
@@ -101,6 +103,42 @@ pub(crate) async fn send_and_settle(
     }
     crate::service::commit(tx).await?;
     Ok(results)
+}
+
+/// A blocking webhook's receiver may answer in its HTTP answer (`{"decision": …}`): each such
+/// answer is recorded for the request its delivery asked about. Anything else leaves the
+/// request waiting for a later, signed answer or its deadline. An answer that comes too late
+/// (the request closed, or the webhook answered already) changes nothing.
+async fn answered_in_reply(ctx: &Ctx, results: &[(Claimed, Answer)], report: &mut JobReport) {
+    for (delivery, answer) in results {
+        if !answer.delivered {
+            continue;
+        }
+        let Some((decision, reason)) = crate::rules::webhooks::parse_answer(&answer.response)
+        else {
+            continue;
+        };
+        let hold = match ctx.read().await {
+            Ok(mut conn) => outbox::hold_of_delivery(&mut conn, &delivery.id).await,
+            Err(e) => Err(e),
+        };
+        let recorded = match hold {
+            Ok(Some(h)) => crate::service::requests::answer_extension(
+                ctx, h.request, h.webhook, decision, &reason,
+            )
+            .await
+            .map(drop),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        match recorded {
+            Ok(()) | Err(crate::DomainError::Conflict(_)) => {}
+            Err(e) => report.failures.push(format!(
+                "webhooks: the answer to delivery {} could not be recorded: {e:?}",
+                delivery.id
+            )),
+        }
+    }
 }
 
 /// POSTs each claimed delivery to its webhook, `IN_FLIGHT` at a time, within the budget; what

@@ -21,6 +21,20 @@ pub struct RequestSummary {
     pub delivery: Option<DeliveryState>,
 }
 
+impl RequestSummary {
+    /// Where a pending request waits, in words: "Stage 1 of 2", or, once approved and held by
+    /// a blocking custom extension, that it waits for that answer; `None` when it is closed.
+    pub fn waiting_at(&self) -> Option<String> {
+        (self.state == RequestState::PendingApproval).then(|| {
+            if self.stage_no > self.stage_count {
+                "Approved; waiting for a connected system's answer before delivery".to_owned()
+            } else {
+                format!("Stage {} of {}", self.stage_no, self.stage_count)
+            }
+        })
+    }
+}
+
 /// One request of a package, as its admins list them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageRequestView {

@@ -20,6 +20,15 @@ str_enum!(
     }
 );
 
+str_enum!(
+    #[codes]
+    /// What a blocking webhook's receiver answers for a request it holds.
+    ExtensionAnswer {
+        Continue = "continue" / "Continue",
+        Deny = "deny" / "Deny",
+    }
+);
+
 impl WebhookEvent {
     /// The events a webhook may subscribe to (the test event is sent on demand only).
     pub fn subscribable() -> impl Iterator<Item = WebhookEvent> {
@@ -40,6 +49,12 @@ pub struct WebhookSummary {
     /// Deliveries that failed and wait for a retry or for Reprocess.
     pub failing: i64,
     pub last_delivered_at: Option<DateTime<Utc>>,
+    /// Holds an approved request's delivery until the receiver answers (a blocking custom
+    /// extension), for at most `wait_minutes`.
+    #[serde(default)]
+    pub blocks: bool,
+    #[serde(default)]
+    pub wait_minutes: i64,
 }
 
 /// One POST of one event to one webhook, and what the receiver answered.

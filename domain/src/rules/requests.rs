@@ -187,6 +187,11 @@ pub enum Lifecycle {
         stage: u32,
         of: u32,
     },
+    /// Approved (every one of its `of` stages), and held until the blocking custom extensions
+    /// answer; stored as pending approval at stage `of + 1`, which no approver has.
+    AwaitingExtension {
+        of: u32,
+    },
     Delivered,
     Denied,
     Canceled,
@@ -201,8 +206,13 @@ pub enum Step {
     Approve,
     Deny,
     Cancel,
-    /// Nobody decided the stage in time.
+    /// Nobody decided the stage (or answered for the extension) in time.
     Expire,
+    /// What would deliver it (the last stage's approval, or the start of a request without
+    /// approval), while a blocking custom extension holds it until it answers.
+    Hold,
+    /// Every blocking custom extension answered "continue".
+    Resume,
 }
 
 impl Lifecycle {
@@ -213,6 +223,9 @@ impl Lifecycle {
             RequestState::Submitted => Self::Submitted { of },
             RequestState::PendingApproval if (1..=of).contains(&stage) => {
                 Self::PendingApproval { stage, of }
+            }
+            RequestState::PendingApproval if stage == of.saturating_add(1) => {
+                Self::AwaitingExtension { of }
             }
             RequestState::PendingApproval => return None,
             RequestState::Delivered => Self::Delivered,
@@ -226,7 +239,9 @@ impl Lifecycle {
     pub fn state(self) -> RequestState {
         match self {
             Self::Submitted { .. } => RequestState::Submitted,
-            Self::PendingApproval { .. } => RequestState::PendingApproval,
+            Self::PendingApproval { .. } | Self::AwaitingExtension { .. } => {
+                RequestState::PendingApproval
+            }
             Self::Delivered => RequestState::Delivered,
             Self::Denied => RequestState::Denied,
             Self::Canceled => RequestState::Canceled,
@@ -236,6 +251,15 @@ impl Lifecycle {
 
     pub fn is_open(self) -> bool {
         self.state().is_open()
+    }
+
+    /// The stage number stored with it (0 when it waits at none).
+    pub fn stored_stage(self) -> u32 {
+        match self {
+            Self::PendingApproval { stage, .. } => stage,
+            Self::AwaitingExtension { of } => of.saturating_add(1),
+            _ => 0,
+        }
     }
 
     /// The state after `step`, or why the step can't happen now.
@@ -255,6 +279,17 @@ impl Lifecycle {
             (Self::PendingApproval { .. }, Step::Approve) => Ok(Self::Delivered),
             (Self::PendingApproval { .. }, Step::Deny) => Ok(Self::Denied),
             (Self::PendingApproval { .. }, Step::Expire) => Ok(Self::Expired),
+            (Self::Submitted { of: 0 }, Step::Hold) => Ok(Self::AwaitingExtension { of: 0 }),
+            (Self::PendingApproval { stage, of }, Step::Hold) if stage == of => {
+                Ok(Self::AwaitingExtension { of })
+            }
+            (Self::AwaitingExtension { .. }, Step::Resume) => Ok(Self::Delivered),
+            (Self::AwaitingExtension { .. }, Step::Deny) => Ok(Self::Denied),
+            (Self::AwaitingExtension { .. }, Step::Expire) => Ok(Self::Expired),
+            (Self::AwaitingExtension { .. }, Step::Cancel) => Ok(Self::Canceled),
+            (Self::AwaitingExtension { .. }, _) => {
+                Err("This request is approved and waits for a connected system's answer.")
+            }
             (Self::Submitted { .. }, _) => Err("This request hasn't started yet."),
             (Self::PendingApproval { .. }, Step::Start) => Err("This request has already started."),
             _ => Err("This request is no longer waiting for a decision."),
@@ -513,12 +548,14 @@ mod lifecycle_tests {
         }
     }
 
-    const STEPS: [Step; 5] = [
+    const STEPS: [Step; 7] = [
         Step::Start,
         Step::Approve,
         Step::Deny,
         Step::Cancel,
         Step::Expire,
+        Step::Hold,
+        Step::Resume,
     ];
 
     #[test]
@@ -530,12 +567,19 @@ mod lifecycle_tests {
             let mut outcome: Option<Lifecycle> = None;
             let mut approvals = 0;
             for _ in 0..12 {
-                let step = STEPS[(rng.next() % 5) as usize];
+                let step = STEPS[(rng.next() % 7) as usize];
                 match state.after(step) {
                     Ok(next) => {
                         assert!(outcome.is_none(), "{state:?} closed but moved on {step:?}");
-                        if step == Step::Approve {
+                        // Holding approves the last stage (if any) and waits for the answer.
+                        if step == Step::Approve
+                            || (step == Step::Hold
+                                && matches!(state, Lifecycle::PendingApproval { .. }))
+                        {
                             approvals += 1;
+                        }
+                        if let Lifecycle::AwaitingExtension { of: o } = next {
+                            assert_eq!((o, approvals), (of, of), "held only once approved");
                         }
                         if let Lifecycle::PendingApproval { stage, of: o } = next {
                             assert!(stage >= 1 && stage <= o && o == of, "{next:?}");
@@ -548,14 +592,7 @@ mod lifecycle_tests {
                             outcome = Some(next);
                         }
                         assert_eq!(
-                            Lifecycle::of(
-                                next.state(),
-                                match next {
-                                    Lifecycle::PendingApproval { stage, .. } => stage,
-                                    _ => 0,
-                                },
-                                of
-                            ),
+                            Lifecycle::of(next.state(), next.stored_stage(), of),
                             Some(next),
                             "stored code reads back"
                         );
@@ -567,8 +604,18 @@ mod lifecycle_tests {
                                 (state, step),
                                 (
                                     Lifecycle::Submitted { .. },
-                                    Step::Approve | Step::Deny | Step::Expire
-                                ) | (Lifecycle::PendingApproval { .. }, Step::Start)
+                                    Step::Approve
+                                        | Step::Deny
+                                        | Step::Expire
+                                        | Step::Hold
+                                        | Step::Resume
+                                ) | (
+                                    Lifecycle::PendingApproval { .. },
+                                    Step::Start | Step::Hold | Step::Resume
+                                ) | (
+                                    Lifecycle::AwaitingExtension { .. },
+                                    Step::Start | Step::Approve | Step::Hold
+                                )
                             ),
                         "{state:?} refused {step:?}"
                     ),
@@ -606,8 +653,34 @@ mod lifecycle_tests {
         );
         assert_eq!(
             Lifecycle::of(RequestState::PendingApproval, 3, 2),
+            Some(Lifecycle::AwaitingExtension { of: 2 }),
+            "the stage after the last: held for an extension"
+        );
+        assert_eq!(
+            Lifecycle::of(RequestState::PendingApproval, 4, 2),
             None,
-            "a stage beyond the policy is corrupt"
+            "a stage further on is corrupt"
+        );
+        // Held: approved, waiting for the extension's answer, which delivers, denies or lets it
+        // expire; the requestor may still cancel; nobody can approve it again.
+        let held = Lifecycle::PendingApproval { stage: 2, of: 2 }
+            .after(Step::Hold)
+            .unwrap();
+        assert_eq!(held, Lifecycle::AwaitingExtension { of: 2 });
+        assert_eq!(held.after(Step::Resume), Ok(Lifecycle::Delivered));
+        assert_eq!(held.after(Step::Deny), Ok(Lifecycle::Denied));
+        assert_eq!(held.after(Step::Expire), Ok(Lifecycle::Expired));
+        assert_eq!(held.after(Step::Cancel), Ok(Lifecycle::Canceled));
+        assert!(held.after(Step::Approve).is_err());
+        assert!(
+            Lifecycle::PendingApproval { stage: 1, of: 2 }
+                .after(Step::Hold)
+                .is_err(),
+            "only the last stage's approval is held"
+        );
+        assert_eq!(
+            Lifecycle::Submitted { of: 0 }.after(Step::Hold),
+            Ok(Lifecycle::AwaitingExtension { of: 0 })
         );
     }
 }

@@ -1,7 +1,7 @@
 //! What an administrator types for a webhook, checked; and how a receiver's answer reads.
 
 use super::connectors::{is_loopback, split_host_port};
-use crate::model::{CatalogId, Problems, WebhookEvent};
+use crate::model::{CatalogId, ExtensionAnswer, Problems, RequestId, WebhookEvent};
 
 /// Webhooks Tessera holds at most.
 pub const MAX_WEBHOOKS: i64 = 20;
@@ -22,6 +22,10 @@ pub struct WebhookInput<'a> {
     /// A catalog's id, or empty for every catalog.
     pub catalog: &'a str,
     pub enabled: bool,
+    /// Hold an approved request's delivery until the receiver answers.
+    pub blocks: bool,
+    /// Minutes the receiver has to answer; empty: a day.
+    pub wait_minutes: &'a str,
 }
 
 /// A checked form.
@@ -32,7 +36,14 @@ pub struct CheckedWebhook {
     pub events: Vec<WebhookEvent>,
     pub catalog: Option<CatalogId>,
     pub enabled: bool,
+    pub blocks: bool,
+    pub wait_minutes: i64,
 }
+
+/// How long a blocking webhook's receiver may take to answer, in minutes (5 minutes to 14
+/// days), and the default (a day).
+pub const WAIT_MINUTES: std::ops::RangeInclusive<i64> = 5..=20_160;
+pub const DEFAULT_WAIT_MINUTES: i64 = 1_440;
 
 pub fn check_webhook(input: &WebhookInput<'_>) -> Result<CheckedWebhook, crate::DomainError> {
     let mut p = Problems::default();
@@ -49,15 +60,45 @@ pub fn check_webhook(input: &WebhookInput<'_>) -> Result<CheckedWebhook, crate::
                 .map_err(|_| "Choose a catalog from the list, or every catalog.".to_owned()),
         )
     };
+    if input.blocks
+        && events
+            .as_ref()
+            .is_some_and(|e| !e.contains(&WebhookEvent::RequestApproved))
+    {
+        p.push(
+            "blocks",
+            "A webhook that holds delivery must hear \"Request approved\": tick it, or untick this.",
+        );
+    }
+    let wait_minutes = match input.wait_minutes.trim() {
+        "" => Some(DEFAULT_WAIT_MINUTES),
+        m => p.check(
+            "wait_minutes",
+            m.parse::<i64>()
+                .ok()
+                .filter(|m| WAIT_MINUTES.contains(m))
+                .ok_or_else(|| {
+                    format!(
+                        "Enter a number of minutes from {} to {} (14 days).",
+                        WAIT_MINUTES.start(),
+                        WAIT_MINUTES.end()
+                    )
+                }),
+        ),
+    };
     p.into_result()?;
-    match (name, url, events, catalog) {
-        (Some(name), Some(url), Some(events), Some(catalog)) => Ok(CheckedWebhook {
-            name,
-            url,
-            events,
-            catalog,
-            enabled: input.enabled,
-        }),
+    match (name, url, events, catalog, wait_minutes) {
+        (Some(name), Some(url), Some(events), Some(catalog), Some(wait_minutes)) => {
+            Ok(CheckedWebhook {
+                name,
+                url,
+                events,
+                catalog,
+                enabled: input.enabled,
+                blocks: input.blocks,
+                wait_minutes,
+            })
+        }
         _ => Err(crate::DomainError::Internal(
             "a checked webhook form lost a field".into(),
         )),
@@ -174,6 +215,39 @@ pub fn status_words(status: u16) -> String {
     format!("HTTP {status}: {words}")
 }
 
+/// A receiver's answer to a blocking event, in its HTTP answer: `{"decision": "continue" |
+/// "deny", "reason": "…"}` (other members are ignored); `None` when the text is not one (the
+/// receiver answers later, signed).
+pub fn parse_answer(text: &str) -> Option<(ExtensionAnswer, String)> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let answer = ExtensionAnswer::parse(v.get("decision")?.as_str()?).ok()?;
+    let reason = v
+        .get("reason")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    Some((answer, reason))
+}
+
+/// A receiver's later answer, signed: `{"requestId": "…", "decision": "continue" | "deny",
+/// "reason": "…"}`; what is wrong with it, in words.
+pub fn parse_signed_answer(body: &[u8]) -> Result<(RequestId, ExtensionAnswer, String), String> {
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+        "The answer is not JSON: send {\"requestId\", \"decision\", \"reason\"}.".to_owned()
+    })?;
+    let request = v
+        .get("requestId")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| "Name the request: \"requestId\".".to_owned())
+        .and_then(|id| {
+            RequestId::parse(id).map_err(|_| "\"requestId\" is not a request's id.".to_owned())
+        })?;
+    let text = std::str::from_utf8(body).map_err(|_| "The answer is not UTF-8.".to_owned())?;
+    let (answer, reason) = parse_answer(text)
+        .ok_or_else(|| "\"decision\" must be \"continue\" or \"deny\".".to_owned())?;
+    Ok((request, answer, reason))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +259,8 @@ mod tests {
             events,
             catalog: "",
             enabled: true,
+            blocks: false,
+            wait_minutes: "",
         }
     }
 
@@ -223,6 +299,8 @@ mod tests {
             events: vec![],
             catalog: "nope",
             enabled: true,
+            blocks: false,
+            wait_minutes: "",
         })
         .unwrap_err();
         assert_eq!(fields(e), vec!["name", "url", "events", "catalog"]);
@@ -253,6 +331,53 @@ mod tests {
         let all: Vec<WebhookEvent> = WebhookEvent::subscribable().collect();
         assert_eq!(parse_events(&events_code(&all)).unwrap(), all);
         assert!(parse_events("request.created bogus").is_err());
+    }
+
+    #[test]
+    fn answers_read_continue_or_deny_and_anything_else_waits() {
+        assert_eq!(
+            parse_answer(r#"{"decision":"deny","reason":"No budget","extra":1}"#),
+            Some((ExtensionAnswer::Deny, "No budget".to_owned()))
+        );
+        assert_eq!(
+            parse_answer(r#"{"decision":"continue"}"#),
+            Some((ExtensionAnswer::Continue, String::new()))
+        );
+        assert_eq!(parse_answer(""), None);
+        assert_eq!(parse_answer("OK"), None);
+        assert_eq!(parse_answer(r#"{"decision":"maybe"}"#), None);
+        let id = "0190a1b2-0000-7000-8000-000000000001";
+        let (request, answer, _) = parse_signed_answer(
+            format!(r#"{{"requestId":"{id}","decision":"continue"}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            (request.to_string(), answer),
+            (id.to_owned(), ExtensionAnswer::Continue)
+        );
+        assert!(parse_signed_answer(br#"{"decision":"continue"}"#).is_err());
+        assert!(parse_signed_answer(br#"{"requestId":"x","decision":"continue"}"#).is_err());
+        assert!(parse_signed_answer(b"not json").is_err());
+    }
+
+    #[test]
+    fn a_blocking_webhook_hears_approvals_and_waits_a_bounded_time() {
+        let mut i = input(
+            "Approvals gate",
+            "https://gate.example.com/",
+            vec!["request.created"],
+        );
+        i.blocks = true;
+        i.wait_minutes = "1";
+        assert_eq!(
+            fields(check_webhook(&i).unwrap_err()),
+            ["blocks", "wait_minutes"]
+        );
+        i.events = vec!["request.approved"];
+        i.wait_minutes = "";
+        let checked = check_webhook(&i).unwrap();
+        assert!(checked.blocks);
+        assert_eq!(checked.wait_minutes, DEFAULT_WAIT_MINUTES);
     }
 
     #[test]

@@ -40,6 +40,8 @@ fn audited(w: &CheckedWebhook) -> serde_json::Value {
         "events": w.events.iter().map(|e| e.code()).collect::<Vec<_>>(),
         "catalog": w.catalog.map(|c| c.to_string()),
         "enabled": w.enabled,
+        "blocks": w.blocks,
+        "wait_minutes": w.wait_minutes,
     })
 }
 
@@ -171,6 +173,14 @@ pub async fn delete(ctx: &Ctx, actor: &Actor, id: WebhookId) -> DomainResult<()>
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let hook = store::get(&mut tx, id).await?;
+    let holding = store::holding(&mut tx, id).await?;
+    if holding > 0 {
+        return Err(DomainError::Conflict(format!(
+            "{} holds {holding} approved request(s) until it answers: they would never be delivered. \
+             Let it answer (or the requests expire at its deadline), or untick \"Hold delivery\" so new ones are not held, then delete it.",
+            hook.name
+        )));
+    }
     store::delete(&mut tx, id).await?;
     audit::record(
         &mut tx,

@@ -72,11 +72,14 @@ pub const INVARIANTS: &[Invariant] = &[
               GROUP BY requestor_id, package_id HAVING COUNT(*) > 1",
     },
     Invariant {
-        name: "a request pending approval waits on its current stage, undecided",
+        name: "a request pending approval waits on its current stage, undecided, or for an extension's answer",
         sql: "SELECT 'request ' || r.id || ' at stage ' || r.stage_no FROM access_package_requests r
               WHERE r.state = 'pendingApproval'
                 AND NOT EXISTS (SELECT 1 FROM request_stages s
-                    WHERE s.request_id = r.id AND s.stage_no = r.stage_no AND s.decision IS NULL)",
+                    WHERE s.request_id = r.id AND s.stage_no = r.stage_no AND s.decision IS NULL)
+                AND NOT EXISTS (SELECT 1 FROM request_holds h
+                    WHERE h.request_id = r.id AND h.answer IS NULL
+                      AND r.stage_no = 1 + (SELECT COUNT(*) FROM request_stages s2 WHERE s2.request_id = r.id))",
     },
     Invariant {
         name: "every approver of a pending request's current stage finds it in their inbox",

@@ -3,7 +3,7 @@
 //! settled by `jobs::webhooks`.
 
 use super::bulk::{self, Val};
-use super::{Conn, corrupt, from_ms, ms, placeholders, uuid};
+use super::{Conn, corrupt, flag_of, from_ms, ms, placeholders, uuid};
 use crate::model::*;
 use crate::rules::webhooks::{CheckedWebhook, events_code, parse_events};
 use crate::{DomainError, DomainResult};
@@ -21,12 +21,23 @@ pub struct StoredWebhook {
     /// The signing secret, sealed.
     pub secret: String,
     pub enabled: bool,
+    /// Holds approved requests until the receiver answers.
+    pub blocks: bool,
 }
 
-type WebhookRow = (String, String, String, String, Option<String>, String, i64);
+type WebhookRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    i64,
+);
 
 fn stored(
-    (id, name, url, events, catalog, secret, enabled): WebhookRow,
+    (id, name, url, events, catalog, secret, enabled, blocks): WebhookRow,
 ) -> DomainResult<StoredWebhook> {
     Ok(StoredWebhook {
         id: WebhookId(uuid(&id)?),
@@ -35,7 +46,8 @@ fn stored(
         events: parse_events(&events).map_err(corrupt)?,
         catalog: catalog.map(|c| uuid(&c).map(CatalogId)).transpose()?,
         secret,
-        enabled: enabled == 1,
+        enabled: flag_of(enabled)?,
+        blocks: flag_of(blocks)?,
     })
 }
 
@@ -53,8 +65,9 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     sqlx::query(
-        "INSERT INTO webhooks (id, name, name_key, url, events, catalog_id, secret, enabled, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO webhooks (id, name, name_key, url, events, catalog_id, secret, enabled, blocks,
+                               wait_minutes, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $9, $9)",
     )
     .bind(id.to_string())
     .bind(&w.name)
@@ -65,6 +78,8 @@ pub async fn insert(
     .bind(sealed_secret)
     .bind(i64::from(w.enabled))
     .bind(ms(now))
+    .bind(i64::from(w.blocks))
+    .bind(w.wait_minutes)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -79,7 +94,7 @@ pub async fn update(
 ) -> DomainResult<bool> {
     let done = sqlx::query(
         "UPDATE webhooks SET name = $2, name_key = $3, url = $4, events = $5, catalog_id = $6,
-                enabled = $7, updated_at = $8 WHERE id = $1",
+                enabled = $7, updated_at = $8, blocks = $9, wait_minutes = $10 WHERE id = $1",
     )
     .bind(id.to_string())
     .bind(&w.name)
@@ -89,6 +104,8 @@ pub async fn update(
     .bind(w.catalog.map(|c| c.to_string()))
     .bind(i64::from(w.enabled))
     .bind(ms(now))
+    .bind(i64::from(w.blocks))
+    .bind(w.wait_minutes)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -124,7 +141,7 @@ pub async fn delete(conn: &mut Conn, id: WebhookId) -> DomainResult<bool> {
 
 pub async fn get(conn: &mut Conn, id: WebhookId) -> DomainResult<StoredWebhook> {
     let row: Option<WebhookRow> = sqlx::query_as(
-        "SELECT id, name, url, events, catalog_id, secret, enabled FROM webhooks WHERE id = $1",
+        "SELECT id, name, url, events, catalog_id, secret, enabled, blocks FROM webhooks WHERE id = $1",
     )
     .bind(id.to_string())
     .fetch_optional(&mut *conn)
@@ -132,7 +149,8 @@ pub async fn get(conn: &mut Conn, id: WebhookId) -> DomainResult<StoredWebhook> 
     stored(row.ok_or(DomainError::NotFound("webhook"))?)
 }
 
-/// (id, name, url, events, catalog id, catalog name, enabled, failing, last delivered).
+/// (id, name, url, events, catalog id, catalog name, enabled, failing, last delivered,
+/// blocks, wait minutes).
 type SummaryRow = (
     String,
     String,
@@ -143,6 +161,8 @@ type SummaryRow = (
     i64,
     i64,
     Option<i64>,
+    i64,
+    i64,
 );
 
 /// Every webhook (at most `MAX_WEBHOOKS`), by name, with its failing deliveries and its last
@@ -152,7 +172,8 @@ pub async fn list(conn: &mut Conn) -> DomainResult<Vec<WebhookSummary>> {
         sqlx::query_as(
             "SELECT w.id, w.name, w.url, w.events, w.catalog_id, c.name, w.enabled,
                     (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state = 'failed'),
-                    (SELECT MAX(d.delivered_at) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state = 'delivered')
+                    (SELECT MAX(d.delivered_at) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.state = 'delivered'),
+                    w.blocks, w.wait_minutes
              FROM webhooks w LEFT JOIN catalogs c ON c.id = w.catalog_id
              ORDER BY w.name_key",
         )
@@ -160,7 +181,19 @@ pub async fn list(conn: &mut Conn) -> DomainResult<Vec<WebhookSummary>> {
         .await?;
     rows.into_iter()
         .map(
-            |(id, name, url, events, catalog, catalog_name, enabled, failing, last)| {
+            |(
+                id,
+                name,
+                url,
+                events,
+                catalog,
+                catalog_name,
+                enabled,
+                failing,
+                last,
+                blocks,
+                wait,
+            )| {
                 Ok(WebhookSummary {
                     id: WebhookId(uuid(&id)?),
                     name,
@@ -174,6 +207,8 @@ pub async fn list(conn: &mut Conn) -> DomainResult<Vec<WebhookSummary>> {
                     enabled: enabled == 1,
                     failing,
                     last_delivered_at: last.map(from_ms).transpose()?,
+                    blocks: flag_of(blocks)?,
+                    wait_minutes: wait,
                 })
             },
         )
@@ -329,13 +364,15 @@ pub async fn emit(
     if subjects.is_empty() {
         return Ok(());
     }
-    let hooks: Vec<(String, String, Option<String>)> =
-        sqlx::query_as("SELECT id, events, catalog_id FROM webhooks WHERE enabled = 1")
+    let hooks: Vec<(String, String, Option<String>, i64)> =
+        sqlx::query_as("SELECT id, events, catalog_id, blocks FROM webhooks WHERE enabled = 1")
             .fetch_all(&mut *conn)
             .await?;
     let mut hearing = Vec::new();
-    for (id, events, catalog) in hooks {
-        if parse_events(&events).map_err(corrupt)?.contains(&event) {
+    for (id, events, catalog, blocks) in hooks {
+        // A blocking webhook heard "request approved" when it was asked to answer (`hold`).
+        let asked = event == WebhookEvent::RequestApproved && blocks == 1;
+        if !asked && parse_events(&events).map_err(corrupt)?.contains(&event) {
             hearing.push((id, catalog));
         }
     }
@@ -653,4 +690,188 @@ pub async fn count_failed(conn: &mut Conn) -> DomainResult<i64> {
             .fetch_one(&mut *conn)
             .await?,
     )
+}
+
+/// The enabled webhooks that hold an approved request of `catalog` until they answer: (id,
+/// name, minutes they have to answer).
+pub async fn blocking(
+    conn: &mut Conn,
+    catalog: CatalogId,
+) -> DomainResult<Vec<(String, String, i64)>> {
+    let hooks: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, name, events, catalog_id, wait_minutes FROM webhooks WHERE enabled = 1 AND blocks = 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let catalog = catalog.to_string();
+    let mut out = Vec::new();
+    for (id, name, events, only, wait) in hooks {
+        let hears = parse_events(&events)
+            .map_err(corrupt)?
+            .contains(&WebhookEvent::RequestApproved);
+        if hears && only.as_deref().is_none_or(|c| c == catalog) {
+            out.push((id, name, wait));
+        }
+    }
+    Ok(out)
+}
+
+/// Asks the blocking webhook `hook` to answer for the approved request `request`, in the
+/// caller's transaction: a "request.approved" delivery whose body says how to answer, and the
+/// hold, due at `due`. Returns the delivery's id (its `webhook-id`).
+pub async fn hold(
+    conn: &mut Conn,
+    hook: &str,
+    request: RequestId,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> DomainResult<String> {
+    let event = WebhookEvent::RequestApproved;
+    let (_, mut data) = snapshots(conn, event, &[request.to_string()])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(DomainError::NotFound("request"))?;
+    if let Some(map) = data.as_object_mut() {
+        map.insert(
+            "extension".into(),
+            json!({
+                "awaitingAnswer": true,
+                "answerBy": due.to_rfc3339(),
+                "answerPath": ANSWER_PATH,
+            }),
+        );
+    }
+    let row = delivery_row(hook, event, body(event, now, data), now);
+    let id = match row.first() {
+        Some(Val::Text(id)) => id.clone(),
+        _ => {
+            return Err(DomainError::Internal(
+                "a delivery row without its id".into(),
+            ));
+        }
+    };
+    insert_deliveries(conn, &[row]).await?;
+    sqlx::query(
+        "INSERT INTO request_holds (request_id, webhook_id, delivery_id, due_at, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(request.to_string())
+    .bind(hook)
+    .bind(&id)
+    .bind(ms(due))
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Where a receiver POSTs a later answer (on Tessera's own address).
+pub const ANSWER_PATH: &str = "/webhooks/answer";
+
+/// A hold as the answer and the timeout read it.
+#[derive(Debug, Clone)]
+pub struct Hold {
+    pub request: RequestId,
+    pub webhook: WebhookId,
+    pub webhook_name: String,
+    pub due: DateTime<Utc>,
+}
+
+type HoldRow = (String, String, String, i64);
+
+fn hold_of((request, webhook, name, due): HoldRow) -> DomainResult<Hold> {
+    Ok(Hold {
+        request: RequestId(uuid(&request)?),
+        webhook: WebhookId(uuid(&webhook)?),
+        webhook_name: name,
+        due: from_ms(due)?,
+    })
+}
+
+const HOLD_SELECT: &str = "SELECT h.request_id, h.webhook_id, w.name, h.due_at
+     FROM request_holds h JOIN webhooks w ON w.id = h.webhook_id";
+
+/// The unanswered hold the delivery `delivery` asked for, if any.
+pub async fn hold_of_delivery(conn: &mut Conn, delivery: &str) -> DomainResult<Option<Hold>> {
+    let row: Option<HoldRow> = sqlx::query_as(&format!(
+        "{HOLD_SELECT} WHERE h.delivery_id = $1 AND h.answer IS NULL"
+    ))
+    .bind(delivery)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(hold_of).transpose()
+}
+
+/// The request's unanswered holds.
+pub async fn open_holds(conn: &mut Conn, request: RequestId) -> DomainResult<Vec<Hold>> {
+    let rows: Vec<HoldRow> = sqlx::query_as(&format!(
+        "{HOLD_SELECT} WHERE h.request_id = $1 AND h.answer IS NULL ORDER BY w.name_key"
+    ))
+    .bind(request.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(hold_of).collect()
+}
+
+/// Every hold of the request, answered or not: (hold, answered).
+pub async fn holds_of(conn: &mut Conn, request: RequestId) -> DomainResult<Vec<(Hold, bool)>> {
+    let rows: Vec<(String, String, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT h.request_id, h.webhook_id, w.name, h.due_at, h.answer
+         FROM request_holds h JOIN webhooks w ON w.id = h.webhook_id
+         WHERE h.request_id = $1 ORDER BY w.name_key",
+    )
+    .bind(request.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(r, w, n, d, answer)| Ok((hold_of((r, w, n, d))?, answer.is_some())))
+        .collect()
+}
+
+/// Unanswered holds past their end, at most `limit`.
+pub async fn holds_due(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> DomainResult<Vec<Hold>> {
+    let rows: Vec<HoldRow> = sqlx::query_as(&format!(
+        "{HOLD_SELECT} WHERE h.answer IS NULL AND h.due_at <= $1 ORDER BY h.due_at LIMIT $2"
+    ))
+    .bind(ms(now))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(hold_of).collect()
+}
+
+/// Records a hold's answer if it has none yet; `false` when it was answered already (the first
+/// answer wins).
+pub async fn answer_hold(
+    conn: &mut Conn,
+    request: RequestId,
+    webhook: WebhookId,
+    answer: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let done = sqlx::query(
+        "UPDATE request_holds SET answer = $3, reason = $4, answered_at = $5
+         WHERE request_id = $1 AND webhook_id = $2 AND answer IS NULL",
+    )
+    .bind(request.to_string())
+    .bind(webhook.to_string())
+    .bind(answer)
+    .bind(reason)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many requests still waiting the webhook holds unanswered.
+pub async fn holding(conn: &mut Conn, webhook: WebhookId) -> DomainResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM request_holds h JOIN access_package_requests r ON r.id = h.request_id
+         WHERE h.webhook_id = $1 AND h.answer IS NULL AND r.state = 'pendingApproval'",
+    )
+    .bind(webhook.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
 }

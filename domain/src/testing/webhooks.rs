@@ -25,6 +25,8 @@ pub struct Received {
 struct State {
     secret: Option<String>,
     status: u16,
+    /// What a verified POST is answered with (a blocking webhook's decision); "ok" when unset.
+    reply: Option<String>,
     received: Vec<Received>,
 }
 
@@ -95,6 +97,34 @@ impl WebhookReceiver {
         self.state.lock().unwrap().status = status;
     }
 
+    /// The body a verified POST is answered with from now on (as JSON), e.g. a blocking
+    /// webhook's `{"decision": "deny", "reason": "…"}`; `None`: plain "ok".
+    pub fn reply(&self, body: Option<&str>) {
+        self.state.lock().unwrap().reply = body.map(str::to_owned);
+    }
+
+    /// Signs `body` as a receiver answering later does: (webhook-id, webhook-timestamp,
+    /// webhook-signature) with the trusted secret, at `at` (seconds since the epoch).
+    pub fn sign(&self, body: &[u8], at: i64) -> (String, String, String) {
+        let secret = self
+            .state
+            .lock()
+            .unwrap()
+            .secret
+            .clone()
+            .unwrap_or_default();
+        let id = format!("msg_{}", uuid::Uuid::now_v7().simple());
+        let key = secret
+            .strip_prefix("whsec_")
+            .and_then(|k| STANDARD.decode(k).ok())
+            .unwrap_or_default();
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(format!("{id}.{at}.").as_bytes());
+        mac.update(body);
+        let signature = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+        (id, at.to_string(), signature)
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.state.lock().unwrap().received.clone()
     }
@@ -145,7 +175,7 @@ async fn serve(mut socket: tokio::net::TcpStream, state: Arc<Mutex<State>>) -> s
     );
     let ts: i64 = timestamp.parse().unwrap_or(0);
     let fresh = (chrono::Utc::now().timestamp() - ts).abs() <= 300;
-    let status = {
+    let (status, reply) = {
         let mut s = state.lock().unwrap();
         let signed = s
             .secret
@@ -160,10 +190,16 @@ async fn serve(mut socket: tokio::net::TcpStream, state: Arc<Mutex<State>>) -> s
             status,
             verified,
         });
-        status
+        let reply = s
+            .reply
+            .clone()
+            .filter(|_| verified)
+            .unwrap_or_else(|| "ok".to_owned());
+        (status, reply)
     };
     let reply = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+        reply.len()
     );
     socket.write_all(reply.as_bytes()).await?;
     socket.shutdown().await

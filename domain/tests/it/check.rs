@@ -109,7 +109,9 @@ async fn each_kind_of_damage_is_named_by_its_invariant(env: TestEnv) {
     .await;
     let now = broken(&env).await;
     assert!(
-        now.contains(&"a request pending approval waits on its current stage, undecided"),
+        now.contains(
+            &"a request pending approval waits on its current stage, undecided, or for an extension's answer"
+        ),
         "{now:?}"
     );
     // An e-mail marked sent without a time it was sent.

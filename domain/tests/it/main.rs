@@ -10,6 +10,7 @@ mod connectors_scim;
 mod counts;
 mod directory;
 mod directory_import;
+mod extensions;
 mod hostile_input;
 mod leavers;
 mod lifecycle;

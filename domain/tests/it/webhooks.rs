@@ -26,6 +26,8 @@ fn input<'a>(url: &'a str, events: Vec<&'a str>) -> WebhookInput<'a> {
         events,
         catalog: "",
         enabled: true,
+        blocks: false,
+        wait_minutes: "",
     }
 }
 
@@ -382,6 +384,8 @@ async fn webhooks_hear_only_their_catalog_and_only_admins_configure_them(mut env
         &WebhookInput {
             name: "Paused",
             enabled: false,
+            blocks: false,
+            wait_minutes: "",
             ..input(&url, vec!["request.created"])
         },
     )
@@ -408,6 +412,8 @@ async fn webhooks_hear_only_their_catalog_and_only_admins_configure_them(mut env
             events: vec!["ping"],
             catalog: "00000000-0000-7000-8000-000000000000",
             enabled: true,
+            blocks: false,
+            wait_minutes: "",
         },
     )
     .await

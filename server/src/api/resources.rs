@@ -431,6 +431,12 @@ impl RequestResult {
             O::Delivered(a) => ("delivered", "Delivered".to_owned(), vec![a.0], None),
             O::Denied(why) => ("denied", format!("Denied: {why}"), vec![], None),
             O::Canceled => ("canceled", "Canceled".to_owned(), vec![], None),
+            O::AwaitingExtension => (
+                "pendingApproval",
+                "Approved; waiting for a custom extension's answer before delivery".to_owned(),
+                vec![],
+                None,
+            ),
         };
         Self {
             id: id.map(|i| i.0),

@@ -9,6 +9,7 @@ mod api;
 mod authz;
 mod cli;
 mod drills;
+mod extensions;
 mod helpers;
 mod http;
 mod oidc;

@@ -11,12 +11,20 @@ use crate::error::AppError;
 use crate::layout::AdminOnly;
 use crate::ui::*;
 use domain::model::*;
-use domain::rules::webhooks::{MAX_NAME_CHARS, MAX_URL_CHARS};
+use domain::rules::webhooks::{DEFAULT_WAIT_MINUTES, MAX_NAME_CHARS, MAX_URL_CHARS};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-const FIELDS: &[&str] = &["name", "url", "events", "catalog", "enabled"];
+const FIELDS: &[&str] = &[
+    "name",
+    "url",
+    "events",
+    "catalog",
+    "enabled",
+    "blocks",
+    "wait_minutes",
+];
 
 /// The secret of a new webhook or a new secret: shown once, with what to do with it.
 #[component]
@@ -48,14 +56,25 @@ fn WebhookFields(
     let field = field_errors(error);
     let events_error = field("events");
     let catalog_error = field("catalog");
-    let (name, url, events, catalog, enabled) = match hook {
-        Some(h) => (h.name, h.url, h.events, h.catalog.map(|c| c.0), h.enabled),
+    let blocks_error = field("blocks");
+    let (name, url, events, catalog, enabled, blocks, wait) = match hook {
+        Some(h) => (
+            h.name,
+            h.url,
+            h.events,
+            h.catalog.map(|c| c.0),
+            h.enabled,
+            h.blocks,
+            h.wait_minutes,
+        ),
         None => (
             String::new(),
             String::new(),
             WebhookEvent::subscribable().collect(),
             None,
             true,
+            false,
+            DEFAULT_WAIT_MINUTES,
         ),
     };
     view! {
@@ -139,6 +158,34 @@ fn WebhookFields(
             />
             <label for="webhook-enabled">"Enabled (events are recorded and sent)"</label>
         </div>
+        <div class="field checkbox">
+            <input
+                type="checkbox"
+                id="webhook-blocks"
+                name="blocks"
+                value="yes"
+                checked=blocks
+                aria-describedby="webhook-blocks-hint"
+            />
+            <label for="webhook-blocks">
+                "Hold delivery of approved requests until the receiver answers (a custom extension)"
+            </label>
+            <p class="hint" id="webhook-blocks-hint">
+                "The receiver answers {\"decision\": \"continue\"} or {\"decision\": \"deny\", \"reason\": …} in its reply to \"Request approved\", or later in a signed POST to /webhooks/answer. No answer in time: the request expires and nothing is delivered."
+            </p>
+            <p class="field-error" hidden=move || blocks_error.get().is_none()>
+                {move || blocks_error.get()}
+            </p>
+        </div>
+        <TextField
+            label="Minutes to answer"
+            name="wait_minutes"
+            id="webhook-wait"
+            value=wait.to_string()
+            input_type="number"
+            error=field("wait_minutes")
+            hint="For a webhook that holds delivery: 5 to 20160 (14 days)."
+        />
     }
 }
 
@@ -204,12 +251,22 @@ pub fn WebhooksPage() -> impl IntoView {
 }
 
 fn health_badges(h: &WebhookSummary) -> impl IntoView + use<> {
-    if !h.enabled {
+    let holds = h.blocks.then(|| {
+        view! {
+            " "
+            <Badge kind="info" text="Holds delivery" />
+        }
+    });
+    let health = if !h.enabled {
         view! { <Badge kind="muted" text="Disabled" /> }.into_any()
     } else if h.failing > 0 {
         view! { <Badge kind="error" text=format!("{} failed", h.failing) /> }.into_any()
     } else {
         view! { <Badge kind="ok" text="Enabled" /> }.into_any()
+    };
+    view! {
+        {health}
+        {holds}
     }
 }
 

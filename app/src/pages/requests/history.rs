@@ -42,8 +42,7 @@ pub fn RequestsPage() -> impl IntoView {
                             .map(|r| {
                                 let id = r.id.to_string();
                                 let can_cancel = r.state == RequestState::PendingApproval;
-                                let stage = (r.state == RequestState::PendingApproval)
-                                    .then(|| format!("Stage {} of {}", r.stage_no, r.stage_count));
+                                let stage = r.waiting_at();
                                 let label = format!("Request for {}", r.package_name);
                                 view! {
                                     <article class="panel request" aria-label=label>

@@ -2,9 +2,24 @@
 
 use super::*;
 
+/// Delivers an approved request ([`deliver_now`]), unless a blocking custom extension holds it
+/// until it answers (`extensions::hold_for_extensions`).
+pub(super) async fn deliver(
+    tx: &mut Conn,
+    r: &store::RequestRow,
+    stage_no: u32,
+    names: &Names<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<RequestOutcome> {
+    if let Some(held) = super::extensions::hold_for_extensions(tx, r, now).await? {
+        return Ok(held);
+    }
+    deliver_now(tx, r, stage_no, names, now).await
+}
+
 /// Creates the assignment (with its grants, unless it starts later) and tells the person;
 /// for an approved extension, moves the live assignment's end instead.
-pub(super) async fn deliver(
+pub(super) async fn deliver_now(
     tx: &mut Conn,
     r: &store::RequestRow,
     stage_no: u32,

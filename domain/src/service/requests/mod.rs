@@ -22,6 +22,7 @@ mod decide;
 mod deliver;
 mod direct;
 mod extend;
+mod extensions;
 mod my_access;
 mod stages;
 mod submit;
@@ -31,6 +32,7 @@ pub use decide::*;
 use deliver::*;
 pub use direct::*;
 pub use extend::*;
+pub use extensions::{MAX_ANSWER_BYTES, answer_extension, answer_signed, expire_holds};
 pub use my_access::*;
 use stages::*;
 pub use submit::*;
@@ -64,6 +66,8 @@ pub enum RequestOutcome {
     Delivered(AssignmentId),
     Denied(String),
     Canceled,
+    /// Approved, and held until blocking custom extensions answer.
+    AwaitingExtension,
 }
 
 fn matches_pattern(pattern: &str, text: &str) -> bool {

@@ -146,9 +146,9 @@ pub(super) fn ImportPanel(
                         </button>
                     }
                 })}
+            <SavedNote when=succeeded(set.value())>"Import settings saved."</SavedNote>
             <details open=move || !on || error.get().is_some()>
                 <summary>"Import settings"</summary>
-                <SavedNote when=succeeded(set.value())>"Import settings saved."</SavedNote>
                 <FormAlert error fields=IMPORT_FIELDS />
                 <ActionForm action=set attr:class="form">
                     <input type="hidden" name="id" value=sid />

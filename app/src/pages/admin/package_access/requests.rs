@@ -107,13 +107,10 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                                     </td>
                                                                     <td>
                                                                         {request_state_badge(s.state)}
-                                                                        {(s.state == RequestState::PendingApproval)
-                                                                            .then(|| {
-                                                                                view! {
-                                                                                    <span class="muted">
-                                                                                        {format!(" stage {} of {}", s.stage_no, s.stage_count)}
-                                                                                    </span>
-                                                                                }
+                                                                        {s
+                                                                            .waiting_at()
+                                                                            .map(|w| {
+                                                                                view! { <span class="muted">{format!(" · {w}")}</span> }
                                                                             })}
                                                                     </td>
                                                                     <td>

@@ -87,3 +87,27 @@ export async function createOfficePackage(
   await signOut(page);
   return { admin, link };
 }
+
+/** Eric requests the package at `link` (named `name`) with `justification`, and Maria, his
+ * manager, approves it from her inbox with `reason`; both sign out after. */
+export async function ericAsksMariaApproves(
+  page: Page,
+  link: string,
+  name: string,
+  justification: string,
+  reason: string,
+): Promise<void> {
+  await signIn(page, ERIC.email);
+  await gotoReady(page, link);
+  await page.getByRole('textbox', { name: 'Business justification' }).fill(justification);
+  await page.getByRole('button', { name: 'Submit request' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
+  await signOut(page);
+  await signIn(page, MANAGER.email);
+  await gotoReady(page, '/myaccess/approvals');
+  const item = page.getByRole('article', { name: `Request from Eric Employee for ${name}` });
+  await item.getByRole('textbox', { name: 'Reason' }).fill(reason);
+  await item.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your decision was recorded.' })).toBeVisible();
+  await signOut(page);
+}

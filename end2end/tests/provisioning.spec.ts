@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { expect, test } from './fixtures';
-import { ADMIN, ERIC, MANAGER, createOfficePackage, gotoReady, signIn, signOut } from './helpers';
+import { ADMIN, ERIC, createOfficePackage, ericAsksMariaApproves, gotoReady, signIn, signOut } from './helpers';
 
 // The directory playwright.config.ts starts (end2end/ldap/slapd.sh).
 const LDAP_URL = 'ldap://127.0.0.1:3102';
@@ -68,19 +68,7 @@ test('an admin connects the directory, links Office Licenses, and Eric’s appro
   await signOut(page);
 
   // Eric asks, Maria approves.
-  await signIn(page, ERIC.email);
-  await gotoReady(page, link);
-  await page.getByRole('textbox', { name: 'Business justification' }).fill('Word and Excel for the budget');
-  await page.getByRole('button', { name: 'Submit request' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
-  await signOut(page);
-  await signIn(page, MANAGER.email);
-  await gotoReady(page, '/myaccess/approvals');
-  const item = page.getByRole('article', { name: `Request from Eric Employee for ${name}` });
-  await item.getByRole('textbox', { name: 'Reason' }).fill('Budget season');
-  await item.getByRole('button', { name: 'Approve' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Your decision was recorded.' })).toBeVisible();
-  await signOut(page);
+  await ericAsksMariaApproves(page, link, name, 'Word and Excel for the budget', 'Budget season');
 
   // Tessera granted it, but the directory does not hold it: Eric is told so, not "delivered".
   await signIn(page, ERIC.email);

@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { ADMIN, ERIC, MANAGER, createOfficePackage, gotoReady, signIn, signOut } from './helpers';
+import { ADMIN, ERIC, createOfficePackage, ericAsksMariaApproves, gotoReady, signIn, signOut } from './helpers';
 
 // The receiver playwright.config.ts starts (end2end/webhooks/receiver.mjs).
 const RECEIVER = 'http://127.0.0.1:3104';
@@ -86,19 +86,7 @@ test('a webhook that holds delivery denies an approved request, and the requesto
   await signOut(page);
 
   // Eric asks, Maria approves: the request waits for the gate, which denies it within seconds.
-  await signIn(page, ERIC.email);
-  await gotoReady(page, link);
-  await page.getByRole('textbox', { name: 'Business justification' }).fill('Budget spreadsheets');
-  await page.getByRole('button', { name: 'Submit request' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Your request was submitted.' })).toBeVisible();
-  await signOut(page);
-  await signIn(page, MANAGER.email);
-  await gotoReady(page, '/myaccess/approvals');
-  const item = page.getByRole('article', { name: `Request from Eric Employee for ${name}` });
-  await item.getByRole('textbox', { name: 'Reason' }).fill('Fine by me');
-  await item.getByRole('button', { name: 'Approve' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Your decision was recorded.' })).toBeVisible();
-  await signOut(page);
+  await ericAsksMariaApproves(page, link, name, 'Budget spreadsheets', 'Fine by me');
 
   await signIn(page, ERIC.email);
   const mine = page.getByRole('article', { name: `Request for ${name}` }).first();

@@ -287,9 +287,16 @@ fn body(event: WebhookEvent, at: DateTime<Utc>, data: Value) -> String {
     json!({ "type": event.code(), "timestamp": at.to_rfc3339(), "data": data }).to_string()
 }
 
-fn delivery_row(webhook: &str, event: WebhookEvent, body: String, now: DateTime<Utc>) -> Vec<Val> {
-    vec![
-        Val::from(WebhookDeliveryId::new().to_string()),
+/// A delivery's row for `insert_deliveries`, and its id (the `webhook-id` it is sent with).
+fn delivery_row(
+    webhook: &str,
+    event: WebhookEvent,
+    body: String,
+    now: DateTime<Utc>,
+) -> (String, Vec<Val>) {
+    let id = WebhookDeliveryId::new().to_string();
+    let row = vec![
+        Val::from(id.clone()),
         Val::from(webhook),
         Val::from(event.code()),
         Val::from(body),
@@ -297,7 +304,8 @@ fn delivery_row(webhook: &str, event: WebhookEvent, body: String, now: DateTime<
         Val::Int(0),
         Val::Int(0),
         Val::from(ms(now)),
-    ]
+    ];
+    (id, row)
 }
 
 async fn insert_deliveries(conn: &mut Conn, rows: &[Vec<Val>]) -> DomainResult<()> {
@@ -327,7 +335,7 @@ pub async fn enqueue_ping(
     webhook: WebhookId,
     now: DateTime<Utc>,
 ) -> DomainResult<String> {
-    let row = delivery_row(
+    let (id, row) = delivery_row(
         &webhook.to_string(),
         WebhookEvent::Ping,
         body(
@@ -337,14 +345,6 @@ pub async fn enqueue_ping(
         ),
         now,
     );
-    let id = match row.first() {
-        Some(Val::Text(id)) => id.clone(),
-        _ => {
-            return Err(DomainError::Internal(
-                "a delivery row without its id".into(),
-            ));
-        }
-    };
     insert_deliveries(conn, &[row]).await?;
     Ok(id)
 }
@@ -389,7 +389,7 @@ pub async fn emit(
         let text = body(event, now, data);
         for (hook, only) in &hearing {
             if only.as_deref().is_none_or(|c| c == catalog) {
-                rows.push(delivery_row(hook, event, text.clone(), now));
+                rows.push(delivery_row(hook, event, text.clone(), now).1);
             }
         }
     }
@@ -742,15 +742,7 @@ pub async fn hold(
             }),
         );
     }
-    let row = delivery_row(hook, event, body(event, now, data), now);
-    let id = match row.first() {
-        Some(Val::Text(id)) => id.clone(),
-        _ => {
-            return Err(DomainError::Internal(
-                "a delivery row without its id".into(),
-            ));
-        }
-    };
+    let (id, row) = delivery_row(hook, event, body(event, now, data), now);
     insert_deliveries(conn, &[row]).await?;
     sqlx::query(
         "INSERT INTO request_holds (request_id, webhook_id, delivery_id, due_at, created_at)

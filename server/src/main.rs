@@ -154,17 +154,7 @@ async fn run() -> Result<(), String> {
             match r.error {
                 Some(e) => Err(format!("The import from {name} stopped: {e}")),
                 None => {
-                    println!(
-                        "Imported from {name}: {} people found ({} created, {} updated, {} disabled); {} group(s) ({} new), {} member(s) added, {} removed.",
-                        r.people_found,
-                        r.created,
-                        r.updated,
-                        r.disabled,
-                        r.groups_found,
-                        r.groups_created,
-                        r.members_added,
-                        r.members_removed
-                    );
+                    println!("Imported from {name}: {}", r.counts());
                     Ok(())
                 }
             }

@@ -88,17 +88,7 @@ pub async fn import_system(
     let mut tx = ctx.db.begin().await?;
     stored::finish_import(&mut tx, system, &report, now, next).await?;
     let summary = match &report.error {
-        None => format!(
-            "Imported {} person(s) and {} group(s) from {}: {} created, {} updated, {} disabled; {} member(s) added, {} removed",
-            report.people_found,
-            report.groups_found,
-            found.name,
-            report.created,
-            report.updated,
-            report.disabled,
-            report.members_added,
-            report.members_removed
-        ),
+        None => format!("Imported from {}: {}", found.name, report.counts()),
         Some(e) => format!("The directory import from {} stopped: {e}", found.name),
     };
     let event = NewEvent::new(

@@ -188,6 +188,21 @@ impl ImportReport {
     /// Warnings kept with a report.
     pub const MAX_WARNINGS: usize = 20;
 
+    /// What the run did, in one sentence (the system's page, the command line, the audit).
+    pub fn counts(&self) -> String {
+        format!(
+            "{} people found: {} created, {} updated, {} disabled. {} group(s) found ({} new): {} member(s) added, {} removed.",
+            self.people_found,
+            self.created,
+            self.updated,
+            self.disabled,
+            self.groups_found,
+            self.groups_created,
+            self.members_added,
+            self.members_removed,
+        )
+    }
+
     pub fn warn(&mut self, w: String) {
         if self.warnings.len() < Self::MAX_WARNINGS {
             self.warnings.push(w);

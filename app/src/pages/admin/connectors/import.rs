@@ -53,17 +53,7 @@ fn report_view(r: ImportReport) -> impl IntoView {
             <p>
                 <Badge kind="ok" text="Imported" />
                 " "
-                {format!(
-                    "{} people found: {} created, {} updated, {} disabled. {} group(s) found ({} new): {} member(s) added, {} removed.",
-                    r.people_found,
-                    r.created,
-                    r.updated,
-                    r.disabled,
-                    r.groups_found,
-                    r.groups_created,
-                    r.members_added,
-                    r.members_removed,
-                )}
+                {r.counts()}
             </p>
             <p class="muted">{format!("Last run {when}")}</p>
             {warned}

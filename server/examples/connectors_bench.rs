@@ -200,6 +200,7 @@ async fn one_run(env: TestEnv, people: usize, latency_ms: u64) -> serde_json::Va
         user_attribute: "mail",
         match_with: "email",
         member_attribute: "member",
+        owner_attribute: "",
         ca_pem: "",
         drift: "report",
     };

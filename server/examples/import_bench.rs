@@ -92,6 +92,7 @@ async fn one_run(env: TestEnv, people: usize) -> serde_json::Value {
             user_attribute: "mail",
             match_with: "email",
             member_attribute: "member",
+            owner_attribute: "",
             drift: "report",
             ..LdapInput::default()
         },

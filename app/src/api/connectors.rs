@@ -44,6 +44,7 @@ pub async fn create_connector(
     user_attribute: String,
     match_with: String,
     member_attribute: String,
+    owner_attribute: String,
     ca_pem: String,
     drift: String,
 ) -> Result<String, AppError> {
@@ -57,6 +58,7 @@ pub async fn create_connector(
         user_attribute: &user_attribute,
         match_with: &match_with,
         member_attribute: &member_attribute,
+        owner_attribute: &owner_attribute,
         ca_pem: &ca_pem,
         drift: &drift,
     };
@@ -78,6 +80,7 @@ pub async fn update_connector(
     user_attribute: String,
     match_with: String,
     member_attribute: String,
+    owner_attribute: String,
     ca_pem: String,
     drift: String,
 ) -> Result<(), AppError> {
@@ -92,6 +95,7 @@ pub async fn update_connector(
         user_attribute: &user_attribute,
         match_with: &match_with,
         member_attribute: &member_attribute,
+        owner_attribute: &owner_attribute,
         ca_pem: &ca_pem,
         drift: &drift,
     };

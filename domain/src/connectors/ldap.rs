@@ -1,7 +1,7 @@
 //! An LDAP directory (OpenLDAP, Active Directory) as a connected system: people are found by
 //! the attribute the administrator chose, memberships are the group's `member` values (DNs).
 
-use crate::model::LdapSettings;
+use crate::model::{LdapSettings, ResourceRole};
 use crate::rules::connectors::{escape_filter_value, ldap_result_words};
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
@@ -175,26 +175,33 @@ impl LdapSession {
         }
     }
 
-    /// Makes `person` a member of `group` (`member`) or not. Already so is success: a change
-    /// delivered twice (a retry after a lost answer) does no harm.
-    pub async fn set_member(
+    /// Gives `person` `role` in `group` (`holds`) or takes it away: a value of the member
+    /// attribute, or of the owner attribute. Already so is success: a change delivered twice
+    /// (a retry after a lost answer) does no harm.
+    pub async fn set_role(
         &mut self,
         group: &str,
         person: &str,
-        member: bool,
+        role: ResourceRole,
+        holds: bool,
     ) -> Result<(), String> {
-        let attr = self.settings.member_attribute.clone();
-        let values = HashSet::from([person]);
-        let (change, doing) = if member {
-            (
-                Mod::Add(attr.as_str(), values),
+        let (attr, giving, taking) = match role {
+            ResourceRole::Member => (
+                self.settings.member_attribute.clone(),
                 format!("Adding {person} to {group}"),
-            )
-        } else {
-            (
-                Mod::Delete(attr.as_str(), values),
                 format!("Removing {person} from {group}"),
-            )
+            ),
+            ResourceRole::Owner => (
+                self.settings.owner_attribute.clone(),
+                format!("Making {person} an owner of {group}"),
+                format!("Removing {person} from the owners of {group}"),
+            ),
+        };
+        let values = HashSet::from([person]);
+        let (change, doing) = if holds {
+            (Mod::Add(attr.as_str(), values), giving)
+        } else {
+            (Mod::Delete(attr.as_str(), values), taking)
         };
         let result = self
             .ldap
@@ -202,7 +209,7 @@ impl LdapSession {
             .modify(group, vec![change])
             .await
             .map_err(|e| format!("{doing}: {}", connect_words(&e)))?;
-        match (result.rc, member) {
+        match (result.rc, holds) {
             // attributeOrValueExists on add, noSuchAttribute on delete: already so.
             (0, _) | (20, true) | (16, false) => Ok(()),
             (rc, _) => Err(ldap_result_words(rc, &result.text, &doing)),

@@ -7,7 +7,7 @@ pub mod ldap;
 pub mod scim;
 pub mod webhooks;
 
-use crate::model::SystemSettings;
+use crate::model::{ResourceRole, SystemSettings};
 use crate::rules::connectors::{normalize_dn, under_base};
 
 /// A connection to a connected system of any kind. A clone shares the connection: operations
@@ -37,17 +37,23 @@ impl Session {
         }
     }
 
-    /// Makes `person` (as [`Session::find_person`] found them) a member of `group` or not;
-    /// already so is success.
-    pub async fn set_member(
+    /// Gives `person` (as [`Session::find_person`] found them) `role` in `group` or takes it
+    /// away; already so is success. SCIM has no standard owners of a group, so no ownership
+    /// is ever queued for a SCIM system; one that reached it would fail with these words.
+    pub async fn set_role(
         &mut self,
         group: &str,
         person: &str,
-        member: bool,
+        role: ResourceRole,
+        holds: bool,
     ) -> Result<(), String> {
-        match self {
-            Self::Ldap(s) => s.set_member(group, person, member).await,
-            Self::Scim(s) => s.set_member(group, person, member).await,
+        match (self, role) {
+            (Self::Ldap(s), _) => s.set_role(group, person, role, holds).await,
+            (Self::Scim(s), ResourceRole::Member) => s.set_member(group, person, holds).await,
+            (Self::Scim(_), ResourceRole::Owner) => Err(
+                "SCIM applications take no group owners; Tessera delivers only members to them"
+                    .into(),
+            ),
         }
     }
 

@@ -118,11 +118,12 @@ async fn deliver_batch(
             let pair = json!({
                 "group": change.external_group,
                 "user": change.email,
-                "member": change.member,
+                "role": change.role.code(),
+                "holds": change.holds,
             });
             match outcome {
                 Outcome::Delivered => {
-                    if change.member {
+                    if change.holds {
                         access_arrived(&mut tx, change, &system.name, now).await?;
                     }
                     delivered.push(pair);
@@ -139,13 +140,13 @@ async fn deliver_batch(
         }
         let summary = if failed.is_empty() {
             format!(
-                "Delivered {} membership change(s) to {}",
+                "Delivered {} change(s) of membership or ownership to {}",
                 delivered.len(),
                 system.name
             )
         } else {
             format!(
-                "Delivered {} membership change(s) to {}; {} failed",
+                "Delivered {} change(s) of membership or ownership to {}; {} failed",
                 delivered.len(),
                 system.name,
                 failed.len()
@@ -166,7 +167,7 @@ async fn deliver_batch(
     Ok(full)
 }
 
-/// A membership reached its directory: each delivered request it completes (no other grant of
+/// A membership or ownership reached its directory: each delivered request it completes (no other grant of
 /// its package still on its way) tells its requestor "You now have access", once, and says so
 /// on its timeline. The notification has the same event as at approval, so a request told then
 /// (no connected system involved) is not told again.
@@ -178,7 +179,7 @@ async fn access_arrived(
 ) -> DomainResult<()> {
     let user = UserId(crate::store::uuid(&change.user_id)?);
     for (request, package, name) in
-        outbox::requests_reaching(tx, &change.user_id, &change.group_id).await?
+        outbox::requests_reaching(tx, &change.user_id, &change.group_id, change.role).await?
     {
         let waiting =
             outbox::undelivered_packages(tx, user, std::slice::from_ref(&package)).await?;
@@ -284,14 +285,14 @@ async fn deliver_to(
                     .unwrap_or_else(|| Err(format!("{value} was not looked up")));
                 let outcome = match person {
                     Ok(Some(dn)) => match session
-                        .set_member(&change.external_group, &dn, change.member)
+                        .set_role(&change.external_group, &dn, change.role, change.holds)
                         .await
                     {
                         Ok(()) => Outcome::Delivered,
                         Err(e) => failed(&change, e),
                     },
-                    // Nobody to remove: the directory holds no such member.
-                    Ok(None) if !change.member => Outcome::Delivered,
+                    // Nobody to remove: the directory holds no such member or owner.
+                    Ok(None) if !change.holds => Outcome::Delivered,
                     Ok(None) => failed(&change, session.nobody_words(&system.name, &value)),
                     Err(e) => failed(&change, e),
                 };
@@ -482,7 +483,10 @@ async fn check_link(
             .map(|dn| (dn, false))
             .chain(missing.iter().map(|dn| (dn, true)));
         for (dn, member) in changes {
-            if let Err(e) = session.set_member(&link.external_id, dn, member).await {
+            if let Err(e) = session
+                .set_role(&link.external_id, dn, ResourceRole::Member, member)
+                .await
+            {
                 corrected = false;
                 error = Some(e);
                 break;

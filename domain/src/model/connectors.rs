@@ -102,6 +102,11 @@ pub struct LdapSettings {
     /// The group attribute that lists members by DN (`member`; `uniqueMember` for
     /// `groupOfUniqueNames`).
     pub member_attribute: String,
+    /// The group attribute that lists owners by DN: `owner` (groupOfNames), `managedBy`
+    /// (Active Directory, which holds one: a second owner's delivery fails with the
+    /// directory's words until the first is removed).
+    #[serde(default = "default_owner_attribute")]
+    pub owner_attribute: String,
     /// Certificates (PEM) trusted for TLS instead of the system's; empty: the system's.
     #[serde(default)]
     pub ca_pem: String,
@@ -112,6 +117,10 @@ pub struct LdapSettings {
     /// delivers to it.
     #[serde(default)]
     pub import: Option<Box<LdapImport>>,
+}
+
+fn default_owner_attribute() -> String {
+    "owner".into()
 }
 
 /// How Tessera reads people (with their manager and department) and groups from an LDAP
@@ -407,8 +416,10 @@ pub struct MembershipDelivery {
     pub user_id: UserId,
     pub user_email: String,
     pub system_name: String,
-    /// Add to the group (true) or remove from it.
-    pub member: bool,
+    /// The role delivered: membership, or ownership (LDAP systems only).
+    pub role: ResourceRole,
+    /// Give the role (true) or take it away.
+    pub holds: bool,
     pub state: DeliveryState,
     pub attempts: i64,
     /// The system's own words about the last failure, translated where Tessera knows them.

@@ -43,6 +43,8 @@ pub struct LdapInput<'a> {
     pub user_attribute: &'a str,
     pub match_with: &'a str,
     pub member_attribute: &'a str,
+    /// Empty: `owner`.
+    pub owner_attribute: &'a str,
     pub ca_pem: &'a str,
     /// `report` (or empty) or `correct`.
     pub drift: &'a str,
@@ -98,6 +100,14 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
             input.member_attribute
         }),
     );
+    let owner_attribute = p.check(
+        "owner_attribute",
+        check_attribute(if input.owner_attribute.trim().is_empty() {
+            "owner"
+        } else {
+            input.owner_attribute
+        }),
+    );
     let drift = p.check("drift", DriftPolicy::parse(input.drift));
     let ca_pem = p.check("ca_pem", check_ca_pem(input.ca_pem));
     p.into_result()?;
@@ -109,6 +119,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
         user_attribute,
         match_with,
         member_attribute,
+        owner_attribute,
         drift,
         ca_pem,
     ) {
@@ -120,6 +131,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
             Some(ua),
             Some(mw),
             Some(ma),
+            Some(oa),
             Some(drift),
             Some(ca_pem),
         ) => Ok(CheckedLdap {
@@ -132,6 +144,7 @@ pub fn check_ldap(input: &LdapInput<'_>) -> Result<CheckedLdap, crate::DomainErr
                 user_attribute: ua,
                 match_with: mw,
                 member_attribute: ma,
+                owner_attribute: oa,
                 ca_pem,
                 drift,
                 import: None,
@@ -653,16 +666,18 @@ mod tests {
             user_attribute: "mail",
             match_with: "email",
             member_attribute: "",
+            owner_attribute: "",
             ca_pem: "",
             drift: "",
         }
     }
 
     #[test]
-    fn a_good_input_is_taken_with_member_as_the_default_attribute() {
+    fn a_good_input_is_taken_with_member_and_owner_as_the_default_attributes() {
         let checked = check_ldap(&input()).unwrap();
         assert_eq!(checked.name, "Corporate directory");
         assert_eq!(checked.settings.member_attribute, "member");
+        assert_eq!(checked.settings.owner_attribute, "owner");
         assert_eq!(checked.password.as_deref(), Some("secret"));
         let keep = check_ldap(&LdapInput {
             password: Some(""),
@@ -684,6 +699,7 @@ mod tests {
             user_attribute: "mail;x",
             match_with: "phone",
             member_attribute: "1member",
+            owner_attribute: "managed By",
             ca_pem: "not a certificate",
             drift: "sometimes",
         };
@@ -701,6 +717,7 @@ mod tests {
                 "user_attribute",
                 "match_with",
                 "member_attribute",
+                "owner_attribute",
                 "drift",
                 "ca_pem"
             ]

@@ -56,6 +56,7 @@ fn audited(name: &str, settings: &SystemSettings, secret_changed: bool) -> serde
             "user_attribute": s.user_attribute,
             "match_with": s.match_with.code(),
             "member_attribute": s.member_attribute,
+            "owner_attribute": s.owner_attribute,
             "trusted_certificates": !s.ca_pem.is_empty(),
             "drift": s.drift.code(),
             "password_changed": secret_changed,
@@ -391,7 +392,8 @@ pub async fn link_group(
     }
     .map_err(|e| DomainError::invalid("external_id", e))?;
     store::link(&mut tx, group, system, &dn, now).await?;
-    let queued = store::enqueue_all_members(&mut tx, group, system).await?;
+    let owners = matches!(stored.settings, SystemSettings::Ldap(_));
+    let (queued, owners) = store::enqueue_all_grants(&mut tx, group, system, owners).await?;
     let event = NewEvent::new(
         now,
         Some(actor.user_id),
@@ -399,11 +401,14 @@ pub async fn link_group(
         "group",
         group,
         format!(
-            "Linked {} to {} in {} ({queued} member(s) to deliver)",
+            "Linked {} to {} in {} ({queued} member(s) and {owners} owner(s) to deliver)",
             summary.name, dn, stored.name
         ),
     )
-    .after(json!({"system": stored.name, "system_id": system.to_string(), "external_id": dn}));
+    .after(
+        json!({"system": stored.name, "system_id": system.to_string(), "external_id": dn,
+                  "members": queued, "owners": owners}),
+    );
     audit::record(&mut tx, event).await?;
     commit(tx).await?;
     Ok(queued)

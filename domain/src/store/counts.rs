@@ -124,7 +124,7 @@ async fn one_round(
     // Linked groups: the connected system learns of each membership that began or ended.
     let outbox: Vec<(&str, &str, bool)> =
         moved.iter().map(|&(g, u, step)| (g, u, step > 0)).collect();
-    super::connectors::memberships_moved(conn, &outbox).await?;
+    super::connectors::grants_moved(conn, crate::model::ResourceRole::Member, &outbox).await?;
     let mut by_group: BTreeMap<&str, i64> = BTreeMap::new();
     for (g, _, step) in &moved {
         *by_group.entry(g).or_default() += step;

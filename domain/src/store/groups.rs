@@ -332,24 +332,34 @@ pub async fn owners(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<UserRef
     user_refs(rows)
 }
 
-/// Makes `user` an owner; false when they already were.
+/// Makes `user` an owner; false when they already were. A linked group's system learns of it.
 pub async fn add_owner(conn: &mut Conn, group: GroupId, user: UserId) -> DomainResult<bool> {
     let done = sqlx::query("INSERT INTO group_owners (group_id, user_id) VALUES ($1, $2) ON CONFLICT (group_id, user_id) DO NOTHING")
         .bind(group.to_string())
         .bind(user.to_string())
         .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let pair = [(group.to_string(), user.to_string())];
+    super::connectors::ownerships_changed(conn, &pair, &[]).await?;
+    Ok(true)
 }
 
-/// Removes an owner; false when they were not one.
+/// Removes an owner; false when they were not one. A linked group's system learns of it.
 pub async fn remove_owner(conn: &mut Conn, group: GroupId, user: UserId) -> DomainResult<bool> {
     let done = sqlx::query("DELETE FROM group_owners WHERE group_id = $1 AND user_id = $2")
         .bind(group.to_string())
         .bind(user.to_string())
         .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let pair = [(group.to_string(), user.to_string())];
+    super::connectors::ownerships_changed(conn, &[], &pair).await?;
+    Ok(true)
 }
 
 pub async fn count(conn: &mut Conn) -> DomainResult<i64> {

@@ -271,9 +271,19 @@ impl Slapd {
 
     /// The group's members, lowercased, without the placeholder, sorted.
     pub async fn members(&self, group: &str) -> Vec<String> {
+        self.values(group, "member").await
+    }
+
+    /// The group's owners (`owner`), lowercased, sorted.
+    pub async fn owners(&self, group: &str) -> Vec<String> {
+        self.values(group, "owner").await
+    }
+
+    /// An entry's values of `attr` (DNs), lowercased, sorted, without the placeholder.
+    async fn values(&self, group: &str, attr: &str) -> Vec<String> {
         let mut ldap = self.admin().await.unwrap();
         let (entries, _) = ldap
-            .search(group, Scope::Base, "(objectClass=*)", vec!["member"])
+            .search(group, Scope::Base, "(objectClass=*)", vec![attr])
             .await
             .unwrap()
             .success()
@@ -282,7 +292,7 @@ impl Slapd {
             .into_iter()
             .flat_map(|e| {
                 let mut entry = SearchEntry::construct(e);
-                entry.attrs.remove("member").unwrap_or_default()
+                entry.attrs.remove(attr).unwrap_or_default()
             })
             .map(|m| m.to_lowercase())
             .filter(|m| m != PLACEHOLDER)

@@ -12,6 +12,7 @@ use domain::rules::connectors::LdapInput;
 use domain::secrets::SecretKey;
 use domain::service::connectors as conn;
 use domain::service::directory as dir;
+use domain::service::packages as pkg;
 use domain::service::requests as req;
 use domain::testing::slapd::{ADMIN_DN, ADMIN_PASSWORD, PEOPLE};
 use domain::testing::*;
@@ -27,6 +28,7 @@ fn ldap_input<'a>(url: &'a str, password: Option<&'a str>) -> LdapInput<'a> {
         user_attribute: "mail",
         match_with: "email",
         member_attribute: "member",
+        owner_attribute: "",
         ca_pem: "",
         drift: "report",
     }
@@ -76,7 +78,7 @@ async fn state_of(env: &TestEnv, w: &World, l: &Linked) -> Vec<(DeliveryState, b
         .unwrap()
         .undelivered
         .iter()
-        .map(|d| (d.state, d.member, d.attempts))
+        .map(|d| (d.state, d.holds, d.attempts))
         .collect()
 }
 
@@ -605,6 +607,142 @@ async fn drift_outside_tessera_is_reported_then_corrected(mut env: TestEnv) {
     );
 }
 
+/// The undelivered changes as (person's e-mail, role, holds).
+async fn changes_of(env: &TestEnv, w: &World, l: &Linked) -> Vec<(String, ResourceRole, bool)> {
+    conn::system_detail(&env.ctx, &w.admin, l.system)
+        .await
+        .unwrap()
+        .undelivered
+        .iter()
+        .map(|d| (d.user_email.clone(), d.role, d.holds))
+        .collect()
+}
+
+async fn ownership_reaches_the_owner_attribute_from_packages_and_directly(mut env: TestEnv) {
+    env.ctx.secrets = Some(SecretKey::generate());
+    let w = world(&env).await;
+    let Some(l) = linked(&env, &w).await else {
+        return;
+    };
+    let nora_dn = l
+        .slapd
+        .add_person("nora", "nora@woodgrove.example")
+        .await
+        .to_lowercase();
+    // A package making its assignees members and owners of the linked group.
+    let package = package(&env, &w, "Office", |_| {}).await;
+    pkg::add_resource_role(&env.ctx, &w.admin, package, w.office, ResourceRole::Owner)
+        .await
+        .unwrap();
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, package, &ask("reports"))
+        .await
+        .unwrap();
+    req::decide(&env.ctx, &w.maria, request, true, "ok")
+        .await
+        .unwrap();
+    let eric = w.eric.email.clone();
+    assert_eq!(
+        changes_of(&env, &w, &l).await,
+        [
+            (eric.clone(), ResourceRole::Member, true),
+            (eric.clone(), ResourceRole::Owner, true)
+        ]
+    );
+    let now = env.clock.now();
+    assert_eq!(deliver_at(&env, now).await.changes_delivered, 2);
+    assert_eq!(l.slapd.members(&l.group_dn).await, [l.eric_dn.clone()]);
+    assert_eq!(l.slapd.owners(&l.group_dn).await, [l.eric_dn.clone()]);
+    let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(mine[0].delivery, None, "both roles delivered");
+
+    // An owner set directly is delivered, and so is their removal.
+    dir::add_owner(&env.ctx, &w.admin, w.office, &w.nora.email)
+        .await
+        .unwrap();
+    assert_eq!(
+        changes_of(&env, &w, &l).await,
+        [(w.nora.email.clone(), ResourceRole::Owner, true)]
+    );
+    deliver_at(&env, now).await;
+    let mut both = vec![l.eric_dn.clone(), nora_dn.clone()];
+    both.sort();
+    assert_eq!(l.slapd.owners(&l.group_dn).await, both);
+    assert!(
+        !l.slapd.members(&l.group_dn).await.contains(&nora_dn),
+        "an owner is not made a member"
+    );
+    dir::remove_owner(&env.ctx, &w.admin, w.office, w.nora.user_id)
+        .await
+        .unwrap();
+    deliver_at(&env, now).await;
+    assert_eq!(l.slapd.owners(&l.group_dn).await, [l.eric_dn.clone()]);
+
+    // Eric also made owner directly: the package's Owner role going changes nothing there,
+    // since he still owns the group; his direct ownership going then removes him.
+    dir::add_owner(&env.ctx, &w.admin, w.office, &eric)
+        .await
+        .unwrap();
+    assert!(
+        changes_of(&env, &w, &l).await.is_empty(),
+        "already an owner: nothing to deliver"
+    );
+    assert_eq!(
+        pkg::remove_resource_role(&env.ctx, &w.admin, package, w.office, ResourceRole::Owner)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(changes_of(&env, &w, &l).await.is_empty());
+    dir::remove_owner(&env.ctx, &w.admin, w.office, w.eric.user_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        changes_of(&env, &w, &l).await,
+        [(eric.clone(), ResourceRole::Owner, false)]
+    );
+    deliver_at(&env, now).await;
+    assert!(l.slapd.owners(&l.group_dn).await.is_empty());
+
+    // The role back on the package: the assignee owns it again; expiry takes both away.
+    pkg::add_resource_role(&env.ctx, &w.admin, package, w.office, ResourceRole::Owner)
+        .await
+        .unwrap();
+    deliver_at(&env, now).await;
+    assert_eq!(l.slapd.owners(&l.group_dn).await, [l.eric_dn.clone()]);
+    let later = now + Duration::days(366);
+    assert_eq!(run_at(&env, later).await.assignments_expired, 1);
+    assert_eq!(
+        changes_of(&env, &w, &l).await,
+        [
+            (eric.clone(), ResourceRole::Member, false),
+            (eric.clone(), ResourceRole::Owner, false)
+        ]
+    );
+    assert_eq!(deliver_at(&env, later).await.changes_delivered, 2);
+    assert!(l.slapd.members(&l.group_dn).await.is_empty());
+    assert!(l.slapd.owners(&l.group_dn).await.is_empty());
+
+    // A group linked while it has owners queues them with its members.
+    let team = env.group(&w.admin, "Reporting team").await;
+    dir::add_owner(&env.ctx, &w.admin, team, &w.nora.email)
+        .await
+        .unwrap();
+    dir::add_member(&env.ctx, &w.admin, team, &eric)
+        .await
+        .unwrap();
+    let team_dn = l.slapd.add_group("Reporting team").await;
+    assert_eq!(
+        conn::link_group(&env.ctx, &w.admin, team, l.system, &team_dn)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(deliver_at(&env, later).await.changes_delivered, 2);
+    assert_eq!(l.slapd.owners(&team_dn).await, [nora_dn.clone()]);
+    assert_eq!(l.slapd.members(&team_dn).await, [l.eric_dn.clone()]);
+    assert_invariants(&env).await;
+}
+
 on_both_databases!(
     drift_outside_tessera_is_reported_then_corrected,
     approved_grant_reaches_the_directory_and_expiry_removes_it,
@@ -613,4 +751,5 @@ on_both_databases!(
     a_change_made_while_delivering_is_delivered_next,
     the_connection_test_says_what_failed,
     bad_input_and_other_people_change_nothing,
+    ownership_reaches_the_owner_attribute_from_packages_and_directly,
 );

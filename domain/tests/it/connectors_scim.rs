@@ -115,6 +115,11 @@ async fn approved_grant_reaches_the_scim_application_and_expiry_removes_it(mut e
         mine[0].timeline
     );
     assert_eq!(deliver_at(&env, now).await.changes_delivered, 0, "once");
+    // SCIM has no standard owners of a group: an owner of the linked group queues nothing.
+    dir::add_owner(&env.ctx, &w.admin, w.office, &w.nora.email)
+        .await
+        .unwrap();
+    assert!(undelivered(&env, &w, &l).await.is_empty());
 
     let later = now + Duration::days(366);
     assert_eq!(run_at(&env, later).await.assignments_expired, 1);

@@ -128,6 +128,7 @@ async fn directory(env: &TestEnv, w: &World) -> Option<(Slapd, SystemId)> {
             user_attribute: "mail",
             match_with: "email",
             member_attribute: "member",
+            owner_attribute: "",
             drift: "report",
             ..LdapInput::default()
         },

@@ -157,6 +157,13 @@ async fn connector_rebuild_keeps_rows_and_takes_scim(url: &str) {
         .await
         .unwrap();
     assert_eq!(secret, "sealed");
+    // 0022 keyed the outbox by role: the old row is a membership still wanted, still failed.
+    let change: (String, i64, String) =
+        sqlx::query_as("SELECT role, holds, state FROM connector_changes")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(change, ("member".into(), 1, "failed".into()));
     sqlx::query("INSERT INTO connected_systems(id,name,name_key,kind,settings,created_at,updated_at) VALUES('s2','T','t','scim','{}',0,0)")
         .execute(db.pool())
         .await

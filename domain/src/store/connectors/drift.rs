@@ -112,7 +112,7 @@ pub async fn granted_members(
 pub async fn in_flight(conn: &mut Conn, group: GroupId) -> DomainResult<Vec<Person>> {
     Ok(sqlx::query_as(
         "SELECT u.id, u.email, u.user_name FROM connector_changes c JOIN users u ON u.id = c.user_id
-         WHERE c.group_id = $1 AND c.state <> 'delivered' LIMIT 100000",
+         WHERE c.group_id = $1 AND c.role = 'member' AND c.state <> 'delivered' LIMIT 100000",
     )
     .bind(group.to_string())
     .fetch_all(&mut *conn)

@@ -7,38 +7,36 @@ use crate::DomainResult;
 use crate::model::*;
 use chrono::{DateTime, Utc};
 
-/// Records, in the caller's transaction, that memberships of linked groups began (`true`) or
-/// ended: each (group, person) pair's row now wants that state, under a new version, due at
-/// once. Pairs of groups without a link are skipped. One read and at most one insert.
-pub async fn memberships_moved(conn: &mut Conn, moved: &[(&str, &str, bool)]) -> DomainResult<()> {
+/// Records, in the caller's transaction, that grants of `role` in linked groups began (`true`)
+/// or ended: each (group, person) pair's row for that role now wants that state, under a new
+/// version, due at once. Pairs of groups without a link are skipped, and so are ownerships in
+/// systems that take none (SCIM has no standard owners of a group). One read and at most one
+/// insert.
+pub async fn grants_moved(
+    conn: &mut Conn,
+    role: ResourceRole,
+    moved: &[(&str, &str, bool)],
+) -> DomainResult<()> {
     if moved.is_empty() {
         return Ok(());
     }
     let mut groups: Vec<&str> = moved.iter().map(|(g, _, _)| *g).collect();
     groups.sort_unstable();
     groups.dedup();
-    let sql = format!(
-        "SELECT group_id, system_id FROM group_links WHERE group_id IN ({})",
-        placeholders(groups.len())
-    );
-    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-    for g in &groups {
-        q = q.bind(*g);
-    }
-    let links: std::collections::BTreeMap<String, String> =
-        q.fetch_all(&mut *conn).await?.into_iter().collect();
+    let links = linked_systems(conn, role, &groups).await?;
     if links.is_empty() {
         return Ok(());
     }
     let rows: Vec<Vec<Val>> = moved
         .iter()
-        .filter_map(|(g, u, member)| {
+        .filter_map(|(g, u, holds)| {
             links.get(*g).map(|system| {
                 vec![
                     Val::from(*g),
                     Val::from(*u),
+                    Val::from(role.code()),
                     Val::from(system.as_str()),
-                    Val::Int(i64::from(*member)),
+                    Val::Int(i64::from(*holds)),
                     Val::Int(1),
                     Val::from("pending"),
                     Val::Int(0),
@@ -50,7 +48,124 @@ pub async fn memberships_moved(conn: &mut Conn, moved: &[(&str, &str, bool)]) ->
     enqueue(conn, &rows).await
 }
 
-/// Inserts or renews change rows (group, user, system, member, version 1, pending, 0
+/// Pairs per round of [`ownerships_changed`] (two arguments each).
+const PAIRS_PER_ROUND: usize = 400;
+
+/// Records in the outbox the ownerships of linked groups that began or ended after owner rows
+/// were inserted (`added`) into or deleted (`removed`) from `group_owners` or
+/// `group_owner_grants`, in the same transaction as that write: a person owns a group while
+/// at least one such row holds them, so only their first row arriving or their last one going
+/// moves what the system should hold. Groups that are not linked to a system taking owners
+/// cost one read. On Postgres the people concerned are locked first, as
+/// `counts::memberships_changed` locks them, so two writes about one person see each other.
+pub async fn ownerships_changed(
+    conn: &mut Conn,
+    added: &[(String, String)],
+    removed: &[(String, String)],
+) -> DomainResult<()> {
+    let mut groups: Vec<&str> = added
+        .iter()
+        .chain(removed)
+        .map(|(g, _)| g.as_str())
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let links = linked_systems(conn, ResourceRole::Owner, &groups).await?;
+    if links.is_empty() {
+        return Ok(());
+    }
+    // Rows per linked (group, person) the write added less the rows it removed.
+    let mut delta: std::collections::BTreeMap<(&str, &str), i64> =
+        std::collections::BTreeMap::new();
+    for ((g, u), step) in added
+        .iter()
+        .map(|p| (p, 1))
+        .chain(removed.iter().map(|p| (p, -1)))
+    {
+        if links.contains_key(g) {
+            *delta.entry((g.as_str(), u.as_str())).or_default() += step;
+        }
+    }
+    let pairs: Vec<((&str, &str), i64)> = delta.into_iter().collect();
+    for round in pairs.chunks(PAIRS_PER_ROUND) {
+        if conn.backend_name() != "SQLite" {
+            let people: std::collections::BTreeSet<&str> =
+                round.iter().map(|((_, u), _)| *u).collect();
+            let sql = format!(
+                "SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+                placeholders(people.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for p in &people {
+                q = q.bind(*p);
+            }
+            q.fetch_all(&mut *conn).await?;
+        }
+        let values = (1..=round.len())
+            .map(|i| format!("(${}, ${})", 2 * i - 1, 2 * i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH p(g, u) AS (VALUES {values})
+             SELECT p.g, p.u,
+                    (SELECT COUNT(*) FROM group_owners o WHERE o.group_id = p.g AND o.user_id = p.u)
+                  + (SELECT COUNT(*) FROM group_owner_grants o WHERE o.group_id = p.g AND o.user_id = p.u)
+             FROM p"
+        );
+        let mut q = sqlx::query_as::<_, (String, String, i64)>(&sql);
+        for ((g, u), _) in round {
+            q = q.bind(*g).bind(*u);
+        }
+        let after: std::collections::BTreeMap<(String, String), i64> = q
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(g, u, n)| ((g, u), n))
+            .collect();
+        let mut moved: Vec<(&str, &str, bool)> = Vec::new();
+        for &((g, u), d) in round {
+            let now = after
+                .get(&(g.to_owned(), u.to_owned()))
+                .copied()
+                .unwrap_or(0);
+            match (now - d > 0, now > 0) {
+                (false, true) => moved.push((g, u, true)),
+                (true, false) => moved.push((g, u, false)),
+                _ => {}
+            }
+        }
+        grants_moved(conn, ResourceRole::Owner, &moved).await?;
+    }
+    Ok(())
+}
+
+/// Of `groups`, those linked to a system that takes grants of `role`: group id → system id.
+pub async fn linked_systems(
+    conn: &mut Conn,
+    role: ResourceRole,
+    groups: &[&str],
+) -> DomainResult<std::collections::BTreeMap<String, String>> {
+    if groups.is_empty() {
+        return Ok(std::collections::BTreeMap::new());
+    }
+    let takes = match role {
+        ResourceRole::Member => "",
+        ResourceRole::Owner => " AND s.kind = 'ldap'",
+    };
+    let sql = format!(
+        "SELECT l.group_id, l.system_id FROM group_links l
+         JOIN connected_systems s ON s.id = l.system_id
+         WHERE l.group_id IN ({}){takes}",
+        placeholders(groups.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+    for g in groups {
+        q = q.bind(*g);
+    }
+    Ok(q.fetch_all(&mut *conn).await?.into_iter().collect())
+}
+
+/// Inserts or renews change rows (group, user, role, system, holds, version 1, pending, 0
 /// attempts, due at 0). A renewed row keeps its claim: the instance delivering it sees the
 /// version moved and leaves it for the next round.
 async fn enqueue(conn: &mut Conn, rows: &[Vec<Val>]) -> DomainResult<()> {
@@ -60,16 +175,17 @@ async fn enqueue(conn: &mut Conn, rows: &[Vec<Val>]) -> DomainResult<()> {
         &[
             "group_id",
             "user_id",
+            "role",
             "system_id",
-            "member",
+            "holds",
             "version",
             "state",
             "attempts",
             "next_attempt_at",
         ],
         rows,
-        "ON CONFLICT (group_id, user_id) DO UPDATE SET
-           member = excluded.member, system_id = excluded.system_id,
+        "ON CONFLICT (group_id, user_id, role) DO UPDATE SET
+           holds = excluded.holds, system_id = excluded.system_id,
            version = connector_changes.version + 1, state = 'pending', attempts = 0,
            next_attempt_at = 0, last_error = NULL",
     )
@@ -77,34 +193,56 @@ async fn enqueue(conn: &mut Conn, rows: &[Vec<Val>]) -> DomainResult<()> {
     Ok(())
 }
 
-/// A newly linked group: every current member is to be added in the system.
-pub async fn enqueue_all_members(
+/// A newly linked group: every current member is to be added in the system, and, when
+/// `owners` (an LDAP system), every current owner too. Returns (members, owners) queued.
+pub async fn enqueue_all_grants(
     conn: &mut Conn,
     group: GroupId,
     system: SystemId,
-) -> DomainResult<u64> {
-    let done = sqlx::query(
-        "INSERT INTO connector_changes (group_id, user_id, system_id, member, version, state, attempts, next_attempt_at)
-         SELECT DISTINCT group_id, user_id, $2, 1, 1, 'pending', 0, 0 FROM group_members WHERE group_id = $1
-         ON CONFLICT (group_id, user_id) DO UPDATE SET
-           member = 1, system_id = excluded.system_id, version = connector_changes.version + 1,
-           state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL",
-    )
+    owners: bool,
+) -> DomainResult<(u64, u64)> {
+    const RENEW: &str = "ON CONFLICT (group_id, user_id, role) DO UPDATE SET
+           holds = 1, system_id = excluded.system_id, version = connector_changes.version + 1,
+           state = 'pending', attempts = 0, next_attempt_at = 0, last_error = NULL";
+    let members = sqlx::query(&format!(
+        "INSERT INTO connector_changes (group_id, user_id, role, system_id, holds, version, state, attempts, next_attempt_at)
+         SELECT DISTINCT group_id, user_id, 'member', $2, 1, 1, 'pending', 0, 0 FROM group_members WHERE group_id = $1
+         {RENEW}"
+    ))
     .bind(group.to_string())
     .bind(system.to_string())
     .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
+    .await?
+    .rows_affected();
+    if !owners {
+        return Ok((members, 0));
+    }
+    // `WHERE true`: SQLite would otherwise read the upsert's ON as the subquery's join.
+    let owners = sqlx::query(&format!(
+        "INSERT INTO connector_changes (group_id, user_id, role, system_id, holds, version, state, attempts, next_attempt_at)
+         SELECT $1, o.user_id, 'owner', $2, 1, 1, 'pending', 0, 0 FROM
+           (SELECT user_id FROM group_owners WHERE group_id = $1
+            UNION SELECT user_id FROM group_owner_grants WHERE group_id = $1) o
+         WHERE true {RENEW}"
+    ))
+    .bind(group.to_string())
+    .bind(system.to_string())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok((members, owners))
 }
 
-/// A change claimed for delivery: what the system should hold for one person in one group.
+/// A change claimed for delivery: whether the system should hold one person in one role
+/// (member, owner) of one group.
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub group_id: String,
     pub user_id: String,
+    pub role: ResourceRole,
     pub system_id: SystemId,
     pub external_group: String,
-    pub member: bool,
+    pub holds: bool,
     pub version: i64,
     pub attempts: i64,
     pub email: String,
@@ -112,6 +250,7 @@ pub struct Claimed {
 }
 
 type ClaimRow = (
+    String,
     String,
     String,
     String,
@@ -133,7 +272,7 @@ pub async fn claim_due(
     limit: i64,
 ) -> DomainResult<Vec<Claimed>> {
     let rows: Vec<ClaimRow> = sqlx::query_as(
-        "SELECT c.group_id, c.user_id, c.system_id, l.external_id, c.member, c.version, c.attempts,
+        "SELECT c.group_id, c.user_id, c.role, c.system_id, l.external_id, c.holds, c.version, c.attempts,
                 u.email, u.user_name
          FROM connector_changes c
          JOIN group_links l ON l.group_id = c.group_id AND l.system_id = c.system_id
@@ -150,9 +289,10 @@ pub async fn claim_due(
     for (
         group_id,
         user_id,
+        role,
         system_id,
         external_group,
-        member,
+        holds,
         version,
         attempts,
         email,
@@ -161,7 +301,7 @@ pub async fn claim_due(
     {
         let taken = sqlx::query(
             "UPDATE connector_changes SET claimed_until = $3
-             WHERE group_id = $1 AND user_id = $2 AND version = $4
+             WHERE group_id = $1 AND user_id = $2 AND role = $6 AND version = $4
                AND state <> 'delivered' AND next_attempt_at <= $5
                AND (claimed_until IS NULL OR claimed_until <= $5)",
         )
@@ -170,15 +310,17 @@ pub async fn claim_due(
         .bind(ms(lease))
         .bind(version)
         .bind(ms(now))
+        .bind(&role)
         .execute(&mut *conn)
         .await?;
         if taken.rows_affected() == 1 {
             out.push(Claimed {
                 system_id: SystemId(uuid(&system_id)?),
+                role: ResourceRole::parse(&role).map_err(corrupt)?,
                 group_id,
                 user_id,
                 external_group,
-                member: member == 1,
+                holds: holds == 1,
                 version,
                 attempts,
                 email,
@@ -212,12 +354,13 @@ pub async fn settle(
             sqlx::query(
                 "UPDATE connector_changes SET state = 'delivered', delivered_at = $4, attempts = attempts + 1,
                         last_error = NULL, claimed_until = NULL, next_attempt_at = NULL
-                 WHERE group_id = $1 AND user_id = $2 AND version = $3",
+                 WHERE group_id = $1 AND user_id = $2 AND role = $5 AND version = $3",
             )
             .bind(&change.group_id)
             .bind(&change.user_id)
             .bind(change.version)
             .bind(ms(now))
+            .bind(change.role.code())
             .execute(&mut *conn)
             .await?
         }
@@ -225,13 +368,14 @@ pub async fn settle(
             sqlx::query(
                 "UPDATE connector_changes SET state = 'failed', attempts = attempts + 1, last_error = $4,
                         claimed_until = NULL, next_attempt_at = $5
-                 WHERE group_id = $1 AND user_id = $2 AND version = $3",
+                 WHERE group_id = $1 AND user_id = $2 AND role = $6 AND version = $3",
             )
             .bind(&change.group_id)
             .bind(&change.user_id)
             .bind(change.version)
             .bind(error)
             .bind(retry_at.map(ms))
+            .bind(change.role.code())
             .execute(&mut *conn)
             .await?
         }
@@ -240,16 +384,19 @@ pub async fn settle(
         return Ok(true);
     }
     sqlx::query(
-        "UPDATE connector_changes SET claimed_until = NULL WHERE group_id = $1 AND user_id = $2",
+        "UPDATE connector_changes SET claimed_until = NULL
+         WHERE group_id = $1 AND user_id = $2 AND role = $3",
     )
     .bind(&change.group_id)
     .bind(&change.user_id)
+    .bind(change.role.code())
     .execute(&mut *conn)
     .await?;
     Ok(false)
 }
 
-/// Sends failed changes again at once: one (group, person), or every failure of `system`.
+/// Sends failed changes again at once: one (group, person)'s (as member and as owner), or
+/// every failure of `system`.
 /// Returns how many.
 pub async fn reprocess(
     conn: &mut Conn,
@@ -284,6 +431,7 @@ type DeliveryRow = (
     String,
     String,
     String,
+    String,
     i64,
     String,
     i64,
@@ -292,7 +440,7 @@ type DeliveryRow = (
 );
 
 const DELIVERY_SELECT: &str =
-    "SELECT c.group_id, g.name, c.user_id, u.email, s.name, c.member, c.state,
+    "SELECT c.group_id, g.name, c.user_id, u.email, s.name, c.role, c.holds, c.state,
         c.attempts, c.last_error, c.next_attempt_at
  FROM connector_changes c
  JOIN directory_groups g ON g.id = c.group_id
@@ -306,7 +454,8 @@ fn delivery(row: DeliveryRow) -> DomainResult<MembershipDelivery> {
         user_id,
         user_email,
         system_name,
-        member,
+        role,
+        holds,
         state,
         attempts,
         last_error,
@@ -318,7 +467,8 @@ fn delivery(row: DeliveryRow) -> DomainResult<MembershipDelivery> {
         user_id: UserId(uuid(&user_id)?),
         user_email,
         system_name,
-        member: member == 1,
+        role: ResourceRole::parse(&role).map_err(corrupt)?,
+        holds: holds == 1,
         state: DeliveryState::parse(&state).map_err(corrupt)?,
         attempts,
         last_error,
@@ -334,7 +484,7 @@ pub async fn undelivered(
 ) -> DomainResult<Vec<MembershipDelivery>> {
     let sql = format!(
         "{DELIVERY_SELECT} WHERE c.system_id = $1 AND c.state <> 'delivered'
-         ORDER BY c.state, g.name_key, u.email LIMIT $2"
+         ORDER BY c.state, g.name_key, u.email, c.role LIMIT $2"
     );
     let rows: Vec<DeliveryRow> = sqlx::query_as(&sql)
         .bind(system.to_string())
@@ -344,7 +494,8 @@ pub async fn undelivered(
     rows.into_iter().map(delivery).collect()
 }
 
-/// The packages (of `packages`) whose member grants a connected system does not hold yet for
+/// The packages (of `packages`) whose grants (memberships, ownerships) a connected system does
+/// not hold yet for
 /// `user`: Partially delivered when some of their changes failed and others were delivered,
 /// Delivery failed when some failed and none was delivered, else Delivering. One indexed read
 /// of the person's changes in the packages' groups.
@@ -358,8 +509,8 @@ pub async fn undelivered_packages(
     }
     let sql = format!(
         "SELECT r.package_id, c.state FROM connector_changes c
-         JOIN access_package_resource_roles r ON r.group_id = c.group_id AND r.role = 'member'
-         WHERE c.user_id = $1 AND c.member = 1
+         JOIN access_package_resource_roles r ON r.group_id = c.group_id AND r.role = c.role
+         WHERE c.user_id = $1 AND c.holds = 1
            AND r.package_id IN ({})",
         super::super::placeholders_after(1, packages.len())
     );
@@ -370,7 +521,7 @@ pub async fn undelivered_packages(
     fold_states(q.fetch_all(&mut *conn).await?)
 }
 
-/// Of a package's live assignments, the people (of `users`) whose member grants a connected
+/// Of a package's live assignments, the people (of `users`) whose grants a connected
 /// system does not hold yet, with the state as [`undelivered_packages`] words it. One indexed
 /// read of those people's changes in the package's groups (the admin's page of assignments).
 pub async fn undelivered_people(
@@ -383,8 +534,8 @@ pub async fn undelivered_people(
     }
     let sql = format!(
         "SELECT c.user_id, c.state FROM connector_changes c
-         JOIN access_package_resource_roles r ON r.group_id = c.group_id AND r.role = 'member'
-         WHERE r.package_id = $1 AND c.member = 1 AND c.user_id IN ({})",
+         JOIN access_package_resource_roles r ON r.group_id = c.group_id AND r.role = c.role
+         WHERE r.package_id = $1 AND c.holds = 1 AND c.user_id IN ({})",
         super::super::placeholders_after(1, users.len())
     );
     let mut q = sqlx::query_as::<_, (String, String)>(&sql).bind(package.to_string());
@@ -425,23 +576,25 @@ fn fold_states(
     Ok(out)
 }
 
-/// `user`'s delivered requests (newest first, at most 20) for packages that make them a
-/// member of `group`: (request id, package id, package name).
+/// `user`'s delivered requests (newest first, at most 20) for packages that give them `role`
+/// in `group`: (request id, package id, package name).
 pub async fn requests_reaching(
     conn: &mut Conn,
     user: &str,
     group: &str,
+    role: ResourceRole,
 ) -> DomainResult<Vec<(String, String, String)>> {
     Ok(sqlx::query_as(
         "SELECT r.id, r.package_id, p.name FROM access_package_requests r
          JOIN access_packages p ON p.id = r.package_id
          WHERE r.requestor_id = $1 AND r.state = 'delivered'
            AND r.package_id IN (SELECT package_id FROM access_package_resource_roles
-                                WHERE group_id = $2 AND role = 'member')
+                                WHERE group_id = $2 AND role = $3)
          ORDER BY r.created_at DESC LIMIT 20",
     )
     .bind(user)
     .bind(group)
+    .bind(role.code())
     .fetch_all(&mut *conn)
     .await?)
 }

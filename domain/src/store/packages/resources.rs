@@ -106,10 +106,14 @@ pub async fn grant_role_to_assignees(
     .fetch_all(&mut *conn)
     .await?;
     let granted = people.len() as u64;
-    if role == ResourceRole::Member {
-        let added: Vec<(String, String)> =
-            people.into_iter().map(|u| (group.to_string(), u)).collect();
-        crate::store::counts::memberships_changed(conn, &added, &[]).await?;
+    let added: Vec<(String, String)> = people.into_iter().map(|u| (group.to_string(), u)).collect();
+    match role {
+        ResourceRole::Member => {
+            crate::store::counts::memberships_changed(conn, &added, &[]).await?
+        }
+        ResourceRole::Owner => {
+            crate::store::connectors::ownerships_changed(conn, &added, &[]).await?
+        }
     }
     Ok(granted)
 }
@@ -133,10 +137,15 @@ pub async fn revoke_role_from_assignees(
     .fetch_all(&mut *conn)
     .await?;
     let revoked = people.len() as u64;
-    if role == ResourceRole::Member {
-        let removed: Vec<(String, String)> =
-            people.into_iter().map(|u| (group.to_string(), u)).collect();
-        crate::store::counts::memberships_changed(conn, &[], &removed).await?;
+    let removed: Vec<(String, String)> =
+        people.into_iter().map(|u| (group.to_string(), u)).collect();
+    match role {
+        ResourceRole::Member => {
+            crate::store::counts::memberships_changed(conn, &[], &removed).await?
+        }
+        ResourceRole::Owner => {
+            crate::store::connectors::ownerships_changed(conn, &[], &removed).await?
+        }
     }
     Ok(revoked)
 }

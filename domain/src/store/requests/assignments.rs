@@ -89,10 +89,18 @@ pub(super) async fn grant(
         .bind(role.code())
         .fetch_all(&mut *conn)
         .await?;
-        if role == ResourceRole::Member && !groups.is_empty() {
-            let added: Vec<(String, String)> =
-                groups.into_iter().map(|g| (g, user.to_string())).collect();
-            super::super::counts::memberships_changed(conn, &added, &[]).await?;
+        if groups.is_empty() {
+            continue;
+        }
+        let added: Vec<(String, String)> =
+            groups.into_iter().map(|g| (g, user.to_string())).collect();
+        match role {
+            ResourceRole::Member => {
+                super::super::counts::memberships_changed(conn, &added, &[]).await?
+            }
+            ResourceRole::Owner => {
+                super::super::connectors::ownerships_changed(conn, &added, &[]).await?
+            }
         }
     }
     super::super::webhooks::emit(
@@ -216,8 +224,13 @@ pub async fn end_assignments(
             }
             removed.push((group, user));
         }
-        if role == ResourceRole::Member {
-            super::super::counts::memberships_changed(conn, &[], &removed).await?;
+        match role {
+            ResourceRole::Member => {
+                super::super::counts::memberships_changed(conn, &[], &removed).await?
+            }
+            ResourceRole::Owner => {
+                super::super::connectors::ownerships_changed(conn, &[], &removed).await?
+            }
         }
     }
     let ended: Vec<String> = ended.into_iter().map(|(id, _)| id).collect();

@@ -29,6 +29,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "user_attribute",
     "match_with",
     "member_attribute",
+    "owner_attribute",
     "ca_pem",
     "drift",
 ];
@@ -244,6 +245,7 @@ fn SettingsFields(
                 user_attribute: "mail".into(),
                 match_with: MatchWith::Email,
                 member_attribute: "member".into(),
+                owner_attribute: "owner".into(),
                 ca_pem: String::new(),
                 drift: DriftPolicy::Report,
                 import: None,
@@ -327,6 +329,13 @@ fn SettingsFields(
             value=s.member_attribute
             error=field("member_attribute")
             hint="The group attribute that lists members: member (groupOfNames, Active Directory) or uniqueMember."
+        />
+        <TextField
+            label="Owner attribute"
+            name="owner_attribute"
+            value=s.owner_attribute
+            error=field("owner_attribute")
+            hint="The group attribute that lists owners: owner (groupOfNames) or managedBy (Active Directory, one owner per group)."
         />
         <TlsAndDriftFields prefix="field" ca_pem=s.ca_pem drift=s.drift error />
     }

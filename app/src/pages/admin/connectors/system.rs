@@ -453,7 +453,14 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                                             <tr>
                                                 <td>{d.user_email.clone()}</td>
                                                 <td>{d.group_name.clone()}</td>
-                                                <td>{if d.member { "Add" } else { "Remove" }}</td>
+                                                <td>
+                                                    {match (d.holds, d.role) {
+                                                        (true, ResourceRole::Member) => "Add member",
+                                                        (false, ResourceRole::Member) => "Remove member",
+                                                        (true, ResourceRole::Owner) => "Add owner",
+                                                        (false, ResourceRole::Owner) => "Remove owner",
+                                                    }}
+                                                </td>
                                                 <td>
                                                     <Badge kind=kind text=d.state.label() />
                                                     <br />

@@ -105,6 +105,9 @@ impl From<domain::DomainError> for AppError {
             D::Unauthenticated => AppError::Unauthenticated,
             D::Invalid(fields) => AppError::Invalid(fields),
             D::Conflict(message) => AppError::Conflict(message),
+            D::Stale(what) => AppError::Conflict(format!(
+                "Someone else changed this {what} since you opened it. Reload the page to see their change, then make yours again."
+            )),
             D::Throttled { retry_after_secs } => AppError::Throttled(retry_after_secs),
             D::Internal(source) => {
                 tracing::error!(error = ?source, "internal error");

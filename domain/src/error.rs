@@ -13,6 +13,10 @@ pub enum DomainError {
     Invalid(Vec<FieldError>),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An edit made from a version of the thing (a package, a policy) that someone else has
+    /// changed since: nothing was changed; read it again and make the edit on what is there.
+    #[error("the {0} was changed by someone else since it was read")]
+    Stale(&'static str),
     #[error("too many attempts, retry in {retry_after_secs} s")]
     Throttled { retry_after_secs: i64 },
     #[error("internal error")]

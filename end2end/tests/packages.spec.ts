@@ -250,6 +250,24 @@ test('an admin edits basics, adds, edits and removes a policy, and sets separati
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('definition').filter({ hasText: /^Yes$/ })).toBeVisible();
 
+  // Another admin (another tab) changes the description meanwhile: saving this page's older
+  // form is refused with words, and changes nothing.
+  await page.waitForLoadState('networkidle');
+  const other = await page.context().newPage();
+  await gotoReady(other, page.url());
+  await other.getByText('Edit basics').click();
+  await other.getByRole('textbox', { name: 'Description' }).fill('Reports, edited in another tab');
+  await other.getByRole('button', { name: 'Save' }).click();
+  await expect(other.getByText('Reports, edited in another tab', { exact: true })).toBeVisible();
+  await other.close();
+  await page.getByText('Edit basics').click();
+  await group(page, 'Hidden').getByRole('radio', { name: 'No' }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('Someone else changed this access package since you opened it');
+  await page.reload();
+  await expect(page.getByText('Reports, edited in another tab', { exact: true })).toBeVisible();
+  await expect(page.getByRole('definition').filter({ hasText: /^Yes$/ })).toBeVisible();
+
   // Add a second policy for specific people with two approval stages.
   await page.getByRole('navigation', { name: 'Access package' }).getByRole('link', { name: 'Policies' }).click();
   await page.getByRole('link', { name: 'Add policy' }).click();

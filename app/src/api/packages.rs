@@ -110,10 +110,12 @@ pub async fn update_package(
     name: String,
     description: String,
     hidden: String,
+    /// The version the form was read at: a save after someone else's change is refused.
+    version: Option<i64>,
 ) -> Result<(), AppError> {
     let id = parse_id(AccessPackageId::parse, &id, "access package")?;
     let hidden = yes_no("hidden", &hidden)?;
-    Ok(pkg::update_basics(&ctx()?, &actor()?, id, &name, &description, hidden).await?)
+    Ok(pkg::update_basics(&ctx()?, &actor()?, id, &name, &description, hidden, version).await?)
 }
 
 #[server]
@@ -166,12 +168,15 @@ pub async fn save_policy(
     package: String,
     policy: Option<String>,
     draft: PolicyDraft,
+    /// The policy's version the editor was opened at: a save after someone else's change is
+    /// refused.
+    version: Option<i64>,
 ) -> Result<(), AppError> {
     let package = parse_id(AccessPackageId::parse, &package, "access package")?;
     match policy {
         Some(p) => {
             let p = parse_id(PolicyId::parse, &p, "policy")?;
-            pkg::update_policy(&ctx()?, &actor()?, p, &draft).await?;
+            pkg::update_policy(&ctx()?, &actor()?, p, &draft, version).await?;
         }
         None => {
             pkg::add_policy(&ctx()?, &actor()?, package, &draft).await?;

@@ -136,6 +136,11 @@ impl From<DomainError> for ScimError {
                 }
             }
             DomainError::Conflict(text) => Self::new(409, None, text),
+            DomainError::Stale(what) => Self::new(
+                412,
+                None,
+                format!("The {what} was changed since it was read."),
+            ),
             DomainError::Throttled { retry_after_secs } => Self::new(
                 429,
                 None,

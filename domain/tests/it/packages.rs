@@ -132,10 +132,18 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     assert_eq!(field_names(&e), vec!["name"]);
 
     // Edit basics.
-    pkg::update_basics(&env.ctx, &admin, id, "Office Licenses", "Office apps", true)
-        .await
-        .unwrap();
-    let e = pkg::update_basics(&env.ctx, &admin, id, "", "x", true)
+    pkg::update_basics(
+        &env.ctx,
+        &admin,
+        id,
+        "Office Licenses",
+        "Office apps",
+        true,
+        None,
+    )
+    .await
+    .unwrap();
+    let e = pkg::update_basics(&env.ctx, &admin, id, "", "x", true, None)
         .await
         .unwrap_err();
     assert_eq!(field_names(&e), vec!["name"]);
@@ -148,11 +156,11 @@ async fn the_tutorial_package_is_created_edited_and_cleaned_up(env: TestEnv) {
     // Policies: edit keeps the review start, more can be added up to ten.
     let mut edited = d.policies[0].draft.clone();
     edited.stages[0].decision_days = "7".into();
-    pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited)
+    pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited, None)
         .await
         .unwrap();
     edited.review.starting_on = "2030-01-01".into();
-    let e = pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited)
+    let e = pkg::update_policy(&env.ctx, &admin, d.policies[0].id, &edited, None)
         .await
         .unwrap_err();
     assert_eq!(field_names(&e), vec!["review_starting_on"]);
@@ -594,7 +602,7 @@ async fn a_catalog_reader_reads_their_catalog_and_changes_nothing(env: TestEnv) 
             .can_manage
     );
     cat::detail(&env.ctx, reader, c.a).await.unwrap();
-    forbidden(pkg::update_basics(&env.ctx, reader, owned, "X", "Y", false).await);
+    forbidden(pkg::update_basics(&env.ctx, reader, owned, "X", "Y", false, None).await);
     forbidden(cat::add_resource(&env.ctx, reader, c.a, c.office).await);
     let mut reader_draft = c.in_a.clone();
     reader_draft.name = "Reader's".into();
@@ -615,9 +623,17 @@ async fn an_access_package_manager_builds_packages_from_the_catalogs_resources_o
     let mut m = c.in_a.clone();
     m.name = "Manager's".into();
     let managed = pkg::create_package(&env.ctx, manager, &m).await.unwrap();
-    pkg::update_basics(&env.ctx, manager, managed, "Manager's", "edited", false)
-        .await
-        .unwrap();
+    pkg::update_basics(
+        &env.ctx,
+        manager,
+        managed,
+        "Manager's",
+        "edited",
+        false,
+        None,
+    )
+    .await
+    .unwrap();
     let outside = env.group(&c.admin, "Not in A").await;
     let mut m2 = c.in_a.clone();
     m2.name = "Manager's second".into();
@@ -679,7 +695,7 @@ async fn an_assignment_manager_sees_the_catalogs_packages_but_cannot_change_them
     let owned = the_owner_has_worked(&env, &c).await;
     let assigner = &c.assigner;
     pkg::detail(&env.ctx, assigner, owned).await.unwrap();
-    forbidden(pkg::update_basics(&env.ctx, assigner, owned, "X", "Y", false).await);
+    forbidden(pkg::update_basics(&env.ctx, assigner, owned, "X", "Y", false, None).await);
     forbidden(
         pkg::remove_resource_role(&env.ctx, assigner, owned, c.office, ResourceRole::Member).await,
     );
@@ -957,7 +973,7 @@ async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
     for p in pkg::detail(&env.ctx, &admin, id).await.unwrap().policies {
         let mut off = p.draft.clone();
         off.enabled = false;
-        pkg::update_policy(&env.ctx, &admin, p.id, &off)
+        pkg::update_policy(&env.ctx, &admin, p.id, &off, None)
             .await
             .unwrap();
     }
@@ -965,7 +981,99 @@ async fn the_portal_link_says_what_it_grants_and_who_may_request(env: TestEnv) {
     assert!(view.reason.unwrap().contains("turned off"));
 }
 
+async fn an_edit_made_from_an_older_version_is_refused_and_changes_nothing(env: TestEnv) {
+    let admin = env.admin().await;
+    let office = env.group(&admin, "Office Licenses").await;
+    let draft = tutorial(&env, office, &admin);
+    let id = pkg::create_package(&env.ctx, &admin, &draft).await.unwrap();
+    let read = pkg::detail(&env.ctx, &admin, id).await.unwrap();
+    let (v, policy) = (read.summary.version, &read.policies[0]);
+    // Two admins read version v; the first one's edit moves it …
+    pkg::update_basics(
+        &env.ctx,
+        &admin,
+        id,
+        "Office Licenses",
+        "First edit",
+        false,
+        Some(v),
+    )
+    .await
+    .unwrap();
+    // … so the second one's, made from v, is refused and changes nothing.
+    let e = pkg::update_basics(
+        &env.ctx,
+        &admin,
+        id,
+        "Office Licenses",
+        "Second",
+        true,
+        Some(v),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, DomainError::Stale("access package")), "{e:?}");
+    let now = pkg::detail(&env.ctx, &admin, id).await.unwrap();
+    assert_eq!(
+        (now.summary.description.as_str(), now.summary.hidden),
+        ("First edit", false)
+    );
+    assert_eq!(now.summary.version, v + 1);
+    assert_eq!(
+        audit_count(&env, "access_package", id).await,
+        2,
+        "created, edited once"
+    );
+    // Everything the package's page shows moves its version: a policy, a resource role.
+    let mut edited = policy.draft.clone();
+    edited.stages[0].decision_days = "7".into();
+    pkg::update_policy(&env.ctx, &admin, policy.id, &edited, Some(policy.version))
+        .await
+        .unwrap();
+    let e = pkg::update_policy(&env.ctx, &admin, policy.id, &edited, Some(policy.version))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, DomainError::Stale("policy")), "{e:?}");
+    let after_policy = pkg::detail(&env.ctx, &admin, id).await.unwrap();
+    assert_eq!(after_policy.policies[0].version, policy.version + 1);
+    assert_eq!(after_policy.summary.version, v + 2);
+    let team = env.group(&admin, "Reporting team").await;
+    pkg::add_resource_role(&env.ctx, &admin, id, team, ResourceRole::Member)
+        .await
+        .unwrap();
+    let e = pkg::update_basics(
+        &env.ctx,
+        &admin,
+        id,
+        "Office Licenses",
+        "x",
+        false,
+        Some(after_policy.summary.version),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, DomainError::Stale(_)), "{e:?}");
+    // Without a version (the command line) the edit is made whatever was read.
+    pkg::update_basics(&env.ctx, &admin, id, "Office Licenses", "Last", false, None)
+        .await
+        .unwrap();
+    // A version given for a package that does not exist is Not found, not Stale.
+    let e = pkg::update_basics(
+        &env.ctx,
+        &admin,
+        AccessPackageId(uuid::Uuid::now_v7()),
+        "X",
+        "Y",
+        false,
+        Some(1),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, DomainError::NotFound(_)), "{e:?}");
+}
+
 on_both_databases!(
+    an_edit_made_from_an_older_version_is_refused_and_changes_nothing,
     the_portal_link_says_what_it_grants_and_who_may_request,
     the_tutorial_package_is_created_edited_and_cleaned_up,
     an_invalid_wizard_creates_nothing,

@@ -345,6 +345,7 @@ async fn requestors_cancel_and_separation_of_duties_refuses(env: TestEnv) {
         "Office Licenses",
         "Hidden now",
         true,
+        None,
     )
     .await
     .unwrap();

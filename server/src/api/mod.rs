@@ -8,6 +8,7 @@
 //! and no Origin, and proves itself with its token on every call. The OpenAPI document is
 //! generated from the handlers and types below (utoipa), so it cannot drift from them.
 
+mod edits;
 mod packages;
 mod resources;
 mod routes;
@@ -254,6 +255,12 @@ impl From<DomainError> for Failure {
                 retry_after: None,
             },
             D::Conflict(message) => Failure::new(StatusCode::CONFLICT, message),
+            D::Stale(what) => Failure::new(
+                StatusCode::PRECONDITION_FAILED,
+                format!(
+                    "The {what} was changed since the ETag you sent (If-Match) was read; GET it again and make the change on what is there."
+                ),
+            ),
             D::Throttled { retry_after_secs } => Failure {
                 retry_after: Some(u64::try_from(retry_after_secs).unwrap_or(1).max(1)),
                 ..Failure::new(

@@ -229,8 +229,13 @@ fn draft(new: &NewAccessPackage, today: chrono::NaiveDate) -> Answer<PackageDraf
             role,
         });
     }
-    let p = &new.assignment_policy;
-    let policy = &mut d.policy;
+    policy_draft(&new.assignment_policy, &mut d.policy)?;
+    Ok(d)
+}
+
+/// Sets `policy` (a fresh draft) from the body's policy; problems the shape alone shows come
+/// back by field.
+pub(super) fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) -> Answer<()> {
     if let Some(name) = &p.display_name {
         policy.name = name.clone();
     }
@@ -325,7 +330,7 @@ fn draft(new: &NewAccessPackage, today: chrono::NaiveDate) -> Answer<PackageDraf
             pattern: q.regex_pattern.clone(),
         })
         .collect();
-    Ok(d)
+    Ok(())
 }
 
 #[utoipa::path(

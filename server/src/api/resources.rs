@@ -94,6 +94,10 @@ impl Me {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessPackage {
+    /// The version to send back in `If-Match` when changing it (also the `ETag` header of
+    /// `GET /accessPackages/{id}`).
+    #[serde(rename = "@odata.etag")]
+    pub etag: String,
     pub id: Uuid,
     pub display_name: String,
     pub description: String,
@@ -109,6 +113,7 @@ pub struct AccessPackage {
 impl From<&PackageSummary> for AccessPackage {
     fn from(p: &PackageSummary) -> Self {
         Self {
+            etag: super::edits::etag(p.version),
             id: p.id.0,
             display_name: p.name.clone(),
             description: p.description.clone(),
@@ -171,6 +176,9 @@ pub struct ResourceScope {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentPolicy {
+    /// The version to send in `If-Match` with `PUT /assignmentPolicies/{id}`.
+    #[serde(rename = "@odata.etag")]
+    pub etag: String,
     pub id: Uuid,
     pub display_name: String,
     pub description: String,
@@ -211,6 +219,7 @@ impl From<&PackageDetail> for AccessPackageDetail {
                 .policies
                 .iter()
                 .map(|p| AssignmentPolicy {
+                    etag: super::edits::etag(p.version),
                     id: p.id.0,
                     display_name: p.name.clone(),
                     description: p.description.clone(),

@@ -2,6 +2,7 @@
 //! person, and answers a resource or a problem. `#[utoipa::path]` documents each from the
 //! same code.
 
+use super::edits::with_etag;
 use super::packages::*;
 use super::*;
 use axum::Json;
@@ -21,7 +22,7 @@ pub(super) fn register(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
         .routes(routes!(my_requests))
         .routes(routes!(my_approvals))
         .routes(routes!(list_packages, create_package))
-        .routes(routes!(get_package))
+        .routes(routes!(get_package, super::edits::update_package))
         .routes(routes!(package_assignments))
         .routes(routes!(package_requests))
         .routes(routes!(create_request))
@@ -126,7 +127,7 @@ pub(super) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Answer<T> {
 }
 
 /// A path segment that cannot be read: 400, as a problem.
-fn path(p: Result<Path<String>, PathRejection>) -> Answer<String> {
+pub(super) fn path(p: Result<Path<String>, PathRejection>) -> Answer<String> {
     p.map(|Path(t)| t).map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,
@@ -135,7 +136,7 @@ fn path(p: Result<Path<String>, PathRejection>) -> Answer<String> {
     })
 }
 
-fn id_of(raw: &str, what: &'static str) -> Answer<Uuid> {
+pub(super) fn id_of(raw: &str, what: &'static str) -> Answer<Uuid> {
     Uuid::parse_str(raw.trim()).map_err(|_| Failure::from(DomainError::NotFound(what)))
 }
 
@@ -315,7 +316,8 @@ async fn list_packages(
     summary = "One access package: what it grants, its policies, its incompatibilities",
     params(("id" = Uuid, Path, description = "The access package's id")),
     responses(
-        (status = 200, body = AccessPackageDetail),
+        (status = 200, body = AccessPackageDetail,
+            headers(("ETag" = String, description = "The package's version, for If-Match when changing it"))),
         Refused,
     )
 )]
@@ -323,10 +325,10 @@ async fn get_package(
     State(state): State<ApiState>,
     Extension(caller): Extension<ApiCaller>,
     id: Result<Path<String>, PathRejection>,
-) -> Answer<Json<AccessPackageDetail>> {
+) -> Answer<Response> {
     let id = AccessPackageId(id_of(&path(id)?, "access package")?);
     let detail = packages::detail(&state.ctx, caller.reader(), id).await?;
-    Ok(Json(AccessPackageDetail::from(&detail)))
+    Ok(with_etag(&detail))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -658,9 +658,122 @@ async fn schemathesis_finds_no_failure(env: TestEnv) {
     );
 }
 
+/// Two scripts read the package and change it: the first change (If-Match with the ETag it
+/// read) is made, the second, from the same ETag, is 412 and changes nothing; without
+/// If-Match it is 428; a read-only token is 403.
+async fn a_change_from_an_old_etag_is_refused(env: TestEnv) {
+    let w = world(&env).await;
+    let package = package(&env, &w, "Office Licenses", |_| {}).await;
+    let app = router(&env);
+    let admin = token(&env, &w.admin, "read_write").await;
+    let path = format!("/api/v1/accessPackages/{package}");
+    let (status, headers, read) = send(&app, "GET", &path, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let etag = headers
+        .get(header::ETAG)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        read["@odata.etag"],
+        etag.as_str(),
+        "the body carries it too"
+    );
+    assert_eq!(read["assignmentPolicies"][0]["@odata.etag"], "\"v1\"");
+
+    let change = json!({"description": "Licenses for Office, from the script"});
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&admin),
+        Some(change.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
+    let if_match = [("if-match", etag.as_str())];
+    let (status, headers, body) =
+        send(&app, "PATCH", &path, Some(&admin), Some(change), &if_match).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["description"], "Licenses for Office, from the script");
+    assert_eq!(body["displayName"], "Office Licenses", "left out: kept");
+    let newer = headers
+        .get(header::ETAG)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(newer, etag);
+
+    let late = json!({"isHidden": true});
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&admin),
+        Some(late.clone()),
+        &if_match,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("GET it again"),
+        "{body}"
+    );
+    let now = get(&app, &path, &admin).await;
+    assert_eq!(now["isHidden"], false, "nothing changed");
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&admin),
+        Some(json!({"displayName": ""})),
+        &[("if-match", newer.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "name", "{body}");
+    let reader = token(&env, &w.admin, "read").await;
+    let (status, _, _) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&reader),
+        Some(late.clone()),
+        &[("if-match", newer.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let eric = token(&env, &w.eric, "read_write").await;
+    let (status, _, _) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&eric),
+        Some(late.clone()),
+        &[("if-match", newer.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&admin),
+        Some(late),
+        &[("if-match", newer.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["isHidden"], true);
+}
+
 on_both_databases!(with crate::helpers::server_fn_turn();
     the_tutorial_through_the_api_alone,
     lists_page_with_next_links,
+    a_change_from_an_old_etag_is_refused,
     refusals_are_problems_that_change_nothing,
     a_busy_token_is_told_when_to_come_back,
     the_document_and_its_page_are_served,

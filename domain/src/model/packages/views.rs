@@ -13,6 +13,9 @@ pub struct PackageSummary {
     pub policies: i64,
     pub assignments: i64,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// Moves with every change to the package, its policies, roles or incompatibilities: an
+    /// edit made from an older version is refused (the API's ETag).
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +36,8 @@ pub struct PolicyView {
     /// The same policy in the editor's shape, with current names.
     pub draft: PolicyDraft,
     pub active_assignments: i64,
+    /// Moves with every change to the policy (the API's ETag).
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -67,7 +67,8 @@ pub async fn create_package(
     Ok(id)
 }
 
-/// Edits name, description and Hidden.
+/// Edits name, description and Hidden. With `expected` (the version the editor read), an edit
+/// made after someone else changed the package is refused as [`DomainError::Stale`].
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn update_basics(
     ctx: &Ctx,
@@ -76,6 +77,7 @@ pub async fn update_basics(
     name: &str,
     description: &str,
     hidden: bool,
+    expected: Option<i64>,
 ) -> DomainResult<()> {
     let mut p = Problems::default();
     let name = p.check("name", PackageName::parse(name));
@@ -85,7 +87,16 @@ pub async fn update_basics(
     };
     let mut tx = ctx.db.begin().await?;
     let before = manageable(&mut tx, actor, id).await?;
-    packages::update_basics(&mut tx, id, &name, &description, hidden, ctx.clock.now()).await?;
+    packages::update_basics(
+        &mut tx,
+        id,
+        &name,
+        &description,
+        hidden,
+        expected,
+        ctx.clock.now(),
+    )
+    .await?;
     let e = event(
         ctx,
         actor,

@@ -56,6 +56,7 @@ pub async fn add_incompatible(
             format!("{name} is already incompatible with {}.", package.name),
         ));
     }
+    packages::touch(&mut tx, id, ctx.clock.now()).await?;
     let e = event(
         ctx,
         actor,
@@ -81,6 +82,7 @@ pub async fn remove_incompatible(
     if !packages::remove_incompatibility(&mut tx, id, kind, target_id).await? {
         return Err(DomainError::NotFound("incompatibility"));
     }
+    packages::touch(&mut tx, id, ctx.clock.now()).await?;
     let e = event(
         ctx,
         actor,

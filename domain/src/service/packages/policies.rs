@@ -94,12 +94,15 @@ pub async fn add_policy(
     Ok(id)
 }
 
+/// Replaces a policy's settings. With `expected` (the version the editor read), an edit made
+/// after someone else changed the policy is refused as [`DomainError::Stale`].
 #[tracing::instrument(skip(ctx, actor, draft), fields(actor = %actor.user_id))]
 pub async fn update_policy(
     ctx: &Ctx,
     actor: &Actor,
     policy: PolicyId,
     draft: &PolicyDraft,
+    expected: Option<i64>,
 ) -> DomainResult<()> {
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
@@ -113,7 +116,7 @@ pub async fn update_policy(
     let Some((name, description, spec)) = valid else {
         return Err(DomainError::Invalid(p.0));
     };
-    packages::update_policy(&mut tx, policy, &name, &description, &spec, now).await?;
+    packages::update_policy(&mut tx, policy, &name, &description, &spec, expected, now).await?;
     packages::touch(&mut tx, before.package, now).await?;
     let e = event(
         ctx,

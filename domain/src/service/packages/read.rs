@@ -75,6 +75,7 @@ pub(super) async fn policy_views(
             name: s.name,
             description: s.description,
             spec: s.spec,
+            version: s.version,
         });
     }
     Ok(out)

@@ -24,13 +24,14 @@ struct SummaryRow {
     policies: i64,
     assignments: i64,
     updated_at: i64,
+    version: i64,
 }
 
 const SUMMARY_SELECT: &str =
     "SELECT p.id, p.name, p.description, p.catalog_id, c.name AS catalog_name, p.hidden,
         (SELECT COUNT(*) FROM access_package_policies x WHERE x.package_id = p.id) AS policies,
         p.live_assignments AS assignments,
-        p.updated_at
+        p.updated_at, p.version
      FROM access_packages p JOIN catalogs c ON c.id = p.catalog_id";
 
 fn summary_of(r: SummaryRow) -> DomainResult<PackageSummary> {
@@ -44,6 +45,7 @@ fn summary_of(r: SummaryRow) -> DomainResult<PackageSummary> {
         policies: r.policies,
         assignments: r.assignments,
         updated_at: from_ms(r.updated_at)?,
+        version: r.version,
     })
 }
 
@@ -133,10 +135,13 @@ pub async fn update_basics(
     name: &PackageName,
     description: &PackageDescription,
     hidden: bool,
+    expected: Option<i64>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let done = sqlx::query(
-        "UPDATE access_packages SET name = $2, name_key = $3, description = $4, hidden = $5, updated_at = $6 WHERE id = $1",
+        "UPDATE access_packages SET name = $2, name_key = $3, description = $4, hidden = $5, updated_at = $6,
+            version = version + 1
+         WHERE id = $1 AND version = COALESCE($7, version)",
     )
     .bind(id.to_string())
     .bind(name.as_str())
@@ -144,16 +149,20 @@ pub async fn update_basics(
     .bind(description.as_str())
     .bind(flag(hidden))
     .bind(ms(now))
+    .bind(expected)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(DomainError::NotFound("access package"));
+        return Err(match expected {
+            Some(_) => DomainError::Stale("access package"),
+            None => DomainError::NotFound("access package"),
+        });
     }
     Ok(())
 }
 
 pub async fn touch(conn: &mut Conn, id: AccessPackageId, now: DateTime<Utc>) -> DomainResult<()> {
-    sqlx::query("UPDATE access_packages SET updated_at = $2 WHERE id = $1")
+    sqlx::query("UPDATE access_packages SET updated_at = $2, version = version + 1 WHERE id = $1")
         .bind(id.to_string())
         .bind(ms(now))
         .execute(&mut *conn)

@@ -44,12 +44,13 @@ pub async fn update_policy(
     name: &PolicyName,
     description: &PolicyDescription,
     spec: &PolicySpec,
+    expected: Option<i64>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let done = sqlx::query(
         "UPDATE access_package_policies SET name = $2, description = $3, scope = $4, enabled = $5, spec = $6, updated_at = $7,
-            reviews = $8
-         WHERE id = $1",
+            reviews = $8, version = version + 1
+         WHERE id = $1 AND version = COALESCE($9, version)",
     )
     .bind(id.to_string())
     .bind(name.as_str())
@@ -59,10 +60,14 @@ pub async fn update_policy(
     .bind(serde_json::to_string(spec).map_err(corrupt)?)
     .bind(ms(now))
     .bind(flag(spec.review.is_some()))
+    .bind(expected)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(DomainError::NotFound("policy"));
+        return Err(match expected {
+            Some(_) => DomainError::Stale("policy"),
+            None => DomainError::NotFound("policy"),
+        });
     }
     Ok(())
 }
@@ -82,9 +87,11 @@ pub struct StoredPolicy {
     pub name: String,
     pub description: String,
     pub spec: PolicySpec,
+    /// Moves with every change (an edit's precondition).
+    pub version: i64,
 }
 
-pub(super) type PolicyRow = (String, String, String, String, String);
+pub(super) type PolicyRow = (String, String, String, String, String, i64);
 
 pub(super) fn policy_of(r: PolicyRow) -> DomainResult<StoredPolicy> {
     Ok(StoredPolicy {
@@ -93,6 +100,7 @@ pub(super) fn policy_of(r: PolicyRow) -> DomainResult<StoredPolicy> {
         name: r.2,
         description: r.3,
         spec: serde_json::from_str(&r.4).map_err(corrupt)?,
+        version: r.5,
     })
 }
 
@@ -101,7 +109,7 @@ pub async fn policies(
     package: AccessPackageId,
 ) -> DomainResult<Vec<StoredPolicy>> {
     let rows: Vec<PolicyRow> = sqlx::query_as(
-        "SELECT id, package_id, name, description, spec FROM access_package_policies
+        "SELECT id, package_id, name, description, spec, version FROM access_package_policies
          WHERE package_id = $1 ORDER BY created_at, id",
     )
     .bind(package.to_string())
@@ -112,7 +120,7 @@ pub async fn policies(
 
 pub async fn policy(conn: &mut Conn, id: PolicyId) -> DomainResult<StoredPolicy> {
     let row: Option<PolicyRow> = sqlx::query_as(
-        "SELECT id, package_id, name, description, spec FROM access_package_policies WHERE id = $1",
+        "SELECT id, package_id, name, description, spec, version FROM access_package_policies WHERE id = $1",
     )
     .bind(id.to_string())
     .fetch_optional(&mut *conn)

@@ -53,6 +53,7 @@ pub fn PolicyEditorPage() -> impl IntoView {
                                 </div>
                                 <PolicyEditor
                                     package=package_id
+                                    version=existing.as_ref().map(|p| p.version)
                                     policy=existing.map(|p| p.id.to_string())
                                     draft
                                 />
@@ -67,7 +68,13 @@ pub fn PolicyEditorPage() -> impl IntoView {
 }
 
 #[component]
-fn PolicyEditor(package: String, policy: Option<String>, draft: PolicyDraft) -> impl IntoView {
+fn PolicyEditor(
+    package: String,
+    policy: Option<String>,
+    /// The stored policy's version (`None` for a new one).
+    version: Option<i64>,
+    draft: PolicyDraft,
+) -> impl IntoView {
     let state = RwSignal::new(draft);
     let problems = provide_problems();
     let warnings = RwSignal::new(Vec::new());
@@ -85,7 +92,7 @@ fn PolicyEditor(package: String, policy: Option<String>, draft: PolicyDraft) -> 
         check_policy(package.get_value(), policy.get_value(), d.clone())
     });
     let save = Action::new(move |d: &PolicyDraft| {
-        save_policy(package.get_value(), policy.get_value(), d.clone())
+        save_policy(package.get_value(), policy.get_value(), d.clone(), version)
     });
     Effect::new(move |_| {
         if let Some(r) = check.value().get() {

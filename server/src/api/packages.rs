@@ -64,7 +64,7 @@ pub struct NewAssignmentPolicy {
 
 /// A person or a group, as Graph's `subjectSet` (`@odata.type` names which), or the
 /// requestor's manager.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "@odata.type")]
 pub enum SubjectSet {
     #[serde(rename = "#microsoft.graph.requestorManager")]
@@ -75,9 +75,12 @@ pub enum SubjectSet {
     GroupMembers { group_id: Uuid },
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestorSettings {
+    /// The policy takes new requests (default); `false`: it is switched off.
+    #[serde(default = "yes")]
+    pub enable_targets_to_self_add_access: bool,
     /// Requestors may ask for a period of their own.
     #[serde(default)]
     pub allow_custom_assignment_schedule: bool,
@@ -86,7 +89,17 @@ pub struct RequestorSettings {
     pub enable_targets_to_self_update_access: bool,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+impl Default for RequestorSettings {
+    fn default() -> Self {
+        Self {
+            enable_targets_to_self_add_access: true,
+            allow_custom_assignment_schedule: false,
+            enable_targets_to_self_update_access: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApprovalSettings {
     #[serde(default = "yes")]
@@ -115,7 +128,7 @@ impl Default for ApprovalSettings {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewStage {
     /// ISO 8601 days, `P1D` to `P14D` (default `P14D`).
@@ -129,7 +142,7 @@ pub struct NewStage {
 }
 
 /// Graph's `expirationPattern`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyExpiration {
     /// `noExpiration`, `afterDuration` or `afterDateTime`.
@@ -141,12 +154,15 @@ pub struct PolicyExpiration {
     pub end_date_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewQuestion {
     pub text: String,
     #[serde(default)]
     pub is_required: bool,
+    /// A text answer on one line (default) or several; ignored with `choices`.
+    #[serde(default = "yes")]
+    pub is_single_line_question: bool,
     /// A multiple-choice question's choices (otherwise a short text answer).
     #[serde(default)]
     pub choices: Vec<String>,
@@ -233,23 +249,94 @@ fn draft(new: &NewAccessPackage, today: chrono::NaiveDate) -> Answer<PackageDraf
     Ok(d)
 }
 
-/// Sets `policy` (a fresh draft) from the body's policy; problems the shape alone shows come
-/// back by field.
-pub(super) fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) -> Answer<()> {
+/// Sets a fresh draft from the body's policy: every part of it, given or defaulted.
+fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) -> Answer<()> {
+    apply_policy(
+        &PolicyChange {
+            display_name: p.display_name.clone(),
+            description: Some(p.description.clone()),
+            allowed_target_scope: Some(p.allowed_target_scope.clone()),
+            specific_allowed_targets: Some(p.specific_allowed_targets.clone()),
+            requestor_settings: Some(p.requestor_settings.clone()),
+            request_approval_settings: Some(p.request_approval_settings.clone()),
+            expiration: p.expiration.clone(),
+            questions: Some(p.questions.clone()),
+        },
+        policy,
+    )
+}
+
+/// What `PATCH /assignmentPolicies/{id}` may change. Each part given replaces that part of
+/// the policy (a list whole); what is left out stays as it is, including what the API does
+/// not show (access reviews, a stage's forwarding), which only the browser edits.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyChange {
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub allowed_target_scope: Option<String>,
+    pub specific_allowed_targets: Option<Vec<SubjectSet>>,
+    pub requestor_settings: Option<RequestorSettings>,
+    pub request_approval_settings: Option<ApprovalSettings>,
+    pub expiration: Option<PolicyExpiration>,
+    pub questions: Option<Vec<NewQuestion>>,
+}
+
+/// Applies the parts `p` gives to `policy`; problems the shape alone shows come back by field
+/// (the use case checks the rest, with the wizard's messages).
+pub(super) fn apply_policy(p: &PolicyChange, policy: &mut PolicyDraft) -> Answer<()> {
     if let Some(name) = &p.display_name {
         policy.name = name.clone();
     }
-    policy.description = p.description.clone();
-    policy.scope = TargetScope::parse(&p.allowed_target_scope).map_err(|_| {
-        Failure::field(
-            "allowedTargetScope",
-            "allowedTargetScope must be allMemberUsers, allDirectoryUsers, specificDirectoryUsers or notSpecified.",
-        )
-    })?;
-    policy.specific = principals(&p.specific_allowed_targets, "specificAllowedTargets")?.1;
-    policy.custom_timeline = p.requestor_settings.allow_custom_assignment_schedule;
-    policy.allow_extension = p.requestor_settings.enable_targets_to_self_update_access;
-    let a = &p.request_approval_settings;
+    if let Some(description) = &p.description {
+        policy.description = description.clone();
+    }
+    if let Some(scope) = &p.allowed_target_scope {
+        policy.scope = TargetScope::parse(scope).map_err(|_| {
+            Failure::field(
+                "allowedTargetScope",
+                "allowedTargetScope must be allMemberUsers, allDirectoryUsers, specificDirectoryUsers or notSpecified.",
+            )
+        })?;
+    }
+    if let Some(specific) = &p.specific_allowed_targets {
+        policy.specific = principals(specific, "specificAllowedTargets")?.1;
+    }
+    if let Some(r) = &p.requestor_settings {
+        policy.enabled = r.enable_targets_to_self_add_access;
+        policy.custom_timeline = r.allow_custom_assignment_schedule;
+        policy.allow_extension = r.enable_targets_to_self_update_access;
+    }
+    if let Some(a) = &p.request_approval_settings {
+        approval(a, policy)?;
+    }
+    if let Some(e) = &p.expiration {
+        expiration(e, policy)?;
+    }
+    if let Some(questions) = &p.questions {
+        policy.questions = questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| QuestionDraft {
+                key: u32::try_from(i).unwrap_or(u32::MAX),
+                text: q.text.clone(),
+                format: if !q.choices.is_empty() {
+                    AnswerFormat::MultipleChoice
+                } else if q.is_single_line_question {
+                    AnswerFormat::ShortText
+                } else {
+                    AnswerFormat::LongText
+                },
+                choices: q.choices.join("\n"),
+                required: q.is_required,
+                pattern: q.regex_pattern.clone(),
+            })
+            .collect();
+    }
+    Ok(())
+}
+
+fn approval(a: &ApprovalSettings, policy: &mut PolicyDraft) -> Answer<()> {
     policy.require_approval = a.is_approval_required_for_add;
     policy.extension_requires_approval = a.is_approval_required_for_update;
     policy.require_requestor_justification = a.is_requestor_justification_required;
@@ -280,7 +367,11 @@ pub(super) fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) ->
             }
         }
     }
-    if let Some(e) = &p.expiration {
+    Ok(())
+}
+
+fn expiration(e: &PolicyExpiration, policy: &mut PolicyDraft) -> Answer<()> {
+    {
         match e.kind.as_str() {
             "noExpiration" => policy.expiry_kind = ExpiryKind::Never,
             "afterDuration" => {
@@ -313,23 +404,6 @@ pub(super) fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) ->
             }
         }
     }
-    policy.questions = p
-        .questions
-        .iter()
-        .enumerate()
-        .map(|(i, q)| QuestionDraft {
-            key: u32::try_from(i).unwrap_or(u32::MAX),
-            text: q.text.clone(),
-            format: if q.choices.is_empty() {
-                AnswerFormat::ShortText
-            } else {
-                AnswerFormat::MultipleChoice
-            },
-            choices: q.choices.join("\n"),
-            required: q.is_required,
-            pattern: q.regex_pattern.clone(),
-        })
-        .collect();
     Ok(())
 }
 

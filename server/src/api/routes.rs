@@ -23,6 +23,10 @@ pub(super) fn register(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
         .routes(routes!(my_approvals))
         .routes(routes!(list_packages, create_package))
         .routes(routes!(get_package, super::edits::update_package))
+        .routes(routes!(
+            super::edits::get_policy,
+            super::edits::update_policy
+        ))
         .routes(routes!(package_assignments))
         .routes(routes!(package_requests))
         .routes(routes!(create_request))

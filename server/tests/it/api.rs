@@ -770,10 +770,137 @@ async fn a_change_from_an_old_etag_is_refused(env: TestEnv) {
     assert_eq!(body["isHidden"], true);
 }
 
+/// A policy read, changed part by part from its ETag, and read back: the parts left out (its
+/// access reviews, its approval stage's deadline) stay; a stale ETag is 412 and changes
+/// nothing; a wrong part is 422 by field.
+async fn a_policy_is_read_and_changed_from_its_etag(env: TestEnv) {
+    let w = world(&env).await;
+    let package = package(&env, &w, "Office Licenses", |p| {
+        p.review.required = true;
+        p.stages[0].decision_days = "7".into();
+        p.questions = vec![QuestionDraft {
+            key: 0,
+            text: "Why?".into(),
+            format: AnswerFormat::LongText,
+            choices: String::new(),
+            required: true,
+            pattern: String::new(),
+        }];
+    })
+    .await;
+    let app = router(&env);
+    let admin = token(&env, &w.admin, "read_write").await;
+    let detail = get(&app, &format!("/api/v1/accessPackages/{package}"), &admin).await;
+    let policy_etag = detail["assignmentPolicies"][0]["@odata.etag"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "/api/v1/assignmentPolicies/{}",
+        detail["assignmentPolicies"][0]["id"].as_str().unwrap()
+    );
+    let (status, headers, read) = send(&app, "GET", &path, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert_eq!(headers.get(header::ETAG).unwrap(), policy_etag.as_str());
+    assert_eq!(read["accessPackageId"], package.to_string());
+    assert_eq!(read["hasAccessReviews"], true);
+    assert_eq!(
+        read["requestorSettings"]["enableTargetsToSelfAddAccess"],
+        true
+    );
+    let stage = &read["requestApprovalSettings"]["stages"][0];
+    assert_eq!(stage["durationBeforeAutomaticDenial"], "P7D");
+    assert_eq!(
+        stage["primaryApprovers"][0]["@odata.type"],
+        "#microsoft.graph.requestorManager"
+    );
+    assert_eq!(read["questions"][0]["isSingleLineQuestion"], false);
+    assert_eq!(read["expiration"]["type"], "afterDuration");
+
+    // Switch requests off and ask for 30-day assignments; nothing else is given.
+    let change = json!({
+        "requestorSettings": {"enableTargetsToSelfAddAccess": false},
+        "expiration": {"type": "afterDuration", "duration": "P30D"},
+    });
+    let if_match = [("if-match", policy_etag.as_str())];
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&admin),
+        Some(change.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
+    let (status, headers, body) =
+        send(&app, "PATCH", &path, Some(&admin), Some(change), &if_match).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_ne!(headers.get(header::ETAG).unwrap(), policy_etag.as_str());
+    assert_eq!(
+        body["requestorSettings"]["enableTargetsToSelfAddAccess"],
+        false
+    );
+    assert_eq!(body["expiration"]["duration"], "P30D");
+    assert_eq!(body["hasAccessReviews"], true, "kept");
+    assert_eq!(
+        body["requestApprovalSettings"]["stages"][0]["durationBeforeAutomaticDenial"], "P7D",
+        "kept"
+    );
+    assert_eq!(body["questions"][0]["text"], "Why?", "kept");
+    // The use case saw it: the policy no longer takes requests.
+    let stored = domain::service::packages::detail(&env.ctx, &w.admin, package)
+        .await
+        .unwrap();
+    assert!(!stored.policies[0].draft.enabled);
+    assert_eq!(stored.policies[0].draft.expiry_days, "30");
+    assert!(stored.policies[0].spec.review.is_some());
+
+    // A second script with the old ETag is refused; nothing changes.
+    let late = json!({"displayName": "Renamed"});
+    let (status, _, body) = send(&app, "PATCH", &path, Some(&admin), Some(late), &if_match).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    let now = get(&app, &path, &admin).await;
+    assert_ne!(now["displayName"], "Renamed");
+    // A wrong part is named, with the wizard's words.
+    let fresh = now["@odata.etag"].as_str().unwrap().to_owned();
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&admin),
+        Some(json!({"allowedTargetScope": "everyone"})),
+        &[("if-match", fresh.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "allowedTargetScope");
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &path,
+        Some(&admin),
+        Some(json!({"expiration": {"type": "afterDuration", "duration": "P0D"}})),
+        &[("if-match", fresh.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // Someone without the catalog role may neither read nor change it.
+    let eric = token(&env, &w.eric, "read_write").await;
+    let (status, _, _) = send(&app, "GET", &path, Some(&eric), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&app, &path, &admin).await["@odata.etag"],
+        fresh.as_str(),
+        "unchanged"
+    );
+}
+
 on_both_databases!(with crate::helpers::server_fn_turn();
     the_tutorial_through_the_api_alone,
     lists_page_with_next_links,
     a_change_from_an_old_etag_is_refused,
+    a_policy_is_read_and_changed_from_its_etag,
     refusals_are_problems_that_change_nothing,
     a_busy_token_is_told_when_to_come_back,
     the_document_and_its_page_are_served,

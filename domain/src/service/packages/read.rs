@@ -81,6 +81,24 @@ pub(super) async fn policy_views(
     Ok(out)
 }
 
+/// One policy as its package's page shows it, with its package's id.
+pub async fn policy_detail(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: PolicyId,
+) -> DomainResult<(AccessPackageId, PolicyView)> {
+    let mut conn = ctx.read().await?;
+    let package = packages::policy(&mut conn, id).await?.package;
+    readable(&mut conn, actor, package).await?;
+    let today = ctx.clock.now().date_naive();
+    policy_views(&mut conn, package, today)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .map(|p| (package, p))
+        .ok_or(DomainError::NotFound("policy"))
+}
+
 pub async fn detail(ctx: &Ctx, actor: &Actor, id: AccessPackageId) -> DomainResult<PackageDetail> {
     let mut conn = ctx.read().await?;
     let summary = readable(&mut conn, actor, id).await?;

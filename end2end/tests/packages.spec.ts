@@ -260,8 +260,10 @@ test('an admin edits basics, adds, edits and removes a policy, and sets separati
   await other.getByRole('button', { name: 'Save' }).click();
   await expect(other.getByText('Reports, edited in another tab', { exact: true })).toBeVisible();
   await other.close();
-  await page.getByText('Edit basics').click();
-  await group(page, 'Hidden').getByRole('radio', { name: 'No' }).check();
+  // The form stays open after a save; open it again if it was closed.
+  const notHidden = group(page, 'Hidden').getByRole('radio', { name: 'No' });
+  if (!(await notHidden.isVisible())) await page.getByText('Edit basics').click();
+  await notHidden.check();
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('alert')).toContainText('Someone else changed this access package since you opened it');
   await page.reload();

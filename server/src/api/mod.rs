@@ -9,6 +9,8 @@
 //! generated from the handlers and types below (utoipa), so it cannot drift from them.
 
 mod edits;
+mod filter;
+mod filtered;
 mod packages;
 mod resources;
 mod routes;

@@ -29,7 +29,8 @@ pub(super) fn register(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
         ))
         .routes(routes!(package_assignments))
         .routes(routes!(package_requests))
-        .routes(routes!(create_request))
+        .routes(routes!(create_request, super::filtered::list_requests))
+        .routes(routes!(super::filtered::list_assignments))
         .routes(routes!(get_request))
         .routes(routes!(cancel_request))
         .routes(routes!(decide))
@@ -183,7 +184,7 @@ pub(super) fn holds_nul(bytes: &[u8]) -> bool {
             .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|&c| c == b'0'))
 }
 
-fn search(raw: &Option<String>) -> &str {
+pub(super) fn search(raw: &Option<String>) -> &str {
     raw.as_deref().map(str::trim).unwrap_or_default()
 }
 
@@ -420,7 +421,7 @@ async fn package_requests(
     let q = query(q)?;
     let paging = query(paging)?;
     let package = AccessPackageId(id_of(&path(id)?, "access package")?);
-    let filter = search(&q.state);
+    let filter = super::filtered::graph_request_state(search(&q.state));
     let page = requests::package_requests(
         &state.ctx,
         caller.reader(),

@@ -896,11 +896,156 @@ async fn a_policy_is_read_and_changed_from_its_etag(env: TestEnv) {
     );
 }
 
+/// `$filter` as Graph writes it, percent-encoded as a client sends it.
+fn filter(text: &str) -> String {
+    text.replace('/', "%2F")
+        .replace(' ', "%20")
+        .replace('\'', "%27")
+}
+
+/// Graph's top-level lists: `/assignments` and `/assignmentRequests` filtered on one package
+/// (and a state), paged with next links that keep the filter; anything else in `$filter` is
+/// a 422 on `$filter` with words.
+async fn graph_style_filters_list_one_packages_assignments_and_requests(env: TestEnv) {
+    use domain::service::requests as req;
+    let w = world(&env).await;
+    let package = package(&env, &w, "Office Licenses", |_| {}).await;
+    let (approved, _) = req::submit_request(&env.ctx, &w.eric, package, &ask("reports"))
+        .await
+        .unwrap();
+    req::decide(&env.ctx, &w.maria, approved, true, "ok")
+        .await
+        .unwrap();
+    // A second report of Maria's asks too, and waits for her.
+    let nina = person(
+        &env,
+        &w.admin,
+        "nina@woodgrove.example",
+        "maria@woodgrove.example",
+    )
+    .await;
+    req::submit_request(&env.ctx, &nina, package, &ask("budget"))
+        .await
+        .unwrap();
+    let app = router(&env);
+    let admin = token(&env, &w.admin, "read").await;
+    let one = filter(&format!("accessPackage/id eq '{package}'"));
+
+    let live = get(&app, &format!("/api/v1/assignments?$filter={one}"), &admin).await;
+    assert_eq!(live["@odata.count"], 1, "{live}");
+    assert_eq!(live["value"][0]["target"]["mail"], w.eric.email.as_str());
+    let ended = filter(&format!(
+        "accessPackage/id eq '{package}' and state eq 'expired'"
+    ));
+    let none = get(
+        &app,
+        &format!("/api/v1/assignments?$filter={ended}"),
+        &admin,
+    )
+    .await;
+    assert_eq!(none["@odata.count"], 0);
+
+    let all = get(
+        &app,
+        &format!("/api/v1/assignmentRequests?$filter={one}&$top=1"),
+        &admin,
+    )
+    .await;
+    assert_eq!(all["@odata.count"], 2, "{all}");
+    let next = all["@odata.nextLink"].as_str().unwrap();
+    assert!(
+        next.contains("accessPackage"),
+        "the next page keeps the filter: {next}"
+    );
+    let second = get(&app, next, &admin).await;
+    assert_eq!(second["value"].as_array().unwrap().len(), 1);
+    let pending = filter(&format!(
+        "accessPackage/id eq '{package}' and state eq 'pendingApproval'"
+    ));
+    let waiting = get(
+        &app,
+        &format!("/api/v1/assignmentRequests?$filter={pending}"),
+        &admin,
+    )
+    .await;
+    assert_eq!(waiting["@odata.count"], 1, "{waiting}");
+    // The package's own list takes Graph's state name too.
+    let own = get(
+        &app,
+        &format!("/api/v1/accessPackages/{package}/assignmentRequests?state=pendingApproval"),
+        &admin,
+    )
+    .await;
+    assert_eq!(own["@odata.count"], 1, "{own}");
+
+    for (path, bad, words) in [
+        (
+            "/api/v1/assignments",
+            String::new(),
+            "Name one access package",
+        ),
+        (
+            "/api/v1/assignments",
+            filter("state eq 'expired'"),
+            "Name one access package",
+        ),
+        (
+            "/api/v1/assignments",
+            filter("target/id eq 'x'"),
+            "cannot filter on target/id",
+        ),
+        (
+            "/api/v1/assignments",
+            filter(&format!("accessPackage/id ne '{package}'")),
+            "comparisons like",
+        ),
+        (
+            "/api/v1/assignments",
+            filter("accessPackage/id eq 'nope'"),
+            "must be an access package's id",
+        ),
+        (
+            "/api/v1/assignments",
+            filter(&format!(
+                "accessPackage/id eq '{package}' and state eq 'lost'"
+            )),
+            "delivered or expired",
+        ),
+        (
+            "/api/v1/assignmentRequests",
+            filter(&format!(
+                "accessPackage/id eq '{package}' and state eq 'lost'"
+            )),
+            "pendingApproval",
+        ),
+    ] {
+        let url = format!("{path}?$filter={bad}");
+        let (status, _, body) = send(&app, "GET", &url, Some(&admin), None, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {body}");
+        assert_eq!(body["errors"][0]["field"], "$filter", "{url}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{url}: {message}");
+    }
+    // Someone without a role in the package's catalog is refused, as on the package's list.
+    let eric = token(&env, &w.eric, "read").await;
+    let (status, _, _) = send(
+        &app,
+        "GET",
+        &format!("/api/v1/assignments?$filter={one}"),
+        Some(&eric),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
 on_both_databases!(with crate::helpers::server_fn_turn();
     the_tutorial_through_the_api_alone,
     lists_page_with_next_links,
     a_change_from_an_old_etag_is_refused,
     a_policy_is_read_and_changed_from_its_etag,
+    graph_style_filters_list_one_packages_assignments_and_requests,
     refusals_are_problems_that_change_nothing,
     a_busy_token_is_told_when_to_come_back,
     the_document_and_its_page_are_served,

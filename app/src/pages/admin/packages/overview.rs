@@ -96,11 +96,7 @@ pub(super) fn OverviewView(
                             <FormAlert error=error fields=&["name", "description", "hidden"] />
                             <ActionForm action=update attr:class="form">
                                 <input type="hidden" name="id" value=s.id.to_string() />
-                                <input
-                                    type="hidden"
-                                    name="version"
-                                    value=s.version.to_string()
-                                />
+                                <input type="hidden" name="version" value=s.version.to_string() />
                                 <TextField
                                     label="Name"
                                     name="name"

@@ -650,8 +650,14 @@ async fn ownership_reaches_the_owner_attribute_from_packages_and_directly(mut en
     );
     let now = env.clock.now();
     assert_eq!(deliver_at(&env, now).await.changes_delivered, 2);
-    assert_eq!(l.slapd.members(&l.group_dn).await, [l.eric_dn.clone()]);
-    assert_eq!(l.slapd.owners(&l.group_dn).await, [l.eric_dn.clone()]);
+    assert_eq!(
+        l.slapd.members(&l.group_dn).await,
+        std::slice::from_ref(&l.eric_dn)
+    );
+    assert_eq!(
+        l.slapd.owners(&l.group_dn).await,
+        std::slice::from_ref(&l.eric_dn)
+    );
     let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
     assert_eq!(mine[0].delivery, None, "both roles delivered");
 
@@ -675,7 +681,10 @@ async fn ownership_reaches_the_owner_attribute_from_packages_and_directly(mut en
         .await
         .unwrap();
     deliver_at(&env, now).await;
-    assert_eq!(l.slapd.owners(&l.group_dn).await, [l.eric_dn.clone()]);
+    assert_eq!(
+        l.slapd.owners(&l.group_dn).await,
+        std::slice::from_ref(&l.eric_dn)
+    );
 
     // Eric also made owner directly: the package's Owner role going changes nothing there,
     // since he still owns the group; his direct ownership going then removes him.
@@ -708,7 +717,10 @@ async fn ownership_reaches_the_owner_attribute_from_packages_and_directly(mut en
         .await
         .unwrap();
     deliver_at(&env, now).await;
-    assert_eq!(l.slapd.owners(&l.group_dn).await, [l.eric_dn.clone()]);
+    assert_eq!(
+        l.slapd.owners(&l.group_dn).await,
+        std::slice::from_ref(&l.eric_dn)
+    );
     let later = now + Duration::days(366);
     assert_eq!(run_at(&env, later).await.assignments_expired, 1);
     assert_eq!(
@@ -738,8 +750,14 @@ async fn ownership_reaches_the_owner_attribute_from_packages_and_directly(mut en
         1
     );
     assert_eq!(deliver_at(&env, later).await.changes_delivered, 2);
-    assert_eq!(l.slapd.owners(&team_dn).await, [nora_dn.clone()]);
-    assert_eq!(l.slapd.members(&team_dn).await, [l.eric_dn.clone()]);
+    assert_eq!(
+        l.slapd.owners(&team_dn).await,
+        std::slice::from_ref(&nora_dn)
+    );
+    assert_eq!(
+        l.slapd.members(&team_dn).await,
+        std::slice::from_ref(&l.eric_dn)
+    );
     assert_invariants(&env).await;
 }
 

@@ -2,7 +2,7 @@
 //! `GET /assignmentRequests` with `$filter=accessPackage/id eq '…'` (and optionally
 //! `state eq '…'`). They run the same use cases as a package's own lists.
 
-use super::routes::{Paging, collection, query, search};
+use super::routes::{Paging, assignments_page, collection, query, search};
 use super::*;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -90,23 +90,13 @@ pub(super) async fn list_assignments(
     let q = query(q)?;
     let paging = query(paging)?;
     let (package, wanted) = q.package()?;
-    let live = match wanted.as_deref().map(str::trim) {
-        None | Some("delivered") => true,
-        Some("expired") => false,
-        Some(_) => {
-            return Err(Failure::field(
-                "$filter",
-                "state must be delivered or expired.",
-            ));
-        }
-    };
-    let page = requests::package_assignments(
-        &state.ctx,
-        caller.reader(),
+    let (page, _) = assignments_page(
+        &state,
+        &caller,
         package,
-        live,
+        (wanted.as_deref(), "$filter"),
         search(&q.search),
-        paging.page()?,
+        &paging,
     )
     .await?;
     Ok(Json(collection(

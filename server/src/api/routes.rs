@@ -364,23 +364,13 @@ async fn package_assignments(
     let q = query(q)?;
     let paging = query(paging)?;
     let package = AccessPackageId(id_of(&path(id)?, "access package")?);
-    let live = match q.state.as_deref().map(str::trim) {
-        None | Some("") | Some("delivered") => true,
-        Some("expired") => false,
-        Some(_) => {
-            return Err(Failure::field(
-                "state",
-                "state must be delivered or expired.",
-            ));
-        }
-    };
-    let page = requests::package_assignments(
-        &state.ctx,
-        caller.reader(),
+    let (page, live) = assignments_page(
+        &state,
+        &caller,
         package,
-        live,
+        (q.state.as_deref(), "state"),
         search(&q.search),
-        paging.page()?,
+        &paging,
     )
     .await?;
     Ok(Json(collection(
@@ -391,6 +381,35 @@ async fn package_assignments(
             ("search", search(&q.search)),
         ],
     )))
+}
+
+/// A page of a package's live assignments, or of its ended ones when `wanted` (the state a
+/// list was asked for, refused on its field) is `expired`; and whether they are the live ones.
+pub(super) async fn assignments_page(
+    state: &ApiState,
+    caller: &ApiCaller,
+    package: AccessPackageId,
+    (wanted, field): (Option<&str>, &str),
+    search: &str,
+    paging: &Paging,
+) -> Answer<(Page<AssignmentView>, bool)> {
+    let live = match wanted.map(str::trim) {
+        None | Some("") | Some("delivered") => true,
+        Some("expired") => false,
+        Some(_) => {
+            return Err(Failure::field(field, "state must be delivered or expired."));
+        }
+    };
+    let page = requests::package_assignments(
+        &state.ctx,
+        caller.reader(),
+        package,
+        live,
+        search,
+        paging.page()?,
+    )
+    .await?;
+    Ok((page, live))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -1022,7 +1022,56 @@ async fn available_cards_fill_from_later_rounds_of_candidates(env: TestEnv) {
     assert_eq!(nora_sees[99].name, "Aa 099");
 }
 
+async fn a_decision_for_a_stage_that_moved_on_is_refused(env: TestEnv) {
+    let w = world(&env).await;
+    // Stage 1: Maria or Fiona; stage 2: Maria again.
+    let two = package(&env, &w, "Two stages", |p| {
+        p.set_stage_count(2);
+        p.stages[0].manager_as_approver = false;
+        p.stages[0].approvers = vec![principal(&w.maria), principal(&w.fiona)];
+        p.stages[1].approvers = vec![principal(&w.maria)];
+        p.stages[1].require_justification = false;
+    })
+    .await;
+    let (request, _) = req::submit_request(&env.ctx, &w.eric, two, &ask("two"))
+        .await
+        .unwrap();
+    // Maria opens stage 1; Fiona approves it first.
+    req::decide_stage(&env.ctx, &w.fiona, request, Some(1), true, "fine")
+        .await
+        .unwrap();
+    // Maria's decision for stage 1 does not land on stage 2.
+    let e = req::decide_stage(&env.ctx, &w.maria, request, Some(1), false, "no")
+        .await
+        .unwrap_err();
+    let words = conflict(&e);
+    assert!(
+        words.contains("Stage 1 of this request was already approved by")
+            && words.contains("it now waits on stage 2"),
+        "{words}"
+    );
+    let e = req::decide_stage(&env.ctx, &w.maria, request, Some(3), false, "no")
+        .await
+        .unwrap_err();
+    assert!(conflict(&e).contains("waits on stage 2, not stage 3"));
+    let mine = req::my_requests(&env.ctx, &w.eric).await.unwrap();
+    assert_eq!(
+        mine[0].state,
+        RequestState::PendingApproval,
+        "nothing changed"
+    );
+    // For the stage she sees now, it is taken.
+    let outcome = req::decide_stage(&env.ctx, &w.maria, request, Some(2), true, "")
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, RequestOutcome::Delivered(_)),
+        "{outcome:?}"
+    );
+}
+
 on_both_databases!(
+    a_decision_for_a_stage_that_moved_on_is_refused,
     admins_list_and_remove_assignments_keeping_other_grants,
     available_cards_fill_from_later_rounds_of_candidates,
     the_manager_approves_and_access_is_delivered,

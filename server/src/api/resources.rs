@@ -522,6 +522,9 @@ pub struct Decision {
     pub review_result: StageResult,
     #[serde(default)]
     pub justification: String,
+    /// The stage the decision is for (`stage` of `/me/approvals`). When given and the request
+    /// has moved on to another stage meanwhile, the answer is 409 and nothing changes.
+    pub stage: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]

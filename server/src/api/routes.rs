@@ -691,10 +691,11 @@ async fn decide(
     let id = RequestId(id_of(&path(id)?, "request")?);
     let decision: Decision = body(&headers, &bytes)?;
     let approve = decision.review_result == StageResult::Approve;
-    let outcome = requests::decide(
+    let outcome = requests::decide_stage(
         &state.ctx,
         caller.writer()?,
         id,
+        decision.stage,
         approve,
         &decision.justification,
     )

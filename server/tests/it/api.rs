@@ -1040,12 +1040,61 @@ async fn graph_style_filters_list_one_packages_assignments_and_requests(env: Tes
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// A decision names the stage the approver saw; one for another stage is 409 and changes
+/// nothing, and the one for the stage the request waits on is taken.
+async fn a_decision_for_another_stage_is_refused(env: TestEnv) {
+    let w = world(&env).await;
+    let package = package(&env, &w, "Office Licenses", |_| {}).await;
+    let (request, _) =
+        domain::service::requests::submit_request(&env.ctx, &w.eric, package, &ask("reports"))
+            .await
+            .unwrap();
+    let app = router(&env);
+    let maria = token(&env, &w.maria, "read_write").await;
+    let waiting = get(&app, "/api/v1/me/approvals", &maria).await;
+    assert_eq!(waiting["value"][0]["stage"], 1, "{waiting}");
+    let path = format!("/api/v1/approvals/{request}/decision");
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        &path,
+        Some(&maria),
+        Some(json!({"reviewResult": "Approve", "justification": "ok", "stage": 2})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("waits on stage 1, not stage 2"),
+        "{body}"
+    );
+    assert_eq!(
+        get(&app, "/api/v1/me/approvals", &maria).await["@odata.count"],
+        1
+    );
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        &path,
+        Some(&maria),
+        Some(json!({"reviewResult": "Approve", "justification": "ok", "stage": 1})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "delivered", "{body}");
+}
+
 on_both_databases!(with crate::helpers::server_fn_turn();
     the_tutorial_through_the_api_alone,
     lists_page_with_next_links,
     a_change_from_an_old_etag_is_refused,
     a_policy_is_read_and_changed_from_its_etag,
     graph_style_filters_list_one_packages_assignments_and_requests,
+    a_decision_for_another_stage_is_refused,
     refusals_are_problems_that_change_nothing,
     a_busy_token_is_told_when_to_come_back,
     the_document_and_its_page_are_served,

@@ -4,11 +4,26 @@ use super::*;
 
 /// Approves or denies the request's current stage. The first decision wins; a later one is
 /// refused with who decided and when, and changes nothing.
-#[tracing::instrument(skip(ctx, actor, justification), fields(actor = %actor.user_id))]
 pub async fn decide(
     ctx: &Ctx,
     actor: &Actor,
     id: RequestId,
+    approve: bool,
+    justification: &str,
+) -> DomainResult<RequestOutcome> {
+    decide_stage(ctx, actor, id, None, approve, justification).await
+}
+
+/// [`decide`], for the stage the approver saw (`stage`, when given): if the request has moved
+/// on from it meanwhile (someone else decided it and the request now waits on a later stage
+/// the approver may also decide), the decision is refused, saying so, instead of landing on a
+/// stage the approver never saw.
+#[tracing::instrument(skip(ctx, actor, justification), fields(actor = %actor.user_id))]
+pub async fn decide_stage(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: RequestId,
+    stage: Option<u32>,
     approve: bool,
     justification: &str,
 ) -> DomainResult<RequestOutcome> {
@@ -47,6 +62,23 @@ pub async fn decide(
             }
         })
     };
+    if let Some(seen) = stage
+        && seen != stage_no
+    {
+        drop(tx);
+        let mut conn = ctx.read().await?;
+        return Err(match store::stage_decision(&mut conn, id, seen).await? {
+            Some((decision, who, at)) if decision != StageDecision::Expired => {
+                DomainError::Conflict(format!(
+                    "Stage {seen} of this request was already {decision} by {who} at {}; it now waits on stage {stage_no}.",
+                    when(at)
+                ))
+            }
+            _ => DomainError::Conflict(format!(
+                "This request waits on stage {stage_no}, not stage {seen}."
+            )),
+        });
+    }
     let of = u32::try_from(r.stages.len()).unwrap_or(u32::MAX);
     let next = Lifecycle::of(r.state, stage_no, of).and_then(|s| {
         s.after(if approve { Step::Approve } else { Step::Deny })

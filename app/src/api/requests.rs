@@ -170,6 +170,9 @@ pub async fn decide_request(
     id: String,
     decision: String,
     justification: String,
+    /// The stage the approver saw; a decision for a stage the request has moved on from is
+    /// refused (left out: the stage the request waits for now).
+    stage: Option<u32>,
 ) -> Result<(), AppError> {
     let id = parse_id(RequestId::parse, &id, "request")?;
     let approve = match decision.as_str() {
@@ -179,7 +182,7 @@ pub async fn decide_request(
             return Err(AppError::invalid("decision", "Choose Approve or Deny."));
         }
     };
-    req::decide(&ctx()?, &actor()?, id, approve, &justification).await?;
+    req::decide_stage(&ctx()?, &actor()?, id, stage, approve, &justification).await?;
     Ok(())
 }
 

@@ -313,6 +313,30 @@ pub async fn add_role(
     Ok(user)
 }
 
+/// [`add_role`] for a person named by id (the API's `principalId`); a person who does not
+/// exist is a `user` field error.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn add_role_for(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    user: UserId,
+    role: CatalogRole,
+) -> DomainResult<()> {
+    require(
+        actor.can_manage_catalog(id),
+        "only the catalog's owners can assign its roles",
+    )?;
+    let email = match users::summary(&mut *ctx.read().await?, user).await {
+        Ok(u) => u.email,
+        Err(DomainError::NotFound(_)) => {
+            return Err(DomainError::invalid("user", "Choose a person who exists."));
+        }
+        Err(e) => return Err(e),
+    };
+    add_role(ctx, actor, id, &email, role).await.map(|_| ())
+}
+
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn remove_role(
     ctx: &Ctx,

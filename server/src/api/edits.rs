@@ -111,7 +111,8 @@ pub(super) async fn update_package(
         change.is_hidden.unwrap_or(current.hidden),
         Some(expected),
     )
-    .await?;
+    .await
+    .map_err(|e| super::catalogs::renamed(e, &[("name", "displayName")]))?;
     Ok(with_etag(&packages::detail(&state.ctx, actor, id).await?))
 }
 
@@ -134,9 +135,9 @@ pub struct AssignmentPolicyDetail {
     pub request_approval_settings: ApprovalSettings,
     pub expiration: PolicyExpiration,
     pub questions: Vec<NewQuestion>,
-    /// Access reviews are set on it (the browser's policy editor changes them; a PATCH keeps
-    /// them).
+    /// Access reviews are set on it (`reviewSettings.isEnabled`).
     pub has_access_reviews: bool,
+    pub review_settings: super::review_settings::ReviewSettings,
     /// Live assignments given under it.
     pub active_assignment_count: i64,
 }
@@ -151,7 +152,7 @@ fn subjects(list: &[Principal]) -> Vec<SubjectSet> {
 }
 
 impl AssignmentPolicyDetail {
-    fn of(package: AccessPackageId, v: &PolicyView) -> Self {
+    pub(super) fn of(package: AccessPackageId, v: &PolicyView) -> Self {
         let d = &v.draft;
         let stages = d
             .stages
@@ -234,6 +235,7 @@ impl AssignmentPolicyDetail {
                 })
                 .collect(),
             has_access_reviews: v.spec.review.is_some(),
+            review_settings: super::review_settings::ReviewSettings::of(&d.review),
             active_assignment_count: v.active_assignments,
         }
     }

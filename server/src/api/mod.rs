@@ -8,11 +8,15 @@
 //! and no Origin, and proves itself with its token on every call. The OpenAPI document is
 //! generated from the handlers and types below (utoipa), so it cannot drift from them.
 
+mod catalogs;
+mod composition;
 mod edits;
 mod filter;
 mod filtered;
 mod packages;
 mod resources;
+mod review_settings;
+mod reviews;
 mod routes;
 
 use axum::Router;
@@ -52,9 +56,11 @@ pub struct ApiState {
     modifiers(&BearerToken),
     tags(
         (name = "me", description = "The token's own person: requests, access, approvals"),
-        (name = "accessPackages", description = "Access packages and their assignments (administrators)"),
+        (name = "catalogs", description = "Catalogs: their resources and delegated roles (administrators)"),
+        (name = "accessPackages", description = "Access packages, their resource roles, policies, incompatibilities and assignments (administrators)"),
         (name = "assignmentRequests", description = "Requesting, assigning and removing access"),
         (name = "approvals", description = "Approvers' decisions"),
+        (name = "accessReviews", description = "Access reviews: reviewers' decisions, and administrators' view of a package's reviews"),
         (name = "auditEvents", description = "The audit log"),
         (name = "directory", description = "People and groups (directory administrators)"),
     )

@@ -41,6 +41,9 @@ pub struct NewResourceRoleScope {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewAssignmentPolicy {
+    /// The package it is for: only when adding a policy on its own (`POST
+    /// /assignmentPolicies`); left out when creating a package with it.
+    pub access_package_id: Option<Uuid>,
     /// Default "Initial policy".
     pub display_name: Option<String>,
     #[serde(default)]
@@ -60,6 +63,8 @@ pub struct NewAssignmentPolicy {
     /// Questions the requestor answers.
     #[serde(default)]
     pub questions: Vec<NewQuestion>,
+    /// Periodic access reviews (default: none).
+    pub review_settings: Option<super::review_settings::ReviewSettings>,
 }
 
 /// A person or a group, as Graph's `subjectSet` (`@odata.type` names which), or the
@@ -219,6 +224,15 @@ fn iso_hours(raw: &str) -> Option<&str> {
     raw.strip_prefix("PT")?.strip_suffix('H')
 }
 
+/// `Member` or `Owner` (as Graph names them; the stored lower-case codes too).
+pub(super) fn resource_role(raw: &str) -> Option<ResourceRole> {
+    match raw.trim() {
+        "Member" | "member" => Some(ResourceRole::Member),
+        "Owner" | "owner" => Some(ResourceRole::Owner),
+        _ => None,
+    }
+}
+
 /// The wizard's draft for this body; problems the shape alone shows come back by field.
 fn draft(new: &NewAccessPackage, today: chrono::NaiveDate) -> Answer<PackageDraft> {
     let mut d = PackageDraft::new(today);
@@ -229,28 +243,26 @@ fn draft(new: &NewAccessPackage, today: chrono::NaiveDate) -> Answer<PackageDraf
         .map_or_else(|| CatalogId::GENERAL.to_string(), |c| c.to_string());
     d.hidden = new.is_hidden;
     for r in &new.resource_role_scopes {
-        let role = match r.role.as_str() {
-            "Member" | "member" => ResourceRole::Member,
-            "Owner" | "owner" => ResourceRole::Owner,
-            _ => {
-                return Err(Failure::field(
-                    "resourceRoleScopes",
-                    "role must be Member or Owner.",
-                ));
-            }
-        };
+        let role = resource_role(&r.role)
+            .ok_or_else(|| Failure::field("resourceRoleScopes", "role must be Member or Owner."))?;
         d.resources.push(ResourceRoleDraft {
             group_id: GroupId(r.group_id),
             group_name: r.group_id.to_string(),
             role,
         });
     }
+    if new.assignment_policy.access_package_id.is_some() {
+        return Err(Failure::field(
+            "assignmentPolicy.accessPackageId",
+            "Leave accessPackageId out: the policy is for the package being created.",
+        ));
+    }
     policy_draft(&new.assignment_policy, &mut d.policy)?;
     Ok(d)
 }
 
 /// Sets a fresh draft from the body's policy: every part of it, given or defaulted.
-fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) -> Answer<()> {
+pub(super) fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) -> Answer<()> {
     apply_policy(
         &PolicyChange {
             display_name: p.display_name.clone(),
@@ -261,6 +273,7 @@ fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) -> Answer<()>
             request_approval_settings: Some(p.request_approval_settings.clone()),
             expiration: p.expiration.clone(),
             questions: Some(p.questions.clone()),
+            review_settings: p.review_settings.clone(),
         },
         policy,
     )
@@ -268,7 +281,7 @@ fn policy_draft(p: &NewAssignmentPolicy, policy: &mut PolicyDraft) -> Answer<()>
 
 /// What `PATCH /assignmentPolicies/{id}` may change. Each part given replaces that part of
 /// the policy (a list whole); what is left out stays as it is, including what the API does
-/// not show (access reviews, a stage's forwarding), which only the browser edits.
+/// not show (a stage's forwarding), which only the browser edits.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyChange {
@@ -280,6 +293,7 @@ pub struct PolicyChange {
     pub request_approval_settings: Option<ApprovalSettings>,
     pub expiration: Option<PolicyExpiration>,
     pub questions: Option<Vec<NewQuestion>>,
+    pub review_settings: Option<super::review_settings::ReviewSettings>,
 }
 
 /// Applies the parts `p` gives to `policy`; problems the shape alone shows come back by field
@@ -312,6 +326,9 @@ pub(super) fn apply_policy(p: &PolicyChange, policy: &mut PolicyDraft) -> Answer
     }
     if let Some(e) = &p.expiration {
         expiration(e, policy)?;
+    }
+    if let Some(review) = &p.review_settings {
+        review.apply(&mut policy.review)?;
     }
     if let Some(questions) = &p.questions {
         policy.questions = questions
@@ -410,7 +427,9 @@ fn expiration(e: &PolicyExpiration, policy: &mut PolicyDraft) -> Answer<()> {
 #[utoipa::path(
     post, path = "/api/v1/accessPackages", tag = "accessPackages",
     summary = "Create an access package with the policy people request it under (as the wizard does)",
+    description = "Send an `Idempotency-Key` header to make a retry safe: a POST repeated with the same key and body within 24 hours gets the first answer again and creates nothing more.",
     request_body = NewAccessPackage,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique text (at most 200 characters), e.g. a UUID")),
     responses(
         (status = 201, body = CreatedPackage),
         Refused,
@@ -422,23 +441,26 @@ pub(super) async fn create_package(
     Extension(caller): Extension<ApiCaller>,
     headers: HeaderMap,
     bytes: Bytes,
-) -> Answer<(StatusCode, Json<CreatedPackage>)> {
-    let new: NewAccessPackage = super::routes::body(&headers, &bytes)?;
-    let actor = caller.writer()?;
-    let d = draft(&new, state.ctx.clock.now().date_naive())?;
-    let id = packages::create_package(&state.ctx, actor, &d).await?;
-    let policy = packages::detail(&state.ctx, actor, id)
-        .await?
-        .policies
-        .first()
-        .map(|p| p.id.0);
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedPackage {
+) -> Response {
+    let path = format!("{BASE}/accessPackages");
+    super::routes::idempotent(&state, &caller, &path, &headers, &bytes, || async {
+        let new: NewAccessPackage = super::routes::body(&headers, &bytes)?;
+        let actor = caller.writer()?;
+        let d = draft(&new, state.ctx.clock.now().date_naive())?;
+        let id = packages::create_package(&state.ctx, actor, &d)
+            .await
+            .map_err(|e| super::catalogs::renamed(e, &[("name", "displayName")]))?;
+        let policy = packages::detail(&state.ctx, actor, id)
+            .await?
+            .policies
+            .first()
+            .map(|p| p.id.0);
+        Ok(CreatedPackage {
             id: id.0,
             assignment_policy_id: policy,
-        }),
-    ))
+        })
+    })
+    .await
 }
 
 /// A person of the directory.

@@ -148,6 +148,8 @@ pub struct AccessPackageDetail {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceRoleScope {
+    /// `{groupId}_{role}`: what `DELETE /accessPackages/{id}/resourceRoleScopes/{id}` takes.
+    pub id: String,
     pub role: ResourceRoleRef,
     pub scope: ResourceScope,
 }
@@ -203,6 +205,7 @@ impl From<&PackageDetail> for AccessPackageDetail {
                 .resource_roles
                 .iter()
                 .map(|r| ResourceRoleScope {
+                    id: format!("{}_{}", r.group_id.0, r.role.label()),
                     role: ResourceRoleRef {
                         display_name: r.role.label().to_owned(),
                         origin_system: "AadGroup".to_owned(),
@@ -370,7 +373,9 @@ pub struct TimelineEvent {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewAssignmentRequest {
-    /// `userAdd`: the token's person asks for the package. `adminAdd`: an administrator
+    /// `userAdd`: the token's person asks for the package. `userExtend`: they extend their
+    /// access to it before it ends (at once, or through approval when the policy asks for
+    /// it; `justification` is the reason). `adminAdd`: an administrator
     /// assigns it to `targetIds` directly. `adminRemove`: an administrator removes the
     /// assignment `assignmentId`.
     pub request_type: RequestType,
@@ -395,6 +400,7 @@ pub struct NewAssignmentRequest {
 #[serde(rename_all = "camelCase")]
 pub enum RequestType {
     UserAdd,
+    UserExtend,
     AdminAdd,
     AdminRemove,
 }

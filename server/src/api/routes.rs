@@ -25,8 +25,35 @@ pub(super) fn register(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
         .routes(routes!(get_package, super::edits::update_package))
         .routes(routes!(
             super::edits::get_policy,
-            super::edits::update_policy
+            super::edits::update_policy,
+            super::composition::delete_policy
         ))
+        .routes(routes!(super::composition::create_policy))
+        .routes(routes!(super::composition::add_resource_role))
+        .routes(routes!(super::composition::remove_resource_role))
+        .routes(routes!(super::composition::add_incompatible_package))
+        .routes(routes!(super::composition::remove_incompatible_package))
+        .routes(routes!(super::composition::add_incompatible_group))
+        .routes(routes!(super::composition::remove_incompatible_group))
+        .routes(routes!(
+            super::catalogs::list_catalogs,
+            super::catalogs::create_catalog
+        ))
+        .routes(routes!(
+            super::catalogs::get_catalog,
+            super::catalogs::update_catalog,
+            super::catalogs::delete_catalog
+        ))
+        .routes(routes!(super::catalogs::add_resource))
+        .routes(routes!(super::catalogs::remove_resource))
+        .routes(routes!(super::catalogs::add_role))
+        .routes(routes!(super::catalogs::remove_role))
+        .routes(routes!(super::reviews::my_reviews))
+        .routes(routes!(super::reviews::package_reviews))
+        .routes(routes!(super::reviews::review_decisions))
+        .routes(routes!(super::reviews::decide))
+        .routes(routes!(super::reviews::accept_recommendations))
+        .routes(routes!(super::reviews::stop))
         .routes(routes!(package_assignments))
         .routes(routes!(package_requests))
         .routes(routes!(create_request, super::filtered::list_requests))
@@ -459,7 +486,7 @@ async fn package_requests(
 
 #[utoipa::path(
     post, path = "/api/v1/assignmentRequests", tag = "assignmentRequests",
-    summary = "Request a package (userAdd), assign it directly (adminAdd) or remove an assignment (adminRemove)",
+    summary = "Request a package (userAdd), extend one's access to it (userExtend), assign it directly (adminAdd) or remove an assignment (adminRemove)",
     description = "Send an `Idempotency-Key` header to make a retry safe: a POST repeated with the same key and body within 24 hours gets the first answer again and changes nothing more.",
     request_body = NewAssignmentRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique text (at most 200 characters), e.g. a UUID")),
@@ -475,6 +502,29 @@ async fn create_request(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
+    let path = format!("{BASE}/assignmentRequests");
+    idempotent(&state, &caller, &path, &headers, &bytes, || {
+        run_create(&state, &caller, &headers, &bytes)
+    })
+    .await
+}
+
+/// A create call (`POST` at `path`), answered `201` with what `run` made; with an
+/// `Idempotency-Key` header, a retry with the same key, path and body within 24 hours gets
+/// the first answer again (`Idempotent-Replayed: true`) and `run` is not called again. A key
+/// used with another body (or path) is 409; a server error releases the key so a retry runs.
+pub(super) async fn idempotent<T, Fut>(
+    state: &ApiState,
+    caller: &ApiCaller,
+    path: &str,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+    run: impl FnOnce() -> Fut,
+) -> Response
+where
+    T: serde::Serialize,
+    Fut: std::future::Future<Output = Answer<T>>,
+{
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::to_owned));
@@ -490,13 +540,14 @@ async fn create_request(
         }
     };
     let Some(key) = key else {
-        return match run_create(&state, &caller, &headers, &bytes).await {
+        return match run().await {
             Ok(done) => (StatusCode::CREATED, Json(done)).into_response(),
             Err(f) => f.into_response(),
         };
     };
     use domain::service::api_tokens::KeyedCall;
-    match api_tokens::claim_key(&state.ctx, &caller, &key, &bytes).await {
+    let call = [path.as_bytes(), b"\n", bytes.as_ref()].concat();
+    match api_tokens::claim_key(&state.ctx, caller, &key, &call).await {
         Err(e) => return Failure::from(e).into_response(),
         Ok(KeyedCall::Conflict(why)) => {
             return Failure::new(StatusCode::CONFLICT, why).into_response();
@@ -510,13 +561,13 @@ async fn create_request(
         }
         Ok(KeyedCall::Run) => {}
     }
-    let (status, text) = match run_create(&state, &caller, &headers, &bytes).await {
+    let (status, text) = match run().await {
         Ok(done) => (
             StatusCode::CREATED,
             serde_json::to_string(&done).unwrap_or_default(),
         ),
         Err(f) if f.status.is_server_error() => {
-            if let Err(e) = api_tokens::release_key(&state.ctx, &caller, &key).await {
+            if let Err(e) = api_tokens::release_key(&state.ctx, caller, &key).await {
                 tracing::warn!(error = ?e, "could not release an idempotency key");
             }
             return f.into_response();
@@ -526,12 +577,25 @@ async fn create_request(
             serde_json::to_string(&f.problem()).unwrap_or_default(),
         ),
     };
-    if let Err(e) = api_tokens::keep_answer(&state.ctx, &caller, &key, status.as_u16(), &text).await
+    if let Err(e) = api_tokens::keep_answer(&state.ctx, caller, &key, status.as_u16(), &text).await
     {
         // The work is done; the answer will say so even if a retry cannot replay it.
         tracing::warn!(error = ?e, "could not keep an idempotent answer");
     }
     kept_answer(status, text)
+}
+
+/// A request's field errors under the body's names.
+fn request_fields(e: DomainError) -> Failure {
+    super::catalogs::renamed(
+        e,
+        &[
+            ("policy", "assignmentPolicyId"),
+            ("users", "targetIds"),
+            ("start", "schedule.startDate"),
+            ("end", "schedule.endDate"),
+        ],
+    )
 }
 
 /// An answer as an Idempotency-Key keeps it (status and JSON text): the result, or a problem.
@@ -577,8 +641,9 @@ async fn run_create(
                 start,
                 end,
             };
-            let (id, outcome) =
-                requests::submit_request(&state.ctx, actor, package()?, &form).await?;
+            let (id, outcome) = requests::submit_request(&state.ctx, actor, package()?, &form)
+                .await
+                .map_err(request_fields)?;
             Ok(RequestResult::of(Some(id), &outcome))
         }
         RequestType::AdminAdd => {
@@ -590,7 +655,9 @@ async fn run_create(
                 start,
                 end,
             };
-            let made = requests::assign_directly(&state.ctx, actor, package()?, &form).await?;
+            let made = requests::assign_directly(&state.ctx, actor, package()?, &form)
+                .await
+                .map_err(request_fields)?;
             Ok(RequestResult {
                 id: None,
                 state: "delivered".into(),
@@ -599,6 +666,11 @@ async fn run_create(
                 approval_stage: None,
                 approval_stage_count: None,
             })
+        }
+        RequestType::UserExtend => {
+            let (id, outcome) =
+                requests::extend_access(&state.ctx, actor, package()?, &new.justification).await?;
+            Ok(RequestResult::of(Some(id), &outcome))
         }
         RequestType::AdminRemove => {
             let id = new.assignment_id.map(AssignmentId).ok_or_else(|| {

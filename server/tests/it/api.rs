@@ -8,6 +8,7 @@ use crate::helpers::*;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
+use domain::clock::Clock;
 use domain::model::*;
 use domain::on_both_databases;
 use domain::service::api_tokens as tokens;
@@ -734,7 +735,7 @@ async fn a_change_from_an_old_etag_is_refused(env: TestEnv) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["errors"][0]["field"], "name", "{body}");
+    assert_eq!(body["errors"][0]["field"], "displayName", "{body}");
     let reader = token(&env, &w.admin, "read").await;
     let (status, _, _) = send(
         &app,
@@ -1088,6 +1089,670 @@ async fn a_decision_for_another_stage_is_refused(env: TestEnv) {
     assert_eq!(body["state"], "delivered", "{body}");
 }
 
+/// A POST with a JSON body and the given headers, answered with status, headers and body.
+async fn post(
+    app: &Router,
+    path: &str,
+    token: &str,
+    body: Value,
+    extra: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Value) {
+    send(app, "POST", path, Some(token), Some(body), extra).await
+}
+
+/// A catalog made, filled and delegated through the API alone: a retried create makes one
+/// catalog; its owner (given the role through the API) may change it, a person without a
+/// role may not even read it; a group in use and a catalog with packages cannot be removed;
+/// every mistake is named by the API's own field.
+async fn catalogs_are_made_filled_and_delegated_through_the_api(env: TestEnv) {
+    let w = world(&env).await;
+    let app = router(&env);
+    let admin = token(&env, &w.admin, "read_write").await;
+    let reader = token(&env, &w.admin, "read").await;
+    let maria = token(&env, &w.maria, "read_write").await;
+    let eric = token(&env, &w.eric, "read_write").await;
+    let new = json!({"displayName": "Finance", "description": "Finance applications"});
+    let (status, _, _) = post(&app, "/api/v1/catalogs", &reader, new.clone(), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a read-only token");
+    let (status, _, _) = post(&app, "/api/v1/catalogs", &eric, new.clone(), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not an administrator");
+    for (bad, field) in [
+        (json!({"displayName": ""}), "displayName"),
+        (json!({"displayName": "X", "state": "open"}), "state"),
+    ] {
+        let (status, _, body) = post(&app, "/api/v1/catalogs", &admin, bad, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    }
+    let key = [("idempotency-key", "finance-1")];
+    let (status, _, made) = post(&app, "/api/v1/catalogs", &admin, new.clone(), &key).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["state"], "published");
+    assert_eq!(made["catalogType"], "userManaged");
+    let (status, headers, again) = post(&app, "/api/v1/catalogs", &admin, new, &key).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(again["id"], made["id"], "a retry makes nothing more");
+    let listed = get(&app, "/api/v1/catalogs?search=Finance", &admin).await;
+    assert_eq!(listed["@odata.count"], 1, "{listed}");
+    let id = made["id"].as_str().unwrap().to_owned();
+    let at = format!("/api/v1/catalogs/{id}");
+
+    // The same key on another create is a mistake, not a replay.
+    let (status, _, _) = post(
+        &app,
+        "/api/v1/accessPackages",
+        &admin,
+        json!({"displayName": "Finance", "description": "Finance applications"}),
+        &key,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let resources = format!("{at}/resources");
+    let group = json!({"originId": w.office.0});
+    let (status, _, body) = post(&app, &resources, &admin, group.clone(), &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["displayName"], "Office Licenses");
+    assert_eq!(body["originSystem"], "AadGroup");
+    let (status, _, body) = post(&app, &resources, &admin, group, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "originId", "{body}");
+    let (status, _, body) = post(
+        &app,
+        &resources,
+        &admin,
+        json!({"originId": w.office.0, "originSystem": "SharePointOnline"}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "originSystem");
+
+    let roles = format!("{at}/roleAssignments");
+    for (bad, field) in [
+        (
+            json!({"principalId": w.maria.user_id.0, "roleDefinition": "boss"}),
+            "roleDefinition",
+        ),
+        (
+            json!({"principalId": UserId::new().0, "roleDefinition": "catalogOwner"}),
+            "principalId",
+        ),
+    ] {
+        let (status, _, body) = post(&app, &roles, &admin, bad, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    }
+    let (status, _, _) = send(&app, "GET", &at, Some(&maria), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no role in it yet");
+    let owner = json!({"principalId": w.maria.user_id.0, "roleDefinition": "catalogOwner"});
+    let (status, _, body) = post(&app, &roles, &admin, owner, &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["principal"]["mail"], "maria@woodgrove.example");
+
+    // Maria, its owner now, reads and changes it; what she leaves out stays.
+    let read = get(&app, &at, &maria).await;
+    assert_eq!(read["resources"][0]["originId"], w.office.0.to_string());
+    assert_eq!(read["roleAssignments"][0]["roleDefinition"], "catalogOwner");
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &at,
+        Some(&maria),
+        Some(json!({"state": "unpublished"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "unpublished");
+    assert_eq!(body["displayName"], "Finance");
+    let (status, _, _) = send(
+        &app,
+        "PATCH",
+        &at,
+        Some(&eric),
+        Some(json!({"state": "published"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A package in it uses the group: neither the group nor the catalog can go.
+    let package = json!({
+        "displayName": "Finance reports",
+        "description": "Monthly reports",
+        "catalogId": id,
+        "resourceRoleScopes": [{"role": "Member", "groupId": w.office.0}],
+        "assignmentPolicy": {"allowedTargetScope": "allMemberUsers"}
+    });
+    let (status, _, body) = post(&app, "/api/v1/accessPackages", &maria, package, &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let office = format!("{resources}/{}", w.office.0);
+    let (status, _, body) = send(&app, "DELETE", &office, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("Finance reports"));
+    let (status, _, _) = send(&app, "DELETE", &at, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let general = format!("/api/v1/catalogs/{}", CatalogId::GENERAL.0);
+    let (status, _, body) = send(&app, "DELETE", &general, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // Her role taken away, she can no longer read it; a second removal finds nothing.
+    let hers = format!("{roles}/catalogOwner/{}", w.maria.user_id.0);
+    let (status, _, _) = send(&app, "DELETE", &hers, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(&app, "DELETE", &hers, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&app, "GET", &at, Some(&maria), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // An empty catalog goes.
+    let (status, _, empty) = post(
+        &app,
+        "/api/v1/catalogs",
+        &admin,
+        json!({"displayName": "Scratch"}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let scratch = format!("/api/v1/catalogs/{}", empty["id"].as_str().unwrap());
+    let (status, _, _) = send(&app, "DELETE", &scratch, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(&app, "GET", &scratch, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let events = get(&app, "/api/v1/auditEvents?activity=catalog", &admin).await;
+    assert!(events["@odata.count"].as_i64().unwrap() >= 6, "{events}");
+}
+
+/// What a package is made of, changed through the API: a resource role added reaches the
+/// live assignee at once and goes again; incompatibilities are linked and unlinked as Graph's
+/// `$ref`s; a policy is added (once, for a retried POST) and removed, and a policy with a live
+/// assignment cannot be. Each change moves the package's ETag.
+async fn a_packages_parts_change_through_the_api(env: TestEnv) {
+    let w = world(&env).await;
+    let app = router(&env);
+    let admin = token(&env, &w.admin, "read_write").await;
+    let eric = token(&env, &w.eric, "read_write").await;
+    let other = package(&env, &w, "Contractor Access", |_| {}).await;
+    let package = package(&env, &w, "Office Licenses", |_| {}).await;
+    let sales = env.group(&w.admin, "Sales Reports").await;
+    let at = format!("/api/v1/accessPackages/{package}");
+    let (status, _, body) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &admin,
+        json!({"requestType": "adminAdd", "accessPackageId": package.0, "targetIds": [w.eric.user_id.0],
+            "assignmentPolicyId": first_policy(&env, &w.admin, package).await.0}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let members = |app: Router, token: String| async move {
+        let g = get(&app, "/api/v1/groups?search=Sales", &token).await;
+        g["value"][0]["memberCount"].as_i64().unwrap()
+    };
+
+    let scopes = format!("{at}/resourceRoleScopes");
+    let (status, headers, body) = post(
+        &app,
+        &scopes,
+        &admin,
+        json!({"role": "Member", "groupId": sales.0}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["resourceRoleScopes"].as_array().unwrap().len(), 2);
+    assert_ne!(
+        headers.get(header::ETAG).unwrap(),
+        "\"v1\"",
+        "its version moved"
+    );
+    assert_eq!(members(app.clone(), admin.clone()).await, 1, "Eric got it");
+    let (status, _, body) = post(
+        &app,
+        &scopes,
+        &admin,
+        json!({"role": "Reader", "groupId": sales.0}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "role");
+    let (status, _, _) = post(
+        &app,
+        &scopes,
+        &eric,
+        json!({"role": "Owner", "groupId": sales.0}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let scope = format!("{scopes}/{}_Member", sales.0);
+    let (status, _, _) = send(&app, "DELETE", &scope, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(members(app.clone(), admin.clone()).await, 0, "and lost it");
+    let (status, _, _) = send(&app, "DELETE", &scope, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(
+        &app,
+        "DELETE",
+        &format!("{scopes}/not-a-scope"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Incompatibilities, as Graph's $ref links.
+    let link =
+        json!({"@odata.id": format!("https://tessera.example/api/v1/accessPackages/{other}")});
+    let packages_ref = format!("{at}/incompatibleAccessPackages/$ref");
+    let (status, _, body) = post(&app, &packages_ref, &admin, link.clone(), &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _, body) = post(&app, &packages_ref, &admin, link, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "@odata.id", "{body}");
+    for bad in [
+        json!({"@odata.id": package.0}),
+        json!({"@odata.id": format!("https://tessera.example/api/v1/groups/{other}")}),
+    ] {
+        let (status, _, body) = post(&app, &packages_ref, &admin, bad, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], "@odata.id", "{body}");
+    }
+    let groups_ref = format!("{at}/incompatibleGroups/$ref");
+    let (status, _, body) = post(
+        &app,
+        &groups_ref,
+        &admin,
+        json!({"@odata.id": sales.0}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let read = get(&app, &at, &admin).await;
+    assert_eq!(
+        read["incompatibleAccessPackages"][0]["id"],
+        other.0.to_string()
+    );
+    assert_eq!(
+        read["incompatibleGroups"][0]["displayName"],
+        "Sales Reports"
+    );
+    for unlink in [
+        format!("{at}/incompatibleAccessPackages/{other}/$ref"),
+        format!("{at}/incompatibleGroups/{}/$ref", sales.0),
+    ] {
+        let (status, _, body) = send(&app, "DELETE", &unlink, Some(&admin), None, &[]).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{unlink}: {body}");
+    }
+    let read = get(&app, &at, &admin).await;
+    assert_eq!(read["incompatibleAccessPackages"], json!([]));
+    assert_eq!(read["incompatibleGroups"], json!([]));
+
+    // A second policy, made once for a retried POST, then removed; the first has Eric's
+    // live assignment, so it stays.
+    let policy = json!({
+        "accessPackageId": package.0,
+        "displayName": "Contractors",
+        "allowedTargetScope": "allDirectoryUsers",
+        "requestApprovalSettings": {"isApprovalRequiredForAdd": false, "isApprovalRequiredForUpdate": false},
+        "expiration": {"type": "afterDuration", "duration": "P30D"},
+        "reviewSettings": {
+            "isEnabled": true,
+            "expirationBehavior": "removeAccess",
+            "isRecommendationEnabled": false,
+            "isReviewerJustificationRequired": true,
+            "primaryReviewers": [{"@odata.type": "#microsoft.graph.requestorManager"}],
+            "fallbackReviewers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": w.fiona.user_id.0}],
+            "schedule": {
+                "startDateTime": format!("{}T00:00:00Z", env.clock.now().date_naive()),
+                "expiration": {"duration": "P14D"},
+                "recurrence": {"pattern": {"type": "absoluteMonthly", "interval": 3}}
+            }
+        }
+    });
+    let mut monthly = policy.clone();
+    monthly["reviewSettings"]["schedule"]["recurrence"]["pattern"]["interval"] = json!(2);
+    let (status, _, body) = post(&app, "/api/v1/assignmentPolicies", &admin, monthly, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["errors"][0]["field"],
+        "reviewSettings.schedule.recurrence.pattern"
+    );
+    let (status, _, body) = post(
+        &app,
+        "/api/v1/assignmentPolicies",
+        &admin,
+        json!({"displayName": "Nowhere", "allowedTargetScope": "allMemberUsers"}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "accessPackageId");
+    let key = [("idempotency-key", "contractors-policy")];
+    let (status, _, made) = post(
+        &app,
+        "/api/v1/assignmentPolicies",
+        &admin,
+        policy.clone(),
+        &key,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["displayName"], "Contractors");
+    assert_eq!(made["allowedTargetScope"], "allDirectoryUsers");
+    assert_eq!(made["expiration"]["duration"], "P30D");
+    assert_eq!(
+        made["requestApprovalSettings"]["isApprovalRequiredForAdd"],
+        false
+    );
+    assert_eq!(made["hasAccessReviews"], true);
+    let reviews = &made["reviewSettings"];
+    assert_eq!(reviews["expirationBehavior"], "removeAccess", "{reviews}");
+    assert_eq!(reviews["isRecommendationEnabled"], false);
+    assert_eq!(
+        reviews["primaryReviewers"][0]["@odata.type"],
+        "#microsoft.graph.requestorManager"
+    );
+    assert_eq!(
+        reviews["fallbackReviewers"][0]["userId"],
+        w.fiona.user_id.0.to_string()
+    );
+    assert_eq!(reviews["schedule"]["expiration"]["duration"], "P14D");
+    assert_eq!(reviews["schedule"]["recurrence"]["pattern"]["interval"], 3);
+    // Switched off by a PATCH from its ETag (its settings then go, as in the wizard).
+    let policy_at = format!(
+        "/api/v1/assignmentPolicies/{}",
+        made["id"].as_str().unwrap()
+    );
+    let etag = made["@odata.etag"].as_str().unwrap().to_owned();
+    let (status, _, off) = send(
+        &app,
+        "PATCH",
+        &policy_at,
+        Some(&admin),
+        Some(json!({"reviewSettings": {"isEnabled": false}})),
+        &[("if-match", etag.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{off}");
+    assert_eq!(off["hasAccessReviews"], false);
+    assert_eq!(off["reviewSettings"]["isEnabled"], false);
+    assert_eq!(
+        off["requestApprovalSettings"]["isApprovalRequiredForAdd"], false,
+        "kept"
+    );
+    let (status, _, again) = post(&app, "/api/v1/assignmentPolicies", &admin, policy, &key).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again["id"], made["id"]);
+    let read = get(&app, &at, &admin).await;
+    let policies = read["assignmentPolicies"].as_array().unwrap();
+    assert_eq!(policies.len(), 2, "one more, not two: {read}");
+    let first = policies.iter().find(|p| p["id"] != made["id"]).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, body) = send(
+        &app,
+        "DELETE",
+        &format!("/api/v1/assignmentPolicies/{first}"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let second = format!(
+        "/api/v1/assignmentPolicies/{}",
+        made["id"].as_str().unwrap()
+    );
+    let (status, _, _) = send(&app, "DELETE", &second, Some(&eric), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(&app, "DELETE", &second, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = send(&app, "GET", &second, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let read = get(&app, &at, &admin).await;
+    assert_eq!(read["assignmentPolicies"].as_array().unwrap().len(), 1);
+}
+
+/// `userExtend`: the token's person extends their own access as the policy allows — not
+/// before the policy's period would end later, never under a policy without extensions.
+async fn people_extend_their_own_access_through_the_api(env: TestEnv) {
+    let w = world(&env).await;
+    let app = router(&env);
+    let extendable = package(&env, &w, "Office Licenses", |p| {
+        p.allow_extension = true;
+        p.extension_requires_approval = false;
+    })
+    .await;
+    let fixed = package(&env, &w, "Badges", |_| {}).await;
+    let admin = token(&env, &w.admin, "read_write").await;
+    let eric = token(&env, &w.eric, "read_write").await;
+    for id in [extendable, fixed] {
+        let (status, _, body) = post(
+            &app,
+            "/api/v1/assignmentRequests",
+            &admin,
+            json!({"requestType": "adminAdd", "accessPackageId": id.0, "targetIds": [w.eric.user_id.0],
+                "assignmentPolicyId": first_policy(&env, &w.admin, id).await.0}),
+            &[],
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let extend = |id: AccessPackageId| json!({"requestType": "userExtend", "accessPackageId": id.0, "justification": "Quarter close"});
+    let (status, _, body) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &eric,
+        extend(extendable),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("as long as the policy allows"),
+        "{body}"
+    );
+    env.clock.advance(chrono::Duration::days(30));
+    let (status, _, body) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &eric,
+        extend(extendable),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["state"], "delivered", "{body}");
+    let (status, _, body) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &eric,
+        extend(fixed),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("can't be extended"),
+        "{body}"
+    );
+    let (status, _, body) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &eric,
+        json!({"requestType": "userExtend", "justification": "Quarter close"}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "accessPackageId");
+    let mine = get(&app, "/api/v1/me/accessPackages?tab=active", &eric).await;
+    let office = mine["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["displayName"] == "Office Licenses")
+        .unwrap()
+        .clone();
+    let ends = office.to_string();
+    let expected = (env.clock.now() + chrono::Duration::days(365))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        ends.contains(&expected),
+        "ends 365 days from the extension: {ends}"
+    );
+}
+
+/// An access review through the API: Maria (Eric's manager) finds it among her reviews,
+/// accepts the recommendation, then changes her decision; the administrator follows its
+/// progress and stops it, which applies the results; nobody else may decide or stop, and
+/// nothing is decided after the end.
+async fn reviews_are_decided_and_stopped_through_the_api(env: TestEnv) {
+    let w = world(&env).await;
+    let app = router(&env);
+    let today = env.clock.now().date_naive();
+    let package = package(&env, &w, "Office Licenses", |p| {
+        p.review.required = true;
+        p.review.starting_on = today.format("%Y-%m-%d").to_string();
+        p.review.frequency = ReviewFrequency::Annually;
+        p.review.duration_days = "25".into();
+        p.review.reviewers = ReviewerKind::Manager;
+        p.review.decision_helpers = true;
+        p.review.require_justification = true;
+        p.review.fallback = vec![principal(&w.fiona)];
+    })
+    .await;
+    let admin = token(&env, &w.admin, "read_write").await;
+    let maria = token(&env, &w.maria, "read_write").await;
+    let eric = token(&env, &w.eric, "read_write").await;
+    let (status, _, body) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &admin,
+        json!({"requestType": "adminAdd", "accessPackageId": package.0, "targetIds": [w.eric.user_id.0],
+            "assignmentPolicyId": first_policy(&env, &w.admin, package).await.0}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(run_at(&env, env.clock.now()).await.reviews_started, 1);
+
+    let mine = get(&app, "/api/v1/me/accessReviews", &maria).await;
+    assert_eq!(mine["@odata.count"], 1, "{mine}");
+    let review = mine["value"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        mine["value"][0]["accessPackage"]["displayName"],
+        "Office Licenses"
+    );
+    let item = &mine["value"][0]["decisions"][0];
+    assert_eq!(item["principal"]["mail"], "eric@woodgrove.example");
+    assert_eq!(item["decision"], "NotReviewed");
+    assert_eq!(item["recommendation"], "Deny", "he never signed in: {item}");
+    let assignment = item["id"].as_str().unwrap().to_owned();
+    let nothing = get(&app, "/api/v1/me/accessReviews", &eric).await;
+    assert_eq!(nothing["@odata.count"], 0);
+
+    let accept = format!("/api/v1/accessReviews/{review}/acceptRecommendations");
+    let (status, _, _) = send(&app, "POST", &accept, Some(&eric), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, body) = send(&app, "POST", &accept, Some(&maria), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["decisionsRecorded"], 1);
+
+    let decision = format!("/api/v1/accessReviews/{review}/decisions/{assignment}");
+    for (bad, field) in [
+        (
+            json!({"decision": "Maybe", "justification": "?"}),
+            "decision",
+        ),
+        (json!({"decision": "Approve"}), "justification"),
+    ] {
+        let (status, _, body) = send(&app, "PATCH", &decision, Some(&maria), Some(bad), &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    }
+    let keep = json!({"decision": "Approve", "justification": "Still on the team"});
+    let (status, _, _) = send(
+        &app,
+        "PATCH",
+        &decision,
+        Some(&eric),
+        Some(keep.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "nobody reviews their own access here"
+    );
+    let (status, _, body) = send(
+        &app,
+        "PATCH",
+        &decision,
+        Some(&maria),
+        Some(keep.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    let reviews = get(
+        &app,
+        &format!("/api/v1/accessPackages/{package}/accessReviews"),
+        &admin,
+    )
+    .await;
+    let instance = &reviews["value"][0];
+    assert_eq!(instance["status"], "InProgress", "{instance}");
+    assert_eq!(instance["decisionCounts"]["approved"], 1);
+    assert_eq!(instance["decisionCounts"]["notReviewed"], 0);
+    let decisions = format!("/api/v1/accessReviews/{review}/decisions");
+    let all = get(&app, &decisions, &admin).await;
+    assert_eq!(all["value"][0]["decision"], "Approve");
+    assert_eq!(all["value"][0]["justification"], "Still on the team");
+    assert!(all["value"][0]["reviewedDateTime"].is_string(), "{all}");
+    let (status, _, _) = send(&app, "GET", &decisions, Some(&eric), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let stop = format!("/api/v1/accessReviews/{review}/stop");
+    let (status, _, _) = send(&app, "POST", &stop, Some(&maria), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a reviewer does not stop it");
+    let (status, _, body) = send(&app, "POST", &stop, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"keptCount": 1, "removedCount": 0, "completed": true})
+    );
+    let (status, _, _) = send(&app, "POST", &stop, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _, _) = send(&app, "PATCH", &decision, Some(&maria), Some(keep), &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "decided after the end");
+    let reviews = get(
+        &app,
+        &format!("/api/v1/accessPackages/{package}/accessReviews"),
+        &admin,
+    )
+    .await;
+    assert_eq!(reviews["value"][0]["status"], "Completed");
+    assert_eq!(reviews["value"][0]["keptCount"], 1);
+}
+
 on_both_databases!(with crate::helpers::server_fn_turn();
     the_tutorial_through_the_api_alone,
     lists_page_with_next_links,
@@ -1095,6 +1760,10 @@ on_both_databases!(with crate::helpers::server_fn_turn();
     a_policy_is_read_and_changed_from_its_etag,
     graph_style_filters_list_one_packages_assignments_and_requests,
     a_decision_for_another_stage_is_refused,
+    catalogs_are_made_filled_and_delegated_through_the_api,
+    a_packages_parts_change_through_the_api,
+    people_extend_their_own_access_through_the_api,
+    reviews_are_decided_and_stopped_through_the_api,
     refusals_are_problems_that_change_nothing,
     a_busy_token_is_told_when_to_come_back,
     the_document_and_its_page_are_served,

@@ -287,6 +287,20 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     let request_id: String = serde_json::from_str(&text).unwrap();
     let (_, maria, _) = sign_in(&app, "maria.manager@woodgrove.example", PASSWORD).await;
     let maria = maria.expect("signed in");
+    // The inbox sends the stage it showed: a decision for a stage the request is not at is
+    // refused by the server function, saying where the request stands, and changes nothing.
+    let wrong_stage = Request::post(app::api::requests::DecideRequest::PATH)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, &maria)
+        .body(Body::from(format!(
+            "id={request_id}&decision=approve&justification=OK&stage=2"
+        )))
+        .unwrap();
+    let (status, _, text) = raw(&app, wrong_stage).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{text}");
+    assert!(text.contains("not stage 2"), "{text}");
     // The server answers its own X-Request-Id; the caller's is recorded beside it, never in
     // its place.
     let decide = Request::post(app::api::requests::DecideRequest::PATH)
@@ -296,7 +310,7 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
         .header(header::COOKIE, &maria)
         .header("x-request-id", "corr-approve-1")
         .body(Body::from(format!(
-            "id={request_id}&decision=approve&justification=OK"
+            "id={request_id}&decision=approve&justification=OK&stage=1"
         )))
         .unwrap();
     let resp = app.clone().oneshot(decide).await.unwrap();

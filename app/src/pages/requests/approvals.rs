@@ -101,12 +101,14 @@ fn ApprovalCard(
         item.requestor.display_name, item.package_name
     );
     let (approve_id, deny_id) = (id.clone(), id.clone());
+    let stage = item.stage_no;
     let send = move |id: String, decision: &'static str| {
         last.set(Some(id.clone()));
         decide.dispatch(DecideRequest {
             id,
             decision: decision.into(),
             justification: reason.get_untracked(),
+            stage: Some(stage),
         });
     };
     view! {

@@ -657,3 +657,65 @@ mod tests {
         assert!(serde_json::from_value::<NewAccessPackage>(serde_json::json!({"displayName": "x", "assignmentPolicy": {"allowedTargetScope": "allMemberUsers", "surprise": 1}})).is_err());
     }
 }
+
+/// A license and its seats: Graph's `subscribedSku`, for Tessera's licenses.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct License {
+    pub id: Uuid,
+    /// The license's name (Graph's `skuPartNumber`).
+    pub display_name: String,
+    /// Seats bought (Graph's `prepaidUnits.enabled`).
+    pub seat_count: i64,
+    /// Seats in use (Graph's `consumedUnits`).
+    pub consumed_units: i64,
+    pub available_units: i64,
+    /// People who hold it through its groups, counting those beyond the seats.
+    pub holder_count: i64,
+    /// People beyond the seat count.
+    pub over_seat_count: i64,
+    /// The groups that carry it.
+    pub groups: Vec<Ref>,
+}
+
+impl From<&LicenseSummary> for License {
+    fn from(l: &LicenseSummary) -> Self {
+        Self {
+            id: l.id.0,
+            display_name: l.name.clone(),
+            seat_count: l.seats,
+            consumed_units: l.usage.used,
+            available_units: l.usage.available,
+            holder_count: l.usage.holders,
+            over_seat_count: l.usage.violations,
+            groups: l
+                .groups
+                .iter()
+                .map(|(id, name)| Ref {
+                    id: id.0,
+                    display_name: name.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/licenses", tag = "directory",
+    summary = "Licenses with their seats in use, by name (directory administrators; at most 500)",
+    responses(
+        (status = 200, body = Collection<License>),
+        Refused,
+    )
+)]
+pub(super) async fn list_licenses(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> Answer<Json<Collection<License>>> {
+    let all = domain::service::directory::list_licenses(&state.ctx, caller.reader()).await?;
+    Ok(Json(Collection {
+        count: i64::try_from(all.len()).unwrap_or(i64::MAX),
+        value: all.iter().map(License::from).collect(),
+        next_link: None,
+    }))
+}

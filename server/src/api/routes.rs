@@ -64,6 +64,7 @@ pub(super) fn register(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
         .routes(routes!(audit_events))
         .routes(routes!(list_users))
         .routes(routes!(list_groups))
+        .routes(routes!(super::packages::list_licenses))
 }
 
 /// Paging: `$top` (1–100, default 25) and the `$skiptoken` of an `@odata.nextLink`.

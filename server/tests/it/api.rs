@@ -1753,6 +1753,48 @@ async fn reviews_are_decided_and_stopped_through_the_api(env: TestEnv) {
     assert_eq!(reviews["value"][0]["keptCount"], 1);
 }
 
+/// Licenses are read with their seats in use, by directory administrators only.
+async fn licenses_are_read_with_their_seats(env: TestEnv) {
+    use domain::service::directory as dir;
+    let w = world(&env).await;
+    let app = router(&env);
+    let e3 = dir::create_license(&env.ctx, &w.admin, "Office 365 E3", "2")
+        .await
+        .unwrap();
+    dir::assign_license(&env.ctx, &w.admin, w.office, e3)
+        .await
+        .unwrap();
+    for who in [
+        "eric@woodgrove.example",
+        "maria@woodgrove.example",
+        "nora@woodgrove.example",
+    ] {
+        dir::add_member(&env.ctx, &w.admin, w.office, who)
+            .await
+            .unwrap();
+    }
+    let admin = token(&env, &w.admin, "read").await;
+    let all = get(&app, "/api/v1/licenses", &admin).await;
+    assert_eq!(all["@odata.count"], 1, "{all}");
+    let l = &all["value"][0];
+    assert_eq!(l["displayName"], "Office 365 E3");
+    assert_eq!(
+        (
+            &l["seatCount"],
+            &l["consumedUnits"],
+            &l["availableUnits"],
+            &l["holderCount"],
+            &l["overSeatCount"]
+        ),
+        (&json!(2), &json!(2), &json!(0), &json!(3), &json!(1)),
+        "{l}"
+    );
+    assert_eq!(l["groups"][0]["displayName"], "Office Licenses");
+    let eric = token(&env, &w.eric, "read").await;
+    let (status, _, _) = send(&app, "GET", "/api/v1/licenses", Some(&eric), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
 on_both_databases!(with crate::helpers::server_fn_turn();
     the_tutorial_through_the_api_alone,
     lists_page_with_next_links,
@@ -1764,6 +1806,7 @@ on_both_databases!(with crate::helpers::server_fn_turn();
     a_packages_parts_change_through_the_api,
     people_extend_their_own_access_through_the_api,
     reviews_are_decided_and_stopped_through_the_api,
+    licenses_are_read_with_their_seats,
     refusals_are_problems_that_change_nothing,
     a_busy_token_is_told_when_to_come_back,
     the_document_and_its_page_are_served,

@@ -615,3 +615,12 @@ impl From<&AuditEntry> for AuditEvent {
         }
     }
 }
+
+/// What reprocessing a request did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Reprocessed {
+    /// Failed changes to connected systems, due again now (the delivery job sends them within
+    /// seconds).
+    pub changes_due_again: u64,
+}

@@ -60,6 +60,7 @@ pub(super) fn register(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
         .routes(routes!(super::filtered::list_assignments))
         .routes(routes!(get_request))
         .routes(routes!(cancel_request))
+        .routes(routes!(reprocess_request))
         .routes(routes!(decide))
         .routes(routes!(audit_events))
         .routes(routes!(list_users))
@@ -741,6 +742,28 @@ async fn cancel_request(
     let id = RequestId(id_of(&path(id)?, "request")?);
     requests::cancel_request(&state.ctx, caller.writer()?, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/assignmentRequests/{id}/reprocess", tag = "assignmentRequests",
+    summary = "Send a delivered request's failed deliveries to connected systems again (the package's assignment managers)",
+    params(("id" = Uuid, Path, description = "The request's id")),
+    responses(
+        (status = 200, body = Reprocessed, description = "The failed changes are due again (0: none had failed)"),
+        Refused,
+        RefusedChange,
+    )
+)]
+async fn reprocess_request(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    id: Result<Path<String>, PathRejection>,
+) -> Answer<Json<Reprocessed>> {
+    let id = RequestId(id_of(&path(id)?, "request")?);
+    let n = requests::reprocess_request(&state.ctx, caller.writer()?, id).await?;
+    Ok(Json(Reprocessed {
+        changes_due_again: n,
+    }))
 }
 
 #[utoipa::path(

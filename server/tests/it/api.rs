@@ -1795,6 +1795,116 @@ async fn licenses_are_read_with_their_seats(env: TestEnv) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// A grant a connected system could not take (Eric is not in the directory yet) is sent again
+/// when an administrator reprocesses his request, and then reaches the directory; only the
+/// package's assignment managers may, and only for a delivered request.
+async fn a_failed_delivery_is_sent_again_for_its_request(mut env: TestEnv) {
+    use domain::service::connectors as conn;
+    use domain::testing::slapd::{ADMIN_DN, ADMIN_PASSWORD, PEOPLE};
+    env.ctx.secrets = Some(domain::secrets::SecretKey::generate());
+    let w = world(&env).await;
+    let Some(slapd) = Slapd::start().await else {
+        return;
+    };
+    let group_dn = slapd.add_group("Office Licenses").await;
+    let input = domain::rules::connectors::LdapInput {
+        name: "Corporate directory",
+        url: &slapd.url(),
+        starttls: false,
+        bind_dn: ADMIN_DN,
+        password: Some(ADMIN_PASSWORD),
+        user_base: PEOPLE,
+        user_attribute: "mail",
+        match_with: "email",
+        member_attribute: "member",
+        owner_attribute: "",
+        ca_pem: "",
+        drift: "report",
+    };
+    let system = conn::create_ldap(&env.ctx, &w.admin, &input).await.unwrap();
+    conn::link_group(&env.ctx, &w.admin, w.office, system, &group_dn)
+        .await
+        .unwrap();
+    let package = package(&env, &w, "Office Licenses", |p| {
+        p.require_approval = false;
+        p.require_requestor_justification = false;
+    })
+    .await;
+    let app = router(&env);
+    let admin = token(&env, &w.admin, "read_write").await;
+    let eric = token(&env, &w.eric, "read_write").await;
+    let deliver = || async {
+        let report = domain::jobs::deliver_due(&env.ctx, domain::jobs::RunLimits::default()).await;
+        assert!(report.failures.is_empty(), "{:?}", report.failures);
+        report
+    };
+    let (status, _, made) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &eric,
+        json!({"requestType": "userAdd", "accessPackageId": package.0}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        deliver().await.changes_failed,
+        1,
+        "Eric is not in the directory"
+    );
+
+    let again = format!("/api/v1/assignmentRequests/{id}/reprocess");
+    let (status, _, _) = send(&app, "POST", &again, Some(&eric), None, &[]).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the requestor does not reprocess"
+    );
+    let eric_dn = slapd.add_person("eric", "eric@woodgrove.example").await;
+    let (status, _, body) = send(&app, "POST", &again, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["changesDueAgain"], 1);
+    assert_eq!(deliver().await.changes_delivered, 1);
+    assert_eq!(slapd.members(&group_dn).await, [eric_dn.to_lowercase()]);
+    let (status, _, body) = send(&app, "POST", &again, Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["changesDueAgain"], 0, "nothing failed any more");
+    let events = get(
+        &app,
+        "/api/v1/auditEvents?activity=request.reprocessed",
+        &admin,
+    )
+    .await;
+    assert_eq!(events["@odata.count"], 1, "{events}");
+
+    // A request still waiting for approval has nothing to send.
+    let waiting = domain::testing::package(&env, &w, "Printers", |_| {}).await;
+    let (status, _, pending) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &eric,
+        json!({"requestType": "userAdd", "accessPackageId": waiting.0, "justification": "To print"}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{pending}");
+    assert_eq!(pending["state"], "pendingApproval");
+    let (status, _, body) = send(
+        &app,
+        "POST",
+        &format!(
+            "/api/v1/assignmentRequests/{}/reprocess",
+            pending["id"].as_str().unwrap()
+        ),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
 on_both_databases!(with crate::helpers::server_fn_turn();
     the_tutorial_through_the_api_alone,
     lists_page_with_next_links,
@@ -1807,6 +1917,7 @@ on_both_databases!(with crate::helpers::server_fn_turn();
     people_extend_their_own_access_through_the_api,
     reviews_are_decided_and_stopped_through_the_api,
     licenses_are_read_with_their_seats,
+    a_failed_delivery_is_sent_again_for_its_request,
     refusals_are_problems_that_change_nothing,
     a_busy_token_is_told_when_to_come_back,
     the_document_and_its_page_are_served,

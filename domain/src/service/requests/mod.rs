@@ -24,6 +24,7 @@ mod direct;
 mod extend;
 mod extensions;
 mod my_access;
+mod reprocess;
 mod stages;
 mod submit;
 
@@ -34,6 +35,7 @@ pub use direct::*;
 pub use extend::*;
 pub use extensions::{MAX_ANSWER_BYTES, answer_extension, answer_signed, expire_holds};
 pub use my_access::*;
+pub use reprocess::*;
 use stages::*;
 pub use submit::*;
 

@@ -607,3 +607,24 @@ pub async fn count_failed(conn: &mut Conn) -> DomainResult<i64> {
             .await?,
     )
 }
+
+/// The failed changes of what `package` grants `user`, due again at once (a request's
+/// reprocess).
+pub async fn reprocess_access(
+    conn: &mut Conn,
+    user: UserId,
+    package: AccessPackageId,
+) -> DomainResult<u64> {
+    let done = sqlx::query(
+        "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
+         WHERE user_id = $1 AND state = 'failed'
+           AND EXISTS (SELECT 1 FROM access_package_resource_roles r
+                       WHERE r.package_id = $2 AND r.group_id = connector_changes.group_id
+                         AND r.role = connector_changes.role)",
+    )
+    .bind(user.to_string())
+    .bind(package.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -375,7 +375,8 @@ pub struct TimelineEvent {
 pub struct NewAssignmentRequest {
     /// `userAdd`: the token's person asks for the package. `userExtend`: they extend their
     /// access to it before it ends (at once, or through approval when the policy asks for
-    /// it; `justification` is the reason). `adminAdd`: an administrator
+    /// it; `justification` is the reason). `userRemove`: they give up their access to it
+    /// now. `adminAdd`: an administrator
     /// assigns it to `targetIds` directly. `adminRemove`: an administrator removes the
     /// assignment `assignmentId`.
     pub request_type: RequestType,
@@ -401,6 +402,7 @@ pub struct NewAssignmentRequest {
 pub enum RequestType {
     UserAdd,
     UserExtend,
+    UserRemove,
     AdminAdd,
     AdminRemove,
 }

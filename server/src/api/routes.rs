@@ -488,7 +488,7 @@ async fn package_requests(
 
 #[utoipa::path(
     post, path = "/api/v1/assignmentRequests", tag = "assignmentRequests",
-    summary = "Request a package (userAdd), extend one's access to it (userExtend), assign it directly (adminAdd) or remove an assignment (adminRemove)",
+    summary = "Request a package (userAdd), extend or give up one's access to it (userExtend, userRemove), assign it directly (adminAdd) or remove an assignment (adminRemove)",
     description = "Send an `Idempotency-Key` header to make a retry safe: a POST repeated with the same key and body within 24 hours gets the first answer again and changes nothing more.",
     request_body = NewAssignmentRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique text (at most 200 characters), e.g. a UUID")),
@@ -673,6 +673,18 @@ async fn run_create(
             let (id, outcome) =
                 requests::extend_access(&state.ctx, actor, package()?, &new.justification).await?;
             Ok(RequestResult::of(Some(id), &outcome))
+        }
+        RequestType::UserRemove => {
+            let package = package()?;
+            let withdrawn = requests::remove_my_access(&state.ctx, actor, package).await?;
+            Ok(RequestResult {
+                id: None,
+                state: "removed".into(),
+                status: format!("Removed; {withdrawn} grant(s) withdrawn"),
+                assignment_ids: Vec::new(),
+                approval_stage: None,
+                approval_stage_count: None,
+            })
         }
         RequestType::AdminRemove => {
             let id = new.assignment_id.map(AssignmentId).ok_or_else(|| {

@@ -1522,7 +1522,8 @@ async fn a_packages_parts_change_through_the_api(env: TestEnv) {
 }
 
 /// `userExtend`: the token's person extends their own access as the policy allows — not
-/// before the policy's period would end later, never under a policy without extensions.
+/// before the policy's period would end later, never under a policy without extensions;
+/// `userRemove`: they give access up, once.
 async fn people_extend_their_own_access_through_the_api(env: TestEnv) {
     let w = world(&env).await;
     let app = router(&env);
@@ -1615,6 +1616,44 @@ async fn people_extend_their_own_access_through_the_api(env: TestEnv) {
     assert!(
         ends.contains(&expected),
         "ends 365 days from the extension: {ends}"
+    );
+
+    // userRemove: he gives Badges up; it is gone at once, and a second time there is nothing.
+    let give_up = json!({"requestType": "userRemove", "accessPackageId": fixed.0});
+    let (status, _, body) = post(
+        &app,
+        "/api/v1/assignmentRequests",
+        &eric,
+        give_up.clone(),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["state"], "removed", "{body}");
+    let mine = get(&app, "/api/v1/me/accessPackages?tab=active", &eric).await;
+    assert!(
+        !mine.to_string().contains("Badges"),
+        "no longer active: {mine}"
+    );
+    let (status, _, body) = post(&app, "/api/v1/assignmentRequests", &eric, give_up, &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no active access to Badges")
+    );
+    let removed = get(
+        &app,
+        "/api/v1/auditEvents?activity=assignment.removed",
+        &token(&env, &w.admin, "read").await,
+    )
+    .await;
+    assert!(
+        removed
+            .to_string()
+            .contains("removed their own access to Badges"),
+        "{removed}"
     );
 }
 

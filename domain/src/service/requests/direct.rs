@@ -254,3 +254,39 @@ pub async fn remove_assignment(ctx: &Ctx, actor: &Actor, id: AssignmentId) -> Do
     commit(tx).await?;
     Ok(revoked)
 }
+
+/// The signed-in person gives up their own access to a package (Graph's `userRemove`): it
+/// ends now and every grant it gave them is withdrawn (membership from other grants stays).
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn remove_my_access(
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+) -> DomainResult<u64> {
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let name = packages::summary(&mut tx, package).await?.name;
+    let none = || DomainError::Conflict(format!("You have no active access to {name} to remove."));
+    let Some((id, _, _)) = store::live_of(&mut tx, package, actor.user_id).await? else {
+        return Err(none());
+    };
+    let revoked = store::end_assignment(&mut tx, id, AssignmentState::Removed, now)
+        .await?
+        .ok_or_else(none)?;
+    audit::record(
+        &mut tx,
+        NewEvent::new(
+            now,
+            Some(actor.user_id),
+            "assignment.removed",
+            "access_package",
+            package,
+            format!("{} removed their own access to {name}", actor.email),
+        )
+        .before(json!({"assignment": id.to_string(), "user": actor.email}))
+        .after(json!({"grants_withdrawn": revoked, "by_holder": true})),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(revoked)
+}

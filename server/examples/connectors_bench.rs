@@ -19,11 +19,10 @@
 use domain::clock::Clock;
 use domain::jobs::{self, RunLimits};
 use domain::model::*;
-use domain::rules::connectors::LdapInput;
 use domain::rules::grants::GrantSource;
 use domain::secrets::SecretKey;
 use domain::service::connectors as conn;
-use domain::testing::slapd::{ADMIN_DN, ADMIN_PASSWORD, PEOPLE};
+use domain::testing::slapd::ldap_input;
 use domain::testing::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -190,20 +189,7 @@ async fn one_run(env: TestEnv, people: usize, latency_ms: u64) -> serde_json::Va
         slow_relay(slapd.port, Duration::from_millis(latency_ms)).await
     };
     let url = format!("ldap://127.0.0.1:{port}");
-    let input = LdapInput {
-        name: "Benchmark directory",
-        url: &url,
-        starttls: false,
-        bind_dn: ADMIN_DN,
-        password: Some(ADMIN_PASSWORD),
-        user_base: PEOPLE,
-        user_attribute: "mail",
-        match_with: "email",
-        member_attribute: "member",
-        owner_attribute: "",
-        ca_pem: "",
-        drift: "report",
-    };
+    let input = ldap_input("Benchmark directory", &url);
     let system = conn::create_ldap(&env.ctx, &admin, &input).await.unwrap();
     conn::link_group(&env.ctx, &admin, group, system, &group_dn)
         .await

@@ -14,10 +14,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::clock::Clock;
-use domain::rules::connectors::{ImportInput, LdapInput};
+use domain::rules::connectors::ImportInput;
 use domain::secrets::SecretKey;
 use domain::service::connectors as conn;
-use domain::testing::slapd::{self, ADMIN_DN, ADMIN_PASSWORD, GROUPS, PEOPLE, PLACEHOLDER};
+use domain::testing::slapd::{self, GROUPS, PEOPLE, PLACEHOLDER};
 use domain::testing::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -83,19 +83,7 @@ async fn one_run(env: TestEnv, people: usize) -> serde_json::Value {
     let system = conn::create_ldap(
         &env.ctx,
         &admin,
-        &LdapInput {
-            name: "Benchmark directory",
-            url: &url,
-            bind_dn: ADMIN_DN,
-            password: Some(ADMIN_PASSWORD),
-            user_base: PEOPLE,
-            user_attribute: "mail",
-            match_with: "email",
-            member_attribute: "member",
-            owner_attribute: "",
-            drift: "report",
-            ..LdapInput::default()
-        },
+        &slapd::ldap_input("Benchmark directory", &url),
     )
     .await
     .unwrap();

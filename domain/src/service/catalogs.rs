@@ -284,31 +284,8 @@ pub async fn add_role(
     let user = users::id_by_email(&mut tx, &email)
         .await?
         .ok_or_else(|| DomainError::invalid("email", format!("No user has the email {email}.")))?;
-    let summary = users::summary(&mut tx, user).await?;
-    if summary.user_type == UserType::Guest {
-        return Err(DomainError::invalid(
-            "email",
-            "Guests cannot hold catalog roles.",
-        ));
-    }
-    if !catalogs::grant_role(&mut tx, id, user, role).await? {
-        return Err(DomainError::invalid(
-            "email",
-            format!("{email} is already {} of {}.", role.label(), catalog.name),
-        ));
-    }
-    let e = event(
-        ctx,
-        actor,
-        "catalog.role_added",
-        id,
-        format!("Made {email} {} of {}", role.label(), catalog.name),
-    );
-    audit::record(
-        &mut tx,
-        e.after(json!({"user": email.as_str(), "role": role.code()})),
-    )
-    .await?;
+    let who = users::summary(&mut tx, user).await?;
+    grant_role(&mut tx, ctx, actor, &catalog, &who, role).await?;
     commit(tx).await?;
     Ok(user)
 }
@@ -327,14 +304,49 @@ pub async fn add_role_for(
         actor.can_manage_catalog(id),
         "only the catalog's owners can assign its roles",
     )?;
-    let email = match users::summary(&mut *ctx.read().await?, user).await {
-        Ok(u) => u.email,
+    let mut tx = ctx.db.begin().await?;
+    let who = match users::summary(&mut tx, user).await {
         Err(DomainError::NotFound(_)) => {
             return Err(DomainError::invalid("user", "Choose a person who exists."));
         }
-        Err(e) => return Err(e),
+        found => found?,
     };
-    add_role(ctx, actor, id, &email, role).await.map(|_| ())
+    let catalog = catalogs::summary(&mut tx, id).await?;
+    grant_role(&mut tx, ctx, actor, &catalog, &who, role).await?;
+    commit(tx).await
+}
+
+/// The role given and audited, in the caller's transaction; a guest, or a person who holds
+/// the role already, is an `email` field error.
+async fn grant_role(
+    tx: &mut crate::store::Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    catalog: &CatalogSummary,
+    who: &UserSummary,
+    role: CatalogRole,
+) -> DomainResult<()> {
+    if who.user_type == UserType::Guest {
+        return Err(DomainError::invalid(
+            "email",
+            "Guests cannot hold catalog roles.",
+        ));
+    }
+    let email = &who.email;
+    if !catalogs::grant_role(tx, catalog.id, who.id, role).await? {
+        return Err(DomainError::invalid(
+            "email",
+            format!("{email} is already {} of {}.", role.label(), catalog.name),
+        ));
+    }
+    let e = event(
+        ctx,
+        actor,
+        "catalog.role_added",
+        catalog.id,
+        format!("Made {email} {} of {}", role.label(), catalog.name),
+    );
+    audit::record(tx, e.after(json!({"user": email, "role": role.code()}))).await
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]

@@ -296,3 +296,20 @@ pub fn forbidden<T: std::fmt::Debug>(r: Result<T, DomainError>) {
         "expected Forbidden, got {r:?}"
     );
 }
+
+/// Access reviews on the policy: yearly from `today`, 25 days each, by the person's manager,
+/// with decision helpers and a reason for every decision; `edit` changes the rest.
+pub fn reviewed_yearly(
+    p: &mut PolicyDraft,
+    today: chrono::NaiveDate,
+    edit: impl FnOnce(&mut ReviewDraft),
+) {
+    p.review.required = true;
+    p.review.starting_on = today.format("%Y-%m-%d").to_string();
+    p.review.frequency = ReviewFrequency::Annually;
+    p.review.duration_days = "25".into();
+    p.review.reviewers = ReviewerKind::Manager;
+    p.review.decision_helpers = true;
+    p.review.require_justification = true;
+    edit(&mut p.review);
+}

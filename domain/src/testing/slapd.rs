@@ -16,6 +16,24 @@ pub const GROUPS: &str = "ou=groups,dc=example,dc=org";
 pub const PLACEHOLDER: &str = "cn=placeholder,dc=example,dc=org";
 
 /// An entry to add: its DN and its attributes with their values.
+/// This directory as a connected system named `name` at `url`: bound as its administrator,
+/// people matched by `mail`, members in `member`, drift reported.
+pub fn ldap_input<'a>(name: &'a str, url: &'a str) -> crate::rules::connectors::LdapInput<'a> {
+    crate::rules::connectors::LdapInput {
+        name,
+        url,
+        bind_dn: ADMIN_DN,
+        password: Some(ADMIN_PASSWORD),
+        user_base: PEOPLE,
+        user_attribute: "mail",
+        match_with: "email",
+        member_attribute: "member",
+        owner_attribute: "",
+        drift: "report",
+        ..Default::default()
+    }
+}
+
 pub type LdifEntry<'a> = (String, Vec<(&'a str, Vec<String>)>);
 
 pub struct Slapd {

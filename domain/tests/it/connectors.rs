@@ -14,23 +14,13 @@ use domain::service::connectors as conn;
 use domain::service::directory as dir;
 use domain::service::packages as pkg;
 use domain::service::requests as req;
-use domain::testing::slapd::{ADMIN_DN, ADMIN_PASSWORD, PEOPLE};
+use domain::testing::slapd::{self, ADMIN_PASSWORD, PEOPLE};
 use domain::testing::*;
 
 fn ldap_input<'a>(url: &'a str, password: Option<&'a str>) -> LdapInput<'a> {
     LdapInput {
-        name: "Corporate directory",
-        url,
-        starttls: false,
-        bind_dn: ADMIN_DN,
         password,
-        user_base: PEOPLE,
-        user_attribute: "mail",
-        match_with: "email",
-        member_attribute: "member",
-        owner_attribute: "",
-        ca_pem: "",
-        drift: "report",
+        ..slapd::ldap_input("Corporate directory", url)
     }
 }
 

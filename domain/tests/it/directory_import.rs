@@ -9,11 +9,11 @@ use domain::clock::Clock;
 use domain::jobs::{self, JobReport, RunLimits};
 use domain::model::*;
 use domain::on_both_databases;
-use domain::rules::connectors::{ImportInput, LdapInput};
+use domain::rules::connectors::ImportInput;
 use domain::rules::grants::GrantSource;
 use domain::secrets::SecretKey;
 use domain::service::connectors as conn;
-use domain::testing::slapd::{ADMIN_DN, ADMIN_PASSWORD, GROUPS, PEOPLE};
+use domain::testing::slapd::{self, GROUPS, PEOPLE};
 use domain::testing::*;
 
 const PEOPLE_COUNT: usize = 1_000;
@@ -119,19 +119,7 @@ async fn directory(env: &TestEnv, w: &World) -> Option<(Slapd, SystemId)> {
     let system = conn::create_ldap(
         &env.ctx,
         &w.admin,
-        &LdapInput {
-            name: "Corporate directory",
-            url: &slapd.url(),
-            bind_dn: ADMIN_DN,
-            password: Some(ADMIN_PASSWORD),
-            user_base: PEOPLE,
-            user_attribute: "mail",
-            match_with: "email",
-            member_attribute: "member",
-            owner_attribute: "",
-            drift: "report",
-            ..LdapInput::default()
-        },
+        &slapd::ldap_input("Corporate directory", &slapd.url()),
     )
     .await
     .unwrap();

@@ -830,7 +830,7 @@ async fn every_email_goes_out_once_and_a_failed_send_is_retried(env: TestEnv) {
         p.stages[0].forward_after_days = "7".into();
         p.allow_extension = true;
         // Reviewed yearly: the second review (day 365) covers Eric.
-        review(p, today, |r| r.fallback = vec![principal(&w.fiona)]);
+        reviewed_yearly(p, today, |r| r.fallback = vec![principal(&w.fiona)]);
     })
     .await;
     let start = env.clock.now();
@@ -1063,17 +1063,6 @@ async fn a_batch_of_emails_goes_out_together_each_once(env: TestEnv) {
     assert_eq!(smtp.messages().len(), messages.len(), "nothing sent twice");
 }
 
-fn review(p: &mut PolicyDraft, today: chrono::NaiveDate, edit: impl FnOnce(&mut ReviewDraft)) {
-    p.review.required = true;
-    p.review.starting_on = today.format("%Y-%m-%d").to_string();
-    p.review.frequency = ReviewFrequency::Annually;
-    p.review.duration_days = "25".into();
-    p.review.reviewers = ReviewerKind::Manager;
-    p.review.decision_helpers = true;
-    p.review.require_justification = true;
-    edit(&mut p.review);
-}
-
 async fn delivered(env: &TestEnv, w: &World, who: &Actor, package: AccessPackageId) {
     let (r, _) = req::submit_request(&env.ctx, who, package, &ask("work"))
         .await
@@ -1104,7 +1093,7 @@ async fn annual_review(env: &TestEnv) -> AnnualReview {
     .await;
     let today = env.today();
     let package = package_with_fallback(env, &w, "Office Licenses", |p| {
-        review(p, today, |r| {
+        reviewed_yearly(p, today, |r| {
             r.fallback = vec![principal(&w.fiona)];
             r.if_no_response = NoResponse::NoChange;
         })
@@ -1368,7 +1357,7 @@ async fn without_responses_remove_access_removes_and_admins_stop_early(env: Test
     let w = world(&env).await;
     let today = env.clock.now().date_naive();
     let id = package_with_fallback(&env, &w, "Office Licenses", |p| {
-        review(p, today, |r| {
+        reviewed_yearly(p, today, |r| {
             r.reviewers = ReviewerKind::Specific;
             r.specific = vec![principal(&w.fiona)];
             r.if_no_response = NoResponse::RemoveAccess;

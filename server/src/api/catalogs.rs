@@ -214,21 +214,6 @@ pub struct CatalogQuery {
     search: Option<String>,
 }
 
-/// The use case's field names as the API's body names them.
-pub(super) fn renamed(e: DomainError, names: &[(&str, &str)]) -> Failure {
-    match e {
-        DomainError::Invalid(mut fields) => {
-            for f in &mut fields {
-                if let Some((_, to)) = names.iter().find(|(from, _)| *from == f.field) {
-                    f.field = (*to).to_owned();
-                }
-            }
-            Failure::from(DomainError::Invalid(fields))
-        }
-        other => Failure::from(other),
-    }
-}
-
 const CATALOG_FIELDS: &[(&str, &str)] = &[("name", "displayName")];
 
 #[utoipa::path(
@@ -451,7 +436,7 @@ pub(super) async fn remove_resource(
     Extension(caller): Extension<ApiCaller>,
     ids: Result<Path<(String, String)>, PathRejection>,
 ) -> Answer<StatusCode> {
-    let (id, group) = two(ids)?;
+    let (id, group) = path(ids)?;
     let id = CatalogId(id_of(&id, "catalog")?);
     let group = GroupId(id_of(&group, "catalog resource")?);
     catalogs::remove_resource(&state.ctx, caller.writer()?, id, group).await?;
@@ -518,12 +503,7 @@ pub(super) async fn remove_role(
     Extension(caller): Extension<ApiCaller>,
     ids: Result<Path<(String, String, String)>, PathRejection>,
 ) -> Answer<StatusCode> {
-    let (id, role, user) = ids.map(|Path(t)| t).map_err(|e| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            format!("The path cannot be read: {}.", e.body_text()),
-        )
-    })?;
+    let (id, role, user) = path(ids)?;
     let id = CatalogId(id_of(&id, "catalog")?);
     // An unknown role or person names no role assignment: 404, as for any missing resource.
     let role = role_of(&role, "roleDefinition")
@@ -531,16 +511,6 @@ pub(super) async fn remove_role(
     let user = UserId(id_of(&user, "catalog role")?);
     catalogs::remove_role(&state.ctx, caller.writer()?, id, user, role).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Two path segments, or a problem.
-pub(super) fn two(p: Result<Path<(String, String)>, PathRejection>) -> Answer<(String, String)> {
-    p.map(|Path(t)| t).map_err(|e| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            format!("The path cannot be read: {}.", e.body_text()),
-        )
-    })
 }
 
 #[cfg(test)]

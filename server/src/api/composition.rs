@@ -4,7 +4,6 @@
 //! `DELETE /assignmentPolicies/{id}`). Each call runs the page's use case; each change moves
 //! the package's version (its ETag).
 
-use super::catalogs::{renamed, two};
 use super::edits::{AssignmentPolicyDetail, with_etag};
 use super::packages::{NewAssignmentPolicy, NewResourceRoleScope, policy_draft, resource_role};
 use super::routes::{body, id_of, idempotent, path};
@@ -86,7 +85,7 @@ pub(super) async fn add_resource_role(
     let actor = caller.writer()?;
     packages::add_resource_role(&state.ctx, actor, id, GroupId(new.group_id), role)
         .await
-        .map_err(|e| renamed(e, &[("group", "groupId")]))?;
+        .map_err(|e| super::renamed(e, &[("group", "groupId")]))?;
     package_after(&state, actor, id, StatusCode::CREATED).await
 }
 
@@ -108,7 +107,7 @@ pub(super) async fn remove_resource_role(
     Extension(caller): Extension<ApiCaller>,
     ids: Result<Path<(String, String)>, PathRejection>,
 ) -> Answer<StatusCode> {
-    let (id, scope) = two(ids)?;
+    let (id, scope) = path(ids)?;
     let id = AccessPackageId(id_of(&id, "access package")?);
     let (group, role) = scope_id(&scope).ok_or(DomainError::NotFound("resource role scope"))?;
     packages::remove_resource_role(&state.ctx, caller.writer()?, id, group, role).await?;
@@ -133,7 +132,7 @@ async fn link(
     };
     packages::add_incompatible(&state.ctx, caller.writer()?, id, target)
         .await
-        .map_err(|e| renamed(e, &[("package", "@odata.id"), ("group", "@odata.id")]))?;
+        .map_err(|e| super::renamed(e, &[("package", "@odata.id"), ("group", "@odata.id")]))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -143,7 +142,7 @@ async fn unlink(
     ids: Result<Path<(String, String)>, PathRejection>,
     groups: bool,
 ) -> Answer<StatusCode> {
-    let (id, other) = two(ids)?;
+    let (id, other) = path(ids)?;
     let id = AccessPackageId(id_of(&id, "access package")?);
     let other = id_of(&other, "incompatibility")?;
     let target = if groups {

@@ -112,7 +112,7 @@ pub(super) async fn update_package(
         Some(expected),
     )
     .await
-    .map_err(|e| super::catalogs::renamed(e, &[("name", "displayName")]))?;
+    .map_err(|e| super::renamed(e, &[("name", "displayName")]))?;
     Ok(with_etag(&packages::detail(&state.ctx, actor, id).await?))
 }
 
@@ -142,7 +142,7 @@ pub struct AssignmentPolicyDetail {
     pub active_assignment_count: i64,
 }
 
-fn subjects(list: &[Principal]) -> Vec<SubjectSet> {
+pub(super) fn subjects(list: &[Principal]) -> Vec<SubjectSet> {
     list.iter()
         .map(|p| match p.kind {
             PrincipalKind::User => SubjectSet::SingleUser { user_id: p.id },

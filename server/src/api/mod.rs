@@ -297,6 +297,21 @@ impl From<DomainError> for Failure {
     }
 }
 
+/// The use case's field names as the API's body names them.
+fn renamed(e: DomainError, names: &[(&str, &str)]) -> Failure {
+    match e {
+        DomainError::Invalid(mut fields) => {
+            for f in &mut fields {
+                if let Some((_, to)) = names.iter().find(|(from, _)| *from == f.field) {
+                    f.field = (*to).to_owned();
+                }
+            }
+            Failure::from(DomainError::Invalid(fields))
+        }
+        other => Failure::from(other),
+    }
+}
+
 impl Failure {
     fn problem(&self) -> Problem {
         Problem {

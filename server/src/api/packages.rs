@@ -184,7 +184,7 @@ pub struct CreatedPackage {
     pub assignment_policy_id: Option<Uuid>,
 }
 
-fn principals(list: &[SubjectSet], field: &str) -> Answer<(bool, Vec<Principal>)> {
+pub(super) fn principals(list: &[SubjectSet], field: &str) -> Answer<(bool, Vec<Principal>)> {
     let mut manager = false;
     let mut out = Vec::new();
     for s in list {
@@ -449,7 +449,7 @@ pub(super) async fn create_package(
         let d = draft(&new, state.ctx.clock.now().date_naive())?;
         let id = packages::create_package(&state.ctx, actor, &d)
             .await
-            .map_err(|e| super::catalogs::renamed(e, &[("name", "displayName")]))?;
+            .map_err(|e| super::renamed(e, &[("name", "displayName")]))?;
         let policy = packages::detail(&state.ctx, actor, id)
             .await?
             .policies
@@ -713,9 +713,5 @@ pub(super) async fn list_licenses(
     Extension(caller): Extension<ApiCaller>,
 ) -> Answer<Json<Collection<License>>> {
     let all = domain::service::directory::list_licenses(&state.ctx, caller.reader()).await?;
-    Ok(Json(Collection {
-        count: i64::try_from(all.len()).unwrap_or(i64::MAX),
-        value: all.iter().map(License::from).collect(),
-        next_link: None,
-    }))
+    Ok(Json(super::routes::whole(&all)))
 }

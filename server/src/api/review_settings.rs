@@ -2,7 +2,8 @@
 //! `accessPackageAssignmentReviewSettings`: read from the wizard's review draft and applied
 //! back to it, so a policy's reviews are set through the API as in the wizard's Lifecycle step.
 
-use super::packages::SubjectSet;
+use super::edits::subjects;
+use super::packages::{SubjectSet, principals};
 use super::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::model::*;
@@ -70,6 +71,9 @@ pub struct RecurrencePattern {
     pub interval: u32,
 }
 
+const MANAGER_ALONE: &str =
+    "The person's manager reviews alone: give requestorManager as the only primary reviewer.";
+
 const BEHAVIOURS: [(NoResponse, &str); 3] = [
     (NoResponse::NoChange, "keepAccess"),
     (NoResponse::RemoveAccess, "removeAccess"),
@@ -86,39 +90,16 @@ const MONTHS: [(ReviewFrequency, u32); 4] = [
     (ReviewFrequency::Annually, 12),
 ];
 
-fn subjects(list: &[Principal]) -> Vec<SubjectSet> {
-    list.iter()
-        .map(|p| match p.kind {
-            PrincipalKind::User => SubjectSet::SingleUser { user_id: p.id },
-            PrincipalKind::Group => SubjectSet::GroupMembers { group_id: p.id },
-        })
-        .collect()
-}
-
 /// People and groups of a list; the requestor's manager is refused by `field`.
 fn people(list: &[SubjectSet], field: &str) -> Answer<Vec<Principal>> {
-    list.iter()
-        .map(|s| match s {
-            SubjectSet::RequestorManager {} => Err(Failure::field(
-                field,
-                "The person's manager reviews alone: give requestorManager as the only primary reviewer.",
-            )),
-            SubjectSet::SingleUser { user_id } => Ok(Principal {
-                kind: PrincipalKind::User,
-                id: *user_id,
-                name: user_id.to_string(),
-                detail: String::new(),
-            }),
-            SubjectSet::GroupMembers { group_id } => Ok(Principal {
-                kind: PrincipalKind::Group,
-                id: *group_id,
-                name: group_id.to_string(),
-                detail: String::new(),
-            }),
-        })
-        .collect()
+    if list
+        .iter()
+        .any(|s| matches!(s, SubjectSet::RequestorManager {}))
+    {
+        return Err(Failure::field(field, MANAGER_ALONE));
+    }
+    principals(list, field).map(|(_, people)| people)
 }
-
 impl ReviewSettings {
     /// The settings of a review draft.
     pub fn of(r: &ReviewDraft) -> Self {
@@ -198,10 +179,7 @@ impl ReviewSettings {
             r.specific.clear();
         } else if manager {
             if self.primary_reviewers.len() > 1 {
-                return Err(Failure::field(
-                    &primary,
-                    "The person's manager reviews alone: give requestorManager as the only primary reviewer.",
-                ));
+                return Err(Failure::field(&primary, MANAGER_ALONE));
             }
             r.reviewers = ReviewerKind::Manager;
             r.specific.clear();

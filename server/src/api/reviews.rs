@@ -3,8 +3,7 @@
 //! recommendations, and, for administrators, a package's reviews, every decision of one, and
 //! stopping one early. Each call runs `domain::service::reviews`' use case, as the pages do.
 
-use super::catalogs::two;
-use super::routes::{body, id_of, path};
+use super::routes::{body, id_of, path, whole};
 use super::*;
 use axum::Json;
 use axum::body::Bytes;
@@ -190,17 +189,6 @@ pub struct ReviewStopped {
     pub completed: bool,
 }
 
-fn list<D, T>(items: &[D]) -> Collection<T>
-where
-    T: ToSchema + for<'a> From<&'a D>,
-{
-    Collection {
-        value: items.iter().map(T::from).collect(),
-        count: i64::try_from(items.len()).unwrap_or(i64::MAX),
-        next_link: None,
-    }
-}
-
 #[utoipa::path(
     get, path = "/api/v1/me/accessReviews", tag = "me",
     summary = "Reviews waiting for my decisions, with the decisions that are mine (at most 50)",
@@ -214,7 +202,7 @@ pub(super) async fn my_reviews(
     Extension(caller): Extension<ApiCaller>,
 ) -> Answer<Json<Collection<MyAccessReview>>> {
     let cards = reviews::my_reviews(&state.ctx, caller.reader()).await?;
-    Ok(Json(list(&cards)))
+    Ok(Json(whole(&cards)))
 }
 
 #[utoipa::path(
@@ -233,7 +221,7 @@ pub(super) async fn package_reviews(
 ) -> Answer<Json<Collection<AccessReviewInstance>>> {
     let id = AccessPackageId(id_of(&path(id)?, "access package")?);
     let found = reviews::package_reviews(&state.ctx, caller.reader(), id).await?;
-    Ok(Json(list(&found)))
+    Ok(Json(whole(&found)))
 }
 
 #[utoipa::path(
@@ -252,7 +240,7 @@ pub(super) async fn review_decisions(
 ) -> Answer<Json<Collection<AccessReviewDecision>>> {
     let id = ReviewId(id_of(&path(id)?, "access review")?);
     let items = reviews::review_items(&state.ctx, caller.reader(), id).await?;
-    Ok(Json(list(&items)))
+    Ok(Json(whole(&items)))
 }
 
 #[utoipa::path(
@@ -276,7 +264,7 @@ pub(super) async fn decide(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Answer<StatusCode> {
-    let (id, assignment) = two(ids)?;
+    let (id, assignment) = path(ids)?;
     let id = ReviewId(id_of(&id, "access review")?);
     let assignment = AssignmentId(id_of(&assignment, "review decision")?);
     let change: ReviewDecisionChange = body(&headers, &bytes)?;

@@ -138,8 +138,8 @@ where
     }
 }
 
-/// A short list that the domain bounds (at most 100) as one page.
-fn whole<D, T>(items: &[D]) -> Collection<T>
+/// A short list that the domain bounds as one page.
+pub(super) fn whole<D, T>(items: &[D]) -> Collection<T>
 where
     T: ToSchema + for<'a> From<&'a D>,
 {
@@ -160,8 +160,8 @@ pub(super) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Answer<T> {
     })
 }
 
-/// A path segment that cannot be read: 400, as a problem.
-pub(super) fn path(p: Result<Path<String>, PathRejection>) -> Answer<String> {
+/// Path segments (one `String`, or a tuple of them) that cannot be read: 400, as a problem.
+pub(super) fn path<T>(p: Result<Path<T>, PathRejection>) -> Answer<T> {
     p.map(|Path(t)| t).map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,
@@ -589,7 +589,7 @@ where
 
 /// A request's field errors under the body's names.
 fn request_fields(e: DomainError) -> Failure {
-    super::catalogs::renamed(
+    super::renamed(
         e,
         &[
             ("policy", "assignmentPolicyId"),

@@ -1100,6 +1100,26 @@ async fn post(
     send(app, "POST", path, Some(token), Some(body), extra).await
 }
 
+/// Eric assigned `package` directly (adminAdd, under its first policy) by `admin`'s token.
+async fn assign_eric(
+    env: &TestEnv,
+    w: &World,
+    app: &Router,
+    admin: &str,
+    package: AccessPackageId,
+) {
+    let (status, _, body) = post(
+        app,
+        "/api/v1/assignmentRequests",
+        admin,
+        json!({"requestType": "adminAdd", "accessPackageId": package.0, "targetIds": [w.eric.user_id.0],
+            "assignmentPolicyId": first_policy(env, &w.admin, package).await.0}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 /// A catalog made, filled and delegated through the API alone: a retried create makes one
 /// catalog; its owner (given the role through the API) may change it, a person without a
 /// role may not even read it; a group in use and a catalog with packages cannot be removed;
@@ -1279,16 +1299,7 @@ async fn a_packages_parts_change_through_the_api(env: TestEnv) {
     let package = package(&env, &w, "Office Licenses", |_| {}).await;
     let sales = env.group(&w.admin, "Sales Reports").await;
     let at = format!("/api/v1/accessPackages/{package}");
-    let (status, _, body) = post(
-        &app,
-        "/api/v1/assignmentRequests",
-        &admin,
-        json!({"requestType": "adminAdd", "accessPackageId": package.0, "targetIds": [w.eric.user_id.0],
-            "assignmentPolicyId": first_policy(&env, &w.admin, package).await.0}),
-        &[],
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assign_eric(&env, &w, &app, &admin, package).await;
     let members = |app: Router, token: String| async move {
         let g = get(&app, "/api/v1/groups?search=Sales", &token).await;
         g["value"][0]["memberCount"].as_i64().unwrap()
@@ -1536,16 +1547,7 @@ async fn people_extend_their_own_access_through_the_api(env: TestEnv) {
     let admin = token(&env, &w.admin, "read_write").await;
     let eric = token(&env, &w.eric, "read_write").await;
     for id in [extendable, fixed] {
-        let (status, _, body) = post(
-            &app,
-            "/api/v1/assignmentRequests",
-            &admin,
-            json!({"requestType": "adminAdd", "accessPackageId": id.0, "targetIds": [w.eric.user_id.0],
-                "assignmentPolicyId": first_policy(&env, &w.admin, id).await.0}),
-            &[],
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assign_eric(&env, &w, &app, &admin, id).await;
     }
     let extend = |id: AccessPackageId| json!({"requestType": "userExtend", "accessPackageId": id.0, "justification": "Quarter close"});
     let (status, _, body) = post(
@@ -1666,29 +1668,13 @@ async fn reviews_are_decided_and_stopped_through_the_api(env: TestEnv) {
     let app = router(&env);
     let today = env.clock.now().date_naive();
     let package = package(&env, &w, "Office Licenses", |p| {
-        p.review.required = true;
-        p.review.starting_on = today.format("%Y-%m-%d").to_string();
-        p.review.frequency = ReviewFrequency::Annually;
-        p.review.duration_days = "25".into();
-        p.review.reviewers = ReviewerKind::Manager;
-        p.review.decision_helpers = true;
-        p.review.require_justification = true;
-        p.review.fallback = vec![principal(&w.fiona)];
+        reviewed_yearly(p, today, |r| r.fallback = vec![principal(&w.fiona)]);
     })
     .await;
     let admin = token(&env, &w.admin, "read_write").await;
     let maria = token(&env, &w.maria, "read_write").await;
     let eric = token(&env, &w.eric, "read_write").await;
-    let (status, _, body) = post(
-        &app,
-        "/api/v1/assignmentRequests",
-        &admin,
-        json!({"requestType": "adminAdd", "accessPackageId": package.0, "targetIds": [w.eric.user_id.0],
-            "assignmentPolicyId": first_policy(&env, &w.admin, package).await.0}),
-        &[],
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assign_eric(&env, &w, &app, &admin, package).await;
     assert_eq!(run_at(&env, env.clock.now()).await.reviews_started, 1);
 
     let mine = get(&app, "/api/v1/me/accessReviews", &maria).await;
@@ -1839,27 +1825,14 @@ async fn licenses_are_read_with_their_seats(env: TestEnv) {
 /// package's assignment managers may, and only for a delivered request.
 async fn a_failed_delivery_is_sent_again_for_its_request(mut env: TestEnv) {
     use domain::service::connectors as conn;
-    use domain::testing::slapd::{ADMIN_DN, ADMIN_PASSWORD, PEOPLE};
     env.ctx.secrets = Some(domain::secrets::SecretKey::generate());
     let w = world(&env).await;
     let Some(slapd) = Slapd::start().await else {
         return;
     };
     let group_dn = slapd.add_group("Office Licenses").await;
-    let input = domain::rules::connectors::LdapInput {
-        name: "Corporate directory",
-        url: &slapd.url(),
-        starttls: false,
-        bind_dn: ADMIN_DN,
-        password: Some(ADMIN_PASSWORD),
-        user_base: PEOPLE,
-        user_attribute: "mail",
-        match_with: "email",
-        member_attribute: "member",
-        owner_attribute: "",
-        ca_pem: "",
-        drift: "report",
-    };
+    let url = slapd.url();
+    let input = domain::testing::slapd::ldap_input("Corporate directory", &url);
     let system = conn::create_ldap(&env.ctx, &w.admin, &input).await.unwrap();
     conn::link_group(&env.ctx, &w.admin, w.office, system, &group_dn)
         .await

@@ -395,6 +395,12 @@ pub async fn settle(
     Ok(false)
 }
 
+/// Failed changes made due again at once, with their attempts counted afresh (reprocess); the
+/// caller adds which ones (`AND …`).
+const DUE_AGAIN: &str =
+    "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
+     WHERE state = 'failed'";
+
 /// Sends failed changes again at once: one (group, person)'s (as member and as owner), or
 /// every failure of `system`.
 /// Returns how many.
@@ -403,25 +409,44 @@ pub async fn reprocess(
     system: SystemId,
     one: Option<(GroupId, UserId)>,
 ) -> DomainResult<u64> {
-    let done =
-        match one {
-            Some((group, user)) => sqlx::query(
-                "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
-                 WHERE system_id = $1 AND group_id = $2 AND user_id = $3 AND state = 'failed'",
-            )
+    let done = match one {
+        Some((group, user)) => {
+            sqlx::query(&format!(
+                "{DUE_AGAIN} AND system_id = $1 AND group_id = $2 AND user_id = $3"
+            ))
             .bind(system.to_string())
             .bind(group.to_string())
             .bind(user.to_string())
             .execute(&mut *conn)
-            .await?,
-            None => sqlx::query(
-                "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
-                 WHERE system_id = $1 AND state = 'failed'",
-            )
-            .bind(system.to_string())
-            .execute(&mut *conn)
-            .await?,
-        };
+            .await?
+        }
+        None => {
+            sqlx::query(&format!("{DUE_AGAIN} AND system_id = $1"))
+                .bind(system.to_string())
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    Ok(done.rows_affected())
+}
+
+/// The failed changes of what `package` grants `user`, due again at once (a request's
+/// reprocess).
+pub async fn reprocess_access(
+    conn: &mut Conn,
+    user: UserId,
+    package: AccessPackageId,
+) -> DomainResult<u64> {
+    let done = sqlx::query(&format!(
+        "{DUE_AGAIN} AND user_id = $1
+           AND EXISTS (SELECT 1 FROM access_package_resource_roles r
+                       WHERE r.package_id = $2 AND r.group_id = connector_changes.group_id
+                         AND r.role = connector_changes.role)"
+    ))
+    .bind(user.to_string())
+    .bind(package.to_string())
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -606,25 +631,4 @@ pub async fn count_failed(conn: &mut Conn) -> DomainResult<i64> {
             .fetch_one(&mut *conn)
             .await?,
     )
-}
-
-/// The failed changes of what `package` grants `user`, due again at once (a request's
-/// reprocess).
-pub async fn reprocess_access(
-    conn: &mut Conn,
-    user: UserId,
-    package: AccessPackageId,
-) -> DomainResult<u64> {
-    let done = sqlx::query(
-        "UPDATE connector_changes SET state = 'pending', attempts = 0, next_attempt_at = 0
-         WHERE user_id = $1 AND state = 'failed'
-           AND EXISTS (SELECT 1 FROM access_package_resource_roles r
-                       WHERE r.package_id = $2 AND r.group_id = connector_changes.group_id
-                         AND r.role = connector_changes.role)",
-    )
-    .bind(user.to_string())
-    .bind(package.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
 }

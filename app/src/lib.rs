@@ -70,6 +70,10 @@ pub fn App() -> impl IntoView {
                         view=pages::admin::users::NewUserPage
                     />
                     <Route
+                        path=path!("/admin/directory/users/new-service-account")
+                        view=pages::admin::users::NewServiceAccountPage
+                    />
+                    <Route
                         path=path!("/admin/directory/users/import")
                         view=pages::admin::users::ImportUsersPage
                     />

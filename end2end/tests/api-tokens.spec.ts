@@ -78,3 +78,45 @@ test('an administrator limits a token to one catalog; the API documents itself',
   await gotoReady(page, '/myaccess');
   await signOut(page);
 });
+
+test('an administrator makes a service account and its token; it cannot sign in, its token acts as it', async ({ page }) => {
+  const email = `hr-sync-${Date.now()}@woodgrove.example`;
+  await signIn(page, ADMIN.email);
+  await gotoReady(page, '/admin/directory/users');
+  await page.getByRole('link', { name: 'New service account' }).click();
+  await expect(page.getByRole('heading', { name: 'New service account' })).toBeVisible();
+  await page.getByRole('textbox', { name: 'Display name' }).fill('HR onboarding');
+  await page.getByRole('textbox', { name: 'Email' }).fill('not an email');
+  await page.getByRole('button', { name: 'Create service account' }).click();
+  await expect(page.getByRole('textbox', { name: 'Email' })).toHaveAttribute('aria-invalid', 'true');
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByRole('textbox', { name: 'Purpose' }).fill('New hires, looked after by HR IT');
+  await page.getByRole('button', { name: 'Create service account' }).click();
+
+  // Its page: a badge, no password, and its tokens.
+  await expect(page.getByRole('heading', { name: 'HR onboarding', level: 1 })).toBeVisible();
+  await expect(page.getByText('Service account', { exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Set password' })).toHaveCount(0);
+  const tokens = page.getByRole('region', { name: 'API tokens' });
+  await expect(tokens.getByText('No API token yet.')).toBeVisible();
+  await tokens.getByText('New API token', { exact: true }).click();
+  await tokens.getByLabel('Token name').fill('Onboarding workflow');
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  const made = page.getByRole('status').filter({ hasText: 'Token “Onboarding workflow” created.' });
+  await expect(made).toBeVisible();
+  const secret = await made.getByLabel('New API token').inputValue();
+  await expect(tokens.getByRole('row', { name: /Onboarding workflow/ }).getByText('Active')).toBeVisible();
+
+  // The script acts as the service account.
+  const me = await page.request.get('/api/v1/me', { headers: { Authorization: `Bearer ${secret}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).mail).toBe(email);
+  await signOut(page);
+
+  // Nobody can sign in as it.
+  await gotoReady(page, '/login');
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill('tessera-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByText('Email or password is incorrect.')).toBeVisible();
+});

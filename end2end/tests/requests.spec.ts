@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { ADMIN, ERIC, MANAGER, createOfficePackage, gotoReady, mainNav, signIn, signOut } from './helpers';
+import { ADMIN, ERIC, MANAGER, createOfficePackage, ericAsksMariaApproves, gotoReady, mainNav, signIn, signOut } from './helpers';
 
 test('an employee requests Office licenses, the manager approves, access is delivered', async ({ page }) => {
   const { link } = await createOfficePackage(page, 'Office Licenses (requests)');
@@ -59,4 +59,28 @@ test('an employee requests Office licenses, the manager approves, access is deli
   await page.getByRole('link', { name: 'Eric Employee' }).click();
   await expect(page.getByRole('row', { name: /Office Licenses/ }).first()).toBeVisible();
   await expect(page.getByRole('row', { name: /Office 365 E3/ })).toContainText('Office Licenses');
+});
+
+test('an employee gives up access they no longer need, after confirming', async ({ page }) => {
+  const name = 'Office Licenses (give up)';
+  const { link } = await createOfficePackage(page, name);
+  await ericAsksMariaApproves(page, link, name, 'Reports for the quarter', 'Fine');
+
+  await signIn(page, ERIC.email);
+  await gotoReady(page, '/myaccess?tab=active');
+  const card = page.getByRole('region', { name });
+  await expect(card).toContainText('Active');
+  // Asked first; No keeps the access.
+  await card.getByRole('button', { name: `Remove access to ${name}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove access' });
+  await expect(dialog).toContainText(`Give up your access to ${name}?`);
+  await dialog.getByRole('button', { name: 'No' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(card).toBeVisible();
+  await card.getByRole('button', { name: `Remove access to ${name}` }).click();
+  await dialog.getByRole('button', { name: 'Yes' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Your access to ${name} was removed.` })).toBeVisible();
+  await expect(page.getByRole('region', { name })).toHaveCount(0);
+  await page.getByRole('navigation', { name: 'Access packages' }).getByRole('link', { name: 'Expired' }).click();
+  await expect(page.getByRole('region', { name })).toContainText('Expired');
 });

@@ -15,6 +15,8 @@ USAGE:
     tessera api-token create --email EMAIL --name NAME [--scope read|read_write] [--days N]
     tessera connectors list | test NAME | reprocess NAME | import NAME
     tessera webhooks list | test NAME | reprocess NAME
+    tessera export [--catalog NAME] [--as EMAIL] > governance.yaml
+    tessera apply FILE --as EMAIL [--dry-run]
     tessera check
     tessera backup FILE
     tessera restore FILE [--force]
@@ -60,6 +62,17 @@ COMMANDS:
                     print what the receiver answered; exits non-zero on failure.
     webhooks reprocess NAME
                     Send every failed delivery of the webhook NAME again now (audited).
+    export          Print the governance configuration as YAML: catalogs (roles, resources),
+                    access packages (resource roles, every policy setting, incompatibilities),
+                    with people by email and everything else by name, no ids. --catalog: only
+                    that one; --as: only what the person EMAIL may read (default: all).
+    apply FILE      Make the configuration match the YAML FILE (as export writes it), as the
+                    person EMAIL: their roles decide what may change and the audit log names
+                    them. Prints each change. Catalogs and packages the file names are created
+                    or changed to match, with exactly the file's roles, resources, resource
+                    roles, policies (by name) and incompatibilities; those it does not name are
+                    left alone. All in one transaction: the first refusal changes nothing.
+                    --dry-run: show the changes (or the refusal) and change nothing.
     check           Prove the invariants: every live assignment has exactly the grants of
                     its package's roles and no grant outlives its assignment, kept counts
                     (license seats used among them) equal fresh counts, at most one open
@@ -168,6 +181,15 @@ pub enum Command {
         force: bool,
     },
     SeedSynthetic(domain::service::synthetic::Shape),
+    Export {
+        catalog: Option<String>,
+        as_email: Option<String>,
+    },
+    Apply {
+        file: std::path::PathBuf,
+        as_email: String,
+        dry_run: bool,
+    },
     Help,
 }
 
@@ -188,6 +210,9 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
     let mut sized = false;
     let mut scope: Option<String> = None;
     let mut days: Option<String> = None;
+    let mut catalog: Option<String> = None;
+    let mut as_email: Option<String> = None;
+    let mut dry_run = false;
     let mut i = 0;
     let value = |i: usize, flag: &str| {
         args.get(i + 1)
@@ -309,6 +334,26 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                 i += 1;
             }
             "--force" => force = true,
+            "export" if command.is_none() => command = Some("export"),
+            "apply" if command.is_none() => {
+                command = Some("apply");
+                file = Some(
+                    args.get(i + 1)
+                        .filter(|f| !f.starts_with("--"))
+                        .cloned()
+                        .ok_or("expected `tessera apply FILE --as EMAIL [--dry-run]`")?,
+                );
+                i += 1;
+            }
+            "--catalog" => {
+                catalog = Some(value(i, "--catalog")?);
+                i += 1;
+            }
+            "--as" => {
+                as_email = Some(value(i, "--as")?);
+                i += 1;
+            }
+            "--dry-run" => dry_run = true,
             flag @ ("--users" | "--packages" | "--assignments" | "--seed") => {
                 let v = value(i, flag)?;
                 let n: u64 = v
@@ -351,6 +396,15 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
     }
     if force && command != Some("restore") {
         return Err("--force only goes with `tessera restore FILE`".into());
+    }
+    if catalog.is_some() && command != Some("export") {
+        return Err("--catalog only goes with `tessera export`".into());
+    }
+    if as_email.is_some() && !matches!(command, Some("export" | "apply")) {
+        return Err("--as only goes with `tessera export` and `tessera apply`".into());
+    }
+    if dry_run && command != Some("apply") {
+        return Err("--dry-run only goes with `tessera apply FILE`".into());
     }
     if at.is_some() && command != Some("jobs run") {
         return Err("--at only goes with `tessera jobs run`".into());
@@ -395,6 +449,14 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
             name: file.unwrap_or_default(),
         }),
         "check" => Ok(Command::Check),
+        "export" => Ok(Command::Export { catalog, as_email }),
+        "apply" => Ok(Command::Apply {
+            file: file.unwrap_or_default().into(),
+            as_email: as_email.ok_or(
+                "apply needs --as EMAIL: the person whose roles decide what may change (the audit log names them)",
+            )?,
+            dry_run,
+        }),
         "backup" => Ok(Command::Backup {
             file: file.unwrap_or_default().into(),
         }),
@@ -628,6 +690,42 @@ mod tests {
         );
         assert_eq!(parse(&args("migrate"), &mut c), Ok(Command::Migrate));
         assert_eq!(parse(&args("serve --help"), &mut c), Ok(Command::Help));
+    }
+
+    #[test]
+    fn export_and_apply_take_a_catalog_a_person_and_a_dry_run() {
+        let mut c = cfg();
+        assert_eq!(
+            parse(&args("export --catalog Sales"), &mut c),
+            Ok(Command::Export {
+                catalog: Some("Sales".into()),
+                as_email: None
+            })
+        );
+        assert_eq!(
+            parse(&args("apply g.yaml --as a@b.example --dry-run"), &mut c),
+            Ok(Command::Apply {
+                file: "g.yaml".into(),
+                as_email: "a@b.example".into(),
+                dry_run: true
+            })
+        );
+        assert!(
+            parse(&args("apply g.yaml"), &mut c)
+                .unwrap_err()
+                .contains("--as EMAIL")
+        );
+        assert!(parse(&args("apply --as a@b.example"), &mut c).is_err());
+        assert!(
+            parse(&args("export --dry-run"), &mut c)
+                .unwrap_err()
+                .contains("--dry-run only goes with")
+        );
+        assert!(
+            parse(&args("check --catalog Sales"), &mut c)
+                .unwrap_err()
+                .contains("--catalog only goes with")
+        );
     }
 
     #[test]

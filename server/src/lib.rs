@@ -7,6 +7,7 @@ pub mod config;
 pub mod drive;
 mod export;
 mod extensions;
+pub mod governance;
 pub mod metrics;
 mod middleware;
 pub mod oidc;

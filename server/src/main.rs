@@ -325,6 +325,50 @@ async fn run() -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Export { catalog, as_email } => {
+            let ctx = open(config, clock).await?;
+            let actor = match &as_email {
+                Some(email) => Some(
+                    domain::service::governance::operator_actor(&ctx, email)
+                        .await
+                        .map_err(|e| cli::error_line(e, "--"))?,
+                ),
+                None => None,
+            };
+            let file =
+                domain::service::governance::export(&ctx, actor.as_ref(), catalog.as_deref())
+                    .await
+                    .map_err(|e| cli::error_line(e, "--"))?;
+            let yaml = server::governance::to_yaml(&file).map_err(|e| cli::error_line(e, ""))?;
+            print!("{yaml}");
+            Ok(())
+        }
+        Command::Apply {
+            file,
+            as_email,
+            dry_run,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let parsed =
+                server::governance::from_yaml(&text).map_err(|e| cli::error_line(e, ""))?;
+            let ctx = open(config, clock).await?;
+            let actor = domain::service::governance::operator_actor(&ctx, &as_email)
+                .await
+                .map_err(|e| cli::error_line(e, "--"))?;
+            let report = domain::service::governance::apply(&ctx, &actor, &parsed, dry_run)
+                .await
+                .map_err(|e| cli::error_line(e, ""))?;
+            for change in &report.changes {
+                println!("{change}");
+            }
+            match (report.changes.len(), dry_run) {
+                (0, _) => println!("Nothing to change: the configuration matches the file."),
+                (n, true) => println!("Dry run: {n} change(s) found, nothing was changed."),
+                (n, false) => println!("Applied {n} change(s) in one transaction."),
+            }
+            Ok(())
+        }
         Command::Serve => serve(config, clock).await,
     }
 }

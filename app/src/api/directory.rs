@@ -120,6 +120,23 @@ pub async fn create_user(
     Ok(())
 }
 
+/// Creates a service account and opens its page (where its API tokens are made).
+#[server]
+pub async fn create_service_account(
+    display_name: String,
+    email: String,
+    purpose: String,
+) -> Result<(), AppError> {
+    let form = dir::ServiceAccountForm {
+        display_name,
+        email,
+        purpose,
+    };
+    let id = dir::create_service_account(&ctx()?, &actor()?, &form).await?;
+    leptos_axum::redirect(&format!("/admin/directory/users/{id}"));
+    Ok(())
+}
+
 #[server]
 pub async fn update_user(
     id: String,

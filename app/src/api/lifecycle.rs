@@ -77,6 +77,14 @@ pub async fn extend_access(
     })
 }
 
+/// The signed-in person gives up their access to a package (it ends now); returns how many
+/// group memberships it withdrew.
+#[server]
+pub async fn remove_my_access(package: String) -> Result<u64, AppError> {
+    let package = parse_id(AccessPackageId::parse, &package, "access package")?;
+    Ok(req::remove_my_access(&ctx()?, &actor()?, package).await?)
+}
+
 /// Reads a filter date typed as YYYY-MM-DD (empty: no bound).
 #[cfg(feature = "ssr")]
 pub fn filter_date(field: &str, text: &str) -> Result<Option<chrono::NaiveDate>, AppError> {

@@ -75,15 +75,17 @@ pub fn AccountPage() -> impl IntoView {
 
 const TOKEN_FIELDS: &[&str] = &["name", "scope", "days", "catalog"];
 
-/// Personal API tokens: what scripts use to call `/api/v1` as this person.
+/// API tokens: what scripts use to call `/api/v1` as this person, or — with `owner`, on a
+/// service account's page — as that service account (made by a directory administrator).
 #[component]
-fn ApiTokens() -> impl IntoView {
+pub(crate) fn ApiTokens(#[prop(optional)] owner: Option<String>) -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| load_api_tokens(),
-    );
+    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), {
+        let owner = owner.clone();
+        move |_| load_api_tokens(owner.clone())
+    });
+    let service = owner.is_some();
     view! {
         <section class="card" aria-labelledby="api-tokens-heading">
             <h2 id="api-tokens-heading">"API tokens"</h2>
@@ -91,15 +93,19 @@ fn ApiTokens() -> impl IntoView {
                 "Scripts call Tessera's API ("<a href="/api/v1/docs" rel="external">
                     "/api/v1"
                 </a>
-                ") with a token, acting as you: they can do what you can do here, narrowed by the token's scope. Keep a token like a password."
+                {if service {
+                    ") with a token, acting as this service account: they can do what its catalog roles allow, narrowed by the token's scope. Give the token to the script's owner like a password."
+                } else {
+                    ") with a token, acting as you: they can do what you can do here, narrowed by the token's scope. Keep a token like a password."
+                }}
             </p>
-            <TokenForm create tokens />
+            <TokenForm create tokens owner=owner.clone() />
             <Done when=succeeded(
                 revoke.value(),
             )>"The token was revoked: its next call is refused."</Done>
             <ActionError error=error_of(revoke.value()) />
             <Loaded resource=tokens let:v>
-                <TokenTable view=v revoke />
+                <TokenTable view=v revoke owner=owner.clone() />
             </Loaded>
         </section>
     }
@@ -109,6 +115,7 @@ fn ApiTokens() -> impl IntoView {
 fn TokenForm(
     create: ServerAction<CreateApiToken>,
     tokens: Resource<Result<ApiTokensView, AppError>>,
+    owner: Option<String>,
 ) -> impl IntoView {
     let error = error_of(create.value());
     let field = field_errors(error);
@@ -119,6 +126,7 @@ fn TokenForm(
             <summary>"New API token"</summary>
             <FormAlert error=error fields=TOKEN_FIELDS />
             <ActionForm action=create attr:class="form">
+                {owner.map(|o| view! { <input type="hidden" name="owner" value=o /> })}
                 <TextField
                     label="Token name"
                     name="name"
@@ -231,7 +239,11 @@ fn TokenForm(
 }
 
 #[component]
-fn TokenTable(view: ApiTokensView, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+fn TokenTable(
+    view: ApiTokensView,
+    revoke: ServerAction<RevokeApiToken>,
+    owner: Option<String>,
+) -> impl IntoView {
     let confirm = Confirm::<(String, String)>::new();
     let now = view.now;
     let table = if view.tokens.is_empty() {
@@ -334,7 +346,11 @@ fn TokenTable(view: ApiTokensView, revoke: ServerAction<RevokeApiToken>) -> impl
                 })
             on_yes=confirm
                 .on_yes(move |(id, _)| {
-                    revoke.dispatch(RevokeApiToken { id });
+                    revoke
+                        .dispatch(RevokeApiToken {
+                            id,
+                            owner: owner.clone(),
+                        });
                 })
         />
     }

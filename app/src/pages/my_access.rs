@@ -17,15 +17,21 @@ fn EmptyState(title: &'static str, text: &'static str) -> impl IntoView {
 
 #[component]
 pub fn MyAccessPage() -> impl IntoView {
-    use crate::ui::{Badge, ErrorAlert, Loading, encode, succeeded, successes, utc};
+    use crate::ui::{
+        Badge, Confirm, ConfirmDialog, ErrorAlert, Loading, encode, succeeded, successes, utc,
+    };
     use leptos_router::components::Form;
     use leptos_router::hooks::use_query_map;
     let query = use_query_map();
     let tab = move || MyAccessTab::of_query(query.read().get("tab").as_deref());
     let q = move || query.read().get("q").unwrap_or_default();
     let extend = ServerAction::<crate::api::lifecycle::ExtendAccess>::new();
-    // Reload after an extension only: a refused one keeps its form (and its message).
-    let extended = successes(&[succeeded(extend.value())]);
+    let remove = ServerAction::<crate::api::lifecycle::RemoveMyAccess>::new();
+    // Reload after an extension or a removal only: a refused extension keeps its form (and
+    // its message).
+    let extended = successes(&[succeeded(extend.value()), succeeded(remove.value())]);
+    // (package id, name) of the access being given up.
+    let confirm = Confirm::<(String, String)>::new();
     let cards = Resource::new(
         move || (tab(), q(), extended.get()),
         |(t, q, _)| crate::api::requests::load_my_access(t.code().into(), q),
@@ -99,6 +105,30 @@ pub fn MyAccessPage() -> impl IntoView {
             <div class="alert alert-error" role="alert">
                 <p>{move || extend.value().get().and_then(Result::err).map(|e| e.to_string())}</p>
             </div>
+        </Show>
+        <Show when=move || {
+            remove.value().get().is_some()
+        }>
+            {move || match remove.value().get() {
+                Some(Ok(_)) => {
+                    let name = confirm.about.get().map(|(_, n)| n).unwrap_or_default();
+                    view! {
+                        <div class="alert alert-success" role="status">
+                            <p>{format!("Your access to {name} was removed.")}</p>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Some(Err(e)) => {
+                    view! {
+                        <div class="alert alert-error" role="alert">
+                            <p>{e.to_string()}</p>
+                        </div>
+                    }
+                        .into_any()
+                }
+                None => ().into_any(),
+            }}
         </Show>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -180,6 +210,23 @@ pub fn MyAccessPage() -> impl IntoView {
                                                         }
                                                     })
                                                     .collect_view()}
+                                                {(c.status == CardStatus::Active)
+                                                    .then(|| {
+                                                        let about = (c.package_id.to_string(), c.name.clone());
+                                                        view! {
+                                                            <p>
+                                                                <button
+                                                                    type="button"
+                                                                    class="secondary"
+                                                                    aria-label=format!("Remove access to {}", c.name)
+                                                                    disabled=move || remove.pending().get()
+                                                                    on:click=move |_| confirm.ask(about.clone())
+                                                                >
+                                                                    "Remove access"
+                                                                </button>
+                                                            </p>
+                                                        }
+                                                    })}
                                                 {c
                                                     .extension
                                                     .map(|approval| {
@@ -204,6 +251,23 @@ pub fn MyAccessPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <ConfirmDialog
+            open=confirm.open
+            title="Remove access"
+            message=confirm
+                .message(|(_, name)| {
+                    format!(
+                        "Give up your access to {name}? It ends now and the group memberships it gave you are withdrawn. To get it back you request it again.",
+                    )
+                })
+            on_yes=confirm
+                .on_yes(move |(package, _)| {
+                    remove
+                        .dispatch(crate::api::lifecycle::RemoveMyAccess {
+                            package,
+                        });
+                })
+        />
     }
 }
 

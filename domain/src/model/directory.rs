@@ -68,6 +68,8 @@ pub struct UserSummary {
     pub department: String,
     pub job_title: String,
     pub enabled: bool,
+    /// A service account: scripts act as it with API tokens; it cannot sign in.
+    pub service_account: bool,
     pub manager: Option<UserRef>,
 }
 

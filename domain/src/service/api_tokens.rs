@@ -90,7 +90,7 @@ pub async fn my_tokens(ctx: &Ctx, actor: &Actor) -> DomainResult<ApiTokensView> 
 /// Makes a token for the signed-in person; its secret is returned this once.
 #[tracing::instrument(skip(ctx, actor, form), fields(actor = %actor.user_id))]
 pub async fn create(ctx: &Ctx, actor: &Actor, form: &ApiTokenForm) -> DomainResult<NewApiToken> {
-    make(ctx, actor, form, false).await
+    make(ctx, actor, form, By::Owner).await
 }
 
 /// `tessera api-token create --email …`: whoever runs the command line on the server's host
@@ -116,14 +116,99 @@ pub async fn create_as_operator(
         ));
     };
     drop(conn);
-    make(ctx, &actor, form, true).await
+    make(ctx, &actor, form, By::Operator).await
+}
+
+/// Who makes a token for its owner.
+#[derive(Clone, Copy)]
+enum By<'a> {
+    /// The owner, for themselves.
+    Owner,
+    /// The operator on the server's host (`tessera api-token create`).
+    Operator,
+    /// A directory administrator, for a service account.
+    Admin(&'a Actor),
+}
+
+/// The service account `account`, as its tokens act, for a directory administrator who manages
+/// its tokens; a person (who makes their own) or a disabled account is refused.
+async fn service_account(ctx: &Ctx, admin: &Actor, account: UserId) -> DomainResult<Actor> {
+    super::require_directory_admin(admin)?;
+    let mut conn = ctx.read().await?;
+    let who = crate::store::users::summary(&mut conn, account).await?;
+    if !who.service_account {
+        return Err(DomainError::Conflict(format!(
+            "{} is a person, not a service account: people make their own tokens on Your account.",
+            who.email
+        )));
+    }
+    crate::store::users::actor(&mut conn, account)
+        .await?
+        .ok_or_else(|| {
+            DomainError::Conflict(format!(
+                "The service account {} is disabled: enable it first.",
+                who.email
+            ))
+        })
+}
+
+/// A service account's tokens, for a directory administrator (its user page).
+pub async fn service_account_tokens(
+    ctx: &Ctx,
+    admin: &Actor,
+    account: UserId,
+) -> DomainResult<ApiTokensView> {
+    let owner = service_account(ctx, admin, account).await?;
+    my_tokens(ctx, &owner).await
+}
+
+/// A directory administrator makes a token for a service account; its secret is returned
+/// this once. What it reaches follows the service account's own roles.
+#[tracing::instrument(skip(ctx, admin, form), fields(actor = %admin.user_id))]
+pub async fn create_for_service_account(
+    ctx: &Ctx,
+    admin: &Actor,
+    account: UserId,
+    form: &ApiTokenForm,
+) -> DomainResult<NewApiToken> {
+    let owner = service_account(ctx, admin, account).await?;
+    make(ctx, &owner, form, By::Admin(admin)).await
+}
+
+/// A directory administrator revokes one of a service account's live tokens.
+#[tracing::instrument(skip(ctx, admin), fields(actor = %admin.user_id))]
+pub async fn revoke_for_service_account(
+    ctx: &Ctx,
+    admin: &Actor,
+    account: UserId,
+    id: &str,
+) -> DomainResult<()> {
+    let owner = service_account(ctx, admin, account).await?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let name = tokens::revoke(&mut tx, id.trim(), owner.user_id, now)
+        .await?
+        .ok_or(DomainError::NotFound("live token of this service account"))?;
+    let event = NewEvent::new(
+        now,
+        Some(admin.user_id),
+        "api_token.revoked",
+        "api_token",
+        id.trim(),
+        format!(
+            "{} revoked the API token \"{name}\" of the service account {}",
+            admin.email, owner.email
+        ),
+    );
+    audit::record(&mut tx, event).await?;
+    commit(tx).await
 }
 
 async fn make(
     ctx: &Ctx,
     actor: &Actor,
     form: &ApiTokenForm,
-    by_operator: bool,
+    by: By<'_>,
 ) -> DomainResult<NewApiToken> {
     let (name, scope, days, catalog) = check_api_token_form(form).map_err(DomainError::Invalid)?;
     if let Some(c) = catalog
@@ -161,14 +246,17 @@ async fn make(
         now,
     )
     .await?;
-    let who = if by_operator {
-        format!("The command line, for {}", actor.email)
-    } else {
-        actor.email.clone()
+    let (who, initiator) = match by {
+        By::Owner => (actor.email.clone(), Some(actor.user_id)),
+        By::Operator => (format!("The command line, for {}", actor.email), None),
+        By::Admin(admin) => (
+            format!("{}, for the service account {}", admin.email, actor.email),
+            Some(admin.user_id),
+        ),
     };
     let event = NewEvent::new(
         now,
-        (!by_operator).then_some(actor.user_id),
+        initiator,
         "api_token.created",
         "api_token",
         &id,

@@ -358,6 +358,12 @@ pub async fn reset_password(
     require_may_manage_access_of(&mut conn, actor, person).await?;
     let who = users::summary(&mut conn, person).await?;
     drop(conn);
+    if who.service_account {
+        return Err(DomainError::invalid(
+            "new_password",
+            "A service account has no password: scripts use its API tokens.",
+        ));
+    }
     let mut problems = Problems::default();
     let new_password = super::passwords::check_new(&mut problems, new, confirm, &who.email);
     problems.into_result()?;
@@ -433,6 +439,12 @@ pub async fn create_administrator(
     let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
     let id = match users::id_by_email(&mut tx, &email).await? {
+        Some(id) if users::summary(&mut tx, id).await?.service_account => {
+            return Err(DomainError::invalid(
+                "email",
+                "This is a service account: it cannot sign in, so it cannot be an administrator who signs in.",
+            ));
+        }
         Some(id) => id,
         None => {
             let id = UserId::new();

@@ -3,7 +3,7 @@
 use super::{Ctx, check_search, commit, require};
 use crate::model::*;
 use crate::store::audit::{self, NewEvent};
-use crate::store::{catalogs, groups, users};
+use crate::store::{Conn, catalogs, groups, users};
 use crate::{DomainError, DomainResult};
 use serde_json::json;
 
@@ -91,6 +91,19 @@ pub async fn detail(ctx: &Ctx, actor: &Actor, id: CatalogId) -> DomainResult<Cat
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn create(ctx: &Ctx, actor: &Actor, input: &CatalogInput<'_>) -> DomainResult<CatalogId> {
+    let mut tx = ctx.db.begin().await?;
+    let id = create_in(&mut tx, ctx, actor, input).await?;
+    commit(tx).await?;
+    Ok(id)
+}
+
+/// [`create`] in the caller's transaction.
+pub(crate) async fn create_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    input: &CatalogInput<'_>,
+) -> DomainResult<CatalogId> {
     require(
         actor.can_create_catalog(),
         "only administrators and catalog creators can create catalogs",
@@ -98,11 +111,10 @@ pub async fn create(ctx: &Ctx, actor: &Actor, input: &CatalogInput<'_>) -> Domai
     let (name, description) = parse(input)?;
     let now = ctx.clock.now();
     let id = CatalogId::new();
-    let mut tx = ctx.db.begin().await?;
-    catalogs::insert(&mut tx, id, &name, &description, input.enabled, now).await?;
+    catalogs::insert(tx, id, &name, &description, input.enabled, now).await?;
     // A catalog creator owns what they create (as in the product).
     if !actor.is_governance_admin() {
-        catalogs::grant_role(&mut tx, id, actor.user_id, CatalogRole::CatalogOwner).await?;
+        catalogs::grant_role(tx, id, actor.user_id, CatalogRole::CatalogOwner).await?;
     }
     let e = event(
         ctx,
@@ -111,8 +123,7 @@ pub async fn create(ctx: &Ctx, actor: &Actor, input: &CatalogInput<'_>) -> Domai
         id,
         format!("Created catalog {name}"),
     );
-    audit::record(&mut tx, e.after(json!({"name": name.as_str(), "description": description.as_str(), "enabled": input.enabled}))).await?;
-    commit(tx).await?;
+    audit::record(tx, e.after(json!({"name": name.as_str(), "description": description.as_str(), "enabled": input.enabled}))).await?;
     Ok(id)
 }
 
@@ -123,27 +134,30 @@ pub async fn update(
     id: CatalogId,
     input: &CatalogInput<'_>,
 ) -> DomainResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    update_in(&mut tx, ctx, actor, id, input).await?;
+    commit(tx).await
+}
+
+/// [`update`] in the caller's transaction.
+pub(crate) async fn update_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    input: &CatalogInput<'_>,
+) -> DomainResult<()> {
     require(
         actor.can_manage_catalog(id),
         "only the catalog's owners can change it",
     )?;
     let (name, description) = parse(input)?;
-    let mut tx = ctx.db.begin().await?;
-    let before = catalogs::summary(&mut tx, id).await?;
-    catalogs::update(
-        &mut tx,
-        id,
-        &name,
-        &description,
-        input.enabled,
-        ctx.clock.now(),
-    )
-    .await?;
+    let before = catalogs::summary(tx, id).await?;
+    catalogs::update(tx, id, &name, &description, input.enabled, ctx.clock.now()).await?;
     let e = event(ctx, actor, "catalog.updated", id, format!("Updated catalog {name}"))
         .before(json!({"name": before.name, "description": before.description, "enabled": before.enabled}))
         .after(json!({"name": name.as_str(), "description": description.as_str(), "enabled": input.enabled}));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await
+    audit::record(tx, e).await
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
@@ -189,19 +203,31 @@ pub async fn add_resource(
     id: CatalogId,
     group: GroupId,
 ) -> DomainResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    add_resource_in(&mut tx, ctx, actor, id, group).await?;
+    commit(tx).await
+}
+
+/// [`add_resource`] in the caller's transaction.
+pub(crate) async fn add_resource_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    group: GroupId,
+) -> DomainResult<()> {
     require(
         actor.can_manage_catalog(id),
         "only the catalog's owners can add resources",
     )?;
-    let mut tx = ctx.db.begin().await?;
-    let catalog = catalogs::summary(&mut tx, id).await?;
-    let g = groups::summary(&mut tx, group)
+    let catalog = catalogs::summary(tx, id).await?;
+    let g = groups::summary(tx, group)
         .await
         .map_err(|_| DomainError::invalid("group", "Choose a group that exists."))?;
-    if let Some(why) = super::packages::may_add_group(&mut tx, actor, id, group, &g.name).await? {
+    if let Some(why) = super::packages::may_add_group(tx, actor, id, group, &g.name).await? {
         return Err(DomainError::invalid("group", why));
     }
-    if !catalogs::add_resource(&mut tx, id, group, ctx.clock.now()).await? {
+    if !catalogs::add_resource(tx, id, group, ctx.clock.now()).await? {
         return Err(DomainError::invalid(
             "group",
             format!("{} is already in {}.", g.name, catalog.name),
@@ -215,11 +241,10 @@ pub async fn add_resource(
         format!("Added group {} to catalog {}", g.name, catalog.name),
     );
     audit::record(
-        &mut tx,
+        tx,
         e.after(json!({"group": g.name, "group_id": group.to_string()})),
     )
-    .await?;
-    commit(tx).await
+    .await
 }
 
 /// Removes a group from the catalog; refused while one of its packages uses the group.
@@ -230,14 +255,26 @@ pub async fn remove_resource(
     id: CatalogId,
     group: GroupId,
 ) -> DomainResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    remove_resource_in(&mut tx, ctx, actor, id, group).await?;
+    commit(tx).await
+}
+
+/// [`remove_resource`] in the caller's transaction.
+pub(crate) async fn remove_resource_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    group: GroupId,
+) -> DomainResult<()> {
     require(
         actor.can_manage_catalog(id),
         "only the catalog's owners can remove resources",
     )?;
-    let mut tx = ctx.db.begin().await?;
-    let catalog = catalogs::summary(&mut tx, id).await?;
-    let g = groups::summary(&mut tx, group).await?;
-    let using = catalogs::packages_using(&mut tx, id, group).await?;
+    let catalog = catalogs::summary(tx, id).await?;
+    let g = groups::summary(tx, group).await?;
+    let using = catalogs::packages_using(tx, id, group).await?;
     if !using.is_empty() {
         return Err(DomainError::Conflict(format!(
             "{} is used by the access package{} {}. Remove it from {} first.",
@@ -247,7 +284,7 @@ pub async fn remove_resource(
             if using.len() == 1 { "it" } else { "them" }
         )));
     }
-    if !catalogs::remove_resource(&mut tx, id, group).await? {
+    if !catalogs::remove_resource(tx, id, group).await? {
         return Err(DomainError::NotFound("catalog resource"));
     }
     let e = event(
@@ -258,11 +295,10 @@ pub async fn remove_resource(
         format!("Removed group {} from catalog {}", g.name, catalog.name),
     );
     audit::record(
-        &mut tx,
+        tx,
         e.before(json!({"group": g.name, "group_id": group.to_string()})),
     )
-    .await?;
-    commit(tx).await
+    .await
 }
 
 /// Gives a person a role in the catalog.
@@ -300,26 +336,38 @@ pub async fn add_role_for(
     user: UserId,
     role: CatalogRole,
 ) -> DomainResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    add_role_for_in(&mut tx, ctx, actor, id, user, role).await?;
+    commit(tx).await
+}
+
+/// [`add_role_for`] in the caller's transaction.
+pub(crate) async fn add_role_for_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    user: UserId,
+    role: CatalogRole,
+) -> DomainResult<()> {
     require(
         actor.can_manage_catalog(id),
         "only the catalog's owners can assign its roles",
     )?;
-    let mut tx = ctx.db.begin().await?;
-    let who = match users::summary(&mut tx, user).await {
+    let who = match users::summary(tx, user).await {
         Err(DomainError::NotFound(_)) => {
             return Err(DomainError::invalid("user", "Choose a person who exists."));
         }
         found => found?,
     };
-    let catalog = catalogs::summary(&mut tx, id).await?;
-    grant_role(&mut tx, ctx, actor, &catalog, &who, role).await?;
-    commit(tx).await
+    let catalog = catalogs::summary(tx, id).await?;
+    grant_role(tx, ctx, actor, &catalog, &who, role).await
 }
 
 /// The role given and audited, in the caller's transaction; a guest, or a person who holds
 /// the role already, is an `email` field error.
 async fn grant_role(
-    tx: &mut crate::store::Conn,
+    tx: &mut Conn,
     ctx: &Ctx,
     actor: &Actor,
     catalog: &CatalogSummary,
@@ -357,14 +405,27 @@ pub async fn remove_role(
     user: UserId,
     role: CatalogRole,
 ) -> DomainResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    remove_role_in(&mut tx, ctx, actor, id, user, role).await?;
+    commit(tx).await
+}
+
+/// [`remove_role`] in the caller's transaction.
+pub(crate) async fn remove_role_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: CatalogId,
+    user: UserId,
+    role: CatalogRole,
+) -> DomainResult<()> {
     require(
         actor.can_manage_catalog(id),
         "only the catalog's owners can remove its roles",
     )?;
-    let mut tx = ctx.db.begin().await?;
-    let catalog = catalogs::summary(&mut tx, id).await?;
-    let who = users::summary(&mut tx, user).await?;
-    if !catalogs::revoke_role(&mut tx, id, user, role).await? {
+    let catalog = catalogs::summary(tx, id).await?;
+    let who = users::summary(tx, user).await?;
+    if !catalogs::revoke_role(tx, id, user, role).await? {
         return Err(DomainError::NotFound("catalog role"));
     }
     let e = event(
@@ -380,9 +441,8 @@ pub async fn remove_role(
         ),
     );
     audit::record(
-        &mut tx,
+        tx,
         e.before(json!({"user": who.email, "role": role.code()})),
     )
-    .await?;
-    commit(tx).await
+    .await
 }

@@ -9,6 +9,7 @@ pub mod connectors;
 pub mod csv_export;
 pub mod demo;
 pub mod directory;
+pub mod governance;
 pub mod hashing;
 pub mod notifications;
 pub mod packages;

@@ -29,7 +29,7 @@ pub async fn my_reviews(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<ReviewCard
     let progress = store::my_progress(&mut conn, &ids, actor.user_id).await?;
     let mut cards = Vec::new();
     for h in heads {
-        let items = store::items(&mut conn, h.id, Some(actor.user_id), ITEMS_LIMIT).await?;
+        let items = store::items(&mut conn, h.id, Some(actor.user_id), ITEMS_LIMIT, 0).await?;
         let (decided, total) = progress.get(&h.id.to_string()).copied().unwrap_or_default();
         let helpers = h.settings.decision_helpers;
         cards.push(ReviewCard {
@@ -212,7 +212,26 @@ pub async fn review_items(
         actor.can_read_catalog(catalog),
         "only the catalog's administrators can see its reviews",
     )?;
-    store::items(&mut conn, review, None, ITEMS_LIMIT).await
+    store::items(&mut conn, review, None, ITEMS_LIMIT, 0).await
+}
+
+/// One page of a review's decisions, every reviewer's (the API pages through all of them).
+pub async fn review_items_page(
+    ctx: &Ctx,
+    actor: &Actor,
+    review: ReviewId,
+    page: PageRequest,
+) -> DomainResult<Page<ReviewItemView>> {
+    let mut conn = ctx.read().await?;
+    let h = store::head(&mut conn, review).await?;
+    let catalog = packages::summary(&mut conn, h.package).await?.catalog_id;
+    require(
+        actor.can_read_catalog(catalog),
+        "only the catalog's administrators can see its reviews",
+    )?;
+    let total = store::item_count(&mut conn, review).await?;
+    let items = store::items(&mut conn, review, None, page.limit(), page.offset()).await?;
+    Ok(Page::of(items, total, page))
 }
 
 /// An administrator ends a review now; its results are applied at once.

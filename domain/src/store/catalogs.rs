@@ -116,6 +116,15 @@ pub async fn all_names(conn: &mut Conn, limit: i64) -> DomainResult<Vec<NamedRef
         .collect()
 }
 
+/// The catalog named `name` (names are unique, case-insensitively; as stored, trimmed).
+pub async fn id_by_name(conn: &mut Conn, name: &str) -> DomainResult<Option<CatalogId>> {
+    let id: Option<String> = sqlx::query_scalar("SELECT id FROM catalogs WHERE name_key = $1")
+        .bind(name.trim().to_lowercase())
+        .fetch_optional(&mut *conn)
+        .await?;
+    id.map(|s| uuid(&s).map(CatalogId)).transpose()
+}
+
 pub async fn insert(
     conn: &mut Conn,
     id: CatalogId,

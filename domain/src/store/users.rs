@@ -12,6 +12,7 @@ struct SummaryRow {
     department: String,
     job_title: String,
     enabled: i64,
+    service_account: i64,
     manager_id: Option<String>,
     manager_name: Option<String>,
     manager_email: Option<String>,
@@ -36,6 +37,7 @@ impl SummaryRow {
             department: self.department,
             job_title: self.job_title,
             enabled: self.enabled != 0,
+            service_account: super::flag_of(self.service_account)?,
             manager,
         })
     }
@@ -43,7 +45,7 @@ impl SummaryRow {
 
 const SUMMARY_SELECT: &str =
     "SELECT u.id, u.display_name, u.email, u.user_type, u.department, u.job_title, u.enabled,
-        m.id AS manager_id, m.display_name AS manager_name, m.email AS manager_email
+        u.service_account, m.id AS manager_id, m.display_name AS manager_name, m.email AS manager_email
      FROM users u LEFT JOIN users m ON m.id = u.manager_id";
 
 const SEARCH_FILTER: &str =
@@ -85,6 +87,15 @@ pub async fn id_by_email(conn: &mut Conn, email: &Email) -> DomainResult<Option<
         .fetch_optional(&mut *conn)
         .await?;
     id.map(|s| uuid(&s).map(UserId)).transpose()
+}
+
+/// Marks a new entry as a service account (no password, no sign-in; API tokens only).
+pub async fn mark_service_account(conn: &mut Conn, id: UserId) -> DomainResult<()> {
+    sqlx::query("UPDATE users SET service_account = 1 WHERE id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert(
@@ -246,7 +257,8 @@ pub struct Credentials {
 
 pub async fn credentials(conn: &mut Conn, email: &Email) -> DomainResult<Option<Credentials>> {
     let row: Option<(String, Option<String>, i64)> =
-        sqlx::query_as("SELECT id, password_hash, enabled FROM users WHERE email = $1")
+        // A service account never signs in with a password: it reads as disabled here.
+        sqlx::query_as("SELECT id, password_hash, CASE WHEN service_account = 1 THEN 0 ELSE enabled END FROM users WHERE email = $1")
             .bind(email.as_str())
             .fetch_optional(&mut *conn)
             .await?;
@@ -317,16 +329,21 @@ pub async fn actor_signed_in_at(
     id: UserId,
     signed_in_ms: Option<i64>,
 ) -> DomainResult<Option<Actor>> {
-    let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT display_name, email, user_type, enabled, sessions_valid_after FROM users WHERE id = $1",
+    let row: Option<(String, String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT display_name, email, user_type, enabled, sessions_valid_after, service_account FROM users WHERE id = $1",
     )
     .bind(id.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((display_name, email, user_type, enabled, valid_after)) = row else {
+    let Some((display_name, email, user_type, enabled, valid_after, service)) = row else {
         return Ok(None);
     };
-    if !super::flag_of(enabled)? || signed_in_ms.is_some_and(|at| at < valid_after) {
+    // A service account acts only through its API tokens: no session is ever its.
+    let session_of_service = signed_in_ms.is_some() && super::flag_of(service)?;
+    if !super::flag_of(enabled)?
+        || signed_in_ms.is_some_and(|at| at < valid_after)
+        || session_of_service
+    {
         return Ok(None);
     }
     Ok(Some(Actor {
@@ -371,7 +388,8 @@ pub async fn set_manager_if_unset(
 
 type CandidateRow = (String, i64, Option<i64>, Option<String>);
 
-const CANDIDATE_SELECT: &str = "SELECT id, enabled, deleted_at, oidc_subject FROM users";
+/// A service account reads as disabled: it never signs in with single sign-on.
+const CANDIDATE_SELECT: &str = "SELECT id, CASE WHEN service_account = 1 THEN 0 ELSE enabled END AS enabled, deleted_at, oidc_subject FROM users";
 
 /// A person single sign-on could match (found by the provider identity or by e-mail):
 /// enabled only when neither disabled nor deleted by directory sync.

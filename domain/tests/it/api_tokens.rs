@@ -317,7 +317,198 @@ async fn an_idempotency_key_runs_a_post_once(env: TestEnv) {
     );
 }
 
+/// A service account: a directory administrator makes it and its tokens; it cannot sign in
+/// (no password, none can be set, no single sign-on, no session), its tokens act with its own
+/// catalog roles, and only directory administrators manage them.
+async fn a_service_account_acts_only_through_its_tokens(env: TestEnv) {
+    use domain::service::auth;
+    use domain::service::sso::{self, SsoPolicy};
+    let w = world(&env).await;
+    let form_of = |email: &str| directory::ServiceAccountForm {
+        display_name: "HR onboarding".into(),
+        email: email.into(),
+        purpose: "Assigns access to new hires; looked after by HR IT".into(),
+    };
+    forbidden(
+        directory::create_service_account(
+            &env.ctx,
+            &w.maria,
+            &form_of("hr-sync@woodgrove.example"),
+        )
+        .await,
+    );
+    let bad = directory::create_service_account(&env.ctx, &w.admin, &form_of("not an email"))
+        .await
+        .unwrap_err();
+    assert_eq!(field_names(&bad), ["email"]);
+    let taken =
+        directory::create_service_account(&env.ctx, &w.admin, &form_of("eric@woodgrove.example"))
+            .await
+            .unwrap_err();
+    assert_eq!(field_names(&taken), ["email"]);
+    let svc = directory::create_service_account(
+        &env.ctx,
+        &w.admin,
+        &form_of("hr-sync@woodgrove.example"),
+    )
+    .await
+    .unwrap();
+    let detail = directory::user_detail(&env.ctx, &w.admin, svc)
+        .await
+        .unwrap();
+    assert!(detail.user.service_account && detail.user.enabled);
+    assert_eq!(
+        detail.user.job_title,
+        "Assigns access to new hires; looked after by HR IT"
+    );
+
+    // It cannot sign in, and cannot be given a way to.
+    let reset = auth::reset_password(
+        &env.ctx,
+        &w.admin,
+        svc,
+        "a long new passphrase",
+        "a long new passphrase",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(field_names(&reset), ["new_password"]);
+    let promoted = auth::create_administrator(
+        &env.ctx,
+        "hr-sync@woodgrove.example",
+        "HR",
+        "a long test password",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(field_names(&promoted), ["email"]);
+    let password = auth::sign_in(
+        &env.ctx,
+        "hr-sync@woodgrove.example",
+        "a long test password",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(field_names(&password), ["form"]);
+    let provider = sso::ProviderIdentity {
+        issuer: "https://id.example.com".into(),
+        subject: "svc-1".into(),
+        email: Some("hr-sync@woodgrove.example".into()),
+        email_verified: true,
+        name: None,
+        provider: "Contoso ID".into(),
+    };
+    assert_eq!(
+        sso::sign_in(&env.ctx, &provider, SsoPolicy::default())
+            .await
+            .unwrap(),
+        Err(domain::rules::sso::SsoRefusal::Disabled)
+    );
+    let now = domain::clock::Clock::now_ms(&*env.clock);
+    assert!(
+        auth::resolve_session(&env.ctx, svc, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Its tokens: made and revoked by directory administrators only, for service accounts only.
+    forbidden(
+        tokens::create_for_service_account(
+            &env.ctx,
+            &w.maria,
+            svc,
+            &form("HR", "read_write", "30", ""),
+        )
+        .await,
+    );
+    let person = tokens::create_for_service_account(
+        &env.ctx,
+        &w.admin,
+        w.eric.user_id,
+        &form("HR", "read", "30", ""),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        conflict(&person).contains("is a person, not a service account"),
+        "{person:?}"
+    );
+    let made = tokens::create_for_service_account(
+        &env.ctx,
+        &w.admin,
+        svc,
+        &form("HR", "read_write", "30", ""),
+    )
+    .await
+    .unwrap();
+    let caller = tokens::authenticate(&env.ctx, &made.secret).await.unwrap();
+    assert_eq!(caller.reader().user_id, svc);
+    // What it reaches follows its own catalog roles: none yet, then a catalog's.
+    forbidden(
+        domain::service::catalogs::list(&env.ctx, caller.reader(), "", PageRequest::new(1, 10))
+            .await,
+    );
+    let sales = cat::create(
+        &env.ctx,
+        &w.admin,
+        &CatalogInput {
+            name: "Sales",
+            description: "",
+            enabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    cat::add_role(
+        &env.ctx,
+        &w.admin,
+        sales,
+        "hr-sync@woodgrove.example",
+        CatalogRole::AccessPackageAssignmentManager,
+    )
+    .await
+    .unwrap();
+    let caller = tokens::authenticate(&env.ctx, &made.secret).await.unwrap();
+    let seen =
+        domain::service::catalogs::list(&env.ctx, caller.reader(), "", PageRequest::new(1, 10))
+            .await
+            .unwrap();
+    assert_eq!(
+        seen.items
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Sales"]
+    );
+    let listed = tokens::service_account_tokens(&env.ctx, &w.admin, svc)
+        .await
+        .unwrap();
+    assert_eq!(listed.tokens.len(), 1);
+    assert_eq!(
+        listed
+            .catalogs
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Sales"]
+    );
+    forbidden(tokens::revoke_for_service_account(&env.ctx, &w.maria, svc, &made.id).await);
+    tokens::revoke_for_service_account(&env.ctx, &w.admin, svc, &made.id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        tokens::authenticate(&env.ctx, &made.secret).await,
+        Err(DomainError::Unauthenticated)
+    ));
+    assert_eq!(
+        count_rows(&env, "SELECT COUNT(*) FROM audit_events WHERE action IN ('user.service_account_created', 'api_token.created', 'api_token.revoked')").await,
+        3
+    );
+}
+
 on_both_databases!(
+    a_service_account_acts_only_through_its_tokens,
     a_token_acts_as_its_person_until_revoked_or_expired,
     bad_forms_are_refused_by_field_and_tokens_are_bounded,
     scope_and_catalog_narrow_what_a_token_reaches,

@@ -11,6 +11,7 @@ mod counts;
 mod directory;
 mod directory_import;
 mod extensions;
+mod governance;
 mod hostile_input;
 mod leavers;
 mod lifecycle;

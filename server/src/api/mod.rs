@@ -13,6 +13,7 @@ mod composition;
 mod edits;
 mod filter;
 mod filtered;
+mod governance;
 mod packages;
 mod resources;
 mod review_settings;
@@ -63,6 +64,7 @@ pub struct ApiState {
         (name = "accessReviews", description = "Access reviews: reviewers' decisions, and administrators' view of a package's reviews"),
         (name = "auditEvents", description = "The audit log"),
         (name = "directory", description = "People and groups (directory administrators)"),
+        (name = "governance", description = "Policy as code: export the configuration as YAML, apply a file"),
     )
 )]
 struct ApiDoc;

@@ -3,12 +3,12 @@
 //! recommendations, and, for administrators, a package's reviews, every decision of one, and
 //! stopping one early. Each call runs `domain::service::reviews`' use case, as the pages do.
 
-use super::routes::{body, id_of, path, whole};
+use super::routes::{Paging, body, collection, id_of, path, query, whole};
 use super::*;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Extension, Path};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Extension, Path, Query};
 use chrono::{DateTime, Utc};
 use domain::model::*;
 use domain::service::reviews;
@@ -226,8 +226,8 @@ pub(super) async fn package_reviews(
 
 #[utoipa::path(
     get, path = "/api/v1/accessReviews/{id}/decisions", tag = "accessReviews",
-    summary = "Every decision of one review (its catalog's administrators; at most 200)",
-    params(("id" = Uuid, Path, description = "The review's id")),
+    summary = "The decisions of one review, a page at a time, people by name (its catalog's administrators)",
+    params(("id" = Uuid, Path, description = "The review's id"), Paging),
     responses(
         (status = 200, body = Collection<AccessReviewDecision>),
         Refused,
@@ -237,10 +237,16 @@ pub(super) async fn review_decisions(
     State(state): State<ApiState>,
     Extension(caller): Extension<ApiCaller>,
     id: Result<Path<String>, PathRejection>,
+    paging: Result<Query<Paging>, QueryRejection>,
 ) -> Answer<Json<Collection<AccessReviewDecision>>> {
     let id = ReviewId(id_of(&path(id)?, "access review")?);
-    let items = reviews::review_items(&state.ctx, caller.reader(), id).await?;
-    Ok(Json(whole(&items)))
+    let page = query(paging)?.page()?;
+    let items = reviews::review_items_page(&state.ctx, caller.reader(), id, page).await?;
+    Ok(Json(collection(
+        items,
+        &format!("{BASE}/accessReviews/{id}/decisions"),
+        &[],
+    )))
 }
 
 #[utoipa::path(

@@ -66,6 +66,8 @@ pub(super) fn register(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
         .routes(routes!(list_users))
         .routes(routes!(list_groups))
         .routes(routes!(super::packages::list_licenses))
+        .routes(routes!(super::governance::export))
+        .routes(routes!(super::governance::apply))
 }
 
 /// Paging: `$top` (1–100, default 25) and the `$skiptoken` of an `@odata.nextLink`.

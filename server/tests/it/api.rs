@@ -1754,6 +1754,20 @@ async fn reviews_are_decided_and_stopped_through_the_api(env: TestEnv) {
     assert!(all["value"][0]["reviewedDateTime"].is_string(), "{all}");
     let (status, _, _) = send(&app, "GET", &decisions, Some(&eric), None, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Paged like every long list: $top, and the count of all.
+    let first = get(&app, &format!("{decisions}?$top=1"), &admin).await;
+    assert_eq!(first["@odata.count"], 1, "{first}");
+    assert_eq!(first["value"].as_array().unwrap().len(), 1);
+    let (status, _, body) = send(
+        &app,
+        "GET",
+        &format!("{decisions}?$top=0"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     let stop = format!("/api/v1/accessReviews/{review}/stop");
     let (status, _, _) = send(&app, "POST", &stop, Some(&maria), None, &[]).await;
@@ -1917,6 +1931,154 @@ async fn a_failed_delivery_is_sent_again_for_its_request(mut env: TestEnv) {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 }
 
+/// A call with a text body of `kind`, answering the status and the text.
+async fn raw(
+    app: &Router,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<(&str, String)>,
+) -> (StatusCode, String, String) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some((kind, _)) = &body {
+        req = req.header(header::CONTENT_TYPE, *kind);
+    }
+    let text = body.map(|(_, t)| t).unwrap_or_default();
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(text)).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let kind = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(resp.into_body(), 8 * 1024 * 1024)
+        .await
+        .unwrap();
+    (status, kind, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// Policy as code through the API: an administrator's token exports the configuration as
+/// YAML and applies a changed copy (a dry run first); a read-only token may export but not
+/// apply; a delegated owner's refusal and a file that cannot be read are problems naming the
+/// field; nothing changes on a refusal.
+async fn the_configuration_is_exported_and_applied_through_the_api(env: TestEnv) {
+    let w = world(&env).await;
+    let app = router(&env);
+    package(&env, &w, "Office Licenses", |_| {}).await;
+    let admin = token(&env, &w.admin, "read_write").await;
+    let (status, kind, yaml) = raw(&app, "GET", "/api/v1/export", &admin, None).await;
+    assert_eq!(status, StatusCode::OK, "{yaml}");
+    assert_eq!(kind, "application/yaml; charset=utf-8");
+    assert!(
+        yaml.contains("- name: General") && yaml.contains("name: Office Licenses"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("allowedTargetScope: allMemberUsers"),
+        "{yaml}"
+    );
+
+    let changed = yaml.replace(
+        "description: Access to licenses for Office applications",
+        "description: Office apps for everyone",
+    );
+    let (status, _, body) = raw(
+        &app,
+        "POST",
+        "/api/v1/apply?dryRun=true",
+        &admin,
+        Some(("application/yaml", changed.clone())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let report: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        report,
+        json!({"dryRun": true, "changes": ["~ access package General / Office Licenses (description)"]})
+    );
+    let (_, _, still) = raw(&app, "GET", "/api/v1/export", &admin, None).await;
+    assert_eq!(still, yaml, "a dry run changes nothing");
+    let (status, _, body) = raw(
+        &app,
+        "POST",
+        "/api/v1/apply",
+        &admin,
+        Some(("application/yaml", changed.clone())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"dryRun\":false"), "{body}");
+    let (_, _, now) = raw(&app, "GET", "/api/v1/export?catalog=General", &admin, None).await;
+    assert_eq!(now, changed);
+
+    // A read-only token exports, and may not apply.
+    let reader = token(&env, &w.admin, "read").await;
+    let (status, _, _) = raw(&app, "GET", "/api/v1/export", &reader, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, body) = raw(
+        &app,
+        "POST",
+        "/api/v1/apply",
+        &reader,
+        Some(("application/yaml", yaml.clone())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    // Fiona manages a catalog of her own; General is not hers to change.
+    let fiona = give_role(&env, &w.fiona, DirectoryRole::CatalogCreator).await;
+    let fiona_token = token(&env, &fiona, "read_write").await;
+    let (status, _, body) = raw(
+        &app,
+        "POST",
+        "/api/v1/apply",
+        &fiona_token,
+        Some(("application/yaml", yaml.clone())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        problem["errors"][0]["field"], "catalogs.General.accessPackages.Office Licenses",
+        "{problem}"
+    );
+    let (_, _, after) = raw(&app, "GET", "/api/v1/export", &admin, None).await;
+    assert_eq!(after, changed, "nothing changed");
+    let (status, _, yaml_for_fiona) = raw(&app, "GET", "/api/v1/export", &fiona_token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!yaml_for_fiona.contains("General"), "{yaml_for_fiona}");
+
+    // What cannot be read, or is not YAML, is told.
+    let (status, _, body) = raw(
+        &app,
+        "POST",
+        "/api/v1/apply",
+        &admin,
+        Some(("application/yaml", "version: 1\ncatalogs: 7\n".into())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("\"field\":\"file\""), "{body}");
+    let (status, _, _) = raw(
+        &app,
+        "POST",
+        "/api/v1/apply",
+        &admin,
+        Some(("text/plain", yaml.clone())),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _, body) = raw(&app, "GET", "/api/v1/export?catalog=Nope", &admin, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
 on_both_databases!(with crate::helpers::server_fn_turn();
     the_tutorial_through_the_api_alone,
     lists_page_with_next_links,
@@ -1930,6 +2092,7 @@ on_both_databases!(with crate::helpers::server_fn_turn();
     reviews_are_decided_and_stopped_through_the_api,
     licenses_are_read_with_their_seats,
     a_failed_delivery_is_sent_again_for_its_request,
+    the_configuration_is_exported_and_applied_through_the_api,
     refusals_are_problems_that_change_nothing,
     a_busy_token_is_told_when_to_come_back,
     the_document_and_its_page_are_served,

@@ -456,6 +456,16 @@ fn table(w: &World, me: Role) -> Vec<Row> {
                 &[Employee],
             )
         },
+        // Giving up one's own access: anyone signed in; nobody holds the spare package, so
+        // an allowed caller is told there is nothing to remove (404 once it is deleted).
+        Row {
+            also_ok: &[StatusCode::CONFLICT, StatusCode::NOT_FOUND],
+            ..row(
+                l::RemoveMyAccess::PATH,
+                form(&[("package", &s(&w.package_spare))]),
+                SIGNED_IN,
+            )
+        },
         Row {
             also_ok: &[StatusCode::CONFLICT],
             ..row(
@@ -954,6 +964,30 @@ fn table(w: &World, me: Role) -> Vec<Row> {
                 SIGNED_IN,
             )
         },
+        // A service account's tokens: directory administrators only. Eric is a person, so an
+        // allowed caller is told so (409) and nothing is made.
+        Row {
+            also_ok: &[StatusCode::CONFLICT],
+            ..row(
+                tk::CreateApiToken::PATH,
+                form(&[
+                    ("name", &format!("Service {tag}")),
+                    ("scope", "read"),
+                    ("days", "30"),
+                    ("catalog", ""),
+                    ("owner", &s(&w.eric)),
+                ]),
+                DIRECTORY,
+            )
+        },
+        Row {
+            also_ok: &[StatusCode::CONFLICT],
+            ..row(
+                tk::LoadApiTokens::PATH,
+                form(&[("owner", &s(&w.eric))]),
+                DIRECTORY,
+            )
+        },
         // Webhooks send people's access to another system: governance administrators only.
         // The ids below name no webhook, so an allowed caller is answered 404.
         row(wh::LoadWebhooks::PATH, form(&[]), GOVERNANCE),
@@ -1028,6 +1062,15 @@ fn table(w: &World, me: Role) -> Vec<Row> {
             DIRECTORY,
         ),
         row(d::GetUser::PATH, form(&[("id", &s(&w.eric))]), DIRECTORY),
+        row(
+            d::CreateServiceAccount::PATH,
+            form(&[
+                ("display_name", "Script"),
+                ("email", &format!("svc.{tag}@woodgrove.example")),
+                ("purpose", "Matrix"),
+            ]),
+            DIRECTORY,
+        ),
         row(
             d::CreateUser::PATH,
             form(&[

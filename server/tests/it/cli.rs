@@ -297,3 +297,264 @@ fn sync_token_create_prints_the_token_once() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A governance file using every part: a catalog with roles and a resource, a package with a
+/// two-stage policy (fallback, forwarding, a question, extension, a review series that began
+/// in the past) and a second policy, incompatibilities across catalogs.
+const GOVERNANCE: &str = "\
+version: 1
+catalogs:
+  - name: Marketing
+    description: Campaign tools
+    roles:
+      - role: catalog_owner
+        user: maria.manager@woodgrove.example
+      - role: access_package_manager
+        user: fiona.fallback@woodgrove.example
+    resources:
+      - Office Licenses
+    accessPackages:
+      - name: Campaign tools
+        description: Licenses for the campaign team
+        resourceRoles:
+          - group: Office Licenses
+            role: member
+        incompatibleGroups:
+          - Contractors
+        incompatibleAccessPackages:
+          - catalog: General
+            name: Contractor access
+        policies:
+          - name: Staff
+            allowedTargetScope: allMemberUsers
+            requestorJustification: true
+            approvalStages:
+              - managerAsApprover: true
+                fallbackApprovers:
+                  - user: fiona.fallback@woodgrove.example
+                decisionDays: 14
+              - approvers:
+                  - user: maria.manager@woodgrove.example
+                decisionDays: 7
+                forward:
+                  alternates:
+                    - user: alex.admin@woodgrove.example
+                  afterDays: 4
+            questions:
+              - text: Which region?
+                format: choice
+                choices: [North, South]
+                required: true
+            expiration:
+              type: days
+              days: 180
+            extension:
+              requiresApproval: false
+            review:
+              startingOn: 2026-01-05
+              frequency: quarterly
+              durationDays: 14
+              reviewers: manager
+              fallbackReviewers:
+                - user: fiona.fallback@woodgrove.example
+              ifNoResponse: removeAccess
+          - name: Partners
+            allowedTargetScope: specificDirectoryUsers
+            specificAllowedTargets:
+              - user: gus.guest@partner.example
+              - group: Contractors
+            expiration:
+              type: onDate
+              date: 2030-06-30
+  - name: General
+    description: Where packages go unless a catalog is chosen
+    accessPackages:
+      - name: Contractor access
+        description: For contractors
+        resourceRoles:
+          - group: Contractors
+            role: member
+        policies:
+          - name: Admin assigned
+            allowedTargetScope: notSpecified
+            expiration:
+              type: never
+";
+
+/// A database with the demo directory and a Contractors group, as the test's `url`.
+async fn directory(url: &str) {
+    use domain::model::*;
+    let db = domain::db::Db::connect(url).await.unwrap();
+    db.migrate().await.unwrap();
+    let ctx =
+        domain::service::Ctx::new(db.clone(), std::sync::Arc::new(domain::clock::SystemClock));
+    domain::service::demo::seed(&ctx).await.unwrap();
+    let mut tx = ctx.db.begin().await.unwrap();
+    domain::store::groups::insert(
+        &mut tx,
+        GroupId::new(),
+        &GroupName::parse("Contractors").unwrap(),
+        &Description::parse("").unwrap(),
+        GroupKind::Security,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    db.close().await;
+}
+
+/// `tessera apply` shows (dry run) and makes the changes as a person, `tessera export` writes
+/// them back; export → apply on an empty database → export gives the same file, a second
+/// apply changes nothing, and a person without the roles is refused with nothing changed.
+#[tokio::test]
+async fn export_and_apply_make_a_round_trip_through_an_empty_database() {
+    let dir = std::env::temp_dir().join(format!("tessera-cli-gov-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = format!("sqlite://{}/a/tessera.db", dir.display());
+    let b = format!("sqlite://{}/b/tessera.db", dir.display());
+    directory(&a).await;
+    directory(&b).await;
+    let alex = "alex.admin@woodgrove.example";
+    let file = dir.join("governance.yaml");
+    std::fs::write(&file, GOVERNANCE).unwrap();
+    let path = file.to_str().unwrap();
+
+    let dry = tessera(&a, &["apply", path, "--as", alex, "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry));
+    let out = text(&dry);
+    for line in [
+        "+ catalog Marketing",
+        "+ maria.manager@woodgrove.example catalog owner of catalog Marketing",
+        "+ access package Marketing / Campaign tools",
+        "+ policy Partners of Marketing / Campaign tools",
+        "~ catalog General (description)",
+        "+ incompatible General / Contractor access with Marketing / Campaign tools",
+        "+ incompatible Contractors with Marketing / Campaign tools",
+        "Dry run:",
+    ] {
+        assert!(out.contains(line), "{line:?} in {out}");
+    }
+    let untouched = tessera(&a, &["export"]);
+    assert!(
+        !text(&untouched).contains("Marketing"),
+        "{}",
+        text(&untouched)
+    );
+
+    let applied = tessera(&a, &["apply", path, "--as", alex]);
+    assert!(applied.status.success(), "{}", text(&applied));
+    assert!(text(&applied).contains("Applied"), "{}", text(&applied));
+    let first = tessera(&a, &["export"]);
+    assert!(first.status.success(), "{}", text(&first));
+    let exported = String::from_utf8(first.stdout).unwrap();
+    for part in [
+        "name: Marketing",
+        "user: maria.manager@woodgrove.example",
+        "startingOn: 2026-01-05",
+        "date: 2030-06-30",
+        "- group: Contractors",
+    ] {
+        assert!(exported.contains(part), "{part:?} in {exported}");
+    }
+    let only = tessera(&a, &["export", "--catalog", "marketing"]);
+    let only = String::from_utf8(only.stdout).unwrap();
+    assert!(
+        only.contains("Campaign tools") && !only.contains("- name: General"),
+        "{only}"
+    );
+    let none = tessera(&a, &["export", "--catalog", "Nope"]);
+    assert!(!none.status.success());
+    assert!(
+        text(&none).contains("--catalog: No catalog you can read is named Nope."),
+        "{}",
+        text(&none)
+    );
+
+    let round = dir.join("exported.yaml");
+    std::fs::write(&round, &exported).unwrap();
+    let round = round.to_str().unwrap();
+    let into_b = tessera(&b, &["apply", round, "--as", alex]);
+    assert!(into_b.status.success(), "{}", text(&into_b));
+    let again = String::from_utf8(tessera(&b, &["export"]).stdout).unwrap();
+    assert_eq!(
+        again, exported,
+        "export → apply on an empty database → export"
+    );
+    let twice = tessera(&b, &["apply", round, "--as", alex]);
+    assert!(
+        text(&twice).contains("Nothing to change"),
+        "{}",
+        text(&twice)
+    );
+
+    // A change is shown, then made.
+    let changed = dir.join("changed.yaml");
+    std::fs::write(&changed, exported.replace("days: 180", "days: 90")).unwrap();
+    let changed = changed.to_str().unwrap();
+    let shown = tessera(&b, &["apply", changed, "--as", alex, "--dry-run"]);
+    assert!(
+        text(&shown).contains("~ policy Staff of Marketing / Campaign tools\nDry run: 1 change(s)"),
+        "{}",
+        text(&shown)
+    );
+    let made = tessera(&b, &["apply", changed, "--as", alex]);
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(
+        String::from_utf8(tessera(&b, &["export"]).stdout)
+            .unwrap()
+            .contains("days: 90")
+    );
+
+    // Maria owns Marketing, not General: the whole apply is refused, naming General, and
+    // her change to Marketing is not made either.
+    let hers = dir.join("hers.yaml");
+    std::fs::write(
+        &hers,
+        exported
+            .replace(
+                "description: Licenses for the campaign team",
+                "description: Renamed by Maria",
+            )
+            .replace(
+                "description: For contractors",
+                "description: Changed by Maria",
+            ),
+    )
+    .unwrap();
+    let refused = tessera(
+        &b,
+        &[
+            "apply",
+            hers.to_str().unwrap(),
+            "--as",
+            "maria.manager@woodgrove.example",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused)
+            .contains("catalogs.General.accessPackages.Contractor access: You may not change this"),
+        "{}",
+        text(&refused)
+    );
+    let after = String::from_utf8(tessera(&b, &["export"]).stdout).unwrap();
+    assert!(!after.contains("Renamed by Maria"), "{after}");
+    let eric = tessera(
+        &b,
+        &["apply", round, "--as", "eric.employee@woodgrove.example"],
+    );
+    assert!(
+        text(&eric).contains("only administrators can apply"),
+        "{}",
+        text(&eric)
+    );
+    let nobody = tessera(&b, &["apply", round, "--as", "nobody@woodgrove.example"]);
+    assert!(
+        text(&nobody).contains("--as: No enabled account has the email"),
+        "{}",
+        text(&nobody)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

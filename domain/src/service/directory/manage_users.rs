@@ -147,3 +147,67 @@ pub(super) async fn require_may_change(
         "only a Global Administrator can change a Global Administrator",
     )
 }
+
+/// What an administrator types to create a service account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceAccountForm {
+    pub display_name: String,
+    /// Its unique name in the directory, in an email's shape (`hr-sync@woodgrove.example`);
+    /// nothing is ever sent to it.
+    pub email: String,
+    /// What uses it (shown as its job title).
+    pub purpose: String,
+}
+
+/// Creates a service account: a member entry without a password or manager that cannot sign
+/// in; scripts act as it with the API tokens directory administrators make for it, and what
+/// those reach follows the catalog roles it is given.
+#[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
+pub async fn create_service_account(
+    ctx: &Ctx,
+    actor: &Actor,
+    form: &ServiceAccountForm,
+) -> DomainResult<UserId> {
+    require_directory_admin(actor)?;
+    let v = UserForm {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        user_type: UserType::Member.code().to_owned(),
+        manager_email: String::new(),
+        department: String::new(),
+        job_title: form.purpose.clone(),
+        enabled: true,
+    }
+    .parse()
+    .map_err(|fields| {
+        DomainError::Invalid(
+            fields
+                .into_iter()
+                .map(|f| match f.field.as_str() {
+                    "job_title" => FieldError::new("purpose", f.message),
+                    _ => f,
+                })
+                .collect(),
+        )
+    })?;
+    let now = ctx.clock.now();
+    let mut tx = ctx.db.begin().await?;
+    let id = UserId::new();
+    users::insert(&mut tx, id, &v, None, now).await?;
+    users::mark_service_account(&mut tx, id).await?;
+    let mut after = user_json(&v);
+    if let Some(fields) = after.as_object_mut() {
+        fields.insert("service_account".into(), json!(true));
+    }
+    let event = NewEvent::new(
+        now,
+        Some(actor.user_id),
+        "user.service_account_created",
+        "user",
+        id,
+        format!("Created service account {}", v.email),
+    );
+    audit::record(&mut tx, event.after(after)).await?;
+    commit(tx).await?;
+    Ok(id)
+}

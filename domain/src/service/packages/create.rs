@@ -9,24 +9,41 @@ pub async fn create_package(
     actor: &Actor,
     draft: &PackageDraft,
 ) -> DomainResult<AccessPackageId> {
+    let mut tx = ctx.db.begin().await?;
+    let out = create_package_in(&mut tx, ctx, actor, draft, None).await?;
+    commit(tx).await?;
+    Ok(out)
+}
+
+/// [`create_package`] in the caller's transaction; `restored_review_start` as in
+/// [`add_policy_in`].
+pub(crate) async fn create_package_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    draft: &PackageDraft,
+    restored_review_start: Option<chrono::NaiveDate>,
+) -> DomainResult<AccessPackageId> {
     require(
         actor.can_open_admin(),
         "only administrators can create access packages",
     )?;
     let now = ctx.clock.now();
-    let check = PolicyCheck::new(now.date_naive());
-    let mut tx = ctx.db.begin().await?;
-    let (valid, p) = check_draft(&mut tx, actor, draft, check).await?;
+    let check = PolicyCheck {
+        today: now.date_naive(),
+        fixed_review_start: restored_review_start,
+    };
+    let (valid, p) = check_draft(tx, actor, draft, check).await?;
     let Ok(v) = valid else {
         return Err(DomainError::Invalid(p.0));
     };
     let id = AccessPackageId::new();
-    packages::insert(&mut tx, id, &v, now).await?;
+    packages::insert(tx, id, &v, now).await?;
     for (group, role) in &v.resources {
-        if catalogs::add_resource(&mut tx, v.catalog, *group, now).await? {
-            let g = groups::summary(&mut tx, *group).await?;
+        if catalogs::add_resource(tx, v.catalog, *group, now).await? {
+            let g = groups::summary(tx, *group).await?;
             audit::record(
-                &mut tx,
+                tx,
                 NewEvent::new(
                     now,
                     Some(actor.user_id),
@@ -42,11 +59,11 @@ pub async fn create_package(
             )
             .await?;
         }
-        packages::add_resource_role(&mut tx, id, *group, *role, now).await?;
+        packages::add_resource_role(tx, id, *group, *role, now).await?;
     }
     let policy_id = PolicyId::new();
     let (pname, pdesc, spec) = &v.policy;
-    packages::insert_policy(&mut tx, id, policy_id, pname, pdesc, spec, now).await?;
+    packages::insert_policy(tx, id, policy_id, pname, pdesc, spec, now).await?;
     let after = json!({
         "name": v.name.as_str(),
         "description": v.description.as_str(),
@@ -62,8 +79,7 @@ pub async fn create_package(
         id,
         format!("Created access package {}", v.name),
     );
-    audit::record(&mut tx, e.after(after)).await?;
-    commit(tx).await?;
+    audit::record(tx, e.after(after)).await?;
     Ok(id)
 }
 
@@ -79,16 +95,32 @@ pub async fn update_basics(
     hidden: bool,
     expected: Option<i64>,
 ) -> DomainResult<()> {
+    let mut tx = ctx.db.begin().await?;
+    update_basics_in(&mut tx, ctx, actor, id, name, description, hidden, expected).await?;
+    commit(tx).await
+}
+
+/// [`update_basics`] in the caller's transaction.
+#[allow(clippy::too_many_arguments)] // the transaction, then `update_basics`' own seven
+pub(crate) async fn update_basics_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: AccessPackageId,
+    name: &str,
+    description: &str,
+    hidden: bool,
+    expected: Option<i64>,
+) -> DomainResult<()> {
     let mut p = Problems::default();
     let name = p.check("name", PackageName::parse(name));
     let description = p.check("description", PackageDescription::parse(description));
     let (Some(name), Some(description)) = (name, description) else {
         return Err(DomainError::Invalid(p.0));
     };
-    let mut tx = ctx.db.begin().await?;
-    let before = manageable(&mut tx, actor, id).await?;
+    let before = manageable(tx, actor, id).await?;
     packages::update_basics(
-        &mut tx,
+        tx,
         id,
         &name,
         &description,
@@ -108,8 +140,8 @@ pub async fn update_basics(
         json!({"name": before.name, "description": before.description, "hidden": before.hidden}),
     )
     .after(json!({"name": name.as_str(), "description": description.as_str(), "hidden": hidden}));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await
+    audit::record(tx, e).await?;
+    Ok(())
 }
 
 /// Deletes the package; refused while people hold it or requests are open.

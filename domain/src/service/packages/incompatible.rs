@@ -26,7 +26,19 @@ pub async fn add_incompatible(
     target: Incompatible,
 ) -> DomainResult<()> {
     let mut tx = ctx.db.begin().await?;
-    let package = manageable(&mut tx, actor, id).await?;
+    add_incompatible_in(&mut tx, ctx, actor, id, target).await?;
+    commit(tx).await
+}
+
+/// [`add_incompatible`] in the caller's transaction.
+pub(crate) async fn add_incompatible_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: AccessPackageId,
+    target: Incompatible,
+) -> DomainResult<()> {
+    let package = manageable(tx, actor, id).await?;
     let name = match target {
         Incompatible::Package(other) => {
             if other == id {
@@ -35,7 +47,7 @@ pub async fn add_incompatible(
                     "An access package cannot be incompatible with itself.",
                 ));
             }
-            packages::summary(&mut tx, other)
+            packages::summary(tx, other)
                 .await
                 .map_err(|_| {
                     DomainError::invalid("package", "Choose an access package that exists.")
@@ -43,20 +55,20 @@ pub async fn add_incompatible(
                 .name
         }
         Incompatible::Group(g) => {
-            groups::summary(&mut tx, g)
+            groups::summary(tx, g)
                 .await
                 .map_err(|_| DomainError::invalid("group", "Choose a group that exists."))?
                 .name
         }
     };
     let (kind, target_id) = target.parts();
-    if !packages::add_incompatibility(&mut tx, id, kind, target_id, ctx.clock.now()).await? {
+    if !packages::add_incompatibility(tx, id, kind, target_id, ctx.clock.now()).await? {
         return Err(DomainError::invalid(
             kind,
             format!("{name} is already incompatible with {}.", package.name),
         ));
     }
-    packages::touch(&mut tx, id, ctx.clock.now()).await?;
+    packages::touch(tx, id, ctx.clock.now()).await?;
     let e = event(
         ctx,
         actor,
@@ -65,8 +77,8 @@ pub async fn add_incompatible(
         format!("Made {kind} {name} incompatible with {}", package.name),
     )
     .after(json!({"kind": kind, "target": name, "target_id": target_id.to_string()}));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await
+    audit::record(tx, e).await?;
+    Ok(())
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
@@ -77,12 +89,24 @@ pub async fn remove_incompatible(
     target: Incompatible,
 ) -> DomainResult<()> {
     let mut tx = ctx.db.begin().await?;
-    let package = manageable(&mut tx, actor, id).await?;
+    remove_incompatible_in(&mut tx, ctx, actor, id, target).await?;
+    commit(tx).await
+}
+
+/// [`remove_incompatible`] in the caller's transaction.
+pub(crate) async fn remove_incompatible_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: AccessPackageId,
+    target: Incompatible,
+) -> DomainResult<()> {
+    let package = manageable(tx, actor, id).await?;
     let (kind, target_id) = target.parts();
-    if !packages::remove_incompatibility(&mut tx, id, kind, target_id).await? {
+    if !packages::remove_incompatibility(tx, id, kind, target_id).await? {
         return Err(DomainError::NotFound("incompatibility"));
     }
-    packages::touch(&mut tx, id, ctx.clock.now()).await?;
+    packages::touch(tx, id, ctx.clock.now()).await?;
     let e = event(
         ctx,
         actor,
@@ -91,6 +115,6 @@ pub async fn remove_incompatible(
         format!("Removed an incompatible {kind} from {}", package.name),
     )
     .before(json!({"kind": kind, "target_id": target_id.to_string()}));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await
+    audit::record(tx, e).await?;
+    Ok(())
 }

@@ -65,22 +65,41 @@ pub async fn add_policy(
     package: AccessPackageId,
     draft: &PolicyDraft,
 ) -> DomainResult<PolicyId> {
-    let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let summary = manageable(&mut tx, actor, package).await?;
-    if packages::policy_count(&mut tx, package).await? >= limits::MAX_POLICIES as i64 {
+    let out = add_policy_in(&mut tx, ctx, actor, package, draft, None).await?;
+    commit(tx).await?;
+    Ok(out)
+}
+
+/// [`add_policy`] in the caller's transaction. `restored_review_start`: a review series
+/// restored from an export keeps its start, even a past one (see `governance::apply`).
+pub(crate) async fn add_policy_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    package: AccessPackageId,
+    draft: &PolicyDraft,
+    restored_review_start: Option<chrono::NaiveDate>,
+) -> DomainResult<PolicyId> {
+    let now = ctx.clock.now();
+    let summary = manageable(tx, actor, package).await?;
+    if packages::policy_count(tx, package).await? >= limits::MAX_POLICIES as i64 {
         return Err(DomainError::Conflict(format!(
             "An access package has at most {} policies.",
             limits::MAX_POLICIES
         )));
     }
-    let (valid, p) = check_policy_draft(&mut tx, draft, PolicyCheck::new(now.date_naive())).await?;
+    let check = PolicyCheck {
+        today: now.date_naive(),
+        fixed_review_start: restored_review_start,
+    };
+    let (valid, p) = check_policy_draft(tx, draft, check).await?;
     let Some((name, description, spec)) = valid else {
         return Err(DomainError::Invalid(p.0));
     };
     let id = PolicyId::new();
-    packages::insert_policy(&mut tx, package, id, &name, &description, &spec, now).await?;
-    packages::touch(&mut tx, package, now).await?;
+    packages::insert_policy(tx, package, id, &name, &description, &spec, now).await?;
+    packages::touch(tx, package, now).await?;
     let e = event(
         ctx,
         actor,
@@ -89,8 +108,7 @@ pub async fn add_policy(
         format!("Added policy {name} to access package {}", summary.name),
     )
     .after(policy_json(&name, &description, &spec));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await?;
+    audit::record(tx, e).await?;
     Ok(id)
 }
 
@@ -104,20 +122,33 @@ pub async fn update_policy(
     draft: &PolicyDraft,
     expected: Option<i64>,
 ) -> DomainResult<()> {
-    let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let before = packages::policy(&mut tx, policy).await?;
-    let summary = manageable(&mut tx, actor, before.package).await?;
+    update_policy_in(&mut tx, ctx, actor, policy, draft, expected).await?;
+    commit(tx).await
+}
+
+/// [`update_policy`] in the caller's transaction.
+pub(crate) async fn update_policy_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    policy: PolicyId,
+    draft: &PolicyDraft,
+    expected: Option<i64>,
+) -> DomainResult<()> {
+    let now = ctx.clock.now();
+    let before = packages::policy(tx, policy).await?;
+    let summary = manageable(tx, actor, before.package).await?;
     let check = PolicyCheck {
         today: now.date_naive(),
         fixed_review_start: before.spec.review.as_ref().map(|r| r.starting_on),
     };
-    let (valid, p) = check_policy_draft(&mut tx, draft, check).await?;
+    let (valid, p) = check_policy_draft(tx, draft, check).await?;
     let Some((name, description, spec)) = valid else {
         return Err(DomainError::Invalid(p.0));
     };
-    packages::update_policy(&mut tx, policy, &name, &description, &spec, expected, now).await?;
-    packages::touch(&mut tx, before.package, now).await?;
+    packages::update_policy(tx, policy, &name, &description, &spec, expected, now).await?;
+    packages::touch(tx, before.package, now).await?;
     let e = event(
         ctx,
         actor,
@@ -127,16 +158,27 @@ pub async fn update_policy(
     )
     .before(json!({"name": before.name, "description": before.description, "spec": before.spec}))
     .after(policy_json(&name, &description, &spec));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await
+    audit::record(tx, e).await?;
+    Ok(())
 }
 
 #[tracing::instrument(skip(ctx, actor), fields(actor = %actor.user_id))]
 pub async fn remove_policy(ctx: &Ctx, actor: &Actor, policy: PolicyId) -> DomainResult<()> {
     let mut tx = ctx.db.begin().await?;
-    let before = packages::policy(&mut tx, policy).await?;
-    let summary = manageable(&mut tx, actor, before.package).await?;
-    let active = packages::policy_active_assignments(&mut tx, policy).await?;
+    remove_policy_in(&mut tx, ctx, actor, policy).await?;
+    commit(tx).await
+}
+
+/// [`remove_policy`] in the caller's transaction.
+pub(crate) async fn remove_policy_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    policy: PolicyId,
+) -> DomainResult<()> {
+    let before = packages::policy(tx, policy).await?;
+    let summary = manageable(tx, actor, before.package).await?;
+    let active = packages::policy_active_assignments(tx, policy).await?;
     if active > 0 {
         return Err(DomainError::Conflict(format!(
             "{} of {} were given under the policy {}. Remove them before removing the policy.",
@@ -147,7 +189,7 @@ pub async fn remove_policy(ctx: &Ctx, actor: &Actor, policy: PolicyId) -> Domain
     }
     // Open requests keep their policy: approving one after the policy is gone would deliver
     // access on terms nobody can read any more (it used to mean "never expires").
-    let open = packages::policy_open_requests(&mut tx, policy).await?;
+    let open = packages::policy_open_requests(tx, policy).await?;
     if open > 0 {
         return Err(DomainError::Conflict(format!(
             "{} for {} {} under the policy {}. Deny or cancel {} (Requests view) before removing the policy.",
@@ -158,8 +200,8 @@ pub async fn remove_policy(ctx: &Ctx, actor: &Actor, policy: PolicyId) -> Domain
             if open == 1 { "it" } else { "them" },
         )));
     }
-    packages::delete_policy(&mut tx, policy).await?;
-    packages::touch(&mut tx, before.package, ctx.clock.now()).await?;
+    packages::delete_policy(tx, policy).await?;
+    packages::touch(tx, before.package, ctx.clock.now()).await?;
     let e = event(
         ctx,
         actor,
@@ -171,6 +213,6 @@ pub async fn remove_policy(ctx: &Ctx, actor: &Actor, policy: PolicyId) -> Domain
         ),
     )
     .before(json!({"name": before.name, "description": before.description, "spec": before.spec}));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await
+    audit::record(tx, e).await?;
+    Ok(())
 }

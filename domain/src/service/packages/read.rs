@@ -44,7 +44,7 @@ pub(super) async fn manageable(
     Ok(summary)
 }
 
-pub(super) async fn policy_views(
+pub(crate) async fn policy_views(
     conn: &mut Conn,
     id: AccessPackageId,
     today: chrono::NaiveDate,

@@ -11,13 +11,27 @@ pub async fn add_resource_role(
     group: GroupId,
     role: ResourceRole,
 ) -> DomainResult<u64> {
-    let now = ctx.clock.now();
     let mut tx = ctx.db.begin().await?;
-    let package = manageable(&mut tx, actor, id).await?;
-    let g = groups::summary(&mut tx, group)
+    let out = add_resource_role_in(&mut tx, ctx, actor, id, group, role).await?;
+    commit(tx).await?;
+    Ok(out)
+}
+
+/// [`add_resource_role`] in the caller's transaction.
+pub(crate) async fn add_resource_role_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: AccessPackageId,
+    group: GroupId,
+    role: ResourceRole,
+) -> DomainResult<u64> {
+    let now = ctx.clock.now();
+    let package = manageable(tx, actor, id).await?;
+    let g = groups::summary(tx, group)
         .await
         .map_err(|_| DomainError::invalid("group", "Choose a group that exists."))?;
-    if packages::resource_roles(&mut tx, id).await?.len() >= limits::MAX_RESOURCE_ROLES {
+    if packages::resource_roles(tx, id).await?.len() >= limits::MAX_RESOURCE_ROLES {
         return Err(DomainError::invalid(
             "group",
             format!(
@@ -26,14 +40,13 @@ pub async fn add_resource_role(
             ),
         ));
     }
-    if !catalogs::has_resource(&mut tx, package.catalog_id, group).await? {
-        if let Some(why) = may_add_group(&mut tx, actor, package.catalog_id, group, &g.name).await?
-        {
+    if !catalogs::has_resource(tx, package.catalog_id, group).await? {
+        if let Some(why) = may_add_group(tx, actor, package.catalog_id, group, &g.name).await? {
             return Err(DomainError::invalid("group", why));
         }
-        catalogs::add_resource(&mut tx, package.catalog_id, group, now).await?;
+        catalogs::add_resource(tx, package.catalog_id, group, now).await?;
         audit::record(
-            &mut tx,
+            tx,
             NewEvent::new(
                 now,
                 Some(actor.user_id),
@@ -46,7 +59,7 @@ pub async fn add_resource_role(
         )
         .await?;
     }
-    if !packages::add_resource_role(&mut tx, id, group, role, now).await? {
+    if !packages::add_resource_role(tx, id, group, role, now).await? {
         return Err(DomainError::invalid(
             "group",
             format!(
@@ -56,13 +69,12 @@ pub async fn add_resource_role(
             ),
         ));
     }
-    let granted = packages::grant_role_to_assignees(&mut tx, id, group, role, now).await?;
-    packages::touch(&mut tx, id, now).await?;
+    let granted = packages::grant_role_to_assignees(tx, id, group, role, now).await?;
+    packages::touch(tx, id, now).await?;
     let e = event(ctx, actor, "access_package.resource_role_added", id,
         format!("Added {} of {} to access package {} (granted to {granted} assignees)", role.label(), g.name, package.name))
         .after(json!({"group": g.name, "group_id": group.to_string(), "role": role.code(), "granted": granted}));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await?;
+    audit::record(tx, e).await?;
     Ok(granted)
 }
 
@@ -77,13 +89,27 @@ pub async fn remove_resource_role(
     role: ResourceRole,
 ) -> DomainResult<u64> {
     let mut tx = ctx.db.begin().await?;
-    let package = manageable(&mut tx, actor, id).await?;
-    let g = groups::summary(&mut tx, group).await?;
-    if !packages::remove_resource_role(&mut tx, id, group, role).await? {
+    let out = remove_resource_role_in(&mut tx, ctx, actor, id, group, role).await?;
+    commit(tx).await?;
+    Ok(out)
+}
+
+/// [`remove_resource_role`] in the caller's transaction.
+pub(crate) async fn remove_resource_role_in(
+    tx: &mut Conn,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: AccessPackageId,
+    group: GroupId,
+    role: ResourceRole,
+) -> DomainResult<u64> {
+    let package = manageable(tx, actor, id).await?;
+    let g = groups::summary(tx, group).await?;
+    if !packages::remove_resource_role(tx, id, group, role).await? {
         return Err(DomainError::NotFound("resource role"));
     }
-    let revoked = packages::revoke_role_from_assignees(&mut tx, id, group, role).await?;
-    packages::touch(&mut tx, id, ctx.clock.now()).await?;
+    let revoked = packages::revoke_role_from_assignees(tx, id, group, role).await?;
+    packages::touch(tx, id, ctx.clock.now()).await?;
     let e = event(
         ctx,
         actor,
@@ -98,7 +124,6 @@ pub async fn remove_resource_role(
     )
     .before(json!({"group": g.name, "group_id": group.to_string(), "role": role.code()}))
     .after(json!({"revoked": revoked}));
-    audit::record(&mut tx, e).await?;
-    commit(tx).await?;
+    audit::record(tx, e).await?;
     Ok(revoked)
 }

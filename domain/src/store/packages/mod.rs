@@ -107,6 +107,22 @@ pub async fn created_at(conn: &mut Conn, id: AccessPackageId) -> DomainResult<Da
     from_ms(at)
 }
 
+/// The package named `name` in `catalog` (unique there, case-insensitively).
+pub async fn id_by_name(
+    conn: &mut Conn,
+    catalog: CatalogId,
+    name: &str,
+) -> DomainResult<Option<AccessPackageId>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM access_packages WHERE catalog_id = $1 AND name_key = $2",
+    )
+    .bind(catalog.to_string())
+    .bind(name.trim().to_lowercase())
+    .fetch_optional(&mut *conn)
+    .await?;
+    id.map(|s| uuid(&s).map(AccessPackageId)).transpose()
+}
+
 pub async fn insert(
     conn: &mut Conn,
     id: AccessPackageId,

@@ -18,15 +18,27 @@ pub(super) struct ItemRow {
     result: Option<ReviewResult>,
 }
 
-/// Items of a review (all, or those `reviewer` decides), people by name, at most `limit`.
+/// How many items a review has (every reviewer's).
+pub async fn item_count(conn: &mut Conn, review: ReviewId) -> DomainResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM review_items WHERE review_id = $1")
+            .bind(review.to_string())
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// Items of a review (all, or those `reviewer` decides), people by name, at most `limit`
+/// from `offset`.
 pub async fn items(
     conn: &mut Conn,
     review: ReviewId,
     reviewer: Option<UserId>,
     limit: i64,
+    offset: i64,
 ) -> DomainResult<Vec<ReviewItemView>> {
     let mine = if reviewer.is_some() {
-        "AND EXISTS (SELECT 1 FROM review_reviewers r WHERE r.review_id = i.review_id AND r.assignment_id = i.assignment_id AND r.reviewer_id = $3)"
+        "AND EXISTS (SELECT 1 FROM review_reviewers r WHERE r.review_id = i.review_id AND r.assignment_id = i.assignment_id AND r.reviewer_id = $4)"
     } else {
         ""
     };
@@ -35,11 +47,12 @@ pub async fn items(
                 i.signed_in_at, i.decision, i.justification, d.display_name AS decided_by_name,
                 i.decided_at, i.result
          FROM review_items i JOIN users u ON u.id = i.user_id LEFT JOIN users d ON d.id = i.decided_by
-         WHERE i.review_id = $1 {mine} ORDER BY u.display_name, i.assignment_id LIMIT $2"
+         WHERE i.review_id = $1 {mine} ORDER BY u.display_name, i.assignment_id LIMIT $2 OFFSET $3"
     );
     let mut q = sqlx::query_as::<_, ItemRow>(&sql)
         .bind(review.to_string())
-        .bind(limit);
+        .bind(limit)
+        .bind(offset);
     if let Some(r) = reviewer {
         q = q.bind(r.to_string());
     }

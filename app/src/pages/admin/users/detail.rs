@@ -58,6 +58,7 @@ fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl 
         <div class="page-header">
             <h1>{u.display_name.clone()}</h1>
             <div class="page-actions">
+                {u.service_account.then(|| view! { <Badge kind="info" text="Service account" /> })}
                 {if u.enabled {
                     view! { <Badge kind="ok" text="Enabled" /> }
                 } else {
@@ -238,7 +239,17 @@ fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl 
                 </div>
             </ActionForm>
         </details>
-        <SignInAdmin id=u.id.to_string() name=u.display_name.clone() />
+        {if u.service_account {
+            view! {
+                <p class="muted">
+                    "A service account cannot sign in: scripts act as it with the API tokens below. Give it catalog roles on a catalog's page to decide what they reach."
+                </p>
+                <crate::pages::account::ApiTokens owner=u.id.to_string() />
+            }
+                .into_any()
+        } else {
+            view! { <SignInAdmin id=u.id.to_string() name=u.display_name.clone() /> }.into_any()
+        }}
     }
 }
 

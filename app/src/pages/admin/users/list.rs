@@ -31,6 +31,9 @@ fn UsersList(
                 <a class="button primary" href="/admin/directory/users/new">
                     "New user"
                 </a>
+                <a class="button secondary" href="/admin/directory/users/new-service-account">
+                    "New service account"
+                </a>
                 <a class="button secondary" href="/admin/directory/users/import">
                     "Import users"
                 </a>
@@ -104,7 +107,11 @@ fn UsersTable(page: Page<UserSummary>, q: String) -> impl IntoView {
                                             } else {
                                                 "muted"
                                             }
-                                            text=u.user_type.label()
+                                            text=if u.service_account {
+                                                "Service account"
+                                            } else {
+                                                u.user_type.label()
+                                            }
                                         />
                                     </td>
                                     <td>{u.department}</td>

@@ -6,7 +6,7 @@ mod new;
 pub use detail::UserDetailPage;
 pub use import::ImportUsersPage;
 pub use list::UsersPage;
-pub use new::NewUserPage;
+pub use new::{NewServiceAccountPage, NewUserPage};
 
 use crate::api::directory::{CreateUser, ImportUsers, UpdateUser, get_user, list_users};
 use crate::error::AppError;

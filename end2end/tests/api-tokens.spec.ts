@@ -86,8 +86,10 @@ test('an administrator makes a service account and its token; it cannot sign in,
   await page.getByRole('link', { name: 'New service account' }).click();
   await expect(page.getByRole('heading', { name: 'New service account' })).toBeVisible();
   await page.getByRole('textbox', { name: 'Display name' }).fill('HR onboarding');
-  await page.getByRole('textbox', { name: 'Email' }).fill('not an email');
+  // A name a person already has is refused at its field.
+  await page.getByRole('textbox', { name: 'Email' }).fill(NORA.email);
   await page.getByRole('button', { name: 'Create service account' }).click();
+  await expect(page.getByText('A user with this email already exists.').first()).toBeVisible();
   await expect(page.getByRole('textbox', { name: 'Email' })).toHaveAttribute('aria-invalid', 'true');
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
   await page.getByRole('textbox', { name: 'Purpose' }).fill('New hires, looked after by HR IT');

@@ -16,6 +16,7 @@ const FIELDS: &[&str] = &["current_password", "new_password", "confirm_password"
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
+    let tokens = TokenState::new(|| None, || true);
     let error = error_of(action.value());
     let field = field_errors(error);
     view! {
@@ -69,22 +70,69 @@ pub fn AccountPage() -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
-        <ApiTokens />
+        <ApiTokens state=tokens />
     }
 }
 
 const TOKEN_FIELDS: &[&str] = &["name", "scope", "days", "catalog"];
 
+/// A token list and the actions that change it. Created at the top of a page (not inside its
+/// Suspense), so the server-rendered list hydrates with the same resource the browser
+/// refreshes after a token is made or revoked.
+#[derive(Clone, Copy)]
+pub(crate) struct TokenState {
+    create: ServerAction<CreateApiToken>,
+    revoke: ServerAction<RevokeApiToken>,
+    /// `None` while not shown (a person's page, where a service account's panel is not).
+    tokens: Resource<Result<Option<ApiTokensView>, AppError>>,
+}
+
+impl TokenState {
+    /// `owner`: the service account whose tokens these are (`None`: the signed-in person's);
+    /// `shown`: whether to load them.
+    pub(crate) fn new(
+        owner: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
+        shown: impl Fn() -> bool + Copy + Send + Sync + 'static,
+    ) -> Self {
+        let create = ServerAction::<CreateApiToken>::new();
+        let revoke = ServerAction::<RevokeApiToken>::new();
+        let tokens = Resource::new(
+            move || {
+                (
+                    owner(),
+                    shown(),
+                    create.version().get(),
+                    revoke.version().get(),
+                )
+            },
+            |(owner, shown, _, _)| async move {
+                if shown {
+                    load_api_tokens(owner).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
+        );
+        Self {
+            create,
+            revoke,
+            tokens,
+        }
+    }
+}
+
 /// API tokens: what scripts use to call `/api/v1` as this person, or — with `owner`, on a
 /// service account's page — as that service account (made by a directory administrator).
 #[component]
-pub(crate) fn ApiTokens(#[prop(optional)] owner: Option<String>) -> impl IntoView {
-    let create = ServerAction::<CreateApiToken>::new();
-    let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), {
-        let owner = owner.clone();
-        move |_| load_api_tokens(owner.clone())
-    });
+pub(crate) fn ApiTokens(
+    state: TokenState,
+    #[prop(optional)] owner: Option<String>,
+) -> impl IntoView {
+    let TokenState {
+        create,
+        revoke,
+        tokens,
+    } = state;
     let service = owner.is_some();
     view! {
         <section class="card" aria-labelledby="api-tokens-heading">
@@ -105,7 +153,7 @@ pub(crate) fn ApiTokens(#[prop(optional)] owner: Option<String>) -> impl IntoVie
             )>"The token was revoked: its next call is refused."</Done>
             <ActionError error=error_of(revoke.value()) />
             <Loaded resource=tokens let:v>
-                <TokenTable view=v revoke owner=owner.clone() />
+                {v.map(|v| view! { <TokenTable view=v revoke owner=owner.clone() /> })}
             </Loaded>
         </section>
     }
@@ -114,7 +162,7 @@ pub(crate) fn ApiTokens(#[prop(optional)] owner: Option<String>) -> impl IntoVie
 #[component]
 fn TokenForm(
     create: ServerAction<CreateApiToken>,
-    tokens: Resource<Result<ApiTokensView, AppError>>,
+    tokens: Resource<Result<Option<ApiTokensView>, AppError>>,
     owner: Option<String>,
 ) -> impl IntoView {
     let error = error_of(create.value());
@@ -175,6 +223,7 @@ fn TokenForm(
                         tokens
                             .get()
                             .and_then(Result::ok)
+                            .flatten()
                             .filter(|v| !v.catalogs.is_empty())
                             .map(|v| {
                                 view! {

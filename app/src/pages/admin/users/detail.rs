@@ -9,6 +9,15 @@ pub fn UserDetailPage() -> impl IntoView {
         move || (id(), update.version().get()),
         |(id, _)| get_user(id),
     );
+    // A service account's tokens, at the top of the page so that they hydrate (see TokenState).
+    let tokens = crate::pages::account::TokenState::new(
+        move || Some(id()),
+        move || {
+            user.get()
+                .and_then(Result::ok)
+                .is_some_and(|d| d.user.service_account)
+        },
+    );
     view! {
         <Title text="User · Tessera" />
         <AdminOnly>
@@ -17,14 +26,18 @@ pub fn UserDetailPage() -> impl IntoView {
                 <a href="/admin/directory/users">"Users"</a>
             </div>
             <Loaded resource=user let:d>
-                <UserDetailView detail=d update=update />
+                <UserDetailView detail=d update=update tokens=tokens />
             </Loaded>
         </AdminOnly>
     }
 }
 
 #[component]
-fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl IntoView {
+fn UserDetailView(
+    detail: UserDetail,
+    update: ServerAction<UpdateUser>,
+    tokens: crate::pages::account::TokenState,
+) -> impl IntoView {
     let u = detail.user.clone();
     let error = error_of(update.value());
     let initial = UserForm {
@@ -244,7 +257,7 @@ fn UserDetailView(detail: UserDetail, update: ServerAction<UpdateUser>) -> impl 
                 <p class="muted">
                     "A service account cannot sign in: scripts act as it with the API tokens below. Give it catalog roles on a catalog's page to decide what they reach."
                 </p>
-                <crate::pages::account::ApiTokens owner=u.id.to_string() />
+                <crate::pages::account::ApiTokens state=tokens owner=u.id.to_string() />
             }
                 .into_any()
         } else {

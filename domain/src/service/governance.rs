@@ -226,7 +226,9 @@ async fn look_up(conn: &mut Conn, file: &GovernanceFile) -> DomainResult<Directo
             group_names.extend(p.resource_roles.iter().map(|r| r.group.clone()));
             group_names.extend(p.incompatible_groups.iter().cloned());
             for policy in &p.policies {
-                named.extend(policy.principals());
+                let principals = policy.principals();
+                group_names.extend(principals.iter().filter_map(|x| x.group.clone()));
+                named.extend(principals);
             }
         }
     }
@@ -254,21 +256,12 @@ async fn look_up(conn: &mut Conn, file: &GovernanceFile) -> DomainResult<Directo
                 },
                 Err(_) => None,
             },
-            (None, Some(name)) => {
-                let known = match d.group(name) {
-                    Some(g) => Some(g.clone()),
-                    None => match groups::id_by_name(conn, name).await? {
-                        Some(id) => Some(groups::summary(conn, id).await?),
-                        None => None,
-                    },
-                };
-                known.map(|g| Principal {
-                    kind: PrincipalKind::Group,
-                    id: g.id.0,
-                    name: g.name,
-                    detail: "Group".into(),
-                })
-            }
+            (None, Some(name)) => d.group(name).map(|g| Principal {
+                kind: PrincipalKind::Group,
+                id: g.id.0,
+                name: g.name.clone(),
+                detail: "Group".into(),
+            }),
             _ => None,
         };
         if let Some(p) = found {

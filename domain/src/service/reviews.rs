@@ -199,6 +199,20 @@ pub async fn package_reviews(
     store::of_package(&mut conn, package, REVIEWS_LIMIT).await
 }
 
+/// Refused unless the actor may read the review's catalog.
+async fn require_review_reader(
+    conn: &mut crate::store::Conn,
+    actor: &Actor,
+    review: ReviewId,
+) -> DomainResult<()> {
+    let h = store::head(conn, review).await?;
+    let catalog = packages::summary(conn, h.package).await?.catalog_id;
+    require(
+        actor.can_read_catalog(catalog),
+        "only the catalog's administrators can see its reviews",
+    )
+}
+
 /// Every decision of one review, for whoever may read its catalog.
 pub async fn review_items(
     ctx: &Ctx,
@@ -206,12 +220,7 @@ pub async fn review_items(
     review: ReviewId,
 ) -> DomainResult<Vec<ReviewItemView>> {
     let mut conn = ctx.read().await?;
-    let h = store::head(&mut conn, review).await?;
-    let catalog = packages::summary(&mut conn, h.package).await?.catalog_id;
-    require(
-        actor.can_read_catalog(catalog),
-        "only the catalog's administrators can see its reviews",
-    )?;
+    require_review_reader(&mut conn, actor, review).await?;
     store::items(&mut conn, review, None, ITEMS_LIMIT, 0).await
 }
 
@@ -223,12 +232,7 @@ pub async fn review_items_page(
     page: PageRequest,
 ) -> DomainResult<Page<ReviewItemView>> {
     let mut conn = ctx.read().await?;
-    let h = store::head(&mut conn, review).await?;
-    let catalog = packages::summary(&mut conn, h.package).await?.catalog_id;
-    require(
-        actor.can_read_catalog(catalog),
-        "only the catalog's administrators can see its reviews",
-    )?;
+    require_review_reader(&mut conn, actor, review).await?;
     let total = store::item_count(&mut conn, review).await?;
     let items = store::items(&mut conn, review, None, page.limit(), page.offset()).await?;
     Ok(Page::of(items, total, page))

@@ -18,7 +18,10 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     set -euo pipefail
 fi
 
-TESSERA_CARGO_LEPTOS_VERSION="0.3.0"
+# 0.3.10: the newest that builds on rustc 1.95 (0.3.11 needs 1.96), and the first whose wasm
+# splitter (wasm_split_cli_support 0.2.3) works with wasm-bindgen 0.2.128+ and with hashed file
+# names: `--split` loads the admin console as a chunk of its own (issue 13).
+TESSERA_CARGO_LEPTOS_VERSION="0.3.10"
 TESSERA_LEPTOSFMT_VERSION="0.1.33"
 TESSERA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export TESSERA_ROOT

@@ -13,8 +13,8 @@ echo "==> [start] setup (toolchain, no browser)"
 source "${REPO}/scripts/setup.sh"
 tessera_setup
 
-echo "==> [start] cargo leptos build --release --precompress"
-cargo leptos build --release --precompress
+echo "==> [start] cargo leptos build --release --precompress --split"
+cargo leptos build --release --precompress --split
 
 # The binary is under CARGO_TARGET_DIR when set; cargo-leptos always writes the site to target/site.
 TARGET_DIR="${CARGO_TARGET_DIR:-${REPO}/target}"

@@ -190,10 +190,10 @@ for step in "unit" "integration (SQLite)" "integration (PostgreSQL)" "integratio
 done
 
 # --- d. release build -------------------------------------------------------------------------
-announce "d. cargo leptos build --release --precompress"
+announce "d. cargo leptos build --release --precompress --split"
 BUILD_OK=0
 # --precompress: gzip and brotli copies of the site's files, served to browsers that take them.
-if run_step "d. cargo leptos build --release --precompress" cargo leptos build --release --precompress; then
+if run_step "d. cargo leptos build --release --precompress --split" cargo leptos build --release --precompress --split; then
     BUILD_OK=1
 fi
 

@@ -2,6 +2,7 @@
 
 use crate::api::auth::me;
 use crate::error::AppError;
+use crate::ui::{BellIcon, When};
 use domain::model::Actor;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -121,7 +122,7 @@ fn NotificationBell() -> impl IntoView {
                 }
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                <span aria-hidden="true">"🔔"</span>
+                <BellIcon />
                 {move || {
                     (unread() > 0)
                         .then(|| {
@@ -173,7 +174,7 @@ fn NotificationBell() -> impl IntoView {
                                                         {n.title.clone()}
                                                     </a>
                                                     <p>{n.body.clone()}</p>
-                                                    <time class="muted">{crate::ui::utc(n.created_at)}</time>
+                                                    <When at=n.created_at />
                                                 </li>
                                             }
                                         })

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::path;
+use pages::admin::console as admin;
 
 pub use layout::Me;
 
@@ -60,85 +61,54 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/myaccess/approvals") view=pages::requests::ApprovalsPage />
                     <Route path=path!("/myaccess/reviews") view=pages::my_access::ReviewsPage />
                     <Route path=path!("/myaccess/account") view=pages::account::AccountPage />
-                    <Route path=path!("/admin") view=pages::admin::AdminHome />
-                    <Route
-                        path=path!("/admin/directory/users")
-                        view=pages::admin::users::UsersPage
-                    />
-                    <Route
-                        path=path!("/admin/directory/users/new")
-                        view=pages::admin::users::NewUserPage
-                    />
+                    <Route path=path!("/admin") view=admin::Home::route() />
+                    <Route path=path!("/admin/directory/users") view=admin::Users::route() />
+                    <Route path=path!("/admin/directory/users/new") view=admin::NewUser::route() />
                     <Route
                         path=path!("/admin/directory/users/new-service-account")
-                        view=pages::admin::users::NewServiceAccountPage
+                        view=admin::NewServiceAccount::route()
                     />
                     <Route
                         path=path!("/admin/directory/users/import")
-                        view=pages::admin::users::ImportUsersPage
+                        view=admin::ImportUsers::route()
                     />
+                    <Route path=path!("/admin/directory/users/:id") view=admin::User::route() />
                     <Route
-                        path=path!("/admin/directory/users/:id")
-                        view=pages::admin::users::UserDetailPage
+                        path=path!("/admin/directory/users/:id/access")
+                        view=admin::PersonAccess::route()
                     />
+                    <Route path=path!("/admin/directory/groups") view=admin::Groups::route() />
+                    <Route path=path!("/admin/directory/groups/:id") view=admin::Group::route() />
                     <Route
-                        path=path!("/admin/directory/groups")
-                        view=pages::admin::groups::GroupsPage
+                        path=path!("/admin/directory/groups/:id/access")
+                        view=admin::ResourceAccess::route()
                     />
-                    <Route
-                        path=path!("/admin/directory/groups/:id")
-                        view=pages::admin::groups::GroupDetailPage
-                    />
-                    <Route
-                        path=path!("/admin/catalogs")
-                        view=pages::admin::catalogs::CatalogsPage
-                    />
-                    <Route
-                        path=path!("/admin/catalogs/:id")
-                        view=pages::admin::catalogs::CatalogDetailPage
-                    />
-                    <Route
-                        path=path!("/admin/access-packages")
-                        view=pages::admin::packages::PackagesPage
-                    />
+                    <Route path=path!("/admin/catalogs") view=admin::Catalogs::route() />
+                    <Route path=path!("/admin/catalogs/:id") view=admin::Catalog::route() />
+                    <Route path=path!("/admin/access-packages") view=admin::Packages::route() />
                     <Route
                         path=path!("/admin/access-packages/new")
-                        view=pages::admin::wizard::NewPackagePage
+                        view=admin::NewPackage::route()
                     />
-                    <Route
-                        path=path!("/admin/access-packages/:id")
-                        view=pages::admin::packages::PackageDetailPage
-                    />
+                    <Route path=path!("/admin/access-packages/:id") view=admin::Package::route() />
                     <Route
                         path=path!("/admin/access-packages/:id/policies/:policy")
-                        view=pages::admin::wizard::PolicyEditorPage
+                        view=admin::PolicyEditor::route()
                     />
-                    <Route
-                        path=path!("/admin/licenses")
-                        view=pages::admin::licenses::LicensesPage
-                    />
-                    <Route path=path!("/admin/audit") view=pages::admin::audit::AuditPage />
-                    <Route path=path!("/admin/directory-sync") view=pages::admin::sync::SyncPage />
+                    <Route path=path!("/admin/licenses") view=admin::Licenses::route() />
+                    <Route path=path!("/admin/audit") view=admin::Audit::route() />
+                    <Route path=path!("/admin/directory-sync") view=admin::DirectorySync::route() />
                     <Route
                         path=path!("/admin/connected-systems")
-                        view=pages::admin::connectors::ConnectorsPage
+                        view=admin::ConnectedSystems::route()
                     />
                     <Route
                         path=path!("/admin/connected-systems/:id")
-                        view=pages::admin::connectors::ConnectorPage
+                        view=admin::ConnectedSystem::route()
                     />
-                    <Route
-                        path=path!("/admin/webhooks")
-                        view=pages::admin::webhooks::WebhooksPage
-                    />
-                    <Route
-                        path=path!("/admin/webhooks/:id")
-                        view=pages::admin::webhooks::WebhookPage
-                    />
-                    <Route
-                        path=path!("/admin/licenses/:id")
-                        view=pages::admin::licenses::LicenseDetailPage
-                    />
+                    <Route path=path!("/admin/webhooks") view=admin::Webhooks::route() />
+                    <Route path=path!("/admin/webhooks/:id") view=admin::Webhook::route() />
+                    <Route path=path!("/admin/licenses/:id") view=admin::License::route() />
                 </Routes>
             </layout::Shell>
         </Router>

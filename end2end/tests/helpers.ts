@@ -1,4 +1,4 @@
-import { expect, type Page, type Response } from '@playwright/test';
+import { expect, type APIRequestContext, type Page, type Response } from '@playwright/test';
 
 export const DEMO_PASSWORD = 'tessera-demo';
 
@@ -110,4 +110,26 @@ export async function ericAsksMariaApproves(
   await item.getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Your decision was recorded.' })).toBeVisible();
   await signOut(page);
+}
+
+/** Signs in as `email`, makes a read-write API token on Your account, signs out; its secret. */
+export async function makeToken(page: Page, email: string, name: string): Promise<string> {
+  await signIn(page, email);
+  await gotoReady(page, '/myaccess/account');
+  const tokens = page.getByRole('region', { name: 'API tokens' });
+  await tokens.getByText('New API token', { exact: true }).click();
+  await tokens.getByLabel('Token name').fill(name);
+  await tokens.getByLabel('Read and write (request, approve, assign)').check();
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  const secret = await page.getByLabel('New API token').inputValue();
+  await signOut(page);
+  return secret;
+}
+
+/** POSTs JSON to the API with a token; the answer's JSON (null when empty), failing on an error status. */
+export async function postJson(request: APIRequestContext, token: string, path: string, data: unknown) {
+  const response = await request.post(path, { headers: { Authorization: `Bearer ${token}` }, data });
+  const text = await response.text();
+  expect(response.status(), text).toBeLessThan(300);
+  return text ? JSON.parse(text) : null;
 }

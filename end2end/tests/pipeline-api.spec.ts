@@ -1,23 +1,9 @@
-import { type APIRequestContext, type Page } from '@playwright/test';
+import { type APIRequestContext } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { ADMIN, ERIC, MANAGER, gotoReady, signIn, signOut } from './helpers';
+import { ADMIN, ERIC, MANAGER, makeToken, signIn, signOut } from './helpers';
 
 // An automation pipeline driving the tutorial through the API alone. Named to run after
 // packages.spec.ts (files run alphabetically), which starts from a catalog without packages.
-
-/** Signs in as `email`, makes a read-write API token on Your account, signs out; its secret. */
-async function makeToken(page: Page, email: string, name: string): Promise<string> {
-  await signIn(page, email);
-  await gotoReady(page, '/myaccess/account');
-  const tokens = page.getByRole('region', { name: 'API tokens' });
-  await tokens.getByText('New API token', { exact: true }).click();
-  await tokens.getByLabel('Token name').fill(name);
-  await tokens.getByLabel('Read and write (request, approve, assign)').check();
-  await tokens.getByRole('button', { name: 'Create token' }).click();
-  const secret = await page.getByLabel('New API token').inputValue();
-  await signOut(page);
-  return secret;
-}
 
 /** One call of the API with a token: status and JSON body. */
 async function call(request: APIRequestContext, token: string, method: 'GET' | 'POST', path: string, data?: unknown, headers: Record<string, string> = {}) {

@@ -8,9 +8,22 @@ pub fn hydrate() {
     let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
         let _ = leptos::prelude::window().location().set_href(location);
     });
-    leptos::mount::hydrate_body(app::App);
-    // When the page became interactive (milliseconds since navigation began), for the
-    // benchmark's time to interactive and for tests that wait for hydration.
+    // Hydrated asynchronously: an admin page's code is a lazily loaded wasm chunk (the
+    // console, `app::pages::admin::console`), which hydration waits for.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        mark_hydrated();
+    });
+}
+
+/// Records when the page became interactive (milliseconds since navigation began), for the
+/// benchmark's time to interactive and for tests that wait for hydration.
+fn mark_hydrated() {
     if let Some(window) = web_sys::window() {
         let at = window.performance().map_or(0.0, |p| p.now());
         if let Some(root) = window.document().and_then(|d| d.document_element()) {

@@ -24,8 +24,8 @@ done
 source scripts/setup.sh
 if [[ ${BUILD} -eq 1 ]]; then
     tessera_setup
-    echo "==> [bench] cargo leptos build --release --precompress"
-    cargo leptos build --release --precompress
+    echo "==> [bench] cargo leptos build --release --precompress --split"
+    cargo leptos build --release --precompress --split
     echo "==> [bench] cargo build --release -p tessera --example bench"
     cargo build --release -p tessera --example bench
 fi

@@ -5,7 +5,7 @@
 # sets every manager by PATCH, creates the groups and adds five memberships per person in
 # batches of 100, as a provider's first sync does. Prints each phase's time and rate, the
 # server's resident memory, and runs `tessera check` on the result. Needs
-# `cargo leptos build --release` and the SCIM checker's venv (scripts/setup.sh). A benchmark,
+# `cargo leptos build --release --split` and the SCIM checker's venv (scripts/setup.sh). A benchmark,
 # never a test; stop other work on the machine while it runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

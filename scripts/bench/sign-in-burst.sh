@@ -6,7 +6,7 @@
 # 2. ATTEMPTS sign-ins for as many different (unknown) emails, PARALLEL at a time: each one
 #    costs a full argon2 hash (a wrong email costs what a wrong password does), nothing locks —
 #    the worst case for memory. The server's resident memory (VmRSS) before and after.
-# Needs `cargo leptos build --release` first. Prints a summary; starts and stops its server.
+# Needs `cargo leptos build --release --split` first. Prints a summary; starts and stops its server.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 PARALLEL="${1:-200}"; ATTEMPTS="${2:-1000}"

@@ -454,16 +454,18 @@ async fn first_visit_bytes(http: &Http, base: &str, cookie: &str) -> (u64, Vec<(
             }
         }
     }
-    // The wasm file's name: the hydration script imports it by its own (hashed) name.
+    // The wasm file's name: the hydration script imports it by its own (hashed) name, which
+    // the build wrote to hash.txt beside the server ("wasm: <hash>"). The console's chunks
+    // (`--split`) are not part of a first visit to My Access.
     if !parts.iter().any(|(n, _)| n.ends_with(".wasm")) {
-        let wasm = std::fs::read_dir("target/site/pkg")
+        let hash = std::fs::read_to_string("target/release/hash.txt")
             .ok()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .find(|n| n.ends_with(".wasm"));
-        if let Some(n) = wasm {
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("wasm:").map(|h| h.trim().to_owned()))
+            });
+        if let Some(h) = hash {
+            let n = format!("tessera.{h}.wasm");
             let mut req = get(base, &format!("/pkg/{n}"), None);
             req.headers_mut()
                 .insert(header::ACCEPT_ENCODING, "br".parse().unwrap());

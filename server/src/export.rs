@@ -1,5 +1,5 @@
-//! File downloads that are not pages: the CSV exports of a package's assignments and of the
-//! audit log.
+//! File downloads that are not pages: the CSV exports of a package's assignments, of the
+//! audit log, and of the auditors' two access reports.
 
 use crate::AppState;
 use app::session::CurrentActor;
@@ -92,4 +92,54 @@ pub async fn audit_csv(
             .into_response(),
         Err(e) => refused(e),
     }
+}
+
+/// A CSV download named `name`, or the refusal.
+fn csv_download(name: &str, csv: Result<String, DomainError>) -> Response {
+    match csv {
+        Ok(csv) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => refused(e),
+    }
+}
+
+/// `GET /admin/directory/users/{id}/access.csv`: "Access of a person".
+pub async fn person_access_csv(
+    State(state): State<AppState>,
+    Extension(CurrentActor(actor)): Extension<CurrentActor>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(actor) = actor else {
+        return refused(DomainError::Unauthenticated);
+    };
+    let Ok(user) = domain::model::UserId::parse(&id) else {
+        return refused(DomainError::NotFound("user"));
+    };
+    let csv = domain::service::reports::person_access_csv(&state.ctx, &actor, user).await;
+    csv_download("access-of-person.csv", csv)
+}
+
+/// `GET /admin/directory/groups/{id}/access.csv`: "Access to a resource".
+pub async fn resource_access_csv(
+    State(state): State<AppState>,
+    Extension(CurrentActor(actor)): Extension<CurrentActor>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(actor) = actor else {
+        return refused(DomainError::Unauthenticated);
+    };
+    let Ok(group) = domain::model::GroupId::parse(&id) else {
+        return refused(DomainError::NotFound("group"));
+    };
+    let csv = domain::service::reports::resource_access_csv(&state.ctx, &actor, group).await;
+    csv_download("access-to-resource.csv", csv)
 }

@@ -166,6 +166,14 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
             get(export::assignments_csv),
         )
         .route("/admin/audit.csv", get(export::audit_csv))
+        .route(
+            "/admin/directory/users/{id}/access.csv",
+            get(export::person_access_csv),
+        )
+        .route(
+            "/admin/directory/groups/{id}/access.csv",
+            get(export::resource_access_csv),
+        )
         .route("/auth/oidc/start", get(oidc::start))
         .route("/auth/oidc/callback", get(oidc::callback))
         .route("/auth/sign-out", axum::routing::post(oidc::sign_out))

@@ -278,3 +278,18 @@ pub async fn update_license(id: String, name: String, seats: String) -> Result<(
     let id = parse_id(LicenseId::parse, &id, "license")?;
     Ok(dir::update_license(&ctx()?, &actor()?, id, &name, &seats).await?)
 }
+
+/// "Access of a person": every access package, group and license they hold, and why.
+#[server]
+pub async fn load_person_access(id: String) -> Result<PersonAccess, AppError> {
+    let id = parse_id(UserId::parse, &id, "user")?;
+    Ok(domain::service::reports::person_access(&ctx()?, &actor()?, id).await?)
+}
+
+/// "Access to a resource": a page of everyone who holds the group, and why.
+#[server]
+pub async fn load_resource_access(id: String, page: u32) -> Result<ResourceAccess, AppError> {
+    let id = parse_id(GroupId::parse, &id, "group")?;
+    let page = PageRequest::new(page, PageRequest::MAX_PER_PAGE);
+    Ok(domain::service::reports::resource_access(&ctx()?, &actor()?, id, page).await?)
+}

@@ -186,14 +186,24 @@ pub async fn decide_request(
     Ok(())
 }
 
+/// How many requests or approvals a page of the request history or the inbox shows.
+pub const REQUESTS_PER_PAGE: u32 = 25;
+
 #[server]
-pub async fn load_my_requests() -> Result<Vec<RequestSummary>, AppError> {
-    Ok(req::my_requests(&ctx()?, &actor()?).await?)
+pub async fn load_my_requests(page: u32) -> Result<Page<RequestSummary>, AppError> {
+    let page = PageRequest::new(page, REQUESTS_PER_PAGE);
+    Ok(req::my_requests_page(&ctx()?, &actor()?, page).await?)
 }
 
 #[server]
-pub async fn load_my_approvals() -> Result<(Vec<ApprovalItem>, Vec<ApprovalItem>), AppError> {
-    Ok(req::my_approvals(&ctx()?, &actor()?).await?)
+pub async fn load_my_approvals(history: bool, page: u32) -> Result<ApprovalsPage, AppError> {
+    let list = if history {
+        ApprovalList::History
+    } else {
+        ApprovalList::Pending
+    };
+    let page = PageRequest::new(page, REQUESTS_PER_PAGE);
+    Ok(req::my_approvals_page(&ctx()?, &actor()?, list, page).await?)
 }
 
 #[server]

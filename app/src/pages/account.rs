@@ -273,10 +273,9 @@ fn TokenForm(
                         <div class="alert alert-success" role="status">
                             <p>
                                 <strong>{format!("Token “{}” created.", t.name)}</strong>
-                                {format!(
-                                    " It works until {}. Copy it now: Tessera keeps only its hash and cannot show it again.",
-                                    utc(t.expires_at),
-                                )}
+                                " It works until "
+                                <When at=t.expires_at />
+                                ". Copy it now: Tessera keeps only its hash and cannot show it again."
                             </p>
                             <label for="new-api-token">"New API token"</label>
                             <input id="new-api-token" readonly=true value=t.secret size=72 />
@@ -351,7 +350,9 @@ fn TokenTable(
                                         <td>{t.name.clone()}</td>
                                         <td>{state}</td>
                                         <td>{scope}</td>
-                                        <td>{utc(t.expires_at)}</td>
+                                        <td>
+                                            <When at=t.expires_at />
+                                        </td>
                                         <td>
                                             {t.last_used_at.map(utc).unwrap_or_else(|| "Never".into())}
                                         </td>

@@ -18,7 +18,7 @@ fn EmptyState(title: &'static str, text: &'static str) -> impl IntoView {
 #[component]
 pub fn MyAccessPage() -> impl IntoView {
     use crate::ui::{
-        Badge, Confirm, ConfirmDialog, ErrorAlert, Loading, encode, succeeded, successes, utc,
+        Badge, Confirm, ConfirmDialog, ErrorAlert, Loading, When, encode, succeeded, successes,
     };
     use leptos_router::components::Form;
     use leptos_router::hooks::use_query_map;
@@ -171,19 +171,26 @@ pub fn MyAccessPage() -> impl IntoView {
                                             CardStatus::Pending | CardStatus::Available => "info",
                                             CardStatus::Expired => "muted",
                                         };
-                                        let when = c
-                                            .ends_at
-                                            .map(|at| {
-                                                if c.status == CardStatus::Expired {
-                                                    format!("Ended {}", utc(at))
+                                        let when = match c.ends_at {
+                                            Some(at) => {
+                                                let word = if c.status == CardStatus::Expired {
+                                                    "Ended "
                                                 } else {
-                                                    format!("Ends {}", utc(at))
-                                                }
-                                            })
-                                            .or_else(|| {
+                                                    "Ends "
+                                                };
+                                                Some(
+                                                    view! {
+                                                        {word}
+                                                        <When at relative=true />
+                                                    }
+                                                        .into_any(),
+                                                )
+                                            }
+                                            None => {
                                                 (c.status == CardStatus::Active)
-                                                    .then(|| "No end date".to_owned())
-                                            });
+                                                    .then(|| "No end date".into_any())
+                                            }
+                                        };
                                         view! {
                                             <section class="card" aria-label=c.name.clone()>
                                                 <h2>
@@ -351,7 +358,7 @@ fn ExtendForm(
 #[component]
 pub fn ReviewsPage() -> impl IntoView {
     use crate::api::lifecycle::{AcceptRecommendations, DecideReview, load_my_reviews};
-    use crate::ui::{ErrorAlert, Loading, succeeded, successes, utc};
+    use crate::ui::{ErrorAlert, Loading, When, succeeded, successes};
     let decide = ServerAction::<DecideReview>::new();
     let accept = ServerAction::<AcceptRecommendations>::new();
     let recorded = successes(&[succeeded(decide.value()), succeeded(accept.value())]);
@@ -441,7 +448,7 @@ pub fn ReviewsPage() -> impl IntoView {
                                                     }
                                                 })}
                                         </div>
-                                        <p>{format!("Ends {}", utc(card.ends_at))}</p>
+                                        <p>"Ends " <When at=card.ends_at relative=true /></p>
                                         <p>
                                             <progress
                                                 max=card.total.max(1)
@@ -488,7 +495,7 @@ fn ReviewRow(
     decide: ServerAction<crate::api::lifecycle::DecideReview>,
     last: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    use crate::ui::{Badge, BoundArea, utc};
+    use crate::ui::{Badge, BoundArea, When};
     let assignment = item.assignment_id.to_string();
     let reason = RwSignal::new(item.justification.clone());
     let mine = {
@@ -548,7 +555,7 @@ fn ReviewRow(
                 .decided
                 .as_ref()
                 .map(|(who, at)| {
-                    view! { <p class="muted">{format!("Decided by {who} at {}", utc(*at))}</p> }
+                    view! { <p class="muted">{format!("Decided by {who} at ")} <When at=*at /></p> }
                 })}
             <BoundArea
                 label=if require_justification { "Reason" } else { "Reason (optional)" }

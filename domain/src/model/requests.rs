@@ -61,6 +61,22 @@ pub struct TimelineEntry {
     pub text: String,
 }
 
+/// An approver's two lists: what waits for their decision, and what they decided before (or
+/// could have: decided by another approver, or closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApprovalList {
+    Pending,
+    History,
+}
+
+/// A page of one of an approver's lists, and how many requests wait for them in all (the
+/// Pending tab's count, shown on both tabs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalsPage {
+    pub items: super::Page<ApprovalItem>,
+    pub waiting: i64,
+}
+
 /// A request waiting for (or decided by) an approver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalItem {

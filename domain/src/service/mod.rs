@@ -14,6 +14,7 @@ pub mod hashing;
 pub mod notifications;
 pub mod packages;
 pub mod passwords;
+pub mod reports;
 pub mod requests;
 pub mod reviews;
 pub mod scim;

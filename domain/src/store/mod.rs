@@ -13,6 +13,7 @@ pub mod licenses;
 pub mod lifecycle;
 pub mod notifications;
 pub mod packages;
+pub mod reports;
 pub mod requests;
 pub mod reviews;
 pub mod scim;

@@ -18,6 +18,7 @@ mod lifecycle;
 mod mail_tls;
 mod migrations;
 mod packages;
+mod reports;
 mod requests;
 mod security;
 mod sign_in;

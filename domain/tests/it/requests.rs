@@ -1070,8 +1070,68 @@ async fn a_decision_for_a_stage_that_moved_on_is_refused(env: TestEnv) {
     );
 }
 
+/// The request history and the approval lists page past the first hundred (issue 18).
+async fn histories_and_approval_lists_page_past_a_hundred(env: TestEnv) {
+    let w = world(&env).await;
+    let id = package(&env, &w, "Office Licenses", |_| {}).await;
+    let mut ids = Vec::new();
+    for n in 0..104 {
+        let (request, _) = req::submit_request(&env.ctx, &w.eric, id, &ask(&format!("#{n}")))
+            .await
+            .unwrap();
+        if n < 103 {
+            req::cancel_request(&env.ctx, &w.eric, request)
+                .await
+                .unwrap();
+        }
+        ids.push(request);
+    }
+    let page = |n| PageRequest::new(n, 25);
+    // Newest first: the open request heads page 1, the very first one ends page 5.
+    let first = req::my_requests_page(&env.ctx, &w.eric, page(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.total, first.page_count(), first.items.len()),
+        (104, 5, 25)
+    );
+    assert_eq!(first.items[0].id, ids[103]);
+    let last = req::my_requests_page(&env.ctx, &w.eric, page(5))
+        .await
+        .unwrap();
+    assert_eq!(last.items.len(), 4);
+    assert_eq!(last.items[3].id, ids[0]);
+    assert_eq!(last.items[3].justification, "#0");
+    // Someone else's history holds none of them.
+    assert_eq!(
+        req::my_requests_page(&env.ctx, &w.nora, page(1))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+
+    let pending = req::my_approvals_page(&env.ctx, &w.maria, ApprovalList::Pending, page(1))
+        .await
+        .unwrap();
+    assert_eq!((pending.waiting, pending.items.total), (1, 1));
+    assert_eq!(pending.items.items[0].request_id, ids[103]);
+    let history = req::my_approvals_page(&env.ctx, &w.maria, ApprovalList::History, page(5))
+        .await
+        .unwrap();
+    assert_eq!((history.waiting, history.items.total), (1, 103));
+    assert_eq!(history.items.items.len(), 3);
+    assert_eq!(history.items.items[2].request_id, ids[0]);
+    // A page past the end is empty, not an error.
+    let beyond = req::my_approvals_page(&env.ctx, &w.maria, ApprovalList::History, page(9))
+        .await
+        .unwrap();
+    assert!(beyond.items.items.is_empty());
+}
+
 on_both_databases!(
     a_decision_for_a_stage_that_moved_on_is_refused,
+    histories_and_approval_lists_page_past_a_hundred,
     admins_list_and_remove_assignments_keeping_other_grants,
     available_cards_fill_from_later_rounds_of_candidates,
     the_manager_approves_and_access_is_delivered,

@@ -435,8 +435,12 @@ fn table(w: &World, me: Role) -> Vec<Row> {
     vec![
         // Who am I, and my own things: anyone signed in (anonymous: nothing, or 401).
         row(auth::Me::PATH, form(&[]), EVERYONE),
-        row(r::LoadMyRequests::PATH, form(&[]), SIGNED_IN),
-        row(r::LoadMyApprovals::PATH, form(&[]), SIGNED_IN),
+        row(r::LoadMyRequests::PATH, form(&[("page", "1")]), SIGNED_IN),
+        row(
+            r::LoadMyApprovals::PATH,
+            form(&[("history", "false"), ("page", "1")]),
+            SIGNED_IN,
+        ),
         row(r::LoadNotifications::PATH, form(&[]), SIGNED_IN),
         row(r::MarkNotificationsRead::PATH, form(&[]), SIGNED_IN),
         row(
@@ -1063,6 +1067,11 @@ fn table(w: &World, me: Role) -> Vec<Row> {
         ),
         row(d::GetUser::PATH, form(&[("id", &s(&w.eric))]), DIRECTORY),
         row(
+            d::LoadPersonAccess::PATH,
+            form(&[("id", &s(&w.eric))]),
+            DIRECTORY,
+        ),
+        row(
             d::CreateServiceAccount::PATH,
             form(&[
                 ("display_name", "Script"),
@@ -1129,6 +1138,11 @@ fn table(w: &World, me: Role) -> Vec<Row> {
         ),
         row(
             d::GetGroup::PATH,
+            form(&[("id", &s(&w.group_a)), ("page", "1")]),
+            DIRECTORY,
+        ),
+        row(
+            d::LoadResourceAccess::PATH,
             form(&[("id", &s(&w.group_a)), ("page", "1")]),
             DIRECTORY,
         ),

@@ -370,6 +370,75 @@ async fn the_wizard_creates_a_package_over_http_for_admins_only(env: TestEnv) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
     let (status, _, _) = get(&app, "/admin/audit.csv", Some(&eric)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The auditors' reports as CSV: Eric's access, and everyone who holds Office Licenses,
+    // each naming the request and Maria's approval; only administrators get them.
+    let mut conn = env.ctx.read().await.unwrap();
+    let eric_id = domain::store::users::id_by_email(
+        &mut conn,
+        &domain::model::Email::parse("eric.employee@woodgrove.example").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    drop(conn);
+    let person = format!("/admin/directory/users/{eric_id}/access.csv");
+    let (status, _, csv) = get(&app, &person, Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Kind,Name,Catalog or group,State,Since,Until,Why,How,Request ids,Justification,Approvals"
+    );
+    let package_row = lines
+        .iter()
+        .find(|l| l.starts_with("Access package,Office Licenses,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        package_row.contains("Request by Eric Employee on "),
+        "{package_row}"
+    );
+    assert!(package_row.contains(&request_id), "{package_row}");
+    assert!(package_row.contains(",Word and Excel,"), "{package_row}");
+    assert!(
+        package_row.contains("Stage 1 approved by Maria Manager on "),
+        "{package_row}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Group,Office Licenses,,Member,")
+                && l.contains("Access package Office Licenses")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("License,Office 365 E3,Office Licenses,Active")),
+        "{csv}"
+    );
+    let resource = format!("/admin/directory/groups/{office}/access.csv");
+    let (status, _, csv) = get(&app, &resource, Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    let eric_row = csv
+        .lines()
+        .find(|l| l.starts_with("Eric Employee,eric.employee@woodgrove.example,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        eric_row.contains(",Access package,Office Licenses,") && eric_row.contains(&request_id),
+        "{eric_row}"
+    );
+    for path in [&person, &resource] {
+        let (status, _, _) = get(&app, path, Some(&eric)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, _, _) = get(
+        &app,
+        "/admin/directory/users/not-an-id/access.csv",
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 async fn sessions_end_when_idle_too_long_or_too_old(env: TestEnv) {

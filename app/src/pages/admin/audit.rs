@@ -3,7 +3,7 @@
 
 use crate::api::lifecycle::{load_audit, load_outbox};
 use crate::layout::AdminOnly;
-use crate::ui::{Badge, ErrorAlert, Loaded, Loading, Pager, encode, page_number, utc};
+use crate::ui::{Badge, CopyId, ErrorAlert, Loaded, Loading, Pager, When, encode, page_number};
 use domain::model::{AUDIT_CATEGORIES, EmailState, OutboxStatus, limits};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -165,53 +165,66 @@ pub fn AuditPage() -> impl IntoView {
                             };
                             view! {
                                 <p class="muted">{format!("{total} event(s)")}</p>
-                                <table class="table">
-                                    <caption class="sr-only">"Audit events"</caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Time"</th>
-                                            <th scope="col">"Actor"</th>
-                                            <th scope="col">"Action"</th>
-                                            <th scope="col">"Summary"</th>
-                                            <th scope="col">"#"</th>
-                                            <th scope="col">"Request id"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {p
-                                            .items
-                                            .into_iter()
-                                            .map(|e| {
-                                                view! {
-                                                    <tr>
-                                                        <td>{utc(e.at)}</td>
-                                                        <td>
-                                                            {e
-                                                                .actor
-                                                                .map(|(name, email)| format!("{name} ({email})"))
-                                                                .unwrap_or_else(|| "System".into())}
-                                                        </td>
-                                                        <td>
-                                                            <code>{e.action}</code>
-                                                        </td>
-                                                        <td>{e.summary}</td>
-                                                        <td class="muted">{e.seq}</td>
-                                                        <td class="muted">
-                                                            <code>{e.request_id}</code>
-                                                            {(!e.caller_request_id.is_empty())
-                                                                .then(|| {
-                                                                    view! {
-                                                                        <br />
-                                                                        <span>"caller's: "<code>{e.caller_request_id}</code></span>
-                                                                    }
-                                                                })}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
+                                <div class="table-wrap">
+                                    <table class="data">
+                                        <caption class="sr-only">"Audit events"</caption>
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"Time"</th>
+                                                <th scope="col">"Actor"</th>
+                                                <th scope="col">"Action"</th>
+                                                <th scope="col">"Summary"</th>
+                                                <th scope="col">"#"</th>
+                                                <th scope="col">"Request id"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {p
+                                                .items
+                                                .into_iter()
+                                                .map(|e| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>
+                                                                <When at=e.at />
+                                                            </td>
+                                                            <td>
+                                                                {e
+                                                                    .actor
+                                                                    .map(|(name, email)| format!("{name} ({email})"))
+                                                                    .unwrap_or_else(|| "System".into())}
+                                                            </td>
+                                                            <td>
+                                                                <code>{e.action}</code>
+                                                            </td>
+                                                            <td>{e.summary}</td>
+                                                            <td class="muted">{e.seq}</td>
+                                                            <td class="muted">
+                                                                {(!e.request_id.is_empty())
+                                                                    .then(|| {
+                                                                        view! { <CopyId id=e.request_id label="request id" /> }
+                                                                    })}
+                                                                {(!e.caller_request_id.is_empty())
+                                                                    .then(|| {
+                                                                        view! {
+                                                                            <br />
+                                                                            <span>
+                                                                                "caller's: "
+                                                                                <CopyId
+                                                                                    id=e.caller_request_id
+                                                                                    label="caller's request id"
+                                                                                />
+                                                                            </span>
+                                                                        }
+                                                                    })}
+                                                            </td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
                                 <Pager
                                     base="/admin/audit".to_owned()
                                     q=String::new()
@@ -263,78 +276,84 @@ fn OutboxView(status: OutboxStatus) -> impl IntoView {
         {(!status.problems.is_empty())
             .then(|| {
                 view! {
-                    <table class="table">
-                        <caption>"Emails that failed or wait for another attempt"</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">"To"</th>
-                                <th scope="col">"Subject"</th>
-                                <th scope="col">"Attempts"</th>
-                                <th scope="col">"State"</th>
-                                <th scope="col">"Error"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {status
-                                .problems
-                                .into_iter()
-                                .map(|p| {
-                                    view! {
-                                        <tr>
-                                            <td>{p.to}</td>
-                                            <td>{p.title}</td>
-                                            <td>{p.attempts}</td>
-                                            <td>
-                                                {if p.state == EmailState::Failed {
-                                                    "Given up"
-                                                } else {
-                                                    "Will retry"
-                                                }}
-                                            </td>
-                                            <td>{p.error}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
+                    <div class="table-wrap">
+                        <table class="data">
+                            <caption>"Emails that failed or wait for another attempt"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"To"</th>
+                                    <th scope="col">"Subject"</th>
+                                    <th scope="col">"Attempts"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Error"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {status
+                                    .problems
+                                    .into_iter()
+                                    .map(|p| {
+                                        view! {
+                                            <tr>
+                                                <td>{p.to}</td>
+                                                <td>{p.title}</td>
+                                                <td>{p.attempts}</td>
+                                                <td>
+                                                    {if p.state == EmailState::Failed {
+                                                        "Given up"
+                                                    } else {
+                                                        "Will retry"
+                                                    }}
+                                                </td>
+                                                <td>{p.error}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
                 }
             })}
         {if status.failures.is_empty() {
             view! { <p class="muted">"No background job is failing."</p> }.into_any()
         } else {
             view! {
-                <table class="table">
-                    <caption>"Background work waiting for another attempt"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Job"</th>
-                            <th scope="col">"Item"</th>
-                            <th scope="col">"Attempts"</th>
-                            <th scope="col">"Next attempt"</th>
-                            <th scope="col">"Error"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {status
-                            .failures
-                            .into_iter()
-                            .map(|f| {
-                                view! {
-                                    <tr>
-                                        <td>{f.job}</td>
-                                        <td>
-                                            <code>{f.item}</code>
-                                        </td>
-                                        <td>{f.attempts}</td>
-                                        <td>{utc(f.next_at)}</td>
-                                        <td>{f.error}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
+                <div class="table-wrap">
+                    <table class="data">
+                        <caption>"Background work waiting for another attempt"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Job"</th>
+                                <th scope="col">"Item"</th>
+                                <th scope="col">"Attempts"</th>
+                                <th scope="col">"Next attempt"</th>
+                                <th scope="col">"Error"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {status
+                                .failures
+                                .into_iter()
+                                .map(|f| {
+                                    view! {
+                                        <tr>
+                                            <td>{f.job}</td>
+                                            <td>
+                                                <code>{f.item}</code>
+                                            </td>
+                                            <td>{f.attempts}</td>
+                                            <td>
+                                                <When at=f.next_at />
+                                            </td>
+                                            <td>{f.error}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </div>
             }
                 .into_any()
         }}

@@ -312,6 +312,9 @@ fn GroupView(
             <h1>{g.name.clone()}</h1>
             <div class="page-actions">
                 <Badge kind="muted" text=g.kind.label() />
+                <a class="button secondary" href=format!("/admin/directory/groups/{}/access", g.id)>
+                    "Access report"
+                </a>
             </div>
         </div>
         {(!g.description.is_empty()).then(|| view! { <p class="lead">{g.description.clone()}</p> })}
@@ -442,7 +445,9 @@ fn GroupView(
                                                 </td>
                                                 <td>{m.user.email.clone()}</td>
                                                 <td>{grant_badges(&m.sources)}</td>
-                                                <td>{utc(m.since)}</td>
+                                                <td>
+                                                    <When at=m.since />
+                                                </td>
                                                 <td>
                                                     {direct
                                                         .then(|| {

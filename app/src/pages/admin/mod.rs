@@ -1,11 +1,13 @@
 pub mod audit;
 pub mod catalogs;
 pub mod connectors;
+pub mod console;
 pub mod groups;
 pub mod licenses;
 pub mod package_access;
 pub mod packages;
 pub mod policy_tabs;
+pub mod reports;
 pub mod sync;
 pub mod users;
 pub mod webhooks;

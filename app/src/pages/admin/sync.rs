@@ -172,7 +172,7 @@ fn SyncView(
                                                     }}
                                                 </td>
                                                 <td>
-                                                    {utc(t.created_at)}
+                                                    <When at=t.created_at />
                                                     {t.created_by.map(|b| format!(" by {b}"))}
                                                 </td>
                                                 <td>{when(t.last_used_at)}</td>

@@ -533,13 +533,20 @@ fn WebhookView(
                                         let retry = d
                                             .next_attempt_at
                                             .filter(|_| d.state == DeliveryState::Failed)
-                                            .map(|at| format!("Next attempt {}", utc(at)));
+                                            .map(|at| {
+                                                view! {
+                                                    "Next attempt "
+                                                    <When at relative=true />
+                                                }
+                                            });
                                         view! {
                                             <tr>
                                                 <td>
                                                     <code>{d.event.code()}</code>
                                                 </td>
-                                                <td>{utc(d.created_at)}</td>
+                                                <td>
+                                                    <When at=d.created_at />
+                                                </td>
                                                 <td>{delivery_badge(&d)}</td>
                                                 <td>{d.attempts}</td>
                                                 <td>

@@ -9,7 +9,24 @@ pub fn ApprovalsPage() -> impl IntoView {
     // Reload after a recorded decision only: a refused one keeps the card (and its reason).
     let recorded = successes(&[succeeded(decide.value())]);
     let last = RwSignal::new(None::<String>);
-    let items = Resource::new(move || recorded.get(), |_| load_my_approvals());
+    let page = move || page_number(&query.read());
+    let items = Resource::new(
+        move || (recorded.get(), history(), page()),
+        |(_, history, page)| load_my_approvals(history, page),
+    );
+    // How many wait, beside the Pending tab's name once known.
+    let waiting = move || {
+        items
+            .get()
+            .and_then(|r| r.ok())
+            .filter(|p| p.waiting > 0)
+            .map(|p| {
+                view! {
+                    " "
+                    <span class="count">{p.waiting}</span>
+                }
+            })
+    };
     view! {
         <Title text="Approvals · Tessera" />
         <div class="page-header">
@@ -18,6 +35,7 @@ pub fn ApprovalsPage() -> impl IntoView {
         <nav class="subnav" aria-label="Approvals">
             <a href="/myaccess/approvals" aria-current=move || (!history()).then_some("page")>
                 "Pending"
+                <Transition>{waiting}</Transition>
             </a>
             <a
                 href="/myaccess/approvals?tab=history"
@@ -42,9 +60,9 @@ pub fn ApprovalsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match items.await {
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                    Ok((pending, done)) => {
-                        let list = if history() { done } else { pending };
-                        if list.is_empty() {
+                    Ok(found) => {
+                        let list = found.items;
+                        if list.items.is_empty() && list.page == 1 {
                             return view! {
                                 <div class="empty-state">
                                     <h2>
@@ -61,9 +79,24 @@ pub fn ApprovalsPage() -> impl IntoView {
                             }
                                 .into_any();
                         }
-                        list.into_iter()
-                            .map(|item| view! { <ApprovalCard item decide last /> })
-                            .collect_view()
+                        let (page, page_count, total) = (list.page, list.page_count(), list.total);
+                        let extra = if history() { "tab=history" } else { "" };
+                        view! {
+                            {list
+                                .items
+                                .into_iter()
+                                .map(|item| view! { <ApprovalCard item decide last /> })
+                                .collect_view()}
+                            <Pager
+                                base="/myaccess/approvals".to_owned()
+                                q=String::new()
+                                page
+                                page_count
+                                total
+                                noun="requests"
+                                extra=extra
+                            />
+                        }
                             .into_any()
                     }
                 }
@@ -131,7 +164,9 @@ fn ApprovalCard(
                 <dt>"Manager"</dt>
                 <dd>{item.manager.clone().unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Submitted"</dt>
-                <dd>{utc(item.submitted_at)}</dd>
+                <dd>
+                    <When at=item.submitted_at />
+                </dd>
                 <dt>"Requested period"</dt>
                 <dd>
                     {item
@@ -162,7 +197,9 @@ fn ApprovalCard(
                 <dt>"Stage"</dt>
                 <dd>{format!("{} of {}", item.stage_no, item.stage_count)}</dd>
                 <dt>"Decide by"</dt>
-                <dd>{utc(item.due_at)}</dd>
+                <dd>
+                    <When at=item.due_at />
+                </dd>
                 <dt>"Other approvers"</dt>
                 <dd>
                     {if item.other_approvers.is_empty() {
@@ -176,12 +213,8 @@ fn ApprovalCard(
                 Some((d, at, why)) => {
                     view! {
                         <p>
-                            {format!(
-                                "Stage {} {d} at {}{}",
-                                item.stage_no,
-                                utc(at),
-                                if why.is_empty() { String::new() } else { format!(": {why}") },
-                            )}
+                            {format!("Stage {} {d} at ", item.stage_no)} <When at />
+                            {if why.is_empty() { String::new() } else { format!(": {why}") }}
                         </p>
                     }
                         .into_any()

@@ -6,7 +6,11 @@ pub fn RequestsPage() -> impl IntoView {
     let query = use_query_map();
     let submitted = move || query.read().get("submitted").is_some();
     let cancel = ServerAction::<CancelRequest>::new();
-    let requests = Resource::new(move || cancel.version().get(), |_| load_my_requests());
+    let page = move || page_number(&query.read());
+    let requests = Resource::new(
+        move || (cancel.version().get(), page()),
+        |(_, page)| load_my_requests(page),
+    );
     let cancel_error = error_of(cancel.value());
     view! {
         <Title text="Request history · Tessera" />
@@ -26,7 +30,7 @@ pub fn RequestsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match requests.await {
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => {
+                    Ok(list) if list.items.is_empty() && list.page == 1 => {
                         view! {
                             <div class="empty-state">
                                 <h2>"You have not requested anything yet"</h2>
@@ -38,7 +42,10 @@ pub fn RequestsPage() -> impl IntoView {
                             .into_any()
                     }
                     Ok(list) => {
-                        list.into_iter()
+                        let (page, page_count, total) = (list.page, list.page_count(), list.total);
+                        let cards = list
+                            .items
+                            .into_iter()
                             .map(|r| {
                                 let id = r.id.to_string();
                                 let can_cancel = r.state == RequestState::PendingApproval;
@@ -62,9 +69,7 @@ pub fn RequestsPage() -> impl IntoView {
                                             }}
                                             {stage.map(|s| view! { <span class="muted">{s}</span> })}
                                         </div>
-                                        <p class="muted">
-                                            {format!("Submitted {}", utc(r.created_at))}
-                                        </p>
+                                        <p class="muted">"Submitted " <When at=r.created_at /></p>
                                         {r
                                             .period
                                             .map(|(s, e)| {
@@ -122,7 +127,7 @@ pub fn RequestsPage() -> impl IntoView {
                                                 .map(|t| {
                                                     view! {
                                                         <li>
-                                                            <time>{utc(t.at)}</time>
+                                                            <When at=t.at />
                                                             " — "
                                                             {t.text}
                                                         </li>
@@ -168,7 +173,18 @@ pub fn RequestsPage() -> impl IntoView {
                                     </article>
                                 }
                             })
-                            .collect_view()
+                            .collect_view();
+                        view! {
+                            {cards}
+                            <Pager
+                                base="/myaccess/requests".to_owned()
+                                q=String::new()
+                                page
+                                page_count
+                                total
+                                noun="requests"
+                            />
+                        }
                             .into_any()
                     }
                 }

@@ -13,8 +13,9 @@ use crate::api::packages::load_portal_package;
 use crate::api::requests::*;
 use crate::error::AppError;
 use crate::ui::{
-    Badge, Bound, BoundArea, ErrorAlert, FormAlert, Loading, Radios, Select, YesNo, date, error_of,
-    period, request_state_badge, stage_decision_badge, succeeded, successes, utc,
+    Badge, Bound, BoundArea, ErrorAlert, FormAlert, Loading, Pager, Radios, Select, When, YesNo,
+    date, error_of, page_number, period, request_state_badge, stage_decision_badge, succeeded,
+    successes,
 };
 use domain::model::*;
 use leptos::prelude::*;

@@ -43,14 +43,29 @@ pub async fn resubmission(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainResu
     })
 }
 
-/// How many requests and approvals a list shows (newest first).
-pub const LIST_LIMIT: i64 = 100;
+/// How many requests or approvals [`my_requests`] and [`my_approvals`] give (the first page).
+pub const LIST_LIMIT: u32 = 100;
 
-/// The signed-in person's requests with their timelines.
+/// The first [`LIST_LIMIT`] of the signed-in person's requests (see [`my_requests_page`]).
 pub async fn my_requests(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<RequestSummary>> {
+    Ok(
+        my_requests_page(ctx, actor, PageRequest::new(1, LIST_LIMIT))
+            .await?
+            .items,
+    )
+}
+
+/// A page of the signed-in person's requests, newest first, with their timelines and, for
+/// delivered ones, whether a connected system still has to deliver them.
+pub async fn my_requests_page(
+    ctx: &Ctx,
+    actor: &Actor,
+    page: PageRequest,
+) -> DomainResult<Page<RequestSummary>> {
     let mut conn = ctx.read().await?;
-    let mut list = store::of_requestor(&mut conn, actor.user_id, LIST_LIMIT).await?;
+    let mut list = store::of_requestor(&mut conn, actor.user_id, page).await?;
     let delivered: Vec<String> = list
+        .items
         .iter()
         .filter(|r| r.state == RequestState::Delivered)
         .map(|r| r.package_id.to_string())
@@ -58,7 +73,7 @@ pub async fn my_requests(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<RequestSu
     let waiting =
         crate::store::connectors::undelivered_packages(&mut conn, actor.user_id, &delivered)
             .await?;
-    for r in &mut list {
+    for r in &mut list.items {
         if r.state == RequestState::Delivered {
             r.delivery = waiting.get(&r.package_id.to_string()).copied();
         }
@@ -66,15 +81,39 @@ pub async fn my_requests(ctx: &Ctx, actor: &Actor) -> DomainResult<Vec<RequestSu
     Ok(list)
 }
 
-/// What waits for the signed-in person's decision, and what they could decide before.
+/// What waits for the signed-in person's decision, and what they could decide before: the
+/// first [`LIST_LIMIT`] of each.
 pub async fn my_approvals(
     ctx: &Ctx,
     actor: &Actor,
 ) -> DomainResult<(Vec<ApprovalItem>, Vec<ApprovalItem>)> {
+    let first = PageRequest::new(1, LIST_LIMIT);
+    let pending = my_approvals_page(ctx, actor, ApprovalList::Pending, first).await?;
+    let history = my_approvals_page(ctx, actor, ApprovalList::History, first).await?;
+    Ok((pending.items.items, history.items.items))
+}
+
+/// One page of the signed-in person's approvals: those waiting for their decision (oldest
+/// deadline first), or their history (newest request first); with how many wait in all.
+pub async fn my_approvals_page(
+    ctx: &Ctx,
+    actor: &Actor,
+    list: ApprovalList,
+    page: PageRequest,
+) -> DomainResult<ApprovalsPage> {
     let mut conn = ctx.read().await?;
-    let pending = store::pending_for(&mut conn, actor.user_id, LIST_LIMIT).await?;
-    let history = store::history_for(&mut conn, actor.user_id, LIST_LIMIT).await?;
-    Ok((pending, history))
+    let (items, waiting) = match list {
+        ApprovalList::Pending => {
+            let items = store::pending_for(&mut conn, actor.user_id, page).await?;
+            let waiting = items.total;
+            (items, waiting)
+        }
+        ApprovalList::History => (
+            store::history_for(&mut conn, actor.user_id, page).await?,
+            store::approvals_count(&mut conn, actor.user_id, true).await?,
+        ),
+    };
+    Ok(ApprovalsPage { items, waiting })
 }
 
 pub use crate::model::MyAccessTab;

@@ -76,20 +76,26 @@ pub(super) const SUMMARY_SELECT: &str =
         r.outcome, r.justification, r.created_at, r.starts_at, r.ends_at
      FROM access_package_requests r JOIN access_packages p ON p.id = r.package_id";
 
-/// A person's requests, newest first, with their timelines (bounded).
+/// A page of a person's requests, newest first, with their timelines.
 pub async fn of_requestor(
     conn: &mut Conn,
     user: UserId,
-    limit: i64,
-) -> DomainResult<Vec<RequestSummary>> {
+    page: PageRequest,
+) -> DomainResult<Page<RequestSummary>> {
+    let total: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_package_requests WHERE requestor_id = $1")
+            .bind(user.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "{SUMMARY_SELECT} WHERE r.requestor_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
+        "{SUMMARY_SELECT} WHERE r.requestor_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2 OFFSET $3"
     ))
     .bind(user.to_string())
-    .bind(limit)
+    .bind(page.limit())
+    .bind(page.offset())
     .fetch_all(&mut *conn)
     .await?;
-    summaries(conn, rows).await
+    Ok(Page::of(summaries(conn, rows).await?, total, page))
 }
 
 #[derive(sqlx::FromRow)]
@@ -272,40 +278,66 @@ pub(super) async fn approval_items(
     Ok(out)
 }
 
-/// Requests waiting for `me` to decide their current stage, oldest deadline first.
+/// Which stages of `me`'s an approval list holds (after [`APPROVAL_SELECT`]'s joins).
+const PENDING_WHERE: &str = "a.user_id = $1 AND a.awaiting = 1 AND r.state = 'pendingApproval' AND a.stage_no = r.stage_no AND s.decision IS NULL";
+const DECIDED_WHERE: &str = "a.user_id = $1 AND (s.decision IS NOT NULL OR r.state <> 'pendingApproval' OR a.stage_no <> r.stage_no)";
+
+/// How many stages `me`'s list holds (`pending`: waiting for `me`; else decided or closed).
+pub async fn approvals_count(conn: &mut Conn, me: UserId, pending: bool) -> DomainResult<i64> {
+    let filter = if pending {
+        PENDING_WHERE
+    } else {
+        DECIDED_WHERE
+    };
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM request_approvers a
+         JOIN access_package_requests r ON r.id = a.request_id
+         JOIN request_stages s ON s.request_id = a.request_id AND s.stage_no = a.stage_no
+         WHERE {filter}"
+    ))
+    .bind(me.to_string())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// A page of the requests waiting for `me` to decide their current stage, oldest deadline
+/// first.
 pub async fn pending_for(
     conn: &mut Conn,
     me: UserId,
-    limit: i64,
-) -> DomainResult<Vec<ApprovalItem>> {
+    page: PageRequest,
+) -> DomainResult<Page<ApprovalItem>> {
+    let total = approvals_count(conn, me, true).await?;
     let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
-        "{APPROVAL_SELECT} WHERE a.user_id = $1 AND a.awaiting = 1 AND r.state = 'pendingApproval' AND a.stage_no = r.stage_no AND s.decision IS NULL
-         ORDER BY s.due_at, r.id LIMIT $2"
+        "{APPROVAL_SELECT} WHERE {PENDING_WHERE} ORDER BY s.due_at, r.id LIMIT $2 OFFSET $3"
     ))
     .bind(me.to_string())
-    .bind(limit)
+    .bind(page.limit())
+    .bind(page.offset())
     .fetch_all(&mut *conn)
     .await?;
-    approval_items(conn, me, rows).await
+    Ok(Page::of(approval_items(conn, me, rows).await?, total, page))
 }
 
-/// Stages `me` could decide that are decided (by anyone) or closed, newest request first:
-/// request ids are time-ordered (UUIDv7), so the page is read off `me`'s index in order
-/// and costs the same however many requests `me` decided.
+/// A page of the stages `me` could decide that are decided (by anyone) or closed, newest
+/// request first: request ids are time-ordered (UUIDv7), so the page is read off `me`'s
+/// index in order.
 pub async fn history_for(
     conn: &mut Conn,
     me: UserId,
-    limit: i64,
-) -> DomainResult<Vec<ApprovalItem>> {
+    page: PageRequest,
+) -> DomainResult<Page<ApprovalItem>> {
+    let total = approvals_count(conn, me, false).await?;
     let rows: Vec<ApprovalRow> = sqlx::query_as(&format!(
-        "{APPROVAL_SELECT} WHERE a.user_id = $1 AND (s.decision IS NOT NULL OR r.state <> 'pendingApproval' OR a.stage_no <> r.stage_no)
-         ORDER BY a.request_id DESC, a.stage_no DESC LIMIT $2"
+        "{APPROVAL_SELECT} WHERE {DECIDED_WHERE}
+         ORDER BY a.request_id DESC, a.stage_no DESC LIMIT $2 OFFSET $3"
     ))
     .bind(me.to_string())
-    .bind(limit)
+    .bind(page.limit())
+    .bind(page.offset())
     .fetch_all(&mut *conn)
     .await?;
-    approval_items(conn, me, rows).await
+    Ok(Page::of(approval_items(conn, me, rows).await?, total, page))
 }
 
 /// Resource roles of several packages in words, by package id.

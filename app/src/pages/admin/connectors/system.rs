@@ -23,7 +23,10 @@ fn drift_words(check: Option<DriftCheck>) -> impl IntoView + use<> {
     match check {
         None => view! { <span class="muted">"Not checked yet"</span> }.into_any(),
         Some(c) => {
-            let when = format!("Checked {}", utc(c.at));
+            let when = view! {
+                "Checked "
+                <When at=c.at />
+            };
             if let Some(e) = c.error {
                 view! {
                     <Badge kind="error" text="Check failed" />
@@ -412,12 +415,16 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                                         };
                                         let retry = match (d.state, d.next_attempt_at) {
                                             (DeliveryState::Failed, Some(at)) => {
-                                                format!("Next try {}", utc(at))
+                                                view! {
+                                                    "Next try "
+                                                    <When at relative=true />
+                                                }
+                                                    .into_any()
                                             }
                                             (DeliveryState::Failed, None) => {
-                                                "Given up: reprocess it".into()
+                                                "Given up: reprocess it".into_any()
                                             }
-                                            _ => String::new(),
+                                            _ => ().into_any(),
                                         };
                                         let one = (d.state == DeliveryState::Failed)
                                             .then(|| {

@@ -101,7 +101,9 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                                             r.requestor.email,
                                                                         )}
                                                                     </th>
-                                                                    <td>{utc(s.created_at)}</td>
+                                                                    <td>
+                                                                        <When at=s.created_at />
+                                                                    </td>
                                                                     <td>
                                                                         {if r.direct { "Direct assignment" } else { "Request" }}
                                                                     </td>
@@ -192,7 +194,7 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                                         .map(|t| {
                                                                             view! {
                                                                                 <li>
-                                                                                    <time>{utc(t.at)}</time>
+                                                                                    <When at=t.at />
                                                                                     " — "
                                                                                     {t.text}
                                                                                 </li>

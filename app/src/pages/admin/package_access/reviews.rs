@@ -171,57 +171,69 @@ fn DecisionsTable(items: Vec<ReviewItemView>) -> impl IntoView {
         return view! { <p class="muted">"Nobody was under review."</p> }.into_any();
     }
     view! {
-        <table class="table">
-            <caption>"Decisions"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Person"</th>
-                    <th scope="col">"Decision"</th>
-                    <th scope="col">"Reason"</th>
-                    <th scope="col">"Decided by"</th>
-                    <th scope="col">"Recommendation"</th>
-                    <th scope="col">"Result"</th>
-                </tr>
-            </thead>
-            <tbody>
-                {items
-                    .into_iter()
-                    .map(|i| {
-                        let decision = i.decision.map_or("Not reviewed", ReviewDecision::decided);
-                        let result = match i.result {
-                            Some(r) => r.label(),
-                            None => "—",
-                        };
-                        view! {
-                            <tr>
-                                <td>{format!("{} ({})", i.person.display_name, i.person.email)}</td>
-                                <td>{decision}</td>
-                                <td>
-                                    {if i.justification.is_empty() {
-                                        "—".to_owned()
-                                    } else {
-                                        i.justification.clone()
-                                    }}
-                                </td>
-                                <td>
-                                    {i
-                                        .decided
-                                        .map(|(who, at)| format!("{who}, {}", utc(at)))
-                                        .unwrap_or_else(|| "—".into())}
-                                </td>
-                                <td>
-                                    {i
-                                        .recommendation
-                                        .map(|(r, why)| format!("{} — {why}", r.label()))
-                                        .unwrap_or_default()}
-                                </td>
-                                <td>{result}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-wrap">
+            <table class="data">
+                <caption>"Decisions"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Person"</th>
+                        <th scope="col">"Decision"</th>
+                        <th scope="col">"Reason"</th>
+                        <th scope="col">"Decided by"</th>
+                        <th scope="col">"Recommendation"</th>
+                        <th scope="col">"Result"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items
+                        .into_iter()
+                        .map(|i| {
+                            let decision = i
+                                .decision
+                                .map_or("Not reviewed", ReviewDecision::decided);
+                            let result = match i.result {
+                                Some(r) => r.label(),
+                                None => "—",
+                            };
+                            view! {
+                                <tr>
+                                    <td>
+                                        {format!("{} ({})", i.person.display_name, i.person.email)}
+                                    </td>
+                                    <td>{decision}</td>
+                                    <td>
+                                        {if i.justification.is_empty() {
+                                            "—".to_owned()
+                                        } else {
+                                            i.justification.clone()
+                                        }}
+                                    </td>
+                                    <td>
+                                        {match i.decided {
+                                            Some((who, at)) => {
+                                                view! {
+                                                    {format!("{who}, ")}
+                                                    <When at />
+                                                }
+                                                    .into_any()
+                                            }
+                                            None => "—".into_any(),
+                                        }}
+                                    </td>
+                                    <td>
+                                        {i
+                                            .recommendation
+                                            .map(|(r, why)| format!("{} — {why}", r.label()))
+                                            .unwrap_or_default()}
+                                    </td>
+                                    <td>{result}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

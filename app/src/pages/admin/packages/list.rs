@@ -145,7 +145,9 @@ fn PackagesList(
                                                         <td>{if x.hidden { "Yes" } else { "No" }}</td>
                                                         <td class="num">{x.policies}</td>
                                                         <td class="num">{x.assignments}</td>
-                                                        <td>{utc(x.updated_at)}</td>
+                                                        <td>
+                                                            <When at=x.updated_at />
+                                                        </td>
                                                         <td class="row-actions">
                                                             <div class="menu">
                                                                 <button

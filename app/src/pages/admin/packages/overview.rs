@@ -83,9 +83,13 @@ pub(super) fn OverviewView(
                 <dt>"Hidden"</dt>
                 <dd>{if s.hidden { "Yes" } else { "No" }}</dd>
                 <dt>"Created"</dt>
-                <dd>{utc(detail.created_at)}</dd>
+                <dd>
+                    <When at=detail.created_at />
+                </dd>
                 <dt>"Last modified"</dt>
-                <dd>{utc(s.updated_at)}</dd>
+                <dd>
+                    <When at=s.updated_at />
+                </dd>
             </dl>
             {detail
                 .can_manage

@@ -77,6 +77,9 @@ fn UserDetailView(
                 } else {
                     view! { <Badge kind="error" text="Disabled" /> }
                 }}
+                <a class="button secondary" href=format!("/admin/directory/users/{}/access", u.id)>
+                    "Access report"
+                </a>
             </div>
         </div>
         <section class="card">
@@ -169,7 +172,9 @@ fn UserDetailView(
                                                     )>{m.group_name}</a>
                                                 </td>
                                                 <td>{grant_badges(&m.sources)}</td>
-                                                <td>{utc(m.since)}</td>
+                                                <td>
+                                                    <When at=m.since />
+                                                </td>
                                             </tr>
                                         }
                                     })

@@ -13,7 +13,7 @@ pub mod ui;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 use pages::admin::console as admin;
 
 pub use layout::Me;
@@ -51,7 +51,9 @@ pub fn App() -> impl IntoView {
             <layout::Shell>
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/myaccess" /> } />
-                    <Route path=path!("/login") view=pages::login::LoginPage />
+                    // Rendered whole before it is sent (not streamed): the sign-in form must work
+                    // before the page is live, and without JavaScript at all.
+                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/myaccess") view=pages::my_access::MyAccessPage />
                     <Route
                         path=path!("/myaccess/access-packages/:id")

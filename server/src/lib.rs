@@ -189,6 +189,7 @@ pub fn router_with_jobs(config: &Config, ctx: Ctx, jobs: JobsHealth) -> Router {
             state.clone(),
             middleware::current_actor,
         ))
+        .layer(axum::middleware::from_fn(middleware::form_redirects))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             allowed_origin,

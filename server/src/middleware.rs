@@ -19,6 +19,31 @@ fn is_asset(path: &str) -> bool {
         || path == "/favicon.svg"
 }
 
+/// A server function posted by a plain HTML form (before the page is live, or without
+/// JavaScript) answers with a redirect back to the form's page, the error in its query
+/// (server_fn's form redirects, which the page reads back into the form). The use case may
+/// have set the answer's status (422 for a field error), which would turn that redirect into
+/// a page of JSON: such an answer stays a redirect (303).
+pub async fn form_redirects(req: Request, next: Next) -> Response {
+    let plain_form = req.method() == Method::POST
+        && req.uri().path().starts_with("/api/")
+        && req
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    let mut response = next.run(req).await;
+    if plain_form
+        && response
+            .headers()
+            .contains_key(axum::http::header::LOCATION)
+        && !response.status().is_redirection()
+    {
+        *response.status_mut() = StatusCode::SEE_OTHER;
+    }
+    response
+}
+
 /// Runs the rest of the request inside its own correlation id and answers it in
 /// `X-Request-Id`. A caller's plain `X-Request-Id` is kept beside it (logged and recorded on
 /// audit events as the caller's), never used as the id itself.

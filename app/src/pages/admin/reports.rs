@@ -50,7 +50,7 @@ fn Trail(requests: Vec<RequestTrail>) -> impl IntoView {
                         <li>
                             {format!("{} by {}, ", r.kind.label(), r.by)} <When at=r.submitted_at />
                             {(!r.justification.is_empty())
-                                .then(|| format!(" — “{}”", r.justification))}
+                                .then(|| format!(" — “{}”", r.justification))} " "
                             <CopyId id=r.request_id.to_string() label="request id" />
                             <ul class="compact">
                                 {r

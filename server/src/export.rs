@@ -32,21 +32,9 @@ pub async fn assignments_csv(
     };
     let live = params.get("state").map(String::as_str) != Some("ended");
     let query = params.get("q").map(String::as_str).unwrap_or_default();
-    match domain::service::requests::assignments_csv(&state.ctx, &actor, package, live, query).await
-    {
-        Ok(csv) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"assignments.csv\"",
-                ),
-            ],
-            csv,
-        )
-            .into_response(),
-        Err(e) => refused(e),
-    }
+    let csv =
+        domain::service::requests::assignments_csv(&state.ctx, &actor, package, live, query).await;
+    csv_download("assignments.csv", csv)
 }
 
 /// `GET /admin/audit.csv?actor=&action=&target=&from=&to=` (the audit page's filter).
@@ -78,20 +66,8 @@ pub async fn audit_csv(
         },
         (Err(e), _) | (_, Err(e)) => return refused(e),
     };
-    match domain::service::audit::audit_csv(&state.ctx, &actor, &filter).await {
-        Ok(csv) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"audit.csv\"",
-                ),
-            ],
-            csv,
-        )
-            .into_response(),
-        Err(e) => refused(e),
-    }
+    let csv = domain::service::audit::audit_csv(&state.ctx, &actor, &filter).await;
+    csv_download("audit.csv", csv)
 }
 
 /// A CSV download named `name`, or the refusal.

@@ -39,6 +39,11 @@ if (!process.env.TESSERA_E2E_DIR) {
   });
 }
 const databaseUrl = `sqlite://${path.join(process.env.TESSERA_E2E_DIR, 'tessera.db')}`;
+// The lived-in demo (issue 18: a few hundred people, four months of history) on a server of
+// its own, for the dashboards and the accessibility check; also in tests/helpers.ts. The
+// other tests run on the tutorial's accounts alone (--demo=tutorial), as the tutorial starts.
+const LIVED_IN_PORT = 3105;
+const livedInDatabaseUrl = `sqlite://${path.join(process.env.TESSERA_E2E_DIR, 'lived-in.db')}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -128,7 +133,7 @@ export default defineConfig({
     stderr: 'pipe',
   },
   {
-    command: `${path.join(targetDir, 'release', 'tessera')} serve --demo --addr 127.0.0.1:${port}`,
+    command: `${path.join(targetDir, 'release', 'tessera')} serve --demo=tutorial --addr 127.0.0.1:${port}`,
     cwd: repoRoot,
     env: {
       ...(process.env as Record<string, string>),
@@ -152,6 +157,22 @@ export default defineConfig({
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 120_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  {
+    command: `${path.join(targetDir, 'release', 'tessera')} serve --demo --addr 127.0.0.1:${LIVED_IN_PORT}`,
+    cwd: repoRoot,
+    env: {
+      ...(process.env as Record<string, string>),
+      DATABASE_URL: livedInDatabaseUrl,
+      LEPTOS_SITE_ROOT: siteRoot,
+      RUST_LOG: 'info',
+      TESSERA_SIGN_IN_PER_MINUTE: '1000',
+    },
+    url: `http://127.0.0.1:${LIVED_IN_PORT}/healthz`,
+    reuseExistingServer: false,
+    timeout: 180_000,
     stdout: 'ignore',
     stderr: 'pipe',
   },

@@ -32,6 +32,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                         actor
                             .map(|actor| {
                                 let admin = actor.can_open_admin();
+                                let member = !actor.is_guest();
                                 view! {
                                     <nav class="nav" aria-label="Main">
                                         <A href="/myaccess" exact=true>
@@ -39,6 +40,8 @@ pub fn Shell(children: Children) -> impl IntoView {
                                         </A>
                                         <A href="/myaccess/approvals">"Approvals"</A>
                                         <A href="/myaccess/reviews">"Access reviews"</A>
+                                        {member
+                                            .then(|| view! { <A href="/myaccess/team">"My team"</A> })}
                                         {admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                                     </nav>
                                     <div class="user-menu">

@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/myaccess/approvals") view=pages::requests::ApprovalsPage />
                     <Route path=path!("/myaccess/reviews") view=pages::my_access::ReviewsPage />
                     <Route path=path!("/myaccess/account") view=pages::account::AccountPage />
+                    <Route path=path!("/myaccess/team") view=pages::team::TeamPage />
                     <Route path=path!("/admin") view=admin::Home::route() />
                     <Route path=path!("/admin/directory/users") view=admin::Users::route() />
                     <Route path=path!("/admin/directory/users/new") view=admin::NewUser::route() />

@@ -133,3 +133,6 @@ export async function postJson(request: APIRequestContext, token: string, path: 
   expect(response.status(), text).toBeLessThan(300);
   return text ? JSON.parse(text) : null;
 }
+
+/** The server with the lived-in demo (`--demo`: a few hundred people, four months of history). */
+export const LIVED_IN = 'http://127.0.0.1:3105';

@@ -133,7 +133,7 @@ test('admins assign directly, export and remove assignments, and cancel a pendin
   await page.getByRole('combobox', { name: 'State' }).selectOption('pending');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByRole('row', { name: /Emma Employee/ })).toHaveCount(0);
-  await page.getByRole('button', { name: "Cancel Eric Employee's request" }).click();
+  await page.getByRole('button', { name: 'Cancel request of Eric Employee' }).click();
   await page.getByRole('dialog', { name: 'Cancel request' }).getByRole('button', { name: 'Yes' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'The request was canceled; the requestor was told.' })).toBeVisible();
   await signOut(page);

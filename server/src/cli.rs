@@ -6,7 +6,7 @@ pub const HELP: &str = "\
 Tessera — self-hosted entitlement management
 
 USAGE:
-    tessera [serve] [--addr HOST:PORT] [--demo]
+    tessera [serve] [--addr HOST:PORT] [--demo | --demo=tutorial]
     tessera migrate
     tessera admin create --email EMAIL [--name \"Display Name\"]
     tessera jobs run [--at 2027-11-26T09:00:00Z]
@@ -93,7 +93,10 @@ COMMANDS:
 OPTIONS:
     --addr HOST:PORT   Listen address (env TESSERA_ADDR, default 127.0.0.1:3000)
     --at INSTANT       With jobs run: the time to run at (2027-11-26T09:00:00Z).
-    --demo             Seed the Woodgrove Bank demo directory (env TESSERA_DEMO=1).
+    --demo             Seed the Woodgrove Bank demo directory (env TESSERA_DEMO=1): the
+                       tutorial's accounts, and a lived-in organisation of 240 people
+                       with four months of requests, reviews and licenses.
+    --demo=tutorial    Only the tutorial's accounts (env TESSERA_DEMO=tutorial).
                        Demo accounts share the PUBLIC password 'tessera-demo'.
     -h, --help         Show this help
 
@@ -370,7 +373,14 @@ pub fn parse(args: &[String], config: &mut Config) -> Result<Command, String> {
                 sized = true;
                 i += 1;
             }
-            "--demo" => config.demo = true,
+            "--demo" => {
+                config.demo = true;
+                config.demo_history = true;
+            }
+            "--demo=tutorial" => {
+                config.demo = true;
+                config.demo_history = false;
+            }
             "--addr" => {
                 let v = value(i, "--addr")?;
                 config.listen_on(
@@ -492,6 +502,7 @@ mod tests {
             addr: "127.0.0.1:3000".parse().unwrap_or_else(|_| unreachable!()),
             database_url: "sqlite::memory:".into(),
             demo: false,
+            demo_history: true,
             session_limits: domain::rules::sign_in::SessionLimits {
                 idle_secs: 1,
                 absolute_secs: 2,

@@ -15,6 +15,9 @@ pub struct Config {
     pub addr: SocketAddr,
     pub database_url: String,
     pub demo: bool,
+    /// With `demo`: also the lived-in organisation and its four months of history (off with
+    /// `--demo=tutorial` or TESSERA_DEMO=tutorial: the tutorial's accounts only).
+    pub demo_history: bool,
     pub session_limits: SessionLimits,
     pub secure_cookies: bool,
     pub site_root: String,
@@ -62,6 +65,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("addr", &self.addr)
             .field("demo", &self.demo)
+            .field("demo_history", &self.demo_history)
             .field("session_limits", &self.session_limits)
             .field("secure_cookies", &self.secure_cookies)
             .field("site_root", &self.site_root)
@@ -198,7 +202,9 @@ impl Config {
                 .parse()
                 .map_err(|_| format!("TESSERA_ADDR must be host:port, got {addr:?}"))?,
             database_url: env_or("DATABASE_URL", DEFAULT_DATABASE_URL),
-            demo: env_flag("TESSERA_DEMO"),
+            demo: env_flag("TESSERA_DEMO")
+                || std::env::var("TESSERA_DEMO").as_deref() == Ok("tutorial"),
+            demo_history: std::env::var("TESSERA_DEMO").as_deref() != Ok("tutorial"),
             session_limits: SessionLimits {
                 idle_secs: env_number("TESSERA_SESSION_IDLE_MINUTES", 8 * 60)? * 60,
                 absolute_secs: env_number("TESSERA_SESSION_ABSOLUTE_HOURS", 7 * 24)? * 3600,

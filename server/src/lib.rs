@@ -82,6 +82,20 @@ pub async fn prepare(config: &Config, clock: SharedClock) -> Result<Ctx, domain:
     }
     if config.demo {
         let created = domain::service::demo::seed(&ctx).await?;
+        if config.demo_history {
+            let started = std::time::Instant::now();
+            if let Some(made) = domain::service::demo::seed_lived_in(&ctx).await? {
+                tracing::info!(
+                    people = made.people,
+                    packages = made.packages,
+                    requests = made.requests,
+                    decisions = made.decisions,
+                    reviews = made.reviews,
+                    ms = started.elapsed().as_millis() as u64,
+                    "demo: the lived-in organisation and its history were seeded"
+                );
+            }
+        }
         tracing::warn!(
             created,
             "DEMO MODE: the Woodgrove Bank accounts use the public password 'tessera-demo'. Never use --demo with real data."

@@ -293,3 +293,22 @@ pub async fn load_resource_access(id: String, page: u32) -> Result<ResourceAcces
     let page = PageRequest::new(page, PageRequest::MAX_PER_PAGE);
     Ok(domain::service::reports::resource_access(&ctx()?, &actor()?, id, page).await?)
 }
+
+/// The administrator's home: what needs attention first, then the figures over time.
+#[server]
+pub async fn load_admin_dashboard() -> Result<AdminDashboard, AppError> {
+    Ok(domain::service::insight::admin_dashboard(&ctx()?, &actor()?).await?)
+}
+
+/// A package's Overview figures: assignments over time, requests by state and who decides.
+#[server]
+pub async fn load_package_insight(id: String) -> Result<PackageInsight, AppError> {
+    let id = parse_id(AccessPackageId::parse, &id, "access package")?;
+    Ok(domain::service::insight::package_insight(&ctx()?, &actor()?, id).await?)
+}
+
+/// A manager's direct reports, their access and what waits on them.
+#[server]
+pub async fn load_my_team() -> Result<MyTeam, AppError> {
+    Ok(domain::service::insight::my_team(&ctx()?, &actor()?).await?)
+}

@@ -305,7 +305,7 @@ fn TokenTable(
             .into_any()
     } else {
         view! {
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="data">
                     <caption class="sr-only">"Your API tokens"</caption>
                     <thead>

@@ -3,6 +3,7 @@ pub mod admin;
 pub mod login;
 pub mod my_access;
 pub mod requests;
+pub mod team;
 
 use leptos::prelude::*;
 

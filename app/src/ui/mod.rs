@@ -4,6 +4,7 @@
 
 mod actions;
 mod badges;
+mod chart;
 mod copy;
 mod dialog;
 mod feedback;
@@ -16,6 +17,7 @@ mod time;
 
 pub use actions::*;
 pub use badges::*;
+pub use chart::*;
 pub use copy::*;
 pub use dialog::*;
 pub use feedback::*;

@@ -378,10 +378,33 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
             );
         }
     }
+    if !limits.stop.raised() {
+        keep_usage(ctx, now, &mut report).await;
+    }
     if let Some(mailer) = mailer {
         send_mail(ctx, mailer, now, &limits, &mut report).await;
     }
     report
+}
+
+/// How long the dashboards' daily figures are kept.
+const USAGE_KEEP_DAYS: i64 = 400;
+
+/// Keeps today's seats used and live assignments for the dashboards' charts, once a day.
+async fn keep_usage(ctx: &Ctx, now: DateTime<Utc>, report: &mut JobReport) {
+    let kept = async {
+        let mut tx = ctx.db.begin().await?;
+        let added =
+            crate::store::insight::keep_today(&mut tx, now.date_naive(), USAGE_KEEP_DAYS).await?;
+        crate::service::commit(tx).await?;
+        DomainResult::Ok(added)
+    }
+    .await;
+    match kept {
+        Ok(0) => {}
+        Ok(added) => tracing::info!(job = "usage", added, "daily figures kept"),
+        Err(e) => report.failures.push(format!("usage figures: {e}")),
+    }
 }
 
 /// Sends the e-mail due at the context clock's now, up to `limits.batches` batches, and

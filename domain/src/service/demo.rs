@@ -180,3 +180,19 @@ pub async fn seed(ctx: &Ctx) -> DomainResult<usize> {
     tx.commit().await.map_err(DomainError::internal)?;
     Ok(created)
 }
+
+/// The lived-in organisation beside the tutorial's accounts ([`super::lived_in`]), built by
+/// the demo's identity governance administrator; nothing when it is there already.
+pub async fn seed_lived_in(ctx: &Ctx) -> DomainResult<Option<super::lived_in::LivedIn>> {
+    let email = Email::parse(PEOPLE.first().map(|p| p.email).unwrap_or_default())
+        .map_err(|e| DomainError::Internal(e.into()))?;
+    let mut conn = ctx.read().await?;
+    let id = users::id_by_email(&mut conn, &email)
+        .await?
+        .ok_or(DomainError::NotFound("demo administrator"))?;
+    let admin = users::actor(&mut conn, id)
+        .await?
+        .ok_or(DomainError::NotFound("demo administrator"))?;
+    drop(conn);
+    super::lived_in::seed(ctx, &admin).await
+}

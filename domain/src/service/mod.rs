@@ -11,6 +11,8 @@ pub mod demo;
 pub mod directory;
 pub mod governance;
 pub mod hashing;
+pub mod insight;
+pub mod lived_in;
 pub mod notifications;
 pub mod packages;
 pub mod passwords;

@@ -41,8 +41,8 @@ pub const ADMIN_EMAIL: &str = "admin@woodgrove.example";
 pub const INBOX_MANAGER_EMAIL: &str = "person000001@woodgrove.example";
 pub const INBOX_SIZE: usize = 200;
 
-const FANOUT: usize = 8;
-const DEPARTMENTS: [&str; 8] = [
+pub(crate) const FANOUT: usize = 8;
+pub(crate) const DEPARTMENTS: [&str; 8] = [
     "Finance",
     "Sales",
     "Engineering",
@@ -109,7 +109,7 @@ pub struct Seeded {
 }
 
 /// A v7-shaped id from the generator, so the same seed gives the same ids.
-fn id(rng: &mut StdRng, at: DateTime<Utc>) -> uuid::Uuid {
+pub(crate) fn id(rng: &mut StdRng, at: DateTime<Utc>) -> uuid::Uuid {
     let bytes: [u8; 10] = rng.r#gen();
     uuid::Builder::from_unix_timestamp_millis(u64::try_from(ms(at)).unwrap_or(0), &bytes)
         .into_uuid()
@@ -123,11 +123,11 @@ fn email(i: usize) -> String {
     }
 }
 
-fn manager_of(i: usize) -> Option<usize> {
+pub(crate) fn manager_of(i: usize) -> Option<usize> {
     (i > 0).then(|| (i - 1) / FANOUT)
 }
 
-fn is_guest(i: usize) -> bool {
+pub(crate) fn is_guest(i: usize) -> bool {
     i % 20 == 19
 }
 
@@ -295,6 +295,36 @@ fn term_days(p: usize) -> Option<i64> {
     }
 }
 
+/// Inserts people in bulk: each row holds id, email, display name, user type, manager id,
+/// department, job title, enabled, password hash, last sign-in, created and updated.
+pub(crate) async fn insert_people(
+    tx: &mut crate::store::Conn,
+    rows: &[Vec<Val>],
+) -> DomainResult<()> {
+    bulk::insert(
+        tx,
+        "users",
+        &[
+            "id",
+            "email",
+            "display_name",
+            "user_type",
+            "manager_id",
+            "department",
+            "job_title",
+            "enabled",
+            "password_hash",
+            "last_sign_in_at",
+            "created_at",
+            "updated_at",
+        ],
+        rows,
+        "",
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Builds the organisation into an empty database (one that holds no people yet), telling
 /// `progress` what it is doing.
 pub async fn seed(
@@ -372,27 +402,7 @@ pub async fn seed(
         }
     }
     let mut tx = ctx.db.begin().await?;
-    bulk::insert(
-        &mut tx,
-        "users",
-        &[
-            "id",
-            "email",
-            "display_name",
-            "user_type",
-            "manager_id",
-            "department",
-            "job_title",
-            "enabled",
-            "password_hash",
-            "last_sign_in_at",
-            "created_at",
-            "updated_at",
-        ],
-        &rows,
-        "",
-    )
-    .await?;
+    insert_people(&mut tx, &rows).await?;
     drop(rows);
     let admin_id = *ids.first().ok_or(DomainError::NotFound("administrator"))?;
     users::grant_role(&mut tx, admin_id, DirectoryRole::GlobalAdministrator).await?;

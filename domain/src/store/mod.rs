@@ -9,6 +9,7 @@ pub mod check;
 pub mod connectors;
 pub mod counts;
 pub mod groups;
+pub mod insight;
 pub mod licenses;
 pub mod lifecycle;
 pub mod notifications;

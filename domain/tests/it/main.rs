@@ -13,6 +13,7 @@ mod directory_import;
 mod extensions;
 mod governance;
 mod hostile_input;
+mod insight;
 mod leavers;
 mod lifecycle;
 mod mail_tls;

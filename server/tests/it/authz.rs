@@ -646,6 +646,12 @@ fn table(w: &World, me: Role) -> Vec<Row> {
         // Packages: read inside, manage as owner or package manager; nothing outside.
         row(p::GetPackage::PATH, form(&[("id", &pa)]), A_READ),
         row(p::GetPackage::PATH, form(&[("id", &pb)]), GOVERNANCE),
+        row(d::LoadPackageInsight::PATH, form(&[("id", &pa)]), A_READ),
+        row(
+            d::LoadPackageInsight::PATH,
+            form(&[("id", &pb)]),
+            GOVERNANCE,
+        ),
         Row {
             also_refused: &[StatusCode::UNPROCESSABLE_ENTITY],
             ..row(
@@ -1066,6 +1072,8 @@ fn table(w: &World, me: Role) -> Vec<Row> {
             DIRECTORY,
         ),
         row(d::GetUser::PATH, form(&[("id", &s(&w.eric))]), DIRECTORY),
+        row(d::LoadAdminDashboard::PATH, form(&[]), DIRECTORY),
+        row(d::LoadMyTeam::PATH, form(&[]), SIGNED_IN),
         row(
             d::LoadPersonAccess::PATH,
             form(&[("id", &s(&w.eric))]),

@@ -21,6 +21,7 @@ pub fn config() -> Config {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: String::new(),
         demo: true,
+        demo_history: false,
         session_limits: SessionLimits {
             idle_secs: 30 * 60,
             absolute_secs: 8 * 3600,

@@ -165,7 +165,7 @@ pub fn AuditPage() -> impl IntoView {
                             };
                             view! {
                                 <p class="muted">{format!("{total} event(s)")}</p>
-                                <div class="table-wrap">
+                                <div class="table-wrap" tabindex="0">
                                     <table class="data">
                                         <caption class="sr-only">"Audit events"</caption>
                                         <thead>
@@ -276,7 +276,7 @@ fn OutboxView(status: OutboxStatus) -> impl IntoView {
         {(!status.problems.is_empty())
             .then(|| {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption>"Emails that failed or wait for another attempt"</caption>
                             <thead>
@@ -319,7 +319,7 @@ fn OutboxView(status: OutboxStatus) -> impl IntoView {
             view! { <p class="muted">"No background job is failing."</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0">
                     <table class="data">
                         <caption>"Background work waiting for another attempt"</caption>
                         <thead>

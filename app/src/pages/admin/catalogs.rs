@@ -92,7 +92,7 @@ fn CatalogsList(
             } else {
                 let (count, current, total) = (p.page_count(), p.page, p.total);
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Catalogs"</caption>
                             <thead>
@@ -330,7 +330,7 @@ fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView 
             } else {
                 let id = id.clone();
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Resources"</caption>
                             <thead>
@@ -447,7 +447,7 @@ fn CatalogView(detail: CatalogDetail, actions: CatalogActions) -> impl IntoView 
             } else {
                 let id = id.clone();
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Catalog roles"</caption>
                             <thead>

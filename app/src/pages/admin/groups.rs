@@ -117,7 +117,7 @@ fn GroupsList(
             } else {
                 let (count, current, total) = (p.page_count(), p.page, p.total);
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Groups"</caption>
                             <thead>
@@ -413,7 +413,7 @@ fn GroupView(
             } else {
                 let gid = gid_members;
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <thead>
                                 <tr>

@@ -84,7 +84,7 @@ fn LicensesList(licenses: Resource<Result<Vec<LicenseSummary>, AppError>>) -> im
                     .into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Licenses"</caption>
                             <thead>

@@ -2,6 +2,7 @@ pub mod audit;
 pub mod catalogs;
 pub mod connectors;
 pub mod console;
+pub mod dashboard;
 pub mod groups;
 pub mod licenses;
 pub mod package_access;
@@ -13,7 +14,7 @@ pub mod users;
 pub mod webhooks;
 pub mod wizard;
 
-use crate::api::directory::load_directory_counts;
+use crate::api::directory::{load_admin_dashboard, load_directory_counts};
 use crate::layout::AdminOnly;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,10 +24,11 @@ pub fn AdminHome() -> impl IntoView {
     // Made here, outside AdminOnly's Suspense, which the server re-runs: made inside it, the
     // counts were loaded three times a view (issue 13).
     let counts = Resource::new(|| (), |_| load_directory_counts());
+    let dashboard = Resource::new(|| (), |_| load_admin_dashboard());
     view! {
         <Title text="Administration · Tessera" />
         <AdminOnly>
-            <AdminHomeInner counts />
+            <AdminHomeInner counts dashboard />
         </AdminOnly>
     }
 }
@@ -34,6 +36,7 @@ pub fn AdminHome() -> impl IntoView {
 #[component]
 fn AdminHomeInner(
     counts: Resource<Result<domain::model::DirectoryCounts, crate::error::AppError>>,
+    dashboard: Resource<Result<domain::model::AdminDashboard, crate::error::AppError>>,
 ) -> impl IntoView {
     let stat = move |f: fn(&domain::model::DirectoryCounts) -> i64| {
         move || {
@@ -48,6 +51,7 @@ fn AdminHomeInner(
         <div class="page-header">
             <h1>"Administration"</h1>
         </div>
+        <dashboard::Dashboard dashboard />
         <h2>"Entitlement management"</h2>
         <div class="cards">
             <section class="card">

@@ -181,7 +181,7 @@ fn PersonAccessView(report: PersonAccess) -> impl IntoView {
                     .into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Access packages held"</caption>
                             <thead>
@@ -231,7 +231,7 @@ fn PersonAccessView(report: PersonAccess) -> impl IntoView {
                 view! { <p class="muted">"This person is in no group."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Group memberships"</caption>
                             <thead>
@@ -282,7 +282,7 @@ fn PersonAccessView(report: PersonAccess) -> impl IntoView {
                     .into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Licenses held"</caption>
                             <thead>
@@ -392,7 +392,7 @@ fn ResourceAccessView(report: ResourceAccess) -> impl IntoView {
                 .into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0">
                     <table class="data">
                         <caption class="sr-only">"Holders"</caption>
                         <thead>

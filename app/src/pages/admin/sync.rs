@@ -133,7 +133,7 @@ fn SyncView(
                     .into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Provisioning tokens"</caption>
                             <thead>

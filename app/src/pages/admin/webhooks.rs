@@ -273,7 +273,7 @@ fn health_badges(h: &WebhookSummary) -> impl IntoView + use<> {
 #[component]
 fn WebhookTable(list: Vec<WebhookSummary>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data">
                 <caption class="sr-only">"Webhooks"</caption>
                 <thead>
@@ -508,7 +508,7 @@ fn WebhookView(
                     .into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Deliveries"</caption>
                             <thead>

@@ -18,7 +18,7 @@ pub async fn list(
     packages::search(&mut *ctx.read().await?, query, catalog, only, page).await
 }
 
-pub(super) async fn readable(
+pub(crate) async fn readable(
     conn: &mut Conn,
     actor: &Actor,
     id: AccessPackageId,

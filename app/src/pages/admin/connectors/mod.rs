@@ -437,7 +437,7 @@ fn ConnectorsList(
                     .into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Connected systems"</caption>
                             <thead>

@@ -240,7 +240,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                     .into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Linked groups"</caption>
                             <thead>
@@ -388,7 +388,7 @@ fn SystemView(detail: SystemDetail, actions: SystemActions) -> impl IntoView {
                         "Delivered every few seconds; failures are retried after 1, 2, 4… minutes (at most 6 hours), 12 times, then wait for Reprocess. "
                         <a href="">"Refresh"</a>
                     </p>
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <caption class="sr-only">"Deliveries not done"</caption>
                             <thead>

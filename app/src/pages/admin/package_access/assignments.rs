@@ -92,7 +92,7 @@ pub fn AssignmentsView(detail: PackageDetail, lists: AccessLists) -> impl IntoVi
                                 Ok(Some(p)) => {
                                     let pages = p.page_count();
                                     view! {
-                                        <div class="table-wrap">
+                                        <div class="table-wrap" tabindex="0">
                                             <table class="data">
                                                 <caption class="sr-only">"Assignments"</caption>
                                                 <thead>

@@ -52,7 +52,7 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                     let pages = p.page_count();
                                     let items = StoredValue::new(p.items.clone());
                                     view! {
-                                        <div class="table-wrap">
+                                        <div class="table-wrap" tabindex="0">
                                             <table class="data">
                                                 <caption class="sr-only">"Requests"</caption>
                                                 <thead>
@@ -132,7 +132,7 @@ pub fn RequestsView(detail: PackageDetail, lists: AccessLists) -> impl IntoView 
                                                                                     <button
                                                                                         type="button"
                                                                                         class="danger"
-                                                                                        aria-label=format!("Cancel {}'s request", pick.1)
+                                                                                        aria-label=format!("Cancel request of {}", pick.1)
                                                                                         on:click=move |_| confirm.ask(pick.clone())
                                                                                     >
                                                                                         "Cancel request"

@@ -171,7 +171,7 @@ fn DecisionsTable(items: Vec<ReviewItemView>) -> impl IntoView {
         return view! { <p class="muted">"Nobody was under review."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data">
                 <caption>"Decisions"</caption>
                 <thead>

@@ -29,6 +29,19 @@ pub fn PackageDetailPage() -> impl IntoView {
         |(id, _)| get_package(id),
     );
     let lists = super::package_access::AccessLists::new(id, move || view_of().code());
+    // The Overview's charts, loaded only on the Overview.
+    let insight = Resource::new(
+        move || (id(), view_of() == View::Overview),
+        |(id, overview)| async move {
+            if overview {
+                crate::api::directory::load_package_insight(id)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
     view! {
         <Title text="Access package · Tessera" />
         <AdminOnly>
@@ -37,7 +50,7 @@ pub fn PackageDetailPage() -> impl IntoView {
                 <a href="/admin/access-packages">"Access packages"</a>
             </div>
             <Loaded resource=package let:o>
-                <PackageView overview=o current=view_of() actions lists />
+                <PackageView overview=o current=view_of() actions lists insight />
             </Loaded>
         </AdminOnly>
     }
@@ -49,6 +62,7 @@ fn PackageView(
     current: View,
     actions: PackageActions,
     lists: super::package_access::AccessLists,
+    insight: Resource<Result<Option<PackageInsight>, AppError>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let created = query.read_untracked().get("created").is_some();
@@ -58,7 +72,8 @@ fn PackageView(
     let name = d.summary.name.clone();
     let body = match current {
         View::Overview => {
-            view! { <OverviewView detail=d.clone() link=overview.portal_link actions /> }.into_any()
+            view! { <OverviewView detail=d.clone() link=overview.portal_link actions insight /> }
+                .into_any()
         }
         View::Resources => view! { <ResourcesView detail=d.clone() actions /> }.into_any(),
         View::Policies => view! { <PoliciesView detail=d.clone() actions /> }.into_any(),

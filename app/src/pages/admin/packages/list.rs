@@ -107,7 +107,7 @@ fn PackagesList(
                     Ok(p) => {
                         let (count, current, total) = (p.page_count(), p.page, p.total);
                         view! {
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0">
                                 <table class="data">
                                     <caption class="sr-only">"Access packages"</caption>
                                     <thead>

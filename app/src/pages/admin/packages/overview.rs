@@ -5,6 +5,7 @@ pub(super) fn OverviewView(
     detail: PackageDetail,
     link: String,
     actions: PackageActions,
+    insight: Resource<Result<Option<PackageInsight>, AppError>>,
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy_link = link.clone();
@@ -54,6 +55,7 @@ pub(super) fn OverviewView(
                 </div>
             </section>
         </div>
+        <PackageCharts insight />
         <section class="panel">
             <h2>"My Access portal link"</h2>
             <p>
@@ -195,5 +197,120 @@ pub(super) fn PolicyText(policy: PolicyView) -> impl IntoView {
                 })
                 .collect_view()}
         </article>
+    }
+}
+
+/// Assignments over time, requests by week and by state, and who decides how fast.
+#[component]
+fn PackageCharts(insight: Resource<Result<Option<PackageInsight>, AppError>>) -> impl IntoView {
+    use crate::pages::admin::dashboard::{hours_text, outcome_series};
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match insight.await {
+                    Ok(Some(i)) => {
+                        let (labels, series) = outcome_series(&i.requests_by_week);
+                        let live = i.assignments.last().map(|d| d.value).unwrap_or(0);
+                        let total: i64 = i.requests_by_state.iter().map(|(_, n)| n).sum();
+                        view! {
+                            <section class="trends" aria-labelledby="package-trends">
+                                <h2 id="package-trends">"Activity"</h2>
+                                <div class="charts">
+                                    <LineChart
+                                        title="Assignments over time".to_string()
+                                        summary=format!(
+                                            "{live} people hold it today; one point a day kept.",
+                                        )
+                                        value_name="Assignments".to_string()
+                                        labels=i
+                                            .assignments
+                                            .iter()
+                                            .map(|d| d.day.format("%b %-d").to_string())
+                                            .collect()
+                                        values=i
+                                            .assignments
+                                            .iter()
+                                            .map(|d| Some(d.value as f64))
+                                            .collect()
+                                    />
+                                    <StackedBars
+                                        title="Requests per week".to_string()
+                                        summary="Requests of the last weeks, by where they are now."
+                                            .to_string()
+                                        labels
+                                        series
+                                    />
+                                </div>
+                                <div class="cards">
+                                    <section class="card">
+                                        <h3>"Requests by state"</h3>
+                                        <p class="muted">{format!("{total} requests in all")}</p>
+                                        <ul class="compact">
+                                            {i
+                                                .requests_by_state
+                                                .iter()
+                                                .map(|(state, n)| {
+                                                    view! {
+                                                        <li>{request_state_badge(*state)} {format!(" {n}")}</li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    </section>
+                                    <section class="card">
+                                        <h3>"Who approves, and how fast"</h3>
+                                        {if i.approvers.is_empty() {
+                                            view! {
+                                                <p class="muted">
+                                                    "Nobody decided a request of this package in the last weeks."
+                                                </p>
+                                            }
+                                                .into_any()
+                                        } else {
+                                            view! {
+                                                <div class="table-wrap" tabindex="0">
+                                                    <table class="data">
+                                                        <thead>
+                                                            <tr>
+                                                                <th scope="col">"Approver"</th>
+                                                                <th scope="col">"Approved"</th>
+                                                                <th scope="col">"Denied"</th>
+                                                                <th scope="col">"Median time"</th>
+                                                            </tr>
+                                                        </thead>
+                                                        <tbody>
+                                                            {i
+                                                                .approvers
+                                                                .iter()
+                                                                .map(|a| {
+                                                                    view! {
+                                                                        <tr>
+                                                                            <th scope="row">{a.name.clone()}</th>
+                                                                            <td class="num">{a.approved}</td>
+                                                                            <td class="num">{a.denied}</td>
+                                                                            <td class="num">
+                                                                                {a.median_hours.map(hours_text).unwrap_or_default()}
+                                                                            </td>
+                                                                        </tr>
+                                                                    }
+                                                                })
+                                                                .collect_view()}
+                                                        </tbody>
+                                                    </table>
+                                                </div>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </section>
+                                </div>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -37,7 +37,7 @@ pub(super) fn ResourcesView(detail: PackageDetail, actions: PackageActions) -> i
                         .into_any()
                 } else {
                     view! {
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0">
                             <table class="data">
                                 <caption class="sr-only">"Resource roles"</caption>
                                 <thead>

@@ -149,7 +149,7 @@ fn UserDetailView(
                 view! { <p class="muted">"Not a member of any group."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <thead>
                                 <tr>
@@ -198,7 +198,7 @@ fn UserDetailView(
                     .into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="data">
                             <thead>
                                 <tr>

@@ -72,7 +72,7 @@ pub fn ImportUsersPage() -> impl IntoView {
                                             lines.len(),
                                         )}
                                     </p>
-                                    <div class="table-wrap">
+                                    <div class="table-wrap" tabindex="0">
                                         <table class="data">
                                             <thead>
                                                 <tr>

@@ -73,7 +73,7 @@ fn UsersTable(page: Page<UserSummary>, q: String) -> impl IntoView {
     let count = page.page_count();
     let (current, total) = (page.page, page.total);
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table class="data">
                 <caption class="sr-only">"Users"</caption>
                 <thead>

@@ -72,7 +72,7 @@ pub(super) fn ResourcesTab(resources: RwSignal<Vec<ResourceRoleDraft>>) -> impl 
                 }
             }
         >
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="data">
                     <caption class="sr-only">"Resource roles"</caption>
                     <thead>

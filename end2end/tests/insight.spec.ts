@@ -36,6 +36,9 @@ test('the admin home shows what needs attention first, then the trends', async (
   const policies = card(page, 'Policies losing their approvers');
   await expect(policies.getByRole('listitem').filter({ hasText: 'Finance reporting' })).toContainText('Jamal Alvarez disabled; 1 left to decide');
 
+  // Deliveries: nothing failed in the demo (no connected system, no webhook).
+  await expect(card(page, 'Deliveries failing').locator('.stat-value')).toHaveText('0');
+
   // The trends: SVG images with their numbers as tables.
   const trends = page.getByRole('region', { name: 'Trends' });
   await expect(trends.getByRole('img', { name: /^Requests per week\. \d+ requests in the last 12 weeks/ })).toBeVisible();

@@ -125,6 +125,10 @@ pub struct AdminDashboard {
     pub reviews_due: Vec<ReviewProgress>,
     pub seats: Vec<SeatPressure>,
     pub policies_at_risk: Vec<PolicyAtRisk>,
+    /// Changes to connected systems and webhook events that failed; none for those who do not
+    /// manage connectors (User Administrators).
+    pub failed_deliveries: Option<i64>,
+    pub failed_webhooks: Option<i64>,
     pub requests_by_week: Vec<WeekOutcomes>,
     pub decision_times: Vec<WeekDecisionTime>,
     pub seat_history: Vec<SeatHistory>,

@@ -31,6 +31,8 @@ pub async fn admin_dashboard(ctx: &Ctx, actor: &Actor) -> DomainResult<AdminDash
     let first = weeks.first().copied().unwrap_or(today);
     let mut conn = ctx.read().await?;
     let (waiting, waiting_total) = store::waiting(&mut conn, ATTENTION_ROWS).await?;
+    let (failed_deliveries, failed_webhooks) =
+        super::directory::failed_counts(&mut conn, actor).await?;
     let decided = store::decisions_since(
         &mut conn,
         first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
@@ -44,6 +46,8 @@ pub async fn admin_dashboard(ctx: &Ctx, actor: &Actor) -> DomainResult<AdminDash
         reviews_due: store::reviews(&mut conn, true, ATTENTION_ROWS).await?,
         seats: store::seat_pressure(&mut conn, ATTENTION_ROWS).await?,
         policies_at_risk: policies_at_risk(&mut conn).await?,
+        failed_deliveries,
+        failed_webhooks,
         requests_by_week: store::requests_by_week(&mut conn, &weeks, None).await?,
         decision_times: store::decision_times(&weeks, &decided),
         seat_history: store::seat_history(&mut conn, first, SEAT_CHART_LICENSES).await?,

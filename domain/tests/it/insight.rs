@@ -54,6 +54,7 @@ async fn dashboards_show_what_waits_the_weeks_figures_and_the_team(env: TestEnv)
     assert_eq!(d.requests_by_week.last().unwrap().open, 1);
     assert!(d.seats.is_empty(), "{:?}", d.seats);
     assert!(d.policies_at_risk.is_empty());
+    assert_eq!((d.failed_deliveries, d.failed_webhooks), (Some(0), Some(0)));
 
     // Three hours later Maria approves: delivered, decided in 3 h, the seat taken.
     env.clock.advance(Duration::hours(3));

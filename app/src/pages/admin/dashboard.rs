@@ -75,10 +75,12 @@ pub fn Dashboard(dashboard: Resource<Result<AdminDashboard, AppError>>) -> impl 
 
 #[component]
 fn DashboardView(d: AdminDashboard) -> impl IntoView {
+    let failing = d.failed_deliveries.unwrap_or(0) + d.failed_webhooks.unwrap_or(0);
     let calm = d.waiting.is_empty()
         && d.reviews_due.is_empty()
         && d.seats.is_empty()
-        && d.policies_at_risk.is_empty();
+        && d.policies_at_risk.is_empty()
+        && failing == 0;
     let (labels, series) = outcome_series(&d.requests_by_week);
     let submitted: i64 = d.requests_by_week.iter().map(|w| w.total()).sum();
     let decisions: i64 = d.decision_times.iter().map(|w| w.decisions).sum();
@@ -118,6 +120,10 @@ fn DashboardView(d: AdminDashboard) -> impl IntoView {
                 <ReviewsDueCard reviews=d.reviews_due.clone() />
                 <SeatsCard seats=d.seats.clone() />
                 <PoliciesCard policies=d.policies_at_risk.clone() />
+                {d
+                    .failed_deliveries
+                    .zip(d.failed_webhooks)
+                    .map(|(changes, events)| view! { <FailuresCard changes events /> })}
             </div>
         </section>
         <section class="trends" aria-labelledby="trends-heading">
@@ -334,6 +340,29 @@ fn PoliciesCard(policies: Vec<PolicyAtRisk>) -> impl IntoView {
                         }
                     })
                     .collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn FailuresCard(changes: i64, events: i64) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h3>"Deliveries failing"</h3>
+            <div class="stat">
+                <span class="stat-value">{changes + events}</span>
+                <span class="stat-label">"deliveries failed and wait to be sent again"</span>
+            </div>
+            <ul class="compact attention-list">
+                <li>
+                    <a href="/admin/connected-systems">"Connected systems"</a>
+                    {format!(": {changes} membership changes failed")}
+                </li>
+                <li>
+                    <a href="/admin/webhooks">"Webhooks"</a>
+                    {format!(": {events} events failed")}
+                </li>
             </ul>
         </section>
     }

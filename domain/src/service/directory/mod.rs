@@ -29,23 +29,31 @@ pub async fn counts(ctx: &Ctx, actor: &Actor) -> DomainResult<DirectoryCounts> {
     let (users, guests) = users::count(&mut conn).await?;
     let groups = groups::count(&mut conn).await?;
     let all = licenses::list(&mut conn).await?;
+    let (failed_deliveries, failed_webhooks) = failed_counts(&mut conn, actor).await?;
     Ok(DirectoryCounts {
         users,
         guests,
         groups,
         licenses: i64::try_from(all.len()).unwrap_or(i64::MAX),
         license_errors: all.iter().map(|l| l.usage.violations).sum(),
-        failed_deliveries: if actor.can_manage_connectors() {
-            Some(crate::store::connectors::count_failed(&mut conn).await?)
-        } else {
-            None
-        },
-        failed_webhooks: if actor.can_manage_connectors() {
-            Some(crate::store::webhooks::count_failed(&mut conn).await?)
-        } else {
-            None
-        },
+        failed_deliveries,
+        failed_webhooks,
     })
+}
+
+/// Changes to connected systems and webhook events that failed, for those who manage
+/// connectors (none for the others).
+pub(crate) async fn failed_counts(
+    conn: &mut crate::store::Conn,
+    actor: &Actor,
+) -> DomainResult<(Option<i64>, Option<i64>)> {
+    if !actor.can_manage_connectors() {
+        return Ok((None, None));
+    }
+    Ok((
+        Some(crate::store::connectors::count_failed(conn).await?),
+        Some(crate::store::webhooks::count_failed(conn).await?),
+    ))
 }
 
 // ---- users ----

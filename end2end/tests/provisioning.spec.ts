@@ -32,7 +32,7 @@ test('an admin connects the directory, links Office Licenses, and Eric’s appro
   // mistake the failure below shows).
   await signIn(page, ADMIN.email);
   await gotoReady(page, '/admin');
-  await page.getByRole('link', { name: 'Connected systems' }).click();
+  await page.getByRole('link', { name: 'Connected systems', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Connected systems', level: 1 })).toBeVisible();
   await expect(page.getByText('No connected system yet')).toBeVisible();
   await page.getByText('Connect a directory (LDAP, Active Directory)').click();

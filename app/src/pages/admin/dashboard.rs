@@ -356,12 +356,12 @@ fn FailuresCard(changes: i64, events: i64) -> impl IntoView {
             </div>
             <ul class="compact attention-list">
                 <li>
-                    <a href="/admin/connected-systems">"Connected systems"</a>
-                    {format!(": {changes} membership changes failed")}
+                    <a href="/admin/connected-systems">
+                        {format!("{changes} membership changes to connected systems failed")}
+                    </a>
                 </li>
                 <li>
-                    <a href="/admin/webhooks">"Webhooks"</a>
-                    {format!(": {events} events failed")}
+                    <a href="/admin/webhooks">{format!("{events} webhook events failed")}</a>
                 </li>
             </ul>
         </section>

@@ -40,6 +40,11 @@ fn number(v: f64) -> String {
     }
 }
 
+/// Whether the x axis names point `i` of `len`: about six labels, and always the last.
+fn labelled(i: usize, len: usize) -> bool {
+    i % len.div_ceil(6).max(1) == 0 || i + 1 == len
+}
+
 fn y_axis(top: f64) -> impl IntoView {
     let plot = H - TOP - BOTTOM;
     [0.0, 0.5, 1.0]
@@ -93,11 +98,10 @@ pub fn StackedBars(
             base += v;
         }
     }
-    let every = labels.len().div_ceil(6).max(1);
     let ticks = labels
         .iter()
         .enumerate()
-        .filter(|(i, _)| i % every == 0 || *i + 1 == labels.len())
+        .filter(|(i, _)| labelled(*i, labels.len()))
         .map(|(i, l)| {
             let x = LEFT + step * i as f64 + step / 2.0;
             view! {
@@ -218,11 +222,10 @@ pub fn LineChart(
             </g>
         }
     });
-    let every = labels.len().div_ceil(6).max(1);
     let ticks = labels
         .iter()
         .enumerate()
-        .filter(|(i, _)| i % every == 0 || *i + 1 == labels.len())
+        .filter(|(i, _)| labelled(*i, labels.len()))
         .map(|(i, l)| {
             view! {
                 <text class="chart-x" x=x_of(i) y=H - 8.0 text-anchor="middle">
@@ -280,7 +283,7 @@ pub fn ProgressBars(
     let bars = rows
         .iter()
         .map(|(label, done, of)| {
-            let percent = if *of == 0 { 100 } else { done * 100 / of };
+            let percent = domain::model::percent_done(*done, *of);
             view! {
                 <li>
                     <span class="progress-label">{label.clone()}</span>

@@ -86,12 +86,23 @@ pub struct ReviewProgress {
 impl ReviewProgress {
     /// Percent of the items decided (100 for a review with nothing to review).
     pub fn percent(&self) -> i64 {
-        if self.items == 0 {
-            100
-        } else {
-            self.decided * 100 / self.items
-        }
+        percent_done(self.decided, self.items)
     }
+}
+
+/// `done` of `of` in whole percent, rounded down; 100 when there is nothing to do.
+pub fn percent_done(done: i64, of: i64) -> i64 {
+    if of == 0 { 100 } else { done * 100 / of }
+}
+
+/// Kept daily values with today's replaced by `now` (the live count, not the morning's).
+pub fn with_today(mut days: Vec<DayValue>, today: NaiveDate, now: i64) -> Vec<DayValue> {
+    days.retain(|d| d.day < today);
+    days.push(DayValue {
+        day: today,
+        value: now,
+    });
+    days
 }
 
 /// A license near or over its seats.

@@ -50,7 +50,14 @@ pub async fn admin_dashboard(ctx: &Ctx, actor: &Actor) -> DomainResult<AdminDash
         failed_webhooks,
         requests_by_week: store::requests_by_week(&mut conn, &weeks, None).await?,
         decision_times: store::decision_times(&weeks, &decided),
-        seat_history: store::seat_history(&mut conn, first, SEAT_CHART_LICENSES).await?,
+        seat_history: store::seat_history(&mut conn, first, SEAT_CHART_LICENSES)
+            .await?
+            .into_iter()
+            .map(|h| SeatHistory {
+                days: with_today(h.days, today, h.used),
+                ..h
+            })
+            .collect(),
         review_completion: store::reviews(&mut conn, false, REVIEW_CHART_REVIEWS).await?,
     })
 }
@@ -122,17 +129,12 @@ pub async fn package_insight(
     let today = ctx.clock.now().date_naive();
     let weeks = week_starts(today, CHART_WEEKS);
     let first = weeks.first().copied().unwrap_or(today);
-    let mut assignments = store::snapshots(&mut conn, "package", &[id.to_string()], first)
+    let kept = store::snapshots(&mut conn, "package", &[id.to_string()], first)
         .await?
         .remove(&id.to_string())
         .unwrap_or_default();
-    // Today's value is the kept count now, not the morning's.
     let live = crate::store::packages::active_assignments(&mut conn, id).await?;
-    assignments.retain(|d| d.day < today);
-    assignments.push(DayValue {
-        day: today,
-        value: live,
-    });
+    let assignments = with_today(kept, today, live);
     let decided = store::decisions_since(
         &mut conn,
         first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),

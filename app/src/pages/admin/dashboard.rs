@@ -21,6 +21,14 @@ fn short(day: chrono::NaiveDate) -> String {
     day.format("%b %-d").to_string()
 }
 
+/// A line chart's labels and values from daily values.
+pub fn day_points(days: &[DayValue]) -> (Vec<String>, Vec<Option<f64>>) {
+    (
+        days.iter().map(|d| short(d.day)).collect(),
+        days.iter().map(|d| Some(d.value as f64)).collect(),
+    )
+}
+
 /// Requests per week by outcome, for the home and a package's Overview.
 pub fn outcome_series(weeks: &[WeekOutcomes]) -> (Vec<String>, Vec<Series>) {
     let pick = |f: fn(&WeekOutcomes) -> i64| weeks.iter().map(f).collect::<Vec<_>>();
@@ -151,12 +159,7 @@ fn DashboardView(d: AdminDashboard) -> impl IntoView {
                     .seat_history
                     .iter()
                     .map(|h| {
-                        let mut days = h.days.clone();
-                        days.retain(|v| v.day < d.today);
-                        days.push(DayValue {
-                            day: d.today,
-                            value: h.used,
-                        });
+                        let (labels, values) = day_points(&h.days);
                         view! {
                             <LineChart
                                 title=format!("Seats used: {}", h.license.name)
@@ -166,8 +169,8 @@ fn DashboardView(d: AdminDashboard) -> impl IntoView {
                                     h.seats,
                                 )
                                 value_name="Seats used".to_string()
-                                labels=days.iter().map(|v| short(v.day)).collect()
-                                values=days.iter().map(|v| Some(v.value as f64)).collect()
+                                labels
+                                values
                                 ceiling=(h.seats as f64, "Seats")
                             />
                         }

@@ -203,13 +203,14 @@ pub(super) fn PolicyText(policy: PolicyView) -> impl IntoView {
 /// Assignments over time, requests by week and by state, and who decides how fast.
 #[component]
 fn PackageCharts(insight: Resource<Result<Option<PackageInsight>, AppError>>) -> impl IntoView {
-    use crate::pages::admin::dashboard::{hours_text, outcome_series};
+    use crate::pages::admin::dashboard::{day_points, hours_text, outcome_series};
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match insight.await {
                     Ok(Some(i)) => {
                         let (labels, series) = outcome_series(&i.requests_by_week);
+                        let (days, values) = day_points(&i.assignments);
                         let live = i.assignments.last().map(|d| d.value).unwrap_or(0);
                         let total: i64 = i.requests_by_state.iter().map(|(_, n)| n).sum();
                         view! {
@@ -222,16 +223,8 @@ fn PackageCharts(insight: Resource<Result<Option<PackageInsight>, AppError>>) ->
                                             "{live} people hold it today; one point a day kept.",
                                         )
                                         value_name="Assignments".to_string()
-                                        labels=i
-                                            .assignments
-                                            .iter()
-                                            .map(|d| d.day.format("%b %-d").to_string())
-                                            .collect()
-                                        values=i
-                                            .assignments
-                                            .iter()
-                                            .map(|d| Some(d.value as f64))
-                                            .collect()
+                                        labels=days
+                                        values
                                     />
                                     <StackedBars
                                         title="Requests per week".to_string()

@@ -1,6 +1,7 @@
 //! Reports for auditors (issue 18): who has access to what, and why.
 
 use super::*;
+use crate::rules::grants::GrantSource;
 use chrono::{DateTime, Utc};
 
 /// One decision on a request's stage.
@@ -38,6 +39,20 @@ pub struct HeldPackage {
     pub until: Option<DateTime<Utc>>,
     /// The requests behind it, oldest first; empty when it was loaded without one.
     pub requests: Vec<RequestTrail>,
+}
+
+/// Where a group membership comes from, in words ("Direct", "Access package Sales Tools"):
+/// the package by name when `packages` holds its assignment. The report's page and its CSV
+/// both say it so.
+pub fn source_words(source: &GrantSource, packages: &[HeldPackage]) -> String {
+    match source {
+        GrantSource::Assignment(a) => packages
+            .iter()
+            .find(|p| p.assignment_id.0 == *a)
+            .map(|p| format!("Access package {}", p.package_name))
+            .unwrap_or_else(|| source.label()),
+        other => other.label(),
+    }
 }
 
 /// "Access of a person": every access package, group and license they hold, since when,

@@ -16,12 +16,11 @@ use super::catalogs::{self as catalog_service, CatalogInput};
 use super::directory::{self as dir, GroupInput};
 use super::packages as package_service;
 use super::requests::{self, RequestForm, RequestOutcome, submit_request};
-use super::synthetic::{DEPARTMENTS, FANOUT, id, insert_people, is_guest, manager_of};
+use super::synthetic::{DEPARTMENTS, FANOUT, SeedPerson, id, insert_people, is_guest, manager_of};
 use super::{Ctx, auth, reviews};
 use crate::clock::ManualClock;
 use crate::jobs::{self, RunLimits};
 use crate::model::*;
-use crate::store::bulk::Val;
 use crate::store::{ms, users};
 use crate::{DomainError, DomainResult};
 use chrono::{Datelike, Duration};
@@ -373,8 +372,9 @@ pub async fn seed(ctx: &Ctx, admin: &Actor) -> DomainResult<Option<LivedIn>> {
         .map(|_| UserId(id(&mut rng, start - Duration::days(400))))
         .collect();
     let mut department = vec![0usize; PEOPLE];
-    let mut rows = Vec::with_capacity(PEOPLE);
-    for i in 0..PEOPLE {
+    let mut titles = Vec::with_capacity(PEOPLE);
+    let mut people = Vec::with_capacity(PEOPLE);
+    for (i, id) in ids.iter().enumerate() {
         let dept = match manager_of(i) {
             None | Some(0) => i.saturating_sub(1) % DEPARTMENTS.len(),
             Some(m) => department.get(m).copied().unwrap_or(0),
@@ -384,43 +384,38 @@ pub async fn seed(ctx: &Ctx, admin: &Actor) -> DomainResult<Option<LivedIn>> {
         }
         let dept_name = DEPARTMENTS.get(dept).copied().unwrap_or("Operations");
         let guest = is_guest(i);
-        let title = title(i, dept_name);
-        let (display, email) = name(i);
+        titles.push(title(i, dept_name));
+        let (display_name, email) = name(i);
         // Most people signed in lately; some not for months (reviews recommend denying).
-        let signed_in = (rng.gen_range(0..10) < 8)
+        let last_sign_in = (rng.gen_range(0..10) < 8)
             .then(|| ms(now - Duration::hours(rng.gen_range(1..24 * 20))))
             .or_else(|| Some(ms(now - Duration::days(rng.gen_range(45..200)))));
-        let created = ms(start - Duration::days(400) + Duration::minutes(i as i64));
-        rows.push(vec![
-            Val::from(ids.get(i).map(|u| u.to_string()).unwrap_or_default()),
-            Val::from(email),
-            Val::from(display),
-            Val::from(if guest { "guest" } else { "member" }),
-            Val::from(
-                manager_of(i)
-                    .filter(|_| !guest)
-                    .and_then(|m| ids.get(m))
-                    .map(|m| m.to_string()),
-            ),
-            Val::from(if i == 0 {
+        people.push(SeedPerson {
+            id: *id,
+            email,
+            display_name,
+            guest,
+            manager: manager_of(i).and_then(|m| ids.get(m)).copied(),
+            department: if i == 0 {
                 "Executive"
             } else if guest {
                 ""
             } else {
                 dept_name
-            }),
-            Val::from(title.as_str()),
-            Val::Int(1),
-            Val::from(hash.as_str()),
-            Val::from(signed_in),
-            Val::Int(created),
-            Val::Int(created),
-        ]);
+            },
+            job_title: "",
+            password_hash: &hash,
+            last_sign_in,
+            created: ms(start - Duration::days(400) + Duration::minutes(i as i64)),
+        });
+    }
+    for (p, title) in people.iter_mut().zip(&titles) {
+        p.job_title = title;
     }
     let mut tx = ctx.db.begin().await?;
-    insert_people(&mut tx, &rows).await?;
+    insert_people(&mut tx, &people).await?;
     super::commit(tx).await?;
-    drop(rows);
+    drop(people);
     made.people = PEOPLE;
     let mut actors: HashMap<usize, Actor> = HashMap::new();
 

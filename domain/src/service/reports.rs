@@ -6,7 +6,7 @@ use super::csv_export::CsvExport;
 use super::{Ctx, require};
 use crate::model::*;
 use crate::rules::grants::GrantSource;
-use crate::store::{groups, licenses, reports, users};
+use crate::store::{Conn, groups, licenses, reports, users};
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 
@@ -51,7 +51,23 @@ pub async fn resource_access(
     require_reader(actor)?;
     let mut conn = ctx.read().await?;
     let group = groups::summary(&mut conn, id).await?;
-    let members = groups::members(&mut conn, id, group.member_count, page).await?;
+    let holders = holders(&mut conn, id, group.member_count, page).await?;
+    Ok(ResourceAccess {
+        licenses: licenses::of_group(&mut conn, id).await?,
+        group,
+        holders,
+    })
+}
+
+/// A page of the group's `members` people, each with the grants that make them hold it and,
+/// for an access package, the assignment and its requests.
+async fn holders(
+    conn: &mut Conn,
+    id: GroupId,
+    members: i64,
+    page: PageRequest,
+) -> DomainResult<Page<Holder>> {
+    let members = groups::members(&mut *conn, id, members, page).await?;
     let assignments: Vec<String> = members
         .items
         .iter()
@@ -61,13 +77,13 @@ pub async fn resource_access(
             _ => None,
         })
         .collect();
-    let mut held = reports::assignments(&mut conn, &assignments).await?;
+    let mut held = reports::assignments(&mut *conn, &assignments).await?;
     let people: Vec<String> = members
         .items
         .iter()
         .map(|m| m.user.id.to_string())
         .collect();
-    let mut trails = reports::trails(&mut conn, &people, &assignments).await?;
+    let mut trails = reports::trails(&mut *conn, &people, &assignments).await?;
     let mut holders = Vec::with_capacity(members.items.len());
     for m in members.items {
         let mut reasons = Vec::with_capacity(m.sources.len());
@@ -97,15 +113,11 @@ pub async fn resource_access(
             reasons,
         });
     }
-    Ok(ResourceAccess {
-        licenses: licenses::of_group(&mut conn, id).await?,
-        group,
-        holders: Page {
-            items: holders,
-            total: members.total,
-            page: members.page,
-            per_page: members.per_page,
-        },
+    Ok(Page {
+        items: holders,
+        total: members.total,
+        page: members.page,
+        per_page: members.per_page,
     })
 }
 
@@ -161,20 +173,6 @@ pub fn decision_words(d: &TrailDecision) -> String {
         s.push_str(&format!(": {}", d.justification));
     }
     s
-}
-
-/// Where a group membership comes from, in words: "Direct", "Access package Sales Tools".
-fn source_words(source: &GrantSource, packages: &[HeldPackage]) -> String {
-    match source {
-        GrantSource::Direct => "Direct".into(),
-        GrantSource::Scim => "Directory (SCIM)".into(),
-        GrantSource::Import => "Directory import".into(),
-        GrantSource::Assignment(a) => packages
-            .iter()
-            .find(|p| p.assignment_id.0 == *a)
-            .map(|p| format!("Access package {}", p.package_name))
-            .unwrap_or_else(|| "Access package".into()),
-    }
 }
 
 const HEADER: [&str; 11] = [
@@ -255,6 +253,7 @@ pub const MAX_EXPORT_HOLDERS: u32 = 100_000;
 
 /// "Access to a resource" as CSV: one row per holder and reason, read a page at a time.
 pub async fn resource_access_csv(ctx: &Ctx, actor: &Actor, id: GroupId) -> DomainResult<String> {
+    require_reader(actor)?;
     let mut out = CsvExport::with_header(&[
         "Person",
         "Email",
@@ -267,20 +266,36 @@ pub async fn resource_access_csv(ctx: &Ctx, actor: &Actor, id: GroupId) -> Domai
         "Justification",
         "Approvals",
     ])?;
+    let mut conn = ctx.read().await?;
+    // Read once: the group's member count bounds the pages and picks how they are walked.
+    let members = groups::summary(&mut conn, id).await?.member_count;
     let per = PageRequest::MAX_PER_PAGE;
     for page in 1..=MAX_EXPORT_HOLDERS / per {
-        let r = resource_access(ctx, actor, id, PageRequest::new(page, per)).await?;
-        let last = r.holders.items.len() < per as usize;
-        for h in &r.holders.items {
+        let holders = holders(&mut conn, id, members, PageRequest::new(page, per)).await?;
+        let last = holders.items.len() < per as usize;
+        for h in &holders.items {
             for reason in &h.reasons {
                 let (why, package, until, cells) = match reason {
-                    HoldingReason::Direct => ("Direct", String::new(), String::new(), None),
-                    HoldingReason::Scim => ("Directory (SCIM)", String::new(), String::new(), None),
-                    HoldingReason::Import => {
-                        ("Directory import", String::new(), String::new(), None)
-                    }
+                    HoldingReason::Direct => (
+                        GrantSource::Direct.label(),
+                        String::new(),
+                        String::new(),
+                        None,
+                    ),
+                    HoldingReason::Scim => (
+                        GrantSource::Scim.label(),
+                        String::new(),
+                        String::new(),
+                        None,
+                    ),
+                    HoldingReason::Import => (
+                        GrantSource::Import.label(),
+                        String::new(),
+                        String::new(),
+                        None,
+                    ),
                     HoldingReason::Package(p) => (
-                        "Access package",
+                        "Access package".to_owned(),
                         p.package_name.clone(),
                         p.until.map(instant).unwrap_or_default(),
                         Some(trail_cells(&p.requests)),
@@ -291,7 +306,7 @@ pub async fn resource_access_csv(ctx: &Ctx, actor: &Actor, id: GroupId) -> Domai
                     h.person.display_name.clone(),
                     h.person.email.clone(),
                     instant(h.since),
-                    why.to_owned(),
+                    why,
                     package,
                     until,
                     how,

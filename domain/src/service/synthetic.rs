@@ -295,12 +295,47 @@ fn term_days(p: usize) -> Option<i64> {
     }
 }
 
-/// Inserts people in bulk: each row holds id, email, display name, user type, manager id,
-/// department, job title, enabled, password hash, last sign-in, created and updated.
+/// One person as the seeds write them ([`insert_people`] takes a batch): the synthetic
+/// organisation and the lived-in demo build their people alike.
+pub(crate) struct SeedPerson<'a> {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub guest: bool,
+    /// Guests have none, whatever is given.
+    pub manager: Option<UserId>,
+    pub department: &'a str,
+    pub job_title: &'a str,
+    pub password_hash: &'a str,
+    pub last_sign_in: Option<i64>,
+    /// Also the time it was last updated.
+    pub created: i64,
+}
+
+/// Inserts people in bulk, enabled, managers before their reports.
 pub(crate) async fn insert_people(
     tx: &mut crate::store::Conn,
-    rows: &[Vec<Val>],
+    people: &[SeedPerson<'_>],
 ) -> DomainResult<()> {
+    let rows: Vec<Vec<Val>> = people
+        .iter()
+        .map(|p| {
+            vec![
+                Val::from(p.id.to_string()),
+                Val::from(p.email.as_str()),
+                Val::from(p.display_name.as_str()),
+                Val::from(if p.guest { "guest" } else { "member" }),
+                Val::from(p.manager.filter(|_| !p.guest).map(|m| m.to_string())),
+                Val::from(p.department),
+                Val::from(p.job_title),
+                Val::Int(1),
+                Val::from(p.password_hash),
+                Val::from(p.last_sign_in),
+                Val::Int(p.created),
+                Val::Int(p.created),
+            ]
+        })
+        .collect();
     bulk::insert(
         tx,
         "users",
@@ -318,7 +353,7 @@ pub(crate) async fn insert_people(
             "created_at",
             "updated_at",
         ],
-        rows,
+        &rows,
         "",
     )
     .await
@@ -358,8 +393,8 @@ pub async fn seed(
         .map(|_| UserId(id(&mut rng, now - Duration::days(800))))
         .collect();
     let mut department = vec![String::new(); shape.users];
-    let mut rows = Vec::with_capacity(shape.users);
-    for i in 0..shape.users {
+    let mut people = Vec::with_capacity(shape.users);
+    for (i, id) in ids.iter().enumerate() {
         let dept = match manager_of(i) {
             None => "Executive".to_owned(),
             Some(0) => DEPARTMENTS
@@ -369,41 +404,37 @@ pub async fn seed(
                 .to_owned(),
             Some(m) => department.get(m).cloned().unwrap_or_default(),
         };
-        let title = if i * FANOUT + 1 < shape.users {
-            "Manager"
-        } else {
-            "Specialist"
-        };
-        let guest = is_guest(i);
-        let signed_in = (rng.gen_range(0..10) < 8)
-            .then(|| ms(now - Duration::minutes(rng.gen_range(0..60 * 24 * 60))));
-        let created = ms(now - Duration::days(800) + Duration::milliseconds(i as i64));
-        rows.push(vec![
-            Val::from(ids.get(i).map(|u| u.to_string()).unwrap_or_default()),
-            Val::from(email(i)),
-            Val::from(display_name(i)),
-            Val::from(if guest { "guest" } else { "member" }),
-            Val::from(
-                manager_of(i)
-                    .filter(|_| !guest)
-                    .and_then(|m| ids.get(m))
-                    .map(|m| m.to_string()),
-            ),
-            Val::from(dept.as_str()),
-            Val::from(if guest { "Guest" } else { title }),
-            Val::Int(1),
-            Val::from(hash.as_str()),
-            Val::from(signed_in),
-            Val::Int(created),
-            Val::Int(created),
-        ]);
         if let Some(d) = department.get_mut(i) {
             *d = dept;
         }
+        let guest = is_guest(i);
+        let created = ms(now - Duration::days(800) + Duration::milliseconds(i as i64));
+        people.push(SeedPerson {
+            id: *id,
+            email: email(i),
+            display_name: display_name(i),
+            guest,
+            manager: manager_of(i).and_then(|m| ids.get(m)).copied(),
+            department: "",
+            job_title: if guest {
+                "Guest"
+            } else if i * FANOUT + 1 < shape.users {
+                "Manager"
+            } else {
+                "Specialist"
+            },
+            password_hash: &hash,
+            last_sign_in: (rng.gen_range(0..10) < 8)
+                .then(|| ms(now - Duration::minutes(rng.gen_range(0..60 * 24 * 60)))),
+            created,
+        });
+    }
+    for (p, dept) in people.iter_mut().zip(&department) {
+        p.department = dept;
     }
     let mut tx = ctx.db.begin().await?;
-    insert_people(&mut tx, &rows).await?;
-    drop(rows);
+    insert_people(&mut tx, &people).await?;
+    drop(people);
     let admin_id = *ids.first().ok_or(DomainError::NotFound("administrator"))?;
     users::grant_role(&mut tx, admin_id, DirectoryRole::GlobalAdministrator).await?;
     super::commit(tx).await?;

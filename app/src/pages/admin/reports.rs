@@ -7,7 +7,6 @@ use crate::api::directory::{load_person_access, load_resource_access};
 use crate::layout::AdminOnly;
 use crate::ui::*;
 use domain::model::*;
-use domain::rules::grants::GrantSource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -320,18 +319,6 @@ fn PersonAccessView(report: PersonAccess) -> impl IntoView {
                     .into_any()
             }}
         </section>
-    }
-}
-
-/// Where a membership comes from, in words ("Access package Sales Tools", "Direct").
-fn source_words(source: &GrantSource, packages: &[HeldPackage]) -> String {
-    match source {
-        GrantSource::Assignment(a) => packages
-            .iter()
-            .find(|p| p.assignment_id.0 == *a)
-            .map(|p| format!("Access package {}", p.package_name))
-            .unwrap_or_else(|| source.label().to_owned()),
-        other => other.label().to_owned(),
     }
 }
 

@@ -15,6 +15,7 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::admin::console as admin;
+use pages::self_service;
 
 pub use layout::Me;
 
@@ -57,13 +58,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/myaccess") view=pages::my_access::MyAccessPage />
                     <Route
                         path=path!("/myaccess/access-packages/:id")
-                        view=pages::requests::PortalPackagePage
+                        view=self_service::Package::route()
                     />
-                    <Route path=path!("/myaccess/requests") view=pages::requests::RequestsPage />
-                    <Route path=path!("/myaccess/approvals") view=pages::requests::ApprovalsPage />
-                    <Route path=path!("/myaccess/reviews") view=pages::my_access::ReviewsPage />
-                    <Route path=path!("/myaccess/account") view=pages::account::AccountPage />
-                    <Route path=path!("/myaccess/team") view=pages::team::TeamPage />
+                    <Route path=path!("/myaccess/requests") view=self_service::Requests::route() />
+                    <Route
+                        path=path!("/myaccess/approvals")
+                        view=self_service::Approvals::route()
+                    />
+                    <Route path=path!("/myaccess/reviews") view=self_service::Reviews::route() />
+                    <Route path=path!("/myaccess/account") view=self_service::Account::route() />
+                    <Route path=path!("/myaccess/team") view=self_service::Team::route() />
                     <Route path=path!("/admin") view=admin::Home::route() />
                     <Route path=path!("/admin/directory/users") view=admin::Users::route() />
                     <Route path=path!("/admin/directory/users/new") view=admin::NewUser::route() />

@@ -1676,6 +1676,69 @@ async fn review_items_follow_a_new_manager_and_leave_with_a_reviewer(env: TestEn
     assert_invariants(&env).await;
 }
 
+/// A notification is written once per event and person (its dedupe key, a digest since
+/// migration 0026): the same event again adds nothing, in one insert or many; another person
+/// or another event is new.
+async fn an_event_is_notified_once_to_each_person(env: TestEnv) {
+    use domain::store::notifications::{Message, NewNotification, notify, notify_all, notify_each};
+    let w = world(&env).await;
+    let now = env.ctx.clock.now();
+    let told = |user, event| NewNotification {
+        user,
+        kind: NotificationKind::Delivered,
+        title: "You now have access: Office Licenses",
+        body: "Your access has started.",
+        link: Link::ActiveAccess,
+        event,
+    };
+    let mut tx = env.ctx.db.begin().await.unwrap();
+    let eric = w.eric.user_id;
+    let nora = w.nora.user_id;
+    assert!(
+        notify(&mut *tx, &told(eric, "request:r1:delivered"), now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !notify(&mut *tx, &told(eric, "request:r1:delivered"), now)
+            .await
+            .unwrap(),
+        "the same event again"
+    );
+    let batch = [
+        told(eric, "request:r1:delivered"),
+        told(nora, "request:r1:delivered"),
+        told(eric, "request:r2:delivered"),
+        told(eric, "request:r2:delivered"),
+    ];
+    assert_eq!(
+        notify_all(&mut *tx, &batch, now).await.unwrap(),
+        2,
+        "Nora's and the second event's"
+    );
+    let message = Message {
+        kind: NotificationKind::Delivered,
+        title: "t",
+        body: "b",
+        link: Link::ActiveAccess,
+        event: "request:r2:delivered",
+    };
+    assert_eq!(
+        notify_each(&mut *tx, &[eric, nora, w.maria.user_id], &message, now)
+            .await
+            .unwrap(),
+        2
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        count(
+            &titles(&env, &w.eric).await,
+            "You now have access: Office Licenses"
+        ),
+        2
+    );
+}
+
 on_both_databases!(
     people_extend_their_access_within_the_policy,
     a_raised_stop_ends_a_run_and_mail_goes_apart,
@@ -1695,4 +1758,5 @@ on_both_databases!(
     the_audit_log_filters_exports_and_shows_tampering,
     every_email_goes_out_once_and_a_failed_send_is_retried,
     a_batch_of_emails_goes_out_together_each_once,
+    an_event_is_notified_once_to_each_person,
 );

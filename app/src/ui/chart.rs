@@ -42,7 +42,7 @@ fn number(v: f64) -> String {
 
 /// Whether the x axis names point `i` of `len`: about six labels, and always the last.
 fn labelled(i: usize, len: usize) -> bool {
-    i % len.div_ceil(6).max(1) == 0 || i + 1 == len
+    i.is_multiple_of(len.div_ceil(6).max(1)) || i + 1 == len
 }
 
 fn y_axis(top: f64) -> impl IntoView {

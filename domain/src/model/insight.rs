@@ -221,7 +221,7 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(|a, b| a.total_cmp(b));
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    Some(if values.len().is_multiple_of(2) {
         (values.get(mid - 1).copied().unwrap_or(0.0) + values.get(mid).copied().unwrap_or(0.0))
             / 2.0
     } else {

@@ -37,7 +37,8 @@ pub fn dedupe_key(event: &str, user: UserId) -> String {
         .chain_update(b":")
         .chain_update(user.to_string().as_bytes())
         .finalize();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+    let first: Vec<u8> = digest.iter().take(16).copied().collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(first)
 }
 
 /// Writes the notification once; `false` when this event was already notified to this person.

@@ -1695,12 +1695,12 @@ async fn an_event_is_notified_once_to_each_person(env: TestEnv) {
     let eric = w.eric.user_id;
     let nora = w.nora.user_id;
     assert!(
-        notify(&mut *tx, &told(eric, "request:r1:delivered"), now)
+        notify(&mut tx, &told(eric, "request:r1:delivered"), now)
             .await
             .unwrap()
     );
     assert!(
-        !notify(&mut *tx, &told(eric, "request:r1:delivered"), now)
+        !notify(&mut tx, &told(eric, "request:r1:delivered"), now)
             .await
             .unwrap(),
         "the same event again"
@@ -1712,7 +1712,7 @@ async fn an_event_is_notified_once_to_each_person(env: TestEnv) {
         told(eric, "request:r2:delivered"),
     ];
     assert_eq!(
-        notify_all(&mut *tx, &batch, now).await.unwrap(),
+        notify_all(&mut tx, &batch, now).await.unwrap(),
         2,
         "Nora's and the second event's"
     );
@@ -1724,7 +1724,7 @@ async fn an_event_is_notified_once_to_each_person(env: TestEnv) {
         event: "request:r2:delivered",
     };
     assert_eq!(
-        notify_each(&mut *tx, &[eric, nora, w.maria.user_id], &message, now)
+        notify_each(&mut tx, &[eric, nora, w.maria.user_id], &message, now)
             .await
             .unwrap(),
         2

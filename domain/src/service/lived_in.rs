@@ -372,7 +372,6 @@ pub async fn seed(ctx: &Ctx, admin: &Actor) -> DomainResult<Option<LivedIn>> {
         .map(|_| UserId(id(&mut rng, start - Duration::days(400))))
         .collect();
     let mut department = vec![0usize; PEOPLE];
-    let mut titles = Vec::with_capacity(PEOPLE);
     let mut people = Vec::with_capacity(PEOPLE);
     for (i, id) in ids.iter().enumerate() {
         let dept = match manager_of(i) {
@@ -384,7 +383,6 @@ pub async fn seed(ctx: &Ctx, admin: &Actor) -> DomainResult<Option<LivedIn>> {
         }
         let dept_name = DEPARTMENTS.get(dept).copied().unwrap_or("Operations");
         let guest = is_guest(i);
-        titles.push(title(i, dept_name));
         let (display_name, email) = name(i);
         // Most people signed in lately; some not for months (reviews recommend denying).
         let last_sign_in = (rng.gen_range(0..10) < 8)
@@ -402,15 +400,13 @@ pub async fn seed(ctx: &Ctx, admin: &Actor) -> DomainResult<Option<LivedIn>> {
                 ""
             } else {
                 dept_name
-            },
-            job_title: "",
+            }
+            .to_owned(),
+            job_title: title(i, dept_name),
             password_hash: &hash,
             last_sign_in,
             created: ms(start - Duration::days(400) + Duration::minutes(i as i64)),
         });
-    }
-    for (p, title) in people.iter_mut().zip(&titles) {
-        p.job_title = title;
     }
     let mut tx = ctx.db.begin().await?;
     insert_people(&mut tx, &people).await?;

@@ -59,15 +59,15 @@ pub async fn resource_access(
     })
 }
 
-/// A page of the group's `members` people, each with the grants that make them hold it and,
-/// for an access package, the assignment and its requests.
+/// A page of the group's holders (it has `member_count` members), each with the grants that
+/// make them hold it and, for an access package, the assignment and its requests.
 async fn holders(
     conn: &mut Conn,
     id: GroupId,
-    members: i64,
+    member_count: i64,
     page: PageRequest,
 ) -> DomainResult<Page<Holder>> {
-    let members = groups::members(&mut *conn, id, members, page).await?;
+    let members = groups::members(&mut *conn, id, member_count, page).await?;
     let assignments: Vec<String> = members
         .items
         .iter()
@@ -268,32 +268,19 @@ pub async fn resource_access_csv(ctx: &Ctx, actor: &Actor, id: GroupId) -> Domai
     ])?;
     let mut conn = ctx.read().await?;
     // Read once: the group's member count bounds the pages and picks how they are walked.
-    let members = groups::summary(&mut conn, id).await?.member_count;
+    let member_count = groups::summary(&mut conn, id).await?.member_count;
+    // A grant that names no package: its words alone.
+    let plain = |source: GrantSource| (source.label(), String::new(), String::new(), None);
     let per = PageRequest::MAX_PER_PAGE;
     for page in 1..=MAX_EXPORT_HOLDERS / per {
-        let holders = holders(&mut conn, id, members, PageRequest::new(page, per)).await?;
+        let holders = holders(&mut conn, id, member_count, PageRequest::new(page, per)).await?;
         let last = holders.items.len() < per as usize;
         for h in &holders.items {
             for reason in &h.reasons {
                 let (why, package, until, cells) = match reason {
-                    HoldingReason::Direct => (
-                        GrantSource::Direct.label(),
-                        String::new(),
-                        String::new(),
-                        None,
-                    ),
-                    HoldingReason::Scim => (
-                        GrantSource::Scim.label(),
-                        String::new(),
-                        String::new(),
-                        None,
-                    ),
-                    HoldingReason::Import => (
-                        GrantSource::Import.label(),
-                        String::new(),
-                        String::new(),
-                        None,
-                    ),
+                    HoldingReason::Direct => plain(GrantSource::Direct),
+                    HoldingReason::Scim => plain(GrantSource::Scim),
+                    HoldingReason::Import => plain(GrantSource::Import),
                     HoldingReason::Package(p) => (
                         "Access package".to_owned(),
                         p.package_name.clone(),

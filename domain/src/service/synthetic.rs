@@ -304,8 +304,8 @@ pub(crate) struct SeedPerson<'a> {
     pub guest: bool,
     /// Guests have none, whatever is given.
     pub manager: Option<UserId>,
-    pub department: &'a str,
-    pub job_title: &'a str,
+    pub department: String,
+    pub job_title: String,
     pub password_hash: &'a str,
     pub last_sign_in: Option<i64>,
     /// Also the time it was last updated.
@@ -326,8 +326,8 @@ pub(crate) async fn insert_people(
                 Val::from(p.display_name.as_str()),
                 Val::from(if p.guest { "guest" } else { "member" }),
                 Val::from(p.manager.filter(|_| !p.guest).map(|m| m.to_string())),
-                Val::from(p.department),
-                Val::from(p.job_title),
+                Val::from(p.department.as_str()),
+                Val::from(p.job_title.as_str()),
                 Val::Int(1),
                 Val::from(p.password_hash),
                 Val::from(p.last_sign_in),
@@ -405,7 +405,7 @@ pub async fn seed(
             Some(m) => department.get(m).cloned().unwrap_or_default(),
         };
         if let Some(d) = department.get_mut(i) {
-            *d = dept;
+            d.clone_from(&dept);
         }
         let guest = is_guest(i);
         let created = ms(now - Duration::days(800) + Duration::milliseconds(i as i64));
@@ -415,22 +415,20 @@ pub async fn seed(
             display_name: display_name(i),
             guest,
             manager: manager_of(i).and_then(|m| ids.get(m)).copied(),
-            department: "",
+            department: dept,
             job_title: if guest {
                 "Guest"
             } else if i * FANOUT + 1 < shape.users {
                 "Manager"
             } else {
                 "Specialist"
-            },
+            }
+            .to_owned(),
             password_hash: &hash,
             last_sign_in: (rng.gen_range(0..10) < 8)
                 .then(|| ms(now - Duration::minutes(rng.gen_range(0..60 * 24 * 60)))),
             created,
         });
-    }
-    for (p, dept) in people.iter_mut().zip(&department) {
-        p.department = dept;
     }
     let mut tx = ctx.db.begin().await?;
     insert_people(&mut tx, &people).await?;

@@ -108,6 +108,9 @@ test('an administrator makes a service account and its token; it cannot sign in,
   await expect(made).toBeVisible();
   const secret = await made.getByLabel('New API token').inputValue();
   await expect(tokens.getByRole('row', { name: /Onboarding workflow/ }).getByText('Active')).toBeVisible();
+  // Its page loaded afresh (rendered by the server, then hydrated) lists the token too.
+  await gotoReady(page, page.url());
+  await expect(tokens.getByRole('row', { name: /Onboarding workflow/ }).getByText('Active')).toBeVisible();
 
   // The script acts as the service account.
   const me = await page.request.get('/api/v1/me', { headers: { Authorization: `Bearer ${secret}` } });

@@ -16,7 +16,7 @@ const FIELDS: &[&str] = &["current_password", "new_password", "confirm_password"
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
-    let tokens = TokenState::new(|| None, || true);
+    let tokens = TokenState::new(|| None, || 0, || async { Ok(true) });
     let error = error_of(action.value());
     let field = field_errors(error);
     view! {
@@ -89,24 +89,32 @@ pub(crate) struct TokenState {
 
 impl TokenState {
     /// `owner`: the service account whose tokens these are (`None`: the signed-in person's);
-    /// `shown`: whether to load them.
-    pub(crate) fn new(
+    /// the list reloads when it or `reload` changes, or when a token is made or revoked.
+    /// `shown`: whether to load them, awaited inside the load rather than read in its source.
+    /// A source that read another resource (the user page's) first said "not shown", and on
+    /// a busy machine the list kept that empty first answer after the user had loaded: the
+    /// service account's page showed no token list, one run in three under load.
+    pub(crate) fn new<F>(
         owner: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
-        shown: impl Fn() -> bool + Copy + Send + Sync + 'static,
-    ) -> Self {
+        reload: impl Fn() -> usize + Copy + Send + Sync + 'static,
+        shown: impl Fn() -> F + Copy + Send + Sync + 'static,
+    ) -> Self
+    where
+        F: std::future::Future<Output = Result<bool, AppError>> + Send + 'static,
+    {
         let create = ServerAction::<CreateApiToken>::new();
         let revoke = ServerAction::<RevokeApiToken>::new();
         let tokens = Resource::new(
             move || {
                 (
                     owner(),
-                    shown(),
+                    reload(),
                     create.version().get(),
                     revoke.version().get(),
                 )
             },
-            |(owner, shown, _, _)| async move {
-                if shown {
+            move |(owner, ..)| async move {
+                if shown().await? {
                     load_api_tokens(owner).await.map(Some)
                 } else {
                     Ok(None)

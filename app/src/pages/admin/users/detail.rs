@@ -10,13 +10,11 @@ pub fn UserDetailPage() -> impl IntoView {
         |(id, _)| get_user(id),
     );
     // A service account's tokens, at the top of the page so that they hydrate (see TokenState).
+    // Saving the account (enabling or disabling it) reloads them.
     let tokens = crate::pages::account::TokenState::new(
         move || Some(id()),
-        move || {
-            user.get()
-                .and_then(Result::ok)
-                .is_some_and(|d| d.user.service_account)
-        },
+        move || update.version().get(),
+        move || async move { user.await.map(|d| d.user.service_account) },
     );
     view! {
         <Title text="User · Tessera" />

@@ -114,65 +114,105 @@ pub(super) async fn expire_assignments(
 }
 
 /// 14 days and 1 day before the end, the person is reminded (with the way to extend when
-/// the policy allows it).
+/// the policy allows it). A whole batch takes a few statements: one update per reminder
+/// marking those not reminded yet, one read of the packages' names, one of each policy, one
+/// insert of notifications and one of webhook deliveries per reminder.
 pub(super) async fn remind_expiring(
     tx: &mut Conn,
-    a: &DueAssignment,
+    all: &[DueAssignment],
     now: DateTime<Utc>,
-) -> DomainResult<bool> {
-    let Some(reminder) = expiry_reminder_due(a.ends_at, a.reminders_sent, now) else {
-        return Ok(false);
-    };
-    if !store::mark_reminded(&mut *tx, a.id, a.reminders_sent, reminder.level()).await? {
-        return Ok(false);
+) -> DomainResult<u64> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut marked: Vec<(&DueAssignment, ExpiryReminder)> = Vec::with_capacity(all.len());
+    for reminder in [ExpiryReminder::OneDay, ExpiryReminder::FourteenDays] {
+        let due: Vec<&DueAssignment> = all
+            .iter()
+            .filter(|a| expiry_reminder_due(a.ends_at, a.reminders_sent, now) == Some(reminder))
+            .collect();
+        let ids: Vec<AssignmentId> = due.iter().map(|a| a.id).collect();
+        let now_marked = store::mark_reminded(&mut *tx, &ids, reminder.level()).await?;
+        marked.extend(
+            due.into_iter()
+                .filter(|a| now_marked.contains(&a.id))
+                .map(|a| (a, reminder)),
+        );
     }
-    let package = store::package_name(&mut *tx, a.package).await?;
-    let extendable = match a.policy {
-        Some(p) => packages::policy(&mut *tx, p)
-            .await
-            .map(|p| p.spec.extension.is_some())
-            .unwrap_or(false),
-        None => false,
-    };
-    let title = match reminder {
-        ExpiryReminder::FourteenDays => format!("Access to {package} ends in 14 days"),
-        ExpiryReminder::OneDay => format!("Access to {package} ends tomorrow"),
-    };
-    let body = if extendable {
-        format!(
-            "Your access to {package} ends {}. Extend access for {package} by then from My Access (Active tab).",
-            when(a.ends_at)
-        )
-    } else {
-        format!(
-            "Your access to {package} ends {}. Request it again afterwards if you still need it.",
-            when(a.ends_at)
-        )
-    };
-    notify(
-        &mut *tx,
-        NewNotification {
+    if marked.is_empty() {
+        return Ok(0);
+    }
+    let packages: BTreeSet<AccessPackageId> = marked.iter().map(|(a, _)| a.package).collect();
+    let (names, _) = store::names_of(&mut *tx, &packages, &BTreeSet::new()).await?;
+    let mut extendable: BTreeMap<PolicyId, bool> = BTreeMap::new();
+    for policy in marked.iter().filter_map(|(a, _)| a.policy) {
+        if extendable.contains_key(&policy) {
+            continue;
+        }
+        let allows = match packages::policy(&mut *tx, policy).await {
+            Ok(p) => p.spec.extension.is_some(),
+            // A policy deleted since: nothing to extend by.
+            Err(crate::DomainError::NotFound(_)) => false,
+            Err(e) => return Err(e),
+        };
+        extendable.insert(policy, allows);
+    }
+    let mut texts: Vec<(String, String, String)> = Vec::with_capacity(marked.len());
+    for (a, reminder) in &marked {
+        let package = names
+            .get(&a.package)
+            .ok_or(crate::DomainError::NotFound("access package"))?;
+        let title = match reminder {
+            ExpiryReminder::FourteenDays => format!("Access to {package} ends in 14 days"),
+            ExpiryReminder::OneDay => format!("Access to {package} ends tomorrow"),
+        };
+        let extend = a
+            .policy
+            .and_then(|p| extendable.get(&p).copied())
+            .unwrap_or(false);
+        let body = if extend {
+            format!(
+                "Your access to {package} ends {}. Extend access for {package} by then from My Access (Active tab).",
+                when(a.ends_at)
+            )
+        } else {
+            format!(
+                "Your access to {package} ends {}. Request it again afterwards if you still need it.",
+                when(a.ends_at)
+            )
+        };
+        let event = format!("assignment:{}:expiring{}", a.id, reminder.code());
+        texts.push((title, body, event));
+    }
+    let notes: Vec<NewNotification> = marked
+        .iter()
+        .zip(&texts)
+        .map(|((a, _), (title, body, event))| NewNotification {
             user: a.user,
             kind: NotificationKind::Expiring,
-            title: &title,
-            body: &body,
+            title,
+            body,
             link: Link::ActiveAccess,
-            event: &format!("assignment:{}:expiring{}", a.id, reminder.code()),
-        },
-        now,
-    )
-    .await?;
-    let days_left = match reminder {
-        ExpiryReminder::FourteenDays => 14,
-        ExpiryReminder::OneDay => 1,
-    };
-    crate::store::webhooks::emit(
-        &mut *tx,
-        WebhookEvent::AssignmentExpiring,
-        &[a.id.to_string()],
-        Some(json!({ "daysLeft": days_left })),
-        now,
-    )
-    .await?;
-    Ok(true)
+            event,
+        })
+        .collect();
+    notifications::notify_all(&mut *tx, &notes, now).await?;
+    for reminder in [ExpiryReminder::OneDay, ExpiryReminder::FourteenDays] {
+        let subjects: Vec<String> = marked
+            .iter()
+            .filter(|(_, r)| *r == reminder)
+            .map(|(a, _)| a.id.to_string())
+            .collect();
+        let days_left = match reminder {
+            ExpiryReminder::FourteenDays => 14,
+            ExpiryReminder::OneDay => 1,
+        };
+        crate::store::webhooks::emit(
+            &mut *tx,
+            WebhookEvent::AssignmentExpiring,
+            &subjects,
+            Some(json!({ "daysLeft": days_left })),
+            now,
+        )
+        .await?;
+    }
+    Ok(marked.len() as u64)
 }

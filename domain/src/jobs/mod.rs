@@ -347,7 +347,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
             "assignment_reminder",
             now,
             &limits,
-            Batching::PerItem,
+            Batching::Whole,
             |c| {
                 Box::pin(store::assignments_to_remind(
                     c,
@@ -357,11 +357,7 @@ async fn run_jobs(ctx: &Ctx, mailer: Option<&Mailer>, limits: RunLimits) -> JobR
                     BATCH,
                 ))
             },
-            |tx, all| {
-                Box::pin(each(tx, all, move |tx, a| {
-                    Box::pin(remind_expiring(tx, a, now))
-                }))
-            },
+            |tx, all| Box::pin(remind_expiring(tx, all, now)),
         )
         .await;
     }

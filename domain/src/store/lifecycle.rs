@@ -284,23 +284,30 @@ pub async fn assignments_to_remind(
     Ok(out)
 }
 
-/// Records that reminder `level` went out, once: `false` when it (or a later one) already did.
+/// Records that reminder `level` went out for each of `ids` still live, once: returns those
+/// marked now (not those whose reminder, or a later one, already went out). One statement.
 pub async fn mark_reminded(
     conn: &mut Conn,
-    id: AssignmentId,
-    from: i64,
+    ids: &[AssignmentId],
     level: i64,
-) -> DomainResult<bool> {
-    let done = sqlx::query(
-        "UPDATE access_package_assignments SET reminders_sent = $3
-         WHERE id = $1 AND reminders_sent = $2 AND active_key IS NOT NULL",
-    )
-    .bind(id.to_string())
-    .bind(from)
-    .bind(level)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+) -> DomainResult<BTreeSet<AssignmentId>> {
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let sql = format!(
+        "UPDATE access_package_assignments SET reminders_sent = $1
+         WHERE reminders_sent < $1 AND active_key IS NOT NULL AND id IN ({}) RETURNING id",
+        super::placeholders_after(1, ids.len())
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql).bind(level);
+    for id in ids {
+        q = q.bind(id.to_string());
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|id| Ok(AssignmentId(uuid(id)?)))
+        .collect()
 }
 
 /// Records a failed item: it waits until `next_at`; returns the attempts so far.

@@ -347,6 +347,85 @@ async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
 /// A job works its batch in one transaction; one item that fails does not hold back the
 /// others: they are done, the failure is recorded against its item, and a later run retries
 /// it (and clears the record).
+/// A reminder says whether the policy allows extending; a policy that cannot be read holds
+/// the reminders back (recorded, retried) rather than sending them without that line. Once
+/// readable again, each goes out once.
+async fn a_policy_that_cannot_be_read_holds_its_reminders_back(env: TestEnv) {
+    let w = world(&env).await;
+    let short = printers_for_twenty_days(&env, &w).await;
+    let start = env.clock.now();
+    let people = reports_of_maria(&env, &w, 3).await;
+    for p in &people {
+        req::submit_request(&env.ctx, p, short, &RequestForm::default())
+            .await
+            .unwrap();
+    }
+    let mut conn = env.ctx.db.writer().await.unwrap();
+    let spec: String =
+        sqlx::query_scalar("SELECT spec FROM access_package_policies WHERE package_id = $1")
+            .bind(short.to_string())
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    sqlx::query("UPDATE access_package_policies SET spec = '{\"broken\": ' WHERE package_id = $1")
+        .bind(short.to_string())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+
+    let reminder = "Access to Printers ends in 14 days";
+    env.clock.set(start + Duration::days(7));
+    let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;
+    assert_eq!(report.expiry_reminders, 0, "{report:?}");
+    assert_eq!(report.failures.len(), 3, "{report:?}");
+    assert!(
+        report
+            .failures
+            .iter()
+            .all(|f| f.starts_with("assignment_reminder ") && f.contains("(attempt 1)")),
+        "{report:?}"
+    );
+    for p in &people {
+        assert_eq!(count(&titles(&env, p).await, reminder), 0);
+    }
+
+    // Readable again and past the backoff: each reminder goes out once, with the way to
+    // extend the policy allows (none here).
+    let mut conn = env.ctx.db.writer().await.unwrap();
+    sqlx::query("UPDATE access_package_policies SET spec = $2 WHERE package_id = $1")
+        .bind(short.to_string())
+        .bind(&spec)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    env.clock
+        .set(start + Duration::days(7) + Duration::hours(1));
+    let report = jobs::run_due(&env.ctx, None, RunLimits::default()).await;
+    assert_eq!(report.expiry_reminders, 3, "{report:?}");
+    assert!(report.failures.is_empty(), "{report:?}");
+    for p in &people {
+        let inbox = domain::service::notifications::my_notifications(&env.ctx, p)
+            .await
+            .unwrap();
+        let sent: Vec<_> = inbox.items.iter().filter(|n| n.title == reminder).collect();
+        assert_eq!(sent.len(), 1);
+        assert!(
+            sent[0].body.contains("Request it again"),
+            "{}",
+            sent[0].body
+        );
+    }
+    env.clock.set(start + Duration::days(8));
+    assert_eq!(
+        jobs::run_due(&env.ctx, None, RunLimits::default())
+            .await
+            .expiry_reminders,
+        0
+    );
+}
+
 async fn one_failing_item_leaves_the_rest_of_its_batch_done(env: TestEnv) {
     let w = world(&env).await;
     let short = printers_for_twenty_days(&env, &w).await;
@@ -1755,6 +1834,7 @@ on_both_databases!(
     two_concurrent_runs_do_each_thing_once,
     a_cancel_racing_the_deadline_or_an_approval_leaves_one_outcome,
     one_failing_item_leaves_the_rest_of_its_batch_done,
+    a_policy_that_cannot_be_read_holds_its_reminders_back,
     the_audit_log_filters_exports_and_shows_tampering,
     every_email_goes_out_once_and_a_failed_send_is_retried,
     a_batch_of_emails_goes_out_together_each_once,

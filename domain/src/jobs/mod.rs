@@ -3,8 +3,8 @@
 //! access and open requests, and stages waiting on a leaver or a former manager go to who
 //! decides now; the outbox emails.
 //!
-//! Every transition is a guarded update (`… WHERE decision IS NULL`, `… AND reminders_sent =
-//! n`, a claimed email), so running a tick twice, or on two instances at once, makes each
+//! Every transition is a guarded update (`… WHERE decision IS NULL`, `… AND reminders_sent <
+//! level`, a claimed email), so running a tick twice, or on two instances at once, makes each
 //! happen once. Work goes in bounded batches, each batch in one transaction (one commit for
 //! up to `BATCH` items, not one each); when any item of a batch fails, the batch is undone and
 //! its items are worked again one transaction each, so an item that fails is recorded in

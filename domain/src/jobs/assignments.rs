@@ -201,15 +201,11 @@ pub(super) async fn remind_expiring(
             .filter(|(_, r)| *r == reminder)
             .map(|(a, _)| a.id.to_string())
             .collect();
-        let days_left = match reminder {
-            ExpiryReminder::FourteenDays => 14,
-            ExpiryReminder::OneDay => 1,
-        };
         crate::store::webhooks::emit(
             &mut *tx,
             WebhookEvent::AssignmentExpiring,
             &subjects,
-            Some(json!({ "daysLeft": days_left })),
+            Some(json!({ "daysLeft": reminder.lead().num_days() })),
             now,
         )
         .await?;

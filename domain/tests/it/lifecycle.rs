@@ -55,6 +55,23 @@ async fn reports_of_maria(env: &TestEnv, w: &World, n: usize) -> Vec<Actor> {
     people
 }
 
+/// The 20-day Printers package and `n` of Maria's reports who each requested it (delivered at
+/// once: it needs no approval).
+async fn reports_holding_printers(
+    env: &TestEnv,
+    w: &World,
+    n: usize,
+) -> (AccessPackageId, Vec<Actor>) {
+    let short = printers_for_twenty_days(env, w).await;
+    let people = reports_of_maria(env, w, n).await;
+    for p in &people {
+        req::submit_request(&env.ctx, p, short, &RequestForm::default())
+            .await
+            .unwrap();
+    }
+    (short, people)
+}
+
 /// Tessera's mailer, sending through `smtp`.
 fn mailer_for(smtp: &SmtpServer) -> Mailer {
     Mailer::new(
@@ -344,22 +361,13 @@ async fn alternates_get_the_request_on_the_forward_day(env: TestEnv) {
     assert_invariants(&env).await;
 }
 
-/// A job works its batch in one transaction; one item that fails does not hold back the
-/// others: they are done, the failure is recorded against its item, and a later run retries
-/// it (and clears the record).
 /// A reminder says whether the policy allows extending; a policy that cannot be read holds
 /// the reminders back (recorded, retried) rather than sending them without that line. Once
 /// readable again, each goes out once.
 async fn a_policy_that_cannot_be_read_holds_its_reminders_back(env: TestEnv) {
     let w = world(&env).await;
-    let short = printers_for_twenty_days(&env, &w).await;
     let start = env.clock.now();
-    let people = reports_of_maria(&env, &w, 3).await;
-    for p in &people {
-        req::submit_request(&env.ctx, p, short, &RequestForm::default())
-            .await
-            .unwrap();
-    }
+    let (short, people) = reports_holding_printers(&env, &w, 3).await;
     let mut conn = env.ctx.db.writer().await.unwrap();
     let spec: String =
         sqlx::query_scalar("SELECT spec FROM access_package_policies WHERE package_id = $1")
@@ -426,16 +434,13 @@ async fn a_policy_that_cannot_be_read_holds_its_reminders_back(env: TestEnv) {
     );
 }
 
+/// A job works its batch in one transaction; one item that fails does not hold back the
+/// others: they are done, the failure is recorded against its item, and a later run retries
+/// it (and clears the record).
 async fn one_failing_item_leaves_the_rest_of_its_batch_done(env: TestEnv) {
     let w = world(&env).await;
-    let short = printers_for_twenty_days(&env, &w).await;
     let start = env.clock.now();
-    let people = reports_of_maria(&env, &w, 5).await;
-    for p in &people {
-        req::submit_request(&env.ctx, p, short, &RequestForm::default())
-            .await
-            .unwrap();
-    }
+    let (_, people) = reports_holding_printers(&env, &w, 5).await;
     // The database refuses any notification for one person: a fault of one item.
     let victim = people[2].user_id.to_string();
     let statements = match env.ctx.db.backend() {
@@ -1635,14 +1640,8 @@ async fn people_extend_their_access_within_the_policy(env: TestEnv) {
 /// work for the next run; e-mail goes out by `send_due`, apart from the other jobs.
 async fn a_raised_stop_ends_a_run_and_mail_goes_apart(env: TestEnv) {
     let w = world(&env).await;
-    let short = printers_for_twenty_days(&env, &w).await;
     let start = env.clock.now();
-    let people = reports_of_maria(&env, &w, 3).await;
-    for p in &people {
-        req::submit_request(&env.ctx, p, short, &RequestForm::default())
-            .await
-            .unwrap();
-    }
+    reports_holding_printers(&env, &w, 3).await;
     env.clock.set(start + Duration::days(20));
     let stopped = RunLimits::default();
     stopped.stop.raise();

@@ -47,7 +47,7 @@ pub(super) async fn expire_request(
         return Ok(false);
     }
     both.commit().await?;
-    requests::event(&mut *tx, s.request, "expired", None, &reason, now).await?;
+    requests::event(&mut *tx, s.request, "expired", &reason, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;
     notify(
@@ -129,7 +129,7 @@ pub(super) async fn forward_stage(
         alternates.len(),
         when(s.due_at)
     );
-    requests::event(&mut *tx, s.request, "forwarded", None, &text, now).await?;
+    requests::event(&mut *tx, s.request, "forwarded", &text, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;
     notifications::notify_each(

@@ -205,7 +205,6 @@ async fn access_arrived(
                 tx,
                 request,
                 "delivered",
-                None,
                 &format!("Access delivered to {system}"),
                 now,
             )

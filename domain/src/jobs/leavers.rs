@@ -76,7 +76,7 @@ pub(super) async fn cancel_leavers_request(
     {
         return Ok(false);
     }
-    requests::event(&mut *tx, item.id, "canceled", None, text, now).await?;
+    requests::event(&mut *tx, item.id, "canceled", text, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;
     audit::record(
@@ -166,7 +166,7 @@ pub(super) async fn reroute_stage(
             when(s.due_at)
         )
     };
-    requests::event(&mut *tx, s.request, "rerouted", None, &text, now).await?;
+    requests::event(&mut *tx, s.request, "rerouted", &text, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let title = format!("Approval required: {package}");
     let body = format!(

@@ -577,14 +577,18 @@ async fn ending(env: &TestEnv, request: RequestId) -> (String, Vec<String>, Opti
             .fetch_one(&mut *conn)
             .await
             .unwrap();
-    let events: Vec<String> = sqlx::query_scalar(
-        "SELECT kind FROM request_events WHERE request_id = $1
-         AND kind IN ('canceled', 'expired', 'approved', 'denied', 'delivered') ORDER BY at, kind",
-    )
-    .bind(request.to_string())
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap();
+    let mut closing: Vec<(chrono::DateTime<chrono::Utc>, String)> =
+        domain::store::requests::events(&mut conn, request)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(_, kind, _)| {
+                ["canceled", "expired", "approved", "denied", "delivered"].contains(&kind.as_str())
+            })
+            .map(|(at, kind, _)| (at, kind))
+            .collect();
+    closing.sort();
+    let events: Vec<String> = closing.into_iter().map(|(_, kind)| kind).collect();
     let stage: Option<String> = sqlx::query_scalar(
         "SELECT decision FROM request_stages WHERE request_id = $1 AND stage_no = 1",
     )
@@ -761,12 +765,25 @@ async fn two_concurrent_runs_do_each_thing_once(env: TestEnv) {
         assert_eq!(count(&t, "Access has ended: Printers"), 1);
     }
     let mut conn = env.ctx.read().await.unwrap();
-    let expired_events: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM request_events WHERE kind = 'expired'")
-            .fetch_one(&mut *conn)
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM access_package_requests")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    let mut expired_events = 0;
+    for id in ids {
+        let id = RequestId(id.parse().unwrap());
+        let events = domain::store::requests::events(&mut conn, id)
             .await
             .unwrap();
-    assert_eq!(expired_events, 12);
+        expired_events += events
+            .iter()
+            .filter(|(_, kind, _)| kind == "expired")
+            .count();
+    }
+    assert_eq!(
+        expired_events, 12,
+        "each expired request says so once on its timeline"
+    );
     let wrong = domain::store::counts::mismatches(&mut conn).await.unwrap();
     assert!(wrong.is_empty(), "kept counts after racing runs: {wrong:?}");
     drop(conn);

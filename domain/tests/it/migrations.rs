@@ -33,7 +33,6 @@ const REBUILT: &[&str] = &[
     "access_package_requests",
     "request_stages",
     "request_approvers",
-    "request_events",
     "access_package_assignments",
     "review_items",
     "review_reviewers",
@@ -109,6 +108,13 @@ async fn rebuild_keeps_rows_children_and_adds_checks(url: &str) {
             .await
             .unwrap();
     assert_eq!(marks, vec![("r".into(), 1), ("r-old".into(), 0)]);
+    // 0028 moved the request's event into its row.
+    let timeline: String =
+        sqlx::query_scalar("SELECT timeline FROM access_package_requests WHERE id = 'r'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(timeline, "0 submitted 1:t");
     // The children point at the rebuilt parents: deleting a request takes its stages,
     // approvers and events; deleting an assignment takes its review item and reviewers.
     sqlx::query("DELETE FROM access_package_requests")
@@ -185,6 +191,73 @@ async fn connector_rebuild_keeps_rows_and_takes_scim(url: &str) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Two requests as 0027 stored them: one with three timeline events (two at the same time,
+/// written out of id order, and texts that hold quotes, line breaks, a colon after digits and
+/// letters outside ASCII), one with none.
+const TIMELINE_SEED: &[&str] = &[
+    "INSERT INTO users(id,email,display_name,user_type,created_at,updated_at) VALUES('u','e@x','E','member',0,0)",
+    "INSERT INTO catalogs(id,name,name_key,created_at,updated_at) VALUES('c','C','c',0,0)",
+    "INSERT INTO access_packages(id,catalog_id,name,name_key,description,created_at,updated_at) VALUES('p','c','P','p','',0,0)",
+    "INSERT INTO access_package_policies(id,package_id,name,scope,enabled,spec,created_at,updated_at) VALUES('x','p','X','{}',1,'{}',0,0)",
+    "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,stage_no,created_at,updated_at) VALUES('0190a000-0000-7000-8000-000000000001','p','x','u','userAdd','delivered',1,0,0)",
+    "INSERT INTO access_package_requests(id,package_id,policy_id,requestor_id,request_type,state,stage_no,created_at,updated_at) VALUES('0190a000-0000-7000-8000-000000000002','p','x','u','userAdd','pendingApproval',1,0,0)",
+    "INSERT INTO request_events(id,request_id,at,kind,actor_id,text) VALUES('e3','0190a000-0000-7000-8000-000000000001',1733580000500,'delivered',NULL,'Delivered')",
+    "INSERT INTO request_events(id,request_id,at,kind,actor_id,text) VALUES('e2','0190a000-0000-7000-8000-000000000001',1733580000000,'approved','u','Approved by Zoë 🦀: \"fine\" 12:3\nsecond line\r\tend')",
+    "INSERT INTO request_events(id,request_id,at,kind,actor_id,text) VALUES('e1','0190a000-0000-7000-8000-000000000001',1733580000000,'submitted','u','Requested by E')",
+];
+
+async fn timelines_move_into_their_requests(url: &str) {
+    use domain::model::RequestId;
+    let (db, dir) = migrated_before(url, "0028", TIMELINE_SEED).await;
+    MIGRATOR.run(db.pool()).await.unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
+    let one = RequestId("0190a000-0000-7000-8000-000000000001".parse().unwrap());
+    let events = domain::store::requests::events(&mut conn, one)
+        .await
+        .unwrap();
+    let read: Vec<(i64, &str, &str)> = events
+        .iter()
+        .map(|(at, kind, text)| (at.timestamp_millis(), kind.as_str(), text.as_str()))
+        .collect();
+    assert_eq!(
+        read,
+        vec![
+            (1733580000000, "submitted", "Requested by E"),
+            (
+                1733580000000,
+                "approved",
+                "Approved by Zoë 🦀: \"fine\" 12:3\nsecond line\r\tend"
+            ),
+            (1733580000500, "delivered", "Delivered"),
+        ],
+        "every event, in order (time, then id), each text whole"
+    );
+    let none = RequestId("0190a000-0000-7000-8000-000000000002".parse().unwrap());
+    assert!(
+        domain::store::requests::events(&mut conn, none)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // New entries go after the moved ones.
+    let later = chrono::DateTime::from_timestamp_millis(1733580001000).unwrap();
+    domain::store::requests::event(&mut conn, one, "canceled", "Canceled", later)
+        .await
+        .unwrap();
+    let events = domain::store::requests::events(&mut conn, one)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events.last().map(|e| e.1.as_str()), Some("canceled"));
+    let gone: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM request_events")
+        .fetch_one(&mut *conn)
+        .await;
+    assert!(gone.is_err(), "the events' table is gone");
+    drop(conn);
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 mod rebuilt_tables_keep_their_rows_and_children {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
@@ -194,6 +267,8 @@ mod rebuilt_tables_keep_their_rows_and_children {
         super::rebuild_keeps_rows_children_and_adds_checks(&url).await;
         let url = format!("sqlite://{}/connectors.db", dir.display());
         super::connector_rebuild_keeps_rows_and_takes_scim(&url).await;
+        let url = format!("sqlite://{}/timelines.db", dir.display());
+        super::timelines_move_into_their_requests(&url).await;
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -228,6 +303,16 @@ mod rebuilt_tables_keep_their_rows_and_children {
             .await
             .unwrap();
         super::connector_rebuild_keeps_rows_and_takes_scim(&format!("{base}/{name}")).await;
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let name = format!("tessera_mig_{}", uuid::Uuid::now_v7().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        super::timelines_move_into_their_requests(&format!("{base}/{name}")).await;
         sqlx::query(&format!("DROP DATABASE {name}"))
             .execute(&mut admin)
             .await

@@ -137,7 +137,6 @@ pub async fn decide_stage(
         &mut tx,
         id,
         decision.code(),
-        Some(actor.user_id),
         &format!(
             "Stage {stage_no} {decision} by {}{}",
             actor.display_name,
@@ -251,7 +250,7 @@ pub async fn cancel_request(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainRe
         now,
     )
     .await?;
-    store::event(&mut tx, id, "canceled", Some(actor.user_id), &text, now).await?;
+    store::event(&mut tx, id, "canceled", &text, now).await?;
     if !own {
         notify_requestor(
             &mut tx,

@@ -87,10 +87,10 @@ pub(super) async fn deliver_now(
         .is_empty();
     if on_its_way {
         let text = "Access granted; being delivered to connected directories";
-        store::event(tx, r.id, "delivered", None, text, now).await?;
+        store::event(tx, r.id, "delivered", text, now).await?;
         return Ok(RequestOutcome::Delivered(assignment));
     }
-    store::event(tx, r.id, "delivered", None, &text, now).await?;
+    store::event(tx, r.id, "delivered", &text, now).await?;
     notify_requestor(
         tx,
         r.id,

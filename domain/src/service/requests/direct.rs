@@ -161,9 +161,10 @@ pub async fn assign_directly(
                 now,
             )
             .await?;
-            store::event(&mut tx, open, "canceled", Some(actor.user_id), &text, now).await?;
+            store::event(&mut tx, open, "canceled", &text, now).await?;
         }
         let id = RequestId::new();
+        let submitted = format!("Assigned directly by {}", actor.display_name);
         let new = NewRequest {
             id,
             package,
@@ -175,18 +176,10 @@ pub async fn assign_directly(
             answers: &[],
             stages: &[],
             period,
+            submitted: &submitted,
             now,
         };
         store::insert(&mut tx, &new).await?;
-        store::event(
-            &mut tx,
-            id,
-            "submitted",
-            Some(actor.user_id),
-            &format!("Assigned directly by {}", actor.display_name),
-            now,
-        )
-        .await?;
         let names = Names {
             package: &summary.name,
             requestor: &who.display_name,

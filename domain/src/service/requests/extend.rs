@@ -66,7 +66,6 @@ pub(super) async fn extend_assignment(
         tx,
         r.id,
         "delivered",
-        None,
         &format!("Access extended until {}", when(end)),
         now,
     )
@@ -131,6 +130,11 @@ pub async fn extend_access(
         vec![]
     };
     let id = RequestId::new();
+    let submitted = format!(
+        "Extension requested by {} until {}",
+        actor.display_name,
+        when(end)
+    );
     let new = NewRequest {
         id,
         package,
@@ -142,6 +146,7 @@ pub async fn extend_access(
         answers: &[],
         stages: &stages,
         period: Some((now, end)),
+        submitted: &submitted,
         now,
     };
     if !store::insert(&mut tx, &new).await? {
@@ -149,19 +154,6 @@ pub async fn extend_access(
             "You already have a pending request for {name}."
         )));
     }
-    store::event(
-        &mut tx,
-        id,
-        "submitted",
-        Some(actor.user_id),
-        &format!(
-            "Extension requested by {} until {}",
-            actor.display_name,
-            when(end)
-        ),
-        now,
-    )
-    .await?;
     let names = Names {
         package: &name,
         requestor: &actor.display_name,

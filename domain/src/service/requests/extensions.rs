@@ -62,7 +62,6 @@ pub(super) async fn hold_for_extensions(
         tx,
         r.id,
         "held",
-        None,
         &format!(
             "Approved; waiting for {} to answer before the access is delivered",
             asked.join(", ")
@@ -140,7 +139,7 @@ pub async fn answer_extension(
                 now,
             )
             .await?;
-            store::event(&mut tx, request, "denied", None, &why, now).await?;
+            store::event(&mut tx, request, "denied", &why, now).await?;
             notify_requestor(
                 &mut tx,
                 request,
@@ -158,7 +157,6 @@ pub async fn answer_extension(
                 &mut tx,
                 request,
                 "continued",
-                None,
                 &format!("{hook} answered: continue{said}"),
                 now,
             )
@@ -285,7 +283,7 @@ pub async fn expire_holds(ctx: &Ctx, now: DateTime<Utc>, limit: i64) -> DomainRe
                 now,
             )
             .await?;
-            store::event(&mut tx, hold.request, "expired", None, &reason, now).await?;
+            store::event(&mut tx, hold.request, "expired", &reason, now).await?;
             let (package, requestor) = names_of(&mut tx, &r).await?;
             notify_requestor(
                 &mut tx,

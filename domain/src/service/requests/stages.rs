@@ -40,7 +40,7 @@ pub(super) async fn start_stage(
             "Denied: nobody can decide approval stage {no} (no manager and no fallback approvers)."
         );
         store::set_state(tx, request, from, RequestState::Denied, no, &reason, now).await?;
-        store::event(tx, request, "denied", None, &reason, now).await?;
+        store::event(tx, request, "denied", &reason, now).await?;
         notify_requestor(
             tx,
             request,
@@ -78,7 +78,6 @@ pub(super) async fn start_stage(
         tx,
         request,
         "pending",
-        None,
         &format!(
             "Pending approval, stage {no} of {of}: {} approver(s), decide by {}",
             approvers.len(),

@@ -135,6 +135,15 @@ pub async fn submit_request(
     let id = RequestId::new();
     let stages = policy.spec.stages.clone().unwrap_or_default();
     let answers: Vec<String> = form.answers.iter().map(|a| a.trim().to_owned()).collect();
+    let submitted = match period {
+        Some((start, end)) => format!(
+            "Requested by {} for {} to {}",
+            actor.display_name,
+            start.format("%Y-%m-%d"),
+            end.format("%Y-%m-%d")
+        ),
+        None => format!("Requested by {}", actor.display_name),
+    };
     let new = NewRequest {
         id,
         package,
@@ -146,6 +155,7 @@ pub async fn submit_request(
         answers: &answers,
         stages: &stages,
         period,
+        submitted: &submitted,
         now,
     };
     if !store::insert(&mut tx, &new).await? {
@@ -153,23 +163,6 @@ pub async fn submit_request(
             "You already have a pending request for {name}."
         )));
     }
-    store::event(
-        &mut tx,
-        id,
-        "submitted",
-        Some(actor.user_id),
-        &match period {
-            Some((start, end)) => format!(
-                "Requested by {} for {} to {}",
-                actor.display_name,
-                start.format("%Y-%m-%d"),
-                end.format("%Y-%m-%d")
-            ),
-            None => format!("Requested by {}", actor.display_name),
-        },
-        now,
-    )
-    .await?;
     let names = Names {
         package: &name,
         requestor: &actor.display_name,

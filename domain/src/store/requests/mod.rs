@@ -9,11 +9,13 @@ use chrono::{DateTime, Utc};
 mod assignments;
 mod my_access;
 mod stages;
+mod timeline;
 mod views;
 
 pub use assignments::*;
 pub use my_access::*;
 pub use stages::*;
+pub use timeline::{MAX_TIMELINE_ENTRIES, event, events};
 pub use views::*;
 
 pub fn open_key(package: AccessPackageId, user: UserId) -> String {
@@ -32,6 +34,8 @@ pub struct NewRequest<'a> {
     pub stages: &'a [Stage],
     /// The requested period, when the person asked for one.
     pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The first entry of its timeline ("submitted"), written with the row.
+    pub submitted: &'a str,
     pub now: DateTime<Utc>,
 }
 
@@ -62,8 +66,8 @@ pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
     let open = r.kind.is_requested();
     let done = sqlx::query(
         "INSERT INTO access_package_requests (id, package_id, policy_id, requestor_id, request_type, state, open_key,
-            justification, answers_json, stages_json, stage_no, starts_at, ends_at, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, 0, $10, $11, $12, $13, $13)
+            justification, answers_json, stages_json, stage_no, starts_at, ends_at, created_by, created_at, updated_at, timeline)
+         VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, $9, 0, $10, $11, $12, $13, $13, $14)
          ON CONFLICT (open_key) DO NOTHING",
     )
     .bind(r.id.to_string())
@@ -79,6 +83,7 @@ pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
     .bind(r.period.map(|p| ms(p.1)))
     .bind(r.created_by.to_string())
     .bind(ms(r.now))
+    .bind(timeline::encode(r.now, "submitted", r.submitted).map_err(corrupt)?)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
@@ -364,42 +369,6 @@ async fn move_state(
     };
     done.execute(&mut *conn).await?;
     Ok(true)
-}
-
-pub async fn event(
-    conn: &mut Conn,
-    id: RequestId,
-    kind: &str,
-    actor: Option<UserId>,
-    text: &str,
-    now: DateTime<Utc>,
-) -> DomainResult<()> {
-    sqlx::query("INSERT INTO request_events (id, request_id, at, kind, actor_id, text) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(AuditId::new().to_string())
-        .bind(id.to_string())
-        .bind(ms(now))
-        .bind(kind)
-        .bind(actor.map(|a| a.to_string()))
-        .bind(text)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// The timeline of a request: (at, kind, text), oldest first.
-pub async fn events(
-    conn: &mut Conn,
-    id: RequestId,
-) -> DomainResult<Vec<(DateTime<Utc>, String, String)>> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT at, kind, text FROM request_events WHERE request_id = $1 ORDER BY at, id LIMIT 200",
-    )
-    .bind(id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|(at, k, t)| Ok((from_ms(at)?, k, t)))
-        .collect()
 }
 
 pub async fn holds_package(

@@ -15,41 +15,11 @@ pub(super) struct SummaryRow {
     created_at: i64,
     starts_at: Option<i64>,
     ends_at: Option<i64>,
+    timeline: String,
 }
 
-/// The timelines of several requests in one query, by request id.
-pub(super) async fn timelines(
-    conn: &mut Conn,
-    ids: &[String],
-) -> DomainResult<std::collections::HashMap<String, Vec<TimelineEntry>>> {
-    let mut out: std::collections::HashMap<String, Vec<TimelineEntry>> = Default::default();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT request_id, at, kind, text FROM request_events WHERE request_id IN ({}) ORDER BY at, id",
-        placeholders(ids.len())
-    );
-    let mut q = sqlx::query_as::<_, (String, i64, String, String)>(&sql);
-    for id in ids {
-        q = q.bind(id);
-    }
-    for (request, at, kind, text) in q.fetch_all(&mut *conn).await? {
-        out.entry(request).or_default().push(TimelineEntry {
-            at: from_ms(at)?,
-            kind,
-            text,
-        });
-    }
-    Ok(out)
-}
-
-pub(super) async fn summaries(
-    conn: &mut Conn,
-    rows: Vec<SummaryRow>,
-) -> DomainResult<Vec<RequestSummary>> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut lines = timelines(conn, &ids).await?;
+/// The rows as summaries, each with its timeline (kept in its row).
+pub(super) fn summaries(rows: Vec<SummaryRow>) -> DomainResult<Vec<RequestSummary>> {
     rows.into_iter()
         .map(|r| {
             let stages: Vec<Stage> = serde_json::from_str(&r.stages_json).map_err(corrupt)?;
@@ -64,7 +34,7 @@ pub(super) async fn summaries(
                 justification: r.justification,
                 created_at: from_ms(r.created_at)?,
                 period: period(r.starts_at, r.ends_at)?,
-                timeline: lines.remove(&r.id).unwrap_or_default(),
+                timeline: super::timeline::read(&r.timeline)?,
                 delivery: None,
             })
         })
@@ -73,7 +43,7 @@ pub(super) async fn summaries(
 
 pub(super) const SUMMARY_SELECT: &str =
     "SELECT r.id, r.package_id, p.name AS package_name, r.state, r.stage_no, r.stages_json,
-        r.outcome, r.justification, r.created_at, r.starts_at, r.ends_at
+        r.outcome, r.justification, r.created_at, r.starts_at, r.ends_at, r.timeline
      FROM access_package_requests r JOIN access_packages p ON p.id = r.package_id";
 
 /// A page of a person's requests, newest first, with their timelines.
@@ -95,7 +65,7 @@ pub async fn of_requestor(
     .bind(page.offset())
     .fetch_all(&mut *conn)
     .await?;
-    Ok(Page::of(summaries(conn, rows).await?, total, page))
+    Ok(Page::of(summaries(rows)?, total, page))
 }
 
 #[derive(sqlx::FromRow)]
@@ -135,7 +105,7 @@ pub async fn package_requests(
         ),
         &format!(
         "SELECT r.id, r.package_id, p.name AS package_name, r.state, r.stage_no, r.stages_json,
-            r.outcome, r.justification, r.created_at, r.starts_at, r.ends_at,
+            r.outcome, r.justification, r.created_at, r.starts_at, r.ends_at, r.timeline,
             u.id AS user_id, u.display_name, u.email, r.request_type
          FROM access_package_requests r JOIN access_packages p ON p.id = r.package_id
          JOIN users u ON u.id = r.requestor_id
@@ -158,8 +128,7 @@ pub async fn package_requests(
         ));
         summary_rows.push(r.summary);
     }
-    let items = summaries(conn, summary_rows)
-        .await?
+    let items = summaries(summary_rows)?
         .into_iter()
         .zip(people)
         .map(|(summary, (requestor, kind))| PackageRequestView {

@@ -148,8 +148,8 @@ pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
     );
     let hash = chain_hash(&prev, &row);
     sqlx::query(
-        "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, seq, prev_hash, hash, request_id, caller_request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "INSERT INTO audit_events (id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, seq, hash, request_id, caller_request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&row.id)
     .bind(row.at)
@@ -161,7 +161,6 @@ pub async fn record(conn: &mut Conn, e: NewEvent<'_>) -> DomainResult<()> {
     .bind(&row.before_json)
     .bind(&row.after_json)
     .bind(seq)
-    .bind(&prev)
     .bind(&hash)
     .bind(&row.request_id)
     .bind(&row.caller_request_id)
@@ -200,7 +199,6 @@ pub async fn record_all(conn: &mut Conn, events: Vec<NewEvent<'_>>) -> DomainRes
             Val::from(row.before_json),
             Val::from(row.after_json),
             Val::from(row.seq),
-            Val::from(prev),
             Val::from(hash.clone()),
             Val::from(row.request_id),
             Val::from(row.caller_request_id),
@@ -221,7 +219,6 @@ pub async fn record_all(conn: &mut Conn, events: Vec<NewEvent<'_>>) -> DomainRes
             "before_json",
             "after_json",
             "seq",
-            "prev_hash",
             "hash",
             "request_id",
             "caller_request_id",
@@ -254,9 +251,8 @@ pub async fn chain_unchained(conn: &mut Conn, limit: i64) -> DomainResult<u64> {
             .fetch_one(&mut *conn)
             .await?;
         let hash = chain_hash(&prev, &row);
-        sqlx::query("UPDATE audit_events SET prev_hash = $2, hash = $3 WHERE id = $1")
+        sqlx::query("UPDATE audit_events SET hash = $2 WHERE id = $1")
             .bind(&id)
-            .bind(&prev)
             .bind(&hash)
             .execute(&mut *conn)
             .await?;
@@ -268,22 +264,22 @@ pub async fn chain_unchained(conn: &mut Conn, limit: i64) -> DomainResult<u64> {
 
 const CHAIN_SELECT: &str = "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id, caller_request_id FROM audit_events";
 
-/// The chain's events after `after_seq`, in order, with their stored links: (row, prev_hash,
-/// hash).
+/// The chain's events after `after_seq`, in order, each with its stored hash. An event's
+/// link to the one before is that event's hash, which its own hash covers (migration 0029
+/// dropped the copy each event kept of it).
 pub async fn chain_batch(
     conn: &mut Conn,
     after_seq: i64,
     limit: i64,
-) -> DomainResult<Vec<(ChainedRow, String, String)>> {
+) -> DomainResult<Vec<(ChainedRow, String)>> {
     #[derive(sqlx::FromRow)]
     struct Linked {
         #[sqlx(flatten)]
         row: ChainedRow,
-        prev_hash: Option<String>,
         hash: Option<String>,
     }
     let rows: Vec<Linked> = sqlx::query_as(
-        "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id, caller_request_id, prev_hash, hash
+        "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id, caller_request_id, hash
          FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after_seq)
@@ -292,13 +288,7 @@ pub async fn chain_batch(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|l| {
-            (
-                l.row,
-                l.prev_hash.unwrap_or_default(),
-                l.hash.unwrap_or_default(),
-            )
-        })
+        .map(|l| (l.row, l.hash.unwrap_or_default()))
         .collect())
 }
 

@@ -36,9 +36,9 @@ pub(super) async fn expire_request(
             &mut both,
             s.request,
             (r.state, r.stage_no),
-            RequestState::Expired,
-            s.stage_no,
+            (RequestState::Expired, s.stage_no),
             &reason,
+            requests::Entry::new("expired", &reason),
             now,
         )
         .await?;
@@ -47,7 +47,6 @@ pub(super) async fn expire_request(
         return Ok(false);
     }
     both.commit().await?;
-    requests::event(&mut *tx, s.request, "expired", &reason, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;
     notify(

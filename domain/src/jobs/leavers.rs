@@ -67,16 +67,15 @@ pub(super) async fn cancel_leavers_request(
         &mut *tx,
         item.id,
         (r.state, r.stage_no),
-        RequestState::Canceled,
-        r.stage_no,
+        (RequestState::Canceled, r.stage_no),
         text,
+        requests::Entry::new("canceled", text),
         now,
     )
     .await?
     {
         return Ok(false);
     }
-    requests::event(&mut *tx, item.id, "canceled", text, now).await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;
     audit::record(

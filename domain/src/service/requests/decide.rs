@@ -133,30 +133,23 @@ pub async fn decide_stage(
         drop(tx);
         return Err(earlier().await?);
     }
-    store::event(
-        &mut tx,
-        id,
-        decision.code(),
-        &format!(
-            "Stage {stage_no} {decision} by {}{}",
-            actor.display_name,
-            if justification.is_empty() {
-                String::new()
-            } else {
-                format!(": {justification}")
-            }
-        ),
-        now,
-    )
-    .await?;
-    let names = Names {
-        package: &package_name,
-        requestor: &requestor_name,
-    };
     let said = if justification.is_empty() {
         String::new()
     } else {
         format!(": {justification}")
+    };
+    let decided = format!(
+        "Stage {stage_no} {decision} by {}{said}",
+        actor.display_name
+    );
+    let decided = store::Entry::new(decision.code(), &decided);
+    if next != Lifecycle::Denied {
+        // A denial's entry goes with its move to denied (below).
+        store::event(&mut tx, id, decided.kind, decided.text, now).await?;
+    }
+    let names = Names {
+        package: &package_name,
+        requestor: &requestor_name,
     };
     let outcome = if next == Lifecycle::Denied {
         let reason = format!("Denied by {}{said}", actor.display_name);
@@ -164,9 +157,9 @@ pub async fn decide_stage(
             &mut tx,
             id,
             (r.state, stage_no),
-            RequestState::Denied,
-            stage_no,
+            (RequestState::Denied, stage_no),
             &reason,
+            decided,
             now,
         )
         .await?;
@@ -244,13 +237,12 @@ pub async fn cancel_request(ctx: &Ctx, actor: &Actor, id: RequestId) -> DomainRe
         &mut tx,
         id,
         (r.state, r.stage_no),
-        RequestState::Canceled,
-        r.stage_no,
+        (RequestState::Canceled, r.stage_no),
         &text,
+        store::Entry::new("canceled", &text),
         now,
     )
     .await?;
-    store::event(&mut tx, id, "canceled", &text, now).await?;
     if !own {
         notify_requestor(
             &mut tx,

@@ -74,7 +74,6 @@ pub(super) async fn deliver_now(
             format!("You now have access to {}. {ends}", names.package),
         )
     };
-    store::set_delivered(tx, r.id, (r.state, r.stage_no), stage_no, assignment, now).await?;
     // A grant on its way to a connected directory: the requestor is told once it is there
     // (jobs::connectors), not before.
     let on_its_way = starts_at <= now
@@ -85,12 +84,25 @@ pub(super) async fn deliver_now(
         )
         .await?
         .is_empty();
+    let text = if on_its_way {
+        "Access granted; being delivered to connected directories"
+    } else {
+        &text
+    };
+    let entry = store::Entry::new("delivered", text);
+    store::set_delivered(
+        tx,
+        r.id,
+        (r.state, r.stage_no),
+        stage_no,
+        assignment,
+        entry,
+        now,
+    )
+    .await?;
     if on_its_way {
-        let text = "Access granted; being delivered to connected directories";
-        store::event(tx, r.id, "delivered", text, now).await?;
         return Ok(RequestOutcome::Delivered(assignment));
     }
-    store::event(tx, r.id, "delivered", &text, now).await?;
     notify_requestor(
         tx,
         r.id,

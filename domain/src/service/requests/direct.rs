@@ -155,13 +155,12 @@ pub async fn assign_directly(
                 &mut tx,
                 open,
                 (was.state, was.stage_no),
-                RequestState::Canceled,
-                0,
+                (RequestState::Canceled, 0),
                 &text,
+                store::Entry::new("canceled", &text),
                 now,
             )
             .await?;
-            store::event(&mut tx, open, "canceled", &text, now).await?;
         }
         let id = RequestId::new();
         let submitted = format!("Assigned directly by {}", actor.display_name);

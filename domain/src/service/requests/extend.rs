@@ -51,22 +51,14 @@ pub(super) async fn extend_assignment(
     if !store::extend(tx, assignment, end, now).await? {
         return Err(ended());
     }
-    store::set_state(
+    let text = format!("Access extended until {}", when(end));
+    store::set_delivered(
         tx,
         r.id,
         (r.state, r.stage_no),
-        RequestState::Delivered,
         stage_no,
-        "",
-        now,
-    )
-    .await?;
-    store::link_assignment(tx, r.id, assignment).await?;
-    store::event(
-        tx,
-        r.id,
-        "delivered",
-        &format!("Access extended until {}", when(end)),
+        assignment,
+        store::Entry::new("delivered", &text),
         now,
     )
     .await?;

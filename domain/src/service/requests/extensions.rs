@@ -42,30 +42,23 @@ pub(super) async fn hold_for_extensions(
     let Lifecycle::AwaitingExtension { of } = held else {
         return Err(DomainError::Internal("a hold that does not wait".into()));
     };
-    store::set_state(
-        tx,
-        r.id,
-        (r.state, r.stage_no),
-        RequestState::PendingApproval,
-        of + 1,
-        "",
-        now,
-    )
-    .await?;
     let mut asked = Vec::with_capacity(blocking.len());
     for (hook, name, wait) in &blocking {
         let due = now + chrono::Duration::minutes(*wait);
         hooks::hold(tx, hook, r.id, due, now).await?;
         asked.push(format!("{name} (by {})", when(due)));
     }
-    store::event(
+    let text = format!(
+        "Approved; waiting for {} to answer before the access is delivered",
+        asked.join(", ")
+    );
+    store::set_state(
         tx,
         r.id,
-        "held",
-        &format!(
-            "Approved; waiting for {} to answer before the access is delivered",
-            asked.join(", ")
-        ),
+        (r.state, r.stage_no),
+        (RequestState::PendingApproval, of + 1),
+        "",
+        store::Entry::new("held", &text),
         now,
     )
     .await?;
@@ -133,13 +126,12 @@ pub async fn answer_extension(
                 &mut tx,
                 request,
                 (r.state, r.stage_no),
-                RequestState::Denied,
-                r.stage_no,
+                (RequestState::Denied, r.stage_no),
                 &why,
+                store::Entry::new("denied", &why),
                 now,
             )
             .await?;
-            store::event(&mut tx, request, "denied", &why, now).await?;
             notify_requestor(
                 &mut tx,
                 request,
@@ -277,13 +269,12 @@ pub async fn expire_holds(ctx: &Ctx, now: DateTime<Utc>, limit: i64) -> DomainRe
                 &mut tx,
                 hold.request,
                 (r.state, r.stage_no),
-                RequestState::Expired,
-                r.stage_no,
+                (RequestState::Expired, r.stage_no),
                 &reason,
+                store::Entry::new("expired", &reason),
                 now,
             )
             .await?;
-            store::event(&mut tx, hold.request, "expired", &reason, now).await?;
             let (package, requestor) = names_of(&mut tx, &r).await?;
             notify_requestor(
                 &mut tx,

@@ -39,8 +39,17 @@ pub(super) async fn start_stage(
         let reason = format!(
             "Denied: nobody can decide approval stage {no} (no manager and no fallback approvers)."
         );
-        store::set_state(tx, request, from, RequestState::Denied, no, &reason, now).await?;
-        store::event(tx, request, "denied", &reason, now).await?;
+        let entry = store::Entry::new("denied", &reason);
+        store::set_state(
+            tx,
+            request,
+            from,
+            (RequestState::Denied, no),
+            &reason,
+            entry,
+            now,
+        )
+        .await?;
         notify_requestor(
             tx,
             request,
@@ -63,26 +72,19 @@ pub(super) async fn start_stage(
         source: source_code(source),
     };
     store::start_stage(tx, request, &start).await?;
+    let of = stages.len();
+    let text = format!(
+        "Pending approval, stage {no} of {of}: {} approver(s), decide by {}",
+        approvers.len(),
+        when(due)
+    );
     store::set_state(
         tx,
         request,
         from,
-        RequestState::PendingApproval,
-        no,
+        (RequestState::PendingApproval, no),
         "",
-        now,
-    )
-    .await?;
-    let of = stages.len();
-    store::event(
-        tx,
-        request,
-        "pending",
-        &format!(
-            "Pending approval, stage {no} of {of}: {} approver(s), decide by {}",
-            approvers.len(),
-            when(due)
-        ),
+        store::Entry::new("pending", &text),
         now,
     )
     .await?;

@@ -51,20 +51,6 @@ pub async fn deliver(
     Ok(Some(id))
 }
 
-/// Records the assignment a request delivered (a new one, or the one it extended).
-pub async fn link_assignment(
-    conn: &mut Conn,
-    request: RequestId,
-    assignment: AssignmentId,
-) -> DomainResult<()> {
-    sqlx::query("UPDATE access_package_requests SET assignment_id = $2 WHERE id = $1")
-        .bind(request.to_string())
-        .bind(assignment.to_string())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
 /// Grants each of the package's resource roles (memberships and ownerships) with the
 /// assignment as their source.
 pub(super) async fn grant(

@@ -15,7 +15,7 @@ mod views;
 pub use assignments::*;
 pub use my_access::*;
 pub use stages::*;
-pub use timeline::{MAX_TIMELINE_ENTRIES, event, events};
+pub use timeline::{Entry, MAX_TIMELINE_ENTRIES, event, events};
 pub use views::*;
 
 pub fn open_key(package: AccessPackageId, user: UserId) -> String {
@@ -229,21 +229,22 @@ fn period(
     }
 }
 
-/// Moves a request from `from` (its state and stage as read) to `state`; closed states free
-/// the "one open request" slot. Whoever changed the request since it was read wins: then
-/// nothing changes and the answer is a conflict naming the state it is in now. (On
-/// PostgreSQL's read committed, a check on a read row is no guard: the deadline job read a
-/// request as pending while its requestor's cancel committed, and overwrote the cancel.)
+/// Moves a request from `from` (its state and stage as read) to `to` (a state and stage),
+/// adding `entry` to its timeline; closed states free the "one open request" slot. Whoever
+/// changed the request since it was read wins: then nothing changes and the answer is a
+/// conflict naming the state it is in now. (On PostgreSQL's read committed, a check on a
+/// read row is no guard: the deadline job read a request as pending while its requestor's
+/// cancel committed, and overwrote the cancel.)
 pub async fn set_state(
     conn: &mut Conn,
     id: RequestId,
     from: (RequestState, u32),
-    state: RequestState,
-    stage_no: u32,
+    to: (RequestState, u32),
     outcome: &str,
+    entry: Entry<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    if try_set_state(&mut *conn, id, from, state, stage_no, outcome, now).await? {
+    if try_set_state(&mut *conn, id, from, to, outcome, entry, now).await? {
         return Ok(());
     }
     Err(changed_meanwhile(conn, id).await?)
@@ -271,12 +272,12 @@ pub async fn try_set_state(
     conn: &mut Conn,
     id: RequestId,
     from: (RequestState, u32),
-    state: RequestState,
-    stage_no: u32,
+    to: (RequestState, u32),
     outcome: &str,
+    entry: Entry<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    move_state(conn, id, from, state, stage_no, outcome, None, now).await
+    move_state(conn, id, from, to, outcome, entry, None, now).await
 }
 
 /// Moves a delivered request to `Delivered` and records the assignment it delivered (a new
@@ -287,21 +288,11 @@ pub async fn set_delivered(
     from: (RequestState, u32),
     stage_no: u32,
     assignment: AssignmentId,
+    entry: Entry<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let state = RequestState::Delivered;
-    if move_state(
-        &mut *conn,
-        id,
-        from,
-        state,
-        stage_no,
-        "",
-        Some(assignment),
-        now,
-    )
-    .await?
-    {
+    let to = (RequestState::Delivered, stage_no);
+    if move_state(&mut *conn, id, from, to, "", entry, Some(assignment), now).await? {
         return Ok(());
     }
     Err(changed_meanwhile(conn, id).await?)
@@ -312,19 +303,20 @@ async fn move_state(
     conn: &mut Conn,
     id: RequestId,
     from: (RequestState, u32),
-    state: RequestState,
-    stage_no: u32,
+    (state, stage_no): (RequestState, u32),
     outcome: &str,
+    entry: Entry<'_>,
     assignment: Option<AssignmentId>,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let open = state.is_open();
     let sql = format!(
-        "UPDATE access_package_requests SET state = $2, stage_no = $3, outcome = $4, updated_at = $5{}{}
+        "UPDATE access_package_requests SET state = $2, stage_no = $3, outcome = $4, updated_at = $5,
+            timeline = timeline || $8{}{}
          WHERE id = $1 AND state = $6 AND stage_no = $7",
         if open { "" } else { ", open_key = NULL" },
         if assignment.is_some() {
-            ", assignment_id = $8"
+            ", assignment_id = $9"
         } else {
             ""
         }
@@ -336,7 +328,8 @@ async fn move_state(
         .bind(outcome)
         .bind(ms(now))
         .bind(from.0)
-        .bind(i64::from(from.1));
+        .bind(i64::from(from.1))
+        .bind(entry.encoded(now)?);
     let done = match assignment {
         Some(a) => done.bind(a.to_string()),
         None => done,

@@ -13,6 +13,24 @@ use crate::model::{RequestId, TimelineEntry};
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 
+/// A timeline entry to add: its kind (one word) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub kind: &'a str,
+    pub text: &'a str,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(kind: &'a str, text: &'a str) -> Self {
+        Self { kind, text }
+    }
+
+    /// The entry as stored, at `at`.
+    pub(crate) fn encoded(&self, at: DateTime<Utc>) -> DomainResult<String> {
+        encode(at, self.kind, self.text).map_err(corrupt)
+    }
+}
+
 /// At most this many entries are read of one timeline (the first ones).
 pub const MAX_TIMELINE_ENTRIES: usize = 200;
 
@@ -66,7 +84,8 @@ pub(crate) fn decode(stored: &str, max: usize) -> Result<Vec<TimelineEntry>, Str
     Ok(out)
 }
 
-/// Adds an entry at the end of the request's timeline, in the caller's transaction.
+/// Adds an entry at the end of the request's timeline, in the caller's transaction. A move
+/// of the request's state adds its own entry in the same statement ([`super::set_state`]).
 pub async fn event(
     conn: &mut Conn,
     id: RequestId,

@@ -265,8 +265,9 @@ pub async fn chain_unchained(conn: &mut Conn, limit: i64) -> DomainResult<u64> {
 const CHAIN_SELECT: &str = "SELECT seq, id, at, actor_id, action, target_type, target_id, summary, before_json, after_json, request_id, caller_request_id FROM audit_events";
 
 /// The chain's events after `after_seq`, in order, each with its stored hash. An event's
-/// link to the one before is that event's hash, which its own hash covers (migration 0029
-/// dropped the copy each event kept of it).
+/// link to the one before is that event's hash, which its own hash covers. (Events once kept
+/// a copy of it, `prev_hash`; it is no longer written or read, and a later migration drops
+/// the column once no instance of the version before can run beside this one.)
 pub async fn chain_batch(
     conn: &mut Conn,
     after_seq: i64,

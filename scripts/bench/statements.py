@@ -7,7 +7,7 @@
         --seconds 1 --runs 1 --no-scheduler --connections 4 --out /tmp/count.json
     scripts/bench/statements.py /tmp/server.log
 
-Each submit_request / decide span (one per call: the bench never repeats a pair or a request)
+Each submit_request / decide_stage span (`decide` in logs before its rename) (one per call: the bench never repeats a pair or a request)
 gets its statements counted and their `elapsed` summed; then each statement's count per call.
 A benchmark aid, not a test.
 """
@@ -17,7 +17,7 @@ import sys
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 EVENT = re.compile(
-    r'DEBUG ((?:submit_request|decide)\{[^}]*\})[^:]*: sqlx::query: summary="([^"]*)".*?elapsed_secs=([0-9.e-]+)'
+    r'DEBUG ((?:submit_request|decide_stage|decide)\{[^}]*\})[^:]*: sqlx::query: summary="([^"]*)".*?elapsed_secs=([0-9.e-]+)'
 )
 
 
@@ -30,7 +30,7 @@ def main(path: str) -> None:
             m = EVENT.search(ANSI.sub("", line))
             if m:
                 calls[m.group(1)].append((m.group(2), float(m.group(3))))
-    for kind in ("submit_request", "decide"):
+    for kind in ("submit_request", "decide_stage", "decide"):
         spans = [v for k, v in calls.items() if k.startswith(kind + "{")]
         if not spans:
             continue

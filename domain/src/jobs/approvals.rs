@@ -128,7 +128,13 @@ pub(super) async fn forward_stage(
         alternates.len(),
         when(s.due_at)
     );
-    requests::event(&mut *tx, s.request, "forwarded", &text, now).await?;
+    requests::event(
+        &mut *tx,
+        s.request,
+        requests::Entry::new("forwarded", &text),
+        now,
+    )
+    .await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let requestor = users::summary(&mut *tx, r.requestor).await?;
     notifications::notify_each(

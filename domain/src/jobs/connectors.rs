@@ -201,14 +201,8 @@ async fn access_arrived(
         )
         .await?;
         if told {
-            requests::event(
-                tx,
-                request,
-                "delivered",
-                &format!("Access delivered to {system}"),
-                now,
-            )
-            .await?;
+            let text = format!("Access delivered to {system}");
+            requests::event(tx, request, requests::Entry::new("delivered", &text), now).await?;
         }
     }
     Ok(())

@@ -165,7 +165,13 @@ pub(super) async fn reroute_stage(
             when(s.due_at)
         )
     };
-    requests::event(&mut *tx, s.request, "rerouted", &text, now).await?;
+    requests::event(
+        &mut *tx,
+        s.request,
+        requests::Entry::new("rerouted", &text),
+        now,
+    )
+    .await?;
     let package = store::package_name(&mut *tx, r.package).await?;
     let title = format!("Approval required: {package}");
     let body = format!(

@@ -120,7 +120,8 @@ pub async fn audit_csv(ctx: &Ctx, actor: &Actor, filter: &AuditFilter) -> Domain
 }
 
 /// Walks the whole chain in order and reports the first broken link: a missing or repeated
-/// place, or a hash that doesn't match the event's content and the previous event's hash. For `tessera audit verify` (run by whoever runs the server).
+/// place, or a hash that doesn't match the event's content and the previous event's hash.
+/// For `tessera audit verify` (run by whoever runs the server).
 pub async fn verify_chain(ctx: &Ctx) -> DomainResult<ChainCheck> {
     let mut conn = ctx.read().await?;
     let (head_seq, head_hash, loose) = store::head(&mut conn).await?;

@@ -241,7 +241,8 @@ async fn timelines_move_into_their_requests(url: &str) {
     );
     // New entries go after the moved ones.
     let later = chrono::DateTime::from_timestamp_millis(1733580001000).unwrap();
-    domain::store::requests::event(&mut conn, one, "canceled", "Canceled", later)
+    let canceled = domain::store::requests::Entry::new("canceled", "Canceled");
+    domain::store::requests::event(&mut conn, one, canceled, later)
         .await
         .unwrap();
     let events = domain::store::requests::events(&mut conn, one)

@@ -145,7 +145,7 @@ pub async fn decide_stage(
     let decided = store::Entry::new(decision.code(), &decided);
     if next != Lifecycle::Denied {
         // A denial's entry goes with its move to denied (below).
-        store::event(&mut tx, id, decided.kind, decided.text, now).await?;
+        store::event(&mut tx, id, decided, now).await?;
     }
     let names = Names {
         package: &package_name,

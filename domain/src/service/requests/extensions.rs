@@ -145,14 +145,8 @@ pub async fn answer_extension(
             RequestOutcome::Denied(why)
         }
         ExtensionAnswer::Continue => {
-            store::event(
-                &mut tx,
-                request,
-                "continued",
-                &format!("{hook} answered: continue{said}"),
-                now,
-            )
-            .await?;
+            let text = format!("{hook} answered: continue{said}");
+            store::event(&mut tx, request, store::Entry::new("continued", &text), now).await?;
             if holds.len() > 1 {
                 RequestOutcome::AwaitingExtension
             } else {

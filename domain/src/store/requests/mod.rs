@@ -15,7 +15,7 @@ mod views;
 pub use assignments::*;
 pub use my_access::*;
 pub use stages::*;
-pub use timeline::{Entry, MAX_TIMELINE_ENTRIES, event, events};
+pub use timeline::{Entry, event, events};
 pub use views::*;
 
 pub fn open_key(package: AccessPackageId, user: UserId) -> String {
@@ -83,7 +83,7 @@ pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> DomainResult<bool> {
     .bind(r.period.map(|p| ms(p.1)))
     .bind(r.created_by.to_string())
     .bind(ms(r.now))
-    .bind(timeline::encode(r.now, "submitted", r.submitted).map_err(corrupt)?)
+    .bind(Entry::new("submitted", r.submitted).encoded(r.now)?)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {

@@ -35,7 +35,7 @@ impl<'a> Entry<'a> {
 pub const MAX_TIMELINE_ENTRIES: usize = 200;
 
 /// One entry as stored. `kind` is one word (no whitespace, not empty).
-pub(crate) fn encode(at: DateTime<Utc>, kind: &str, text: &str) -> Result<String, String> {
+fn encode(at: DateTime<Utc>, kind: &str, text: &str) -> Result<String, String> {
     if kind.is_empty() || kind.chars().any(char::is_whitespace) {
         return Err(format!(
             "a timeline entry's kind must be one word, not {kind:?}"
@@ -58,6 +58,7 @@ pub(crate) fn decode(stored: &str, max: usize) -> Result<Vec<TimelineEntry>, Str
             .ok_or("a timeline entry's time is out of range")?;
         let (kind, after) = after
             .split_once(' ')
+            .filter(|(kind, _)| !kind.is_empty())
             .ok_or("a timeline entry has no kind")?;
         let (chars, after) = after
             .split_once(':')
@@ -71,9 +72,6 @@ pub(crate) fn decode(stored: &str, max: usize) -> Result<Vec<TimelineEntry>, Str
             None => return Err("a timeline entry is cut short".into()),
         };
         let (text, after) = after.split_at(end);
-        if kind.is_empty() {
-            return Err("a timeline entry has no kind".into());
-        }
         out.push(TimelineEntry {
             at,
             kind: kind.to_owned(),
@@ -89,11 +87,10 @@ pub(crate) fn decode(stored: &str, max: usize) -> Result<Vec<TimelineEntry>, Str
 pub async fn event(
     conn: &mut Conn,
     id: RequestId,
-    kind: &str,
-    text: &str,
+    entry: Entry<'_>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let entry = encode(now, kind, text).map_err(corrupt)?;
+    let entry = entry.encoded(now)?;
     let done =
         sqlx::query("UPDATE access_package_requests SET timeline = timeline || $2 WHERE id = $1")
             .bind(id.to_string())

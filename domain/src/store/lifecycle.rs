@@ -22,6 +22,54 @@ pub struct DueStage {
     pub due_at: DateTime<Utc>,
 }
 
+/// The stages of the current step of pending requests that meet `condition` (`$1` is now),
+/// soonest due first, at most `$2`.
+fn due_stages_sql(job: &str, condition: &str) -> String {
+    format!(
+        "SELECT s.request_id, s.stage_no, s.due_at FROM request_stages s
+         JOIN access_package_requests r ON r.id = s.request_id
+         WHERE s.decision IS NULL AND {condition} AND r.state = 'pendingApproval' AND r.stage_no = s.stage_no
+           AND {}
+         ORDER BY s.due_at, s.request_id LIMIT $2",
+        not_waiting(job, "s.request_id")
+    )
+}
+
+const OVERDUE: &str = "s.due_at <= $1";
+const TO_FORWARD: &str = "s.forwarded_at IS NULL AND s.forward_at <= $1 AND s.due_at > $1";
+const TO_REMIND: &str = "s.reminded_at IS NULL AND s.remind_at <= $1 AND s.due_at > $1";
+
+/// Each finder of the lifecycle jobs (its SQL) with the partial index it is meant to seek:
+/// migration 0029 keeps only live rows in those indexes, with predicates that are terms of
+/// these queries. A test asks both databases for each plan. Their parameters are integers:
+/// `$1` now, `$2` the limit, and for the expiry reminders `$3` a level and `$4` a horizon.
+pub fn finders() -> Vec<(String, &'static str)> {
+    vec![
+        (
+            due_stages_sql("request_deadline", OVERDUE),
+            "request_stages_open_idx",
+        ),
+        (
+            due_stages_sql("request_forward", TO_FORWARD),
+            "request_stages_forward_idx",
+        ),
+        (
+            due_stages_sql("request_reminder", TO_REMIND),
+            "request_stages_remind_idx",
+        ),
+        (due_scheduled_sql(), "access_package_assignments_start_idx"),
+        (
+            ended_sql(AssignmentState::Delivered),
+            "access_package_assignments_end_idx",
+        ),
+        (
+            ended_sql(AssignmentState::Scheduled),
+            "access_package_assignments_end_idx",
+        ),
+        (to_remind_sql(), "access_package_assignments_remind_idx"),
+    ]
+}
+
 async fn due_stages(
     conn: &mut Conn,
     job: &str,
@@ -29,18 +77,11 @@ async fn due_stages(
     now: DateTime<Utc>,
     limit: i64,
 ) -> DomainResult<Vec<DueStage>> {
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT s.request_id, s.stage_no, s.due_at FROM request_stages s
-         JOIN access_package_requests r ON r.id = s.request_id
-         WHERE s.decision IS NULL AND {condition} AND r.state = 'pendingApproval' AND r.stage_no = s.stage_no
-           AND {}
-         ORDER BY s.due_at, s.request_id LIMIT $2",
-        not_waiting(job, "s.request_id")
-    ))
-    .bind(ms(now))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(&due_stages_sql(job, condition))
+        .bind(ms(now))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.into_iter()
         .map(|(r, n, due)| {
             Ok(DueStage {
@@ -58,7 +99,7 @@ pub async fn overdue_stages(
     now: DateTime<Utc>,
     limit: i64,
 ) -> DomainResult<Vec<DueStage>> {
-    due_stages(conn, "request_deadline", "s.due_at <= $1", now, limit).await
+    due_stages(conn, "request_deadline", OVERDUE, now, limit).await
 }
 
 /// Stages due to go to their alternate approvers.
@@ -67,14 +108,7 @@ pub async fn stages_to_forward(
     now: DateTime<Utc>,
     limit: i64,
 ) -> DomainResult<Vec<DueStage>> {
-    due_stages(
-        conn,
-        "request_forward",
-        "s.forwarded_at IS NULL AND s.forward_at <= $1 AND s.due_at > $1",
-        now,
-        limit,
-    )
-    .await
+    due_stages(conn, "request_forward", TO_FORWARD, now, limit).await
 }
 
 /// Stages whose approvers are due a reminder.
@@ -83,14 +117,7 @@ pub async fn stages_to_remind(
     now: DateTime<Utc>,
     limit: i64,
 ) -> DomainResult<Vec<DueStage>> {
-    due_stages(
-        conn,
-        "request_reminder",
-        "s.reminded_at IS NULL AND s.remind_at <= $1 AND s.due_at > $1",
-        now,
-        limit,
-    )
-    .await
+    due_stages(conn, "request_reminder", TO_REMIND, now, limit).await
 }
 
 /// Closes an undecided stage as expired; `false` when a decision (or another run) came first.
@@ -193,22 +220,26 @@ pub struct DueStart {
     pub user: UserId,
 }
 
+fn due_scheduled_sql() -> String {
+    format!(
+        "SELECT a.id, a.package_id, a.user_id FROM access_package_assignments a
+         WHERE a.state = 'scheduled' AND a.starts_at <= $1 AND {}
+         ORDER BY a.starts_at, a.id LIMIT $2",
+        not_waiting("assignment_start", "a.id")
+    )
+}
+
 /// Scheduled assignments whose start has come, except those waiting out a failure.
 pub async fn due_scheduled(
     conn: &mut Conn,
     now: DateTime<Utc>,
     limit: i64,
 ) -> DomainResult<Vec<DueStart>> {
-    let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
-        "SELECT a.id, a.package_id, a.user_id FROM access_package_assignments a
-             WHERE a.state = 'scheduled' AND a.starts_at <= $1 AND {}
-             ORDER BY a.starts_at, a.id LIMIT $2",
-        not_waiting("assignment_start", "a.id")
-    ))
-    .bind(ms(now))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<(String, String, String)> = sqlx::query_as(&due_scheduled_sql())
+        .bind(ms(now))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     assignment_refs(rows)
 }
 
@@ -225,6 +256,16 @@ fn assignment_refs(rows: Vec<(String, String, String)>) -> DomainResult<Vec<DueS
         .collect()
 }
 
+fn ended_sql(state: AssignmentState) -> String {
+    format!(
+        "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
+         FROM access_package_assignments a
+         WHERE a.state = '{state}' AND a.ends_at <= $1 AND {}
+         ORDER BY a.ends_at, a.id LIMIT $2",
+        not_waiting("assignment_expiry", "a.id")
+    )
+}
+
 /// Live (or scheduled) assignments whose end has come.
 pub async fn ended_assignments(
     conn: &mut Conn,
@@ -233,23 +274,29 @@ pub async fn ended_assignments(
 ) -> DomainResult<Vec<DueAssignment>> {
     let mut out = Vec::new();
     for state in [AssignmentState::Delivered, AssignmentState::Scheduled] {
-        let rows: Vec<AssignmentRow> = sqlx::query_as(&format!(
-            "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
-             FROM access_package_assignments a
-             WHERE a.state = '{state}' AND a.ends_at <= $1 AND {}
-             ORDER BY a.ends_at, a.id LIMIT $2",
-            not_waiting("assignment_expiry", "a.id")
-        ))
-        .bind(ms(now))
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows: Vec<AssignmentRow> = sqlx::query_as(&ended_sql(state))
+            .bind(ms(now))
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
         for r in rows {
             out.push(due_assignment(r)?);
         }
     }
     out.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(out)
+}
+
+/// Live assignments with `$3` reminders that end after now (`$1`) and by `$4`.
+fn to_remind_sql() -> String {
+    format!(
+        "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
+         FROM access_package_assignments a
+         WHERE a.reminders_sent = $3 AND a.ends_at <= $4 AND a.ends_at > $1 AND a.state = 'delivered'
+           AND {}
+         ORDER BY a.ends_at, a.id LIMIT $2",
+        not_waiting("assignment_reminder", "a.id")
+    )
 }
 
 /// Live assignments ending within `lead` of now that have had fewer than `level` reminders.
@@ -262,20 +309,13 @@ pub async fn assignments_to_remind(
 ) -> DomainResult<Vec<DueAssignment>> {
     let mut out = Vec::new();
     for sent in 0..level {
-        let rows: Vec<AssignmentRow> = sqlx::query_as(&format!(
-            "SELECT a.id, a.package_id, a.user_id, a.policy_id, a.ends_at, a.reminders_sent
-             FROM access_package_assignments a
-             WHERE a.reminders_sent = $3 AND a.ends_at <= $4 AND a.ends_at > $1 AND a.state = 'delivered'
-               AND {}
-             ORDER BY a.ends_at, a.id LIMIT $2",
-            not_waiting("assignment_reminder", "a.id")
-        ))
-        .bind(ms(now))
-        .bind(limit)
-        .bind(sent)
-        .bind(ms(now + lead))
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows: Vec<AssignmentRow> = sqlx::query_as(&to_remind_sql())
+            .bind(ms(now))
+            .bind(limit)
+            .bind(sent)
+            .bind(ms(now + lead))
+            .fetch_all(&mut *conn)
+            .await?;
         for r in rows {
             out.push(due_assignment(r)?);
         }

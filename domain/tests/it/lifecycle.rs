@@ -1834,7 +1834,78 @@ async fn an_event_is_notified_once_to_each_person(env: TestEnv) {
     );
 }
 
+/// The jobs' finders seek the partial indexes of migration 0029 (which hold live rows only):
+/// each database, asked for each finder's plan, names its index. SQLite's planner picks it
+/// as it is. PostgreSQL weighs an empty table by guesses, so it is asked whether the index
+/// can serve the query at all: sequential scans off and the other finders' indexes dropped
+/// for the question (and put back), it would otherwise walk a primary key, as it must when
+/// the query does not imply the index's predicate.
+async fn the_jobs_finders_seek_their_partial_indexes(env: TestEnv) {
+    let finders = domain::store::lifecycle::finders();
+    let mut tx = env.ctx.db.pool().begin().await.unwrap();
+    if env.ctx.db.backend() == Backend::Postgres {
+        sqlx::query("SET LOCAL enable_seqscan = off")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    for (sql, index) in &finders {
+        let (sql, index) = (sql.as_str(), *index);
+        let others: std::collections::BTreeSet<&str> = finders
+            .iter()
+            .map(|f| f.1)
+            .filter(|other| *other != index)
+            .collect();
+        let params = (1..=4).filter(|n| sql.contains(&format!("${n}"))).count();
+        let plan: Vec<String> = match env.ctx.db.backend() {
+            Backend::Sqlite => {
+                let explain = format!("EXPLAIN QUERY PLAN {sql}");
+                let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
+                for _ in 0..params {
+                    q = q.bind(1_i64);
+                }
+                q.fetch_all(&mut *tx)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.3)
+                    .collect()
+            }
+            Backend::Postgres => {
+                sqlx::query("SAVEPOINT plan")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                for other in &others {
+                    sqlx::query(&format!("DROP INDEX {other}"))
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                }
+                let explain = format!("EXPLAIN {sql}");
+                let mut q = sqlx::query_scalar::<_, String>(&explain);
+                for _ in 0..params {
+                    q = q.bind(1_i64);
+                }
+                let plan = q.fetch_all(&mut *tx).await.unwrap();
+                sqlx::query("ROLLBACK TO SAVEPOINT plan")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                plan
+            }
+        };
+        assert!(
+            plan.iter().any(|line| line.contains(index)),
+            "{index} serves\n{sql}\nplan:\n{}",
+            plan.join("\n")
+        );
+    }
+    tx.rollback().await.unwrap();
+}
+
 on_both_databases!(
+    the_jobs_finders_seek_their_partial_indexes,
     people_extend_their_access_within_the_policy,
     a_raised_stop_ends_a_run_and_mail_goes_apart,
     an_annual_review_starts_once_on_its_day_and_asks_the_manager,

@@ -1851,11 +1851,6 @@ async fn the_jobs_finders_seek_their_partial_indexes(env: TestEnv) {
     }
     for (sql, index) in &finders {
         let (sql, index) = (sql.as_str(), *index);
-        let others: std::collections::BTreeSet<&str> = finders
-            .iter()
-            .map(|f| f.1)
-            .filter(|other| *other != index)
-            .collect();
         let params = (1..=4).filter(|n| sql.contains(&format!("${n}"))).count();
         let plan: Vec<String> = match env.ctx.db.backend() {
             Backend::Sqlite => {
@@ -1876,6 +1871,11 @@ async fn the_jobs_finders_seek_their_partial_indexes(env: TestEnv) {
                     .execute(&mut *tx)
                     .await
                     .unwrap();
+                let others: std::collections::BTreeSet<&str> = finders
+                    .iter()
+                    .map(|f| f.1)
+                    .filter(|other| *other != index)
+                    .collect();
                 for other in &others {
                     sqlx::query(&format!("DROP INDEX {other}"))
                         .execute(&mut *tx)

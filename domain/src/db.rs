@@ -70,7 +70,7 @@ impl Db {
         let options = AnyPoolOptions::new().acquire_timeout(limits.acquire_timeout);
         match backend {
             Backend::Sqlite => {
-                let pool = sqlite_options(options.clone(), 8)
+                let pool = sqlite_options(options.clone(), SqlitePool::Read)
                     .connect(&url)
                     .await
                     .map_err(DomainError::internal)?;
@@ -78,7 +78,7 @@ impl Db {
                 let writer = if url.contains(":memory:") || url.contains("mode=memory") {
                     pool.clone()
                 } else {
-                    sqlite_options(options, 1)
+                    sqlite_options(options, SqlitePool::Write)
                         .connect(&url)
                         .await
                         .map_err(DomainError::internal)?
@@ -229,10 +229,35 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
-fn sqlite_options(options: AnyPoolOptions, connections: u32) -> AnyPoolOptions {
+/// The SQLite writer's page cache, in KiB (SQLite's default, which the readers keep, is
+/// 2,000). A batch of the lifecycle jobs touches a few thousand pages of a large file at
+/// random places (an assignment, its grant, notification and audit event, with their
+/// indexes): in the default cache they were read again and spilled to the WAL before the
+/// commit. The cache fills only as the writer touches pages, so it bounds the memory it adds.
+pub const SQLITE_WRITER_CACHE_KIB: i64 = 16_384;
+
+/// The pages the WAL may hold before a commit copies them into the database file (SQLite's
+/// default: 1,000, which the jobs' batches passed nearly every commit). Later, a page that
+/// many commits write reaches the file once; the WAL then grows to about 40 MB.
+pub const SQLITE_WAL_AUTOCHECKPOINT: i64 = 10_000;
+
+/// Which of the two SQLite pools a connection belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SqlitePool {
+    /// Reads, beside the writer (WAL).
+    Read,
+    /// The one write connection.
+    Write,
+}
+
+fn sqlite_options(options: AnyPoolOptions, role: SqlitePool) -> AnyPoolOptions {
+    let connections = match role {
+        SqlitePool::Read => 8,
+        SqlitePool::Write => 1,
+    };
     options
         .max_connections(connections)
-        .after_connect(|conn, _| {
+        .after_connect(move |conn, _| {
             Box::pin(async move {
                 // WAL lets readers run beside the one writer.
                 conn.execute("PRAGMA journal_mode = WAL").await?;
@@ -240,6 +265,16 @@ fn sqlite_options(options: AnyPoolOptions, connections: u32) -> AnyPoolOptions {
                 conn.execute("PRAGMA foreign_keys = ON").await?;
                 // Only another process's writer (the queue orders this one's) waits here.
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
+                if role == SqlitePool::Write {
+                    conn.execute(
+                        format!("PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB}").as_str(),
+                    )
+                    .await?;
+                    conn.execute(
+                        format!("PRAGMA wal_autocheckpoint = {SQLITE_WAL_AUTOCHECKPOINT}").as_str(),
+                    )
+                    .await?;
+                }
                 Ok(())
             })
         })

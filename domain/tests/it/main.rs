@@ -8,6 +8,7 @@ mod check;
 mod connectors;
 mod connectors_scim;
 mod counts;
+mod db;
 mod directory;
 mod directory_import;
 mod extensions;

@@ -29,8 +29,7 @@ fn internal(e: impl std::fmt::Display) -> DomainError {
 }
 
 /// Argon2 over the hashing thread's own working memory ([`super::hashing::with_blocks`]),
-/// allocated once per thread and reused, instead of a fresh 19 MiB buffer per hash that the
-/// C allocator keeps after it is freed.
+/// reused from one hash to the next while a burst lasts and let go when the thread is idle.
 fn argon2_output(
     argon: &Argon2<'_>,
     params: &Params,

@@ -6,13 +6,14 @@
 //! one hash per core runs at a time, always on the same few threads; a burst waits its turn
 //! in a queue instead of multiplying memory.
 //!
-//! Each thread also keeps its argon2 working memory ([`with_blocks`]) and reuses it for every
-//! hash: freed 19 MiB buffers were kept by the allocator anyway (glibc raises its mmap
-//! threshold after the first one is freed), so allocating per hash only made the heap grow
-//! and fragment. The hashing memory is now a fixed 19 MiB per thread.
+//! Each thread keeps its argon2 working memory ([`with_blocks`]) and reuses it for every hash
+//! of a burst, so a burst does not allocate 19 MiB per hash. When its queue is empty, the
+//! thread lets the memory go ([`release_blocks`]): an idle server holds none of it. The
+//! hashing memory is at most 19 MiB per thread, and only while there is hashing to do.
 
 use crate::{DomainError, DomainResult};
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -33,11 +34,26 @@ pub(crate) fn with_blocks<R>(count: usize, work: impl FnOnce(&mut [argon2::Block
     })
 }
 
+/// Lets this thread's argon2 working memory go; the next [`with_blocks`] allocates it again.
+fn release_blocks() {
+    BLOCKS.with_borrow_mut(|blocks| *blocks = Vec::new());
+}
+
+/// Lets the working memory go when no job is waiting for a thread: a burst keeps it from
+/// one hash to the next, an idle server holds none.
+fn let_go_if_idle(waiting: &AtomicUsize) {
+    if waiting.load(Ordering::SeqCst) == 0 {
+        release_blocks();
+    }
+}
+
 /// A handle to the hashing threads; clones share them. The threads end when the last
 /// handle is dropped.
 #[derive(Clone)]
 pub struct Hashing {
     jobs: Arc<Mutex<mpsc::Sender<Job>>>,
+    /// Jobs sent and not yet taken by a thread.
+    waiting: Arc<AtomicUsize>,
     threads: usize,
 }
 
@@ -59,19 +75,25 @@ impl Hashing {
     pub fn with_threads(threads: usize) -> Self {
         let (send, receive) = mpsc::channel::<Job>();
         let receive = Arc::new(Mutex::new(receive));
+        let waiting = Arc::new(AtomicUsize::new(0));
         for n in 0..threads {
             let receive = Arc::clone(&receive);
+            let waiting = Arc::clone(&waiting);
             let spawned = std::thread::Builder::new()
                 .name(format!("tessera-hash-{n}"))
                 .spawn(move || {
                     loop {
+                        let_go_if_idle(&waiting);
                         // The lock is held only while taking a job, never while running it.
                         let job = match receive.lock() {
                             Ok(queue) => queue.recv(),
                             Err(poisoned) => poisoned.into_inner().recv(),
                         };
                         match job {
-                            Ok(job) => job(),
+                            Ok(job) => {
+                                waiting.fetch_sub(1, Ordering::SeqCst);
+                                job()
+                            }
                             Err(_) => break, // every handle is gone
                         }
                     }
@@ -82,6 +104,7 @@ impl Hashing {
         }
         Self {
             jobs: Arc::new(Mutex::new(send)),
+            waiting,
             threads,
         }
     }
@@ -96,11 +119,19 @@ impl Hashing {
         let job: Job = Box::new(move || {
             let _ = answer.send(work());
         });
-        self.jobs
-            .lock()
-            .map_err(|_| DomainError::Internal("the hashing queue is broken".into()))?
-            .send(job)
-            .map_err(|_| DomainError::Internal("no password hashing thread is running".into()))?;
+        {
+            let jobs = self
+                .jobs
+                .lock()
+                .map_err(|_| DomainError::Internal("the hashing queue is broken".into()))?;
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            if jobs.send(job).is_err() {
+                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                return Err(DomainError::Internal(
+                    "no password hashing thread is running".into(),
+                ));
+            }
+        }
         answered
             .await
             .map_err(|_| DomainError::Internal("a password hash failed".into()))?
@@ -138,5 +169,47 @@ mod tests {
             assert!(name.starts_with("tessera-hash-"), "{name}");
         }
         assert!(most.load(std::sync::atomic::Ordering::SeqCst) <= 2);
+    }
+
+    #[test]
+    fn the_working_memory_is_let_go_only_when_no_job_is_waiting() {
+        assert_eq!(with_blocks(8, |b| b.len()), 8);
+        let_go_if_idle(&AtomicUsize::new(1));
+        assert_eq!(
+            with_blocks(0, |b| b.len()),
+            8,
+            "a job is waiting: kept for it"
+        );
+        let_go_if_idle(&AtomicUsize::new(0));
+        assert_eq!(with_blocks(0, |b| b.len()), 0, "idle: let go");
+    }
+
+    #[tokio::test]
+    async fn a_job_queued_behind_another_reuses_its_working_memory() {
+        use std::future::Future;
+        let hashing = Hashing::with_threads(1);
+        let (started, first_started) = tokio::sync::oneshot::channel::<()>();
+        let (go, wait) = mpsc::channel::<()>();
+        let first = tokio::spawn({
+            let hashing = hashing.clone();
+            async move {
+                hashing
+                    .run(move || {
+                        let allocated = with_blocks(8, |b| b.len());
+                        let _ = started.send(());
+                        let _ = wait.recv();
+                        Ok(allocated)
+                    })
+                    .await
+            }
+        });
+        first_started.await.unwrap();
+        // Polled once, `run` has queued its job behind the running one.
+        let mut second = std::pin::pin!(hashing.run(|| Ok(with_blocks(0, |b| b.len()))));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(second.as_mut().poll(&mut cx).is_pending());
+        go.send(()).unwrap();
+        assert_eq!(first.await.unwrap().unwrap(), 8);
+        assert_eq!(second.await.unwrap(), 8);
     }
 }

@@ -7,6 +7,12 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// mimalloc, not glibc's allocator: the hashing threads let their argon2 memory go when idle
+/// (`domain::service::hashing`), and mimalloc gives it back to the system; glibc kept it in
+/// per-thread arenas that grew with every burst of sign-ins (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
